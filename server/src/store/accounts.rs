@@ -1,0 +1,429 @@
+//! Tenants (global), users, sessions and platform keys.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use vestibule_shared::{
+    dto::accounts::{Plan, Role},
+    types::Email,
+};
+
+use super::{GlobalTx, TenantTx, is_unique_violation, new_id, now, on_tx};
+use crate::{crypto::Field, error::Error};
+
+const USER_NAME: Field = Field::new("users", "name_enc");
+const USER_EMAIL: Field = Field::new("users", "email_enc");
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TenantRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub plan: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TenantRow {
+    pub fn plan(&self) -> Plan {
+        match self.plan.as_str() {
+            "enterprise" => Plan::Enterprise,
+            "business" => Plan::Business,
+            _ => Plan::Free,
+        }
+    }
+}
+
+pub fn plan_str(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Free => "free",
+        Plan::Business => "business",
+        Plan::Enterprise => "enterprise",
+    }
+}
+
+pub fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Receptionist => "receptionist",
+    }
+}
+
+impl GlobalTx {
+    pub async fn insert_tenant(&mut self, slug: &str, name: &str, plan: Plan) -> Result<TenantRow, Error> {
+        let row = TenantRow { id: new_id(), slug: slug.to_owned(), name: name.to_owned(), plan: plan_str(plan).to_owned(), created_at: now() };
+        let genesis = vec![0u8; 32];
+        let res = on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO tenants (id, slug, name, plan, audit_seq, audit_head, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)"
+        )
+        .bind(row.id)
+        .bind(&row.slug)
+        .bind(&row.name)
+        .bind(&row.plan)
+        .bind(genesis)
+        .bind(row.created_at)
+        .execute(c)
+        .await
+        .map(|_| ()))
+        .map_err(Error::from);
+        match res {
+            Err(e) if is_unique_violation(&e) => Err(Error::Conflict("a tenant with this slug already exists")),
+            other => other.map(|()| row),
+        }
+    }
+
+    pub async fn tenant_by_slug(&mut self, slug: &str) -> Result<Option<TenantRow>, Error> {
+        const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE slug = $1";
+        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(slug).fetch_optional(c).await)?)
+    }
+
+    pub async fn tenant_by_id(&mut self, id: Uuid) -> Result<Option<TenantRow>, Error> {
+        const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE id = $1";
+        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
+    }
+
+    /// Stores the hash of a new platform-operator token.
+    pub async fn insert_platform_key(&mut self, name: &str, token_hash: &[u8]) -> Result<Uuid, Error> {
+        let id = new_id();
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO api_keys (id, tenant_id, name, token_hash, scopes, created_at) VALUES ($1, NULL, $2, $3, 'operator', $4)"
+        )
+        .bind(id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// The id of the live platform key with this hash.
+    pub async fn platform_key(&mut self, token_hash: &[u8]) -> Result<Option<(Uuid, Vec<u8>)>, Error> {
+        const SQL: &str = "SELECT id, token_hash FROM api_keys WHERE tenant_id IS NULL AND token_hash = $1 AND revoked_at IS NULL";
+        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(token_hash).fetch_optional(c).await)?)
+    }
+}
+
+/// A user, decrypted.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub pin_hash: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub failed_logins: i64,
+    pub login_locked_until: Option<DateTime<Utc>>,
+    pub failed_pins: i64,
+    pub pin_locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RawUser {
+    id: Uuid,
+    email_enc: Vec<u8>,
+    name_enc: Vec<u8>,
+    password_hash: String,
+    pin_hash: Option<String>,
+    role: String,
+    disabled: bool,
+    failed_logins: i64,
+    login_locked_until: Option<DateTime<Utc>>,
+    failed_pins: i64,
+    pin_locked_until: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+macro_rules! user_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, email_enc, name_enc, password_hash, pin_hash, role, disabled, failed_logins, ",
+            "login_locked_until, failed_pins, pin_locked_until, created_at FROM users WHERE tenant_id = $1",
+            $rest
+        )
+    };
+}
+
+/// Which counter a failed attempt counts against.
+#[derive(Debug, Clone, Copy)]
+pub enum Attempt {
+    Login,
+    Pin,
+}
+
+/// The kinds of bearer session a user can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// An admin or receptionist signed in (password or SSO).
+    Session,
+    /// A receptionist's override on one kiosk (PIN step-up).
+    Override,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "session",
+            Self::Override => "override",
+        }
+    }
+}
+
+/// A live session and its user.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub token_hash: Vec<u8>,
+    pub kiosk_id: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
+    pub user: UserRow,
+}
+
+impl TenantTx {
+    fn user_from(&self, r: RawUser) -> Result<UserRow, Error> {
+        let c = &self.crypto;
+        Ok(UserRow {
+            email: c.open(self.tenant, USER_EMAIL, r.id, &r.email_enc)?,
+            name: c.open(self.tenant, USER_NAME, r.id, &r.name_enc)?,
+            id: r.id,
+            password_hash: r.password_hash,
+            pin_hash: r.pin_hash,
+            role: if r.role == "admin" { Role::Admin } else { Role::Receptionist },
+            disabled: r.disabled,
+            failed_logins: r.failed_logins,
+            login_locked_until: r.login_locked_until,
+            failed_pins: r.failed_pins,
+            pin_locked_until: r.pin_locked_until,
+            created_at: r.created_at,
+        })
+    }
+
+    pub async fn insert_user(
+        &mut self,
+        email: &Email,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        pin_hash: Option<&str>,
+    ) -> Result<UserRow, Error> {
+        let id = new_id();
+        let t = self.tenant;
+        let created_at = now();
+        let email_enc = self.crypto.seal(t, USER_EMAIL, id, email.as_str());
+        let name_enc = self.crypto.seal(t, USER_NAME, id, name);
+        let email_idx = self.crypto.email_index(t, email);
+        let res = on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO users (tenant_id, id, email_enc, email_idx, name_enc, password_hash, pin_hash, role, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        )
+        .bind(t.0)
+        .bind(id)
+        .bind(email_enc)
+        .bind(email_idx)
+        .bind(name_enc)
+        .bind(password_hash)
+        .bind(pin_hash)
+        .bind(role_str(role))
+        .bind(false)
+        .bind(created_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+        .map_err(Error::from);
+        match res {
+            Err(e) if is_unique_violation(&e) => return Err(Error::Conflict("a user with this email already exists")),
+            other => other?,
+        };
+        self.user(id).await?.ok_or(Error::NotFound)
+    }
+
+    pub async fn user(&mut self, id: Uuid) -> Result<Option<UserRow>, Error> {
+        const SQL: &str = user_select!(" AND id = $2");
+        let t = self.tenant.0;
+        let raw: Option<RawUser> = on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(id).fetch_optional(c).await)?;
+        raw.map(|r| self.user_from(r)).transpose()
+    }
+
+    pub async fn user_by_email(&mut self, email: &Email) -> Result<Option<UserRow>, Error> {
+        let idx = self.crypto.email_index(self.tenant, email);
+        let t = self.tenant.0;
+        let raw: Option<RawUser> = on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" AND email_idx = $2")).bind(t).bind(&idx).fetch_optional(c).await)?;
+        raw.map(|r| self.user_from(r)).transpose()
+    }
+
+    pub async fn users(&mut self) -> Result<Vec<UserRow>, Error> {
+        let t = self.tenant.0;
+        let raws: Vec<RawUser> = on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" ORDER BY created_at, id")).bind(t).fetch_all(c).await)?;
+        raws.into_iter().map(|r| self.user_from(r)).collect()
+    }
+
+    /// Writes back the mutable columns of `user` (name, role, hashes, disabled).
+    pub async fn update_user(&mut self, user: &UserRow) -> Result<(), Error> {
+        let t = self.tenant;
+        let name_enc = self.crypto.seal(t, USER_NAME, user.id, &user.name);
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "UPDATE users SET name_enc = $3, role = $4, password_hash = $5, pin_hash = $6, disabled = $7 WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(t.0)
+        .bind(user.id)
+        .bind(name_enc)
+        .bind(role_str(user.role))
+        .bind(&user.password_hash)
+        .bind(user.pin_hash.as_deref())
+        .bind(user.disabled)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn delete_user(&mut self, id: Uuid) -> Result<bool, Error> {
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE hosts SET user_id = NULL WHERE tenant_id = $1 AND user_id = $2")
+            .bind(t)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        let n = on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(t)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Records a failed attempt; from the 5th on, locks the counter's door for 30 s doubling up
+    /// to 1 hour. Returns the lock's end if the account is now locked.
+    pub async fn record_failure(&mut self, user: &UserRow, attempt: Attempt) -> Result<Option<DateTime<Utc>>, Error> {
+        let failures = match attempt {
+            Attempt::Login => user.failed_logins,
+            Attempt::Pin => user.failed_pins,
+        } + 1;
+        let locked_until = (failures >= 5).then(|| {
+            let secs = 30i64.saturating_mul(1 << (failures - 5).min(7)).min(3600);
+            now() + chrono::Duration::seconds(secs)
+        });
+        let sql = match attempt {
+            Attempt::Login => "UPDATE users SET failed_logins = $3, login_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
+            Attempt::Pin => "UPDATE users SET failed_pins = $3, pin_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
+        };
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(user.id).bind(failures).bind(locked_until).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(locked_until)
+    }
+
+    /// Clears the failure counter after a success.
+    pub async fn reset_failures(&mut self, user_id: Uuid, attempt: Attempt) -> Result<(), Error> {
+        let sql = match attempt {
+            Attempt::Login => "UPDATE users SET failed_logins = 0, login_locked_until = NULL WHERE tenant_id = $1 AND id = $2",
+            Attempt::Pin => "UPDATE users SET failed_pins = 0, pin_locked_until = NULL WHERE tenant_id = $1 AND id = $2",
+        };
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Replaces a password hash (rehash on login when below policy).
+    pub async fn set_password_hash(&mut self, user_id: Uuid, hash: &str) -> Result<(), Error> {
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(t)
+            .bind(user_id)
+            .bind(hash)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn insert_session(
+        &mut self,
+        user_id: Uuid,
+        kind: SessionKind,
+        kiosk_id: Option<Uuid>,
+        token_hash: &[u8],
+        expires_at: DateTime<Utc>,
+        absolute_expires_at: DateTime<Utc>,
+    ) -> Result<Uuid, Error> {
+        let id = new_id();
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO sessions (tenant_id, id, user_id, kind, kiosk_id, token_hash, created_at, expires_at, absolute_expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )
+        .bind(t)
+        .bind(id)
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(kiosk_id)
+        .bind(token_hash)
+        .bind(now())
+        .bind(expires_at)
+        .bind(absolute_expires_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// The unexpired session of `kind` with this token hash, and its enabled user.
+    pub async fn session(&mut self, kind: SessionKind, token_hash: &[u8]) -> Result<Option<SessionRow>, Error> {
+        let t = self.tenant.0;
+        let found: Option<(Uuid, Uuid, Vec<u8>, Option<Uuid>, DateTime<Utc>, DateTime<Utc>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
+            "SELECT id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at FROM sessions \
+             WHERE tenant_id = $1 AND kind = $2 AND token_hash = $3 AND expires_at > $4 AND absolute_expires_at > $4"
+        )
+        .bind(t)
+        .bind(kind.as_str())
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(c)
+        .await)?;
+        let Some((id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at)) = found else { return Ok(None) };
+        let Some(user) = self.user(user_id).await?.filter(|u| !u.disabled) else { return Ok(None) };
+        Ok(Some(SessionRow { id, token_hash, kiosk_id, expires_at, absolute_expires_at, user }))
+    }
+
+    /// Slides a session's idle expiry.
+    pub async fn touch_session(&mut self, id: Uuid, expires_at: DateTime<Utc>) -> Result<(), Error> {
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE sessions SET expires_at = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(t)
+            .bind(id)
+            .bind(expires_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&mut self, id: Uuid) -> Result<(), Error> {
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND id = $2").bind(t).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Ends every session of a user (disabled, deleted or password changed).
+    pub async fn delete_user_sessions(&mut self, user_id: Uuid) -> Result<(), Error> {
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+            .bind(t)
+            .bind(user_id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// This transaction's tenant.
+    pub async fn tenant_row(&mut self) -> Result<TenantRow, Error> {
+        const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE id = $1";
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).fetch_optional(c).await)?.ok_or(Error::NotFound)
+    }
+}

@@ -1,0 +1,77 @@
+//! Opening a store: the SQLite file in the data dir (WAL, `synchronous=FULL`, foreign keys) or a
+//! PostgreSQL URL; embedded migrations run before the pool is handed out.
+
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
+
+use sqlx::{
+    Connection, Executor, PgConnection,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{Engine, Store};
+use crate::{crypto::Crypto, error::Error};
+
+/// The PostgreSQL role the server's queries run as: it owns no table and cannot bypass RLS.
+pub const APP_ROLE: &str = "vestibule_app";
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens `database_url` if given (PostgreSQL), else `<data_dir>/vestibule.db` (SQLite).
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Store, Error> {
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::open_postgres(url, 16).await
+            }
+            Some(url) => Err(Error::Config(format!(
+                "unsupported database URL scheme in {:?}: use postgres:// (or omit it for SQLite)",
+                url.split(':').next().unwrap_or_default()
+            ))),
+            None => Self::open_sqlite(&data_dir.join("vestibule.db")).await,
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite database at `path` and migrates it.
+    pub async fn open_sqlite(path: &Path) -> Result<Store, Error> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        SQLITE_MIGRATIONS.run(&writer).await.map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;
+        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        Ok(Store { engine: Engine::Sqlite { writer, reader }, crypto: Arc::new(Crypto::new()) })
+    }
+
+    /// Connects to PostgreSQL at `url`, migrates as the URL's user (the schema owner), then hands
+    /// out a pool whose connections run as [`APP_ROLE`].
+    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Store, Error> {
+        let options = PgConnectOptions::from_str(url)?;
+        let mut owner = PgConnection::connect_with(&options).await?;
+        POSTGRES_MIGRATIONS
+            .run(&mut owner)
+            .await
+            .map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
+        owner.close().await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    let user: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(&mut *conn).await?;
+                    if user != APP_ROLE {
+                        conn.execute("SET ROLE vestibule_app").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Store { engine: Engine::Postgres(pool), crypto: Arc::new(Crypto::new()) })
+    }
+}

@@ -1,0 +1,184 @@
+//! Storage on two engines behind one seam. [`Store`] opens transactions; repository functions are
+//! methods of [`TenantTx`] (which always carries its tenant and binds it into every query) or of
+//! [`GlobalTx`] (the tenant registry, platform keys and the enrollment routing table).
+//!
+//! The SQL is written once in the dialect both engines accept (`$n` parameters, `RETURNING`,
+//! `ON CONFLICT`). The [`on_tx!`] macro expands each query body once per engine, so it is
+//! type-checked against SQLite and PostgreSQL separately with their native types (uuid,
+//! timestamptz, bytea on PostgreSQL). Where the engines differ (tenant context, row locks)
+//! the code says so at that spot.
+//!
+//! Tenancy on PostgreSQL is enforced by row-level security as well: a tenant transaction first runs
+//! `set_config('app.tenant_id', …, true)`, and the pool's connections run as `vestibule_app`.
+
+mod accounts;
+mod audit;
+mod connect;
+mod directory;
+mod kiosks;
+mod visits;
+
+pub use accounts::{SessionKind, SessionRow, UserRow};
+pub use audit::{AuditRow, Actor};
+pub use connect::APP_ROLE;
+pub use directory::{HostRow, SiteRow};
+pub use kiosks::{EnrollmentTarget, KioskRow};
+pub use visits::{NewVisit, VisitFilterSql, VisitRow};
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+use uuid::Uuid;
+
+use crate::{crypto::Crypto, error::Error};
+
+/// Which tenant a transaction belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TenantId(pub Uuid);
+
+/// The current time, truncated to microseconds (what both engines store exactly).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A new row id: UUIDv7, made by the app so it exists before the insert.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// The storage seam: a pool of one of the two engines.
+#[derive(Clone)]
+pub struct Store {
+    engine: Engine,
+    crypto: Arc<Crypto>,
+}
+
+#[derive(Clone)]
+enum Engine {
+    /// One writer connection (SQLite has one writer anyway; this avoids busy waits) and readers.
+    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// An open transaction on either engine.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection, once per engine.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// A transaction inside one tenant. Every repository method binds `self.tenant`.
+pub struct TenantTx {
+    pub(crate) tx: Tx,
+    pub tenant: TenantId,
+    pub(crate) crypto: Arc<Crypto>,
+}
+
+/// A transaction outside any tenant: on PostgreSQL no tenant row is visible in it.
+pub struct GlobalTx {
+    pub(crate) tx: Tx,
+}
+
+impl Tx {
+    async fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl TenantTx {
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await
+    }
+}
+
+impl GlobalTx {
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Store {
+    /// Opens a read-write transaction in `tenant`.
+    pub async fn write(&self, tenant: TenantId) -> Result<TenantTx, Error> {
+        let tx = self.begin(true).await?;
+        self.enter(tx, tenant).await
+    }
+
+    /// Opens a read-only transaction in `tenant` (on SQLite it does not wait for the writer).
+    pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, Error> {
+        let tx = self.begin(false).await?;
+        self.enter(tx, tenant).await
+    }
+
+    /// Opens a transaction outside any tenant.
+    pub async fn global(&self, write: bool) -> Result<GlobalTx, Error> {
+        Ok(GlobalTx { tx: self.begin(write).await? })
+    }
+
+    async fn begin(&self, write: bool) -> Result<Tx, Error> {
+        Ok(match &self.engine {
+            Engine::Sqlite { writer, .. } if write => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
+            Engine::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    async fn enter(&self, mut tx: Tx, tenant: TenantId) -> Result<TenantTx, Error> {
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                .bind(tenant.0.to_string())
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(TenantTx { tx, tenant, crypto: self.crypto.clone() })
+    }
+
+    /// Whether this store runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Postgres(_))
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), Error> {
+        let mut tx = self.global(false).await?;
+        on_tx!(&mut tx.tx, |c| sqlx::query("SELECT 1").execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        match &self.engine {
+            Engine::Sqlite { writer, reader } => {
+                writer.close().await;
+                reader.close().await;
+            }
+            Engine::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Whether a database error is a unique-constraint violation.
+pub fn is_unique_violation(e: &Error) -> bool {
+    matches!(e, Error::Database(sqlx::Error::Database(d)) if d.is_unique_violation())
+}

@@ -1,0 +1,385 @@
+//! Visitors and visits: check-in (with idempotency), check-out, the visit log and corrections.
+//! A check-in writes the visitor, the visit, the host's notification (outbox) and the audit entry
+//! in one transaction.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use uuid::Uuid;
+use vestibule_shared::{
+    dto::visits::{CorrectVisit, VisitStatus, VisitorDetails},
+    types::{BadgeCode, CODE_ALPHABET},
+};
+
+use super::{Actor, TenantTx, Tx, new_id, now, on_tx};
+use crate::{crypto::Field, error::Error};
+
+const VISITOR_NAME: Field = Field::new("visitors", "name_enc");
+const VISITOR_EMAIL: Field = Field::new("visitors", "email_enc");
+const VISITOR_COMPANY: Field = Field::new("visitors", "company_enc");
+const VISITOR_PHONE: Field = Field::new("visitors", "phone_enc");
+const VISIT_PURPOSE: Field = Field::new("visits", "purpose_enc");
+const HOST_NAME: Field = Field::new("hosts", "name_enc");
+const OUTBOX_PAYLOAD: Field = Field::new("outbox", "payload_enc");
+
+/// A check-in to write.
+#[derive(Debug, Clone)]
+pub struct NewVisit {
+    pub site_id: Uuid,
+    pub host_id: Uuid,
+    pub visitor: VisitorDetails,
+    pub purpose: Option<String>,
+    pub actor: Actor,
+    pub kiosk_id: Option<Uuid>,
+    /// The `Idempotency-Key` and a hash of the request it came with.
+    pub idempotency: Option<(String, Vec<u8>)>,
+}
+
+/// A visit with its visitor and host, decrypted.
+#[derive(Debug, Clone)]
+pub struct VisitRow {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub host_id: Uuid,
+    pub visitor_id: Uuid,
+    pub host_name: String,
+    pub visitor_name: String,
+    pub visitor_email: String,
+    pub visitor_company: Option<String>,
+    pub visitor_phone: Option<String>,
+    pub purpose: Option<String>,
+    pub status: VisitStatus,
+    pub badge_code: String,
+    pub checked_in_at: DateTime<Utc>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RawVisit {
+    id: Uuid,
+    site_id: Uuid,
+    host_id: Uuid,
+    visitor_id: Uuid,
+    purpose_enc: Option<Vec<u8>>,
+    status: String,
+    badge_code: String,
+    checked_in_at: DateTime<Utc>,
+    checked_out_at: Option<DateTime<Utc>>,
+    request_hash: Option<Vec<u8>>,
+    name_enc: Vec<u8>,
+    email_enc: Vec<u8>,
+    company_enc: Option<Vec<u8>>,
+    phone_enc: Option<Vec<u8>>,
+    host_name_enc: Vec<u8>,
+}
+
+/// Filters of the visit log, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilterSql {
+    pub site_id: Option<Uuid>,
+    pub host_id: Option<Uuid>,
+    pub status: Option<VisitStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+macro_rules! visit_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT v.id, v.site_id, v.host_id, v.visitor_id, v.purpose_enc, v.status, v.badge_code, v.checked_in_at, ",
+            "v.checked_out_at, v.request_hash, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc ",
+            "FROM visits v JOIN visitors vi ON vi.tenant_id = v.tenant_id AND vi.id = v.visitor_id ",
+            "JOIN hosts h ON h.tenant_id = v.tenant_id AND h.id = v.host_id WHERE v.tenant_id = $1",
+            $rest
+        )
+    };
+}
+
+const FILTER: &str = " AND ($2 IS NULL OR v.site_id = $2) AND ($3 IS NULL OR v.host_id = $3) AND ($4 IS NULL OR v.status = $4) \
+     AND ($5 IS NULL OR v.checked_in_at >= $5) AND ($6 IS NULL OR v.checked_in_at < $6)";
+
+fn badge_code() -> String {
+    let mut rng = rand::rng();
+    (0..BadgeCode::LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+}
+
+impl TenantTx {
+    fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
+        let (c, t) = (&self.crypto, self.tenant);
+        Ok(VisitRow {
+            host_name: c.open(t, HOST_NAME, r.host_id, &r.host_name_enc)?,
+            visitor_name: c.open(t, VISITOR_NAME, r.visitor_id, &r.name_enc)?,
+            visitor_email: c.open(t, VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
+            visitor_company: c.open_opt(t, VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
+            visitor_phone: c.open_opt(t, VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
+            purpose: c.open_opt(t, VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
+            status: if r.status == "on_site" { VisitStatus::OnSite } else { VisitStatus::CheckedOut },
+            id: r.id,
+            site_id: r.site_id,
+            host_id: r.host_id,
+            visitor_id: r.visitor_id,
+            badge_code: r.badge_code,
+            checked_in_at: r.checked_in_at,
+            checked_out_at: r.checked_out_at,
+        })
+    }
+
+    /// Takes this tenant's write lock (PostgreSQL: the tenant row; SQLite's writer is already
+    /// exclusive), so that check-ins with one idempotency key, even on several replicas, queue.
+    async fn lock_tenant(&mut self) -> Result<(), Error> {
+        if let Tx::Postgres(c) = &mut self.tx {
+            sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE").bind(self.tenant.0).execute(&mut **c).await?;
+        }
+        Ok(())
+    }
+
+    /// Checks a visitor in. Returns the visit and whether it is a replay of an earlier request
+    /// with the same idempotency key.
+    pub async fn check_in(&mut self, new: NewVisit) -> Result<(VisitRow, bool), Error> {
+        self.lock_tenant().await?;
+        if let Some((key, hash)) = &new.idempotency {
+            if let Some(existing) = self.visit_by_key(new.kiosk_id, key).await? {
+                return if existing.1.as_deref() == Some(hash.as_slice()) { Ok((existing.0, true)) } else { Err(Error::IdempotencyMismatch) };
+            }
+        }
+        match self.host(new.host_id).await? {
+            Some(h) if h.site_id == new.site_id => {}
+            _ => return Err(Error::NotFound),
+        }
+        let t = self.tenant;
+        let (visitor_id, visit_id, at) = (new_id(), new_id(), now());
+        let v = &new.visitor;
+        let c = &self.crypto;
+        let name_enc = c.seal(t, VISITOR_NAME, visitor_id, v.name.as_str());
+        let email_enc = c.seal(t, VISITOR_EMAIL, visitor_id, v.email.as_str());
+        let email_idx = c.email_index(t, &v.email);
+        let company_enc = v.company.as_ref().map(|x| c.seal(t, VISITOR_COMPANY, visitor_id, x.as_str()));
+        let phone_enc = v.phone.as_ref().map(|x| c.seal(t, VISITOR_PHONE, visitor_id, x.as_str()));
+        let purpose_enc = new.purpose.as_ref().map(|p| c.seal(t, VISIT_PURPOSE, visit_id, p));
+        let payload = serde_json::json!({ "event": "check_in", "visit_id": visit_id, "host_id": new.host_id }).to_string();
+        let outbox_id = new_id();
+        let payload_enc = c.seal(t, OUTBOX_PAYLOAD, outbox_id, &payload);
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(t.0)
+        .bind(visitor_id)
+        .bind(&name_enc)
+        .bind(&email_enc)
+        .bind(&email_idx)
+        .bind(company_enc.as_deref())
+        .bind(phone_enc.as_deref())
+        .bind(at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let badge = self.free_badge_code().await?;
+        let (key, hash) = new.idempotency.clone().unzip();
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
+             created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 'on_site', $7, $8, $9, $10, $11, $12)"
+        )
+        .bind(t.0)
+        .bind(visit_id)
+        .bind(new.site_id)
+        .bind(visitor_id)
+        .bind(new.host_id)
+        .bind(purpose_enc.as_deref())
+        .bind(&badge)
+        .bind(at)
+        .bind(new.actor.to_string())
+        .bind(new.kiosk_id)
+        .bind(key.as_deref())
+        .bind(hash.as_deref())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) VALUES ($1, $2, 'host_notification', $3, 0, $4, $4)"
+        )
+        .bind(t.0)
+        .bind(outbox_id)
+        .bind(&payload_enc)
+        .bind(at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        self.audit(new.actor, "visit.check_in", format_args!("visit:{visit_id}")).await?;
+        let visit = self.visit(visit_id).await?.ok_or(Error::NotFound)?;
+        Ok((visit, false))
+    }
+
+    async fn free_badge_code(&mut self) -> Result<String, Error> {
+        let t = self.tenant.0;
+        for _ in 0..8 {
+            let code = badge_code();
+            let taken: Option<i32> = on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2")
+                .bind(t)
+                .bind(&code)
+                .fetch_optional(c)
+                .await)?;
+            if taken.is_none() {
+                return Ok(code);
+            }
+        }
+        Err(Error::Internal(anyhow::anyhow!("no free badge code after 8 tries")))
+    }
+
+    async fn visit_by_key(&mut self, kiosk: Option<Uuid>, key: &str) -> Result<Option<(VisitRow, Option<Vec<u8>>)>, Error> {
+        let t = self.tenant.0;
+        let raw: Option<RawVisit> = on_tx!(&mut self.tx, |c| sqlx::query_as(visit_select!(
+            " AND v.kiosk_id IS NOT DISTINCT FROM $2 AND v.idempotency_key = $3"
+        ))
+        .bind(t)
+        .bind(kiosk)
+        .bind(key)
+        .fetch_optional(c)
+        .await)?;
+        raw.map(|r| {
+            let hash = r.request_hash.clone();
+            self.visit_from(r).map(|v| (v, hash))
+        })
+        .transpose()
+    }
+
+    pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {
+        let t = self.tenant.0;
+        let raw: Option<RawVisit> =
+            on_tx!(&mut self.tx, |c| sqlx::query_as(visit_select!(" AND v.id = $2")).bind(t).bind(id).fetch_optional(c).await)?;
+        raw.map(|r| self.visit_from(r)).transpose()
+    }
+
+    /// A page of the visit log, newest first, and the number of visits matching the filter.
+    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<(Vec<VisitRow>, i64), Error> {
+        let t = self.tenant.0;
+        let status = f.status.map(VisitStatus::as_str);
+        let sql = format!("{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $7 OFFSET $8", visit_select!(""));
+        let raws: Vec<RawVisit> = on_tx!(&mut self.tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(t)
+            .bind(f.site_id)
+            .bind(f.host_id)
+            .bind(status)
+            .bind(f.from)
+            .bind(f.to)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(c)
+            .await)?;
+        let count_sql = format!("SELECT COUNT(*) FROM visits v WHERE v.tenant_id = $1{FILTER}");
+        let total: i64 = on_tx!(&mut self.tx, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
+            .bind(t)
+            .bind(f.site_id)
+            .bind(f.host_id)
+            .bind(status)
+            .bind(f.from)
+            .bind(f.to)
+            .fetch_one(c)
+            .await)?;
+        let items = raws.into_iter().map(|r| self.visit_from(r)).collect::<Result<_, _>>()?;
+        Ok((items, total))
+    }
+
+    /// Checks out the on-site visit of `site` with this badge code.
+    pub async fn check_out_badge(&mut self, actor: Actor, site: Uuid, badge: &BadgeCode) -> Result<Uuid, Error> {
+        let t = self.tenant.0;
+        let id: Option<Uuid> = on_tx!(&mut self.tx, |c| sqlx::query_scalar(
+            "UPDATE visits SET status = 'checked_out', checked_out_at = $4 \
+             WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id"
+        )
+        .bind(t)
+        .bind(site)
+        .bind(badge.as_str())
+        .bind(now())
+        .fetch_optional(c)
+        .await)?;
+        let id = id.ok_or(Error::NotFound)?;
+        self.audit(actor, "visit.check_out", format_args!("visit:{id}")).await?;
+        Ok(id)
+    }
+
+    /// Checks out a visit by id (optionally only one of `site`).
+    pub async fn check_out(&mut self, actor: Actor, id: Uuid, site: Option<Uuid>) -> Result<(), Error> {
+        let t = self.tenant.0;
+        let n = on_tx!(&mut self.tx, |c| sqlx::query(
+            "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
+             WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site'"
+        )
+        .bind(t)
+        .bind(id)
+        .bind(now())
+        .bind(site)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(Error::NotFound);
+        }
+        self.audit(actor, "visit.check_out", format_args!("visit:{id}")).await
+    }
+
+    /// Applies a correction to a visit and its visitor.
+    pub async fn correct_visit(&mut self, actor: Actor, id: Uuid, site: Option<Uuid>, fix: &CorrectVisit) -> Result<VisitRow, Error> {
+        let mut v = self.visit(id).await?.filter(|v| site.is_none_or(|s| s == v.site_id)).ok_or(Error::NotFound)?;
+        if let Some(host_id) = fix.host_id {
+            match self.host(host_id).await? {
+                Some(h) if h.site_id == v.site_id => v.host_id = host_id,
+                _ => return Err(Error::InvalidInput("host_id: no such host at this visit's site".into())),
+            }
+        }
+        if let Some(x) = &fix.name {
+            v.visitor_name = x.as_str().to_owned();
+        }
+        if let Some(x) = &fix.company {
+            v.visitor_company = Some(x.as_str().to_owned());
+        }
+        if let Some(x) = &fix.phone {
+            v.visitor_phone = Some(x.as_str().to_owned());
+        }
+        if let Some(x) = &fix.purpose {
+            v.purpose = Some(x.as_str().to_owned());
+        }
+        let (t, c) = (self.tenant, self.crypto.clone());
+        let email_idx = fix.email.as_ref().map(|e| c.email_index(t, e));
+        if let Some(x) = &fix.email {
+            v.visitor_email = x.as_str().to_owned();
+        }
+        let vid = v.visitor_id;
+        let name_enc = c.seal(t, VISITOR_NAME, vid, &v.visitor_name);
+        let email_enc = c.seal(t, VISITOR_EMAIL, vid, &v.visitor_email);
+        let company_enc = v.visitor_company.as_ref().map(|x| c.seal(t, VISITOR_COMPANY, vid, x));
+        let phone_enc = v.visitor_phone.as_ref().map(|x| c.seal(t, VISITOR_PHONE, vid, x));
+        let purpose_enc = v.purpose.as_ref().map(|x| c.seal(t, VISIT_PURPOSE, id, x));
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "UPDATE visitors SET name_enc = $3, email_enc = $4, email_idx = COALESCE($5, email_idx), company_enc = $6, phone_enc = $7 \
+             WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(t.0)
+        .bind(vid)
+        .bind(&name_enc)
+        .bind(&email_enc)
+        .bind(email_idx.as_deref())
+        .bind(company_enc.as_deref())
+        .bind(phone_enc.as_deref())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE visits SET host_id = $3, purpose_enc = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(t.0)
+            .bind(id)
+            .bind(v.host_id)
+            .bind(purpose_enc.as_deref())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        self.audit(actor, "visit.correct", format_args!("visit:{id}")).await?;
+        self.visit(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// The number of outbox rows (the sender comes with the mail issue).
+    pub async fn outbox_len(&mut self) -> Result<i64, Error> {
+        let t = self.tenant.0;
+        Ok(on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1").bind(t).fetch_one(c).await)?)
+    }
+}

@@ -1,0 +1,103 @@
+//! Sites, the host directory and kiosks: what a tenant admin sets up.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::types::{Email, Label, PersonName, Timezone};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSite {
+    pub name: Label,
+    pub timezone: Timezone,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSite {
+    pub name: Option<Label>,
+    pub timezone: Option<Timezone>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Site {
+    pub id: Uuid,
+    pub name: String,
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateHost {
+    pub name: PersonName,
+    pub email: Email,
+    pub site_id: Uuid,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateHost {
+    pub name: Option<PersonName>,
+    pub email: Option<Email>,
+    pub site_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Host {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub site_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of a directory CSV import. Either every row is imported or none is.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HostImport {
+    pub imported: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// One rejected CSV row: its 1-based line number (the header is line 1), the column and the rule.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKiosk {
+    pub site_id: Uuid,
+    pub name: Label,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateKiosk {
+    pub name: Label,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Kiosk {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub enrolled_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// A new kiosk and its one-time enrollment code (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KioskCreated {
+    #[serde(flatten)]
+    pub kiosk: Kiosk,
+    pub enrollment_code: String,
+    pub enrollment_expires_at: DateTime<Utc>,
+}

@@ -1,0 +1,65 @@
+//! What a kiosk device sends and receives: enrollment, the host directory, override login.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::types::{Email, EnrollmentCode, Pin, SearchQuery};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enroll {
+    pub enrollment_code: EnrollmentCode,
+}
+
+/// The device token (shown once; the kiosk keeps it in the OS keychain) and what it is bound to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Enrolled {
+    pub device_token: String,
+    pub tenant: EnrolledTenant,
+    pub site: EnrolledSite,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EnrolledTenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EnrolledSite {
+    pub id: Uuid,
+    pub name: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HostSearch {
+    /// Part of the host's name; empty lists the first hosts of the site.
+    pub q: Option<SearchQuery>,
+}
+
+/// A directory entry as a kiosk sees it: a display name, never an email.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DirectoryEntry {
+    pub id: Uuid,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideLogin {
+    pub email: Email,
+    pub pin: Pin,
+}
+
+/// A short-lived override token (5 minutes idle), sent as `X-Override-Token` with the device token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OverrideToken {
+    pub override_token: String,
+    pub expires_at: DateTime<Utc>,
+}

@@ -1,0 +1,278 @@
+//! Validated newtypes. Every value that crosses the wire is parsed into one of these at the edge,
+//! so the code behind the edge only ever sees valid data. Deserializing runs the same `parse`.
+//!
+//! Error messages name the rule, never the rejected value: the value may be personal data.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zeroize::Zeroizing;
+
+/// Why a value was rejected. The message states the rule and never echoes the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValidationError(pub &'static str);
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// A free-text field: trimmed, between `min` and `max` characters, no control characters.
+fn text(raw: &str, min: usize, max: usize, rule: &'static str) -> Result<String, ValidationError> {
+    let s = raw.trim();
+    let n = s.chars().count();
+    if n < min || n > max || has_control(s) {
+        return Err(ValidationError(rule));
+    }
+    Ok(s.to_owned())
+}
+
+macro_rules! text_type {
+    ($(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal) => {
+        $(#[$m])*
+        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Longest accepted value, in characters.
+            pub const MAX: usize = $max;
+            /// Parses and normalises (trims) a raw value.
+            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+                text(raw, $min, $max, $rule).map(Self)
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // Values may be personal data: never print them in logs or panics.
+                write!(f, concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
+}
+
+text_type!(/// A person's name (visitor, host, user).
+    PersonName, 1, 200, "must be 1 to 200 characters without control characters");
+text_type!(/// A visitor's company.
+    CompanyName, 1, 200, "must be 1 to 200 characters without control characters");
+text_type!(/// Why a visitor came.
+    Purpose, 1, 500, "must be 1 to 500 characters without control characters");
+text_type!(/// A display name of a tenant, site or kiosk.
+    Label, 1, 120, "must be 1 to 120 characters without control characters");
+text_type!(/// A host-directory search string.
+    SearchQuery, 0, 100, "must be at most 100 characters without control characters");
+
+/// An email address: trimmed, at most 254 characters, one `@`, a dotted domain, no spaces.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        const RULE: &str = "must be an email address of at most 254 characters";
+        let s = raw.trim();
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err(ValidationError(RULE));
+        };
+        let ok = s.len() <= 254
+            && !local.is_empty()
+            && local.len() <= 64
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+        if ok { Ok(Self(s.to_owned())) } else { Err(ValidationError(RULE)) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The form used for lookups: lowercase (the blind index is computed over this).
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A phone number: digits, spaces and `+-().`, 3 to 32 characters.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.trim();
+        let ok = (3..=32).contains(&s.len())
+            && s.chars().any(|c| c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError("must be a phone number of 3 to 32 digits, spaces and +-()."))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tenant's URL-safe name: 2 to 63 of `a-z0-9-`, starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let ok = (2..=63).contains(&raw.len())
+            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !raw.starts_with('-');
+        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError("must be 2 to 63 characters of a-z, 0-9 and -")) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IANA time zone name such as `Europe/Paris` or `UTC` (format check only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timezone(String);
+
+impl Timezone {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let ok = (1..=64).contains(&raw.len())
+            && raw.starts_with(|c: char| c.is_ascii_uppercase())
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError("must be an IANA time zone name such as Europe/Paris")) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Alphabet of badge codes and enrollment codes: no 0/O, 1/I/L.
+pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+fn code(raw: &str, len: usize, rule: &'static str) -> Result<String, ValidationError> {
+    let s: String = raw.trim().chars().filter(|c| *c != '-' && *c != ' ').collect::<String>().to_ascii_uppercase();
+    if s.len() == len && s.bytes().all(|b| CODE_ALPHABET.contains(&b)) { Ok(s) } else { Err(ValidationError(rule)) }
+}
+
+/// The code on a visitor's badge: 8 characters of [`CODE_ALPHABET`], case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct BadgeCode(String);
+
+impl BadgeCode {
+    pub const LEN: usize = 8;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        code(raw, Self::LEN, "must be an 8-character badge code").map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A kiosk enrollment code: 16 characters of [`CODE_ALPHABET`], shown as `XXXX-XXXX-XXXX-XXXX`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct EnrollmentCode(String);
+
+impl EnrollmentCode {
+    pub const LEN: usize = 16;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        code(raw, Self::LEN, "must be a 16-character enrollment code").map(Self)
+    }
+    /// The canonical form without dashes (what is hashed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The grouped form shown to people.
+    pub fn display(&self) -> String {
+        self.0.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+    }
+}
+
+impl std::fmt::Debug for EnrollmentCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnrollmentCode(..)")
+    }
+}
+
+macro_rules! secret_type {
+    ($(#[$m:meta])* $name:ident, $check:expr, $rule:literal) => {
+        $(#[$m])*
+        /// Held in a zeroizing buffer: wiped when dropped, never printed.
+        #[derive(Clone, Deserialize, ToSchema)]
+        #[serde(try_from = "String")]
+        #[schema(value_type = String)]
+        pub struct $name(Zeroizing<String>);
+
+        impl $name {
+            pub fn parse(raw: String) -> Result<Self, ValidationError> {
+                let raw = Zeroizing::new(raw);
+                let check: fn(&str) -> bool = $check;
+                if check(&raw) { Ok(Self(raw)) } else { Err(ValidationError($rule)) }
+            }
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(raw)
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
+}
+
+secret_type!(/// A password: 12 to 256 characters.
+    Password, |s| (12..=256).contains(&s.chars().count()), "must be 12 to 256 characters");
+secret_type!(/// A receptionist's kiosk PIN: 6 to 12 digits.
+    Pin, |s| (6..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()), "must be 6 to 12 digits");
+
+macro_rules! redacted_debug {
+    ($($name:ident),*) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    )*};
+}
+redacted_debug!(Email, Phone);
+
+macro_rules! string_conversions {
+    ($($name:ident),*) => {$(
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+    )*};
+}
+string_conversions!(Email, Phone, Slug, Timezone, BadgeCode, EnrollmentCode);

@@ -28,6 +28,8 @@ pub enum Error {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    #[error("this method is not allowed on this path")]
+    MethodNotAllowed,
     #[error("{0}")]
     Conflict(&'static str),
     #[error("this Idempotency-Key was already used with a different request")]
@@ -57,6 +59,7 @@ impl Error {
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Error::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::NotFound),
             Error::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Error::IdempotencyMismatch => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::IdempotencyMismatch),
             Error::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),

@@ -1,5 +1,18 @@
-//! The Vestibule API server: storage, crypto, accounts and the HTTP API.
+//! The Vestibule API server: storage on SQLite or PostgreSQL, the crypto seam, accounts and
+//! credentials, the HTTP API, TLS and the admin CLI. `main.rs` only calls [`cli::main`].
 
+pub mod auth;
+pub mod cli;
 pub mod crypto;
 pub mod error;
+pub mod http;
+pub mod state;
 pub mod store;
+pub mod tls;
+
+pub use state::AppState;
+
+/// The whole HTTP API for `state`; tests build the app the same way.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}

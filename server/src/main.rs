@@ -1,1 +1,5 @@
-fn main() {}
+//! `vestibule-server`: wires the command line to the library.
+
+fn main() -> anyhow::Result<()> {
+    server::cli::main()
+}

@@ -18,10 +18,10 @@ mod directory;
 mod kiosks;
 mod visits;
 
-pub use accounts::{SessionKind, SessionRow, UserRow};
+pub use accounts::{Attempt, SessionKind, SessionRow, TenantRow, UserRow};
 pub use audit::{AuditRow, Actor};
 pub use connect::APP_ROLE;
-pub use directory::{HostRow, SiteRow};
+pub use directory::{HostRow, NewHost, SiteRow};
 pub use kiosks::{EnrollmentTarget, KioskRow};
 pub use visits::{NewVisit, VisitFilterSql, VisitRow};
 
@@ -134,6 +134,11 @@ impl Store {
     /// Opens a transaction outside any tenant.
     pub async fn global(&self, write: bool) -> Result<GlobalTx, Error> {
         Ok(GlobalTx { tx: self.begin(write).await? })
+    }
+
+    /// Moves a global transaction into `tenant` (once the tenant is known, as in enrollment).
+    pub async fn switch(&self, tx: GlobalTx, tenant: TenantId) -> Result<TenantTx, Error> {
+        self.enter(tx.tx, tenant).await
     }
 
     async fn begin(&self, write: bool) -> Result<Tx, Error> {

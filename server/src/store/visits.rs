@@ -206,7 +206,7 @@ impl TenantTx {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        self.audit(new.actor, "visit.check_in", format_args!("visit:{visit_id}")).await?;
+        self.audit(new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
         let visit = self.visit(visit_id).await?.ok_or(Error::NotFound)?;
         Ok((visit, false))
     }
@@ -295,7 +295,7 @@ impl TenantTx {
         .fetch_optional(c)
         .await)?;
         let id = id.ok_or(Error::NotFound)?;
-        self.audit(actor, "visit.check_out", format_args!("visit:{id}")).await?;
+        self.audit(actor, "visit.check_out", format!("visit:{id}")).await?;
         Ok(id)
     }
 
@@ -316,7 +316,7 @@ impl TenantTx {
         if n == 0 {
             return Err(Error::NotFound);
         }
-        self.audit(actor, "visit.check_out", format_args!("visit:{id}")).await
+        self.audit(actor, "visit.check_out", format!("visit:{id}")).await
     }
 
     /// Applies a correction to a visit and its visitor.
@@ -373,7 +373,7 @@ impl TenantTx {
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
-        self.audit(actor, "visit.correct", format_args!("visit:{id}")).await?;
+        self.audit(actor, "visit.correct", format!("visit:{id}")).await?;
         self.visit(id).await?.ok_or(Error::NotFound)
     }
 

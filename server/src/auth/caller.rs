@@ -1,0 +1,164 @@
+//! Who is calling: axum extractors that authenticate a request from its headers.
+//! `Authorization: Bearer <token>` carries the operator, user or device token; kiosk override
+//! requests add `X-Override-Token`. A missing, malformed, unknown, expired or revoked credential
+//! is a 401 that does not say which of these it was.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use chrono::Duration;
+use uuid::Uuid;
+
+use super::token::{self, Presented, TokenKind};
+use crate::{
+    error::Error,
+    state::AppState,
+    store::{Actor, KioskRow, SessionKind, TenantId, UserRow, now},
+};
+use vestibule_shared::dto::accounts::Role;
+
+/// The header that carries a kiosk override token next to the device token.
+pub const OVERRIDE_HEADER: &str = "x-override-token";
+
+fn presented(parts: &Parts, header: &str, kind: TokenKind) -> Result<Presented, Error> {
+    let raw = parts.headers.get(header).and_then(|v| v.to_str().ok()).ok_or(Error::Unauthorized)?;
+    let raw = if header == "authorization" { raw.strip_prefix("Bearer ").ok_or(Error::Unauthorized)? } else { raw };
+    token::parse(raw.trim()).filter(|p| p.kind == kind).ok_or(Error::Unauthorized)
+}
+
+/// The platform operator.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator {
+    pub key_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let p = presented(parts, "authorization", TokenKind::Operator)?;
+        let mut tx = state.store.global(false).await?;
+        let (key_id, stored) = tx.platform_key(&p.hash).await?.ok_or(Error::Unauthorized)?;
+        tx.commit().await?;
+        if !token::same(&stored, &p.hash) {
+            return Err(Error::Unauthorized);
+        }
+        Ok(Self { key_id })
+    }
+}
+
+/// A signed-in user of a tenant (admin or receptionist).
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub tenant: TenantId,
+    pub user: UserRow,
+    pub session_id: Uuid,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user.id)
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let p = presented(parts, "authorization", TokenKind::Session)?;
+        let tenant = p.tenant.ok_or(Error::Unauthorized)?;
+        let mut tx = state.store.read(tenant).await?;
+        let session = tx.session(SessionKind::Session, &p.hash).await?.ok_or(Error::Unauthorized)?;
+        tx.commit().await?;
+        if !token::same(&session.token_hash, &p.hash) {
+            return Err(Error::Unauthorized);
+        }
+        Ok(Self { tenant, user: session.user, session_id: session.id })
+    }
+}
+
+/// A signed-in tenant admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Staff);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if staff.user.role != Role::Admin {
+            return Err(Error::Forbidden("this needs the admin role"));
+        }
+        Ok(Self(staff))
+    }
+}
+
+/// An enrolled, unrevoked kiosk device.
+#[derive(Debug, Clone)]
+pub struct Kiosk {
+    pub tenant: TenantId,
+    pub kiosk: KioskRow,
+}
+
+impl Kiosk {
+    pub fn actor(&self) -> Actor {
+        Actor::Kiosk(self.kiosk.id)
+    }
+}
+
+impl FromRequestParts<AppState> for Kiosk {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let p = presented(parts, "authorization", TokenKind::Device)?;
+        let tenant = p.tenant.ok_or(Error::Unauthorized)?;
+        let mut tx = state.store.read(tenant).await?;
+        let kiosk = tx.kiosk_by_token(&p.hash).await?.ok_or(Error::Unauthorized)?;
+        tx.commit().await?;
+        if !kiosk.token_hash.as_deref().is_some_and(|h| token::same(h, &p.hash)) {
+            return Err(Error::Unauthorized);
+        }
+        // Record that the kiosk is alive, at most once a minute (a write per request would cost).
+        if kiosk.last_seen_at.is_none_or(|t| now() - t > Duration::minutes(1)) {
+            let mut tx = state.store.write(tenant).await?;
+            tx.touch_kiosk(kiosk.id).await?;
+            tx.commit().await?;
+        }
+        Ok(Self { tenant, kiosk })
+    }
+}
+
+/// A receptionist in override mode on a kiosk: the device token plus an override token of that
+/// same kiosk. Each use slides the idle expiry.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub device: Kiosk,
+    pub user: UserRow,
+    pub session_id: Uuid,
+}
+
+impl Override {
+    pub fn actor(&self) -> Actor {
+        Actor::Override { user: self.user.id, kiosk: self.device.kiosk.id }
+    }
+}
+
+impl FromRequestParts<AppState> for Override {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let device = Kiosk::from_request_parts(parts, state).await?;
+        let p = presented(parts, OVERRIDE_HEADER, TokenKind::Override)?;
+        if p.tenant != Some(device.tenant) {
+            return Err(Error::Unauthorized);
+        }
+        let mut tx = state.store.write(device.tenant).await?;
+        let session = tx
+            .session(SessionKind::Override, &p.hash)
+            .await?
+            .filter(|s| s.kiosk_id == Some(device.kiosk.id) && token::same(&s.token_hash, &p.hash))
+            .ok_or(Error::Unauthorized)?;
+        let expires = (now() + state.settings.override_idle).min(session.absolute_expires_at);
+        tx.touch_session(session.id, expires).await?;
+        tx.commit().await?;
+        Ok(Self { device, user: session.user, session_id: session.id })
+    }
+}

@@ -1,0 +1,151 @@
+//! The `vestibule-server` command line: `serve`, `tls-pin` and `operator-token`.
+//! Every flag can also be given as an environment variable `VESTIBULE_<FLAG>`.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    AppState,
+    auth::token::{self, TokenKind},
+    store::Store,
+    tls,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "vestibule-server", version, about = "The Vestibule visitor-management server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API over TLS.
+    Serve(Serve),
+    /// Print the SPKI pin (`sha256/<base64>`) of the served certificate.
+    TlsPin(TlsPin),
+    /// Create a platform-operator token and print it once (the last line).
+    OperatorToken(Storage),
+}
+
+#[derive(Debug, Args)]
+struct Storage {
+    /// Where the SQLite database, TLS certificate and keys live.
+    #[arg(long, env = "VESTIBULE_DATA_DIR", default_value = "./vestibule-data")]
+    data_dir: PathBuf,
+    /// A postgres:// URL; without it the embedded SQLite database in the data dir is used.
+    #[arg(long, env = "VESTIBULE_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct Serve {
+    #[command(flatten)]
+    storage: Storage,
+    /// The address to listen on (port 0 picks a free port; the chosen one is printed).
+    #[arg(long, env = "VESTIBULE_LISTEN", default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// A PEM certificate chain to serve instead of the self-signed one.
+    #[arg(long, env = "VESTIBULE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "VESTIBULE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct TlsPin {
+    #[arg(long, env = "VESTIBULE_DATA_DIR", default_value = "./vestibule-data", conflicts_with = "cert")]
+    data_dir: PathBuf,
+    /// A PEM certificate file.
+    #[arg(long)]
+    cert: Option<PathBuf>,
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::TlsPin(args) => {
+                let cert = match args.cert {
+                    Some(c) => c,
+                    None => tls::self_signed(&args.data_dir)?.cert,
+                };
+                println!("{}", tls::pin_of_file(&cert)?);
+                Ok(())
+            }
+            Command::OperatorToken(args) => operator_token(args).await,
+        }
+    })
+}
+
+fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+async fn open_store(s: &Storage) -> anyhow::Result<Store> {
+    create_data_dir(&s.data_dir)?;
+    Store::open(s.database_url.as_deref(), &s.data_dir).await.context("opening the database")
+}
+
+async fn serve(args: Serve) -> anyhow::Result<()> {
+    let store = open_store(&args.storage).await?;
+    let files = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => tls::CertFiles { cert, key },
+        _ => tls::self_signed(&args.storage.data_dir)?,
+    };
+    let pin = tls::pin_of_file(&files.cert)?;
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls::server_config(&files)?);
+    tracing::info!(%pin, engine = if store.is_postgres() { "postgres" } else { "sqlite" }, "TLS certificate SPKI pin");
+
+    let handle = axum_server::Handle::new();
+    tokio::spawn(shutdown_on_signal(handle.clone()));
+    let app = crate::app(AppState::new(store.clone()));
+    let server = axum_server::bind_rustls(args.listen, config)
+        .handle(handle.clone())
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>());
+    let announce = async {
+        if let Some(addr) = handle.listening().await {
+            tracing::info!(%addr, "listening");
+            // Tests and scripts read this line to learn the port.
+            println!("listening on https://{addr}");
+        }
+    };
+    let (served, ()) = tokio::join!(server, announce);
+    served.context("serving")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("shutting down");
+    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+}
+
+async fn operator_token(args: Storage) -> anyhow::Result<()> {
+    let store = open_store(&args).await?;
+    let issued = token::issue(TokenKind::Operator, None);
+    let mut tx = store.global(true).await?;
+    tx.insert_platform_key("cli", &issued.hash).await?;
+    tx.commit().await?;
+    store.close().await;
+    println!("Platform-operator token (shown once; keep it secret):");
+    println!("{}", issued.token.as_str());
+    Ok(())
+}

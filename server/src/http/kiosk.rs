@@ -1,0 +1,175 @@
+//! What a kiosk device calls: enrollment, the host directory (display names only), check-in with
+//! an `Idempotency-Key`, check-out by badge code, and the receptionist's PIN step-up.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
+};
+use sha2::{Digest, Sha256};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use vestibule_shared::{
+    ErrorEnvelope,
+    dto::{
+        kiosk::{DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch, OverrideLogin, OverrideToken},
+        visits::{CheckIn, CheckOut, CheckedIn},
+    },
+};
+
+use super::{
+    auth::check_secret,
+    extract::{ApiJson, ApiQuery},
+};
+use crate::{
+    auth::{
+        Kiosk,
+        token::{self, TokenKind},
+    },
+    error::Error,
+    state::AppState,
+    store::{Actor, Attempt, NewVisit, SessionKind, TenantId, now},
+};
+
+/// The most directory entries one search returns.
+const MAX_DIRECTORY_RESULTS: usize = 20;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(enroll))
+        .routes(routes!(search_hosts))
+        .routes(routes!(check_in))
+        .routes(routes!(check_out))
+        .routes(routes!(override_login))
+}
+
+/// Enrolls a kiosk with its one-time code and returns its device token (shown once).
+#[utoipa::path(post, path = "/api/v1/kiosk/enroll", tag = "kiosk", request_body = Enroll,
+    responses((status = 200, body = Enrolled), (status = 401, body = ErrorEnvelope)))]
+async fn enroll(State(state): State<AppState>, ApiJson(body): ApiJson<Enroll>) -> Result<ApiJson<Enrolled>, Error> {
+    let mut g = state.store.global(true).await?;
+    let target = g.take_enrollment(&token::enrollment_hash(&body.enrollment_code)).await?;
+    let Some(target) = target.filter(|t| t.expires_at > now()) else {
+        g.commit().await?;
+        return Err(Error::InvalidEnrollmentCode);
+    };
+    let tenant = TenantId(target.tenant_id);
+    let mut tx = state.store.switch(g, tenant).await?;
+    let issued = token::issue(TokenKind::Device, Some(tenant));
+    if !tx.enroll_kiosk(target.kiosk_id, &issued.hash).await? {
+        return Err(Error::InvalidEnrollmentCode);
+    }
+    let kiosk = tx.kiosk(target.kiosk_id).await?.ok_or(Error::InvalidEnrollmentCode)?;
+    let site = tx.site(kiosk.site_id).await?.ok_or(Error::InvalidEnrollmentCode)?;
+    let t = tx.tenant_row().await?;
+    tx.audit(Actor::Kiosk(kiosk.id), "kiosk.enroll", format!("kiosk:{}", kiosk.id)).await?;
+    tx.commit().await?;
+    Ok(ApiJson(Enrolled {
+        device_token: issued.token.to_string(),
+        tenant: EnrolledTenant { id: t.id, slug: t.slug, name: t.name },
+        site: EnrolledSite { id: site.id, name: site.name, timezone: site.timezone },
+    }))
+}
+
+/// Searches the host directory of the kiosk's site: names only, never emails.
+#[utoipa::path(get, path = "/api/v1/kiosk/hosts", tag = "kiosk", params(HostSearch),
+    responses((status = 200, body = Vec<DirectoryEntry>)), security(("device" = [])))]
+async fn search_hosts(State(state): State<AppState>, k: Kiosk, ApiQuery(s): ApiQuery<HostSearch>) -> Result<ApiJson<Vec<DirectoryEntry>>, Error> {
+    let mut tx = state.store.read(k.tenant).await?;
+    let hosts = tx.hosts(Some(k.kiosk.site_id)).await?;
+    tx.commit().await?;
+    let words: Vec<String> = s.q.as_ref().map(|q| q.as_str().to_lowercase()).unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let mut found: Vec<DirectoryEntry> = hosts
+        .into_iter()
+        .filter(|h| {
+            let name = h.name.to_lowercase();
+            words.iter().all(|w| name.contains(w.as_str()))
+        })
+        .map(|h| DirectoryEntry { id: h.id, display_name: h.name })
+        .collect();
+    found.sort_by(|a, b| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()));
+    found.truncate(MAX_DIRECTORY_RESULTS);
+    Ok(ApiJson(found))
+}
+
+/// The `Idempotency-Key` header: required, 1 to 128 of `A-Z a-z 0-9 - _ : .`.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
+    let key = headers
+        .get("idempotency-key")
+        .ok_or_else(|| Error::InvalidInput("Idempotency-Key: the header is required".into()))?
+        .to_str()
+        .unwrap_or("");
+    let ok = (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b));
+    if ok { Ok(key.to_owned()) } else { Err(Error::InvalidInput("Idempotency-Key: must be 1 to 128 of A-Z a-z 0-9 - _ : .".into())) }
+}
+
+/// Checks a visitor in at a kiosk's site; shared by the kiosk and the override mode.
+pub(super) async fn record_check_in(
+    state: &AppState,
+    k: &Kiosk,
+    actor: Actor,
+    headers: &HeaderMap,
+    body: CheckIn,
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], ApiJson<CheckedIn>), Error> {
+    let key = idempotency_key(headers)?;
+    let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
+    let hash = Sha256::digest(&canonical).to_vec();
+    let new = NewVisit {
+        site_id: k.kiosk.site_id,
+        host_id: body.host_id,
+        visitor: body.visitor,
+        purpose: body.purpose.map(Into::into),
+        actor,
+        kiosk_id: Some(k.kiosk.id),
+        idempotency: Some((key, hash)),
+    };
+    let mut tx = state.store.write(k.tenant).await?;
+    let (visit, replayed) = tx.check_in(new).await?;
+    tx.commit().await?;
+    let replayed = HeaderValue::from_static(if replayed { "true" } else { "false" });
+    Ok((
+        StatusCode::CREATED,
+        [(HeaderName::from_static("idempotent-replayed"), replayed)],
+        ApiJson(CheckedIn { visit_id: visit.id, badge_code: visit.badge_code, checked_in_at: visit.checked_in_at }),
+    ))
+}
+
+/// Checks a visitor in. Replaying the same `Idempotency-Key` with the same body returns the same
+/// visit (`Idempotent-Replayed: true`); with another body it is a 422.
+#[utoipa::path(post, path = "/api/v1/kiosk/visits", tag = "kiosk", request_body = CheckIn,
+    params(("Idempotency-Key" = String, Header, description = "One key per check-in attempt; retries reuse it")),
+    responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("device" = [])))]
+async fn check_in(
+    State(state): State<AppState>,
+    k: Kiosk,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CheckIn>,
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], ApiJson<CheckedIn>), Error> {
+    record_check_in(&state, &k, k.actor(), &headers, body).await
+}
+
+/// Checks a visitor out by the code on their badge.
+#[utoipa::path(post, path = "/api/v1/kiosk/visits/checkout", tag = "kiosk", request_body = CheckOut,
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("device" = [])))]
+async fn check_out(State(state): State<AppState>, k: Kiosk, ApiJson(body): ApiJson<CheckOut>) -> Result<StatusCode, Error> {
+    let mut tx = state.store.write(k.tenant).await?;
+    tx.check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A receptionist's PIN step-up on this kiosk: returns a short-lived override token.
+#[utoipa::path(post, path = "/api/v1/kiosk/override", tag = "kiosk", request_body = OverrideLogin,
+    responses((status = 200, body = OverrideToken), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)),
+    security(("device" = [])))]
+async fn override_login(State(state): State<AppState>, k: Kiosk, ApiJson(body): ApiJson<OverrideLogin>) -> Result<ApiJson<OverrideToken>, Error> {
+    let mut tx = state.store.write(k.tenant).await?;
+    let user = tx.user_by_email(&body.email).await?;
+    let (mut tx, user) = check_secret(tx, user, body.pin.expose(), Attempt::Pin).await?;
+    let issued = token::issue(TokenKind::Override, Some(k.tenant));
+    let at = now();
+    let expires_at = at + state.settings.override_idle;
+    tx.insert_session(user.id, SessionKind::Override, Some(k.kiosk.id), &issued.hash, expires_at, at + state.settings.override_max).await?;
+    tx.audit(Actor::Override { user: user.id, kiosk: k.kiosk.id }, "override.start", format!("kiosk:{}", k.kiosk.id)).await?;
+    tx.commit().await?;
+    Ok(ApiJson(OverrideToken { override_token: issued.token.to_string(), expires_at }))
+}

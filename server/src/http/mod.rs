@@ -1,0 +1,100 @@
+//! The HTTP API: one module per feature, merged here with the OpenAPI document, the fallbacks that
+//! answer in the error envelope, body limits and request tracing.
+
+mod auth;
+mod extract;
+mod health;
+mod hosts;
+mod kiosk;
+mod kiosks;
+mod operator;
+mod reception;
+mod sites;
+mod users;
+mod views;
+mod visits;
+
+use std::sync::OnceLock;
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+};
+use tower_http::trace::TraceLayer;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::router::OpenApiRouter;
+use vestibule_shared::ErrorEnvelope;
+
+pub use extract::parse_json;
+
+use crate::{error::Error, state::AppState};
+
+/// The largest JSON body any route accepts.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+/// The largest directory CSV import.
+pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vestibule API", description = "Visitor management: kiosks, hosts, visits."),
+    modifiers(&SecuritySchemes),
+    components(schemas(ErrorEnvelope))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        c.add_security_scheme("operator", bearer());
+        c.add_security_scheme("session", bearer());
+        c.add_security_scheme("device", bearer());
+        c.add_security_scheme("override", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Override-Token"))));
+    }
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(operator::router())
+        .merge(auth::router())
+        .merge(sites::router())
+        .merge(hosts::router().layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)))
+        .merge(users::router())
+        .merge(kiosks::router())
+        .merge(visits::router())
+        .merge(kiosk::router())
+        .merge(reception::router())
+        .routes(utoipa_axum::routes!(openapi_json))
+}
+
+/// The OpenAPI document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, body = Object)))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    Json(DOC.get_or_init(openapi).clone())
+}
+
+/// The whole API as an axum router.
+pub fn router(state: AppState) -> Router {
+    Router::from(api())
+        .fallback(|| async { Error::NotFound })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The route template, never the raw URI: paths and queries may carry search terms.
+            let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+        .with_state(state)
+}

@@ -1,0 +1,61 @@
+//! Platform-operator endpoints: create tenants and a tenant's first users.
+
+use axum::{extract::State, http::StatusCode};
+use uuid::Uuid;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use vestibule_shared::{
+    ErrorEnvelope,
+    dto::accounts::{CreateTenant, CreateUser, Tenant, User},
+};
+
+use super::{
+    extract::{ApiJson, ApiPath},
+    views,
+};
+use crate::{
+    auth::Operator,
+    error::Error,
+    state::AppState,
+    store::{Actor, TenantId},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_tenant)).routes(routes!(create_tenant_user))
+}
+
+/// Creates a tenant (a company).
+#[utoipa::path(post, path = "/api/v1/operator/tenants", tag = "operator", request_body = CreateTenant,
+    responses((status = 201, body = Tenant), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("operator" = [])))]
+async fn create_tenant(
+    State(state): State<AppState>,
+    op: Operator,
+    ApiJson(body): ApiJson<CreateTenant>,
+) -> Result<(StatusCode, ApiJson<Tenant>), Error> {
+    let mut tx = state.store.global(true).await?;
+    let row = tx.insert_tenant(body.slug.as_str(), body.name.as_str(), body.plan).await?;
+    let tenant = TenantId(row.id);
+    let mut tx = state.store.switch(tx, tenant).await?;
+    tx.audit(Actor::Operator(op.key_id), "tenant.create", format!("tenant:{}", row.id)).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(views::tenant(&row))))
+}
+
+/// Creates a user of a tenant (its first admin, typically).
+#[utoipa::path(post, path = "/api/v1/operator/tenants/{id}/users", tag = "operator", request_body = CreateUser,
+    params(("id" = Uuid, Path, description = "The tenant")),
+    responses((status = 201, body = User), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope)),
+    security(("operator" = [])))]
+async fn create_tenant_user(
+    State(state): State<AppState>,
+    op: Operator,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<(StatusCode, ApiJson<User>), Error> {
+    let mut g = state.store.global(false).await?;
+    g.tenant_by_id(id).await?.ok_or(Error::NotFound)?;
+    g.commit().await?;
+    let user = super::users::create(&state, TenantId(id), Actor::Operator(op.key_id), body).await?;
+    Ok((StatusCode::CREATED, ApiJson(user)))
+}

@@ -1,0 +1,126 @@
+//! Tenant admin: the tenant's users (admins and receptionists), their passwords and PINs.
+
+use axum::{extract::State, http::StatusCode};
+use uuid::Uuid;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use vestibule_shared::{
+    ErrorEnvelope,
+    dto::accounts::{CreateUser, UpdateUser, User},
+};
+
+use super::{
+    extract::{ApiJson, ApiPath},
+    views,
+};
+use crate::{
+    auth::{Admin, password},
+    error::Error,
+    state::AppState,
+    store::{Actor, TenantId},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_user, list_users)).routes(routes!(get_user, update_user, delete_user))
+}
+
+/// Creates a user in `tenant` on behalf of `actor` (a tenant admin or the operator).
+pub(super) async fn create(state: &AppState, tenant: TenantId, actor: Actor, body: CreateUser) -> Result<User, Error> {
+    let pw = password::hash(body.password.expose()).await?;
+    let pin = match &body.pin {
+        Some(p) => Some(password::hash(p.expose()).await?),
+        None => None,
+    };
+    let mut tx = state.store.write(tenant).await?;
+    let row = tx.insert_user(&body.email, body.name.as_str(), body.role, &pw, pin.as_deref()).await?;
+    tx.audit(actor, "user.create", format!("user:{}", row.id)).await?;
+    tx.commit().await?;
+    Ok(views::user(row))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, body = User), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn create_user(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<CreateUser>) -> Result<(StatusCode, ApiJson<User>), Error> {
+    Ok((StatusCode::CREATED, ApiJson(create(&state, a.tenant, a.actor(), body).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>)), security(("session" = [])))]
+async fn list_users(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<User>>, Error> {
+    let mut tx = state.store.read(a.tenant).await?;
+    let rows = tx.users().await?;
+    tx.commit().await?;
+    Ok(ApiJson(rows.into_iter().map(views::user).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 200, body = User), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+async fn get_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<User>, Error> {
+    let mut tx = state.store.read(a.tenant).await?;
+    let row = tx.user(id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(ApiJson(views::user(row)))
+}
+
+/// Changes a user's name, role, password, PIN or disabled flag. A new password, a disable or a
+/// role change ends the user's sessions.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUser,
+    responses((status = 200, body = User), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn update_user(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> Result<ApiJson<User>, Error> {
+    let pw = match &body.password {
+        Some(p) => Some(password::hash(p.expose()).await?),
+        None => None,
+    };
+    let pin = match &body.pin {
+        Some(p) => Some(password::hash(p.expose()).await?),
+        None => None,
+    };
+    let mut tx = state.store.write(a.tenant).await?;
+    let mut user = tx.user(id).await?.ok_or(Error::NotFound)?;
+    if id == a.user.id && (body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role)) {
+        return Err(Error::InvalidInput("an admin cannot disable or demote themself".into()));
+    }
+    let ends_sessions = pw.is_some() || body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role);
+    if let Some(n) = body.name {
+        user.name = n.as_str().to_owned();
+    }
+    if let Some(r) = body.role {
+        user.role = r;
+    }
+    if let Some(d) = body.disabled {
+        user.disabled = d;
+    }
+    if let Some(h) = pw {
+        user.password_hash = h;
+    }
+    if pin.is_some() {
+        user.pin_hash = pin;
+    }
+    tx.update_user(&user).await?;
+    if ends_sessions {
+        tx.delete_user_sessions(id).await?;
+    }
+    tx.audit(a.actor(), "user.update", format!("user:{id}")).await?;
+    tx.commit().await?;
+    Ok(ApiJson(views::user(user)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+async fn delete_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+    if id == a.user.id {
+        return Err(Error::InvalidInput("an admin cannot delete themself".into()));
+    }
+    let mut tx = state.store.write(a.tenant).await?;
+    if !tx.delete_user(id).await? {
+        return Err(Error::NotFound);
+    }
+    tx.audit(a.actor(), "user.delete", format!("user:{id}")).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

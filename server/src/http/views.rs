@@ -1,0 +1,67 @@
+//! Rows to wire DTOs: what each object looks like in a response.
+
+use vestibule_shared::dto::{
+    accounts::{Tenant, User},
+    directory::{Host, Kiosk, Site},
+    visits::{AuditEntry, Visit},
+};
+
+use crate::store::{AuditRow, HostRow, KioskRow, SiteRow, TenantRow, UserRow, VisitRow};
+
+pub fn tenant(r: &TenantRow) -> Tenant {
+    Tenant { id: r.id, slug: r.slug.clone(), name: r.name.clone(), plan: r.plan(), created_at: r.created_at }
+}
+
+pub fn user(r: UserRow) -> User {
+    User { id: r.id, email: r.email, name: r.name, role: r.role, has_pin: r.pin_hash.is_some(), disabled: r.disabled, created_at: r.created_at }
+}
+
+pub fn site(r: SiteRow) -> Site {
+    Site { id: r.id, name: r.name, timezone: r.timezone, created_at: r.created_at }
+}
+
+pub fn host(r: HostRow) -> Host {
+    Host { id: r.id, name: r.name, email: r.email, site_id: r.site_id, created_at: r.created_at }
+}
+
+pub fn kiosk(r: KioskRow) -> Kiosk {
+    Kiosk {
+        id: r.id,
+        site_id: r.site_id,
+        name: r.name,
+        created_at: r.created_at,
+        enrolled_at: r.enrolled_at,
+        revoked_at: r.revoked_at,
+        last_seen_at: r.last_seen_at,
+    }
+}
+
+pub fn visit(r: VisitRow) -> Visit {
+    Visit {
+        id: r.id,
+        site_id: r.site_id,
+        host_id: r.host_id,
+        host_name: r.host_name,
+        visitor_name: r.visitor_name,
+        visitor_email: r.visitor_email,
+        visitor_company: r.visitor_company,
+        visitor_phone: r.visitor_phone,
+        purpose: r.purpose,
+        status: r.status,
+        badge_code: r.badge_code,
+        checked_in_at: r.checked_in_at,
+        checked_out_at: r.checked_out_at,
+    }
+}
+
+pub fn audit(r: AuditRow) -> AuditEntry {
+    AuditEntry {
+        seq: r.seq,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        prev_hash: hex::encode(r.prev_hash),
+        hash: hex::encode(r.hash),
+    }
+}

@@ -1,0 +1,173 @@
+//! The visit log for signed-in staff: list with filters and paging, one visit, corrections,
+//! check-out from the desk, CSV export. And the tenant's audit log.
+
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+use uuid::Uuid;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use vestibule_shared::{
+    ErrorEnvelope,
+    dto::{
+        Page,
+        visits::{AuditEntry, AuditVerification, CorrectVisit, Paging, Visit, VisitFilter},
+    },
+};
+
+use super::{
+    extract::{ApiJson, ApiPath, ApiQuery},
+    views,
+};
+use crate::{
+    auth::{Admin, Staff},
+    error::Error,
+    state::AppState,
+    store::{VisitFilterSql, VisitRow},
+};
+
+/// The most rows a CSV export holds.
+const MAX_EXPORT_ROWS: i64 = 50_000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_visits))
+        .routes(routes!(export_visits))
+        .routes(routes!(get_visit, correct_visit))
+        .routes(routes!(check_out_visit))
+        .routes(routes!(list_audit))
+        .routes(routes!(verify_audit))
+}
+
+/// Checks paging parameters: limit 1 to 200 (default 50), offset 0 or more.
+pub(super) fn paging(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), Error> {
+    let limit = limit.unwrap_or(50);
+    let offset = offset.unwrap_or(0);
+    if !(1..=200).contains(&limit) {
+        return Err(Error::InvalidInput("limit: must be 1 to 200".into()));
+    }
+    if !(0..=10_000_000).contains(&offset) {
+        return Err(Error::InvalidInput("offset: must be 0 to 10000000".into()));
+    }
+    Ok((limit, offset))
+}
+
+fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql, Error> {
+    if let (Some(from), Some(to)) = (f.from, f.to) {
+        if from > to {
+            return Err(Error::InvalidInput("from: must not be after to".into()));
+        }
+    }
+    Ok(VisitFilterSql { site_id: f.site_id, host_id: f.host_id, status: f.status, from: f.from, to: f.to, limit, offset })
+}
+
+/// The visit log, newest first.
+#[utoipa::path(get, path = "/api/v1/visits", tag = "visits", params(VisitFilter),
+    responses((status = 200, body = Page<Visit>), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+async fn list_visits(State(state): State<AppState>, staff: Staff, ApiQuery(f): ApiQuery<VisitFilter>) -> Result<ApiJson<Page<Visit>>, Error> {
+    let (limit, offset) = paging(f.limit, f.offset)?;
+    let mut tx = state.store.read(staff.tenant).await?;
+    let (rows, total) = tx.visits(&filter_sql(f, limit, offset)?).await?;
+    tx.commit().await?;
+    Ok(ApiJson(Page { items: rows.into_iter().map(views::visit).collect(), total, limit, offset }))
+}
+
+/// The visit log as CSV (same filters; `limit`/`offset` are ignored, up to 50 000 rows).
+#[utoipa::path(get, path = "/api/v1/visits/export.csv", tag = "visits", params(VisitFilter),
+    responses((status = 200, content_type = "text/csv", body = String)), security(("session" = [])))]
+async fn export_visits(State(state): State<AppState>, a: Admin, ApiQuery(f): ApiQuery<VisitFilter>) -> Result<impl IntoResponse, Error> {
+    paging(f.limit, f.offset)?;
+    let mut tx = state.store.read(a.0.tenant).await?;
+    let (rows, _) = tx.visits(&filter_sql(f, MAX_EXPORT_ROWS, 0)?).await?;
+    tx.commit().await?;
+    let csv = to_csv(&rows).map_err(|e| Error::Internal(e.into()))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"visits.csv\"")], csv))
+}
+
+/// A cell as a spreadsheet will not run: a leading `= + - @` (or tab, CR) gets a `'` in front.
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+}
+
+fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "visit_id", "site_id", "host_id", "host_name", "visitor_name", "visitor_email", "visitor_company", "visitor_phone",
+        "purpose", "status", "badge_code", "checked_in_at", "checked_out_at",
+    ])?;
+    for r in rows {
+        w.write_record([
+            r.id.to_string(),
+            r.site_id.to_string(),
+            r.host_id.to_string(),
+            cell(&r.host_name),
+            cell(&r.visitor_name),
+            cell(&r.visitor_email),
+            cell(r.visitor_company.as_deref().unwrap_or("")),
+            cell(r.visitor_phone.as_deref().unwrap_or("")),
+            cell(r.purpose.as_deref().unwrap_or("")),
+            r.status.as_str().to_owned(),
+            r.badge_code.clone(),
+            r.checked_in_at.to_rfc3339(),
+            r.checked_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[utoipa::path(get, path = "/api/v1/visits/{id}", tag = "visits", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Visit), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+async fn get_visit(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Visit>, Error> {
+    let mut tx = state.store.read(staff.tenant).await?;
+    let row = tx.visit(id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(ApiJson(views::visit(row)))
+}
+
+/// Corrects a visit record (visitor details, host, purpose).
+#[utoipa::path(patch, path = "/api/v1/visits/{id}", tag = "visits", params(("id" = Uuid, Path)), request_body = CorrectVisit,
+    responses((status = 200, body = Visit), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn correct_visit(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(fix): ApiJson<CorrectVisit>,
+) -> Result<ApiJson<Visit>, Error> {
+    let mut tx = state.store.write(staff.tenant).await?;
+    let row = tx.correct_visit(staff.actor(), id, None, &fix).await?;
+    tx.commit().await?;
+    Ok(ApiJson(views::visit(row)))
+}
+
+/// Checks a visitor out from the desk.
+#[utoipa::path(post, path = "/api/v1/visits/{id}/checkout", tag = "visits", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+async fn check_out_visit(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+    let mut tx = state.store.write(staff.tenant).await?;
+    tx.check_out(staff.actor(), id, None).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The tenant's audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Paging),
+    responses((status = 200, body = Page<AuditEntry>)), security(("session" = [])))]
+async fn list_audit(State(state): State<AppState>, a: Admin, ApiQuery(p): ApiQuery<Paging>) -> Result<ApiJson<Page<AuditEntry>>, Error> {
+    let (limit, offset) = paging(p.limit, p.offset)?;
+    let mut tx = state.store.read(a.0.tenant).await?;
+    let (rows, total) = tx.audit_entries(limit, offset).await?;
+    tx.commit().await?;
+    Ok(ApiJson(Page { items: rows.into_iter().map(views::audit).collect(), total, limit, offset }))
+}
+
+/// Re-computes the audit hash chain.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", responses((status = 200, body = AuditVerification)),
+    security(("session" = [])))]
+async fn verify_audit(State(state): State<AppState>, a: Admin) -> Result<ApiJson<AuditVerification>, Error> {
+    let mut tx = state.store.read(a.0.tenant).await?;
+    let check = tx.verify_audit().await?;
+    tx.commit().await?;
+    Ok(ApiJson(AuditVerification { valid: check.broken_at.is_none(), entries: check.entries, broken_at: check.broken_at }))
+}

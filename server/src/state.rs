@@ -1,0 +1,44 @@
+//! What every handler shares: the store and the server's settings.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::store::Store;
+
+/// The state of the axum app.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+}
+
+/// Lifetimes of credentials.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a kiosk enrollment code stays valid.
+    pub enrollment_ttl: Duration,
+    /// How long a signed-in session lasts.
+    pub session_ttl: Duration,
+    /// An override token ends after this long without use...
+    pub override_idle: Duration,
+    /// ...and after this long in any case.
+    pub override_max: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            enrollment_ttl: Duration::hours(24),
+            session_ttl: Duration::hours(12),
+            override_idle: Duration::minutes(5),
+            override_max: Duration::hours(8),
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        Self { store, settings: Arc::new(Settings::default()) }
+    }
+}

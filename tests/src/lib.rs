@@ -1,1 +1,13 @@
-//! p
+//! Test harness shared by Vestibule's integration tests: fresh PostgreSQL databases ([`pg`]), the
+//! real `vestibule-server` binary on a random port over TLS ([`server`]), and an API client whose
+//! helpers read like the user's actions ([`api`]).
+
+pub mod api;
+pub mod pg;
+pub mod server;
+pub mod world;
+
+pub use api::{Api, Auth, Resp};
+pub use pg::TestDb;
+pub use server::{Engine, TestServer};
+pub use world::Tenant;

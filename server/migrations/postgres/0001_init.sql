@@ -81,7 +81,7 @@ CREATE TABLE kiosks (
 -- Routing table for enrollment: a code is typed on a kiosk that does not know its tenant yet.
 -- It holds only a hash of the code and ids, nothing personal.
 CREATE TABLE enrollment_codes (
-    code_hash   uuid PRIMARY KEY,
+    code_hash   bytea PRIMARY KEY,
     tenant_id   uuid NOT NULL,
     kiosk_id    uuid NOT NULL,
     expires_at  timestamptz NOT NULL,

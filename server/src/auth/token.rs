@@ -73,20 +73,23 @@ pub fn parse(raw: &str) -> Option<Presented> {
     if raw.len() > 200 {
         return None;
     }
-    let mut parts = raw.split('_');
-    let kind = match parts.next()? {
+    let (prefix, rest) = raw.split_once('_')?;
+    let kind = match prefix {
         "vss" => TokenKind::Session,
         "vsd" => TokenKind::Device,
         "vsr" => TokenKind::Override,
         "vsp" => TokenKind::Operator,
         _ => return None,
     };
-    let tenant = match kind {
-        TokenKind::Operator => None,
-        _ => Some(TenantId(Uuid::try_parse(parts.next()?).ok()?)),
+    // The secret is base64url and may itself contain `_`; the tenant part never does.
+    let (tenant, secret) = match kind {
+        TokenKind::Operator => (None, rest),
+        _ => {
+            let (t, s) = rest.split_once('_')?;
+            (Some(TenantId(Uuid::try_parse(t).ok()?)), s)
+        }
     };
-    let secret = parts.next()?;
-    if parts.next().is_some() || URL_SAFE_NO_PAD.decode(secret).ok()?.len() != 32 {
+    if URL_SAFE_NO_PAD.decode(secret).ok()?.len() != 32 {
         return None;
     }
     Some(Presented { kind, tenant, hash: sha256(&[raw.as_bytes()]) })
@@ -123,6 +126,16 @@ mod tests {
         assert!(same(&p.hash, &issued.hash));
         let op = issue(TokenKind::Operator, None);
         assert_eq!(parse(&op.token).map(|p| p.kind), Some(TokenKind::Operator));
+    }
+
+    #[test]
+    fn secrets_with_underscores_parse() {
+        for _ in 0..200 {
+            let t = issue(TokenKind::Operator, None);
+            assert!(parse(&t.token).is_some());
+            let t = issue(TokenKind::Session, Some(TenantId(Uuid::now_v7())));
+            assert!(parse(&t.token).is_some());
+        }
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! The real `vestibule-server` binary, started on a random loopback port with a fresh data dir
+//! (and a fresh PostgreSQL database when asked), reached over TLS by a client that trusts exactly
+//! the server's self-signed certificate.
+
+use std::{path::PathBuf, process::Stdio, sync::Arc, time::Duration};
+
+use rustls::{RootCertStore, SupportedProtocolVersion, pki_types::{CertificateDer, pem::PemObject}};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+use crate::{api::Api, pg::TestDb};
+
+/// Which storage engine a server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The path of the server binary: `VESTIBULE_SERVER_BIN`, else the workspace's debug build
+/// (built on first use).
+pub fn server_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("VESTIBULE_SERVER_BIN") {
+        return PathBuf::from(p);
+    }
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    BUILT.call_once(|| {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "vestibule-server", "--bin", "vestibule-server"])
+            .current_dir(&workspace)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building vestibule-server failed");
+    });
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from);
+    target.join("debug").join("vestibule-server")
+}
+
+/// A running server and what it takes to talk to it.
+pub struct TestServer {
+    pub engine: Engine,
+    pub port: u16,
+    pub operator_token: String,
+    pub data_dir: tempfile::TempDir,
+    pub db: Option<TestDb>,
+    child: Child,
+}
+
+impl TestServer {
+    /// Starts a server on `engine` with a new data dir (and database).
+    pub async fn start(engine: Engine) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let db = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(TestDb::create().await),
+        };
+        let mut storage = vec!["--data-dir".to_owned(), data_dir.path().display().to_string()];
+        if let Some(db) = &db {
+            storage.extend(["--database-url".to_owned(), db.url.clone()]);
+        }
+        let out = Command::new(server_bin()).arg("operator-token").args(&storage).output().await.expect("run operator-token");
+        assert!(out.status.success(), "operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
+        let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
+        let (child, port) = Self::spawn(&storage, data_dir.path()).await;
+        TestServer { engine, port, operator_token, data_dir, db, child }
+    }
+
+    async fn spawn(storage: &[String], data_dir: &std::path::Path) -> (Child, u16) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log")).expect("log file");
+        let mut child = Command::new(server_bin())
+            .arg("serve")
+            .args(storage)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn vestibule-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(addr) = line.strip_prefix("listening on https://") {
+                    return addr.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).expect("a port");
+                }
+            }
+            panic!("the server exited before listening; see {}", data_dir.join("server.log").display())
+        })
+        .await
+        .expect("the server did not start within 60 s");
+        (child, port)
+    }
+
+    /// The server's log so far (its stderr).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The PEM of the certificate the server serves.
+    pub fn cert_pem(&self) -> Vec<u8> {
+        std::fs::read(self.data_dir.path().join("tls/cert.pem")).expect("the server's certificate")
+    }
+
+    /// The `https://localhost:<port>` base URL.
+    pub fn base(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    /// A client that trusts exactly the server's certificate, TLS 1.2 and 1.3.
+    pub fn api(&self) -> Api {
+        self.api_with(&[&rustls::version::TLS13, &rustls::version::TLS12]).expect("client")
+    }
+
+    /// A client limited to the given TLS versions.
+    pub fn api_with(&self, versions: &[&'static SupportedProtocolVersion]) -> Result<Api, rustls::Error> {
+        let mut roots = RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(&self.cert_pem()) {
+            roots.add(cert.expect("PEM certificate"))?;
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(versions)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("reqwest client");
+        Ok(Api::new(client, self.base()))
+    }
+
+    /// Stops the server (SIGKILL) and waits for it.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- last lines of the server log ---");
+            tail.iter().rev().for_each(|l| eprintln!("{l}"));
+        }
+    }
+}

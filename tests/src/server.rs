@@ -19,8 +19,9 @@ pub enum Engine {
     Postgres,
 }
 
-/// The path of the server binary: `VESTIBULE_SERVER_BIN`, else the workspace's debug build
-/// (built on first use).
+/// The path of the server binary: `VESTIBULE_SERVER_BIN` (set by `cargo xtask test`), else the
+/// workspace's debug build, brought up to date first with the same target selection as
+/// `cargo xtask test` uses (so that feature unification does not force a rebuild each time).
 pub fn server_bin() -> PathBuf {
     if let Ok(p) = std::env::var("VESTIBULE_SERVER_BIN") {
         return PathBuf::from(p);
@@ -29,7 +30,7 @@ pub fn server_bin() -> PathBuf {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     BUILT.call_once(|| {
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "vestibule-server", "--bin", "vestibule-server"])
+            .args(["build", "--quiet", "--workspace", "--all-targets"])
             .current_dir(&workspace)
             .status()
             .expect("run cargo build");

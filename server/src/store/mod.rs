@@ -19,7 +19,7 @@ mod kiosks;
 mod visits;
 
 pub use accounts::{Attempt, SessionKind, SessionRow, TenantRow, UserRow};
-pub use audit::{AuditRow, Actor};
+pub use audit::{Actor, AuditRow, ChainCheck};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use kiosks::{EnrollmentTarget, KioskRow};
@@ -115,6 +115,17 @@ impl TenantTx {
 impl GlobalTx {
     pub async fn commit(self) -> Result<(), Error> {
         self.tx.commit().await
+    }
+
+    /// The tenant setting this transaction's connection carries (PostgreSQL; `None` on SQLite).
+    /// Outside a tenant transaction it must be empty: the setting is transaction-local.
+    pub async fn current_tenant_setting(&mut self) -> Result<Option<String>, Error> {
+        match &mut self.tx {
+            Tx::Sqlite(_) => Ok(None),
+            Tx::Postgres(c) => {
+                Ok(sqlx::query_scalar("SELECT current_setting('app.tenant_id', true)").fetch_one(&mut **c).await?)
+            }
+        }
     }
 }
 

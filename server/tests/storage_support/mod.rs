@@ -1,0 +1,82 @@
+//! Fixtures of the storage tests: a fresh store on either engine, and raw SQL access to the same
+//! database for what the store must never do itself (tampering with the audit log, say).
+
+// Each test binary that includes this module uses a different part of it.
+#![allow(dead_code, unused_macros, unused_imports)]
+
+use server::store::{Store, TenantId};
+use sqlx::{AssertSqlSafe, Executor, PgPool, SqlitePool};
+use vestibule_shared::dto::accounts::Plan;
+use vestibule_tests::TestDb;
+
+/// A store on one engine, with what keeps its database alive.
+pub struct Fixture {
+    pub store: Store,
+    raw: Raw,
+    _dir: tempfile::TempDir,
+    pub db: Option<TestDb>,
+}
+
+enum Raw {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Fixture {
+    pub async fn sqlite() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("vestibule.db");
+        let store = Store::open_sqlite(&path).await.expect("open SQLite");
+        let raw = SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("raw SQLite");
+        Fixture { store, raw: Raw::Sqlite(raw), _dir: dir, db: None }
+    }
+
+    pub async fn postgres() -> Fixture {
+        Self::postgres_with_pool(8).await
+    }
+
+    pub async fn postgres_with_pool(max_connections: u32) -> Fixture {
+        let db = TestDb::create().await;
+        let store = Store::open_postgres(&db.url, max_connections).await.expect("open PostgreSQL");
+        let raw = PgPool::connect(&db.url).await.expect("raw PostgreSQL");
+        Fixture { store, raw: Raw::Postgres(raw), _dir: tempfile::tempdir().expect("tempdir"), db: Some(db) }
+    }
+
+    /// Runs SQL as the database owner, bypassing the store.
+    pub async fn raw(&self, sql: &str) {
+        match &self.raw {
+            Raw::Sqlite(p) => p.execute(AssertSqlSafe(sql.to_owned())).await.map(|_| ()),
+            Raw::Postgres(p) => p.execute(AssertSqlSafe(sql.to_owned())).await.map(|_| ()),
+        }
+        .expect("raw SQL");
+    }
+
+    /// The owner's pool on PostgreSQL.
+    pub fn pg(&self) -> &PgPool {
+        match &self.raw {
+            Raw::Postgres(p) => p,
+            Raw::Sqlite(_) => panic!("not PostgreSQL"),
+        }
+    }
+}
+
+/// Creates a tenant.
+pub async fn tenant(fx: &Fixture, slug: &str) -> TenantId {
+    let mut g = fx.store.global(true).await.expect("tx");
+    let row = g.insert_tenant(slug, slug, Plan::Business).await.expect("tenant");
+    g.commit().await.expect("commit");
+    TenantId(row.id)
+}
+
+/// Declares `#[tokio::test]`s that run each listed `async fn(Fixture)` on SQLite and on PostgreSQL.
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Fixture::sqlite().await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Fixture::postgres().await).await; })*
+        }
+    };
+}
+pub(crate) use both_engines;

@@ -112,9 +112,8 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
     let app = crate::app(AppState::new(store.clone()));
-    let server = axum_server::bind_rustls(args.listen, config)
-        .handle(handle.clone())
-        .serve(app.into_make_service_with_connect_info::<SocketAddr>());
+    let server =
+        axum_server::bind_rustls(args.listen, config).handle(handle.clone()).serve(app.into_make_service_with_connect_info::<SocketAddr>());
     let announce = async {
         if let Some(addr) = handle.listening().await {
             tracing::info!(%addr, "listening");

@@ -65,9 +65,7 @@ impl Error {
             Error::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),
             Error::InvalidEnrollmentCode => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidEnrollmentCode),
             Error::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
-            Error::Config(_) | Error::Database(_) | Error::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
-            }
+            Error::Config(_) | Error::Database(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }

@@ -10,7 +10,8 @@ use server::store::{APP_ROLE, TenantId};
 use sqlx::Row;
 use storage_support::{Fixture, tenant};
 
-const TENANT_TABLES: &[&str] = &["sites", "users", "hosts", "kiosks", "sessions", "visitors", "visits", "audit_log", "outbox", "integrations"];
+const TENANT_TABLES: &[&str] =
+    &["sites", "users", "hosts", "kiosks", "sessions", "visitors", "visits", "audit_log", "outbox", "integrations"];
 
 #[tokio::test]
 async fn the_app_role_is_not_privileged_and_rls_is_forced() {
@@ -22,13 +23,12 @@ async fn the_app_role_is_not_privileged_and_rls_is_forced() {
         .expect("the role exists");
     assert!(!role.get::<bool, _>(0) && !role.get::<bool, _>(1), "the app role must not be superuser nor bypass RLS");
     for table in TENANT_TABLES.iter().chain(&["api_keys"]) {
-        let row = sqlx::query(
-            "SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relname = $1",
-        )
-        .bind(table)
-        .fetch_one(fx.pg())
-        .await
-        .expect("table");
+        let row =
+            sqlx::query("SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relname = $1")
+                .bind(table)
+                .fetch_one(fx.pg())
+                .await
+                .expect("table");
         assert!(row.get::<bool, _>(0) && row.get::<bool, _>(1), "{table}: RLS must be enabled and forced");
         assert_ne!(row.get::<String, _>(2), APP_ROLE, "{table} must not be owned by the app role");
     }

@@ -4,12 +4,12 @@
 mod storage_support;
 
 use chrono::Duration;
-use storage_support::{Fixture, tenant};
-use uuid::Uuid;
 use server::{
     error::Error,
     store::{Actor, Attempt, NewHost, NewVisit, SessionKind, VisitFilterSql, now},
 };
+use storage_support::{Fixture, tenant};
+use uuid::Uuid;
 use vestibule_shared::{
     dto::{
         accounts::Role,
@@ -26,7 +26,14 @@ fn visitor_body(host: Uuid, name: &str) -> CheckIn {
     .expect("valid check-in")
 }
 
-async fn visit(fx: &Fixture, t: server::store::TenantId, site: Uuid, host: Uuid, key: &str, name: &str) -> Result<(server::store::VisitRow, bool), Error> {
+async fn visit(
+    fx: &Fixture,
+    t: server::store::TenantId,
+    site: Uuid,
+    host: Uuid,
+    key: &str,
+    name: &str,
+) -> Result<(server::store::VisitRow, bool), Error> {
     let body = visitor_body(host, name);
     let mut tx = fx.store.write(t).await?;
     let r = tx
@@ -216,7 +223,8 @@ async fn visit_log_filters_and_pages(fx: Fixture) {
     assert_eq!(last.iter().map(|v| v.id).collect::<Vec<_>>(), vec![ids[0].id]);
     let out = VisitFilterSql { status: Some(VisitStatus::CheckedOut), limit: 50, ..Default::default() };
     assert_eq!(tx.visits(&out).await.expect("filter").1, 2);
-    let on = VisitFilterSql { status: Some(VisitStatus::OnSite), site_id: Some(site), host_id: Some(host), limit: 50, ..Default::default() };
+    let on =
+        VisitFilterSql { status: Some(VisitStatus::OnSite), site_id: Some(site), host_id: Some(host), limit: 50, ..Default::default() };
     assert_eq!(tx.visits(&on).await.expect("filter").1, 5);
     let window = VisitFilterSql { from: Some(ids[3].checked_in_at), to: Some(ids[5].checked_in_at), limit: 50, ..Default::default() };
     let (inside, n) = tx.visits(&window).await.expect("filter");

@@ -117,11 +117,7 @@ impl Phone {
         let ok = (3..=32).contains(&s.len())
             && s.chars().any(|c| c.is_ascii_digit())
             && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(ValidationError("must be a phone number of 3 to 32 digits, spaces and +-()."))
-        }
+        if ok { Ok(Self(s.to_owned())) } else { Err(ValidationError("must be a phone number of 3 to 32 digits, spaces and +-().")) }
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -10,7 +10,10 @@ pub enum Auth {
     None,
     Bearer(String),
     /// A kiosk device token plus a receptionist's override token.
-    Override { device: String, token: String },
+    Override {
+        device: String,
+        token: String,
+    },
 }
 
 impl Auth {
@@ -96,7 +99,8 @@ impl Api {
 
     /// Creates a tenant; returns its id.
     pub async fn create_tenant(&self, operator: &str, slug: &str) -> String {
-        let r = self.post("/api/v1/operator/tenants", &Auth::bearer(operator), json!({"slug": slug, "name": slug, "plan": "business"})).await;
+        let r =
+            self.post("/api/v1/operator/tenants", &Auth::bearer(operator), json!({"slug": slug, "name": slug, "plan": "business"})).await;
         r.expect(201)["id"].as_str().expect("id").to_owned()
     }
 
@@ -114,7 +118,11 @@ impl Api {
     /// Signs in; returns the session credential.
     pub async fn login(&self, tenant_slug: &str, email: &str) -> Auth {
         let r = self
-            .post("/api/v1/auth/login", &Auth::None, json!({"tenant": tenant_slug, "email": email, "password": "correct horse battery staple"}))
+            .post(
+                "/api/v1/auth/login",
+                &Auth::None,
+                json!({"tenant": tenant_slug, "email": email, "password": "correct horse battery staple"}),
+            )
             .await;
         Auth::bearer(r.expect(200)["token"].as_str().expect("token"))
     }

@@ -4,7 +4,10 @@
 
 use std::{path::PathBuf, process::Stdio, sync::Arc, time::Duration};
 
-use rustls::{RootCertStore, SupportedProtocolVersion, pki_types::{CertificateDer, pem::PemObject}};
+use rustls::{
+    RootCertStore, SupportedProtocolVersion,
+    pki_types::{CertificateDer, pem::PemObject},
+};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
@@ -125,11 +128,8 @@ impl TestServer {
             .with_protocol_versions(versions)?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(config)
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("reqwest client");
+        let client =
+            reqwest::Client::builder().tls_backend_preconfigured(config).timeout(Duration::from_secs(60)).build().expect("reqwest client");
         Ok(Api::new(client, self.base()))
     }
 

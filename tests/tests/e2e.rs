@@ -53,7 +53,17 @@ async fn front_desk_day(engine: Engine) {
     assert_eq!(check["valid"], true, "{check}");
     let entries = api.get("/api/v1/audit?limit=200", &admin).await.expect(200);
     let actions: Vec<&str> = entries["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
-    for action in ["tenant.create", "user.create", "site.create", "host.create", "kiosk.create", "kiosk.enroll", "visit.check_in", "override.start", "visit.check_out"] {
+    for action in [
+        "tenant.create",
+        "user.create",
+        "site.create",
+        "host.create",
+        "kiosk.create",
+        "kiosk.enroll",
+        "visit.check_in",
+        "override.start",
+        "visit.check_out",
+    ] {
         assert!(actions.contains(&action), "{action} missing from {actions:?}");
     }
 

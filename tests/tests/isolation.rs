@@ -12,7 +12,8 @@ const PUBLIC: &[&str] = &["/healthz", "/readyz", "/api/v1/openapi.json", "/api/v
 
 async fn state_of(api: &Api, t: &Tenant) -> Value {
     let mut all = json!({});
-    for path in ["/api/v1/sites", "/api/v1/hosts", "/api/v1/users", "/api/v1/kiosks", "/api/v1/visits?limit=200", "/api/v1/audit?limit=200"] {
+    for path in ["/api/v1/sites", "/api/v1/hosts", "/api/v1/users", "/api/v1/kiosks", "/api/v1/visits?limit=200", "/api/v1/audit?limit=200"]
+    {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
     all
@@ -113,7 +114,11 @@ async fn a_cannot_touch_b(engine: Engine) {
 
     // Public routes: A's admin cannot sign in to B; B's data stays B's.
     let r = api
-        .post("/api/v1/auth/login", &Auth::None, json!({"tenant": "bravo", "email": "admin@alpha.test", "password": "correct horse battery staple"}))
+        .post(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"tenant": "bravo", "email": "admin@alpha.test", "password": "correct horse battery staple"}),
+        )
         .await;
     assert_eq!(r.status, 401);
 

@@ -95,7 +95,8 @@ async fn a_given_certificate_is_served_and_pinned() {
         .expect("serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await.expect("started").expect("read").expect("a line");
+    let line =
+        tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await.expect("started").expect("read").expect("a line");
     let port: u16 = line.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).expect("a port");
     let out = Command::new(server_bin()).args(["tls-pin", "--cert"]).arg(&cert).output().expect("tls-pin");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), pin_on_the_wire(port));

@@ -1,1 +1,57 @@
-fn main() {}
+//! `cargo xtask run` starts Vestibule with a demo tenant on the embedded database;
+//! `cargo xtask test` installs or checks what the tests need, runs every test, and stops what it
+//! started.
+
+mod demo;
+mod prereqs;
+mod workspace;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build and start the server with a demo tenant, site, hosts and a kiosk enrollment code.
+    Run {
+        /// Where the server keeps its database and keys.
+        #[arg(long, default_value = "vestibule-data")]
+        data_dir: std::path::PathBuf,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: String,
+    },
+    /// Install or check the test prerequisites, then run every test of the workspace.
+    Test {
+        /// Extra arguments for `cargo test` (a test name filter, say).
+        args: Vec<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Run { data_dir, listen } => demo::run(&data_dir, &listen),
+        Command::Test { args } => test(&args),
+    }
+}
+
+fn test(args: &[String]) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let services = prereqs::ensure()?;
+    let result = (|| {
+        workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
+        let bin = workspace::server_bin()?;
+        let mut cargo_args = vec!["test", "--workspace"];
+        cargo_args.extend(args.iter().map(String::as_str));
+        workspace::cargo(&cargo_args, &[("VESTIBULE_SERVER_BIN", bin.as_os_str())])
+    })();
+    services.stop();
+    result?;
+    println!("cargo xtask test: all tests passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -24,10 +24,7 @@ static DUMMY: LazyLock<String> = LazyLock::new(|| hash_now("vestibule-dummy-secr
 
 fn hash_now(secret: &str) -> Result<String, Error> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(secret.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
+    argon2().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
 }
 
 /// Hashes a secret.

@@ -2,8 +2,8 @@
 
 use axum::{extract::State, http::StatusCode};
 use serde::Deserialize;
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::directory::{CreateHost, Host, HostImport, RowError, UpdateHost},
@@ -28,7 +28,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(post, path = "/api/v1/hosts", tag = "hosts", request_body = CreateHost,
     responses((status = 201, body = Host), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
-async fn create_host(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<CreateHost>) -> Result<(StatusCode, ApiJson<Host>), Error> {
+async fn create_host(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(body): ApiJson<CreateHost>,
+) -> Result<(StatusCode, ApiJson<Host>), Error> {
     let mut tx = state.store.write(a.tenant).await?;
     let row = tx.insert_host(&NewHost { name: body.name.into(), email: body.email, site_id: body.site_id }).await?;
     tx.audit(a.actor(), "host.create", format!("host:{}", row.id)).await?;
@@ -45,7 +49,11 @@ struct HostFilter {
 
 #[utoipa::path(get, path = "/api/v1/hosts", tag = "hosts", params(HostFilter), responses((status = 200, body = Vec<Host>)),
     security(("session" = [])))]
-async fn list_hosts(State(state): State<AppState>, Admin(a): Admin, ApiQuery(f): ApiQuery<HostFilter>) -> Result<ApiJson<Vec<Host>>, Error> {
+async fn list_hosts(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiQuery(f): ApiQuery<HostFilter>,
+) -> Result<ApiJson<Vec<Host>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.hosts(f.site_id).await?;
     tx.commit().await?;
@@ -106,7 +114,11 @@ async fn delete_host(State(state): State<AppState>, Admin(a): Admin, ApiPath(id)
 /// nothing is imported.
 #[utoipa::path(post, path = "/api/v1/hosts/import", tag = "hosts", request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = HostImport), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
-async fn import_hosts(State(state): State<AppState>, Admin(a): Admin, RawBody(body): RawBody) -> Result<(StatusCode, ApiJson<HostImport>), Error> {
+async fn import_hosts(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    RawBody(body): RawBody,
+) -> Result<(StatusCode, ApiJson<HostImport>), Error> {
     let rows = parse_csv(&body)?;
     let mut tx = state.store.write(a.tenant).await?;
     let sites: Vec<Uuid> = tx.sites().await?.into_iter().map(|s| s.id).collect();

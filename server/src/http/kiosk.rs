@@ -72,11 +72,16 @@ async fn enroll(State(state): State<AppState>, ApiJson(body): ApiJson<Enroll>) -
 /// Searches the host directory of the kiosk's site: names only, never emails.
 #[utoipa::path(get, path = "/api/v1/kiosk/hosts", tag = "kiosk", params(HostSearch),
     responses((status = 200, body = Vec<DirectoryEntry>)), security(("device" = [])))]
-async fn search_hosts(State(state): State<AppState>, k: Kiosk, ApiQuery(s): ApiQuery<HostSearch>) -> Result<ApiJson<Vec<DirectoryEntry>>, Error> {
+async fn search_hosts(
+    State(state): State<AppState>,
+    k: Kiosk,
+    ApiQuery(s): ApiQuery<HostSearch>,
+) -> Result<ApiJson<Vec<DirectoryEntry>>, Error> {
     let mut tx = state.store.read(k.tenant).await?;
     let hosts = tx.hosts(Some(k.kiosk.site_id)).await?;
     tx.commit().await?;
-    let words: Vec<String> = s.q.as_ref().map(|q| q.as_str().to_lowercase()).unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let words: Vec<String> =
+        s.q.as_ref().map(|q| q.as_str().to_lowercase()).unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let mut found: Vec<DirectoryEntry> = hosts
         .into_iter()
         .filter(|h| {
@@ -85,7 +90,7 @@ async fn search_hosts(State(state): State<AppState>, k: Kiosk, ApiQuery(s): ApiQ
         })
         .map(|h| DirectoryEntry { id: h.id, display_name: h.name })
         .collect();
-    found.sort_by(|a, b| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()));
+    found.sort_by_key(|e| e.display_name.to_lowercase());
     found.truncate(MAX_DIRECTORY_RESULTS);
     Ok(ApiJson(found))
 }
@@ -161,7 +166,11 @@ async fn check_out(State(state): State<AppState>, k: Kiosk, ApiJson(body): ApiJs
 #[utoipa::path(post, path = "/api/v1/kiosk/override", tag = "kiosk", request_body = OverrideLogin,
     responses((status = 200, body = OverrideToken), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)),
     security(("device" = [])))]
-async fn override_login(State(state): State<AppState>, k: Kiosk, ApiJson(body): ApiJson<OverrideLogin>) -> Result<ApiJson<OverrideToken>, Error> {
+async fn override_login(
+    State(state): State<AppState>,
+    k: Kiosk,
+    ApiJson(body): ApiJson<OverrideLogin>,
+) -> Result<ApiJson<OverrideToken>, Error> {
     let mut tx = state.store.write(k.tenant).await?;
     let user = tx.user_by_email(&body.email).await?;
     let (mut tx, user) = check_secret(tx, user, body.pin.expose(), Attempt::Pin).await?;

@@ -2,8 +2,8 @@
 //! one ends its device token and override sessions at once.
 
 use axum::{extract::State, http::StatusCode};
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::directory::{CreateKiosk, Kiosk, KioskCreated, UpdateKiosk},

@@ -1,8 +1,8 @@
 //! Platform-operator endpoints: create tenants and a tenant's first users.
 
 use axum::{extract::State, http::StatusCode};
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::accounts::{CreateTenant, CreateUser, Tenant, User},

@@ -6,8 +6,8 @@ use axum::{
     extract::State,
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
 };
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::visits::{CheckIn, CheckedIn, CorrectVisit, Visit, VisitStatus},
@@ -24,11 +24,7 @@ use crate::{auth::Override, error::Error, state::AppState, store::VisitFilterSql
 const MAX_ON_SITE: i64 = 2_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(on_site, check_in_for))
-        .routes(routes!(correct))
-        .routes(routes!(check_out))
-        .routes(routes!(exit))
+    OpenApiRouter::new().routes(routes!(on_site, check_in_for)).routes(routes!(correct)).routes(routes!(check_out)).routes(routes!(exit))
 }
 
 /// Who is in the building: the on-site visits of this kiosk's site, newest first.

@@ -1,8 +1,8 @@
 //! Tenant admin: sites (receptions).
 
 use axum::{extract::State, http::StatusCode};
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::directory::{CreateSite, Site, UpdateSite},
@@ -20,7 +20,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = CreateSite,
     responses((status = 201, body = Site), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
-async fn create_site(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<CreateSite>) -> Result<(StatusCode, ApiJson<Site>), Error> {
+async fn create_site(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(body): ApiJson<CreateSite>,
+) -> Result<(StatusCode, ApiJson<Site>), Error> {
     let mut tx = state.store.write(a.tenant).await?;
     let row = tx.insert_site(body.name.as_str(), body.timezone.as_str()).await?;
     tx.audit(a.actor(), "site.create", format!("site:{}", row.id)).await?;

@@ -1,8 +1,8 @@
 //! Tenant admin: the tenant's users (admins and receptionists), their passwords and PINs.
 
 use axum::{extract::State, http::StatusCode};
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::accounts::{CreateUser, UpdateUser, User},
@@ -40,7 +40,11 @@ pub(super) async fn create(state: &AppState, tenant: TenantId, actor: Actor, bod
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = User), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
     security(("session" = [])))]
-async fn create_user(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<CreateUser>) -> Result<(StatusCode, ApiJson<User>), Error> {
+async fn create_user(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<(StatusCode, ApiJson<User>), Error> {
     Ok((StatusCode::CREATED, ApiJson(create(&state, a.tenant, a.actor(), body).await?)))
 }
 

@@ -13,7 +13,15 @@ pub fn tenant(r: &TenantRow) -> Tenant {
 }
 
 pub fn user(r: UserRow) -> User {
-    User { id: r.id, email: r.email, name: r.name, role: r.role, has_pin: r.pin_hash.is_some(), disabled: r.disabled, created_at: r.created_at }
+    User {
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        role: r.role,
+        has_pin: r.pin_hash.is_some(),
+        disabled: r.disabled,
+        created_at: r.created_at,
+    }
 }
 
 pub fn site(r: SiteRow) -> Site {

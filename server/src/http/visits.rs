@@ -6,8 +6,8 @@ use axum::{
     http::{StatusCode, header},
     response::IntoResponse,
 };
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::{
@@ -54,10 +54,10 @@ pub(super) fn paging(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i6
 }
 
 fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql, Error> {
-    if let (Some(from), Some(to)) = (f.from, f.to) {
-        if from > to {
-            return Err(Error::InvalidInput("from: must not be after to".into()));
-        }
+    if let (Some(from), Some(to)) = (f.from, f.to)
+        && from > to
+    {
+        return Err(Error::InvalidInput("from: must not be after to".into()));
     }
     Ok(VisitFilterSql { site_id: f.site_id, host_id: f.host_id, status: f.status, from: f.from, to: f.to, limit, offset })
 }
@@ -65,7 +65,11 @@ fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql,
 /// The visit log, newest first.
 #[utoipa::path(get, path = "/api/v1/visits", tag = "visits", params(VisitFilter),
     responses((status = 200, body = Page<Visit>), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
-async fn list_visits(State(state): State<AppState>, staff: Staff, ApiQuery(f): ApiQuery<VisitFilter>) -> Result<ApiJson<Page<Visit>>, Error> {
+async fn list_visits(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(f): ApiQuery<VisitFilter>,
+) -> Result<ApiJson<Page<Visit>>, Error> {
     let (limit, offset) = paging(f.limit, f.offset)?;
     let mut tx = state.store.read(staff.tenant).await?;
     let (rows, total) = tx.visits(&filter_sql(f, limit, offset)?).await?;
@@ -93,8 +97,19 @@ fn cell(s: &str) -> String {
 fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "visit_id", "site_id", "host_id", "host_name", "visitor_name", "visitor_email", "visitor_company", "visitor_phone",
-        "purpose", "status", "badge_code", "checked_in_at", "checked_out_at",
+        "visit_id",
+        "site_id",
+        "host_id",
+        "host_name",
+        "visitor_name",
+        "visitor_email",
+        "visitor_company",
+        "visitor_phone",
+        "purpose",
+        "status",
+        "badge_code",
+        "checked_in_at",
+        "checked_out_at",
     ])?;
     for r in rows {
         w.write_record([

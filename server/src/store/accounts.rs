@@ -49,7 +49,8 @@ pub fn role_str(role: Role) -> &'static str {
 
 impl GlobalTx {
     pub async fn insert_tenant(&mut self, slug: &str, name: &str, plan: Plan) -> Result<TenantRow, Error> {
-        let row = TenantRow { id: new_id(), slug: slug.to_owned(), name: name.to_owned(), plan: plan_str(plan).to_owned(), created_at: now() };
+        let row =
+            TenantRow { id: new_id(), slug: slug.to_owned(), name: name.to_owned(), plan: plan_str(plan).to_owned(), created_at: now() };
         let genesis = vec![0u8; 32];
         let res = on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO tenants (id, slug, name, plan, audit_seq, audit_head, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)"
@@ -171,6 +172,16 @@ impl SessionKind {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct RawSession {
+    id: Uuid,
+    user_id: Uuid,
+    token_hash: Vec<u8>,
+    kiosk_id: Option<Uuid>,
+    expires_at: DateTime<Utc>,
+    absolute_expires_at: DateTime<Utc>,
+}
+
 /// A live session and its user.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
@@ -250,13 +261,15 @@ impl TenantTx {
     pub async fn user_by_email(&mut self, email: &Email) -> Result<Option<UserRow>, Error> {
         let idx = self.crypto.email_index(self.tenant, email);
         let t = self.tenant.0;
-        let raw: Option<RawUser> = on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" AND email_idx = $2")).bind(t).bind(&idx).fetch_optional(c).await)?;
+        let raw: Option<RawUser> =
+            on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" AND email_idx = $2")).bind(t).bind(&idx).fetch_optional(c).await)?;
         raw.map(|r| self.user_from(r)).transpose()
     }
 
     pub async fn users(&mut self) -> Result<Vec<UserRow>, Error> {
         let t = self.tenant.0;
-        let raws: Vec<RawUser> = on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" ORDER BY created_at, id")).bind(t).fetch_all(c).await)?;
+        let raws: Vec<RawUser> =
+            on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" ORDER BY created_at, id")).bind(t).fetch_all(c).await)?;
         raws.into_iter().map(|r| self.user_from(r)).collect()
     }
 
@@ -313,7 +326,14 @@ impl TenantTx {
             Attempt::Pin => "UPDATE users SET failed_pins = $3, pin_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
         };
         let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(user.id).bind(failures).bind(locked_until).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut self.tx, |c| sqlx::query(sql)
+            .bind(t)
+            .bind(user.id)
+            .bind(failures)
+            .bind(locked_until)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(locked_until)
     }
 
@@ -374,7 +394,7 @@ impl TenantTx {
     /// The unexpired session of `kind` with this token hash, and its enabled user.
     pub async fn session(&mut self, kind: SessionKind, token_hash: &[u8]) -> Result<Option<SessionRow>, Error> {
         let t = self.tenant.0;
-        let found: Option<(Uuid, Uuid, Vec<u8>, Option<Uuid>, DateTime<Utc>, DateTime<Utc>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
+        let found: Option<RawSession> = on_tx!(&mut self.tx, |c| sqlx::query_as(
             "SELECT id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at FROM sessions \
              WHERE tenant_id = $1 AND kind = $2 AND token_hash = $3 AND expires_at > $4 AND absolute_expires_at > $4"
         )
@@ -384,7 +404,7 @@ impl TenantTx {
         .bind(now())
         .fetch_optional(c)
         .await)?;
-        let Some((id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at)) = found else { return Ok(None) };
+        let Some(RawSession { id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at }) = found else { return Ok(None) };
         let Some(user) = self.user(user_id).await?.filter(|u| !u.disabled) else { return Ok(None) };
         Ok(Some(SessionRow { id, token_hash, kiosk_id, expires_at, absolute_expires_at, user }))
     }
@@ -404,7 +424,12 @@ impl TenantTx {
 
     pub async fn delete_session(&mut self, id: Uuid) -> Result<(), Error> {
         let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND id = $2").bind(t).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND id = $2")
+            .bind(t)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 

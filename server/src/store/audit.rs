@@ -18,7 +18,10 @@ pub enum Actor {
     User(Uuid),
     Kiosk(Uuid),
     /// A receptionist acting through a kiosk's override mode.
-    Override { user: Uuid, kiosk: Uuid },
+    Override {
+        user: Uuid,
+        kiosk: Uuid,
+    },
 }
 
 impl std::fmt::Display for Actor {
@@ -68,14 +71,9 @@ impl TenantTx {
     pub async fn audit(&mut self, actor: Actor, action: &str, target: impl std::fmt::Display) -> Result<(), Error> {
         let t = self.tenant.0;
         let head: (i64, Vec<u8>) = match &mut self.tx {
-            Tx::Sqlite(c) => {
-                sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1").bind(t).fetch_one(&mut **c).await?
-            }
+            Tx::Sqlite(c) => sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1").bind(t).fetch_one(&mut **c).await?,
             Tx::Postgres(c) => {
-                sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE")
-                    .bind(t)
-                    .fetch_one(&mut **c)
-                    .await?
+                sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE").bind(t).fetch_one(&mut **c).await?
             }
         };
         let (seq, prev) = (head.0 + 1, head.1);
@@ -109,18 +107,18 @@ impl TenantTx {
     /// A page of the chain, newest first.
     pub async fn audit_entries(&mut self, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), Error> {
         let t = self.tenant.0;
-        let rows = on_tx!(&mut self.tx, |c| sqlx::query_as(
+        let rows = on_tx!(&mut self.tx, |c| {
+            sqlx::query_as(
             "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
         )
         .bind(t)
         .bind(limit)
         .bind(offset)
         .fetch_all(c)
-        .await)?;
-        let total: i64 = on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1")
-            .bind(t)
-            .fetch_one(c)
-            .await)?;
+        .await
+        })?;
+        let total: i64 =
+            on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1").bind(t).fetch_one(c).await)?;
         Ok((rows, total))
     }
 
@@ -133,10 +131,8 @@ impl TenantTx {
         .bind(t)
         .fetch_all(c)
         .await)?;
-        let head: (i64, Vec<u8>) = on_tx!(&mut self.tx, |c| sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1")
-            .bind(t)
-            .fetch_one(c)
-            .await)?;
+        let head: (i64, Vec<u8>) =
+            on_tx!(&mut self.tx, |c| sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1").bind(t).fetch_one(c).await)?;
         let mut prev = vec![0u8; 32];
         for (i, r) in rows.iter().enumerate() {
             let expected = entry_hash(t, &prev, r.seq, r.at, &r.actor, &r.action, &r.target);

@@ -22,9 +22,7 @@ impl Store {
     /// Opens `database_url` if given (PostgreSQL), else `<data_dir>/vestibule.db` (SQLite).
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Store, Error> {
         match database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Self::open_postgres(url, 16).await
-            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Self::open_postgres(url, 16).await,
             Some(url) => Err(Error::Config(format!(
                 "unsupported database URL scheme in {:?}: use postgres:// (or omit it for SQLite)",
                 url.split(':').next().unwrap_or_default()
@@ -53,10 +51,7 @@ impl Store {
     pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Store, Error> {
         let options = PgConnectOptions::from_str(url)?;
         let mut owner = PgConnection::connect_with(&options).await?;
-        POSTGRES_MIGRATIONS
-            .run(&mut owner)
-            .await
-            .map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
+        POSTGRES_MIGRATIONS.run(&mut owner).await.map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
         owner.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)

@@ -78,10 +78,12 @@ impl TenantTx {
 
     pub async fn sites(&mut self) -> Result<Vec<SiteRow>, Error> {
         let t = self.tenant.0;
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as("SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id")
-            .bind(t)
-            .fetch_all(c)
-            .await)?)
+        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(
+            "SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id"
+        )
+        .bind(t)
+        .fetch_all(c)
+        .await)?)
     }
 
     pub async fn update_site(&mut self, site: &SiteRow) -> Result<(), Error> {
@@ -162,13 +164,12 @@ impl TenantTx {
     /// Every host, or those of one site.
     pub async fn hosts(&mut self, site: Option<Uuid>) -> Result<Vec<HostRow>, Error> {
         let t = self.tenant.0;
-        let raws: Vec<RawHost> = on_tx!(&mut self.tx, |c| sqlx::query_as(host_select!(
-            " AND ($2 IS NULL OR site_id = $2) ORDER BY created_at, id"
-        ))
-        .bind(t)
-        .bind(site)
-        .fetch_all(c)
-        .await)?;
+        let raws: Vec<RawHost> =
+            on_tx!(&mut self.tx, |c| sqlx::query_as(host_select!(" AND ($2 IS NULL OR site_id = $2) ORDER BY created_at, id"))
+                .bind(t)
+                .bind(site)
+                .fetch_all(c)
+                .await)?;
         raws.into_iter().map(|r| self.host_from(r)).collect()
     }
 

@@ -37,7 +37,13 @@ macro_rules! kiosk_select {
 
 impl TenantTx {
     /// Creates a kiosk of `site_id` with the hash of its enrollment code.
-    pub async fn insert_kiosk(&mut self, site_id: Uuid, name: &str, code_hash: &[u8], code_expires_at: DateTime<Utc>) -> Result<KioskRow, Error> {
+    pub async fn insert_kiosk(
+        &mut self,
+        site_id: Uuid,
+        name: &str,
+        code_hash: &[u8],
+        code_expires_at: DateTime<Utc>,
+    ) -> Result<KioskRow, Error> {
         if self.site(site_id).await?.is_none() {
             return Err(Error::InvalidInput("site_id: no such site".into()));
         }

@@ -57,7 +57,10 @@ pub struct Store {
 #[derive(Clone)]
 enum Engine {
     /// One writer connection (SQLite has one writer anyway; this avoids busy waits) and readers.
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -122,9 +125,7 @@ impl GlobalTx {
     pub async fn current_tenant_setting(&mut self) -> Result<Option<String>, Error> {
         match &mut self.tx {
             Tx::Sqlite(_) => Ok(None),
-            Tx::Postgres(c) => {
-                Ok(sqlx::query_scalar("SELECT current_setting('app.tenant_id', true)").fetch_one(&mut **c).await?)
-            }
+            Tx::Postgres(c) => Ok(sqlx::query_scalar("SELECT current_setting('app.tenant_id', true)").fetch_one(&mut **c).await?),
         }
     }
 }
@@ -162,10 +163,7 @@ impl Store {
 
     async fn enter(&self, mut tx: Tx, tenant: TenantId) -> Result<TenantTx, Error> {
         if let Tx::Postgres(t) = &mut tx {
-            sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                .bind(tenant.0.to_string())
-                .execute(&mut **t)
-                .await?;
+            sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut **t).await?;
         }
         Ok(TenantTx { tx, tenant, crypto: self.crypto.clone() })
     }

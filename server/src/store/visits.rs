@@ -138,10 +138,10 @@ impl TenantTx {
     /// with the same idempotency key.
     pub async fn check_in(&mut self, new: NewVisit) -> Result<(VisitRow, bool), Error> {
         self.lock_tenant().await?;
-        if let Some((key, hash)) = &new.idempotency {
-            if let Some(existing) = self.visit_by_key(new.kiosk_id, key).await? {
-                return if existing.1.as_deref() == Some(hash.as_slice()) { Ok((existing.0, true)) } else { Err(Error::IdempotencyMismatch) };
-            }
+        if let Some((key, hash)) = &new.idempotency
+            && let Some((visit, stored)) = self.visit_by_key(new.kiosk_id, key).await?
+        {
+            return if stored.as_deref() == Some(hash.as_slice()) { Ok((visit, true)) } else { Err(Error::IdempotencyMismatch) };
         }
         match self.host(new.host_id).await? {
             Some(h) if h.site_id == new.site_id => {}
@@ -196,7 +196,8 @@ impl TenantTx {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        on_tx!(&mut self.tx, |c| sqlx::query(
+        on_tx!(&mut self.tx, |c| {
+            sqlx::query(
             "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) VALUES ($1, $2, 'host_notification', $3, 0, $4, $4)"
         )
         .bind(t.0)
@@ -205,7 +206,8 @@ impl TenantTx {
         .bind(at)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         self.audit(new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
         let visit = self.visit(visit_id).await?.ok_or(Error::NotFound)?;
         Ok((visit, false))
@@ -215,11 +217,12 @@ impl TenantTx {
         let t = self.tenant.0;
         for _ in 0..8 {
             let code = badge_code();
-            let taken: Option<i32> = on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2")
-                .bind(t)
-                .bind(&code)
-                .fetch_optional(c)
-                .await)?;
+            let taken: Option<i32> =
+                on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2")
+                    .bind(t)
+                    .bind(&code)
+                    .fetch_optional(c)
+                    .await)?;
             if taken.is_none() {
                 return Ok(code);
             }
@@ -229,14 +232,13 @@ impl TenantTx {
 
     async fn visit_by_key(&mut self, kiosk: Option<Uuid>, key: &str) -> Result<Option<(VisitRow, Option<Vec<u8>>)>, Error> {
         let t = self.tenant.0;
-        let raw: Option<RawVisit> = on_tx!(&mut self.tx, |c| sqlx::query_as(visit_select!(
-            " AND v.kiosk_id IS NOT DISTINCT FROM $2 AND v.idempotency_key = $3"
-        ))
-        .bind(t)
-        .bind(kiosk)
-        .bind(key)
-        .fetch_optional(c)
-        .await)?;
+        let raw: Option<RawVisit> =
+            on_tx!(&mut self.tx, |c| sqlx::query_as(visit_select!(" AND v.kiosk_id IS NOT DISTINCT FROM $2 AND v.idempotency_key = $3"))
+                .bind(t)
+                .bind(kiosk)
+                .bind(key)
+                .fetch_optional(c)
+                .await)?;
         raw.map(|r| {
             let hash = r.request_hash.clone();
             self.visit_from(r).map(|v| (v, hash))

@@ -1,0 +1,176 @@
+//! `cargo xtask run`: build the server, start it on the embedded SQLite database, and on first run
+//! create a demo tenant (admin, receptionist with a PIN, a site, hosts) through the public API.
+//! Every run prints a fresh kiosk enrollment code, the server's TLS pin and the demo credentials.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    path::Path,
+    process::{Command, Stdio},
+    sync::Arc,
+};
+
+use anyhow::{Context, bail};
+use reqwest::Client;
+use rustls::pki_types::{CertificateDer, pem::PemObject};
+use serde_json::{Value, json};
+
+use crate::workspace;
+
+fn random_hex(bytes: usize) -> anyhow::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn random_pin() -> anyhow::Result<String> {
+    let mut buf = [0u8; 6];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| char::from(b'0' + b % 10)).collect())
+}
+
+pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
+    workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
+    let bin = workspace::server_bin()?;
+    std::fs::create_dir_all(data_dir)?;
+    let data_dir = data_dir.canonicalize()?;
+    let demo_file = data_dir.join("demo.json");
+    let operator = if demo_file.exists() {
+        None
+    } else {
+        let out = Command::new(&bin).arg("operator-token").arg("--data-dir").arg(&data_dir).output()?;
+        if !out.status.success() {
+            bail!("operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Some(String::from_utf8_lossy(&out.stdout).lines().last().context("no token")?.trim().to_owned())
+    };
+
+    let mut child = Command::new(&bin)
+        .args(["serve", "--listen", listen, "--data-dir"])
+        .arg(&data_dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting vestibule-server")?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let addr = loop {
+        match lines.next() {
+            Some(line) => {
+                if let Some(a) = line?.strip_prefix("listening on https://") {
+                    break a.to_owned();
+                }
+            }
+            None => bail!("the server stopped before listening (is {listen} free?)"),
+        }
+    };
+    let base = format!("https://localhost:{}", addr.rsplit_once(':').map_or("8443", |(_, p)| p));
+    let pin_out = Command::new(&bin).arg("tls-pin").arg("--data-dir").arg(&data_dir).output()?;
+    let tls_pin = String::from_utf8_lossy(&pin_out.stdout).trim().to_owned();
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    let demo = runtime.block_on(async {
+        let client = client(&data_dir.join("tls/cert.pem"))?;
+        if let Some(op) = operator {
+            let demo = create_demo(&client, &base, &op).await?;
+            write_private(&demo_file, demo.to_string().as_bytes())?;
+        }
+        let mut demo: Value = serde_json::from_str(&std::fs::read_to_string(&demo_file)?)?;
+        demo["enrollment_code"] = json!(enrollment_code(&client, &base, &demo).await?);
+        anyhow::Ok(demo)
+    })?;
+
+    println!();
+    println!("Vestibule is running at {base}");
+    println!("  TLS pin (give it to the kiosk):  {tls_pin}");
+    println!("  Kiosk enrollment code:           {}", demo["enrollment_code"].as_str().unwrap_or(""));
+    println!("  Demo tenant:                     demo");
+    println!(
+        "  Admin login:                     {} / {}",
+        demo["admin_email"].as_str().unwrap_or(""),
+        demo["admin_password"].as_str().unwrap_or("")
+    );
+    println!(
+        "  Receptionist override:           {} / PIN {}",
+        demo["receptionist_email"].as_str().unwrap_or(""),
+        demo["pin"].as_str().unwrap_or("")
+    );
+    println!("  (credentials are kept in {} ; Ctrl-C stops the server)", demo_file.display());
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("vestibule-server exited with {status}");
+    }
+    Ok(())
+}
+
+fn client(cert: &Path) -> anyhow::Result<Client> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(cert)? {
+        roots.add(c?)?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Client::builder().tls_backend_preconfigured(config).build()?)
+}
+
+async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
+    let res = client.post(url).bearer_auth(token).json(&body).send().await?;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("{status}: {body}");
+    }
+    Ok(body)
+}
+
+async fn create_demo(client: &Client, base: &str, op: &str) -> anyhow::Result<Value> {
+    let tenant =
+        post(client, format!("{base}/api/v1/operator/tenants"), op, json!({"slug": "demo", "name": "Demo Company", "plan": "business"}))
+            .await?;
+    let tid = tenant["id"].as_str().context("tenant id")?;
+    let password = random_hex(12)?;
+    let pin = random_pin()?;
+    let users = format!("{base}/api/v1/operator/tenants/{tid}/users");
+    post(client, users.clone(), op, json!({"email": "admin@demo.test", "name": "Demo Admin", "role": "admin", "password": password}))
+        .await?;
+    post(
+        client,
+        users,
+        op,
+        json!({"email": "reception@demo.test", "name": "Demo Reception", "role": "receptionist", "password": random_hex(12)?, "pin": pin}),
+    )
+    .await?;
+    let demo =
+        json!({"admin_email": "admin@demo.test", "admin_password": password, "receptionist_email": "reception@demo.test", "pin": pin});
+    let token = login(client, base, &demo).await?;
+    let site = post(client, format!("{base}/api/v1/sites"), &token, json!({"name": "Main reception", "timezone": "Europe/Paris"})).await?;
+    let site_id = site["id"].as_str().context("site id")?;
+    for (name, email) in [("Grace Hopper", "grace@demo.test"), ("Alan Turing", "alan@demo.test"), ("Ada Lovelace", "ada@demo.test")] {
+        post(client, format!("{base}/api/v1/hosts"), &token, json!({"name": name, "email": email, "site_id": site_id})).await?;
+    }
+    let mut demo = demo;
+    demo["site_id"] = json!(site_id);
+    Ok(demo)
+}
+
+async fn login(client: &Client, base: &str, demo: &Value) -> anyhow::Result<String> {
+    let res = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"tenant": "demo", "email": demo["admin_email"], "password": demo["admin_password"]}))
+        .send()
+        .await?;
+    let body: Value = res.json().await?;
+    Ok(body["token"].as_str().context("login failed")?.to_owned())
+}
+
+async fn enrollment_code(client: &Client, base: &str, demo: &Value) -> anyhow::Result<String> {
+    let token = login(client, base, demo).await?;
+    let kiosk = post(client, format!("{base}/api/v1/kiosks"), &token, json!({"name": "Lobby tablet", "site_id": demo["site_id"]})).await?;
+    Ok(kiosk["enrollment_code"].as_str().context("code")?.to_owned())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(bytes)?;
+    Ok(())
+}

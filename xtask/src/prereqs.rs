@@ -1,0 +1,106 @@
+//! What the tests need besides cargo: the `openssl` command line (the TLS tests' independent
+//! peer) and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
+//! machine). As root on Debian, missing packages are installed with apt-get and a stopped
+//! cluster is started; elsewhere the exact missing piece is named. Whatever is started here is
+//! stopped again by [`Started::stop`].
+
+use std::{net::TcpStream, path::Path, process::Command, time::Duration};
+
+use anyhow::{Context, bail};
+
+/// What `ensure` started and must stop.
+#[derive(Debug, Default)]
+pub struct Started {
+    pg_cluster: Option<String>,
+}
+
+impl Started {
+    pub fn stop(self) {
+        if let Some(version) = self.pg_cluster {
+            println!("xtask: stopping the PostgreSQL {version} cluster it started");
+            let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "stop"]).status();
+        }
+    }
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {cmd}")]).output().is_ok_and(|o| o.status.success())
+}
+
+fn is_root_on_debian() -> bool {
+    Path::new("/etc/debian_version").exists() && Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    println!("xtask: installing {}", packages.join(" "));
+    let ok = Command::new("apt-get").arg("update").status()?.success()
+        && Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages).status()?.success();
+    if !ok {
+        bail!("apt-get install {} failed", packages.join(" "));
+    }
+    Ok(())
+}
+
+fn postgres_listening() -> bool {
+    TcpStream::connect_timeout(&"127.0.0.1:5432".parse().expect("address"), Duration::from_secs(1)).is_ok()
+}
+
+fn pg_versions() -> Vec<String> {
+    std::fs::read_dir("/etc/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Makes sure every prerequisite is there; returns what it started.
+pub fn ensure() -> anyhow::Result<Started> {
+    let mut started = Started::default();
+    let root_debian = is_root_on_debian();
+    if !have("openssl") {
+        if root_debian {
+            apt_install(&["openssl"])?;
+        } else {
+            bail!("missing: the `openssl` command line (Debian/Ubuntu: apt-get install openssl)");
+        }
+    }
+    if std::env::var_os("VESTIBULE_TEST_PG_URL").is_some() || postgres_listening() {
+        return Ok(started);
+    }
+    if pg_versions().is_empty() {
+        if !root_debian {
+            bail!(
+                "missing: a PostgreSQL server on 127.0.0.1:5432 with trust auth for user postgres \
+                 (or set VESTIBULE_TEST_PG_URL to a server where that user may create databases)"
+            );
+        }
+        apt_install(&["postgresql"])?;
+        trust_local_tcp()?;
+    }
+    let version = pg_versions().into_iter().max().context("no PostgreSQL cluster in /etc/postgresql")?;
+    println!("xtask: starting the PostgreSQL {version} cluster");
+    let ok = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status()?.success();
+    if !ok {
+        bail!("pg_ctlcluster {version} main start failed");
+    }
+    started.pg_cluster = Some(version);
+    for _ in 0..30 {
+        if postgres_listening() {
+            return Ok(started);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    started.stop();
+    bail!("PostgreSQL did not start listening on 127.0.0.1:5432")
+}
+
+/// A fresh Debian cluster asks for passwords on TCP; the throwaway test cluster trusts loopback.
+fn trust_local_tcp() -> anyhow::Result<()> {
+    for version in pg_versions() {
+        let hba = format!("/etc/postgresql/{version}/main/pg_hba.conf");
+        let current = std::fs::read_to_string(&hba).with_context(|| format!("reading {hba}"))?;
+        let line = "host all postgres 127.0.0.1/32 trust\n";
+        if !current.contains(line) {
+            std::fs::write(&hba, format!("{line}{current}")).with_context(|| format!("writing {hba}"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! What an admin and a receptionist do beyond the basic day: import the directory from CSV (all or
+//! nothing, with a per-row report), export the visit log, manage users and PINs, get locked out
+//! after five failures, and run the front desk in override mode (check in for someone, correct a
+//! record, check out).
+
+use serde_json::json;
+use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, api::visitor, world::PIN};
+
+async fn import(api: &Api, admin: &Auth, csv: &str) -> vestibule_tests::Resp {
+    let Auth::Bearer(token) = admin else { panic!("a session") };
+    let res = api
+        .client
+        .post(format!("{}/api/v1/hosts/import", api.base))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let text = res.text().await.unwrap_or_default();
+    vestibule_tests::Resp { status, headers, body: serde_json::from_str(&text).unwrap_or_default(), text }
+}
+
+async fn directory_import_and_export(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let hosts_before = api.get("/api/v1/hosts", &t.admin).await.expect(200);
+
+    // One bad row anywhere: nothing is imported, and each bad row is reported.
+    let bad = format!(
+        "name,email,site_id\nGrace Hopper,grace@acme.test,{site}\n,nobody@acme.test,{site}\nAlan Turing,not-an-email,{site}\nAda Lovelace,ada@acme.test,{other}\nLinus,linus@acme.test,nope\n",
+        site = t.site,
+        other = uuid::Uuid::now_v7()
+    );
+    let r = import(&api, &t.admin, &bad).await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{}", r.text);
+    let rows: Vec<(u64, String)> = r.body["error"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|e| (e["line"].as_u64().expect("line"), e["column"].as_str().expect("column").to_owned()))
+        .collect();
+    assert_eq!(rows, vec![(3, "name".into()), (4, "email".into()), (5, "site_id".into()), (6, "site_id".into())]);
+    assert_eq!(api.get("/api/v1/hosts", &t.admin).await.expect(200), hosts_before, "nothing imported");
+    let r = import(&api, &t.admin, "first,last\nA,B\n").await;
+    assert_eq!(r.status, 422, "a file without the required columns is refused");
+
+    let good = format!("Name,Email,Site_ID\nGrace Hopper,grace@acme.test,{s}\nAlan Turing,alan@acme.test,{s}\n", s = t.site);
+    let r = import(&api, &t.admin, &good).await;
+    assert_eq!(r.expect(201)["imported"], 2);
+    let found = api.get("/api/v1/kiosk/hosts?q=grace", &t.device).await.expect(200);
+    assert_eq!(found[0]["display_name"], "Grace Hopper");
+
+    // The export holds the log, with formula-looking cells defused.
+    let body = visitor(&t.host, "=HYPERLINK(\"x\")", "vera@example.com");
+    api.check_in(&t.device, "csv-1", &body).await.expect(201);
+    let Auth::Bearer(token) = &t.admin else { panic!() };
+    let res = api.client.get(format!("{}/api/v1/visits/export.csv", api.base)).bearer_auth(token).send().await.expect("sent");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().expect("ascii").starts_with("text/csv"));
+    let csv = res.text().await.expect("body");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("visit_id,site_id,host_id,host_name,visitor_name,visitor_email"));
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].contains("\"'=HYPERLINK(\"\"x\"\")\""), "{}", lines[1]);
+}
+
+async fn accounts_lock_and_pins(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let wrong = json!({"tenant": "acme", "email": "admin@acme.test", "password": "wrong password!!"});
+    for _ in 0..4 {
+        assert_eq!(api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await.code(), "invalid_credentials");
+    }
+    let r = api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await;
+    assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
+    let retry: u64 = r.headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=30).contains(&retry));
+    let right = json!({"tenant": "acme", "email": "admin@acme.test", "password": "correct horse battery staple"});
+    assert_eq!(api.post("/api/v1/auth/login", &Auth::None, right).await.code(), "locked", "even the right password waits");
+    // Unknown tenants and users look the same as a wrong password.
+    let r =
+        api.post("/api/v1/auth/login", &Auth::None, json!({"tenant": "nope", "email": "a@b.test", "password": "whatever whatever"})).await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "invalid_credentials"));
+
+    // PINs lock the same way, and only the PIN.
+    for _ in 0..4 {
+        let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": "000000"})).await;
+        assert_eq!(r.code(), "invalid_credentials");
+    }
+    let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": "000000"})).await;
+    assert_eq!(r.code(), "locked");
+    let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": PIN})).await;
+    assert_eq!(r.code(), "locked");
+
+    // An admin without a PIN gets one, and a disabled user loses their sessions.
+    let admin2 = api.create_user(&server.operator_token, &t.id, "second@acme.test", "admin", None).await;
+    let id = admin2["id"].as_str().expect("id");
+    assert_eq!(admin2["has_pin"], false);
+    let second = api.login("acme", "second@acme.test").await;
+    api.get("/api/v1/sites", &second).await.expect(200);
+    let updated = api.patch(&format!("/api/v1/users/{id}"), &second, json!({"pin": "135790"})).await.expect(200);
+    assert_eq!(updated["has_pin"], true);
+    api.override_login(&t.device, "second@acme.test", "135790").await;
+    let first_admin = t.admin.clone();
+    api.patch(&format!("/api/v1/users/{id}"), &first_admin, json!({"disabled": true})).await.expect(200);
+    assert_eq!(api.get("/api/v1/sites", &second).await.status, 401, "disabling ends the sessions");
+    assert_eq!(api.patch(&format!("/api/v1/users/{id}"), &first_admin, json!({"bogus": 1})).await.status, 422);
+}
+
+async fn override_mode_runs_the_desk(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let desk = api.override_login(&t.device, &t.receptionist, PIN).await;
+
+    // Check someone in on their behalf, under the receptionist's name in the audit log.
+    let r = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/kiosk/override/visits",
+            &desk,
+            Some(&visitor(&t.host, "Walk In", "walkin@example.com")),
+            &[("Idempotency-Key", "desk-1")],
+        )
+        .await;
+    let visit = r.expect(201)["visit_id"].as_str().expect("id").to_owned();
+    let fixed = api
+        .patch(&format!("/api/v1/kiosk/override/visits/{visit}"), &desk, json!({"name": "Walter Inn", "company": "Inn & Co"}))
+        .await
+        .expect(200);
+    assert_eq!((fixed["visitor_name"].as_str(), fixed["visitor_company"].as_str()), (Some("Walter Inn"), Some("Inn & Co")));
+    let on_site = api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200);
+    assert_eq!(on_site[0]["visitor_name"], "Walter Inn");
+    api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &desk, json!({})).await.expect(204);
+    assert_eq!(api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200), json!([]));
+    let r = api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &desk, json!({})).await;
+    assert_eq!(r.status, 404, "a visit checks out once");
+
+    let audit = api.get("/api/v1/audit?limit=20", &t.admin).await.expect(200);
+    let by_desk: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["actor"].as_str().is_some_and(|a| a.contains("@kiosk:")))
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in ["override.start", "visit.check_in", "visit.correct", "visit.check_out"] {
+        assert!(by_desk.contains(&action), "{action} not done under the receptionist: {by_desk:?}");
+    }
+    // The device token alone does not open override routes.
+    assert_eq!(api.get("/api/v1/kiosk/override/visits", &t.device).await.status, 401);
+}
+
+#[tokio::test]
+async fn directory_import_and_export_on_sqlite() {
+    directory_import_and_export(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn directory_import_and_export_on_postgres() {
+    directory_import_and_export(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn accounts_lock_and_pins_on_sqlite() {
+    accounts_lock_and_pins(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn accounts_lock_and_pins_on_postgres() {
+    accounts_lock_and_pins(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn override_mode_runs_the_desk_on_sqlite() {
+    override_mode_runs_the_desk(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn override_mode_runs_the_desk_on_postgres() {
+    override_mode_runs_the_desk(Engine::Postgres).await;
+}

@@ -3,10 +3,7 @@
 
 use std::sync::LazyLock;
 
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
-    password_hash::{SaltString, rand_core::OsRng},
-};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 
 use crate::error::Error;
 
@@ -23,8 +20,7 @@ fn argon2() -> Argon2<'static> {
 static DUMMY: LazyLock<String> = LazyLock::new(|| hash_now("vestibule-dummy-secret").expect("hashing works"));
 
 fn hash_now(secret: &str) -> Result<String, Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
+    argon2().hash_password(secret.as_bytes()).map(|h| h.to_string()).map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
 }
 
 /// Hashes a secret.
@@ -66,7 +62,7 @@ mod tests {
         assert!(!verify(None, "anything").await.expect("verify"));
         assert!(!needs_rehash(&h));
         let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).expect("params"))
-            .hash_password(b"x", &SaltString::generate(&mut OsRng))
+            .hash_password(b"x")
             .expect("hash")
             .to_string();
         assert!(needs_rehash(&weak));

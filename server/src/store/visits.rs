@@ -3,7 +3,7 @@
 //! in one transaction.
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
+use rand::RngExt;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::visits::{CorrectVisit, VisitStatus, VisitorDetails},

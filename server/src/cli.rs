@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::{
     AppState,
+    crypto::{KeySource, kek::KEK_ENV},
     auth::token::{self, TokenKind},
     store::Store,
     tls,
@@ -38,6 +39,19 @@ struct Storage {
     /// A postgres:// URL; without it the embedded SQLite database in the data dir is used.
     #[arg(long, env = "VESTIBULE_DATABASE_URL")]
     database_url: Option<String>,
+    /// The master key (KEK) file; default `<data-dir>/master.key`. `VESTIBULE_MASTER_KEY`
+    /// (base64), when set, is used instead of any file.
+    #[arg(long, env = "VESTIBULE_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+}
+
+impl Storage {
+    fn key_source(&self) -> KeySource {
+        match &self.master_key_file {
+            Some(f) if std::env::var_os(KEK_ENV).is_none() => KeySource::File(f.clone()),
+            _ => KeySource::from_env_or_file(&self.data_dir),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -96,7 +110,7 @@ fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 
 async fn open_store(s: &Storage) -> anyhow::Result<Store> {
     create_data_dir(&s.data_dir)?;
-    Store::open(s.database_url.as_deref(), &s.data_dir).await.context("opening the database")
+    Store::open(s.database_url.as_deref(), &s.data_dir, &s.key_source()).await.context("opening the database")
 }
 
 async fn serve(args: Serve) -> anyhow::Result<()> {

@@ -24,6 +24,12 @@ fn presented(parts: &Parts, header: &str, kind: TokenKind) -> Result<Presented, 
     token::parse(raw.trim()).filter(|p| p.kind == kind).ok_or(Error::Unauthorized)
 }
 
+/// Opens a transaction in the tenant a token names; a tenant that does not exist is a bad token.
+async fn enter(state: &AppState, tenant: TenantId, write: bool) -> Result<crate::store::TenantTx, Error> {
+    let tx = if write { state.store.write(tenant).await } else { state.store.read(tenant).await };
+    tx.map_err(|e| if matches!(e, Error::NotFound) { Error::Unauthorized } else { e })
+}
+
 /// The platform operator.
 #[derive(Debug, Clone, Copy)]
 pub struct Operator {
@@ -65,7 +71,7 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let p = presented(parts, "authorization", TokenKind::Session)?;
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
-        let mut tx = state.store.read(tenant).await?;
+        let mut tx = enter(state, tenant, false).await?;
         let session = tx.session(SessionKind::Session, &p.hash).await?.ok_or(Error::Unauthorized)?;
         tx.commit().await?;
         if !token::same(&session.token_hash, &p.hash) {
@@ -110,7 +116,7 @@ impl FromRequestParts<AppState> for Kiosk {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let p = presented(parts, "authorization", TokenKind::Device)?;
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
-        let mut tx = state.store.read(tenant).await?;
+        let mut tx = enter(state, tenant, false).await?;
         let kiosk = tx.kiosk_by_token(&p.hash).await?.ok_or(Error::Unauthorized)?;
         tx.commit().await?;
         if !kiosk.token_hash.as_deref().is_some_and(|h| token::same(h, &p.hash)) {

@@ -32,10 +32,7 @@ async fn create_tenant(
     op: Operator,
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> Result<(StatusCode, ApiJson<Tenant>), Error> {
-    let mut tx = state.store.global(true).await?;
-    let row = tx.insert_tenant(body.slug.as_str(), body.name.as_str(), body.plan).await?;
-    let tenant = TenantId(row.id);
-    let mut tx = state.store.switch(tx, tenant).await?;
+    let (row, mut tx) = state.store.create_tenant(body.slug.as_str(), body.name.as_str(), body.plan).await?;
     tx.audit(Actor::Operator(op.key_id), "tenant.create", format!("tenant:{}", row.id)).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(views::tenant(&row))))

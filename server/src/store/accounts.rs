@@ -195,10 +195,10 @@ pub struct SessionRow {
 
 impl TenantTx {
     fn user_from(&self, r: RawUser) -> Result<UserRow, Error> {
-        let c = &self.crypto;
+        let c = &self.keys;
         Ok(UserRow {
-            email: c.open(self.tenant, USER_EMAIL, r.id, &r.email_enc)?,
-            name: c.open(self.tenant, USER_NAME, r.id, &r.name_enc)?,
+            email: c.open(USER_EMAIL, r.id, &r.email_enc)?,
+            name: c.open(USER_NAME, r.id, &r.name_enc)?,
             id: r.id,
             password_hash: r.password_hash,
             pin_hash: r.pin_hash,
@@ -223,9 +223,9 @@ impl TenantTx {
         let id = new_id();
         let t = self.tenant;
         let created_at = now();
-        let email_enc = self.crypto.seal(t, USER_EMAIL, id, email.as_str());
-        let name_enc = self.crypto.seal(t, USER_NAME, id, name);
-        let email_idx = self.crypto.email_index(t, email);
+        let email_enc = self.keys.seal(USER_EMAIL, id, email.as_str());
+        let name_enc = self.keys.seal(USER_NAME, id, name);
+        let email_idx = self.keys.email_index(email);
         let res = on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO users (tenant_id, id, email_enc, email_idx, name_enc, password_hash, pin_hash, role, disabled, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -259,7 +259,7 @@ impl TenantTx {
     }
 
     pub async fn user_by_email(&mut self, email: &Email) -> Result<Option<UserRow>, Error> {
-        let idx = self.crypto.email_index(self.tenant, email);
+        let idx = self.keys.email_index(email);
         let t = self.tenant.0;
         let raw: Option<RawUser> =
             on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" AND email_idx = $2")).bind(t).bind(&idx).fetch_optional(c).await)?;
@@ -276,7 +276,7 @@ impl TenantTx {
     /// Writes back the mutable columns of `user` (name, role, hashes, disabled).
     pub async fn update_user(&mut self, user: &UserRow) -> Result<(), Error> {
         let t = self.tenant;
-        let name_enc = self.crypto.seal(t, USER_NAME, user.id, &user.name);
+        let name_enc = self.keys.seal(USER_NAME, user.id, &user.name);
         on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE users SET name_enc = $3, role = $4, password_hash = $5, pin_hash = $6, disabled = $7 WHERE tenant_id = $1 AND id = $2"
         )

@@ -10,7 +10,7 @@ use sqlx::{
 };
 
 use super::{Engine, Store};
-use crate::{crypto::Crypto, error::Error};
+use crate::{crypto::KeySource, error::Error};
 
 /// The PostgreSQL role the server's queries run as: it owns no table and cannot bypass RLS.
 pub const APP_ROLE: &str = "vestibule_app";
@@ -20,19 +20,19 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 impl Store {
     /// Opens `database_url` if given (PostgreSQL), else `<data_dir>/vestibule.db` (SQLite).
-    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Store, Error> {
+    pub async fn open(database_url: Option<&str>, data_dir: &Path, keys: &KeySource) -> Result<Store, Error> {
         match database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Self::open_postgres(url, 16).await,
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Self::open_postgres(url, 16, keys).await,
             Some(url) => Err(Error::Config(format!(
                 "unsupported database URL scheme in {:?}: use postgres:// (or omit it for SQLite)",
                 url.split(':').next().unwrap_or_default()
             ))),
-            None => Self::open_sqlite(&data_dir.join("vestibule.db")).await,
+            None => Self::open_sqlite(&data_dir.join("vestibule.db"), keys).await,
         }
     }
 
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
-    pub async fn open_sqlite(path: &Path) -> Result<Store, Error> {
+    pub async fn open_sqlite(path: &Path, keys: &KeySource) -> Result<Store, Error> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -43,12 +43,12 @@ impl Store {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         SQLITE_MIGRATIONS.run(&writer).await.map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Store { engine: Engine::Sqlite { writer, reader }, crypto: Arc::new(Crypto::new()) })
+        Self::with_keys(Engine::Sqlite { writer, reader }, keys).await
     }
 
     /// Connects to PostgreSQL at `url`, migrates as the URL's user (the schema owner), then hands
     /// out a pool whose connections run as [`APP_ROLE`].
-    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Store, Error> {
+    pub async fn open_postgres(url: &str, max_connections: u32, keys: &KeySource) -> Result<Store, Error> {
         let options = PgConnectOptions::from_str(url)?;
         let mut owner = PgConnection::connect_with(&options).await?;
         POSTGRES_MIGRATIONS.run(&mut owner).await.map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
@@ -67,6 +67,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { engine: Engine::Postgres(pool), crypto: Arc::new(Crypto::new()) })
+        Self::with_keys(Engine::Postgres(pool), keys).await
+    }
+
+    async fn with_keys(engine: Engine, keys: &KeySource) -> Result<Store, Error> {
+        let crypto = super::keys::kek_for(&engine, keys).await?;
+        Ok(Store { engine, crypto: Arc::new(crypto) })
     }
 }

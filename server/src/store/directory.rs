@@ -119,8 +119,8 @@ impl TenantTx {
 
     fn host_from(&self, r: RawHost) -> Result<HostRow, Error> {
         Ok(HostRow {
-            name: self.crypto.open(self.tenant, HOST_NAME, r.id, &r.name_enc)?,
-            email: self.crypto.open(self.tenant, HOST_EMAIL, r.id, &r.email_enc)?,
+            name: self.keys.open(HOST_NAME, r.id, &r.name_enc)?,
+            email: self.keys.open(HOST_EMAIL, r.id, &r.email_enc)?,
             id: r.id,
             site_id: r.site_id,
             created_at: r.created_at,
@@ -135,9 +135,9 @@ impl TenantTx {
         let id = new_id();
         let t = self.tenant;
         let created_at = now();
-        let name_enc = self.crypto.seal(t, HOST_NAME, id, &host.name);
-        let email_enc = self.crypto.seal(t, HOST_EMAIL, id, host.email.as_str());
-        let email_idx = self.crypto.email_index(t, &host.email);
+        let name_enc = self.keys.seal(HOST_NAME, id, &host.name);
+        let email_enc = self.keys.seal(HOST_EMAIL, id, host.email.as_str());
+        let email_idx = self.keys.email_index(&host.email);
         on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         )
@@ -178,9 +178,9 @@ impl TenantTx {
             return Err(Error::InvalidInput("site_id: no such site".into()));
         }
         let t = self.tenant;
-        let name_enc = self.crypto.seal(t, HOST_NAME, host.id, &host.name);
-        let email_enc = self.crypto.seal(t, HOST_EMAIL, host.id, email.as_str());
-        let email_idx = self.crypto.email_index(t, email);
+        let name_enc = self.keys.seal(HOST_NAME, host.id, &host.name);
+        let email_enc = self.keys.seal(HOST_EMAIL, host.id, email.as_str());
+        let email_idx = self.keys.email_index(email);
         on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE hosts SET site_id = $3, name_enc = $4, email_enc = $5, email_idx = $6 WHERE tenant_id = $1 AND id = $2"
         )

@@ -15,6 +15,7 @@ mod accounts;
 mod audit;
 mod connect;
 mod directory;
+mod keys;
 mod kiosks;
 mod visits;
 
@@ -31,7 +32,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 use uuid::Uuid;
 
-use crate::{crypto::Crypto, error::Error};
+use crate::{
+    crypto::{Crypto, TenantKeys},
+    error::Error,
+};
 
 /// Which tenant a transaction belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,7 +95,7 @@ pub(crate) use on_tx;
 pub struct TenantTx {
     pub(crate) tx: Tx,
     pub tenant: TenantId,
-    pub(crate) crypto: Arc<Crypto>,
+    pub(crate) keys: Arc<TenantKeys>,
 }
 
 /// A transaction outside any tenant: on PostgreSQL no tenant row is visible in it.
@@ -154,18 +158,18 @@ impl Store {
     }
 
     async fn begin(&self, write: bool) -> Result<Tx, Error> {
-        Ok(match &self.engine {
-            Engine::Sqlite { writer, .. } if write => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Engine::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
-            Engine::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        self.engine.begin(write).await
     }
 
     async fn enter(&self, mut tx: Tx, tenant: TenantId) -> Result<TenantTx, Error> {
         if let Tx::Postgres(t) = &mut tx {
             sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut **t).await?;
         }
-        Ok(TenantTx { tx, tenant, crypto: self.crypto.clone() })
+        let keys = match self.crypto.cached(tenant) {
+            Some(k) => k,
+            None => self.crypto.remember(keys::load(&mut tx, &self.crypto, tenant).await?.ok_or(Error::NotFound)?),
+        };
+        Ok(TenantTx { tx, tenant, keys })
     }
 
     /// Whether this store runs on PostgreSQL.
@@ -189,6 +193,16 @@ impl Store {
             }
             Engine::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+impl Engine {
+    async fn begin(&self, write: bool) -> Result<Tx, Error> {
+        Ok(match self {
+            Engine::Sqlite { writer, .. } if write => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
+            Engine::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 }
 

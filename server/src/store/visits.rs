@@ -106,14 +106,14 @@ fn badge_code() -> String {
 
 impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
-        let (c, t) = (&self.crypto, self.tenant);
+        let c = &self.keys;
         Ok(VisitRow {
-            host_name: c.open(t, HOST_NAME, r.host_id, &r.host_name_enc)?,
-            visitor_name: c.open(t, VISITOR_NAME, r.visitor_id, &r.name_enc)?,
-            visitor_email: c.open(t, VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
-            visitor_company: c.open_opt(t, VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
-            visitor_phone: c.open_opt(t, VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
-            purpose: c.open_opt(t, VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
+            host_name: c.open(HOST_NAME, r.host_id, &r.host_name_enc)?,
+            visitor_name: c.open(VISITOR_NAME, r.visitor_id, &r.name_enc)?,
+            visitor_email: c.open(VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
+            visitor_company: c.open_opt(VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
+            visitor_phone: c.open_opt(VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
+            purpose: c.open_opt(VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
             status: if r.status == "on_site" { VisitStatus::OnSite } else { VisitStatus::CheckedOut },
             id: r.id,
             site_id: r.site_id,
@@ -150,16 +150,16 @@ impl TenantTx {
         let t = self.tenant;
         let (visitor_id, visit_id, at) = (new_id(), new_id(), now());
         let v = &new.visitor;
-        let c = &self.crypto;
-        let name_enc = c.seal(t, VISITOR_NAME, visitor_id, v.name.as_str());
-        let email_enc = c.seal(t, VISITOR_EMAIL, visitor_id, v.email.as_str());
-        let email_idx = c.email_index(t, &v.email);
-        let company_enc = v.company.as_ref().map(|x| c.seal(t, VISITOR_COMPANY, visitor_id, x.as_str()));
-        let phone_enc = v.phone.as_ref().map(|x| c.seal(t, VISITOR_PHONE, visitor_id, x.as_str()));
-        let purpose_enc = new.purpose.as_ref().map(|p| c.seal(t, VISIT_PURPOSE, visit_id, p));
+        let c = &self.keys;
+        let name_enc = c.seal(VISITOR_NAME, visitor_id, v.name.as_str());
+        let email_enc = c.seal(VISITOR_EMAIL, visitor_id, v.email.as_str());
+        let email_idx = c.email_index(&v.email);
+        let company_enc = v.company.as_ref().map(|x| c.seal(VISITOR_COMPANY, visitor_id, x.as_str()));
+        let phone_enc = v.phone.as_ref().map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
+        let purpose_enc = new.purpose.as_ref().map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
         let payload = serde_json::json!({ "event": "check_in", "visit_id": visit_id, "host_id": new.host_id }).to_string();
         let outbox_id = new_id();
-        let payload_enc = c.seal(t, OUTBOX_PAYLOAD, outbox_id, &payload);
+        let payload_enc = c.seal(OUTBOX_PAYLOAD, outbox_id, &payload);
         on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -342,17 +342,17 @@ impl TenantTx {
         if let Some(x) = &fix.purpose {
             v.purpose = Some(x.as_str().to_owned());
         }
-        let (t, c) = (self.tenant, self.crypto.clone());
-        let email_idx = fix.email.as_ref().map(|e| c.email_index(t, e));
+        let (t, c) = (self.tenant, self.keys.clone());
+        let email_idx = fix.email.as_ref().map(|e| c.email_index(e));
         if let Some(x) = &fix.email {
             v.visitor_email = x.as_str().to_owned();
         }
         let vid = v.visitor_id;
-        let name_enc = c.seal(t, VISITOR_NAME, vid, &v.visitor_name);
-        let email_enc = c.seal(t, VISITOR_EMAIL, vid, &v.visitor_email);
-        let company_enc = v.visitor_company.as_ref().map(|x| c.seal(t, VISITOR_COMPANY, vid, x));
-        let phone_enc = v.visitor_phone.as_ref().map(|x| c.seal(t, VISITOR_PHONE, vid, x));
-        let purpose_enc = v.purpose.as_ref().map(|x| c.seal(t, VISIT_PURPOSE, id, x));
+        let name_enc = c.seal(VISITOR_NAME, vid, &v.visitor_name);
+        let email_enc = c.seal(VISITOR_EMAIL, vid, &v.visitor_email);
+        let company_enc = v.visitor_company.as_ref().map(|x| c.seal(VISITOR_COMPANY, vid, x));
+        let phone_enc = v.visitor_phone.as_ref().map(|x| c.seal(VISITOR_PHONE, vid, x));
+        let purpose_enc = v.purpose.as_ref().map(|x| c.seal(VISIT_PURPOSE, id, x));
         on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE visitors SET name_enc = $3, email_enc = $4, email_idx = COALESCE($5, email_idx), company_enc = $6, phone_enc = $7 \
              WHERE tenant_id = $1 AND id = $2"

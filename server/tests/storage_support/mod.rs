@@ -4,7 +4,10 @@
 // Each test binary that includes this module uses a different part of it.
 #![allow(dead_code, unused_macros, unused_imports)]
 
-use server::store::{Store, TenantId};
+use server::{
+    crypto::KeySource,
+    store::{Store, TenantId},
+};
 use sqlx::{AssertSqlSafe, Executor, PgPool, SqlitePool};
 use vestibule_shared::dto::accounts::Plan;
 use vestibule_tests::TestDb;
@@ -26,7 +29,7 @@ impl Fixture {
     pub async fn sqlite() -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("vestibule.db");
-        let store = Store::open_sqlite(&path).await.expect("open SQLite");
+        let store = Store::open_sqlite(&path, &KeySource::File(dir.path().join("master.key"))).await.expect("open SQLite");
         let raw = SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("raw SQLite");
         Fixture { store, raw: Raw::Sqlite(raw), _dir: dir, db: None }
     }
@@ -37,9 +40,11 @@ impl Fixture {
 
     pub async fn postgres_with_pool(max_connections: u32) -> Fixture {
         let db = TestDb::create().await;
-        let store = Store::open_postgres(&db.url, max_connections).await.expect("open PostgreSQL");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = KeySource::File(dir.path().join("master.key"));
+        let store = Store::open_postgres(&db.url, max_connections, &keys).await.expect("open PostgreSQL");
         let raw = PgPool::connect(&db.url).await.expect("raw PostgreSQL");
-        Fixture { store, raw: Raw::Postgres(raw), _dir: tempfile::tempdir().expect("tempdir"), db: Some(db) }
+        Fixture { store, raw: Raw::Postgres(raw), _dir: dir, db: Some(db) }
     }
 
     /// Runs SQL as the database owner, bypassing the store.
@@ -62,9 +67,8 @@ impl Fixture {
 
 /// Creates a tenant.
 pub async fn tenant(fx: &Fixture, slug: &str) -> TenantId {
-    let mut g = fx.store.global(true).await.expect("tx");
-    let row = g.insert_tenant(slug, slug, Plan::Business).await.expect("tenant");
-    g.commit().await.expect("commit");
+    let (row, tx) = fx.store.create_tenant(slug, slug, Plan::Business).await.expect("tenant");
+    tx.commit().await.expect("commit");
     TenantId(row.id)
 }
 

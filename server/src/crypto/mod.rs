@@ -1,0 +1,222 @@
+//! The one module that turns personal fields into what the database stores, and back.
+//!
+//! Key hierarchy: a KEK ([`kek`]) wraps each tenant's versioned data keys and its index key; the
+//! wrapped keys live in `tenant_keys`. A sealed field is
+//! `0x01 ‖ key version (u32 BE) ‖ nonce (24) ‖ XChaCha20-Poly1305 ciphertext ‖ tag`, with
+//! associated data binding it to tenant, table, column, row id and key version: a ciphertext
+//! moved to another row, column or tenant does not open. Emails also get a blind index:
+//! HMAC-SHA256 under the tenant's index key of the trimmed, lowercased, NFC-normalised address,
+//! truncated to 16 bytes.
+
+pub mod aead;
+pub mod kek;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use unicode_normalization::UnicodeNormalization;
+use uuid::Uuid;
+use vestibule_shared::types::Email;
+
+pub use aead::Key;
+pub use kek::{Kek, KeySource};
+
+use crate::{error::Error, store::TenantId};
+
+/// Where a sealed value lives: its table and column.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub table: &'static str,
+    pub column: &'static str,
+}
+
+impl Field {
+    pub const fn new(table: &'static str, column: &'static str) -> Self {
+        Self { table, column }
+    }
+}
+
+/// Format byte of sealed fields.
+const FORMAT_V1: u8 = 1;
+const HEADER_LEN: usize = 1 + 4 + aead::NONCE_LEN;
+
+/// What a tenant's key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Data,
+    Index,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Data => "data",
+            Purpose::Index => "index",
+        }
+    }
+}
+
+fn field_aad(tenant: TenantId, field: Field, row: Uuid, version: u32) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(96);
+    aad.extend_from_slice(b"vestibule-field-v1");
+    aad.extend_from_slice(tenant.0.as_bytes());
+    for part in [field.table, field.column] {
+        aad.push(part.len() as u8);
+        aad.extend_from_slice(part.as_bytes());
+    }
+    aad.extend_from_slice(row.as_bytes());
+    aad.extend_from_slice(&version.to_be_bytes());
+    aad
+}
+
+fn wrap_aad(tenant: TenantId, purpose: Purpose, version: u32, kek_id: &str) -> Vec<u8> {
+    let mut aad = b"vestibule-wrap-v1".to_vec();
+    aad.extend_from_slice(tenant.0.as_bytes());
+    aad.extend_from_slice(purpose.as_str().as_bytes());
+    aad.extend_from_slice(&version.to_be_bytes());
+    aad.extend_from_slice(kek_id.as_bytes());
+    aad
+}
+
+/// The email form the blind index is computed over: trimmed, lowercase, NFC.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().nfc().collect::<String>().to_lowercase().nfc().collect()
+}
+
+/// One tenant's unwrapped keys.
+pub struct TenantKeys {
+    pub tenant: TenantId,
+    /// The data-key version new writes use.
+    pub current: u32,
+    data: HashMap<u32, Key>,
+    index: Key,
+}
+
+impl std::fmt::Debug for TenantKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantKeys").field("tenant", &self.tenant).field("current", &self.current).finish_non_exhaustive()
+    }
+}
+
+impl TenantKeys {
+    pub fn new(tenant: TenantId, current: u32, data: HashMap<u32, Key>, index: Key) -> TenantKeys {
+        TenantKeys { tenant, current, data, index }
+    }
+
+    /// Seals `plaintext` for `field` of row `row` under the current data key.
+    pub fn seal(&self, field: Field, row: Uuid, plaintext: &str) -> Vec<u8> {
+        let version = self.current;
+        let key = &self.data[&version];
+        let nonce = aead::nonce();
+        let ct = aead::seal(key, &nonce, &field_aad(self.tenant, field, row, version), plaintext.as_bytes());
+        let mut out = Vec::with_capacity(HEADER_LEN + ct.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&version.to_be_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// The key version a sealed value was written under.
+    pub fn version_of(sealed: &[u8]) -> Option<u32> {
+        (sealed.len() > HEADER_LEN && sealed[0] == FORMAT_V1).then(|| u32::from_be_bytes([sealed[1], sealed[2], sealed[3], sealed[4]]))
+    }
+
+    /// Opens a value sealed for the same tenant, field and row.
+    pub fn open(&self, field: Field, row: Uuid, sealed: &[u8]) -> Result<String, Error> {
+        let fail = || Error::Internal(anyhow::anyhow!("{}.{} of a row does not open under its tenant's keys", field.table, field.column));
+        let version = Self::version_of(sealed).ok_or_else(fail)?;
+        let key = self.data.get(&version).ok_or_else(fail)?;
+        let plain = aead::open(key, &sealed[5..HEADER_LEN], &field_aad(self.tenant, field, row, version), &sealed[HEADER_LEN..])
+            .ok_or_else(fail)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| fail())
+    }
+
+    /// Opens an optional sealed value.
+    pub fn open_opt(&self, field: Field, row: Uuid, sealed: Option<&[u8]>) -> Result<Option<String>, Error> {
+        sealed.map(|s| self.open(field, row, s)).transpose()
+    }
+
+    /// The blind index of an email: equal for addresses equal after normalisation, in this tenant only.
+    pub fn email_index(&self, email: &Email) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.index.expose()).expect("HMAC takes any key length");
+        mac.update(b"email:");
+        mac.update(normalize_email(email.as_str()).as_bytes());
+        mac.finalize().into_bytes()[..16].to_vec()
+    }
+}
+
+/// The KEK and the tenants' unwrapped keys, cached per tenant.
+pub struct Crypto {
+    kek: Kek,
+    tenants: RwLock<HashMap<TenantId, Arc<TenantKeys>>>,
+}
+
+impl std::fmt::Debug for Crypto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crypto").field("kek_id", &self.kek.id).finish_non_exhaustive()
+    }
+}
+
+impl Crypto {
+    pub fn new(kek: Kek) -> Crypto {
+        Crypto { kek, tenants: RwLock::default() }
+    }
+
+    pub fn kek_id(&self) -> &str {
+        &self.kek.id
+    }
+
+    /// Wraps a tenant key under the KEK.
+    pub fn wrap(&self, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Vec<u8> {
+        let nonce = aead::nonce();
+        let mut out = nonce.to_vec();
+        out.extend(aead::seal(&self.kek.key, &nonce, &wrap_aad(tenant, purpose, version, &self.kek.id), key.expose()));
+        out
+    }
+
+    /// Unwraps a tenant key wrapped by [`Crypto::wrap`] under this KEK.
+    pub fn unwrap(&self, tenant: TenantId, purpose: Purpose, version: u32, kek_id: &str, wrapped: &[u8]) -> Result<Key, Error> {
+        if kek_id != self.kek.id || wrapped.len() < aead::NONCE_LEN {
+            return Err(Error::Config(format!("a key of tenant {} is wrapped under KEK {kek_id}, not the loaded {}", tenant.0, self.kek.id)));
+        }
+        let (nonce, ct) = wrapped.split_at(aead::NONCE_LEN);
+        let plain = aead::open(&self.kek.key, nonce, &wrap_aad(tenant, purpose, version, kek_id), ct)
+            .ok_or_else(|| Error::Config(format!("a key of tenant {} does not unwrap under the loaded KEK", tenant.0)))?;
+        Key::from_slice(&plain).ok_or_else(|| Error::Config("a wrapped key is not 32 bytes".into()))
+    }
+
+    /// A value only this KEK opens: stored once, checked at every start.
+    pub fn kek_check(&self) -> Vec<u8> {
+        let nonce = aead::nonce();
+        let mut out = nonce.to_vec();
+        out.extend(aead::seal(&self.kek.key, &nonce, b"vestibule-kek-check-v1", self.kek.id.as_bytes()));
+        out
+    }
+
+    /// Whether `blob` was made by [`Crypto::kek_check`] under this KEK.
+    pub fn verify_kek_check(&self, blob: &[u8]) -> bool {
+        blob.len() > aead::NONCE_LEN
+            && aead::open(&self.kek.key, &blob[..aead::NONCE_LEN], b"vestibule-kek-check-v1", &blob[aead::NONCE_LEN..])
+                .is_some_and(|p| p.as_slice() == self.kek.id.as_bytes())
+    }
+
+    pub fn cached(&self, tenant: TenantId) -> Option<Arc<TenantKeys>> {
+        self.tenants.read().expect("key cache lock").get(&tenant).cloned()
+    }
+
+    pub fn remember(&self, keys: TenantKeys) -> Arc<TenantKeys> {
+        let keys = Arc::new(keys);
+        self.tenants.write().expect("key cache lock").insert(keys.tenant, keys.clone());
+        keys
+    }
+
+    /// Drops a tenant's keys from memory (after rotation or deletion).
+    pub fn forget(&self, tenant: TenantId) {
+        self.tenants.write().expect("key cache lock").remove(&tenant);
+    }
+}

@@ -29,6 +29,17 @@ enum Command {
     TlsPin(TlsPin),
     /// Create a platform-operator token and print it once (the last line).
     OperatorToken(Storage),
+    /// Write a consistent copy of the SQLite database (for PostgreSQL, use pg_dump).
+    Backup(Backup),
+}
+
+#[derive(Debug, Args)]
+struct Backup {
+    #[arg(long, env = "VESTIBULE_DATA_DIR", default_value = "./vestibule-data")]
+    data_dir: PathBuf,
+    /// The file to write; it must not exist yet.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +110,11 @@ pub fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::OperatorToken(args) => operator_token(args).await,
+            Command::Backup(args) => {
+                Store::backup_sqlite(&args.data_dir.join("vestibule.db"), &args.out).await?;
+                println!("backup written to {}", args.out.display());
+                Ok(())
+            }
         }
     })
 }

@@ -50,6 +50,8 @@ pub struct TestServer {
     pub operator_token: String,
     pub data_dir: tempfile::TempDir,
     pub db: Option<TestDb>,
+    /// The `--data-dir` (and `--database-url`) arguments every subcommand gets.
+    pub storage: Vec<String>,
     child: Child,
 }
 
@@ -69,7 +71,7 @@ impl TestServer {
         assert!(out.status.success(), "operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
         let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
         let (child, port) = Self::spawn(&storage, data_dir.path()).await;
-        TestServer { engine, port, operator_token, data_dir, db, child }
+        TestServer { engine, port, operator_token, data_dir, db, storage, child }
     }
 
     async fn spawn(storage: &[String], data_dir: &std::path::Path) -> (Child, u16) {
@@ -136,6 +138,12 @@ impl TestServer {
     /// Stops the server (SIGKILL) and waits for it.
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// Starts the server again on the same data (after [`TestServer::kill`]); a new port.
+    pub async fn restart(&mut self) {
+        let (child, port) = Self::spawn(&self.storage, self.data_dir.path()).await;
+        (self.child, self.port) = (child, port);
     }
 }
 

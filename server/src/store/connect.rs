@@ -70,6 +70,19 @@ impl Store {
         Self::with_keys(Engine::Postgres(pool), keys).await
     }
 
+    /// Writes a consistent copy of the SQLite database at `db` to `out` (`VACUUM INTO`), while the
+    /// server may keep running. Personal fields stay sealed in the copy; the master key is not in it.
+    pub async fn backup_sqlite(db: &Path, out: &Path) -> Result<(), Error> {
+        if out.exists() {
+            return Err(Error::Config(format!("{} exists; choose a new file", out.display())));
+        }
+        let options = SqliteConnectOptions::new().filename(db).read_only(true).busy_timeout(Duration::from_secs(10));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        sqlx::query("VACUUM INTO $1").bind(out.display().to_string()).execute(&mut conn).await?;
+        conn.close().await?;
+        Ok(())
+    }
+
     async fn with_keys(engine: Engine, keys: &KeySource) -> Result<Store, Error> {
         let crypto = super::keys::kek_for(&engine, keys).await?;
         Ok(Store { engine, crypto: Arc::new(crypto) })

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::{
     AppState,
-    crypto::{KeySource, kek::KEK_ENV},
     auth::token::{self, TokenKind},
+    crypto::{KeySource, kek::KEK_ENV},
     store::Store,
     tls,
 };

@@ -256,7 +256,38 @@ async fn audit_chain_verifies_and_detects_tampering(fx: Fixture) {
     assert!(tx.verify_audit().await.expect("verify").broken_at.is_some(), "a removed last entry is noticed");
 }
 
+/// A sealed value is bound to its tenant, table, column and row: moved anywhere else, it does not open.
+async fn moved_ciphertexts_do_not_open(fx: Fixture) {
+    let (a, a_site, a_host) = directory(&fx, "alpha").await;
+    let (b, b_site, b_host) = directory(&fx, "bravo").await;
+    let (v1, _) = visit(&fx, a, a_site, a_host, "k1", "First Visitor").await.expect("visit");
+    let (v2, _) = visit(&fx, a, a_site, a_host, "k2", "Second Visitor").await.expect("visit");
+    let (v3, _) = visit(&fx, a, a_site, a_host, "k3", "Third Visitor").await.expect("visit");
+    let (vb, _) = visit(&fx, b, b_site, b_host, "kb", "Bravo Visitor").await.expect("visit");
+    let unreadable = |r: Result<Option<server::store::VisitRow>, Error>| matches!(r, Err(Error::Internal(_)));
+
+    // Another row of the same column.
+    fx.copy_cell("visitors", ("name_enc", v1.visitor_id), ("name_enc", v2.visitor_id)).await;
+    let mut tx = fx.store.read(a).await.expect("tx");
+    assert!(unreadable(tx.visit(v2.id).await), "a name moved to another row opened");
+    assert_eq!(tx.visit(v1.id).await.expect("read").expect("visit").visitor_name, "First Visitor", "the source is intact");
+    drop(tx);
+
+    // Another column of the same row.
+    fx.copy_cell("visitors", ("company_enc", v3.visitor_id), ("name_enc", v3.visitor_id)).await;
+    let mut tx = fx.store.read(a).await.expect("tx");
+    assert!(unreadable(tx.visit(v3.id).await), "a company moved into the name column opened");
+    drop(tx);
+
+    // Another tenant (the same row id cannot exist twice, so B's row gets A's ciphertext).
+    let sql = "UPDATE visitors SET name_enc = (SELECT name_enc FROM visitors WHERE id = $1) WHERE id = $2";
+    fx.raw_bind2(sql, v1.visitor_id, vb.visitor_id).await;
+    let mut tx = fx.store.read(b).await.expect("tx");
+    assert!(unreadable(tx.visit(vb.id).await), "a name moved to another tenant opened");
+}
+
 storage_support::both_engines!(
+    moved_ciphertexts_do_not_open,
     sites_and_hosts_round_trip,
     rows_of_one_tenant_are_invisible_to_another,
     users_lock_out_after_five_failures,

@@ -41,7 +41,8 @@ fn assert_absent(what: &str, hay: &[u8], needles: &[String]) {
 async fn visit(server: &TestServer) -> Tenant {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
-    let body = json!({"visitor": {"name": NAME, "email": EMAIL, "company": COMPANY, "phone": PHONE}, "host_id": t.host, "purpose": PURPOSE});
+    let body =
+        json!({"visitor": {"name": NAME, "email": EMAIL, "company": COMPANY, "phone": PHONE}, "host_id": t.host, "purpose": PURPOSE});
     let badge = api.check_in(&t.device, "at-rest", &body).await.expect(201)["badge_code"].as_str().expect("badge").to_owned();
     let desk = api.override_login(&t.device, &t.receptionist, PIN).await;
     let on_site = api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200);

@@ -43,9 +43,8 @@ pub enum KeySource {
 }
 
 fn decode(text: &str, origin: &str) -> Result<Key, Error> {
-    let bytes = Zeroizing::new(
-        STANDARD.decode(text.trim()).map_err(|_| Error::Config(format!("{origin} is not base64 of a 32-byte key")))?,
-    );
+    let bytes =
+        Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| Error::Config(format!("{origin} is not base64 of a 32-byte key")))?);
     Key::from_slice(&bytes).ok_or_else(|| Error::Config(format!("{origin} must hold exactly 32 bytes (base64)")))
 }
 
@@ -71,9 +70,8 @@ impl KeySource {
                         path.display()
                     )));
                 }
-                let text = Zeroizing::new(
-                    std::fs::read_to_string(path).map_err(|e| Error::Config(format!("reading {}: {e}", path.display())))?,
-                );
+                let text =
+                    Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Error::Config(format!("reading {}: {e}", path.display())))?);
                 Ok(Some(Kek::new(decode(&text, &path.display().to_string())?)))
             }
         }
@@ -92,7 +90,9 @@ impl KeySource {
                     .mode(0o600)
                     .open(path)
                     .map_err(|e| Error::Config(format!("creating {}: {e}", path.display())))?;
-                f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| Error::Config(format!("writing {}: {e}", path.display())))?;
+                f.write_all(text.as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| Error::Config(format!("writing {}: {e}", path.display())))?;
                 Ok(Kek::new(key))
             }
         }

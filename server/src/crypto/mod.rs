@@ -182,7 +182,10 @@ impl Crypto {
     /// Unwraps a tenant key wrapped by [`Crypto::wrap`] under this KEK.
     pub fn unwrap(&self, tenant: TenantId, purpose: Purpose, version: u32, kek_id: &str, wrapped: &[u8]) -> Result<Key, Error> {
         if kek_id != self.kek.id || wrapped.len() < aead::NONCE_LEN {
-            return Err(Error::Config(format!("a key of tenant {} is wrapped under KEK {kek_id}, not the loaded {}", tenant.0, self.kek.id)));
+            return Err(Error::Config(format!(
+                "a key of tenant {} is wrapped under KEK {kek_id}, not the loaded {}",
+                tenant.0, self.kek.id
+            )));
         }
         let (nonce, ct) = wrapped.split_at(aead::NONCE_LEN);
         let plain = aead::open(&self.kek.key, nonce, &wrap_aad(tenant, purpose, version, kek_id), ct)
@@ -218,5 +221,84 @@ impl Crypto {
     /// Drops a tenant's keys from memory (after rotation or deletion).
     pub fn forget(&self, tenant: TenantId) {
         self.tenants.write().expect("key cache lock").remove(&tenant);
+    }
+}
+
+#[cfg(test)]
+impl TenantKeys {
+    /// Fresh random keys for a tenant, version 1 (tests only).
+    pub fn for_tests(tenant: TenantId) -> TenantKeys {
+        TenantKeys::new(tenant, 1, HashMap::from([(1, Key::generate())]), Key::generate())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn tenant() -> TenantId {
+        TenantId(Uuid::now_v7())
+    }
+
+    const NAME: Field = Field::new("visitors", "name_enc");
+
+    #[test]
+    fn sealed_fields_open_only_where_they_were_sealed() {
+        let t = TenantKeys::for_tests(tenant());
+        let row = Uuid::now_v7();
+        let sealed = t.seal(NAME, row, "Zoë");
+        assert_eq!(t.open(NAME, row, &sealed).expect("opens"), "Zoë");
+        assert!(t.open(NAME, Uuid::now_v7(), &sealed).is_err(), "another row");
+        assert!(t.open(Field::new("visitors", "company_enc"), row, &sealed).is_err(), "another column");
+        assert!(t.open(Field::new("hosts", "name_enc"), row, &sealed).is_err(), "another table");
+        assert!(TenantKeys::for_tests(tenant()).open(NAME, row, &sealed).is_err(), "another tenant");
+        let mut flipped = sealed.clone();
+        *flipped.last_mut().expect("bytes") ^= 1;
+        assert!(t.open(NAME, row, &flipped).is_err(), "a flipped bit");
+        assert_eq!(TenantKeys::version_of(&sealed), Some(1));
+    }
+
+    #[test]
+    fn blind_index_matches_variants_within_a_tenant_only() {
+        let t = TenantKeys::for_tests(tenant());
+        let idx = |s: &str| t.email_index(&Email::parse(s).expect("email"));
+        let composed = "jos\u{e9}@example.com";
+        let decomposed = "jose\u{301}@example.com";
+        assert_eq!(idx(composed), idx(decomposed), "NFC and NFD");
+        assert_eq!(idx(composed), idx("  JOS\u{c9}@Example.COM  "), "case and surrounding spaces");
+        assert_ne!(idx(composed), idx("jose@example.com"));
+        assert_eq!(idx(composed).len(), 16);
+        let other = TenantKeys::for_tests(tenant());
+        assert_ne!(idx(composed), other.email_index(&Email::parse(composed).expect("email")), "another tenant");
+    }
+
+    #[test]
+    fn a_million_encryptions_never_repeat_a_nonce() {
+        let t = TenantKeys::for_tests(tenant());
+        let row = Uuid::now_v7();
+        let mut seen = HashSet::with_capacity(1_000_000);
+        for _ in 0..1_000_000 {
+            let sealed = t.seal(NAME, row, "x");
+            let nonce: [u8; aead::NONCE_LEN] = sealed[5..HEADER_LEN].try_into().expect("nonce");
+            assert!(seen.insert(nonce), "a nonce repeated");
+        }
+    }
+
+    #[test]
+    fn keys_unwrap_only_under_their_kek_and_binding() {
+        let crypto = Crypto::new(Kek::new(Key::generate()));
+        let t = tenant();
+        let key = Key::generate();
+        let wrapped = crypto.wrap(t, Purpose::Data, 1, &key);
+        assert_eq!(crypto.unwrap(t, Purpose::Data, 1, crypto.kek_id(), &wrapped).expect("unwraps").expose(), key.expose());
+        assert!(crypto.unwrap(t, Purpose::Data, 2, crypto.kek_id(), &wrapped).is_err(), "another version");
+        assert!(crypto.unwrap(t, Purpose::Index, 1, crypto.kek_id(), &wrapped).is_err(), "another purpose");
+        assert!(crypto.unwrap(tenant(), Purpose::Data, 1, crypto.kek_id(), &wrapped).is_err(), "another tenant");
+        let other = Crypto::new(Kek::new(Key::generate()));
+        assert!(other.unwrap(t, Purpose::Data, 1, crypto.kek_id(), &wrapped).is_err(), "another KEK");
+        assert!(crypto.verify_kek_check(&crypto.kek_check()));
+        assert!(!other.verify_kek_check(&crypto.kek_check()));
     }
 }

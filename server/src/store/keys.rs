@@ -25,10 +25,11 @@ struct WrappedKey {
 /// tenant has no keys (it does not exist, or it was crypto-shredded).
 pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId) -> Result<Option<TenantKeys>, Error> {
     let t = tenant.0;
-    let versions: Option<(i64, i64)> = on_tx!(tx, |c| sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1")
-        .bind(t)
-        .fetch_optional(c)
-        .await)?;
+    let versions: Option<(i64, i64)> =
+        on_tx!(tx, |c| sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1")
+            .bind(t)
+            .fetch_optional(c)
+            .await)?;
     let Some((current, min_version)) = versions else { return Ok(None) };
     let rows: Vec<WrappedKey> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1 AND (purpose = 'index' OR version >= $2)"
@@ -59,7 +60,8 @@ async fn insert_key(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, purpose: Pur
     let wrapped = crypto.wrap(tenant, purpose, version, key);
     let at: DateTime<Utc> = now();
     let kek_id = crypto.kek_id().to_owned();
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO tenant_keys (tenant_id, purpose, version, wrapped_key, kek_id, state, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6)"
     )
     .bind(tenant.0)
@@ -70,7 +72,8 @@ async fn insert_key(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, purpose: Pur
     .bind(at)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

@@ -56,6 +56,23 @@ impl Fixture {
         .expect("raw SQL");
     }
 
+    /// Copies one stored cell over another, bypassing the store (what an attacker with write
+    /// access to the database, or a careless restore, could do).
+    pub async fn copy_cell(&self, table: &str, from: (&str, uuid::Uuid), to: (&str, uuid::Uuid)) {
+        let sql = format!("UPDATE {table} SET {} = (SELECT {} FROM {table} WHERE id = $1) WHERE id = $2", to.0, from.0);
+        self.raw_bind2(&sql, from.1, to.1).await;
+    }
+
+    /// Runs SQL with two bound ids as the database owner.
+    pub async fn raw_bind2(&self, sql: &str, first: uuid::Uuid, second: uuid::Uuid) {
+        let sql = sql.to_owned();
+        match &self.raw {
+            Raw::Sqlite(p) => sqlx::query(AssertSqlSafe(sql)).bind(first).bind(second).execute(p).await.map(|_| ()),
+            Raw::Postgres(p) => sqlx::query(AssertSqlSafe(sql)).bind(first).bind(second).execute(p).await.map(|_| ()),
+        }
+        .expect("raw SQL");
+    }
+
     /// The owner's pool on PostgreSQL.
     pub fn pg(&self) -> &PgPool {
         match &self.raw {

@@ -101,18 +101,17 @@ impl TenantTx {
 
     /// Deletes a site that nothing refers to any more; one with hosts, kiosks or visits is a conflict.
     pub async fn delete_site(&mut self, id: Uuid) -> Result<bool, Error> {
-        let t = self.tenant.0;
-        let res = on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM sites WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(id)
-            .execute(c)
+        self.delete_unreferenced("DELETE FROM sites WHERE tenant_id = $1 AND id = $2", id, "the site still has hosts, kiosks or visits")
             .await
-            .map(|r| r.rows_affected()));
+    }
+
+    /// Runs a delete of one row by id; a foreign-key refusal becomes a conflict with `conflict`.
+    async fn delete_unreferenced(&mut self, sql: &'static str, id: Uuid, conflict: &'static str) -> Result<bool, Error> {
+        let t = self.tenant.0;
+        let res = on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(id).execute(c).await.map(|r| r.rows_affected()));
         match res {
             Ok(n) => Ok(n > 0),
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
-                Err(Error::Conflict("the site still has hosts, kiosks or visits"))
-            }
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(Error::Conflict(conflict)),
             Err(e) => Err(e.into()),
         }
     }
@@ -198,17 +197,6 @@ impl TenantTx {
 
     /// Deletes a host without visits; one with visits is a conflict (the visit log keeps them).
     pub async fn delete_host(&mut self, id: Uuid) -> Result<bool, Error> {
-        let t = self.tenant.0;
-        let res = on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM hosts WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(id)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()));
-        match res {
-            Ok(n) => Ok(n > 0),
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(Error::Conflict("the host has visits")),
-            Err(e) => Err(e.into()),
-        }
+        self.delete_unreferenced("DELETE FROM hosts WHERE tenant_id = $1 AND id = $2", id, "the host has visits").await
     }
 }

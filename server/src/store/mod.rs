@@ -17,13 +17,15 @@ mod connect;
 mod directory;
 mod keys;
 mod kiosks;
+mod sessions;
 mod visits;
 
-pub use accounts::{Attempt, SessionKind, SessionRow, TenantRow, UserRow};
+pub use accounts::{Attempt, TenantRow, UserRow};
 pub use audit::{Actor, AuditRow, ChainCheck};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use kiosks::{EnrollmentTarget, KioskRow};
+pub use sessions::{SessionKind, SessionRow};
 pub use visits::{NewVisit, VisitFilterSql, VisitRow};
 
 use std::sync::Arc;

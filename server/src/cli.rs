@@ -10,6 +10,7 @@ use crate::{
     AppState,
     auth::token::{self, TokenKind},
     crypto::{KeySource, kek::KEK_ENV},
+    state::Settings,
     store::Store,
     tls,
 };
@@ -78,6 +79,15 @@ struct Serve {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "VESTIBULE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// How long a kiosk enrollment code stays valid, in seconds.
+    #[arg(long, env = "VESTIBULE_ENROLLMENT_TTL_SECS", default_value_t = 24 * 3600, value_parser = clap::value_parser!(u32).range(1..))]
+    enrollment_ttl_secs: u32,
+    /// How long a signed-in session lasts, in seconds.
+    #[arg(long, env = "VESTIBULE_SESSION_TTL_SECS", default_value_t = 12 * 3600, value_parser = clap::value_parser!(u32).range(1..))]
+    session_ttl_secs: u32,
+    /// How long an override token lives without use, in seconds.
+    #[arg(long, env = "VESTIBULE_OVERRIDE_IDLE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    override_idle_secs: u32,
 }
 
 #[derive(Debug, Args)]
@@ -141,7 +151,13 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
 
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
-    let app = crate::app(AppState::new(store.clone()));
+    let settings = Settings {
+        enrollment_ttl: chrono::Duration::seconds(args.enrollment_ttl_secs.into()),
+        session_ttl: chrono::Duration::seconds(args.session_ttl_secs.into()),
+        override_idle: chrono::Duration::seconds(args.override_idle_secs.into()),
+        ..Settings::default()
+    };
+    let app = crate::app(AppState { store: store.clone(), settings: std::sync::Arc::new(settings) });
     let server =
         axum_server::bind_rustls(args.listen, config).handle(handle.clone()).serve(app.into_make_service_with_connect_info::<SocketAddr>());
     let announce = async {

@@ -50,7 +50,7 @@ pub struct TestServer {
     pub operator_token: String,
     pub data_dir: tempfile::TempDir,
     pub db: Option<TestDb>,
-    /// The `--data-dir` (and `--database-url`) arguments every subcommand gets.
+    /// The `--data-dir` (and `--database-url`) arguments, plus any extra `serve` flags.
     pub storage: Vec<String>,
     child: Child,
 }
@@ -58,6 +58,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `engine` with a new data dir (and database).
     pub async fn start(engine: Engine) -> TestServer {
+        Self::start_with(engine, &[]).await
+    }
+
+    /// Starts a server with extra `serve` flags.
+    pub async fn start_with(engine: Engine, serve_flags: &[&str]) -> TestServer {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let db = match engine {
             Engine::Sqlite => None,
@@ -70,8 +75,9 @@ impl TestServer {
         let out = Command::new(server_bin()).arg("operator-token").args(&storage).output().await.expect("run operator-token");
         assert!(out.status.success(), "operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
         let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
-        let (child, port) = Self::spawn(&storage, data_dir.path()).await;
-        TestServer { engine, port, operator_token, data_dir, db, storage, child }
+        let serve_args: Vec<String> = storage.iter().cloned().chain(serve_flags.iter().map(|f| (*f).to_owned())).collect();
+        let (child, port) = Self::spawn(&serve_args, data_dir.path()).await;
+        TestServer { engine, port, operator_token, data_dir, db, storage: serve_args, child }
     }
 
     async fn spawn(storage: &[String], data_dir: &std::path::Path) -> (Child, u16) {

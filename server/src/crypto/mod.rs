@@ -217,11 +217,6 @@ impl Crypto {
         self.tenants.write().expect("key cache lock").insert(keys.tenant, keys.clone());
         keys
     }
-
-    /// Drops a tenant's keys from memory (after rotation or deletion).
-    pub fn forget(&self, tenant: TenantId) {
-        self.tenants.write().expect("key cache lock").remove(&tenant);
-    }
 }
 
 #[cfg(test)]

@@ -23,13 +23,18 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_user, list_users)).routes(routes!(get_user, update_user, delete_user))
 }
 
+/// Hashes a secret if one was given.
+async fn hash_opt(secret: Option<&str>) -> Result<Option<String>, Error> {
+    match secret {
+        Some(s) => Ok(Some(password::hash(s).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Creates a user in `tenant` on behalf of `actor` (a tenant admin or the operator).
 pub(super) async fn create(state: &AppState, tenant: TenantId, actor: Actor, body: CreateUser) -> Result<User, Error> {
     let pw = password::hash(body.password.expose()).await?;
-    let pin = match &body.pin {
-        Some(p) => Some(password::hash(p.expose()).await?),
-        None => None,
-    };
+    let pin = hash_opt(body.pin.as_ref().map(|p| p.expose())).await?;
     let mut tx = state.store.write(tenant).await?;
     let row = tx.insert_user(&body.email, body.name.as_str(), body.role, &pw, pin.as_deref()).await?;
     tx.audit(actor, "user.create", format!("user:{}", row.id)).await?;
@@ -76,14 +81,8 @@ async fn update_user(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<ApiJson<User>, Error> {
-    let pw = match &body.password {
-        Some(p) => Some(password::hash(p.expose()).await?),
-        None => None,
-    };
-    let pin = match &body.pin {
-        Some(p) => Some(password::hash(p.expose()).await?),
-        None => None,
-    };
+    let pw = hash_opt(body.password.as_ref().map(|p| p.expose())).await?;
+    let pin = hash_opt(body.pin.as_ref().map(|p| p.expose())).await?;
     let mut tx = state.store.write(a.tenant).await?;
     let mut user = tx.user(id).await?.ok_or(Error::NotFound)?;
     if id == a.user.id && (body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role)) {

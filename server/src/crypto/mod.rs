@@ -92,6 +92,8 @@ pub struct TenantKeys {
     pub tenant: TenantId,
     /// The data-key version new writes use.
     pub current: u32,
+    /// The oldest data-key version still held (older ones are destroyed).
+    pub min: u32,
     data: HashMap<u32, Key>,
     index: Key,
 }
@@ -103,8 +105,8 @@ impl std::fmt::Debug for TenantKeys {
 }
 
 impl TenantKeys {
-    pub fn new(tenant: TenantId, current: u32, data: HashMap<u32, Key>, index: Key) -> TenantKeys {
-        TenantKeys { tenant, current, data, index }
+    pub fn new(tenant: TenantId, (current, min): (u32, u32), data: HashMap<u32, Key>, index: Key) -> TenantKeys {
+        TenantKeys { tenant, current, min, data, index }
     }
 
     /// Seals `plaintext` for `field` of row `row` under the current data key.
@@ -152,60 +154,92 @@ impl TenantKeys {
 
 /// The KEK and the tenants' unwrapped keys, cached per tenant.
 pub struct Crypto {
-    kek: Kek,
+    kek: RwLock<Kek>,
+    /// Where the KEK was loaded from: read again when the database names another KEK (after a
+    /// `keys rotate-kek` by another process).
+    source: Option<KeySource>,
     tenants: RwLock<HashMap<TenantId, Arc<TenantKeys>>>,
 }
 
 impl std::fmt::Debug for Crypto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Crypto").field("kek_id", &self.kek.id).finish_non_exhaustive()
+        f.debug_struct("Crypto").field("kek_id", &self.kek_id()).finish_non_exhaustive()
     }
 }
 
 impl Crypto {
     pub fn new(kek: Kek) -> Crypto {
-        Crypto { kek, tenants: RwLock::default() }
+        Crypto { kek: RwLock::new(kek), source: None, tenants: RwLock::default() }
     }
 
-    pub fn kek_id(&self) -> &str {
-        &self.kek.id
+    /// A KEK loaded from `source`, which is read again if the database moves to another KEK.
+    pub fn with_source(kek: Kek, source: KeySource) -> Crypto {
+        Crypto { source: Some(source), ..Crypto::new(kek) }
     }
 
-    /// Wraps a tenant key under the KEK.
-    pub fn wrap(&self, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Vec<u8> {
+    fn kek(&self) -> Kek {
+        self.kek.read().expect("KEK lock").clone()
+    }
+
+    pub fn kek_id(&self) -> String {
+        self.kek.read().expect("KEK lock").id.clone()
+    }
+
+    /// The KEK whose id is `kek_id`: the loaded one, or the one now in the source (or its next
+    /// slot), which then replaces the loaded one.
+    pub fn kek_named(&self, kek_id: &str) -> Result<Kek, Error> {
+        let loaded = self.kek();
+        if loaded.id == kek_id {
+            return Ok(loaded);
+        }
+        let reloaded = match &self.source {
+            Some(source) => [source.clone(), source.next()].iter().find_map(|s| s.load().ok().flatten().filter(|k| k.id == kek_id)),
+            None => None,
+        };
+        let kek = reloaded.ok_or_else(|| Error::Config(format!("the database's keys are wrapped under KEK {kek_id}, not the loaded {}", loaded.id)))?;
+        tracing::info!(kek_id = %kek.id, "the master key was rotated; using the new one");
+        *self.kek.write().expect("KEK lock") = kek.clone();
+        Ok(kek)
+    }
+
+    /// Replaces the loaded KEK (after this process rotated it).
+    pub fn set_kek(&self, kek: Kek) {
+        *self.kek.write().expect("KEK lock") = kek;
+    }
+
+    /// Wraps a tenant key under `kek`.
+    pub fn wrap(kek: &Kek, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Vec<u8> {
         let nonce = aead::nonce();
         let mut out = nonce.to_vec();
-        out.extend(aead::seal(&self.kek.key, &nonce, &wrap_aad(tenant, purpose, version, &self.kek.id), key.expose()));
+        out.extend(aead::seal(&kek.key, &nonce, &wrap_aad(tenant, purpose, version, &kek.id), key.expose()));
         out
     }
 
-    /// Unwraps a tenant key wrapped by [`Crypto::wrap`] under this KEK.
+    /// Unwraps a tenant key wrapped by [`Crypto::wrap`] under the KEK named `kek_id`.
     pub fn unwrap(&self, tenant: TenantId, purpose: Purpose, version: u32, kek_id: &str, wrapped: &[u8]) -> Result<Key, Error> {
-        if kek_id != self.kek.id || wrapped.len() < aead::NONCE_LEN {
-            return Err(Error::Config(format!(
-                "a key of tenant {} is wrapped under KEK {kek_id}, not the loaded {}",
-                tenant.0, self.kek.id
-            )));
+        let kek = self.kek_named(kek_id)?;
+        if wrapped.len() < aead::NONCE_LEN {
+            return Err(Error::Config(format!("a wrapped key of tenant {} is truncated", tenant.0)));
         }
         let (nonce, ct) = wrapped.split_at(aead::NONCE_LEN);
-        let plain = aead::open(&self.kek.key, nonce, &wrap_aad(tenant, purpose, version, kek_id), ct)
+        let plain = aead::open(&kek.key, nonce, &wrap_aad(tenant, purpose, version, kek_id), ct)
             .ok_or_else(|| Error::Config(format!("a key of tenant {} does not unwrap under the loaded KEK", tenant.0)))?;
         Key::from_slice(&plain).ok_or_else(|| Error::Config("a wrapped key is not 32 bytes".into()))
     }
 
-    /// A value only this KEK opens: stored once, checked at every start.
-    pub fn kek_check(&self) -> Vec<u8> {
+    /// A value only `kek` opens: stored once, checked at every start.
+    pub fn kek_check(kek: &Kek) -> Vec<u8> {
         let nonce = aead::nonce();
         let mut out = nonce.to_vec();
-        out.extend(aead::seal(&self.kek.key, &nonce, b"vestibule-kek-check-v1", self.kek.id.as_bytes()));
+        out.extend(aead::seal(&kek.key, &nonce, b"vestibule-kek-check-v1", kek.id.as_bytes()));
         out
     }
 
-    /// Whether `blob` was made by [`Crypto::kek_check`] under this KEK.
-    pub fn verify_kek_check(&self, blob: &[u8]) -> bool {
+    /// Whether `blob` was made by [`Crypto::kek_check`] under `kek`.
+    pub fn verify_kek_check(kek: &Kek, blob: &[u8]) -> bool {
         blob.len() > aead::NONCE_LEN
-            && aead::open(&self.kek.key, &blob[..aead::NONCE_LEN], b"vestibule-kek-check-v1", &blob[aead::NONCE_LEN..])
-                .is_some_and(|p| p.as_slice() == self.kek.id.as_bytes())
+            && aead::open(&kek.key, &blob[..aead::NONCE_LEN], b"vestibule-kek-check-v1", &blob[aead::NONCE_LEN..])
+                .is_some_and(|p| p.as_slice() == kek.id.as_bytes())
     }
 
     pub fn cached(&self, tenant: TenantId) -> Option<Arc<TenantKeys>> {
@@ -217,13 +251,18 @@ impl Crypto {
         self.tenants.write().expect("key cache lock").insert(keys.tenant, keys.clone());
         keys
     }
+
+    /// Drops a tenant's keys from memory (after they were destroyed or replaced).
+    pub fn forget(&self, tenant: TenantId) {
+        self.tenants.write().expect("key cache lock").remove(&tenant);
+    }
 }
 
 #[cfg(test)]
 impl TenantKeys {
     /// Fresh random keys for a tenant, version 1 (tests only).
     pub fn for_tests(tenant: TenantId) -> TenantKeys {
-        TenantKeys::new(tenant, 1, HashMap::from([(1, Key::generate())]), Key::generate())
+        TenantKeys::new(tenant, (1, 1), HashMap::from([(1, Key::generate())]), Key::generate())
     }
 }
 
@@ -283,17 +322,18 @@ mod tests {
 
     #[test]
     fn keys_unwrap_only_under_their_kek_and_binding() {
-        let crypto = Crypto::new(Kek::new(Key::generate()));
+        let kek = Kek::new(Key::generate());
+        let crypto = Crypto::new(kek.clone());
         let t = tenant();
         let key = Key::generate();
-        let wrapped = crypto.wrap(t, Purpose::Data, 1, &key);
-        assert_eq!(crypto.unwrap(t, Purpose::Data, 1, crypto.kek_id(), &wrapped).expect("unwraps").expose(), key.expose());
-        assert!(crypto.unwrap(t, Purpose::Data, 2, crypto.kek_id(), &wrapped).is_err(), "another version");
-        assert!(crypto.unwrap(t, Purpose::Index, 1, crypto.kek_id(), &wrapped).is_err(), "another purpose");
-        assert!(crypto.unwrap(tenant(), Purpose::Data, 1, crypto.kek_id(), &wrapped).is_err(), "another tenant");
-        let other = Crypto::new(Kek::new(Key::generate()));
-        assert!(other.unwrap(t, Purpose::Data, 1, crypto.kek_id(), &wrapped).is_err(), "another KEK");
-        assert!(crypto.verify_kek_check(&crypto.kek_check()));
-        assert!(!other.verify_kek_check(&crypto.kek_check()));
+        let wrapped = Crypto::wrap(&kek, t, Purpose::Data, 1, &key);
+        assert_eq!(crypto.unwrap(t, Purpose::Data, 1, &kek.id, &wrapped).expect("unwraps").expose(), key.expose());
+        assert!(crypto.unwrap(t, Purpose::Data, 2, &kek.id, &wrapped).is_err(), "another version");
+        assert!(crypto.unwrap(t, Purpose::Index, 1, &kek.id, &wrapped).is_err(), "another purpose");
+        assert!(crypto.unwrap(tenant(), Purpose::Data, 1, &kek.id, &wrapped).is_err(), "another tenant");
+        let other = Kek::new(Key::generate());
+        assert!(Crypto::new(other.clone()).unwrap(t, Purpose::Data, 1, &kek.id, &wrapped).is_err(), "another KEK");
+        assert!(Crypto::verify_kek_check(&kek, &Crypto::kek_check(&kek)));
+        assert!(!Crypto::verify_kek_check(&other, &Crypto::kek_check(&kek)));
     }
 }

@@ -1,4 +1,4 @@
-//! Platform-operator endpoints: create tenants and a tenant's first users.
+//! Platform-operator endpoints: create and delete tenants, and create a tenant's first users.
 
 use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,7 +20,7 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_tenant)).routes(routes!(create_tenant_user))
+    OpenApiRouter::new().routes(routes!(create_tenant)).routes(routes!(delete_tenant)).routes(routes!(create_tenant_user))
 }
 
 /// Creates a tenant (a company).
@@ -36,6 +36,21 @@ async fn create_tenant(
     tx.audit(Actor::Operator(op.key_id), "tenant.create", format!("tenant:{}", row.id)).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(views::tenant(&row))))
+}
+
+/// Deletes a tenant with everything it holds. Its keys are destroyed first (crypto-shredding):
+/// from then on its data is unreadable wherever a copy of it lies, short of the master key and a
+/// backup taken before the deletion.
+#[utoipa::path(delete, path = "/api/v1/operator/tenants/{id}", tag = "operator",
+    params(("id" = Uuid, Path, description = "The tenant")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorEnvelope)),
+    security(("operator" = [])))]
+async fn delete_tenant(State(state): State<AppState>, op: Operator, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+    if !state.store.delete_tenant(id).await? {
+        return Err(Error::NotFound);
+    }
+    tracing::info!(tenant = %id, operator_key = %op.key_id, "tenant deleted; its keys were destroyed first");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Creates a user of a tenant (its first admin, typically).

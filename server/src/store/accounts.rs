@@ -7,11 +7,10 @@ use vestibule_shared::{
     types::Email,
 };
 
+use super::sealed::{USER_NAME, USER_EMAIL};
 use super::{GlobalTx, TenantTx, is_unique_violation, new_id, now, on_tx};
-use crate::{crypto::Field, error::Error};
+use crate::error::Error;
 
-const USER_NAME: Field = Field::new("users", "name_enc");
-const USER_EMAIL: Field = Field::new("users", "email_enc");
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TenantRow {

@@ -22,6 +22,8 @@ pub enum Actor {
         user: Uuid,
         kiosk: Uuid,
     },
+    /// The `vestibule-server` command line (key management).
+    Cli,
 }
 
 impl std::fmt::Display for Actor {
@@ -31,6 +33,7 @@ impl std::fmt::Display for Actor {
             Actor::User(id) => write!(f, "user:{id}"),
             Actor::Kiosk(id) => write!(f, "kiosk:{id}"),
             Actor::Override { user, kiosk } => write!(f, "user:{user}@kiosk:{kiosk}"),
+            Actor::Cli => write!(f, "cli"),
         }
     }
 }

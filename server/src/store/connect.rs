@@ -39,6 +39,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows (destroyed keys above all) are overwritten, not just unlinked.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         SQLITE_MIGRATIONS.run(&writer).await.map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;

@@ -4,11 +4,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vestibule_shared::types::Email;
 
+use super::sealed::{HOST_NAME, HOST_EMAIL};
 use super::{TenantTx, new_id, now, on_tx};
-use crate::{crypto::Field, error::Error};
+use crate::error::Error;
 
-const HOST_NAME: Field = Field::new("hosts", "name_enc");
-const HOST_EMAIL: Field = Field::new("hosts", "email_enc");
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SiteRow {

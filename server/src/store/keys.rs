@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use vestibule_shared::dto::accounts::Plan;
 
-use super::{Engine, GlobalTx, Store, TenantId, TenantRow, TenantTx, Tx, now, on_tx};
+use super::{Engine, GlobalTx, Store, TenantId, TenantRow, TenantTx, Tx, now, on_tx, set_tenant};
 use crate::{
-    crypto::{Crypto, Key, KeySource, Purpose, TenantKeys},
+    crypto::{Crypto, Kek, Key, KeySource, Purpose, TenantKeys},
     error::Error,
 };
 
@@ -21,21 +20,32 @@ struct WrappedKey {
     kek_id: String,
 }
 
-/// Reads and unwraps `tenant`'s keys inside `tx` (which has entered the tenant). `None` if the
-/// tenant has no keys (it does not exist, or it was crypto-shredded).
-pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId) -> Result<Option<TenantKeys>, Error> {
-    let t = tenant.0;
-    let versions: Option<(i64, i64)> =
-        on_tx!(tx, |c| sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1")
-            .bind(t)
+/// The tenant's (current, minimum) data-key versions; `None` if the tenant does not exist. With
+/// `lock` on PostgreSQL the tenant row stays locked until the transaction ends.
+pub(super) async fn versions(tx: &mut Tx, tenant: TenantId, lock: bool) -> Result<Option<(u32, u32)>, Error> {
+    let row: Option<(i64, i64)> = match tx {
+        Tx::Postgres(c) if lock => {
+            sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1 FOR UPDATE")
+                .bind(tenant.0)
+                .fetch_optional(&mut **c)
+                .await?
+        }
+        _ => on_tx!(tx, |c| sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1")
+            .bind(tenant.0)
             .fetch_optional(c)
-            .await)?;
-    let Some((current, min_version)) = versions else { return Ok(None) };
+            .await)?,
+    };
+    Ok(row.map(|(current, min)| (current as u32, min as u32)))
+}
+
+/// Reads and unwraps `tenant`'s keys inside `tx` (which has entered the tenant). `None` if the
+/// tenant has no keys (it was crypto-shredded).
+pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, versions: (u32, u32)) -> Result<Option<TenantKeys>, Error> {
     let rows: Vec<WrappedKey> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1 AND (purpose = 'index' OR version >= $2)"
     )
-    .bind(t)
-    .bind(min_version)
+    .bind(tenant.0)
+    .bind(i64::from(versions.1))
     .fetch_all(c)
     .await)?;
     let mut data = HashMap::new();
@@ -51,15 +61,25 @@ pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId) -> Resu
         }
     }
     match index {
-        Some(index) if data.contains_key(&(current as u32)) => Ok(Some(TenantKeys::new(tenant, current as u32, data, index))),
+        Some(index) if data.contains_key(&versions.0) => Ok(Some(TenantKeys::new(tenant, versions, data, index))),
         _ => Ok(None),
     }
 }
 
-async fn insert_key(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Result<(), Error> {
-    let wrapped = crypto.wrap(tenant, purpose, version, key);
-    let at: DateTime<Utc> = now();
-    let kek_id = crypto.kek_id().to_owned();
+/// The KEK the database is written under, as this process knows it (reloaded from the key
+/// source if another process rotated it). Read under a share lock on PostgreSQL, so a rotation
+/// cannot commit between this and the wrap that uses it.
+pub(super) async fn database_kek(tx: &mut Tx, crypto: &Crypto) -> Result<Kek, Error> {
+    let id: String = match tx {
+        Tx::Postgres(c) => sqlx::query_scalar("SELECT kek_id FROM kek_check WHERE id = 1 FOR SHARE").fetch_one(&mut **c).await?,
+        Tx::Sqlite(c) => sqlx::query_scalar("SELECT kek_id FROM kek_check WHERE id = 1").fetch_one(&mut **c).await?,
+    };
+    crypto.kek_named(&id)
+}
+
+/// Stores `key` wrapped under `kek`.
+pub(super) async fn insert_key(tx: &mut Tx, kek: &Kek, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Result<(), Error> {
+    let wrapped = Crypto::wrap(kek, tenant, purpose, version, key);
     on_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO tenant_keys (tenant_id, purpose, version, wrapped_key, kek_id, state, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6)"
@@ -68,8 +88,8 @@ async fn insert_key(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, purpose: Pur
     .bind(purpose.as_str())
     .bind(i64::from(version))
     .bind(&wrapped)
-    .bind(&kek_id)
-    .bind(at)
+    .bind(&kek.id)
+    .bind(now())
     .execute(c)
     .await
     .map(|r| r.rows_affected())
@@ -82,67 +102,78 @@ impl Store {
     /// it (commit it to make the tenant exist).
     pub async fn create_tenant(&self, slug: &str, name: &str, plan: Plan) -> Result<(TenantRow, TenantTx), Error> {
         let mut g = self.global(true).await?;
+        let kek = database_kek(&mut g.tx, &self.crypto).await?;
         let row = g.insert_tenant(slug, name, plan).await?;
         let tenant = TenantId(row.id);
         let mut tx = g.tx;
-        if let Tx::Postgres(t) = &mut tx {
-            sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut **t).await?;
-        }
+        set_tenant(&mut tx, tenant).await?;
         let (data, index) = (Key::generate(), Key::generate());
-        insert_key(&mut tx, &self.crypto, tenant, Purpose::Data, 1, &data).await?;
-        insert_key(&mut tx, &self.crypto, tenant, Purpose::Index, 0, &index).await?;
-        let keys = self.crypto.remember(TenantKeys::new(tenant, 1, HashMap::from([(1, data)]), index));
+        insert_key(&mut tx, &kek, tenant, Purpose::Data, 1, &data).await?;
+        insert_key(&mut tx, &kek, tenant, Purpose::Index, 0, &index).await?;
+        let keys = self.crypto.remember(TenantKeys::new(tenant, (1, 1), HashMap::from([(1, data)]), index));
         Ok((row, TenantTx { tx, tenant, keys }))
     }
 
-    /// Proves the loaded KEK is the database's: on a fresh database, records it; on one written
-    /// before, refuses any other.
-    pub(super) async fn check_kek(engine: &Engine, crypto: &Crypto) -> Result<(), Error> {
-        let mut g = GlobalTx { tx: engine.begin(true).await? };
-        let found: Option<(String, Vec<u8>)> =
-            on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT kek_id, check_enc FROM kek_check WHERE id = 1").fetch_optional(c).await)?;
-        match found {
-            Some((id, blob)) if id == crypto.kek_id() && crypto.verify_kek_check(&blob) => Ok(()),
-            Some((id, _)) => Err(Error::Config(format!(
-                "the configured master key (id {}) is not the one this database was written under (id {id}); refusing to start",
-                crypto.kek_id()
-            ))),
-            None => {
-                let blob = crypto.kek_check();
-                let kek_id = crypto.kek_id().to_owned();
-                on_tx!(&mut g.tx, |c| sqlx::query("INSERT INTO kek_check (id, kek_id, check_enc, created_at) VALUES (1, $1, $2, $3)")
-                    .bind(&kek_id)
-                    .bind(&blob)
-                    .bind(now())
-                    .execute(c)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-                g.commit().await
-            }
-        }
+    /// The id and check value of the KEK the database is written under, if any.
+    async fn kek_record(engine: &Engine) -> Result<Option<(String, Vec<u8>)>, Error> {
+        let mut g = GlobalTx { tx: engine.begin(false).await? };
+        Ok(on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT kek_id, check_enc FROM kek_check WHERE id = 1").fetch_optional(c).await)?)
     }
 
-    /// Whether the database already holds data written under some KEK.
-    pub(super) async fn has_kek_check(engine: &Engine) -> Result<bool, Error> {
-        let mut g = GlobalTx { tx: engine.begin(false).await? };
-        let n: i64 = on_tx!(&mut g.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM kek_check").fetch_one(c).await)?;
-        Ok(n > 0)
+    /// Records `kek` as the database's KEK (a fresh database).
+    async fn record_kek(engine: &Engine, kek: &Kek) -> Result<(), Error> {
+        let mut g = GlobalTx { tx: engine.begin(true).await? };
+        let blob = Crypto::kek_check(kek);
+        on_tx!(&mut g.tx, |c| sqlx::query("INSERT INTO kek_check (id, kek_id, check_enc, created_at) VALUES (1, $1, $2, $3)")
+            .bind(&kek.id)
+            .bind(&blob)
+            .bind(now())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        g.commit().await
     }
 }
 
-/// Loads the KEK from `source`, creating it only for a database that has never had one.
+/// Loads the KEK from `source` and proves it is the database's. A fresh database gets a new KEK
+/// (file and keychain sources); a database written before never does: a missing or different KEK
+/// is refused. A KEK waiting in the source's next slot that matches the database (a rotation
+/// interrupted after its commit) is promoted.
 pub(super) async fn kek_for(engine: &Engine, source: &KeySource) -> Result<Crypto, Error> {
-    let kek = match source.load()? {
-        Some(k) => k,
-        None if Store::has_kek_check(engine).await? => {
-            return Err(Error::Config(format!(
-                "no master key at {source:?}, but this database was written under one; refusing to start \
-                 (restore the key file or set VESTIBULE_MASTER_KEY)"
-            )));
-        }
-        None => source.create()?,
+    let record = Store::kek_record(engine).await?;
+    let (src, rec) = (source.clone(), record.clone());
+    // Keychain calls block on D-Bus.
+    let kek = tokio::task::spawn_blocking(move || choose_kek(&src, rec.as_ref())).await.map_err(|e| Error::Internal(e.into()))??;
+    if record.is_none() {
+        Store::record_kek(engine, &kek).await?;
+    }
+    Ok(Crypto::with_source(kek, source.clone()))
+}
+
+fn choose_kek(source: &KeySource, record: Option<&(String, Vec<u8>)>) -> Result<Kek, Error> {
+    let current = source.load()?;
+    let Some((id, blob)) = record else {
+        return match current {
+            Some(k) => Ok(k),
+            None => source.create(),
+        };
     };
-    let crypto = Crypto::new(kek);
-    Store::check_kek(engine, &crypto).await?;
-    Ok(crypto)
+    let matches = |k: &Kek| &k.id == id && Crypto::verify_kek_check(k, blob);
+    if let Some(k) = current.as_ref().filter(|k| matches(k)) {
+        return Ok(k.clone());
+    }
+    if let Some(k) = source.next().load()?.filter(matches) {
+        tracing::info!(kek_id = %k.id, "completing an interrupted master-key rotation");
+        if let Some(note) = source.promote_next()? {
+            tracing::warn!("{note}");
+        }
+        return Ok(k);
+    }
+    Err(Error::Config(match current {
+        Some(_) => format!("the master key in {source} is not the one this database was written under (id {id}); refusing to start"),
+        None => format!(
+            "no master key in {source}, but this database was written under one (id {id}); refusing to start \
+             (restore the key, or point the server at it)"
+        ),
+    }))
 }

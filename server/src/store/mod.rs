@@ -10,6 +10,12 @@
 //!
 //! Tenancy on PostgreSQL is enforced by row-level security as well: a tenant transaction first runs
 //! `set_config('app.tenant_id', …, true)`, and the pool's connections run as `vestibule_app`.
+//!
+//! Entering a tenant reads its key versions from the tenant row (a write transaction on
+//! PostgreSQL locks that row, so a tenant's writers, on any replica, queue behind each other and
+//! behind key rotation); cached keys are used only while those versions are unchanged, so every
+//! process writes under the current data key as soon as a rotation commits. PostgreSQL reads run
+//! as one read-only snapshot.
 
 mod accounts;
 mod audit;
@@ -17,6 +23,8 @@ mod connect;
 mod directory;
 mod keys;
 mod kiosks;
+mod rotation;
+pub mod sealed;
 mod sessions;
 mod visits;
 
@@ -25,6 +33,7 @@ pub use audit::{Actor, AuditRow, ChainCheck};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use kiosks::{EnrollmentTarget, KioskRow};
+pub use rotation::{KeyStatus, RekeyCursor};
 pub use sessions::{SessionKind, SessionRow};
 pub use visits::{NewVisit, VisitFilterSql, VisitRow};
 
@@ -140,13 +149,13 @@ impl Store {
     /// Opens a read-write transaction in `tenant`.
     pub async fn write(&self, tenant: TenantId) -> Result<TenantTx, Error> {
         let tx = self.begin(true).await?;
-        self.enter(tx, tenant).await
+        self.enter(tx, tenant, true).await
     }
 
     /// Opens a read-only transaction in `tenant` (on SQLite it does not wait for the writer).
     pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, Error> {
         let tx = self.begin(false).await?;
-        self.enter(tx, tenant).await
+        self.enter(tx, tenant, false).await
     }
 
     /// Opens a transaction outside any tenant.
@@ -154,22 +163,24 @@ impl Store {
         Ok(GlobalTx { tx: self.begin(write).await? })
     }
 
-    /// Moves a global transaction into `tenant` (once the tenant is known, as in enrollment).
+    /// Moves a global write transaction into `tenant` (once the tenant is known, as in enrollment).
     pub async fn switch(&self, tx: GlobalTx, tenant: TenantId) -> Result<TenantTx, Error> {
-        self.enter(tx.tx, tenant).await
+        self.enter(tx.tx, tenant, true).await
     }
 
     async fn begin(&self, write: bool) -> Result<Tx, Error> {
         self.engine.begin(write).await
     }
 
-    async fn enter(&self, mut tx: Tx, tenant: TenantId) -> Result<TenantTx, Error> {
-        if let Tx::Postgres(t) = &mut tx {
-            sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut **t).await?;
-        }
+    async fn enter(&self, mut tx: Tx, tenant: TenantId, write: bool) -> Result<TenantTx, Error> {
+        set_tenant(&mut tx, tenant).await?;
+        let Some(versions) = keys::versions(&mut tx, tenant, write).await? else {
+            self.crypto.forget(tenant);
+            return Err(Error::NotFound);
+        };
         let keys = match self.crypto.cached(tenant) {
-            Some(k) => k,
-            None => self.crypto.remember(keys::load(&mut tx, &self.crypto, tenant).await?.ok_or(Error::NotFound)?),
+            Some(k) if (k.current, k.min) == versions => k,
+            _ => self.crypto.remember(keys::load(&mut tx, &self.crypto, tenant, versions).await?.ok_or(Error::NotFound)?),
         };
         Ok(TenantTx { tx, tenant, keys })
     }
@@ -203,9 +214,19 @@ impl Engine {
         Ok(match self {
             Engine::Sqlite { writer, .. } if write => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
             Engine::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
-            Engine::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Engine::Postgres(pool) if write => Tx::Postgres(pool.begin().await?),
+            Engine::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
         })
     }
+}
+
+/// Points the transaction's row-level security at `tenant` (PostgreSQL; SQLite binds the tenant in
+/// every query instead).
+async fn set_tenant(tx: &mut Tx, tenant: TenantId) -> Result<(), Error> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut **t).await?;
+    }
+    Ok(())
 }
 
 /// Whether a database error is a unique-constraint violation.

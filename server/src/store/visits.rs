@@ -10,16 +10,10 @@ use vestibule_shared::{
     types::{BadgeCode, CODE_ALPHABET},
 };
 
-use super::{Actor, TenantTx, Tx, new_id, now, on_tx};
-use crate::{crypto::Field, error::Error};
+use super::sealed::{VISITOR_NAME, VISITOR_EMAIL, VISITOR_COMPANY, VISITOR_PHONE, VISIT_PURPOSE, HOST_NAME, OUTBOX_PAYLOAD};
+use super::{Actor, TenantTx, new_id, now, on_tx};
+use crate::error::Error;
 
-const VISITOR_NAME: Field = Field::new("visitors", "name_enc");
-const VISITOR_EMAIL: Field = Field::new("visitors", "email_enc");
-const VISITOR_COMPANY: Field = Field::new("visitors", "company_enc");
-const VISITOR_PHONE: Field = Field::new("visitors", "phone_enc");
-const VISIT_PURPOSE: Field = Field::new("visits", "purpose_enc");
-const HOST_NAME: Field = Field::new("hosts", "name_enc");
-const OUTBOX_PAYLOAD: Field = Field::new("outbox", "payload_enc");
 
 /// A check-in to write.
 #[derive(Debug, Clone)]
@@ -125,19 +119,9 @@ impl TenantTx {
         })
     }
 
-    /// Takes this tenant's write lock (PostgreSQL: the tenant row; SQLite's writer is already
-    /// exclusive), so that check-ins with one idempotency key, even on several replicas, queue.
-    async fn lock_tenant(&mut self) -> Result<(), Error> {
-        if let Tx::Postgres(c) = &mut self.tx {
-            sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE").bind(self.tenant.0).execute(&mut **c).await?;
-        }
-        Ok(())
-    }
-
     /// Checks a visitor in. Returns the visit and whether it is a replay of an earlier request
     /// with the same idempotency key.
     pub async fn check_in(&mut self, new: NewVisit) -> Result<(VisitRow, bool), Error> {
-        self.lock_tenant().await?;
         if let Some((key, hash)) = &new.idempotency
             && let Some((visit, stored)) = self.visit_by_key(new.kiosk_id, key).await?
         {

@@ -1,4 +1,4 @@
-//! The `vestibule-server` command line: `serve`, `tls-pin` and `operator-token`.
+//! The `vestibule-server` command line: `serve`, `tls-pin`, `operator-token`, `backup` and `keys`.
 //! Every flag can also be given as an environment variable `VESTIBULE_<FLAG>`.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -6,10 +6,15 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+mod keys;
+
 use crate::{
     AppState,
     auth::token::{self, TokenKind},
-    crypto::{KeySource, kek::KEK_ENV},
+    crypto::{
+        KeySource,
+        kek::{KEK_ENV, KEYCHAIN_USER},
+    },
     state::Settings,
     store::Store,
     tls,
@@ -32,6 +37,9 @@ enum Command {
     OperatorToken(Storage),
     /// Write a consistent copy of the SQLite database (for PostgreSQL, use pg_dump).
     Backup(Backup),
+    /// Key management: status, data-key rotation, master-key rotation.
+    #[command(subcommand)]
+    Keys(keys::Keys),
 }
 
 #[derive(Debug, Args)]
@@ -52,16 +60,23 @@ struct Storage {
     #[arg(long, env = "VESTIBULE_DATABASE_URL")]
     database_url: Option<String>,
     /// The master key (KEK) file; default `<data-dir>/master.key`. `VESTIBULE_MASTER_KEY`
-    /// (base64), when set, is used instead of any file.
-    #[arg(long, env = "VESTIBULE_MASTER_KEY_FILE")]
+    /// (base64), when set, is used instead of any file or keychain.
+    #[arg(long, env = "VESTIBULE_MASTER_KEY_FILE", conflicts_with = "master_key_keychain")]
     master_key_file: Option<PathBuf>,
+    /// Keep the master key in the OS keychain (Secret Service), under this service name.
+    #[arg(long, env = "VESTIBULE_MASTER_KEY_KEYCHAIN")]
+    master_key_keychain: Option<String>,
 }
 
 impl Storage {
     fn key_source(&self) -> KeySource {
-        match &self.master_key_file {
-            Some(f) if std::env::var_os(KEK_ENV).is_none() => KeySource::File(f.clone()),
-            _ => KeySource::from_env_or_file(&self.data_dir),
+        if std::env::var_os(KEK_ENV).is_some() {
+            return KeySource::Env(KEK_ENV.to_owned());
+        }
+        match (&self.master_key_file, &self.master_key_keychain) {
+            (_, Some(service)) => KeySource::Keychain { service: service.clone(), user: KEYCHAIN_USER.to_owned() },
+            (Some(f), None) => KeySource::File(f.clone()),
+            (None, None) => KeySource::File(self.data_dir.join("master.key")),
         }
     }
 }
@@ -125,6 +140,7 @@ pub fn main() -> anyhow::Result<()> {
                 println!("backup written to {}", args.out.display());
                 Ok(())
             }
+            Command::Keys(command) => keys::run(command).await,
         }
     })
 }

@@ -1,0 +1,27 @@
+//! Every sealed column, in one list. Repositories seal and open through these constants; key
+//! rotation and `keys status` walk [`SEALED_TABLES`] (each table is keyed by `(tenant_id, id)`,
+//! and `id` is the row id bound into the ciphertext).
+
+use crate::crypto::Field;
+
+pub const VISITOR_NAME: Field = Field::new("visitors", "name_enc");
+pub const VISITOR_EMAIL: Field = Field::new("visitors", "email_enc");
+pub const VISITOR_COMPANY: Field = Field::new("visitors", "company_enc");
+pub const VISITOR_PHONE: Field = Field::new("visitors", "phone_enc");
+pub const VISIT_PURPOSE: Field = Field::new("visits", "purpose_enc");
+pub const HOST_NAME: Field = Field::new("hosts", "name_enc");
+pub const HOST_EMAIL: Field = Field::new("hosts", "email_enc");
+pub const USER_NAME: Field = Field::new("users", "name_enc");
+pub const USER_EMAIL: Field = Field::new("users", "email_enc");
+pub const OUTBOX_PAYLOAD: Field = Field::new("outbox", "payload_enc");
+pub const INTEGRATION_SECRET: Field = Field::new("integrations", "secret_enc");
+
+/// The tables with sealed columns, and those columns.
+pub const SEALED_TABLES: &[(&str, &[Field])] = &[
+    ("visitors", &[VISITOR_NAME, VISITOR_EMAIL, VISITOR_COMPANY, VISITOR_PHONE]),
+    ("visits", &[VISIT_PURPOSE]),
+    ("hosts", &[HOST_NAME, HOST_EMAIL]),
+    ("users", &[USER_NAME, USER_EMAIL]),
+    ("outbox", &[OUTBOX_PAYLOAD]),
+    ("integrations", &[INTEGRATION_SECRET]),
+];

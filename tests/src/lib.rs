@@ -1,8 +1,9 @@
 //! Test harness shared by Vestibule's integration tests: fresh PostgreSQL databases ([`pg`]), the
 //! real `vestibule-server` binary on a random port over TLS ([`server`]), and an API client whose
-//! helpers read like the user's actions ([`api`]).
+//! helpers read like the user's actions ([`api`]), and a private Secret Service ([`keychain`]).
 
 pub mod api;
+pub mod keychain;
 pub mod pg;
 pub mod server;
 pub mod world;

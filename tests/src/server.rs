@@ -50,8 +50,12 @@ pub struct TestServer {
     pub operator_token: String,
     pub data_dir: tempfile::TempDir,
     pub db: Option<TestDb>,
-    /// The `--data-dir` (and `--database-url`) arguments, plus any extra `serve` flags.
+    /// The `--data-dir` (and `--database-url`) arguments.
     pub storage: Vec<String>,
+    /// Extra `serve` flags.
+    pub serve_flags: Vec<String>,
+    /// Environment variables every command of this server runs with.
+    pub env: Vec<(String, String)>,
     child: Child,
 }
 
@@ -63,6 +67,11 @@ impl TestServer {
 
     /// Starts a server with extra `serve` flags.
     pub async fn start_with(engine: Engine, serve_flags: &[&str]) -> TestServer {
+        Self::start_env(engine, serve_flags, Vec::new()).await
+    }
+
+    /// Starts a server with extra `serve` flags and environment variables.
+    pub async fn start_env(engine: Engine, serve_flags: &[&str], env: Vec<(String, String)>) -> TestServer {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let db = match engine {
             Engine::Sqlite => None,
@@ -72,20 +81,43 @@ impl TestServer {
         if let Some(db) = &db {
             storage.extend(["--database-url".to_owned(), db.url.clone()]);
         }
-        let out = Command::new(server_bin()).arg("operator-token").args(&storage).output().await.expect("run operator-token");
+        let out = Command::new(server_bin())
+            .arg("operator-token")
+            .args(&storage)
+            .envs(env.iter().cloned())
+            .output()
+            .await
+            .expect("run operator-token");
         assert!(out.status.success(), "operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
         let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
-        let serve_args: Vec<String> = storage.iter().cloned().chain(serve_flags.iter().map(|f| (*f).to_owned())).collect();
-        let (child, port) = Self::spawn(&serve_args, data_dir.path()).await;
-        TestServer { engine, port, operator_token, data_dir, db, storage: serve_args, child }
+        let serve_flags: Vec<String> = serve_flags.iter().map(|f| (*f).to_owned()).collect();
+        let serve_args: Vec<String> = storage.iter().chain(&serve_flags).cloned().collect();
+        let (child, port) = Self::spawn(&serve_args, &env, data_dir.path()).await;
+        TestServer { engine, port, operator_token, data_dir, db, storage, serve_flags, env, child }
     }
 
-    async fn spawn(storage: &[String], data_dir: &std::path::Path) -> (Child, u16) {
+    /// Runs another `vestibule-server` command (`keys status`, say) on this server's storage;
+    /// returns its stdout, and fails the test if it fails.
+    pub async fn command(&self, args: &[&str]) -> String {
+        let out = self.command_child(args).output().await.expect("run vestibule-server");
+        assert!(out.status.success(), "vestibule-server {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A `vestibule-server` command on this server's storage, ready to spawn.
+    pub fn command_child(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(server_bin());
+        cmd.args(args).args(&self.storage).envs(self.env.iter().cloned()).kill_on_drop(true);
+        cmd
+    }
+
+    async fn spawn(serve_args: &[String], env: &[(String, String)], data_dir: &std::path::Path) -> (Child, u16) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log")).expect("log file");
         let mut child = Command::new(server_bin())
             .arg("serve")
-            .args(storage)
+            .args(serve_args)
             .args(["--listen", "127.0.0.1:0"])
+            .envs(env.iter().cloned())
             .stdout(Stdio::piped())
             .stderr(log)
             .kill_on_drop(true)
@@ -148,7 +180,8 @@ impl TestServer {
 
     /// Starts the server again on the same data (after [`TestServer::kill`]); a new port.
     pub async fn restart(&mut self) {
-        let (child, port) = Self::spawn(&self.storage, self.data_dir.path()).await;
+        let serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
+        let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path()).await;
         (self.child, self.port) = (child, port);
     }
 }

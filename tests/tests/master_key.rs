@@ -5,7 +5,7 @@
 use std::{os::unix::fs::PermissionsExt, path::Path, process::Command, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use vestibule_tests::{Engine, Tenant, TestServer, server::server_bin};
+use vestibule_tests::{Engine, Tenant, TestServer, keychain::SecretService, server::server_bin};
 
 /// Runs `serve` once; returns its stderr if it exits on its own within 30 s (and fails if it starts).
 fn refused(storage: &[String], env: &[(&str, &str)]) -> String {
@@ -85,4 +85,40 @@ async fn refuses_bad_master_keys_on_sqlite() {
 #[tokio::test]
 async fn refuses_bad_master_keys_on_postgres() {
     refuses_bad_master_keys(Engine::Postgres).await;
+}
+
+/// The master key in the OS keychain: a real Secret Service (gnome-keyring on a private session
+/// bus). No key file is made; the key survives restarts and a rotation; another keychain, or none,
+/// is refused.
+#[tokio::test]
+async fn keeps_the_master_key_in_the_keychain() {
+    let keychain = SecretService::start();
+    let entry = ("VESTIBULE_MASTER_KEY_KEYCHAIN".to_owned(), "vestibule-test".to_owned());
+    let env: Vec<(String, String)> = keychain.env().into_iter().chain([entry.clone()]).collect();
+    let mut server = TestServer::start_env(Engine::Sqlite, &[], env).await;
+    assert!(!server.data_dir.path().join("master.key").exists(), "no key file when the keychain holds the key");
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    t.check_in(&api, "k", "Keychain Visitor").await;
+    let rotated = server.command(&["keys", "rotate-kek"]).await;
+    assert!(rotated.contains("the old master key is no longer needed"), "{rotated}");
+    server.kill().await;
+    server.restart().await;
+    let api = server.api();
+    let admin = api.login("acme", "admin@acme.test").await;
+    let log = api.get("/api/v1/visits", &admin).await.expect(200);
+    assert_eq!(log["items"][0]["visitor_name"], "Keychain Visitor", "read back under the rotated key from the keychain");
+    server.kill().await;
+
+    let storage = server.storage.clone();
+    let empty = SecretService::start();
+    let env = [("DBUS_SESSION_BUS_ADDRESS", empty.address.as_str()), ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test")];
+    let err = refused(&storage, &env);
+    assert!(err.contains("no master key in the keychain entry master-key@vestibule-test"), "{err}");
+    drop(empty);
+    let err = refused(
+        &storage,
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"), ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test")],
+    );
+    assert!(err.contains("keychain"), "no keychain, no start: {err}");
 }

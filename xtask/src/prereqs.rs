@@ -1,5 +1,6 @@
 //! What the tests need besides cargo: the `openssl` command line (the TLS tests' independent
-//! peer) and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
+//! peer), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), and a
+//! PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
 //! machine). As root on Debian, missing packages are installed with apt-get and a stopped
 //! cluster is started; elsewhere the exact missing piece is named. Whatever is started here is
 //! stopped again by [`Started::stop`].
@@ -55,11 +56,14 @@ fn pg_versions() -> Vec<String> {
 pub fn ensure() -> anyhow::Result<Started> {
     let mut started = Started::default();
     let root_debian = is_root_on_debian();
-    if !have("openssl") {
+    let tools = [("openssl", "openssl"), ("dbus-daemon", "dbus"), ("dbus-send", "dbus"), ("gnome-keyring-daemon", "gnome-keyring")];
+    let mut missing: Vec<&str> = tools.iter().filter(|(cmd, _)| !have(cmd)).map(|(_, package)| *package).collect();
+    missing.dedup();
+    if !missing.is_empty() {
         if root_debian {
-            apt_install(&["openssl"])?;
+            apt_install(&missing)?;
         } else {
-            bail!("missing: the `openssl` command line (Debian/Ubuntu: apt-get install openssl)");
+            bail!("missing: {} (Debian/Ubuntu: apt-get install {})", missing.join(", "), missing.join(" "));
         }
     }
     if std::env::var_os("VESTIBULE_TEST_PG_URL").is_some() || postgres_listening() {

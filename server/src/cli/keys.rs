@@ -68,12 +68,8 @@ async fn status(store: &Store) -> anyhow::Result<()> {
 
 async fn rotate_dek(args: RotateDek) -> anyhow::Result<()> {
     let store = open_store(&args.storage).await?;
-    let tenants: Vec<(TenantId, String)> = store
-        .tenant_ids()
-        .await?
-        .into_iter()
-        .filter(|(_, slug)| args.all || args.tenant.as_deref() == Some(slug.as_str()))
-        .collect();
+    let tenants: Vec<(TenantId, String)> =
+        store.tenant_ids().await?.into_iter().filter(|(_, slug)| args.all || args.tenant.as_deref() == Some(slug.as_str())).collect();
     if tenants.is_empty() {
         bail!("no tenant {}", args.tenant.as_deref().unwrap_or_default());
     }

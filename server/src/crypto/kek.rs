@@ -131,9 +131,9 @@ impl KeySource {
         match self {
             KeySource::Env(var) => return Err(Error::Config(format!("{var} is not set: give the server its master key"))),
             KeySource::File(path) => write_new_file(path, &format!("{}\n", encode(&key).as_str()))?,
-            KeySource::Keychain { service, user } => keychain_entry(service, user)?
-                .set_password(&encode(&key))
-                .map_err(|e| Error::Config(format!("writing {self}: {e}")))?,
+            KeySource::Keychain { service, user } => {
+                keychain_entry(service, user)?.set_password(&encode(&key)).map_err(|e| Error::Config(format!("writing {self}: {e}")))?
+            }
         }
         Ok(Kek::new(key))
     }
@@ -154,7 +154,8 @@ impl KeySource {
             KeySource::Env(var) => Ok(Some(format!("set {var} to the value of {NEXT_KEK_ENV} on every server, then unset {NEXT_KEK_ENV}"))),
             KeySource::File(path) => {
                 let next = PathBuf::from(format!("{}.next", path.display()));
-                std::fs::rename(&next, path).map_err(|e| Error::Config(format!("moving {} over {}: {e}", next.display(), path.display())))?;
+                std::fs::rename(&next, path)
+                    .map_err(|e| Error::Config(format!("moving {} over {}: {e}", next.display(), path.display())))?;
                 sync_dir(path)?;
                 Ok(None)
             }

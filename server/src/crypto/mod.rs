@@ -196,7 +196,8 @@ impl Crypto {
             Some(source) => [source.clone(), source.next()].iter().find_map(|s| s.load().ok().flatten().filter(|k| k.id == kek_id)),
             None => None,
         };
-        let kek = reloaded.ok_or_else(|| Error::Config(format!("the database's keys are wrapped under KEK {kek_id}, not the loaded {}", loaded.id)))?;
+        let kek = reloaded
+            .ok_or_else(|| Error::Config(format!("the database's keys are wrapped under KEK {kek_id}, not the loaded {}", loaded.id)))?;
         tracing::info!(kek_id = %kek.id, "the master key was rotated; using the new one");
         *self.kek.write().expect("KEK lock") = kek.clone();
         Ok(kek)

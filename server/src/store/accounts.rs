@@ -7,10 +7,9 @@ use vestibule_shared::{
     types::Email,
 };
 
-use super::sealed::{USER_NAME, USER_EMAIL};
+use super::sealed::{USER_EMAIL, USER_NAME};
 use super::{GlobalTx, TenantTx, is_unique_violation, new_id, now, on_tx};
 use crate::error::Error;
-
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TenantRow {

@@ -4,10 +4,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vestibule_shared::types::Email;
 
-use super::sealed::{HOST_NAME, HOST_EMAIL};
+use super::sealed::{HOST_EMAIL, HOST_NAME};
 use super::{TenantTx, new_id, now, on_tx};
 use crate::error::Error;
-
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SiteRow {

@@ -77,7 +77,8 @@ impl Store {
     /// Every tenant's id and slug.
     pub async fn tenant_ids(&self) -> Result<Vec<(TenantId, String)>, Error> {
         let mut g = self.global(false).await?;
-        let rows: Vec<(Uuid, String)> = on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT id, slug FROM tenants ORDER BY slug").fetch_all(c).await)?;
+        let rows: Vec<(Uuid, String)> =
+            on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT id, slug FROM tenants ORDER BY slug").fetch_all(c).await)?;
         Ok(rows.into_iter().map(|(id, slug)| (TenantId(id), slug)).collect())
     }
 
@@ -105,12 +106,11 @@ impl Store {
                     }
                 }
             }
-            let kek_id: String = on_tx!(&mut tx.tx, |c| sqlx::query_scalar(
-                "SELECT kek_id FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'index'"
-            )
-            .bind(tenant.0)
-            .fetch_one(c)
-            .await)?;
+            let kek_id: String =
+                on_tx!(&mut tx.tx, |c| sqlx::query_scalar("SELECT kek_id FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'index'")
+                    .bind(tenant.0)
+                    .fetch_one(c)
+                    .await)?;
             out.push(KeyStatus { tenant, slug, current: tx.keys.current, min_decryption: tx.keys.min, values, kek_id });
         }
         Ok(out)
@@ -297,7 +297,11 @@ impl Store {
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
-        on_tx!(&mut g.tx, |c| sqlx::query("DELETE FROM tenant_keys WHERE tenant_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut g.tx, |c| sqlx::query("DELETE FROM tenant_keys WHERE tenant_id = $1")
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
         g.commit().await?;
         self.crypto.forget(tenant);
         self.scrub().await?;

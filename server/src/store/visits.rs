@@ -10,10 +10,9 @@ use vestibule_shared::{
     types::{BadgeCode, CODE_ALPHABET},
 };
 
-use super::sealed::{VISITOR_NAME, VISITOR_EMAIL, VISITOR_COMPANY, VISITOR_PHONE, VISIT_PURPOSE, HOST_NAME, OUTBOX_PAYLOAD};
+use super::sealed::{HOST_NAME, OUTBOX_PAYLOAD, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
 use super::{Actor, TenantTx, new_id, now, on_tx};
 use crate::error::Error;
-
 
 /// A check-in to write.
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod keychain;
+pub mod kiosk;
 pub mod pg;
 pub mod server;
 pub mod world;

@@ -92,7 +92,7 @@ impl TestServer {
         let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
         let serve_flags: Vec<String> = serve_flags.iter().map(|f| (*f).to_owned()).collect();
         let serve_args: Vec<String> = storage.iter().chain(&serve_flags).cloned().collect();
-        let (child, port) = Self::spawn(&serve_args, &env, data_dir.path()).await;
+        let (child, port) = Self::spawn(&serve_args, &env, data_dir.path(), "127.0.0.1:0").await;
         TestServer { engine, port, operator_token, data_dir, db, storage, serve_flags, env, child }
     }
 
@@ -111,12 +111,12 @@ impl TestServer {
         cmd
     }
 
-    async fn spawn(serve_args: &[String], env: &[(String, String)], data_dir: &std::path::Path) -> (Child, u16) {
+    async fn spawn(serve_args: &[String], env: &[(String, String)], data_dir: &std::path::Path, listen: &str) -> (Child, u16) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log")).expect("log file");
         let mut child = Command::new(server_bin())
             .arg("serve")
             .args(serve_args)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .envs(env.iter().cloned())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -180,8 +180,17 @@ impl TestServer {
 
     /// Starts the server again on the same data (after [`TestServer::kill`]); a new port.
     pub async fn restart(&mut self) {
+        self.restart_at("127.0.0.1:0").await;
+    }
+
+    /// Starts the server again on the same data and the same port (clients keep their URL).
+    pub async fn restart_same_port(&mut self) {
+        self.restart_at(&format!("127.0.0.1:{}", self.port)).await;
+    }
+
+    async fn restart_at(&mut self, listen: &str) {
         let serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
-        let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path()).await;
+        let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
         (self.child, self.port) = (child, port);
     }
 }

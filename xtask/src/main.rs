@@ -4,6 +4,7 @@
 
 mod demo;
 mod prereqs;
+mod ui;
 mod workspace;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +45,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let services = prereqs::ensure()?;
     let result = (|| {
+        ui::build_and_test()?;
         workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
         let bin = workspace::server_bin()?;
         let mut cargo_args = vec!["test", "--workspace"];

@@ -1,6 +1,7 @@
 //! What the tests need besides cargo: the `openssl` command line (the TLS tests' independent
-//! peer), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), and a
-//! PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
+//! peer), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), the
+//! kiosk's build and test stack (Tauri's WebKitGTK libraries, Node.js and npm, Xvfb,
+//! WebKitWebDriver and `tauri-driver`), and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
 //! machine). As root on Debian, missing packages are installed with apt-get and a stopped
 //! cluster is started; elsewhere the exact missing piece is named. Whatever is started here is
 //! stopped again by [`Started::stop`].
@@ -56,9 +57,22 @@ fn pg_versions() -> Vec<String> {
 pub fn ensure() -> anyhow::Result<Started> {
     let mut started = Started::default();
     let root_debian = is_root_on_debian();
-    let tools = [("openssl", "openssl"), ("dbus-daemon", "dbus"), ("dbus-send", "dbus"), ("gnome-keyring-daemon", "gnome-keyring")];
+    let tools = [
+        ("openssl", "openssl"),
+        ("dbus-daemon", "dbus"),
+        ("dbus-send", "dbus"),
+        ("gnome-keyring-daemon", "gnome-keyring"),
+        ("pkg-config", "pkg-config"),
+        ("cc", "build-essential"),
+        ("npm", "npm"),
+        ("Xvfb", "xvfb"),
+        ("WebKitWebDriver", "webkit2gtk-driver"),
+    ];
     let mut missing: Vec<&str> = tools.iter().filter(|(cmd, _)| !have(cmd)).map(|(_, package)| *package).collect();
     missing.dedup();
+    if !have("pkg-config") || !Command::new("pkg-config").args(["--exists", "webkit2gtk-4.1", "libsoup-3.0", "javascriptcoregtk-4.1"]).status()?.success() {
+        missing.extend(["libwebkit2gtk-4.1-dev", "libsoup-3.0-dev", "libjavascriptcoregtk-4.1-dev", "librsvg2-dev"]);
+    }
     if !missing.is_empty() {
         if root_debian {
             apt_install(&missing)?;
@@ -66,6 +80,7 @@ pub fn ensure() -> anyhow::Result<Started> {
             bail!("missing: {} (Debian/Ubuntu: apt-get install {})", missing.join(", "), missing.join(" "));
         }
     }
+    ensure_tauri_driver()?;
     if std::env::var_os("VESTIBULE_TEST_PG_URL").is_some() || postgres_listening() {
         return Ok(started);
     }
@@ -94,6 +109,27 @@ pub fn ensure() -> anyhow::Result<Started> {
     }
     started.stop();
     bail!("PostgreSQL did not start listening on 127.0.0.1:5432")
+}
+
+/// `tauri-driver` (the WebDriver bridge to the kiosk app), from crates.io into cargo's bin dir.
+fn ensure_tauri_driver() -> anyhow::Result<()> {
+    if have("tauri-driver") || cargo_bin("tauri-driver").exists() {
+        return Ok(());
+    }
+    println!("xtask: installing tauri-driver");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    if !Command::new(cargo).args(["install", "tauri-driver@2.1.0", "--locked"]).status()?.success() {
+        bail!("cargo install tauri-driver failed");
+    }
+    Ok(())
+}
+
+fn cargo_bin(name: &str) -> std::path::PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin").join(name)
 }
 
 /// A fresh Debian cluster asks for passwords on TCP; the throwaway test cluster trusts loopback.

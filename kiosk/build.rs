@@ -1,0 +1,21 @@
+//! Generates the Tauri context and one permission per kiosk command (see `capabilities/`).
+
+const COMMANDS: &[&str] = &[
+    "kiosk_status",
+    "enroll",
+    "search_hosts",
+    "check_in",
+    "check_out",
+    "wipe",
+    "override_login",
+    "override_visits",
+    "override_check_out",
+    "override_check_in",
+    "override_correct",
+    "override_exit",
+];
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)))
+        .expect("tauri build script");
+}

@@ -1,0 +1,83 @@
+//! The Vestibule reception kiosk, a Tauri 2 app that keeps nothing. Visitor data lives in memory
+//! only (zeroized once sent), goes to the server over pinned TLS ([`pinning`]), and the only
+//! secret kept is the device token, in the OS keychain ([`keychain`]). The webview runs
+//! incognito with its data directory in a fresh temporary directory, removed at exit (and any
+//! left by an earlier crash removed at start); it may call the kiosk's own commands
+//! ([`commands`]) and navigate nowhere else.
+
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod keychain;
+pub mod pinning;
+pub mod state;
+
+use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
+
+const WEBVIEW_DIR_PREFIX: &str = "vestibule-kiosk-webview-";
+
+/// Removes webview data directories an earlier run left behind (after a crash, say).
+fn remove_stale_webview_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(WEBVIEW_DIR_PREFIX) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Only the app's own pages: the `tauri://` scheme on Linux and macOS, `http(s)://tauri.localhost` elsewhere.
+fn allowed(url: &tauri::Url) -> bool {
+    url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost")
+}
+
+/// Starts the kiosk.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    remove_stale_webview_dirs();
+    let webview_dir = tempfile::Builder::new().prefix(WEBVIEW_DIR_PREFIX).tempdir().expect("a temporary directory for the webview");
+    let webview_path = webview_dir.path().to_owned();
+    let kiosk = state::Kiosk::load();
+    let app = tauri::Builder::default()
+        .manage(kiosk)
+        .invoke_handler(tauri::generate_handler![
+            commands::kiosk_status,
+            commands::enroll,
+            commands::search_hosts,
+            commands::check_in,
+            commands::check_out,
+            commands::wipe,
+            commands::override_login,
+            commands::override_visits,
+            commands::override_check_out,
+            commands::override_check_in,
+            commands::override_correct,
+            commands::override_exit,
+        ])
+        .setup(move |app| {
+            let kiosk_mode = tauri::async_runtime::block_on(async { app.state::<state::Kiosk>().lock().await.config.kiosk_mode });
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Vestibule")
+                .inner_size(1280.0, 800.0)
+                .fullscreen(kiosk_mode)
+                .incognito(true)
+                .data_directory(webview_path.clone())
+                .on_navigation(allowed)
+                .build()?;
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("the kiosk app");
+    let mut webview_dir = Some(webview_dir);
+    app.run(move |_, event| {
+        if let RunEvent::Exit = event
+            && let Some(dir) = webview_dir.take()
+        {
+            let _ = dir.close();
+        }
+    });
+}

@@ -1,0 +1,260 @@
+//! The real kiosk app under test: Xvfb, a private Secret Service, and `tauri-driver` (which runs
+//! WebKitWebDriver, which starts `vestibule-kiosk`), all with HOME, XDG dirs and TMPDIR in a
+//! fresh temporary directory, driven over WebDriver with fantoccini.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+use crate::keychain::SecretService;
+
+/// A binary of this workspace's debug build (`VESTIBULE_KIOSK_BIN` overrides the kiosk's).
+pub fn kiosk_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("VESTIBULE_KIOSK_BIN") {
+        return PathBuf::from(p);
+    }
+    let server = crate::server::server_bin();
+    server.with_file_name("vestibule-kiosk")
+}
+
+/// `tauri-driver`: `VESTIBULE_TAURI_DRIVER`, else on the PATH or in cargo's bin dir.
+fn tauri_driver() -> PathBuf {
+    if let Ok(p) = std::env::var("VESTIBULE_TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin/tauri-driver"));
+    cargo_bin.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// An X server of its own.
+pub struct Display {
+    pub name: String,
+    child: Child,
+}
+
+impl Display {
+    pub async fn start() -> Display {
+        for n in 90..140 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let name = format!(":{n}");
+            let child = Command::new("Xvfb")
+                .args([name.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("Xvfb (Debian: xvfb) must be installed; `cargo xtask test` installs it");
+            for _ in 0..100 {
+                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                    return Display { name, child };
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            drop(child);
+        }
+        panic!("no free X display");
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// The kiosk's world: its own home, config, keychain and display.
+pub struct KioskEnv {
+    pub home: tempfile::TempDir,
+    pub keychain: SecretService,
+    pub display: Display,
+}
+
+impl KioskEnv {
+    pub async fn new() -> KioskEnv {
+        let home = tempfile::tempdir().expect("home");
+        for d in [".config", ".local/share", ".cache", "tmp", "run"] {
+            std::fs::create_dir_all(home.path().join(d)).expect("dir");
+        }
+        KioskEnv { home, keychain: SecretService::start(), display: Display::start().await }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.home.path().join(".config/vestibule-kiosk/kiosk.json")
+    }
+
+    /// Writes the kiosk's config file (what an installer would): where the server is and its CA.
+    pub fn configure(&self, config: serde_json::Value) {
+        let path = self.config_path();
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("config dir");
+        std::fs::write(path, serde_json::to_vec_pretty(&config).expect("json")).expect("config");
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let h = self.home.path();
+        let mut env: Vec<(String, String)> = vec![
+            ("DISPLAY".into(), self.display.name.clone()),
+            ("HOME".into(), h.display().to_string()),
+            ("XDG_CONFIG_HOME".into(), h.join(".config").display().to_string()),
+            ("XDG_DATA_HOME".into(), h.join(".local/share").display().to_string()),
+            ("XDG_CACHE_HOME".into(), h.join(".cache").display().to_string()),
+            ("XDG_RUNTIME_DIR".into(), h.join("run").display().to_string()),
+            ("TMPDIR".into(), h.join("tmp").display().to_string()),
+            ("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()),
+        ];
+        env.extend(self.keychain.env());
+        env
+    }
+
+    /// Starts tauri-driver, which starts the kiosk; returns the session once the app's first
+    /// screen shows, and how long that took.
+    pub async fn launch(&self) -> (KioskApp, Duration) {
+        let port = free_port();
+        let log = std::fs::File::create(self.home.path().join("tauri-driver.log")).expect("log");
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tauri-driver must be installed; `cargo xtask test` installs it");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": kiosk_bin() }));
+        caps.insert("browserName".into(), json!("wry"));
+        let started = Instant::now();
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("a WebDriver session with the kiosk");
+        let app = KioskApp { client, _driver: driver };
+        app.wait_any(&["screen-setup", "screen-welcome", "screen-error"]).await;
+        (app, started.elapsed())
+    }
+
+    /// Every file under the kiosk's home (its config, caches, temp dir, anything WebKit wrote).
+    pub fn files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => walk(&p, out),
+                    Ok(t) if t.is_file() => out.push(p),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.home.path(), &mut out);
+        out
+    }
+}
+
+/// A WebDriver session with the running kiosk.
+pub struct KioskApp {
+    pub client: Client,
+    _driver: Child,
+}
+
+fn css(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}
+
+impl KioskApp {
+    /// Waits (up to 20 s) for the element with this test id.
+    pub async fn wait(&self, testid: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&css(testid)))
+            .await
+            .unwrap_or_else(|e| panic!("no {testid} on screen: {e}"))
+    }
+
+    /// Waits for whichever of these test ids shows first; returns it.
+    pub async fn wait_any(&self, testids: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            for id in testids {
+                if self.client.find(Locator::Css(&css(id))).await.is_ok() {
+                    return (*id).to_owned();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("none of {testids:?} showed up");
+    }
+
+    pub async fn click(&self, testid: &str) {
+        self.wait(testid).await.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
+    }
+
+    pub async fn type_in(&self, testid: &str, text: &str) {
+        let el = self.wait(testid).await;
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {testid}: {e}"));
+    }
+
+    pub async fn text(&self, testid: &str) -> String {
+        self.wait(testid).await.text().await.expect("text")
+    }
+
+    pub async fn value(&self, testid: &str) -> String {
+        self.wait(testid).await.prop("value").await.expect("value").unwrap_or_default()
+    }
+
+    /// Whether an element with this test id is on screen now.
+    pub async fn shows(&self, testid: &str) -> bool {
+        self.client.find(Locator::Css(&css(testid))).await.is_ok()
+    }
+
+    /// Saves a screenshot as `docs/screenshots/<name>.png` in the workspace.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshots dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// The resident memory (kB) of the kiosk and its WebKit processes.
+pub fn kiosk_rss_kb() -> (u64, Vec<(String, u64)>) {
+    let mut parts = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else { continue };
+        let name = status.lines().next().and_then(|l| l.strip_prefix("Name:")).map(str::trim).unwrap_or_default().to_owned();
+        if name.starts_with("vestibule-kiosk") || name.starts_with("WebKit") {
+            let rss = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().split(' ').next()?.parse().ok()).unwrap_or(0);
+            parts.push((name, rss));
+        }
+    }
+    (parts.iter().map(|(_, r)| r).sum(), parts)
+}

@@ -1,0 +1,213 @@
+//! The real kiosk app (`vestibule-kiosk` under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment (with a dead
+//! first server URL to fail over from), self check-in, check-out by badge code, receptionist
+//! override (list, check out, exit), the idle wipe, a server that is down then up again (retry,
+//! no duplicate visit), and a server with another certificate refused with the pin-mismatch
+//! screen. Afterwards no file the kiosk left under its home or temp dir holds the visitor's
+//! details. Screenshots of every screen go to `docs/screenshots/`; timings and memory are printed.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use vestibule_tests::{
+    Engine, Tenant, TestServer,
+    kiosk::{KioskApp, KioskEnv, kiosk_rss_kb},
+    world::PIN,
+};
+
+const NAME: &str = "Ottilie Brennan-Voss";
+const EMAIL: &str = "ottilie.brennan@example.net";
+const COMPANY: &str = "Brennan Optics Ltd";
+const PHONE: &str = "+44 20 7946 0958";
+
+/// Fills the visitor flow up to the consent screen.
+async fn fill_visitor(app: &KioskApp, name: &str, shots: bool) {
+    app.click("start-checkin").await;
+    app.wait("screen-details").await;
+    app.type_in("name", name).await;
+    app.type_in("email", EMAIL).await;
+    app.type_in("company", COMPANY).await;
+    app.type_in("phone", PHONE).await;
+    if shots {
+        app.screenshot("03-details").await;
+    }
+    app.click("details-next").await;
+    app.wait("screen-host").await;
+    app.type_in("host-search", "Harr").await;
+    app.wait("host-option").await;
+    if shots {
+        app.screenshot("04-host").await;
+    }
+    app.click("host-option").await;
+    app.wait("screen-purpose").await;
+    app.type_in("purpose", "Quarterly review").await;
+    if shots {
+        app.screenshot("05-purpose").await;
+    }
+    app.click("purpose-next").await;
+    app.wait("screen-consent").await;
+    app.click("consent-agree").await;
+    if shots {
+        app.screenshot("06-consent").await;
+    }
+}
+
+/// Taps "Check in" and waits for the confirmation; returns the badge code and the time it took.
+async fn submit(app: &KioskApp) -> (String, Duration) {
+    let tapped = Instant::now();
+    app.click("consent-submit").await;
+    app.wait("screen-confirmation").await;
+    let took = tapped.elapsed();
+    (app.text("badge-code").await, took)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn contains_any(hay: &[u8], needles: &[&str]) -> Option<String> {
+    for n in needles {
+        let utf16: Vec<u8> = n.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for bytes in [n.as_bytes().to_vec(), utf16] {
+            if hay.windows(bytes.len()).any(|w| w == bytes.as_slice()) {
+                return Some((*n).to_owned());
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn kiosk_end_to_end() {
+    let mut server = TestServer::start(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let (_, code) = api.create_kiosk(&t.admin, &t.site).await;
+    let pin = server.command(&["tls-pin"]).await.trim().to_owned();
+    let env = KioskEnv::new().await;
+    let cert = server.data_dir.path().join("tls/cert.pem");
+    env.configure(json!({ "ca_file": cert, "kiosk_mode": false, "idle_secs": 4, "override_idle_secs": 120 }));
+
+    // First start: the setup screen.
+    let (app, cold_start) = env.launch().await;
+    app.wait("screen-setup").await;
+    app.screenshot("01-setup").await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    app.type_in("setup-urls", &format!("https://localhost:{dead}\n{}", server.base())).await;
+    app.type_in("setup-pins", &pin).await;
+    app.type_in("setup-code", &code).await;
+    app.click("setup-submit").await;
+    app.wait("screen-welcome").await;
+    app.screenshot("02-welcome").await;
+
+    // Self check-in, then check-out by badge code.
+    fill_visitor(&app, NAME, true).await;
+    let (badge, _) = submit(&app).await;
+    assert_eq!(badge.len(), 8, "{badge}");
+    app.screenshot("07-confirmation").await;
+    let log = api.get("/api/v1/visits", &t.admin).await.expect(200);
+    assert_eq!(log["items"][0]["visitor_name"], NAME);
+    assert_eq!(log["items"][0]["visitor_phone"], PHONE);
+    app.click("confirmation-done").await;
+    app.wait("screen-welcome").await;
+    app.click("start-checkout").await;
+    app.type_in("checkout-code", &badge.to_lowercase()).await;
+    app.screenshot("08-checkout").await;
+    app.click("checkout-submit").await;
+    app.wait("checkout-done").await;
+    app.screenshot("09-checked-out").await;
+    let log = api.get("/api/v1/visits", &t.admin).await.expect(200);
+    assert_eq!(log["items"][0]["status"], "checked_out");
+    app.wait("screen-welcome").await;
+
+    // Idle: a half-filled form is wiped after 4 s without a touch.
+    app.click("start-checkin").await;
+    app.type_in("name", "Half Typed Visitor").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    app.wait("screen-welcome").await;
+    app.click("start-checkin").await;
+    assert_eq!(app.value("name").await, "", "the form was wiped");
+    app.click("back").await;
+    app.wait("screen-welcome").await;
+
+    // The server goes down: a friendly screen, the typed data kept; it comes back: retry, one visit.
+    fill_visitor(&app, "Retry Visitor", false).await;
+    server.kill().await;
+    app.click("consent-submit").await;
+    let shown = app.wait_any(&["screen-error"]).await;
+    assert_eq!(shown, "screen-error");
+    assert_eq!(app.wait("screen-error").await.attr("data-kind").await.expect("attr").as_deref(), Some("unreachable"));
+    app.screenshot("10-unreachable").await;
+    server.restart_same_port().await;
+    app.click("error-retry").await;
+    app.wait("screen-confirmation").await;
+    app.click("confirmation-done").await;
+    let api = server.api();
+    let log = api.get("/api/v1/visits?limit=200", &t.admin).await.expect(200);
+    let retried = log["items"].as_array().expect("items").iter().filter(|v| v["visitor_name"] == "Retry Visitor").count();
+    assert_eq!(retried, 1, "the retry made exactly one visit");
+
+    // Receptionist override: list, check out, exit.
+    app.wait("screen-welcome").await;
+    app.click("override-corner").await;
+    app.wait("screen-override-login").await;
+    app.type_in("override-email", &t.receptionist).await;
+    app.type_in("override-pin", PIN).await;
+    app.screenshot("11-override-login").await;
+    app.click("override-submit").await;
+    app.wait("screen-override-list").await;
+    app.wait("override-row").await;
+    app.screenshot("12-override-list").await;
+    assert_eq!(app.text("override-row-name").await, "Retry Visitor");
+    app.click("override-checkout").await;
+    app.wait("override-empty").await;
+    app.click("override-exit").await;
+    app.wait("screen-welcome").await;
+    let log = api.get("/api/v1/visits?status=on_site", &t.admin).await.expect(200);
+    assert_eq!(log["total"], 0, "the receptionist checked the visitor out");
+
+    // The time from the final tap to the confirmation, over many check-ins.
+    let rounds: usize = std::env::var("VESTIBULE_KIOSK_CHECKINS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let mut times = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        fill_visitor(&app, &format!("Timed Visitor {i}"), false).await;
+        times.push(submit(&app).await.1);
+        app.click("confirmation-done").await;
+        app.wait("screen-welcome").await;
+    }
+    times.sort();
+    let (rss, parts) = kiosk_rss_kb();
+    println!(
+        "kiosk: cold start to first screen {:.0} ms; tap to confirmation over {rounds} check-ins: median {:.0} ms, p95 {:.0} ms; \
+         RSS {:.0} MB ({parts:?})",
+        cold_start.as_secs_f64() * 1000.0,
+        percentile(&times, 0.5).as_secs_f64() * 1000.0,
+        percentile(&times, 0.95).as_secs_f64() * 1000.0,
+        rss as f64 / 1024.0
+    );
+    app.close().await;
+
+    // A server with another certificate: refused, with the pin-mismatch screen.
+    let stranger = TestServer::start(Engine::Sqlite).await;
+    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
+    assert!(config["pins"].as_array().is_some_and(|p| !p.is_empty()), "URLs and pins live in the config file");
+    config["server_urls"] = json!([stranger.base()]);
+    env.configure(config);
+    app.close().await;
+    let (app, _) = env.launch().await;
+    app.wait("screen-welcome").await;
+    fill_visitor(&app, "Pinned Visitor", false).await;
+    app.click("consent-submit").await;
+    app.wait("screen-error").await;
+    assert_eq!(app.wait("screen-error").await.attr("data-kind").await.expect("attr").as_deref(), Some("pin_mismatch"));
+    app.screenshot("13-pin-mismatch").await;
+    app.close().await;
+
+    // Nothing personal was left on disk: the config holds URLs and pins, the keychain the token.
+    for file in env.files() {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        if let Some(found) = contains_any(&bytes, &[NAME, EMAIL, PHONE, COMPANY, "Retry Visitor", "Timed Visitor"]) {
+            panic!("{} holds {found:?}", file.display());
+        }
+    }
+}

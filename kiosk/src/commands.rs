@@ -96,30 +96,51 @@ async fn status_of(kiosk: &Kiosk) -> Result<Status, Error> {
 
 #[tauri::command]
 pub async fn kiosk_status(kiosk: State<'_, Kiosk>) -> Result<Status, Error> {
+    let (enrolled, config) = {
+        let inner = kiosk.lock().await;
+        (inner.enrolled(), inner.config.clone())
+    };
+    if let (false, Some(code)) = (enrolled, config.enrollment_code.clone()) {
+        enroll_with(&kiosk, config, &code).await?;
+    }
     status_of(&kiosk).await
 }
 
 #[tauri::command]
-pub async fn enroll(kiosk: State<'_, Kiosk>, server_urls: Vec<String>, pins: Vec<String>, enrollment_code: String) -> Result<Status, Error> {
+pub async fn enroll(
+    kiosk: State<'_, Kiosk>,
+    server_urls: Vec<String>,
+    pins: Vec<String>,
+    enrollment_code: String,
+) -> Result<Status, Error> {
     let mut config = kiosk.lock().await.config.clone();
     config.server_urls = server_urls.into_iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
     config.pins = pins.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    enroll_with(&kiosk, config, &enrollment_code).await?;
+    status_of(&kiosk).await
+}
+
+/// Enrolls with `code` at the server `config` names; keeps the device token in the keychain and
+/// the server's names in the config file.
+async fn enroll_with(kiosk: &Kiosk, mut config: crate::config::Config, code: &str) -> Result<(), Error> {
+    tracing::debug!("enrolling");
     let client = Client::new(&config)?;
-    let code: String = enrollment_code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
+    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
     let body = serde_json::json!({ "enrollment_code": code });
     let enrolled: Enrolled = client.send(Method::POST, "/api/v1/kiosk/enroll", As::Nobody, Some(&body), None).await?;
     let token = Zeroizing::new(enrolled.device_token);
-    {
-        let mut inner = kiosk.lock().await;
-        inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?.store(&token)?;
-        config.tenant_name = Some(enrolled.tenant.name);
-        config.site_name = Some(enrolled.site.name);
-        config.save(&kiosk.config_path)?;
-        inner.config = config;
-        inner.device = Some(token);
-        inner.client = Some(Arc::new(client));
-    }
-    status_of(&kiosk).await
+    tracing::debug!("enrolled; storing the device token");
+    let mut inner = kiosk.lock().await;
+    inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?.store(&token)?;
+    config.enrollment_code = None;
+    config.tenant_name = Some(enrolled.tenant.name);
+    config.site_name = Some(enrolled.site.name);
+    config.save(&kiosk.config_path)?;
+    inner.config = config;
+    inner.device = Some(token);
+    inner.client = Some(Arc::new(client));
+    tracing::debug!("enrollment saved");
+    Ok(())
 }
 
 #[tauri::command]
@@ -133,7 +154,14 @@ pub async fn search_hosts(kiosk: State<'_, Kiosk>, q: String) -> Result<Vec<Dire
 }
 
 /// Sends a check-in: the same form again (a retry after a failure) reuses its idempotency key.
-async fn submit_check_in(kiosk: &Kiosk, path: &str, visitor: &VisitorInput, host_id: &str, purpose: Option<&str>, over: bool) -> Result<CheckedIn, Error> {
+async fn submit_check_in(
+    kiosk: &Kiosk,
+    path: &str,
+    visitor: &VisitorInput,
+    host_id: &str,
+    purpose: Option<&str>,
+    over: bool,
+) -> Result<CheckedIn, Error> {
     let body = CheckInBody { visitor, host_id: parse_id(host_id, "host")?, purpose: purpose.map(str::trim).filter(|p| !p.is_empty()) };
     let bytes = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);
     let key = kiosk.idempotency_key(&bytes).await;
@@ -145,7 +173,12 @@ async fn submit_check_in(kiosk: &Kiosk, path: &str, visitor: &VisitorInput, host
 }
 
 #[tauri::command]
-pub async fn check_in(kiosk: State<'_, Kiosk>, visitor: VisitorInput, host_id: String, purpose: Option<String>) -> Result<CheckedIn, Error> {
+pub async fn check_in(
+    kiosk: State<'_, Kiosk>,
+    visitor: VisitorInput,
+    host_id: String,
+    purpose: Option<String>,
+) -> Result<CheckedIn, Error> {
     let purpose = purpose.map(Zeroizing::new);
     submit_check_in(&kiosk, "/api/v1/kiosk/visits", &visitor, &host_id, purpose.as_deref().map(String::as_str), false).await
 }
@@ -154,8 +187,10 @@ pub async fn check_in(kiosk: State<'_, Kiosk>, visitor: VisitorInput, host_id: S
 pub async fn check_out(kiosk: State<'_, Kiosk>, badge_code: String) -> Result<(), Error> {
     let code: String = badge_code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let body = serde_json::json!({ "badge_code": code });
-    as_device(&kiosk, async |s| s.client.send(Method::POST, "/api/v1/kiosk/visits/checkout", As::Device(&s.device), Some(&body), None).await)
-        .await
+    as_device(&kiosk, async |s| {
+        s.client.send(Method::POST, "/api/v1/kiosk/visits/checkout", As::Device(&s.device), Some(&body), None).await
+    })
+    .await
 }
 
 #[tauri::command]
@@ -180,7 +215,8 @@ pub async fn override_login(kiosk: State<'_, Kiosk>, email: String, pin: String)
     let body = Credentials { email: email.trim().to_owned(), pin: pin.trim().to_owned() };
     let _wiped = (Zeroizing::new(email), Zeroizing::new(pin));
     let token: OverrideToken =
-        as_device(&kiosk, async |s| s.client.send(Method::POST, "/api/v1/kiosk/override", As::Device(&s.device), Some(&body), None).await).await?;
+        as_device(&kiosk, async |s| s.client.send(Method::POST, "/api/v1/kiosk/override", As::Device(&s.device), Some(&body), None).await)
+            .await?;
     kiosk.lock().await.override_token = Some(Zeroizing::new(token.override_token));
     Ok(OverrideSession { expires_at: token.expires_at.to_rfc3339() })
 }
@@ -188,7 +224,8 @@ pub async fn override_login(kiosk: State<'_, Kiosk>, email: String, pin: String)
 #[tauri::command]
 pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSite>, Error> {
     let visits: Vec<Visit> =
-        as_override(&kiosk, async |client, who| client.send(Method::GET, "/api/v1/kiosk/override/visits", who, None::<&()>, None).await).await?;
+        as_override(&kiosk, async |client, who| client.send(Method::GET, "/api/v1/kiosk/override/visits", who, None::<&()>, None).await)
+            .await?;
     Ok(visits
         .into_iter()
         .map(|v| OnSite {
@@ -210,7 +247,12 @@ pub async fn override_check_out(kiosk: State<'_, Kiosk>, visit_id: String) -> Re
 }
 
 #[tauri::command]
-pub async fn override_check_in(kiosk: State<'_, Kiosk>, visitor: VisitorInput, host_id: String, purpose: Option<String>) -> Result<CheckedIn, Error> {
+pub async fn override_check_in(
+    kiosk: State<'_, Kiosk>,
+    visitor: VisitorInput,
+    host_id: String,
+    purpose: Option<String>,
+) -> Result<CheckedIn, Error> {
     let purpose = purpose.map(Zeroizing::new);
     submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &visitor, &host_id, purpose.as_deref().map(String::as_str), true).await
 }
@@ -236,7 +278,8 @@ pub async fn override_correct(
     let path = format!("/api/v1/kiosk/override/visits/{}", parse_id(&visit_id, "visit")?);
     let keep = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let body = Correction { name: keep(visitor_name), company: keep(visitor_company), purpose: keep(purpose) };
-    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| client.send(Method::PATCH, &path, who, Some(&body), None).await).await?;
+    let _: serde::de::IgnoredAny =
+        as_override(&kiosk, async |client, who| client.send(Method::PATCH, &path, who, Some(&body), None).await).await?;
     Ok(())
 }
 
@@ -245,7 +288,8 @@ pub async fn override_exit(kiosk: State<'_, Kiosk>) -> Result<(), Error> {
     let token = kiosk.lock().await.override_token.take();
     if let (Some(token), Ok(s)) = (token, kiosk.session().await) {
         // Best effort: the token also dies on its own when idle.
-        let _: Result<(), Error> = s.client.send(Method::POST, "/api/v1/kiosk/override/exit", As::Override(&s.device, &token), None::<&()>, None).await;
+        let _: Result<(), Error> =
+            s.client.send(Method::POST, "/api/v1/kiosk/override/exit", As::Override(&s.device, &token), None::<&()>, None).await;
     }
     Ok(())
 }

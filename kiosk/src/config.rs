@@ -26,6 +26,10 @@ pub struct Config {
     /// the system roots.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// A one-time enrollment code for unattended setup (`cargo xtask run`, an installer): used
+    /// at the first start, then removed from the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrollment_code: Option<String>,
     #[serde(default)]
     pub tenant_name: Option<String>,
     #[serde(default)]
@@ -86,7 +90,9 @@ impl Config {
         }
         let tmp = path.with_extension("json.tmp");
         let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(fail)?;
-        f.write_all(&serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(e.to_string()))?).and_then(|()| f.sync_all()).map_err(fail)?;
+        f.write_all(&serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(e.to_string()))?)
+            .and_then(|()| f.sync_all())
+            .map_err(fail)?;
         std::fs::rename(&tmp, path).map_err(fail)
     }
 

@@ -32,6 +32,14 @@ fn allowed(url: &tauri::Url) -> bool {
     url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost")
 }
 
+/// Whether a WebDriver session drives this (debug) build. WebKitGTK gives an incognito
+/// (ephemeral) web context no automation, so under test the webview keeps its data in the fresh
+/// temporary directory only (removed at exit, and checked for leftovers by the end-to-end test).
+/// Release builds are always incognito.
+fn under_webdriver() -> bool {
+    cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+}
+
 /// Starts the kiosk.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -64,7 +72,7 @@ pub fn run() {
                 .title("Vestibule")
                 .inner_size(1280.0, 800.0)
                 .fullscreen(kiosk_mode)
-                .incognito(true)
+                .incognito(!under_webdriver())
                 .data_directory(webview_path.clone())
                 .on_navigation(allowed)
                 .build()?;

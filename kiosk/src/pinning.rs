@@ -34,8 +34,8 @@ impl Pin {
 
     /// The pin of a DER certificate.
     pub fn of(cert: &CertificateDer<'_>) -> Result<Pin, Error> {
-        let (_, parsed) =
-            x509_parser::parse_x509_certificate(cert.as_ref()).map_err(|_| Error::Internal("the server's certificate does not parse".into()))?;
+        let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
+            .map_err(|_| Error::Internal("the server's certificate does not parse".into()))?;
         Ok(Pin(Sha256::digest(parsed.tbs_certificate.subject_pki.raw).into()))
     }
 }

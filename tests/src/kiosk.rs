@@ -24,7 +24,7 @@ pub fn kiosk_bin() -> PathBuf {
 }
 
 /// `tauri-driver`: `VESTIBULE_TAURI_DRIVER`, else on the PATH or in cargo's bin dir.
-fn tauri_driver() -> PathBuf {
+fn tauridriver() -> PathBuf {
     if let Ok(p) = std::env::var("VESTIBULE_TAURI_DRIVER") {
         return PathBuf::from(p);
     }
@@ -114,7 +114,7 @@ impl KioskEnv {
             ("XDG_CACHE_HOME".into(), h.join(".cache").display().to_string()),
             ("XDG_RUNTIME_DIR".into(), h.join("run").display().to_string()),
             ("TMPDIR".into(), h.join("tmp").display().to_string()),
-            ("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into()),
+            ("VESTIBULE_LOG".into(), std::env::var("VESTIBULE_KIOSK_LOG").unwrap_or_else(|_| "warn".into())),
         ];
         env.extend(self.keychain.env());
         env
@@ -125,7 +125,7 @@ impl KioskEnv {
     pub async fn launch(&self) -> (KioskApp, Duration) {
         let port = free_port();
         let log = std::fs::File::create(self.home.path().join("tauri-driver.log")).expect("log");
-        let driver = Command::new(tauri_driver())
+        let driver = Command::new(tauridriver())
             .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -144,14 +144,13 @@ impl KioskEnv {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": kiosk_bin() }));
-        caps.insert("browserName".into(), json!("wry"));
         let started = Instant::now();
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&url)
             .await
             .expect("a WebDriver session with the kiosk");
-        let app = KioskApp { client, _driver: driver };
+        let app = KioskApp { client, driver: driver };
         app.wait_any(&["screen-setup", "screen-welcome", "screen-error"]).await;
         (app, started.elapsed())
     }
@@ -177,7 +176,7 @@ impl KioskEnv {
 /// A WebDriver session with the running kiosk.
 pub struct KioskApp {
     pub client: Client,
-    _driver: Child,
+    driver: Child,
 }
 
 fn css(testid: &str) -> String {
@@ -187,12 +186,33 @@ fn css(testid: &str) -> String {
 impl KioskApp {
     /// Waits (up to 20 s) for the element with this test id.
     pub async fn wait(&self, testid: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(&css(testid)))
-            .await
-            .unwrap_or_else(|e| panic!("no {testid} on screen: {e}"))
+        eprintln!("[kiosk] wait {testid}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let found = loop {
+            match tokio::time::timeout(Duration::from_secs(5), self.client.find(Locator::Css(&css(testid)))).await {
+                Ok(Ok(el)) => break Ok(el),
+                Ok(Err(e)) if Instant::now() > deadline => break Err(e.to_string()),
+                Err(_) if Instant::now() > deadline => break Err("the WebDriver call did not answer".to_owned()),
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        match found {
+            Ok(el) => el,
+            Err(e) => {
+                let shot = std::env::temp_dir().join("vestibule-kiosk-failure.png");
+                let source =
+                    tokio::time::timeout(Duration::from_secs(5), self.client.source()).await.ok().and_then(Result::ok).unwrap_or_default();
+                eprintln!("page when {testid} did not show: {}", source.chars().take(4000).collect::<String>());
+                if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(5), self.client.screenshot()).await {
+                    let _ = std::fs::write(&shot, png);
+                }
+                panic!(
+                    "no {testid} on screen ({e}); screenshot at {}; page: {}",
+                    shot.display(),
+                    source.chars().take(3000).collect::<String>()
+                )
+            }
+        }
     }
 
     /// Waits for whichever of these test ids shows first; returns it.
@@ -210,6 +230,7 @@ impl KioskApp {
     }
 
     pub async fn click(&self, testid: &str) {
+        eprintln!("[kiosk] click {testid}");
         self.wait(testid).await.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
     }
 
@@ -234,15 +255,50 @@ impl KioskApp {
 
     /// Saves a screenshot as `docs/screenshots/<name>.png` in the workspace.
     pub async fn screenshot(&self, name: &str) {
-        let png = self.client.screenshot().await.expect("screenshot");
+        let Ok(shot) = tokio::time::timeout(Duration::from_secs(15), self.client.screenshot()).await else {
+            eprintln!("[kiosk] screenshot {name}: WebKitWebDriver did not answer in 15 s; skipped");
+            return;
+        };
+        let png = shot.expect("screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshots dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    pub async fn close(self) {
+    /// Ends the session and waits until the app and WebKitWebDriver are gone (WebKitGTK allows
+    /// one automated app at a time).
+    pub async fn close(mut self) {
         let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+        for attempt in 0..100 {
+            let left = processes(&["vestibule-kiosk", "WebKitWebDriver"]);
+            if left.is_empty() {
+                return;
+            }
+            if attempt == 50 {
+                for pid in left {
+                    let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the kiosk did not exit");
     }
+}
+
+/// Pids of the processes whose name starts with one of `names`.
+fn processes(names: &[&str]) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
+            let zombie = std::fs::read_to_string(e.path().join("stat")).ok()?.rsplit(") ").next()?.starts_with('Z');
+            (!zombie && names.iter().any(|n| comm.trim().starts_with(&n[..n.len().min(15)]))).then_some(pid)
+        })
+        .collect()
 }
 
 /// The resident memory (kB) of the kiosk and its WebKit processes.
@@ -252,7 +308,8 @@ pub fn kiosk_rss_kb() -> (u64, Vec<(String, u64)>) {
         let Ok(status) = std::fs::read_to_string(e.path().join("status")) else { continue };
         let name = status.lines().next().and_then(|l| l.strip_prefix("Name:")).map(str::trim).unwrap_or_default().to_owned();
         if name.starts_with("vestibule-kiosk") || name.starts_with("WebKit") {
-            let rss = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().split(' ').next()?.parse().ok()).unwrap_or(0);
+            let rss =
+                status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().split(' ').next()?.parse().ok()).unwrap_or(0);
             parts.push((name, rss));
         }
     }

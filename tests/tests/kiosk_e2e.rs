@@ -1,9 +1,7 @@
 //! The real kiosk app (`vestibule-kiosk` under Xvfb, driven through tauri-driver and
-//! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment (with a dead
-//! first server URL to fail over from), self check-in, check-out by badge code, receptionist
-//! override (list, check out, exit), the idle wipe, a server that is down then up again (retry,
-//! no duplicate visit), and a server with another certificate refused with the pin-mismatch
-//! screen. Afterwards no file the kiosk left under its home or temp dir holds the visitor's
+//! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment, self check-in, check-out by badge code, receptionist
+//! override (list, check out, exit), the idle wipe, and a server that is down then up again
+//! (retry, no duplicate visit). Afterwards no file the kiosk left under its home or temp dir holds the visitor's
 //! details. Screenshots of every screen go to `docs/screenshots/`; timings and memory are printed.
 
 use std::time::{Duration, Instant};
@@ -86,19 +84,20 @@ async fn kiosk_end_to_end() {
     let pin = server.command(&["tls-pin"]).await.trim().to_owned();
     let env = KioskEnv::new().await;
     let cert = server.data_dir.path().join("tls/cert.pem");
-    env.configure(json!({ "ca_file": cert, "kiosk_mode": false, "idle_secs": 4, "override_idle_secs": 120 }));
+    env.configure(json!({ "ca_file": cert, "kiosk_mode": false, "idle_secs": 4 }));
 
     // First start: the setup screen.
     let (app, cold_start) = env.launch().await;
     app.wait("screen-setup").await;
     app.screenshot("01-setup").await;
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    app.type_in("setup-urls", &format!("https://localhost:{dead}\n{}", server.base())).await;
+    app.type_in("setup-urls", &server.base()).await;
     app.type_in("setup-pins", &pin).await;
     app.type_in("setup-code", &code).await;
     app.click("setup-submit").await;
     app.wait("screen-welcome").await;
     app.screenshot("02-welcome").await;
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
+    assert_eq!(config["pins"], json!([pin]), "URLs and pins live in the config file");
 
     // Self check-in, then check-out by badge code.
     fill_visitor(&app, NAME, true).await;
@@ -185,22 +184,6 @@ async fn kiosk_end_to_end() {
         percentile(&times, 0.95).as_secs_f64() * 1000.0,
         rss as f64 / 1024.0
     );
-    app.close().await;
-
-    // A server with another certificate: refused, with the pin-mismatch screen.
-    let stranger = TestServer::start(Engine::Sqlite).await;
-    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
-    assert!(config["pins"].as_array().is_some_and(|p| !p.is_empty()), "URLs and pins live in the config file");
-    config["server_urls"] = json!([stranger.base()]);
-    env.configure(config);
-    app.close().await;
-    let (app, _) = env.launch().await;
-    app.wait("screen-welcome").await;
-    fill_visitor(&app, "Pinned Visitor", false).await;
-    app.click("consent-submit").await;
-    app.wait("screen-error").await;
-    assert_eq!(app.wait("screen-error").await.attr("data-kind").await.expect("attr").as_deref(), Some("pin_mismatch"));
-    app.screenshot("13-pin-mismatch").await;
     app.close().await;
 
     // Nothing personal was left on disk: the config holds URLs and pins, the keychain the token.

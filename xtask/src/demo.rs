@@ -1,6 +1,9 @@
 //! `cargo xtask run`: build the server, start it on the embedded SQLite database, and on first run
 //! create a demo tenant (admin, receptionist with a PIN, a site, hosts) through the public API.
-//! Every run prints a fresh kiosk enrollment code, the server's TLS pin and the demo credentials.
+//! Every run prints a fresh kiosk enrollment code, the server's TLS pin and the demo credentials,
+//! and, on a desktop (`DISPLAY` or `WAYLAND_DISPLAY` set), starts the kiosk app enrolled against
+//! the server: its config file (server URL, pin, the server's certificate as its CA, and on first
+//! run the enrollment code) is written to `<data-dir>/kiosk/kiosk.json`.
 
 use std::{
     io::{BufRead, BufReader, Read},
@@ -29,6 +32,7 @@ fn random_pin() -> anyhow::Result<String> {
 }
 
 pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
+    crate::ui::build()?;
     workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
     let bin = workspace::server_bin()?;
     std::fs::create_dir_all(data_dir)?;
@@ -93,11 +97,35 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
         demo["pin"].as_str().unwrap_or("")
     );
     println!("  (credentials are kept in {} ; Ctrl-C stops the server)", demo_file.display());
+    let _kiosk = start_kiosk(&data_dir, &base, &tls_pin, demo["enrollment_code"].as_str().unwrap_or_default())?;
     let status = child.wait()?;
     if !status.success() {
         bail!("vestibule-server exited with {status}");
     }
     Ok(())
+}
+
+/// Starts the kiosk app against the server when there is a display to show it on.
+fn start_kiosk(data_dir: &Path, base: &str, pin: &str, code: &str) -> anyhow::Result<Option<std::process::Child>> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        println!("  (no display: start the kiosk on a desktop with `vestibule-kiosk` and the values above)");
+        return Ok(None);
+    }
+    let config = data_dir.join("kiosk/kiosk.json");
+    if !config.exists() {
+        std::fs::create_dir_all(data_dir.join("kiosk"))?;
+        let body = json!({
+            "server_urls": [base],
+            "pins": [pin],
+            "ca_file": data_dir.join("tls/cert.pem"),
+            "enrollment_code": code,
+            "kiosk_mode": false,
+        });
+        write_private(&config, serde_json::to_vec_pretty(&body)?.as_slice())?;
+    }
+    let bin = workspace::target_dir()?.join("debug/vestibule-kiosk");
+    println!("  Kiosk:                           started ({})", config.display());
+    Ok(Some(Command::new(bin).env("VESTIBULE_KIOSK_CONFIG", &config).spawn().context("starting vestibule-kiosk")?))
 }
 
 fn client(cert: &Path) -> anyhow::Result<Client> {

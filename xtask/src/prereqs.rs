@@ -70,7 +70,9 @@ pub fn ensure() -> anyhow::Result<Started> {
     ];
     let mut missing: Vec<&str> = tools.iter().filter(|(cmd, _)| !have(cmd)).map(|(_, package)| *package).collect();
     missing.dedup();
-    if !have("pkg-config") || !Command::new("pkg-config").args(["--exists", "webkit2gtk-4.1", "libsoup-3.0", "javascriptcoregtk-4.1"]).status()?.success() {
+    if !have("pkg-config")
+        || !Command::new("pkg-config").args(["--exists", "webkit2gtk-4.1", "libsoup-3.0", "javascriptcoregtk-4.1"]).status()?.success()
+    {
         missing.extend(["libwebkit2gtk-4.1-dev", "libsoup-3.0-dev", "libjavascriptcoregtk-4.1-dev", "librsvg2-dev"]);
     }
     if !missing.is_empty() {

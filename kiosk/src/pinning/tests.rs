@@ -16,7 +16,7 @@ struct Ca {
     der: CertificateDer<'static>,
 }
 
-fn ca(name: &str) -> Ca {
+fn authority(name: &str) -> Ca {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.distinguished_name.push(DnType::CommonName, name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -45,7 +45,7 @@ fn check(roots_of: &Ca, pins: Vec<Pin>, cert: &CertificateDer<'_>, host: &str) -
 
 #[test]
 fn a_valid_pinned_certificate_passes_and_the_backup_pin_too() {
-    let ca = ca("Test CA");
+    let ca = authority("Test CA");
     let cert = leaf(&ca, "kiosk.test", false);
     let pin = Pin::of(&cert).expect("pin");
     let other = Pin::of(&leaf(&ca, "kiosk.test", false)).expect("pin");
@@ -55,7 +55,7 @@ fn a_valid_pinned_certificate_passes_and_the_backup_pin_too() {
 
 #[test]
 fn a_valid_certificate_that_is_not_pinned_is_refused() {
-    let ca = ca("Test CA");
+    let ca = authority("Test CA");
     let cert = leaf(&ca, "kiosk.test", false);
     let other = Pin::of(&leaf(&ca, "kiosk.test", false)).expect("pin");
     let err = check(&ca, vec![other], &cert, "kiosk.test").expect_err("refused");
@@ -64,19 +64,19 @@ fn a_valid_certificate_that_is_not_pinned_is_refused() {
 
 #[test]
 fn a_pinned_certificate_that_fails_webpki_is_refused() {
-    let ca = ca("Test CA");
+    let ca = authority("Test CA");
     let cert = leaf(&ca, "kiosk.test", false);
     let pin = Pin::of(&cert).expect("pin");
     assert!(check(&ca, vec![pin], &cert, "other.test").is_err(), "wrong host");
     let expired = leaf(&ca, "kiosk.test", true);
     assert!(check(&ca, vec![Pin::of(&expired).expect("pin")], &expired, "kiosk.test").is_err(), "expired");
-    let stranger = ca("Another CA");
+    let stranger = authority("Another CA");
     assert!(check(&stranger, vec![pin], &cert, "kiosk.test").is_err(), "untrusted issuer");
 }
 
 #[test]
 fn no_pins_no_connection() {
-    let ca = ca("Test CA");
+    let ca = authority("Test CA");
     let mut roots = RootCertStore::empty();
     roots.add(ca.der).expect("root");
     assert!(verifier(Vec::new(), roots, Arc::new(rustls::crypto::ring::default_provider())).is_err());
@@ -84,7 +84,7 @@ fn no_pins_no_connection() {
 
 #[test]
 fn pins_parse_and_print_alike() {
-    let ca = ca("Test CA");
+    let ca = authority("Test CA");
     let pin = Pin::of(&leaf(&ca, "kiosk.test", false)).expect("pin");
     assert_eq!(Pin::parse(&pin.to_string()).expect("parses"), pin);
     assert!(Pin::parse("sha1/abc").is_err());

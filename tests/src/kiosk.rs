@@ -150,7 +150,7 @@ impl KioskEnv {
             .connect(&url)
             .await
             .expect("a WebDriver session with the kiosk");
-        let app = KioskApp { client, driver: driver };
+        let app = KioskApp { client, driver };
         app.wait_any(&["screen-setup", "screen-welcome", "screen-error"]).await;
         (app, started.elapsed())
     }

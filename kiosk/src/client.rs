@@ -135,6 +135,10 @@ fn identity_failure(e: &reqwest::Error) -> bool {
         {
             return true;
         }
+        // hyper-util wraps the TLS error in its own connect error; its message names it.
+        if err.to_string().contains("invalid peer certificate") {
+            return true;
+        }
         cur = err.source();
     }
     false

@@ -1,7 +1,8 @@
 //! The real kiosk app (`vestibule-kiosk` under Xvfb, driven through tauri-driver and
 //! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment, self check-in, check-out by badge code, receptionist
-//! override (list, check out, exit), the idle wipe, and a server that is down then up again
-//! (retry, no duplicate visit). Afterwards no file the kiosk left under its home or temp dir holds the visitor's
+//! override (list, check out, exit), the idle wipe, a server that is down then up again (retry,
+//! no duplicate visit), fail-over past a dead server URL, and a server with another certificate
+//! refused with the pin-mismatch screen. Afterwards no file the kiosk left under its home or temp dir holds the visitor's
 //! details. Screenshots of every screen go to `docs/screenshots/`; timings and memory are printed.
 
 use std::time::{Duration, Instant};
@@ -186,10 +187,39 @@ async fn kiosk_end_to_end() {
     );
     app.close().await;
 
+    // Several server URLs: a dead one first, and the check-in goes to the next one.
+    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    config["server_urls"] = json!([format!("https://localhost:{dead}"), server.base()]);
+    config["idle_secs"] = json!(60);
+    env.configure(config.clone());
+    let (app, _) = env.launch().await;
+    app.wait("screen-welcome").await;
+    fill_visitor(&app, "Failover Visitor", false).await;
+    let (_, failover_took) = submit(&app).await;
+    println!("kiosk: check-in past a dead first server URL took {:.0} ms", failover_took.as_secs_f64() * 1000.0);
+    app.click("confirmation-done").await;
+    app.close().await;
+    let log = api.get("/api/v1/visits?limit=1", &t.admin).await.expect(200);
+    assert_eq!(log["items"][0]["visitor_name"], "Failover Visitor");
+
+    // A server with another certificate: refused, with the pin-mismatch screen.
+    let stranger = TestServer::start(Engine::Sqlite).await;
+    config["server_urls"] = json!([stranger.base()]);
+    env.configure(config);
+    let (app, _) = env.launch().await;
+    app.wait("screen-welcome").await;
+    app.click("start-checkout").await;
+    app.type_in("checkout-code", "ABCDEFGH").await;
+    app.click("checkout-submit").await;
+    assert_eq!(app.wait("screen-error").await.attr("data-kind").await.expect("attr").as_deref(), Some("pin_mismatch"));
+    app.screenshot("13-pin-mismatch").await;
+    app.close().await;
+
     // Nothing personal was left on disk: the config holds URLs and pins, the keychain the token.
     for file in env.files() {
         let bytes = std::fs::read(&file).unwrap_or_default();
-        if let Some(found) = contains_any(&bytes, &[NAME, EMAIL, PHONE, COMPANY, "Retry Visitor", "Timed Visitor"]) {
+        if let Some(found) = contains_any(&bytes, &[NAME, EMAIL, PHONE, COMPANY, "Retry Visitor", "Timed Visitor", "Failover Visitor"]) {
             panic!("{} holds {found:?}", file.display());
         }
     }

@@ -159,10 +159,12 @@ async fn submit_check_in(
     path: &str,
     visitor: &VisitorInput,
     host_id: &str,
-    purpose: Option<&str>,
+    purpose: Option<String>,
     over: bool,
 ) -> Result<CheckedIn, Error> {
-    let body = CheckInBody { visitor, host_id: parse_id(host_id, "host")?, purpose: purpose.map(str::trim).filter(|p| !p.is_empty()) };
+    let purpose = purpose.map(Zeroizing::new);
+    let purpose = purpose.as_deref().map(|p| p.trim()).filter(|p| !p.is_empty());
+    let body = CheckInBody { visitor, host_id: parse_id(host_id, "host")?, purpose };
     let bytes = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);
     let key = kiosk.idempotency_key(&bytes).await;
     if over {
@@ -179,8 +181,7 @@ pub async fn check_in(
     host_id: String,
     purpose: Option<String>,
 ) -> Result<CheckedIn, Error> {
-    let purpose = purpose.map(Zeroizing::new);
-    submit_check_in(&kiosk, "/api/v1/kiosk/visits", &visitor, &host_id, purpose.as_deref().map(String::as_str), false).await
+    submit_check_in(&kiosk, "/api/v1/kiosk/visits", &visitor, &host_id, purpose, false).await
 }
 
 #[tauri::command]
@@ -253,8 +254,7 @@ pub async fn override_check_in(
     host_id: String,
     purpose: Option<String>,
 ) -> Result<CheckedIn, Error> {
-    let purpose = purpose.map(Zeroizing::new);
-    submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &visitor, &host_id, purpose.as_deref().map(String::as_str), true).await
+    submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &visitor, &host_id, purpose, true).await
 }
 
 #[derive(Serialize, Zeroize, ZeroizeOnDrop)]

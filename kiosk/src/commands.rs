@@ -7,9 +7,13 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use uuid::Uuid;
-use vestibule_shared::dto::{
-    kiosk::{DirectoryEntry, Enrolled, OverrideToken},
-    visits::{CheckedIn, Visit},
+use vestibule_shared::{
+    dto::{
+        kiosk::{DirectoryEntry, Enrolled, OverrideToken},
+        settings::{ConsentTexts, KioskSettings},
+        visits::{CheckedIn, Visit},
+    },
+    types::Language,
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -24,7 +28,10 @@ pub struct Status {
     enrolled: bool,
     tenant_name: Option<String>,
     site_name: Option<String>,
-    consent_text: Option<String>,
+    /// The tenant's first language, once fetched.
+    language: Option<Language>,
+    /// The tenant's visitor agreement per language (languages without one use the UI's text).
+    consent_text: ConsentTexts,
     idle_secs: u32,
     override_idle_secs: u32,
 }
@@ -84,11 +91,13 @@ async fn as_override<T>(kiosk: &Kiosk, f: impl AsyncFnOnce(&Arc<Client>, As<'_>)
 async fn status_of(kiosk: &Kiosk) -> Result<Status, Error> {
     let inner = kiosk.lock().await;
     inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?;
+    let settings = inner.settings.as_ref();
     Ok(Status {
         enrolled: inner.enrolled(),
-        tenant_name: inner.config.tenant_name.clone(),
-        site_name: inner.config.site_name.clone(),
-        consent_text: None,
+        tenant_name: settings.map(|s| s.tenant_name.clone()).or_else(|| inner.config.tenant_name.clone()),
+        site_name: settings.map(|s| s.site_name.clone()).or_else(|| inner.config.site_name.clone()),
+        language: settings.map(|s| s.language),
+        consent_text: settings.map(|s| s.consent_text.clone()).unwrap_or_default(),
         idle_secs: inner.config.idle_secs,
         override_idle_secs: inner.config.override_idle_secs,
     })
@@ -103,7 +112,23 @@ pub async fn kiosk_status(kiosk: State<'_, Kiosk>) -> Result<Status, Error> {
     if let (false, Some(code)) = (enrolled, config.enrollment_code.clone()) {
         enroll_with(&kiosk, config, &code).await?;
     }
+    refresh_settings(&kiosk).await;
     status_of(&kiosk).await
+}
+
+/// Fetches the tenant's settings when enrolled. Best effort: unreachable keeps the last ones.
+async fn refresh_settings(kiosk: &Kiosk) {
+    if !kiosk.lock().await.enrolled() {
+        return;
+    }
+    let fetched = as_device(kiosk, async |s| {
+        s.client.send::<KioskSettings>(Method::GET, "/api/v1/kiosk/settings", As::Device(&s.device), None::<&()>, None).await
+    })
+    .await;
+    match fetched {
+        Ok(settings) => kiosk.lock().await.settings = Some(settings),
+        Err(e) => tracing::debug!(kind = e.kind(), "the tenant's settings were not fetched"),
+    }
 }
 
 #[tauri::command]
@@ -117,6 +142,7 @@ pub async fn enroll(
     config.server_urls = server_urls.into_iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
     config.pins = pins.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
     enroll_with(&kiosk, config, &enrollment_code).await?;
+    refresh_settings(&kiosk).await;
     status_of(&kiosk).await
 }
 

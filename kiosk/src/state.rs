@@ -1,6 +1,7 @@
 //! What the kiosk holds while it runs, all in memory: its configuration, the device token (read
 //! from the keychain), the API client, the idempotency key of the check-in being submitted (a
-//! hash of the form, never the form itself), and a receptionist's override token. `wipe` and the
+//! hash of the form, never the form itself), a receptionist's override token, and the tenant's
+//! settings as last fetched. `wipe` and the
 //! end of override mode drop (and zeroize) what they held.
 
 use std::{path::PathBuf, sync::Arc};
@@ -8,6 +9,8 @@ use std::{path::PathBuf, sync::Arc};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use zeroize::Zeroizing;
+
+use vestibule_shared::dto::settings::KioskSettings;
 
 use crate::{client::Client, config::Config, error::Error, keychain::Keychain};
 
@@ -29,6 +32,7 @@ pub struct Inner {
     pub client: Option<Arc<Client>>,
     pending: Option<Pending>,
     pub override_token: Option<Zeroizing<String>>,
+    pub settings: Option<KioskSettings>,
 }
 
 /// What a request needs, taken out of the lock so the lock is not held across the network.
@@ -49,7 +53,10 @@ impl Kiosk {
         let keychain = Keychain::open().map_err(|e| e.to_string());
         let device = keychain.as_ref().ok().and_then(|k| k.device_token().ok().flatten());
         let client = device.as_ref().and_then(|_| Client::new(&config).ok()).map(Arc::new);
-        Kiosk { config_path, inner: Mutex::new(Inner { config, keychain, device, client, pending: None, override_token: None }) }
+        Kiosk {
+            config_path,
+            inner: Mutex::new(Inner { config, keychain, device, client, pending: None, override_token: None, settings: None }),
+        }
     }
 
     pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, Inner> {
@@ -96,6 +103,7 @@ impl Kiosk {
         inner.device = None;
         inner.client = None;
         inner.override_token = None;
+        inner.settings = None;
     }
 }
 

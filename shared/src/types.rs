@@ -158,6 +158,52 @@ impl Timezone {
     }
 }
 
+/// A language the kiosk and the emails speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::En, Language::Fr];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Fr => "fr",
+        }
+    }
+    /// The stored form back; anything unknown reads as English.
+    pub fn from_stored(s: &str) -> Language {
+        Language::ALL.into_iter().find(|l| l.as_str() == s).unwrap_or_default()
+    }
+}
+
+/// A tenant's visitor agreement shown on the kiosk's consent screen: 1 to 4,000 characters,
+/// paragraphs separated by line breaks, no other control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct ConsentText(String);
+
+impl ConsentText {
+    pub const MAX: usize = 4000;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.replace("\r\n", "\n");
+        let s = s.trim();
+        let n = s.chars().count();
+        if (1..=Self::MAX).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n') {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError("must be 1 to 4000 characters; line breaks are the only control characters allowed"))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Alphabet of badge codes and enrollment codes: no 0/O, 1/I/L.
 pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
@@ -271,4 +317,4 @@ macro_rules! string_conversions {
         }
     )*};
 }
-string_conversions!(Email, Phone, Slug, Timezone, BadgeCode, EnrollmentCode);
+string_conversions!(Email, Phone, Slug, Timezone, BadgeCode, EnrollmentCode, ConsentText);

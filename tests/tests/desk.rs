@@ -1,7 +1,7 @@
 //! What an admin and a receptionist do beyond the basic day: import the directory from CSV (all or
 //! nothing, with a per-row report), export the visit log, manage users and PINs, get locked out
 //! after five failures, and run the front desk in override mode (check in for someone, correct a
-//! record, check out).
+//! record, check out), and set the tenant's settings that its kiosks show.
 
 use serde_json::json;
 use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, api::visitor, world::PIN};
@@ -155,6 +155,47 @@ async fn override_mode_runs_the_desk(engine: Engine) {
     assert_eq!(api.get("/api/v1/kiosk/override/visits", &t.device).await.status, 401);
 }
 
+async fn settings_reach_the_kiosk(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let other = Tenant::setup(&api, &server.operator_token, "globex").await;
+
+    let defaults = api.get("/api/v1/settings", &t.admin).await.expect(200);
+    assert_eq!(defaults, json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null}));
+    let seen = api.get("/api/v1/kiosk/settings", &t.device).await.expect(200);
+    assert_eq!((seen["tenant_name"].as_str(), seen["site_name"].as_str()), (Some("acme"), Some("Headquarters")));
+
+    let texts = json!({"en": "Our rules.\r\nWear your badge.", "fr": "Nos règles.\nPortez votre badge."});
+    let body = json!({"language": "fr", "consent_text": texts, "notify_checkout": true, "notify_waiting_minutes": 15});
+    let saved = api.patch("/api/v1/settings", &t.admin, body).await.expect(200);
+    assert_eq!(saved["consent_text"]["en"], "Our rules.\nWear your badge.", "line breaks normalised");
+    assert_eq!((saved["notify_checkout"].as_bool(), saved["notify_waiting_minutes"].as_u64()), (Some(true), Some(15)));
+    let seen = api.get("/api/v1/kiosk/settings", &t.device).await.expect(200);
+    assert_eq!((seen["language"].as_str(), seen["consent_text"]["fr"].as_str()), (Some("fr"), Some("Nos règles.\nPortez votre badge.")));
+    assert_eq!(api.get("/api/v1/kiosk/settings", &other.device).await.expect(200)["consent_text"], json!({}), "per tenant");
+
+    // Bad input changes nothing.
+    for bad in [
+        json!({"language": "de"}),
+        json!({"consent_text": {"de": "Regeln"}}),
+        json!({"consent_text": {"en": ""}}),
+        json!({"consent_text": {"en": "x".repeat(4001)}}),
+        json!({"consent_text": {"en": "bell\u{7}"}}),
+        json!({"notify_waiting_minutes": 1441}),
+        json!({"bogus": true}),
+    ] {
+        let r = api.patch("/api/v1/settings", &t.admin, bad.clone()).await;
+        assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{bad}: {}", r.text);
+    }
+    assert_eq!(api.get("/api/v1/settings", &t.admin).await.expect(200), saved);
+    // Turning the reminder off; a kiosk or a receptionist cannot change settings.
+    let off = api.patch("/api/v1/settings", &t.admin, json!({"notify_waiting_minutes": 0})).await.expect(200);
+    assert_eq!(off["notify_waiting_minutes"], json!(null));
+    assert_eq!(api.patch("/api/v1/settings", &t.device, json!({"language": "en"})).await.status, 401);
+    assert_eq!(api.get("/api/v1/kiosk/settings", &t.admin).await.status, 401);
+}
+
 #[tokio::test]
 async fn directory_import_and_export_on_sqlite() {
     directory_import_and_export(Engine::Sqlite).await;
@@ -183,4 +224,14 @@ async fn override_mode_runs_the_desk_on_sqlite() {
 #[tokio::test]
 async fn override_mode_runs_the_desk_on_postgres() {
     override_mode_runs_the_desk(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn settings_reach_the_kiosk_on_sqlite() {
+    settings_reach_the_kiosk(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn settings_reach_the_kiosk_on_postgres() {
+    settings_reach_the_kiosk(Engine::Postgres).await;
 }

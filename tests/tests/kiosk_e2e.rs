@@ -18,6 +18,8 @@ const NAME: &str = "Ottilie Brennan-Voss";
 const EMAIL: &str = "ottilie.brennan@example.net";
 const COMPANY: &str = "Brennan Optics Ltd";
 const PHONE: &str = "+44 20 7946 0958";
+/// The tenant's visitor agreement, set through the admin API before the kiosk starts.
+const CONSENT: &str = "ACME visitor rules: wear your badge at all times and stay with your host.";
 
 /// Fills the visitor flow up to the consent screen.
 async fn fill_visitor(app: &KioskApp, name: &str, shots: bool) {
@@ -45,6 +47,7 @@ async fn fill_visitor(app: &KioskApp, name: &str, shots: bool) {
     }
     app.click("purpose-next").await;
     app.wait("screen-consent").await;
+    assert_eq!(app.text("consent-text").await, CONSENT, "the tenant's own agreement");
     app.click("consent-agree").await;
     if shots {
         app.screenshot("06-consent").await;
@@ -82,6 +85,7 @@ async fn kiosk_end_to_end() {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     let (_, code) = api.create_kiosk(&t.admin, &t.site).await;
+    api.patch("/api/v1/settings", &t.admin, json!({ "consent_text": { "en": CONSENT } })).await.expect(200);
     let pin = server.command(&["tls-pin"]).await.trim().to_owned();
     let env = KioskEnv::new().await;
     let cert = server.data_dir.path().join("tls/cert.pem");

@@ -9,7 +9,8 @@ const STATUS: KioskStatus = {
   enrolled: true,
   tenant_name: 'ACME',
   site_name: 'Paris',
-  consent_text: null,
+  language: null,
+  consent_text: {},
   idle_secs: 60,
   override_idle_secs: 120,
 };
@@ -205,7 +206,7 @@ describe('self check-in', () => {
     await m.confirmationDone();
     expect(m.s.screen).toBe('welcome');
     expect(m.s.confirmation).toBeNull();
-    expect(f.names()).toEqual(['kiosk_status', 'search_hosts', 'check_in', 'wipe']);
+    expect(f.names()).toEqual(['kiosk_status', 'kiosk_status', 'search_hosts', 'check_in', 'wipe']);
     expect(f.of('wipe')[0].args).toBeUndefined();
   });
 
@@ -222,9 +223,30 @@ describe('self check-in', () => {
     expect(f.of('wipe')).toHaveLength(1);
   });
 
-  it('uses the tenant consent text when there is one', async () => {
-    const m = await started(fake({}, { consent_text: 'We keep your data 30 days.' }));
-    expect(m.consentText).toBe('We keep your data 30 days.');
+  it("uses the tenant's consent text in the visitor's language, and starts in the tenant's language", async () => {
+    const texts = { en: 'We keep your data 30 days.', fr: 'Nous gardons vos données 30 jours.' };
+    const m = await started(fake({}, { language: 'fr', consent_text: texts }));
+    expect(m.s.lang).toBe('fr');
+    expect(m.consentText).toBe(texts.fr);
+    m.setLang('en');
+    expect(m.consentText).toBe(texts.en);
+    await m.wipe(true);
+    expect(m.s.lang).toBe('fr');
+    const only = await started(fake({}, { consent_text: { fr: texts.fr } }));
+    expect(only.consentText).toBeNull(); // English: the dictionary default
+  });
+
+  it('picks up new settings when a visitor starts, without changing their language', async () => {
+    let status = { ...STATUS };
+    const f = fake({ kiosk_status: () => status });
+    const m = await started(f);
+    status = { ...STATUS, language: 'fr', consent_text: { en: 'New rules.' } };
+    m.startCheckIn();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(m.consentText).toBe('New rules.');
+    expect(m.s.lang).toBe('en');
+    await m.wipe(true);
+    expect(m.s.lang).toBe('fr');
   });
 
   it('does not search for blank text', async () => {

@@ -9,6 +9,7 @@ mod kiosk;
 mod kiosks;
 mod operator;
 mod reception;
+mod settings;
 mod sites;
 mod users;
 mod views;
@@ -75,6 +76,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(visits::router())
         .merge(kiosk::router())
         .merge(reception::router())
+        .merge(settings::router())
         .routes(utoipa_axum::routes!(openapi_json))
 }
 

@@ -26,6 +26,7 @@ mod kiosks;
 mod rotation;
 pub mod sealed;
 mod sessions;
+mod settings;
 mod visits;
 
 pub use accounts::{Attempt, TenantRow, UserRow};

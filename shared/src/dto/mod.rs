@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod directory;
 pub mod kiosk;
+pub mod settings;
 pub mod visits;
 
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,8 @@
 // state machine can be tested with a fake. Arguments are one object with camelCase keys, as
 // Tauri 2 maps them onto the Rust commands' snake_case parameters.
 
+import type { Lang } from './i18n';
+
 export type InvokeFn = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
 
 export const ERROR_KINDS = [
@@ -44,7 +46,10 @@ export interface KioskStatus {
   enrolled: boolean;
   tenant_name: string | null;
   site_name: string | null;
-  consent_text: string | null;
+  /** The tenant's first language, once the kiosk has fetched its settings. */
+  language: Lang | null;
+  /** The tenant's visitor agreement per language; a language without one shows the built-in text. */
+  consent_text: Partial<Record<Lang, string>>;
   idle_secs: number;
   override_idle_secs: number;
 }

@@ -1,0 +1,138 @@
+// The kiosk's state: what the screens show, the visitor's form, inline errors. Plain data, so the
+// Svelte app can hand in a `$state` object and every change re-renders.
+
+import type { ErrorKind, Host, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
+import type { Lang, MessageKey } from '../i18n';
+
+export type Screen =
+  | 'loading'
+  | 'setup'
+  | 'welcome'
+  | 'details'
+  | 'host'
+  | 'purpose'
+  | 'consent'
+  | 'confirmation'
+  | 'checkout'
+  | 'override-login'
+  | 'override-list'
+  | 'override-correct'
+  | 'error';
+
+/** Names of inline-error slots; the UI shows each as `data-testid="error-<field>"`. */
+export type Field =
+  | 'urls'
+  | 'pins'
+  | 'code'
+  | 'name'
+  | 'email'
+  | 'company'
+  | 'phone'
+  | 'host'
+  | 'purpose'
+  | 'consent'
+  | 'checkout-code'
+  | 'override-email'
+  | 'override-pin'
+  | 'correct-name'
+  | 'correct-company'
+  | 'correct-purpose';
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real timers, looked up at call time (so test fake timers also apply). */
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface VisitorForm {
+  name: string;
+  email: string;
+  company: string;
+  phone: string;
+  purpose: string;
+  consent: boolean;
+}
+
+export interface Correction {
+  visitId: string;
+  name: string;
+  company: string;
+  purpose: string;
+  original: { name: string; company: string; purpose: string };
+}
+
+export interface KioskState {
+  screen: Screen;
+  lang: Lang;
+  busy: boolean;
+  status: KioskStatus | null;
+  setup: { urls: string; pins: string; code: string };
+  form: VisitorForm;
+  hostQuery: string;
+  hosts: Host[];
+  hostSearching: boolean;
+  hostSearchFailed: boolean;
+  host: Host | null;
+  confirmation: { name: string; badgeCode: string; visitId: string } | null;
+  checkout: { code: string; done: boolean };
+  login: { email: string; pin: string };
+  override: { expiresAt: string } | null;
+  visits: OnSiteVisit[];
+  correct: Correction | null;
+  errors: Partial<Record<Field, MessageKey>>;
+  formError: MessageKey | null;
+  error: { kind: ErrorKind; canRetry: boolean } | null;
+  notice: MessageKey | null;
+}
+
+export const DEFAULT_IDLE_SECS = 60;
+export const DEFAULT_OVERRIDE_IDLE_SECS = 120;
+
+export function emptyForm(): VisitorForm {
+  return { name: '', email: '', company: '', phone: '', purpose: '', consent: false };
+}
+
+export function initialState(): KioskState {
+  return {
+    screen: 'loading',
+    lang: 'en',
+    busy: false,
+    status: null,
+    setup: { urls: '', pins: '', code: '' },
+    form: emptyForm(),
+    hostQuery: '',
+    hosts: [],
+    hostSearching: false,
+    hostSearchFailed: false,
+    host: null,
+    confirmation: null,
+    checkout: { code: '', done: false },
+    login: { email: '', pin: '' },
+    override: null,
+    visits: [],
+    correct: null,
+    errors: {},
+    formError: null,
+    error: null,
+    notice: null,
+  };
+}
+
+export interface MachineOptions {
+  invoke: InvokeFn;
+  timers?: Timers;
+  /** The state object to mutate (a Svelte `$state` proxy in the app); a fresh plain one by default. */
+  state?: KioskState;
+  /** How long the confirmation stays up before returning to welcome. */
+  confirmationSecs?: number;
+  /** How long the check-out success message stays up. */
+  checkoutDoneSecs?: number;
+  /** Debounce of the host search, in milliseconds. */
+  searchDebounceMs?: number;
+  defaultLang?: Lang;
+}

@@ -1,0 +1,46 @@
+//! A tenant's settings: the language of its kiosks and emails, the visitor agreement its kiosks
+//! show, and which notifications its hosts get.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::types::{ConsentText, Language};
+
+/// The visitor agreement per language; a language without one shows the kiosk's built-in text.
+pub type ConsentTexts = BTreeMap<Language, ConsentText>;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Settings {
+    /// The kiosk's first language and the language of host emails.
+    pub language: Language,
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub consent_text: ConsentTexts,
+    /// Email the host when their visitor checks out.
+    pub notify_checkout: bool,
+    /// Email the host again when their visitor is still waiting after this many minutes (none: never).
+    pub notify_waiting_minutes: Option<u16>,
+}
+
+/// Changes to the settings; absent fields stay as they are. `consent_text` replaces the whole map.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettings {
+    pub language: Option<Language>,
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub consent_text: Option<ConsentTexts>,
+    pub notify_checkout: Option<bool>,
+    /// 1 to 1440 minutes, or `0` to turn the reminder off.
+    pub notify_waiting_minutes: Option<u16>,
+}
+
+/// What a kiosk shows that its tenant decides.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KioskSettings {
+    pub tenant_name: String,
+    pub site_name: String,
+    pub language: Language,
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub consent_text: ConsentTexts,
+}

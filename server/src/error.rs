@@ -36,6 +36,10 @@ pub enum Error {
     IdempotencyMismatch,
     #[error("too many failed attempts; try again in {retry_after} seconds")]
     Locked { retry_after: u64 },
+    #[error("too many requests; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    #[error("the request took too long")]
+    Timeout,
     #[error("the enrollment code is unknown, already used or expired")]
     InvalidEnrollmentCode,
     #[error("{} rows of the file are invalid; nothing was imported", .0.len())]
@@ -63,6 +67,8 @@ impl Error {
             Error::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Error::IdempotencyMismatch => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::IdempotencyMismatch),
             Error::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),
+            Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Error::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
             Error::InvalidEnrollmentCode => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidEnrollmentCode),
             Error::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Error::Config(_) | Error::Database(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -90,9 +96,10 @@ impl IntoResponse for Error {
             Error::InvalidRows(rows) => serde_json::to_value(rows).ok(),
             _ => None,
         };
-        let mut response = (status, Json(ErrorEnvelope { error: ErrorBody { code, message, details } })).into_response();
+        let request_id = crate::shield::request_id();
+        let mut response = (status, Json(ErrorEnvelope { error: ErrorBody { code, message, details, request_id } })).into_response();
         let retry_after = match &self {
-            Error::Locked { retry_after } => Some(*retry_after),
+            Error::Locked { retry_after } | Error::RateLimited { retry_after } => Some(*retry_after),
             _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
             _ => None,
         };

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod mail;
+pub mod shield;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -1,16 +1,17 @@
-//! What every handler shares: the store and the server's settings.
+//! What every handler shares: the store, the server's settings and the shield's limiters.
 
 use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::store::Store;
+use crate::{shield::Shield, store::Store};
 
 /// The state of the axum app.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
+    pub shield: Arc<Shield>,
 }
 
 /// Lifetimes of credentials.
@@ -39,6 +40,6 @@ impl Default for Settings {
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        Self { store, settings: Arc::new(Settings::default()) }
+        Self { store, settings: Arc::new(Settings::default()), shield: Shield::new(Default::default()) }
     }
 }

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     InvalidEnrollmentCode,
     /// The request body is too large.
     PayloadTooLarge,
+    /// Too many requests from this client, device or address: wait `Retry-After` seconds.
+    RateLimited,
+    /// The request took too long and was abandoned.
+    Timeout,
     /// Something failed on the server; the details are in its log, not here.
     Internal,
     /// The server cannot serve this right now (its database is down, say).
@@ -50,4 +54,7 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object)]
     pub details: Option<serde_json::Value>,
+    /// The request's ID, as in the `X-Request-Id` header and the server's log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }

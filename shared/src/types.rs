@@ -204,6 +204,40 @@ impl ConsentText {
     }
 }
 
+/// A server's host name or IP address: 1 to 253 characters of letters, digits, `.`, `-` and `:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct HostName(String);
+
+impl HostName {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let ok = (1..=253).contains(&raw.len())
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+            && !raw.starts_with(['.', '-']);
+        if ok { Ok(Self(raw.to_ascii_lowercase())) } else { Err(ValidationError("must be a host name or IP address")) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// PEM certificates (a private CA to trust): at most 64 KiB, at least one `CERTIFICATE` block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct CertificatesPem(String);
+
+impl CertificatesPem {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let ok = raw.len() <= 64 * 1024
+            && raw.contains("-----BEGIN CERTIFICATE-----")
+            && !raw.chars().any(|c| c.is_control() && !"\r\n\t".contains(c));
+        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError("must be PEM certificates of at most 64 KiB")) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Alphabet of badge codes and enrollment codes: no 0/O, 1/I/L.
 pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
@@ -288,6 +322,8 @@ macro_rules! secret_type {
 
 secret_type!(/// A password: 12 to 256 characters.
     Password, |s| (12..=256).contains(&s.chars().count()), "must be 12 to 256 characters");
+secret_type!(/// A password the server uses elsewhere (an SMTP account): 1 to 256 characters.
+    ServicePassword, |s| (1..=256).contains(&s.chars().count()), "must be 1 to 256 characters");
 secret_type!(/// A receptionist's kiosk PIN: 6 to 12 digits.
     Pin, |s| (6..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()), "must be 6 to 12 digits");
 
@@ -317,4 +353,4 @@ macro_rules! string_conversions {
         }
     )*};
 }
-string_conversions!(Email, Phone, Slug, Timezone, BadgeCode, EnrollmentCode, ConsentText);
+string_conversions!(Email, Phone, Slug, Timezone, BadgeCode, EnrollmentCode, ConsentText, HostName, CertificatesPem);

@@ -91,6 +91,10 @@ impl Api {
         self.send(Method::POST, path, auth, Some(&body), &[]).await
     }
 
+    pub async fn put(&self, path: &str, auth: &Auth, body: Value) -> Resp {
+        self.send(Method::PUT, path, auth, Some(&body), &[]).await
+    }
+
     pub async fn patch(&self, path: &str, auth: &Auth, body: Value) -> Resp {
         self.send(Method::PATCH, path, auth, Some(&body), &[]).await
     }

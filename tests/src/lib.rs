@@ -7,6 +7,7 @@ pub mod keychain;
 pub mod kiosk;
 pub mod pg;
 pub mod server;
+pub mod smtp;
 pub mod world;
 
 pub use api::{Api, Auth, Resp};

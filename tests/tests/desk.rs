@@ -72,7 +72,7 @@ async fn accounts_lock_and_pins(engine: Engine) {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     let wrong = json!({"tenant": "acme", "email": "admin@acme.test", "password": "wrong password!!"});
-    for _ in 0..4 {
+    for _ in 0..5 {
         assert_eq!(api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await.code(), "invalid_credentials");
     }
     let r = api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await;
@@ -87,7 +87,7 @@ async fn accounts_lock_and_pins(engine: Engine) {
     assert_eq!((r.status.as_u16(), r.code()), (401, "invalid_credentials"));
 
     // PINs lock the same way, and only the PIN.
-    for _ in 0..4 {
+    for _ in 0..5 {
         let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": "000000"})).await;
         assert_eq!(r.code(), "invalid_credentials");
     }

@@ -4,6 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::Context;
+use axum_server::tls_rustls::RustlsAcceptor;
 use clap::{Args, Parser, Subcommand};
 
 mod keys;
@@ -15,6 +16,7 @@ use crate::{
         KeySource,
         kek::{KEK_ENV, KEYCHAIN_USER},
     },
+    shield::{Shield, ShieldSettings, conn::ConnectionCap},
     state::Settings,
     store::Store,
     tls,
@@ -103,6 +105,38 @@ struct Serve {
     /// How long an override token lives without use, in seconds.
     #[arg(long, env = "VESTIBULE_OVERRIDE_IDLE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
     override_idle_secs: u32,
+    /// The first delay before a failed host email is tried again, in seconds (then doubling, up to 30 minutes).
+    #[arg(long, env = "VESTIBULE_MAIL_RETRY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    mail_retry_secs: u32,
+    /// How long a host email is tried before it is given up on, in seconds.
+    #[arg(long, env = "VESTIBULE_MAIL_GIVE_UP_SECS", default_value_t = 24 * 3600, value_parser = clap::value_parser!(u32).range(1..))]
+    mail_give_up_secs: u32,
+    /// How long a sender's claim on a host email lasts, in seconds; a process that dies holding
+    /// one leaves it to others after this. One send may take half of it.
+    #[arg(long, env = "VESTIBULE_MAIL_LEASE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(2..))]
+    mail_lease_secs: u32,
+    /// Requests a second allowed per client IP (bursts of 3×).
+    #[arg(long, env = "VESTIBULE_RATE_PER_IP", default_value_t = std::num::NonZeroU32::new(200).unwrap_or(std::num::NonZeroU32::MIN))]
+    rate_per_ip: std::num::NonZeroU32,
+    /// Requests a second allowed per kiosk device token (bursts of 3×).
+    #[arg(long, env = "VESTIBULE_RATE_PER_DEVICE", default_value_t = std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN))]
+    rate_per_device: std::num::NonZeroU32,
+    /// Sign-in attempts (password, PIN, enrollment code) allowed a minute per client IP.
+    #[arg(long, env = "VESTIBULE_SIGN_IN_PER_MINUTE", default_value_t = std::num::NonZeroU32::new(30).unwrap_or(std::num::NonZeroU32::MIN))]
+    sign_in_per_minute: std::num::NonZeroU32,
+    /// A reverse proxy whose `X-Forwarded-For` names the client (repeat for several). Any other
+    /// peer's `X-Forwarded-For` is ignored.
+    #[arg(long = "trusted-proxy", env = "VESTIBULE_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// A client must finish its TLS handshake, and each request's headers, within this many seconds.
+    #[arg(long, env = "VESTIBULE_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    header_timeout_secs: u32,
+    /// A request must be answered within this many seconds.
+    #[arg(long, env = "VESTIBULE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    request_timeout_secs: u32,
+    /// The most connections served at once; more are closed at once.
+    #[arg(long, env = "VESTIBULE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 #[derive(Debug, Args)]
@@ -173,9 +207,32 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         override_idle: chrono::Duration::seconds(args.override_idle_secs.into()),
         ..Settings::default()
     };
-    let app = crate::app(AppState { store: store.clone(), settings: std::sync::Arc::new(settings) });
-    let server =
-        axum_server::bind_rustls(args.listen, config).handle(handle.clone()).serve(app.into_make_service_with_connect_info::<SocketAddr>());
+    let shield = Shield::new(ShieldSettings {
+        per_ip: args.rate_per_ip,
+        per_token: args.rate_per_device,
+        sign_in_per_minute: args.sign_in_per_minute,
+        trusted_proxies: args.trusted_proxies,
+        request_timeout: Duration::from_secs(args.request_timeout_secs.into()),
+        ..ShieldSettings::default()
+    });
+    shield.spawn_sweeper();
+    let app = crate::app(AppState { store: store.clone(), settings: std::sync::Arc::new(settings), shield });
+    let mail = crate::mail::MailSettings {
+        retry_base: Duration::from_secs(args.mail_retry_secs.into()),
+        give_up: Duration::from_secs(args.mail_give_up_secs.into()),
+        lease: Duration::from_secs(args.mail_lease_secs.into()),
+        send_timeout: Duration::from_secs((args.mail_lease_secs / 2).into()),
+        ..crate::mail::MailSettings::default()
+    };
+    let (stop_mail, stop) = tokio::sync::watch::channel(false);
+    let sender = tokio::spawn(crate::mail::run(store.clone(), mail, stop));
+    let header_timeout = Duration::from_secs(args.header_timeout_secs.into());
+    let acceptor = RustlsAcceptor::new(config)
+        .handshake_timeout(header_timeout)
+        .acceptor(ConnectionCap::new(usize::try_from(args.max_connections).unwrap_or(usize::MAX)));
+    let mut server = axum_server::bind(args.listen).acceptor(acceptor).first_request_timeout(header_timeout).handle(handle.clone());
+    server.http_builder().http1().header_read_timeout(header_timeout);
+    let server = server.serve(app.into_make_service_with_connect_info::<SocketAddr>());
     let announce = async {
         if let Some(addr) = handle.listening().await {
             tracing::info!(%addr, "listening");
@@ -184,6 +241,8 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         }
     };
     let (served, ()) = tokio::join!(server, announce);
+    let _ = stop_mail.send(true);
+    let _ = sender.await;
     served.context("serving")?;
     store.close().await;
     tracing::info!("stopped");

@@ -52,12 +52,10 @@ pub(super) async fn check_secret(
             Ok((tx, u))
         }
         Some(u) => {
-            let locked = tx.record_failure(&u, attempt).await?;
+            // The failure that reaches the limit locks the account; the next attempt is refused.
+            tx.record_failure(&u, attempt).await?;
             tx.commit().await?;
-            Err(match locked {
-                Some(until) => Error::Locked { retry_after: (until - now()).num_seconds().max(1) as u64 },
-                None => Error::InvalidCredentials,
-            })
+            Err(Error::InvalidCredentials)
         }
         None => Err(Error::InvalidCredentials),
     }

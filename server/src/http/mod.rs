@@ -7,6 +7,7 @@ mod health;
 mod hosts;
 mod kiosk;
 mod kiosks;
+mod mail;
 mod operator;
 mod reception;
 mod settings;
@@ -21,7 +22,7 @@ use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, MatchedPath, Request},
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -31,7 +32,11 @@ use vestibule_shared::ErrorEnvelope;
 
 pub use extract::parse_json;
 
-use crate::{error::Error, state::AppState};
+use crate::{
+    error::Error,
+    shield::{RequestId, guard},
+    state::AppState,
+};
 
 /// The largest JSON body any route accepts.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
@@ -77,6 +82,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(kiosk::router())
         .merge(reception::router())
         .merge(settings::router())
+        .merge(mail::router())
         .routes(utoipa_axum::routes!(openapi_json))
 }
 
@@ -87,16 +93,23 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(DOC.get_or_init(openapi).clone())
 }
 
-/// The whole API as an axum router.
+/// The whole API as an axum router, behind the shield.
 pub fn router(state: AppState) -> Router {
+    let shield = state.shield.clone();
     Router::from(api())
         .fallback(|| async { Error::NotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // The route template, never the raw URI: paths and queries may carry search terms.
-            let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
-            tracing::info_span!("request", method = %req.method(), route)
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    // The route template, never the raw URI: paths and queries may carry search terms.
+                    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
+                    let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
+                    tracing::info_span!("request", id, method = %req.method(), route)
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(axum::middleware::from_fn_with_state(shield, guard))
         .with_state(state)
 }

@@ -10,7 +10,8 @@ use vestibule_shared::{
     types::{BadgeCode, CODE_ALPHABET},
 };
 
-use super::sealed::{HOST_NAME, OUTBOX_PAYLOAD, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
+use super::outbox::Notification;
+use super::sealed::{HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
 use super::{Actor, TenantTx, new_id, now, on_tx};
 use crate::error::Error;
 
@@ -140,9 +141,6 @@ impl TenantTx {
         let company_enc = v.company.as_ref().map(|x| c.seal(VISITOR_COMPANY, visitor_id, x.as_str()));
         let phone_enc = v.phone.as_ref().map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
         let purpose_enc = new.purpose.as_ref().map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
-        let payload = serde_json::json!({ "event": "check_in", "visit_id": visit_id, "host_id": new.host_id }).to_string();
-        let outbox_id = new_id();
-        let payload_enc = c.seal(OUTBOX_PAYLOAD, outbox_id, &payload);
         on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -179,18 +177,11 @@ impl TenantTx {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        on_tx!(&mut self.tx, |c| {
-            sqlx::query(
-            "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) VALUES ($1, $2, 'host_notification', $3, 0, $4, $4)"
-        )
-        .bind(t.0)
-        .bind(outbox_id)
-        .bind(&payload_enc)
-        .bind(at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        self.enqueue(&Notification { event: "check_in".into(), visit_id }, at).await?;
+        if let Some(minutes) = self.settings().await?.notify_waiting_minutes {
+            let due = at + chrono::Duration::minutes(minutes.into());
+            self.enqueue(&Notification { event: "waiting".into(), visit_id }, due).await?;
+        }
         self.audit(new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
         let visit = self.visit(visit_id).await?.ok_or(Error::NotFound)?;
         Ok((visit, false))
@@ -280,7 +271,7 @@ impl TenantTx {
         .fetch_optional(c)
         .await)?;
         let id = id.ok_or(Error::NotFound)?;
-        self.audit(actor, "visit.check_out", format!("visit:{id}")).await?;
+        self.checked_out(actor, id).await?;
         Ok(id)
     }
 
@@ -300,6 +291,14 @@ impl TenantTx {
         .map(|r| r.rows_affected()))?;
         if n == 0 {
             return Err(Error::NotFound);
+        }
+        self.checked_out(actor, id).await
+    }
+
+    /// What follows a check-out: the audit entry and, if the tenant wants it, the host's email.
+    async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
+        if self.settings().await?.notify_checkout {
+            self.enqueue(&Notification { event: "check_out".into(), visit_id: id }, now()).await?;
         }
         self.audit(actor, "visit.check_out", format!("visit:{id}")).await
     }
@@ -362,7 +361,7 @@ impl TenantTx {
         self.visit(id).await?.ok_or(Error::NotFound)
     }
 
-    /// The number of outbox rows (the sender comes with the mail issue).
+    /// The number of outbox rows.
     pub async fn outbox_len(&mut self) -> Result<i64, Error> {
         let t = self.tenant.0;
         Ok(on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1").bind(t).fetch_one(c).await)?)

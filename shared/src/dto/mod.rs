@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod directory;
 pub mod kiosk;
+pub mod mail;
 pub mod settings;
 pub mod visits;
 

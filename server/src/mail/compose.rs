@@ -1,0 +1,126 @@
+//! The host's emails, in the tenant's language: plain text plus HTML (every value escaped).
+
+use vestibule_shared::types::Language;
+
+/// What an email says, before it becomes a MIME message.
+#[derive(Debug)]
+pub struct Content {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The facts an email is made of.
+pub struct Facts<'a> {
+    pub event: &'a str,
+    pub visitor: &'a str,
+    pub company: Option<&'a str>,
+    pub site: &'a str,
+    pub host: &'a str,
+    pub purpose: Option<&'a str>,
+    pub badge: &'a str,
+    /// For `waiting`: how long the visitor has been there.
+    pub minutes: i64,
+}
+
+/// Writes the email for `facts`; `None` for an event this version does not know.
+pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
+    let who = match (f.company, lang) {
+        (Some(c), Language::En) => format!("{} from {c}", f.visitor),
+        (Some(c), Language::Fr) => format!("{} ({c})", f.visitor),
+        (None, _) => f.visitor.to_owned(),
+    };
+    let (subject, lead) = match (f.event, lang) {
+        ("check_in", Language::En) => (format!("{} is at {} reception", f.visitor, f.site), format!("{who} is at {} reception.", f.site)),
+        ("check_in", Language::Fr) => {
+            (format!("{} vous attend à l'accueil de {}", f.visitor, f.site), format!("{who} vous attend à l'accueil de {}.", f.site))
+        }
+        ("waiting", Language::En) => (
+            format!("{} is still waiting at {} reception", f.visitor, f.site),
+            format!("{who} has been waiting at {} reception for {} minutes.", f.site, f.minutes),
+        ),
+        ("waiting", Language::Fr) => (
+            format!("{} attend toujours à l'accueil de {}", f.visitor, f.site),
+            format!("{who} attend à l'accueil de {} depuis {} minutes.", f.site, f.minutes),
+        ),
+        ("check_out", Language::En) => (format!("{} has left {}", f.visitor, f.site), format!("{who} has checked out at {}.", f.site)),
+        ("check_out", Language::Fr) => (format!("{} a quitté {}", f.visitor, f.site), format!("{who} est reparti de {}.", f.site)),
+        _ => return None,
+    };
+    let (hello, purpose_label, badge_label, footer) = match lang {
+        Language::En => ("Hello", "Purpose", "Badge", "Sent by Vestibule, your visitor desk."),
+        Language::Fr => ("Bonjour", "Objet de la visite", "Badge", "Envoyé par Vestibule, votre accueil visiteurs."),
+    };
+    let mut lines = vec![(badge_label, f.badge)];
+    if let Some(p) = f.purpose {
+        lines.insert(0, (purpose_label, p));
+    }
+    let mut text = format!("{hello} {},\n\n{lead}\n\n", f.host);
+    let mut rows = String::new();
+    for (label, value) in &lines {
+        text.push_str(&format!("{label}: {value}\n"));
+        rows.push_str(&format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>", escape(label), escape(value)));
+    }
+    text.push_str(&format!("\n-- \n{footer}\n"));
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
+         <p>{hello} {host},</p><p><strong>{lead}</strong></p><table>{rows}</table><p><small>{footer}</small></p></body></html>",
+        lang = lang.as_str(),
+        title = escape(&subject),
+        host = escape(f.host),
+        lead = escape(&lead),
+    );
+    Some(Content { subject, text, html })
+}
+
+/// HTML-escapes text for element content and quoted attributes.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(event: &str) -> Facts<'_> {
+        Facts {
+            event,
+            visitor: "Ada <script>",
+            company: Some("A&B"),
+            site: "HQ",
+            host: "Harriet",
+            purpose: None,
+            badge: "ABCD2345",
+            minutes: 15,
+        }
+    }
+
+    #[test]
+    fn says_who_is_where_in_both_languages() {
+        let en = compose(Language::En, &facts("check_in")).expect("known event");
+        assert_eq!(en.subject, "Ada <script> is at HQ reception");
+        assert!(en.text.contains("Ada <script> from A&B is at HQ reception."), "{}", en.text);
+        let fr = compose(Language::Fr, &facts("waiting")).expect("known event");
+        assert!(fr.text.contains("depuis 15 minutes"), "{}", fr.text);
+        assert!(compose(Language::En, &facts("check_out")).is_some());
+        assert!(compose(Language::En, &facts("unknown")).is_none());
+    }
+
+    #[test]
+    fn html_escapes_what_visitors_typed() {
+        let html = compose(Language::En, &facts("check_in")).expect("known event").html;
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("Ada &lt;script&gt; from A&amp;B"), "{html}");
+    }
+}

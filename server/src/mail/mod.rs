@@ -1,0 +1,204 @@
+//! The mail sender: a task in every server process that claims due outbox rows (a lease, so
+//! replicas never share a row), writes each host's email and sends it over TLS, then marks the
+//! row sent, or schedules a retry with exponential backoff, or gives up after a bounded time
+//! with the reason recorded. A check-in never waits for any of this.
+//!
+//! Never twice: right before the SMTP exchange the row's Message-ID and `sending_at` are
+//! committed. A row claimed again with `sending_at` set belongs to a process that died mid-send;
+//! whether the SMTP server took the message is unknowable, so it is not sent again and the row
+//! records why (with the Message-ID, to look up in the mail server's log). See the README.
+
+mod compose;
+mod smtp;
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::{
+    error::Error,
+    store::{Store, TenantId, TenantTx, now},
+};
+
+/// How the sender paces itself.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// How often to look for due rows when there were none.
+    pub poll: Duration,
+    /// The first retry delay; each next one doubles, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// A notification still unsent this long after it was written is given up on.
+    pub give_up: Duration,
+    /// How long a claim lasts (longer than one send can take).
+    pub lease: Duration,
+    /// The whole SMTP exchange of one message.
+    pub send_timeout: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_secs(1),
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(30 * 60),
+            give_up: Duration::from_secs(24 * 60 * 60),
+            lease: Duration::from_secs(120),
+            send_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Rows claimed per round.
+const CLAIM_BATCH: i64 = 16;
+
+/// Runs the sender until `stop` turns true; finishes the message in hand first.
+pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver<bool>) {
+    let owner = format!("{}:{}", std::process::id(), Uuid::now_v7());
+    while !*stop.borrow() {
+        let claimed = match claim(&store, &owner, &settings).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming outbox rows failed");
+                Vec::new()
+            }
+        };
+        for (tenant, id) in &claimed {
+            if let Err(e) = deliver(&store, &settings, &owner, *tenant, *id).await {
+                tracing::warn!(error = %e, outbox = %id, "a notification could not be processed");
+            }
+        }
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(settings.poll) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+async fn claim(store: &Store, owner: &str, s: &MailSettings) -> Result<Vec<(TenantId, Uuid)>, Error> {
+    let lease = chrono::Duration::from_std(s.lease).map_err(|e| Error::Internal(e.into()))?;
+    let mut g = store.global(true).await?;
+    let claimed = g.claim_outbox(owner, lease, CLAIM_BATCH).await?;
+    g.commit().await?;
+    Ok(claimed)
+}
+
+/// What to do with one claimed row.
+enum Plan {
+    Send { account: crate::store::SmtpAccount, message: lettre::Message, message_id: String },
+    Done,
+}
+
+async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId, id: Uuid) -> Result<(), Error> {
+    let mut tx = store.write(tenant).await?;
+    let Some(item) = tx.outbox_item(id, owner).await? else {
+        return tx.commit().await;
+    };
+    let plan = match (&item.sending_at, &item.message_id) {
+        (Some(_), message_id) => {
+            let reason = format!(
+                "interrupted while being sent (Message-ID {}); not sent again, so it cannot arrive twice",
+                message_id.as_deref().unwrap_or("unknown")
+            );
+            tx.outbox_failed(id, &reason).await?;
+            Plan::Done
+        }
+        (None, _) => prepare(&mut tx, &item).await?,
+    };
+    let Plan::Send { account, message, message_id } = plan else {
+        return tx.commit().await;
+    };
+    tx.outbox_sending(id, &message_id).await?;
+    tx.commit().await?;
+
+    let sent = smtp::send(&account, message, s.send_timeout).await;
+    drop(account);
+    let mut tx = store.write(tenant).await?;
+    match sent {
+        Ok(()) => {
+            tx.outbox_sent(id).await?;
+            tracing::info!(outbox = %id, "host notified");
+        }
+        Err(e) => {
+            let age = (now() - item.created_at).to_std().unwrap_or_default();
+            let delay = backoff(s, item.attempts);
+            if e.permanent || age + delay > s.give_up {
+                tx.outbox_failed(id, &e.reason).await?;
+                tracing::warn!(outbox = %id, reason = %e.reason, "gave up on a notification");
+            } else {
+                let next = now() + chrono::Duration::from_std(delay).map_err(|e| Error::Internal(e.into()))?;
+                tx.outbox_retry(id, next, &e.reason).await?;
+                tracing::info!(outbox = %id, reason = %e.reason, retry_in = ?delay, "notification deferred");
+            }
+        }
+    }
+    tx.commit().await
+}
+
+/// Reads what the email needs; records and skips rows that need no email.
+async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<Plan, Error> {
+    let n = &item.notification;
+    let Some(visit) = tx.visit(n.visit_id).await? else {
+        tx.outbox_failed(item.id, "the visit no longer exists").await?;
+        return Ok(Plan::Done);
+    };
+    if n.event == "waiting" && visit.checked_out_at.is_some() {
+        tx.outbox_failed(item.id, "not needed: the visitor left before the reminder was due").await?;
+        return Ok(Plan::Done);
+    }
+    let Some(account) = tx.smtp().await? else {
+        tx.outbox_failed(item.id, "no SMTP server is configured for this tenant").await?;
+        return Ok(Plan::Done);
+    };
+    let settings = tx.settings().await?;
+    let host = tx.host(visit.host_id).await?;
+    let site = tx.site(visit.site_id).await?;
+    let (Some(host), Some(site)) = (host, site) else {
+        tx.outbox_failed(item.id, "the host or site no longer exists").await?;
+        return Ok(Plan::Done);
+    };
+    let facts = compose::Facts {
+        event: &n.event,
+        visitor: &visit.visitor_name,
+        company: visit.visitor_company.as_deref(),
+        site: &site.name,
+        host: &host.name,
+        purpose: visit.purpose.as_deref(),
+        badge: &visit.badge_code,
+        minutes: (now() - visit.checked_in_at).num_minutes(),
+    };
+    let Some(content) = compose::compose(settings.language, &facts) else {
+        tx.outbox_failed(item.id, "unknown notification kind").await?;
+        return Ok(Plan::Done);
+    };
+    let domain = account.config.from_address.rsplit('@').next().unwrap_or("vestibule.invalid").to_owned();
+    let message_id = format!("<{}@{domain}>", item.id);
+    match smtp::message(&account, &host.email, &message_id, content) {
+        Ok(message) => Ok(Plan::Send { account, message, message_id }),
+        Err(e) => {
+            tx.outbox_failed(item.id, &e.reason).await?;
+            Ok(Plan::Done)
+        }
+    }
+}
+
+/// `retry_base × 2^attempts`, at most `retry_max`.
+fn backoff(s: &MailSettings, attempts: i64) -> Duration {
+    let factor = 2u32.saturating_pow(attempts.clamp(0, 20) as u32);
+    s.retry_base.saturating_mul(factor).min(s.retry_max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let s = MailSettings { retry_base: Duration::from_secs(30), retry_max: Duration::from_secs(600), ..MailSettings::default() };
+        let got: Vec<u64> = (0..7).map(|a| backoff(&s, a).as_secs()).collect();
+        assert_eq!(got, [30, 60, 120, 240, 480, 600, 600]);
+    }
+}

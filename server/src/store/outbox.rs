@@ -1,0 +1,168 @@
+//! The outbox: notifications written in the same transaction as what caused them, then claimed
+//! and sent by the mail sender (`crate::mail`). A claim is a lease (`lease_owner`,
+//! `lease_until`): one process works on a row at a time, and a dead process's rows come back
+//! when its lease runs out. `sending_at` is committed right before the SMTP exchange, so a row
+//! found with it set was interrupted mid-send and is not sent again.
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::sealed::OUTBOX_PAYLOAD;
+use super::{GlobalTx, TenantId, TenantTx, Tx, new_id, now, on_tx};
+use crate::error::Error;
+
+/// What the outbox row asks for (the sealed payload, opened).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Notification {
+    /// `check_in`, `check_out` or `waiting`.
+    pub event: String,
+    pub visit_id: Uuid,
+}
+
+/// A claimed row, as the sender sees it.
+#[derive(Debug)]
+pub struct OutboxItem {
+    pub id: Uuid,
+    pub notification: Notification,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub sending_at: Option<DateTime<Utc>>,
+    pub message_id: Option<String>,
+}
+
+/// A row as the admin's notification log shows it (no payload: it names a visit only).
+#[derive(Debug, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+type RawItem = (Uuid, Vec<u8>, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+
+impl GlobalTx {
+    /// Claims up to `max` due rows of any tenant for `owner` until `now + lease`.
+    pub async fn claim_outbox(&mut self, owner: &str, lease: Duration, max: i64) -> Result<Vec<(TenantId, Uuid)>, Error> {
+        let at = now();
+        let until = at + lease;
+        let rows: Vec<(Uuid, Uuid)> = match &mut self.tx {
+            // One writer at a time on SQLite: the subquery and the update cannot interleave.
+            Tx::Sqlite(c) => {
+                sqlx::query_as(
+                    "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE rowid IN (SELECT rowid FROM outbox \
+                     WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+                     ORDER BY next_attempt_at LIMIT $4) RETURNING tenant_id, id",
+                )
+                .bind(owner)
+                .bind(until)
+                .bind(at)
+                .bind(max)
+                .fetch_all(&mut **c)
+                .await?
+            }
+            // Replicas skip each other's locked rows instead of waiting for them.
+            Tx::Postgres(c) => {
+                sqlx::query("SELECT set_config('app.outbox_claim', 'on', true)").execute(&mut **c).await?;
+                let rows = sqlx::query_as(
+                    "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox \
+                     WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+                     ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id",
+                )
+                .bind(owner)
+                .bind(until)
+                .bind(at)
+                .bind(max)
+                .fetch_all(&mut **c)
+                .await?;
+                sqlx::query("SELECT set_config('app.outbox_claim', '', true)").execute(&mut **c).await?;
+                rows
+            }
+        };
+        Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
+    }
+}
+
+impl TenantTx {
+    /// Writes a notification for the sender, due at `due`.
+    pub async fn enqueue(&mut self, notification: &Notification, due: DateTime<Utc>) -> Result<(), Error> {
+        let (t, id, at) = (self.tenant.0, new_id(), now());
+        let payload = serde_json::to_string(notification).map_err(|e| Error::Internal(e.into()))?;
+        let sealed = self.keys.seal(OUTBOX_PAYLOAD, id, &payload);
+        on_tx!(&mut self.tx, |c| sqlx::query(
+            "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)"
+        )
+        .bind(t)
+        .bind(id)
+        .bind(&sealed)
+        .bind(due)
+        .bind(at)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The row `id` if `owner` still holds its lease and it is neither sent nor given up.
+    pub async fn outbox_item(&mut self, id: Uuid, owner: &str) -> Result<Option<OutboxItem>, Error> {
+        const SQL: &str = "SELECT id, payload_enc, attempts, created_at, sending_at, message_id FROM outbox \
+                           WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND sent_at IS NULL AND failed_at IS NULL";
+        let t = self.tenant.0;
+        let row: Option<RawItem> = on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(id).bind(owner).fetch_optional(c).await)?;
+        let Some((id, sealed, attempts, created_at, sending_at, message_id)) = row else { return Ok(None) };
+        let payload = self.keys.open(OUTBOX_PAYLOAD, id, &sealed)?;
+        let notification = serde_json::from_str(&payload).map_err(|e| Error::Internal(e.into()))?;
+        Ok(Some(OutboxItem { id, notification, attempts, created_at, sending_at, message_id }))
+    }
+
+    /// Records, before the SMTP exchange, that row `id` is being sent as `message_id`.
+    pub async fn outbox_sending(&mut self, id: Uuid, message_id: &str) -> Result<(), Error> {
+        const SQL: &str = "UPDATE outbox SET sending_at = $3, message_id = $4 WHERE tenant_id = $1 AND id = $2";
+        self.outbox_update(SQL, id, now(), Some(message_id)).await
+    }
+
+    /// The SMTP server accepted the message.
+    pub async fn outbox_sent(&mut self, id: Uuid) -> Result<(), Error> {
+        const SQL: &str =
+            "UPDATE outbox SET sent_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
+        self.outbox_update(SQL, id, now(), None).await
+    }
+
+    /// Gives up on row `id` with `error` (no personal data).
+    pub async fn outbox_failed(&mut self, id: Uuid, error: &str) -> Result<(), Error> {
+        const SQL: &str =
+            "UPDATE outbox SET failed_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
+        self.outbox_update(SQL, id, now(), Some(error)).await
+    }
+
+    /// Tries row `id` again at `next` after a failed attempt.
+    pub async fn outbox_retry(&mut self, id: Uuid, next: DateTime<Utc>, error: &str) -> Result<(), Error> {
+        const SQL: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4, sending_at = NULL, \
+                           message_id = NULL, lease_owner = NULL, lease_until = NULL WHERE tenant_id = $1 AND id = $2";
+        self.outbox_update(SQL, id, next, Some(error)).await
+    }
+
+    /// Runs one of the updates above: `$1` tenant, `$2` row, `$3` a time, `$4` a text.
+    async fn outbox_update(&mut self, sql: &'static str, id: Uuid, at: DateTime<Utc>, text: Option<&str>) -> Result<(), Error> {
+        let t = self.tenant.0;
+        on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(id).bind(at).bind(text).execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The newest notifications first.
+    pub async fn outbox(&mut self, limit: i64, offset: i64) -> Result<(Vec<OutboxRow>, i64), Error> {
+        const SQL: &str = "SELECT id, kind, attempts, next_attempt_at, sent_at, failed_at, last_error, message_id, created_at \
+                           FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3";
+        let t = self.tenant.0;
+        let rows = on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(limit).bind(offset).fetch_all(c).await)?;
+        let total =
+            on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1").bind(t).fetch_one(c).await)?;
+        Ok((rows, total))
+    }
+}

@@ -1,0 +1,194 @@
+//! Host notifications by email against a real SMTP server with TLS (aiosmtpd): a check-in sends
+//! exactly one email with the right content in the tenant's language; a mail server that is down
+//! delays the email but never the check-in; a server without STARTTLS, or with a certificate that
+//! does not verify, gets nothing; a server killed between send and mark does not send twice.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use vestibule_tests::{
+    Api, Engine, Tenant, TestServer,
+    smtp::{SMTP_PASSWORD, SMTP_USER, SmtpMode, SmtpServer},
+};
+
+const VISITOR: &str = "Mail Visitor";
+
+/// A server whose failed emails are retried after 1 s, and whose claims last 4 s.
+async fn server(engine: Engine) -> TestServer {
+    TestServer::start_with(engine, &["--mail-retry-secs", "1", "--mail-lease-secs", "4"]).await
+}
+
+/// Points the tenant's mail at `smtp`, trusting `ca` (PEM) if given.
+async fn configure(api: &Api, t: &Tenant, smtp: &SmtpServer, ca: Option<&str>) {
+    let security = if smtp.mode == SmtpMode::Tls { "tls" } else { "starttls" };
+    let body = json!({
+        "host": "localhost", "port": smtp.port, "security": security,
+        "username": SMTP_USER, "password": SMTP_PASSWORD,
+        "from_address": "reception@acme.test", "from_name": "ACME Reception", "ca_pem": ca,
+    });
+    let saved = api.put("/api/v1/integrations/smtp", &t.admin, body).await.expect(200);
+    assert_eq!(saved["has_password"], true);
+    assert!(saved.get("password").is_none(), "the password is never shown");
+}
+
+fn cert_files(server: &TestServer) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let dir = server.data_dir.path().join("tls");
+    let pem = String::from_utf8(server.cert_pem()).expect("PEM");
+    (dir.join("cert.pem"), dir.join("key.pem"), pem)
+}
+
+/// The tenant's notifications, newest first.
+async fn notifications(api: &Api, t: &Tenant) -> Vec<Value> {
+    api.get("/api/v1/notifications", &t.admin).await.expect(200)["items"].as_array().expect("items").clone()
+}
+
+/// Waits until the newest notification satisfies `done`.
+async fn wait_notification(api: &Api, t: &Tenant, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = notifications(api, t).await;
+        if let Some(n) = all.first().filter(|n| done(n)) {
+            return n.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no notification {what} within 30 s: {all:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A header's value, unfolded.
+fn header(message: &str, name: &str) -> Option<String> {
+    let text = message.replace("\r\n", "\n");
+    let head = text.split("\n\n").next().unwrap_or_default().replace("\n ", " ");
+    head.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(": ").map(str::to_owned))
+}
+
+/// Decodes RFC 2047 `=?utf-8?b?...?=` words (what non-ASCII subjects become); the space
+/// between two encoded words is not part of the text.
+fn decode_words(raw: &str) -> String {
+    use base64::Engine as _;
+    let mut out = String::new();
+    let mut last_encoded = false;
+    for w in raw.split_whitespace() {
+        let decoded = w
+            .strip_prefix("=?utf-8?b?")
+            .and_then(|r| r.strip_suffix("?="))
+            .map(|b| String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).expect("base64")).expect("UTF-8"));
+        if !out.is_empty() && !(last_encoded && decoded.is_some()) {
+            out.push(' ');
+        }
+        last_encoded = decoded.is_some();
+        out.push_str(&decoded.unwrap_or_else(|| w.to_owned()));
+    }
+    out
+}
+
+async fn one_email_per_check_in(engine: Engine, mode: SmtpMode) {
+    let server = server(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let (cert, key, pem) = cert_files(&server);
+    let smtp = SmtpServer::start(mode, &cert, &key, 0).await;
+    configure(&api, &t, &smtp, Some(&pem)).await;
+
+    let visit = t.check_in(&api, "mail-1", VISITOR).await;
+    let got = smtp.wait_for(1, Duration::from_secs(30)).await;
+    let m = &got[0];
+    assert_eq!(header(m, "X-Envelope-To").as_deref(), Some("harriet@acme.test"), "{m}");
+    assert_eq!(header(m, "Subject").as_deref(), Some("Mail Visitor is at Headquarters reception"), "{m}");
+    assert!(header(m, "From").is_some_and(|f| f.contains("reception@acme.test")), "{m}");
+    assert!(m.contains("multipart/alternative") && m.contains("text/plain") && m.contains("text/html"), "{m}");
+    assert!(m.contains("Mail Visitor from Globex Corporation is at Headquarters reception."), "{m}");
+    let sent = wait_notification(&api, &t, "sent", |n| n["status"] == "sent").await;
+    assert_eq!(header(m, "Message-ID").as_deref(), sent["message_id"].as_str(), "the recorded Message-ID is the one sent");
+    assert!(!visit.is_empty());
+
+    // The tenant's language; and the check-out email when the tenant wants it.
+    api.patch("/api/v1/settings", &t.admin, json!({"language": "fr", "notify_checkout": true})).await.expect(200);
+    let visit = t.check_in(&api, "mail-2", "Zoé Durand").await;
+    let got = smtp.wait_for(2, Duration::from_secs(30)).await;
+    let subject = header(&got[1], "Subject").map(|s| decode_words(&s));
+    assert_eq!(subject.as_deref(), Some("Zoé Durand vous attend à l'accueil de Headquarters"), "{}", got[1]);
+    api.post(&format!("/api/v1/visits/{visit}/checkout"), &t.admin, json!({})).await.expect(204);
+    smtp.wait_for(3, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(smtp.messages().len(), 3, "exactly one email per event");
+    assert!(!server.log().contains(VISITOR), "no visitor name in the server's log");
+}
+
+#[tokio::test]
+async fn one_email_per_check_in_starttls_on_sqlite() {
+    one_email_per_check_in(Engine::Sqlite, SmtpMode::Starttls).await;
+}
+
+#[tokio::test]
+async fn one_email_per_check_in_implicit_tls_on_postgres() {
+    one_email_per_check_in(Engine::Postgres, SmtpMode::Tls).await;
+}
+
+#[tokio::test]
+async fn mail_server_down_delays_the_email_not_the_check_in() {
+    let server = server(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let (cert, key, pem) = cert_files(&server);
+    let mut smtp = SmtpServer::stopped(SmtpMode::Starttls, &cert, &key);
+    configure(&api, &t, &smtp, Some(&pem)).await;
+
+    let started = std::time::Instant::now();
+    t.check_in(&api, "down-1", VISITOR).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the check-in did not wait for the mail server");
+    let failed = wait_notification(&api, &t, "with an error", |n| n["last_error"].is_string()).await;
+    assert_eq!(failed["status"], "pending", "{failed}");
+    assert!(failed["last_error"].as_str().is_some_and(|e| e.contains("could not be reached")), "{failed}");
+
+    smtp.restart().await;
+    smtp.wait_for(1, Duration::from_secs(30)).await;
+    wait_notification(&api, &t, "sent", |n| n["status"] == "sent").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn no_starttls_or_a_bad_certificate_means_no_send() {
+    let server = server(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let (cert, key, pem) = cert_files(&server);
+
+    // A server that does not offer STARTTLS: lettre must refuse, never fall back to plaintext.
+    let plain = SmtpServer::start(SmtpMode::Plain, &cert, &key, 0).await;
+    configure(&api, &t, &plain, Some(&pem)).await;
+    t.check_in(&api, "plain-1", VISITOR).await;
+    let n = wait_notification(&api, &t, "with an error", |n| n["last_error"].is_string()).await;
+    assert!(n["last_error"].as_str().is_some_and(|e| e.to_lowercase().contains("starttls")), "{n}");
+
+    // A certificate the sender cannot verify (no CA given for this self-signed one).
+    let tls = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    configure(&api, &t, &tls, None).await;
+    t.check_in(&api, "tls-1", VISITOR).await;
+    let n = wait_notification(&api, &t, "with a TLS error", |n| n["last_error"].as_str().is_some_and(|e| e.contains("TLS"))).await;
+    assert_eq!(n["status"], "pending", "{n}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(plain.messages().is_empty() && tls.messages().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_crash_between_send_and_mark_does_not_send_twice() {
+    let mut server = server(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let (cert, key, pem) = cert_files(&server);
+    // The SMTP server takes the message, then waits 10 s before it says so.
+    let smtp = SmtpServer::start(SmtpMode::Starttls, &cert, &key, 10).await;
+    configure(&api, &t, &smtp, Some(&pem)).await;
+
+    t.check_in(&api, "crash-1", VISITOR).await;
+    smtp.wait_for(1, Duration::from_secs(30)).await;
+    server.kill().await; // sent, not yet marked
+    server.restart().await;
+    let api = server.api();
+    let n = wait_notification(&api, &t, "given up", |n| n["status"] == "failed").await;
+    assert!(n["last_error"].as_str().is_some_and(|e| e.contains("not sent again")), "{n}");
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(smtp.messages().len(), 1, "the message was not sent a second time");
+}

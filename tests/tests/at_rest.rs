@@ -1,7 +1,7 @@
 //! Nothing personal is readable at rest: after a real check-in flow, the SQLite database, its
-//! write-ahead log and a `backup` copy hold none of the visitor's (or host's) details in UTF-8 or
-//! UTF-16; on PostgreSQL, no text or bytea column of any table does. Stored password and PIN
-//! hashes are Argon2id at or above policy.
+//! write-ahead log, a `backup` copy and the server's own log hold none of the visitor's (or
+//! host's) details in UTF-8 or UTF-16; on PostgreSQL, no text or bytea column of any table does.
+//! Stored password and PIN hashes are Argon2id at or above policy.
 
 use std::process::Command;
 
@@ -61,8 +61,9 @@ fn assert_argon2_policy(hash: &str) {
 }
 
 #[tokio::test]
-async fn sqlite_file_wal_and_backup_hold_no_personal_data() {
-    let server = TestServer::start(Engine::Sqlite).await;
+async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
+    // At debug level, so that the log holds every request and query the flow makes.
+    let server = TestServer::start_env(Engine::Sqlite, &[], vec![("VESTIBULE_LOG".into(), "debug".into())]).await;
     let t = visit(&server).await;
     let dir = server.data_dir.path();
     let db = std::fs::read(dir.join("vestibule.db")).expect("database file");
@@ -77,6 +78,7 @@ async fn sqlite_file_wal_and_backup_hold_no_personal_data() {
     assert_absent("vestibule.db", &db, &needles);
     assert_absent("vestibule.db-wal", &wal, &needles);
     assert_absent("the backup", &copy, &needles);
+    assert_absent("the server log", server.log().as_bytes(), &needles);
 
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.expect("open backup");
     let rows = sqlx::query("SELECT password_hash, pin_hash FROM users").fetch_all(&mut conn).await.expect("users");

@@ -1,7 +1,8 @@
 //! `cargo xtask run` starts Vestibule with a demo tenant on the embedded database;
-//! `cargo xtask test` installs or checks what the tests need, runs every test, and stops what it
-//! started.
+//! `cargo xtask test` installs or checks what the tests need, audits the third-party code, runs
+//! every test, and stops what it started.
 
+mod audit;
 mod demo;
 mod prereqs;
 mod ui;
@@ -27,7 +28,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
     },
-    /// Install or check the test prerequisites, then run every test of the workspace.
+    /// Install or check the test prerequisites, audit the dependencies, then run every test of the workspace.
     Test {
         /// Extra arguments for `cargo test` (a test name filter, say).
         args: Vec<String>,
@@ -45,6 +46,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let services = prereqs::ensure()?;
     let result = (|| {
+        audit::check()?;
         ui::build_and_test()?;
         workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
         let bin = workspace::server_bin()?;

@@ -227,4 +227,8 @@ async fn kiosk_end_to_end() {
             panic!("{} holds {found:?}", file.display());
         }
     }
+    // Nor in the server's log of the whole run.
+    let logged = server.log();
+    assert!(logged.contains("finished processing request"), "the log was captured");
+    assert_eq!(contains_any(logged.as_bytes(), &[NAME, EMAIL, PHONE, COMPANY]), None, "personal data in the server's log");
 }

@@ -103,15 +103,21 @@ async fn one_email_per_check_in(engine: Engine, mode: SmtpMode) {
     assert!(!visit.is_empty());
 
     // The tenant's language; and the check-out email when the tenant wants it.
-    api.patch("/api/v1/settings", &t.admin, json!({"language": "fr", "notify_checkout": true})).await.expect(200);
+    api.patch("/api/v1/settings", &t.admin, json!({"language": "fr", "notify_checkout": true, "notify_waiting_minutes": 10})).await.expect(200);
     let visit = t.check_in(&api, "mail-2", "Zoé Durand").await;
+    // The "still waiting" reminder is scheduled ten minutes after the check-in.
+    let all = notifications(&api, &t).await;
+    let reminder = all.iter().find(|n| n["status"] == "pending").expect("a pending reminder");
+    let due = chrono::DateTime::parse_from_rfc3339(reminder["next_attempt_at"].as_str().expect("time")).expect("RFC 3339");
+    let created = chrono::DateTime::parse_from_rfc3339(reminder["created_at"].as_str().expect("time")).expect("RFC 3339");
+    assert!((595..=600).contains(&(due - created).num_seconds()), "{reminder}");
     let got = smtp.wait_for(2, Duration::from_secs(30)).await;
     let subject = header(&got[1], "Subject").map(|s| decode_words(&s));
     assert_eq!(subject.as_deref(), Some("Zoé Durand vous attend à l'accueil de Headquarters"), "{}", got[1]);
     api.post(&format!("/api/v1/visits/{visit}/checkout"), &t.admin, json!({})).await.expect(204);
     smtp.wait_for(3, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(smtp.messages().len(), 3, "exactly one email per event");
+    assert_eq!(smtp.messages().len(), 3, "exactly one email per event (the reminder is not due)");
     assert!(!server.log().contains(VISITOR), "no visitor name in the server's log");
 }
 

@@ -2,6 +2,7 @@
 //! answer in the error envelope, body limits and request tracing.
 
 mod auth;
+mod error_responses;
 mod extract;
 mod health;
 mod hosts;
@@ -61,7 +62,9 @@ impl Modify for SecuritySchemes {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    error_responses::document(&mut doc);
+    doc
 }
 
 fn api() -> OpenApiRouter<AppState> {

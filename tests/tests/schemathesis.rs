@@ -70,7 +70,10 @@ async fn every_response_matches_the_openapi_document_and_none_is_a_server_error(
         cmd.arg("--tls-verify").arg(&cert).args(filter);
         cmd.args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
             .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED, "--generation-database", "none"])
-            .args(["--request-timeout", "30", "--workers", "2"])
+            // One worker: the run replays exactly from its seed. (With two, schemathesis 4.32.5 on
+            // Python 3.11 stopped about one run in three on an internal error of Hypothesis, a
+            // SystemError "AST constructor recursion depth mismatch" while describing a lambda.)
+            .args(["--request-timeout", "30", "--workers", "1"])
             .current_dir(work.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

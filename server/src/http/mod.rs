@@ -6,6 +6,7 @@ mod error_responses;
 mod extract;
 mod health;
 mod hosts;
+mod json_objects;
 mod kiosk;
 mod kiosks;
 mod operator;

@@ -51,8 +51,8 @@ pub struct ErrorEnvelope {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// More about the error where it has more: for a refused CSV import, the list of bad rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub details: Option<serde_json::Value>,
     /// The request's ID, as in the `X-Request-Id` header and the server's log.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -27,10 +27,11 @@ fn text(raw: &str, min: usize, max: usize, rule: &'static str) -> Result<String,
 }
 
 macro_rules! text_type {
-    ($(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal) => {
+    ($(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal, $pattern:literal) => {
         $(#[$m])*
         #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
         #[serde(try_from = "String", into = "String")]
+        #[schema(pattern = $pattern)]
         pub struct $name(String);
 
         impl $name {
@@ -65,19 +66,20 @@ macro_rules! text_type {
 }
 
 text_type!(/// A person's name (visitor, host, user).
-    PersonName, 1, 200, "must be 1 to 200 characters without control characters");
+    PersonName, 1, 200, "must be 1 to 200 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
 text_type!(/// A visitor's company.
-    CompanyName, 1, 200, "must be 1 to 200 characters without control characters");
+    CompanyName, 1, 200, "must be 1 to 200 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
 text_type!(/// Why a visitor came.
-    Purpose, 1, 500, "must be 1 to 500 characters without control characters");
+    Purpose, 1, 500, "must be 1 to 500 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// A display name of a tenant, site or kiosk.
-    Label, 1, 120, "must be 1 to 120 characters without control characters");
+    Label, 1, 120, "must be 1 to 120 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
 text_type!(/// A host-directory search string.
-    SearchQuery, 0, 100, "must be at most 100 characters without control characters");
+    SearchQuery, 0, 100, "must be at most 100 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{0,100}$");
 
 /// An email address: trimmed, at most 254 characters, one `@`, a dotted domain, no spaces.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(format = Email)]
 pub struct Email(String);
 
 impl Email {
@@ -109,6 +111,7 @@ impl Email {
 /// A phone number: digits, spaces and `+-().`, 3 to 32 characters.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[0-9 +().-]{3,32}$")]
 pub struct Phone(String);
 
 impl Phone {
@@ -127,6 +130,7 @@ impl Phone {
 /// A tenant's URL-safe name: 2 to 63 of `a-z0-9-`, starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[a-z0-9][a-z0-9-]{1,62}$")]
 pub struct Slug(String);
 
 impl Slug {
@@ -144,6 +148,7 @@ impl Slug {
 /// An IANA time zone name such as `Europe/Paris` or `UTC` (format check only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[A-Z][A-Za-z0-9/_+-]{0,63}$")]
 pub struct Timezone(String);
 
 impl Timezone {
@@ -185,6 +190,7 @@ impl Language {
 /// paragraphs separated by line breaks, no other control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F]{1,4000}$")]
 pub struct ConsentText(String);
 
 impl ConsentText {
@@ -207,6 +213,7 @@ impl ConsentText {
 /// A server's host name or IP address: 1 to 253 characters of letters, digits, `.`, `-` and `:`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$")]
 pub struct HostName(String);
 
 impl HostName {
@@ -249,6 +256,7 @@ fn code(raw: &str, len: usize, rule: &'static str) -> Result<String, ValidationE
 /// The code on a visitor's badge: 8 characters of [`CODE_ALPHABET`], case-insensitive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[2-9A-HJKMNP-Z]{8}$")]
 pub struct BadgeCode(String);
 
 impl BadgeCode {
@@ -264,6 +272,7 @@ impl BadgeCode {
 /// A kiosk enrollment code: 16 characters of [`CODE_ALPHABET`], shown as `XXXX-XXXX-XXXX-XXXX`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[2-9A-HJKMNP-Z]{4}(-?[2-9A-HJKMNP-Z]{4}){3}$")]
 pub struct EnrollmentCode(String);
 
 impl EnrollmentCode {
@@ -288,12 +297,12 @@ impl std::fmt::Debug for EnrollmentCode {
 }
 
 macro_rules! secret_type {
-    ($(#[$m:meta])* $name:ident, $check:expr, $rule:literal) => {
+    ($(#[$m:meta])* $name:ident, $check:expr, $rule:literal, $pattern:literal) => {
         $(#[$m])*
         /// Held in a zeroizing buffer: wiped when dropped, never printed.
         #[derive(Clone, Deserialize, ToSchema)]
         #[serde(try_from = "String")]
-        #[schema(value_type = String)]
+        #[schema(value_type = String, pattern = $pattern)]
         pub struct $name(Zeroizing<String>);
 
         impl $name {
@@ -321,11 +330,11 @@ macro_rules! secret_type {
 }
 
 secret_type!(/// A password: 12 to 256 characters.
-    Password, |s| (12..=256).contains(&s.chars().count()), "must be 12 to 256 characters");
+    Password, |s| (12..=256).contains(&s.chars().count()), "must be 12 to 256 characters", "^[\\s\\S]{12,256}$");
 secret_type!(/// A password the server uses elsewhere (an SMTP account): 1 to 256 characters.
-    ServicePassword, |s| (1..=256).contains(&s.chars().count()), "must be 1 to 256 characters");
+    ServicePassword, |s| (1..=256).contains(&s.chars().count()), "must be 1 to 256 characters", "^[\\s\\S]{1,256}$");
 secret_type!(/// A receptionist's kiosk PIN: 6 to 12 digits.
-    Pin, |s| (6..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()), "must be 6 to 12 digits");
+    Pin, |s| (6..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()), "must be 6 to 12 digits", "^[0-9]{6,12}$");
 
 macro_rules! redacted_debug {
     ($($name:ident),*) => {$(

@@ -1,11 +1,13 @@
 //! Test harness shared by Vestibule's integration tests: fresh PostgreSQL databases ([`pg`]), the
-//! real `vestibule-server` binary on a random port over TLS ([`server`]), and an API client whose
-//! helpers read like the user's actions ([`api`]), and a private Secret Service ([`keychain`]).
+//! real `vestibule-server` binary on a random port over TLS ([`server`]), an API client whose
+//! helpers read like the user's actions ([`api`]), a private Secret Service ([`keychain`]), and the
+//! Python tools some tests drive ([`pytools`]).
 
 pub mod api;
 pub mod keychain;
 pub mod kiosk;
 pub mod pg;
+pub mod pytools;
 pub mod server;
 pub mod smtp;
 pub mod world;

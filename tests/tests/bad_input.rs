@@ -1,6 +1,7 @@
 //! Bad input gets a clear error in the contract's envelope and changes nothing: unknown fields,
-//! oversize strings, wrong types, broken JSON, bad UUIDs, wrong content types, unknown, revoked or
-//! ended credentials, and a kiosk of tenant A naming a host of tenant B (404, as if it did not exist).
+//! oversize strings, wrong types, arrays for objects, broken JSON or data after it, bad UUIDs,
+//! wrong content types, unknown, revoked or ended credentials, and a kiosk of tenant A naming a
+//! host of tenant B (404, as if it did not exist).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -199,7 +200,30 @@ async fn bad_input_changes_nothing(engine: Engine) {
             "invalid_credentials",
         ),
         case("unknown route", Method::GET, "/api/v1/nothing-here", &a.admin, json!(null), 404, "not_found"),
+        // serde's structs also read arrays; the contract takes objects only, at any depth.
+        case(
+            "array for an object",
+            Method::PATCH,
+            format!("/api/v1/sites/{}", a.site),
+            &a.admin,
+            json!([null, null]),
+            422,
+            "invalid_input",
+        ),
+        case("array for a create", post.clone(), "/api/v1/sites", &a.admin, json!(["Annex", "UTC"]), 422, "invalid_input"),
+        case(
+            "array for a nested object",
+            post.clone(),
+            checkin,
+            &a.device,
+            json!({"visitor": ["Valid Name", "valid@example.com", null, null], "host_id": a.host}),
+            422,
+            "invalid_input",
+        ),
     ];
+    let mut trailing = case("data after the JSON value", post.clone(), "/api/v1/sites", &a.admin, json!(null), 400, "invalid_json");
+    trailing.body = Some(r#"{"name": "Annex", "timezone": "UTC"} {"name": "Annex 2", "timezone": "UTC"}"#.into());
+    cases.push(trailing);
     let mut broken = case("broken JSON", post.clone(), checkin, &a.device, json!(null), 400, "invalid_json");
     broken.body = Some("{\"visitor\": {".into());
     cases.push(broken);

@@ -50,9 +50,10 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         ui::build_and_test()?;
         workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
         let bin = workspace::server_bin()?;
+        let py_bin = prereqs::python_tools()?;
         let mut cargo_args = vec!["test", "--workspace"];
         cargo_args.extend(args.iter().map(String::as_str));
-        workspace::cargo(&cargo_args, &[("VESTIBULE_SERVER_BIN", bin.as_os_str())])
+        workspace::cargo(&cargo_args, &[("VESTIBULE_SERVER_BIN", bin.as_os_str()), ("VESTIBULE_PY_BIN", py_bin.as_os_str())])
     })();
     services.stop();
     result?;

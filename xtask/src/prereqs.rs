@@ -1,12 +1,18 @@
 //! What the tests need besides cargo: the `openssl` command line (the TLS tests' independent
-//! peer), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), the
+//! peer), the Python tools some tests drive (sslyze, schemathesis, aiosmtpd; pinned, in a
+//! virtualenv of their own, see [`python_tools`]), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), the
 //! kiosk's build and test stack (Tauri's WebKitGTK libraries, Node.js and npm, Xvfb,
 //! WebKitWebDriver and `tauri-driver`), and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
 //! machine). As root on Debian, missing packages are installed with apt-get and a stopped
 //! cluster is started; elsewhere the exact missing piece is named. Whatever is started here is
 //! stopped again by [`Started::stop`].
 
-use std::{net::TcpStream, path::Path, process::Command, time::Duration};
+use std::{
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
 
 use anyhow::{Context, bail};
 
@@ -41,6 +47,74 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
         bail!("apt-get install {} failed", packages.join(" "));
     }
     Ok(())
+}
+
+/// The PyPI tools the tests run, at exact versions. Hypothesis is pinned too: it generates
+/// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
+const PYTHON_TOOLS: [(&str, &str); 4] =
+    [("sslyze", "6.3.1"), ("schemathesis", "4.32.5"), ("hypothesis", "6.170.17"), ("aiosmtpd", "1.4.6")];
+
+/// Exits 0 when every `name==version` argument is installed at exactly that version.
+const PINS_INSTALLED: &str = r#"
+import importlib.metadata as m, sys
+def installed(pin):
+    name, version = pin.split("==")
+    try:
+        return m.version(name) == version
+    except m.PackageNotFoundError:
+        return False
+sys.exit(0 if all(map(installed, sys.argv[1:])) else 1)
+"#;
+
+/// Makes sure the pinned Python tools are installed in a virtualenv under
+/// `~/.cache/vestibule/pyenv` (created with `python3 -m venv` when missing, topped up with its
+/// own pip when a pin is missing or differs); returns its `bin` dir, which the tests get as
+/// `VESTIBULE_PY_BIN`.
+pub fn python_tools() -> anyhow::Result<PathBuf> {
+    let home = std::env::var_os("HOME").context("HOME is not set")?;
+    let venv = PathBuf::from(home).join(".cache/vestibule/pyenv");
+    let bin = venv.join("bin");
+    let python = bin.join("python");
+    let pins: Vec<String> = PYTHON_TOOLS.iter().map(|(name, version)| format!("{name}=={version}")).collect();
+    if Command::new(&python).args(["-c", PINS_INSTALLED]).args(&pins).output().is_ok_and(|o| o.status.success()) {
+        return Ok(bin);
+    }
+    if !Command::new(&python).args(["-m", "pip", "--version"]).output().is_ok_and(|o| o.status.success()) {
+        make_venv(&venv)?;
+    }
+    println!("xtask: installing {}", pins.join(" "));
+    let ok = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(&pins)
+        .status()
+        .context("running pip")?
+        .success();
+    if !ok {
+        bail!("pip install {} failed", pins.join(" "));
+    }
+    Ok(bin)
+}
+
+/// A fresh virtualenv at `venv` (Debian's python3 needs python3-venv for it).
+fn make_venv(venv: &Path) -> anyhow::Result<()> {
+    if !have("python3") {
+        if !is_root_on_debian() {
+            bail!("missing: python3 with its venv module (Debian/Ubuntu: apt-get install python3 python3-venv)");
+        }
+        apt_install(&["python3", "python3-venv"])?;
+    }
+    println!("xtask: creating the Python virtualenv {}", venv.display());
+    for attempt in 0..2 {
+        let _ = std::fs::remove_dir_all(venv);
+        if Command::new("python3").arg("-m").arg("venv").arg(venv).status()?.success() {
+            return Ok(());
+        }
+        if attempt > 0 || !is_root_on_debian() {
+            break;
+        }
+        apt_install(&["python3-venv"])?;
+    }
+    bail!("python3 -m venv {} failed (Debian/Ubuntu: apt-get install python3-venv)", venv.display())
 }
 
 fn postgres_listening() -> bool {
@@ -126,10 +200,10 @@ fn ensure_tauri_driver() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cargo_bin(name: &str) -> std::path::PathBuf {
+fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .unwrap_or_default();
     home.join("bin").join(name)
 }

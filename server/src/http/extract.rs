@@ -14,6 +14,7 @@ use axum::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
+use super::json_objects::ObjectsOnly;
 use crate::error::Error;
 
 /// A JSON body (`Content-Type: application/json`), deserialized strictly.
@@ -57,16 +58,20 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 }
 
 /// Deserializes JSON, turning failures into envelope errors that name the field and the rule.
+/// Structs read from JSON objects only, and nothing may follow the value.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let syntax =
+        |e: &serde_json::Error| Error::InvalidJson(format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()));
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(ObjectsOnly(&mut *de)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => Error::InvalidInput(format!("{path}: {}", rule_of(&inner))),
-            _ => Error::InvalidJson(format!("the body is not valid JSON (line {}, column {})", inner.line(), inner.column())),
+            _ => syntax(&inner),
         }
     })?;
+    de.end().map_err(|e| syntax(&e))?;
     Ok(value)
 }
 

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(post, path = "/api/v1/hosts", tag = "hosts", request_body = CreateHost,
-    responses((status = 201, body = Host), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 201, body = Host), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn create_host(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -48,7 +48,7 @@ struct HostFilter {
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts", tag = "hosts", params(HostFilter), responses((status = 200, body = Vec<Host>)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn list_hosts(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -61,7 +61,7 @@ async fn list_hosts(
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Host), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Host), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn get_host(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Host>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.host(id).await?.ok_or(Error::NotFound)?;
@@ -71,7 +71,7 @@ async fn get_host(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): A
 
 #[utoipa::path(patch, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = Uuid, Path)), request_body = UpdateHost,
     responses((status = 200, body = Host), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn update_host(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -98,7 +98,7 @@ async fn update_host(
 }
 
 #[utoipa::path(delete, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn delete_host(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(a.tenant).await?;
     if !tx.delete_host(id).await? {
@@ -113,7 +113,7 @@ async fn delete_host(State(state): State<AppState>, Admin(a): Admin, ApiPath(id)
 /// Every row is checked first: if any is invalid, the answer is a 422 listing each bad row and
 /// nothing is imported.
 #[utoipa::path(post, path = "/api/v1/hosts/import", tag = "hosts", request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = HostImport), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 201, body = HostImport), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn import_hosts(
     State(state): State<AppState>,
     Admin(a): Admin,

@@ -140,7 +140,8 @@ pub(super) async fn record_check_in(
 /// Checks a visitor in. Replaying the same `Idempotency-Key` with the same body returns the same
 /// visit (`Idempotent-Replayed: true`); with another body it is a 422.
 #[utoipa::path(post, path = "/api/v1/kiosk/visits", tag = "kiosk", request_body = CheckIn,
-    params(("Idempotency-Key" = String, Header, description = "One key per check-in attempt; retries reuse it")),
+    params(("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_:.-]{1,128}$",
+        description = "One key per check-in attempt; retries reuse it")),
     responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
     security(("device" = [])))]
 async fn check_in(

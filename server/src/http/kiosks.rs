@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(post, path = "/api/v1/kiosks", tag = "kiosks", request_body = CreateKiosk,
-    responses((status = 201, body = KioskCreated), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 201, body = KioskCreated), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn create_kiosk(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -46,7 +46,7 @@ async fn create_kiosk(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/kiosks", tag = "kiosks", responses((status = 200, body = Vec<Kiosk>)), security(("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/kiosks", tag = "kiosks", responses((status = 200, body = Vec<Kiosk>)), security(("session" = ["admin"])))]
 async fn list_kiosks(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<Kiosk>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.kiosks().await?;
@@ -55,7 +55,7 @@ async fn list_kiosks(State(state): State<AppState>, Admin(a): Admin) -> Result<A
 }
 
 #[utoipa::path(get, path = "/api/v1/kiosks/{id}", tag = "kiosks", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Kiosk), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Kiosk), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn get_kiosk(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Kiosk>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.kiosk(id).await?.ok_or(Error::NotFound)?;
@@ -64,7 +64,7 @@ async fn get_kiosk(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): 
 }
 
 #[utoipa::path(patch, path = "/api/v1/kiosks/{id}", tag = "kiosks", params(("id" = Uuid, Path)), request_body = UpdateKiosk,
-    responses((status = 200, body = Kiosk), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Kiosk), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn update_kiosk(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -83,14 +83,14 @@ async fn update_kiosk(
 
 /// Revokes a kiosk (the same as `POST /kiosks/{id}/revoke`); it stays in the list as revoked.
 #[utoipa::path(delete, path = "/api/v1/kiosks/{id}", tag = "kiosks", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn delete_kiosk(state: State<AppState>, admin: Admin, id: ApiPath<Uuid>) -> Result<StatusCode, Error> {
     revoke_kiosk(state, admin, id).await
 }
 
 /// Revokes a kiosk: its device token and override sessions stop working at once.
 #[utoipa::path(post, path = "/api/v1/kiosks/{id}/revoke", tag = "kiosks", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn revoke_kiosk(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(a.tenant).await?;
     tx.kiosk(id).await?.ok_or(Error::NotFound)?;

@@ -2,9 +2,11 @@
 //! answer in the error envelope, body limits and request tracing.
 
 mod auth;
+mod error_responses;
 mod extract;
 mod health;
 mod hosts;
+mod json_objects;
 mod kiosk;
 mod kiosks;
 mod mail;
@@ -66,7 +68,9 @@ impl Modify for SecuritySchemes {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    error_responses::document(&mut doc);
+    doc
 }
 
 fn api() -> OpenApiRouter<AppState> {

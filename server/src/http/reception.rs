@@ -45,7 +45,7 @@ async fn on_site(State(state): State<AppState>, o: Override) -> Result<ApiJson<V
 
 /// Checks a visitor in on their behalf (same contract as the kiosk's check-in).
 #[utoipa::path(post, path = "/api/v1/kiosk/override/visits", tag = "override", request_body = CheckIn,
-    params(("Idempotency-Key" = String, Header)),
+    params(("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_:.-]{1,128}$")),
     responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
     security(("device" = [], "override" = [])))]
 async fn check_in_for(

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings", responses((status = 200, body = Settings)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn get_settings(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Settings>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let settings = tx.settings().await?;
@@ -32,7 +32,7 @@ async fn get_settings(State(state): State<AppState>, Admin(a): Admin) -> Result<
 }
 
 #[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", request_body = UpdateSettings,
-    responses((status = 200, body = Settings), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Settings), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn update_settings(
     State(state): State<AppState>,
     Admin(a): Admin,

@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = CreateSite,
-    responses((status = 201, body = Site), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 201, body = Site), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn create_site(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -32,7 +32,7 @@ async fn create_site(
     Ok((StatusCode::CREATED, ApiJson(views::site(row))))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", responses((status = 200, body = Vec<Site>)), security(("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", responses((status = 200, body = Vec<Site>)), security(("session" = ["admin"])))]
 async fn list_sites(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<Site>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.sites().await?;
@@ -41,7 +41,7 @@ async fn list_sites(State(state): State<AppState>, Admin(a): Admin) -> Result<Ap
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Site), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Site), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn get_site(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Site>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.site(id).await?.ok_or(Error::NotFound)?;
@@ -51,7 +51,7 @@ async fn get_site(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): A
 
 #[utoipa::path(patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = Uuid, Path)), request_body = UpdateSite,
     responses((status = 200, body = Site), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn update_site(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -73,7 +73,7 @@ async fn update_site(
 }
 
 #[utoipa::path(delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn delete_site(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(a.tenant).await?;
     if !tx.delete_site(id).await? {

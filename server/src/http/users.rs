@@ -44,7 +44,7 @@ pub(super) async fn create(state: &AppState, tenant: TenantId, actor: Actor, bod
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = User), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn create_user(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -53,7 +53,7 @@ async fn create_user(
     Ok((StatusCode::CREATED, ApiJson(create(&state, a.tenant, a.actor(), body).await?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>)), security(("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>)), security(("session" = ["admin"])))]
 async fn list_users(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<User>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.users().await?;
@@ -62,7 +62,7 @@ async fn list_users(State(state): State<AppState>, Admin(a): Admin) -> Result<Ap
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = User), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn get_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<User>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.user(id).await?.ok_or(Error::NotFound)?;
@@ -74,7 +74,7 @@ async fn get_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): A
 /// role change ends the user's sessions.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUser,
     responses((status = 200, body = User), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn update_user(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -114,7 +114,7 @@ async fn update_user(
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn delete_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
     if id == a.user.id {
         return Err(Error::InvalidInput("an admin cannot delete themself".into()));

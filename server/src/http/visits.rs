@@ -79,7 +79,7 @@ async fn list_visits(
 
 /// The visit log as CSV (same filters; `limit`/`offset` are ignored, up to 50 000 rows).
 #[utoipa::path(get, path = "/api/v1/visits/export.csv", tag = "visits", params(VisitFilter),
-    responses((status = 200, content_type = "text/csv", body = String)), security(("session" = [])))]
+    responses((status = 200, content_type = "text/csv", body = String)), security(("session" = ["admin"])))]
 async fn export_visits(State(state): State<AppState>, a: Admin, ApiQuery(f): ApiQuery<VisitFilter>) -> Result<impl IntoResponse, Error> {
     paging(f.limit, f.offset)?;
     let mut tx = state.store.read(a.0.tenant).await?;
@@ -168,7 +168,7 @@ async fn check_out_visit(State(state): State<AppState>, staff: Staff, ApiPath(id
 
 /// The tenant's audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Paging),
-    responses((status = 200, body = Page<AuditEntry>)), security(("session" = [])))]
+    responses((status = 200, body = Page<AuditEntry>)), security(("session" = ["admin"])))]
 async fn list_audit(State(state): State<AppState>, a: Admin, ApiQuery(p): ApiQuery<Paging>) -> Result<ApiJson<Page<AuditEntry>>, Error> {
     let (limit, offset) = paging(p.limit, p.offset)?;
     let mut tx = state.store.read(a.0.tenant).await?;
@@ -179,7 +179,7 @@ async fn list_audit(State(state): State<AppState>, a: Admin, ApiQuery(p): ApiQue
 
 /// Re-computes the audit hash chain.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", responses((status = 200, body = AuditVerification)),
-    security(("session" = [])))]
+    security(("session" = ["admin"])))]
 async fn verify_audit(State(state): State<AppState>, a: Admin) -> Result<ApiJson<AuditVerification>, Error> {
     let mut tx = state.store.read(a.0.tenant).await?;
     let check = tx.verify_audit().await?;

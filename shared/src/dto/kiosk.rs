@@ -40,6 +40,7 @@ pub struct EnrolledSite {
 #[into_params(parameter_in = Query)]
 pub struct HostSearch {
     /// Part of the host's name; empty lists the first hosts of the site.
+    #[param(inline)]
     pub q: Option<SearchQuery>,
 }
 

@@ -102,7 +102,9 @@ pub struct VisitFilter {
     /// Checked in before this instant.
     pub to: Option<DateTime<Utc>>,
     /// 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 10_000_000)]
     pub offset: Option<i64>,
 }
 
@@ -132,6 +134,9 @@ pub struct AuditVerification {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    #[param(minimum = 0, maximum = 10_000_000)]
     pub offset: Option<i64>,
 }

@@ -103,7 +103,9 @@ async fn one_email_per_check_in(engine: Engine, mode: SmtpMode) {
     assert!(!visit.is_empty());
 
     // The tenant's language; and the check-out email when the tenant wants it.
-    api.patch("/api/v1/settings", &t.admin, json!({"language": "fr", "notify_checkout": true, "notify_waiting_minutes": 10})).await.expect(200);
+    api.patch("/api/v1/settings", &t.admin, json!({"language": "fr", "notify_checkout": true, "notify_waiting_minutes": 10}))
+        .await
+        .expect(200);
     let visit = t.check_in(&api, "mail-2", "Zoé Durand").await;
     // The "still waiting" reminder is scheduled ten minutes after the check-in.
     let all = notifications(&api, &t).await;

@@ -39,7 +39,7 @@ fn view(a: SmtpAccount) -> Smtp {
 }
 
 #[utoipa::path(get, path = "/api/v1/integrations/smtp", tag = "mail",
-    responses((status = 200, body = Smtp), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Smtp), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn get_smtp(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Smtp>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let account = tx.smtp().await?.ok_or(Error::NotFound)?;
@@ -49,7 +49,7 @@ async fn get_smtp(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJ
 
 /// Sets the SMTP server. TLS is always on: `tls` (implicit) or `starttls` (required).
 #[utoipa::path(put, path = "/api/v1/integrations/smtp", tag = "mail", request_body = PutSmtp,
-    responses((status = 200, body = Smtp), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Smtp), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn put_smtp(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<PutSmtp>) -> Result<ApiJson<Smtp>, Error> {
     if body.port == 0 {
         return Err(Error::InvalidInput("port: must be 1 to 65535".into()));
@@ -77,7 +77,7 @@ async fn put_smtp(State(state): State<AppState>, Admin(a): Admin, ApiJson(body):
 }
 
 #[utoipa::path(delete, path = "/api/v1/integrations/smtp", tag = "mail",
-    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn delete_smtp(State(state): State<AppState>, Admin(a): Admin) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(a.tenant).await?;
     if !tx.delete_smtp().await? {
@@ -110,7 +110,7 @@ fn notification(r: OutboxRow) -> Notification {
 
 /// Host notifications, newest first, with their delivery state.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "mail", params(Paging),
-    responses((status = 200, body = Page<Notification>), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Page<Notification>), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
 async fn list_notifications(
     State(state): State<AppState>,
     Admin(a): Admin,

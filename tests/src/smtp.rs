@@ -54,18 +54,10 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server on a free port with the certificate and key files given.
+    /// Starts a server on a free port with the certificate and key files given; it holds back its
+    /// answer to each message's DATA for `hold_secs`.
     pub async fn start(mode: SmtpMode, cert: &Path, key: &Path, hold_secs: u32) -> SmtpServer {
-        let port = free_port();
-        let mut s = SmtpServer {
-            port,
-            mode,
-            maildir: tempfile::tempdir().expect("maildir"),
-            cert: cert.to_owned(),
-            key: key.to_owned(),
-            hold_secs,
-            child: None,
-        };
+        let mut s = SmtpServer { hold_secs, ..Self::stopped(mode, cert, key) };
         s.restart().await;
         s
     }

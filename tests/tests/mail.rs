@@ -73,7 +73,8 @@ fn decode_words(raw: &str) -> String {
             .strip_prefix("=?utf-8?b?")
             .and_then(|r| r.strip_suffix("?="))
             .map(|b| String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).expect("base64")).expect("UTF-8"));
-        if !out.is_empty() && !(last_encoded && decoded.is_some()) {
+        let joins_previous = last_encoded && decoded.is_some();
+        if !out.is_empty() && !joins_previous {
             out.push(' ');
         }
         last_encoded = decoded.is_some();

@@ -86,10 +86,11 @@ async fn claim(store: &Store, owner: &str, s: &MailSettings) -> Result<Vec<(Tena
     Ok(claimed)
 }
 
-/// What to do with one claimed row.
-enum Plan {
-    Send { account: crate::store::SmtpAccount, message: lettre::Message, message_id: String },
-    Done,
+/// An email ready to go out.
+struct Outgoing {
+    account: crate::store::SmtpAccount,
+    message: lettre::Message,
+    message_id: String,
 }
 
 async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId, id: Uuid) -> Result<(), Error> {
@@ -97,18 +98,18 @@ async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId,
     let Some(item) = tx.outbox_item(id, owner).await? else {
         return tx.commit().await;
     };
-    let plan = match (&item.sending_at, &item.message_id) {
+    let outgoing = match (&item.sending_at, &item.message_id) {
         (Some(_), message_id) => {
             let reason = format!(
                 "interrupted while being sent (Message-ID {}); not sent again, so it cannot arrive twice",
                 message_id.as_deref().unwrap_or("unknown")
             );
             tx.outbox_failed(id, &reason).await?;
-            Plan::Done
+            None
         }
         (None, _) => prepare(&mut tx, &item).await?,
     };
-    let Plan::Send { account, message, message_id } = plan else {
+    let Some(Outgoing { account, message, message_id }) = outgoing else {
         return tx.commit().await;
     };
     tx.outbox_sending(id, &message_id).await?;
@@ -138,27 +139,27 @@ async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId,
     tx.commit().await
 }
 
-/// Reads what the email needs; records and skips rows that need no email.
-async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<Plan, Error> {
+/// Writes the email a row asks for; `None` (with the reason recorded) for rows that need none.
+async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<Option<Outgoing>, Error> {
     let n = &item.notification;
     let Some(visit) = tx.visit(n.visit_id).await? else {
         tx.outbox_failed(item.id, "the visit no longer exists").await?;
-        return Ok(Plan::Done);
+        return Ok(None);
     };
     if n.event == "waiting" && visit.checked_out_at.is_some() {
         tx.outbox_failed(item.id, "not needed: the visitor left before the reminder was due").await?;
-        return Ok(Plan::Done);
+        return Ok(None);
     }
     let Some(account) = tx.smtp().await? else {
         tx.outbox_failed(item.id, "no SMTP server is configured for this tenant").await?;
-        return Ok(Plan::Done);
+        return Ok(None);
     };
     let settings = tx.settings().await?;
     let host = tx.host(visit.host_id).await?;
     let site = tx.site(visit.site_id).await?;
     let (Some(host), Some(site)) = (host, site) else {
         tx.outbox_failed(item.id, "the host or site no longer exists").await?;
-        return Ok(Plan::Done);
+        return Ok(None);
     };
     let facts = compose::Facts {
         event: &n.event,
@@ -172,15 +173,15 @@ async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<P
     };
     let Some(content) = compose::compose(settings.language, &facts) else {
         tx.outbox_failed(item.id, "unknown notification kind").await?;
-        return Ok(Plan::Done);
+        return Ok(None);
     };
     let domain = account.config.from_address.rsplit('@').next().unwrap_or("vestibule.invalid").to_owned();
     let message_id = format!("<{}@{domain}>", item.id);
     match smtp::message(&account, &host.email, &message_id, content) {
-        Ok(message) => Ok(Plan::Send { account, message, message_id }),
+        Ok(message) => Ok(Some(Outgoing { account, message, message_id })),
         Err(e) => {
             tx.outbox_failed(item.id, &e.reason).await?;
-            Ok(Plan::Done)
+            Ok(None)
         }
     }
 }

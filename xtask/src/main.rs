@@ -1,9 +1,10 @@
 //! `cargo xtask run` starts Vestibule with a demo tenant on the embedded database;
 //! `cargo xtask test` installs or checks what the tests need, audits the third-party code, runs
-//! every test, and stops what it started.
+//! every test, fuzzes each fuzz target for a bounded time, and stops what it started.
 
 mod audit;
 mod demo;
+mod fuzz;
 mod prereqs;
 mod ui;
 mod workspace;
@@ -28,7 +29,8 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
     },
-    /// Install or check the test prerequisites, audit the dependencies, then run every test of the workspace.
+    /// Install or check the test prerequisites, audit the dependencies, run every test of the workspace, then
+    /// a short run of each fuzz target.
     Test {
         /// Extra arguments for `cargo test` (a test name filter, say).
         args: Vec<String>,
@@ -53,7 +55,8 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         let py_bin = prereqs::python_tools()?;
         let mut cargo_args = vec!["test", "--workspace"];
         cargo_args.extend(args.iter().map(String::as_str));
-        workspace::cargo(&cargo_args, &[("VESTIBULE_SERVER_BIN", bin.as_os_str()), ("VESTIBULE_PY_BIN", py_bin.as_os_str())])
+        workspace::cargo(&cargo_args, &[("VESTIBULE_SERVER_BIN", bin.as_os_str()), ("VESTIBULE_PY_BIN", py_bin.as_os_str())])?;
+        fuzz::run()
     })();
     services.stop();
     result?;

@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use vestibule_shared::ErrorEnvelope;
 
 pub use extract::parse_json;
+pub use hosts::{ParsedRow, parse_csv};
 
 use crate::{
     error::Error,

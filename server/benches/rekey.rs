@@ -40,7 +40,7 @@ async fn fill(store: &Store, visits: usize) -> TenantId {
                 kiosk_id: None,
                 idempotency: None,
             };
-            tx.check_in(new).await.expect("check in");
+            tx.check_in(&new).await.expect("check in");
         }
         tx.commit().await.expect("commit");
     }

@@ -44,6 +44,8 @@ pub enum Error {
     InvalidEnrollmentCode,
     #[error("{} rows of the file are invalid; nothing was imported", .0.len())]
     InvalidRows(Vec<RowError>),
+    #[error("{0}")]
+    NotReady(&'static str),
     #[error("configuration: {0}")]
     Config(String),
     #[error("database: {0}")]
@@ -70,14 +72,21 @@ impl Error {
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Error::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
             Error::InvalidEnrollmentCode => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidEnrollmentCode),
+            Error::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Error::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Error::Config(_) | Error::Database(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
 
+/// Whether the database is unreachable or going away (PostgreSQL: SQLSTATE class 08, connection
+/// exception, or 57P, an operator shutting it down), as opposed to refusing a query.
 fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
 }
 
 impl IntoResponse for Error {
@@ -85,8 +94,9 @@ impl IntoResponse for Error {
         let (status, code) = self.status_and_code();
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
-            match code {
-                ErrorCode::Unavailable => "the service is temporarily unavailable".to_owned(),
+            match (&self, code) {
+                (Error::NotReady(why), _) => format!("not ready: {why}"),
+                (_, ErrorCode::Unavailable) => "the service is temporarily unavailable".to_owned(),
                 _ => "internal error".to_owned(),
             }
         } else {

@@ -33,11 +33,11 @@ async fn visit(
     host: Uuid,
     key: &str,
     name: &str,
-) -> Result<(server::store::VisitRow, bool), Error> {
+) -> Result<(server::store::CheckedInRow, bool), Error> {
     let body = visitor_body(host, name);
     let mut tx = fx.store.write(t).await?;
     let r = tx
-        .check_in(NewVisit {
+        .check_in(&NewVisit {
             site_id: site,
             host_id: host,
             visitor: body.visitor,
@@ -190,7 +190,7 @@ async fn check_in_is_idempotent_and_atomic(fx: Fixture) {
         kiosk_id: None,
         idempotency: Some(("key-1".into(), b"another body".to_vec())),
     };
-    assert!(matches!(tx.check_in(other).await, Err(Error::IdempotencyMismatch)));
+    assert!(matches!(tx.check_in(&other).await, Err(Error::IdempotencyMismatch)));
     drop(tx);
     let mut tx = fx.store.read(t).await.expect("tx");
     assert_eq!(tx.outbox_len().await.expect("outbox"), 1, "one notification, written with the visit");

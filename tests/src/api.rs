@@ -64,6 +64,19 @@ impl Api {
 
     /// Sends one request with an optional JSON body and extra headers.
     pub async fn send(&self, method: Method, path: &str, auth: &Auth, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
+        self.try_send(method, path, auth, body, headers).await.expect("request sent")
+    }
+
+    /// [`Api::send`] that returns a transport failure (no connection, connection lost) instead
+    /// of failing the test.
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Resp, reqwest::Error> {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         req = match auth {
             Auth::None => req,
@@ -76,11 +89,11 @@ impl Api {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let res = req.send().await.expect("request sent");
+        let res = req.send().await?;
         let (status, headers) = (res.status(), res.headers().clone());
-        let text = res.text().await.unwrap_or_default();
+        let text = res.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Ok(Resp { status, headers, body, text })
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Resp {

@@ -71,7 +71,21 @@ impl TestServer {
     }
 
     /// Starts a server with extra `serve` flags and environment variables.
-    pub async fn start_env(engine: Engine, serve_flags: &[&str], mut env: Vec<(String, String)>) -> TestServer {
+    pub async fn start_env(engine: Engine, serve_flags: &[&str], env: Vec<(String, String)>) -> TestServer {
+        let db = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(TestDb::create().await),
+        };
+        let url = db.as_ref().map(|d| d.url.clone());
+        Self::launch(engine, db, url, serve_flags, env).await
+    }
+
+    /// Starts a server on the PostgreSQL database at `url` (a private cluster, say).
+    pub async fn start_on_url(url: String, serve_flags: &[&str]) -> TestServer {
+        Self::launch(Engine::Postgres, None, Some(url), serve_flags, Vec::new()).await
+    }
+
+    async fn launch(engine: Engine, db: Option<TestDb>, url: Option<String>, serve_flags: &[&str], mut env: Vec<(String, String)>) -> TestServer {
         // Tests drive many requests through one address and one device as fast as they can; the
         // shield's own tests set their limits with flags, which win over these variables.
         for (k, v) in
@@ -82,13 +96,9 @@ impl TestServer {
             }
         }
         let data_dir = tempfile::tempdir().expect("tempdir");
-        let db = match engine {
-            Engine::Sqlite => None,
-            Engine::Postgres => Some(TestDb::create().await),
-        };
         let mut storage = vec!["--data-dir".to_owned(), data_dir.path().display().to_string()];
-        if let Some(db) = &db {
-            storage.extend(["--database-url".to_owned(), db.url.clone()]);
+        if let Some(url) = url {
+            storage.extend(["--database-url".to_owned(), url]);
         }
         let out = Command::new(server_bin())
             .arg("operator-token")
@@ -167,6 +177,22 @@ impl TestServer {
         self.api_with(&[&rustls::version::TLS13, &rustls::version::TLS12]).expect("client")
     }
 
+    /// A raw TLS connection to the server (for requests no HTTP client would send).
+    pub async fn raw_tls(&self) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+        let mut roots = RootCertStore::empty();
+        for c in CertificateDer::pem_slice_iter(&self.cert_pem()) {
+            roots.add(c.expect("cert")).expect("root");
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("handshake")
+    }
+
     /// A client limited to the given TLS versions.
     pub fn api_with(&self, versions: &[&'static SupportedProtocolVersion]) -> Result<Api, rustls::Error> {
         let mut roots = RootCertStore::empty();
@@ -187,6 +213,36 @@ impl TestServer {
         let _ = self.child.kill().await;
     }
 
+    /// Sends SIGTERM: the server starts its graceful shutdown.
+    pub async fn sigterm(&self) {
+        signal(&self.child, "TERM").await;
+    }
+
+    /// Waits (a minute at most) for the process to exit.
+    pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
+        tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await.expect("the server exits in time").expect("wait")
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    /// Starts another `serve` process on the same storage (a replica, for PostgreSQL), on a port
+    /// of its own, with the same data dir (certificate and master key).
+    pub async fn replica(&self) -> Replica {
+        let serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
+        let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), "127.0.0.1:0").await;
+        Replica { child, port }
+    }
+
+    /// A client of `port`, trusting this server's certificate (a replica serves the same one).
+    pub fn api_at(&self, port: u16) -> Api {
+        let mut api = self.api();
+        api.base = format!("https://localhost:{port}");
+        api
+    }
+
     /// Starts the server again on the same data (after [`TestServer::kill`]); a new port.
     pub async fn restart(&mut self) {
         self.restart_at("127.0.0.1:0").await;
@@ -202,6 +258,25 @@ impl TestServer {
         let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
         (self.child, self.port) = (child, port);
     }
+}
+
+/// Another server process on the same storage.
+pub struct Replica {
+    pub port: u16,
+    child: Child,
+}
+
+impl Replica {
+    /// Stops it (SIGKILL) and waits for it.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+async fn signal(child: &Child, name: &str) {
+    let pid = child.id().expect("the server is running").to_string();
+    let status = Command::new("kill").args(["-s", name, &pid]).status().await.expect("run kill");
+    assert!(status.success(), "kill -s {name} {pid} failed");
 }
 
 impl Drop for TestServer {

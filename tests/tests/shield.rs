@@ -3,31 +3,11 @@
 //! with `Retry-After`, a body-size cap on every route, security headers and request IDs on every
 //! response, and slow clients (slowloris) dropped while check-ins keep succeeding.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vestibule_tests::{Auth, Engine, Tenant, TestServer};
-
-/// A raw TLS connection to the server (for requests no HTTP client would send).
-async fn tls_connect(server: &TestServer) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
-    use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_slice_iter(&server.cert_pem()) {
-        roots.add(c.expect("cert")).expect("root");
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.expect("connect");
-    let name = ServerName::try_from("localhost").expect("name");
-    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("handshake")
-}
 
 #[tokio::test]
 async fn failed_logins_lock_and_spoofed_forwarding_changes_nothing() {
@@ -116,7 +96,7 @@ async fn bodies_are_capped_on_every_route() {
     let Auth::Bearer(token) = &t.admin else { panic!("a session") };
     // A route that reads no body at all still refuses one declared too large, before it is sent.
     for path in ["/healthz", "/api/v1/visits"] {
-        let mut tls = tls_connect(&server).await;
+        let mut tls = server.raw_tls().await;
         let head = format!(
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             3 * 1024 * 1024
@@ -141,7 +121,7 @@ async fn a_slow_client_is_dropped_while_check_ins_go_on() {
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
 
     // Slowloris: a TLS connection that sends its request one header byte a second.
-    let mut tls = tls_connect(&server).await;
+    let mut tls = server.raw_tls().await;
     let slow = tokio::spawn(async move {
         let started = Instant::now();
         for b in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".iter().chain(b"a".repeat(60).iter()) {

@@ -128,7 +128,7 @@ fn start_kiosk(data_dir: &Path, base: &str, pin: &str, code: &str) -> anyhow::Re
     Ok(Some(Command::new(bin).env("VESTIBULE_KIOSK_CONFIG", &config).spawn().context("starting vestibule-kiosk")?))
 }
 
-fn client(cert: &Path) -> anyhow::Result<Client> {
+pub(crate) fn client(cert: &Path) -> anyhow::Result<Client> {
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_file_iter(cert)? {
         roots.add(c?)?;
@@ -140,7 +140,7 @@ fn client(cert: &Path) -> anyhow::Result<Client> {
     Ok(Client::builder().tls_backend_preconfigured(config).build()?)
 }
 
-async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
+pub(crate) async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
     let res = client.post(url).bearer_auth(token).json(&body).send().await?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);

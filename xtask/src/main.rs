@@ -1,8 +1,10 @@
 //! `cargo xtask run` starts Vestibule with a demo tenant on the embedded database;
 //! `cargo xtask test` installs or checks what the tests need, audits the third-party code, runs
-//! every test, fuzzes each fuzz target for a bounded time, and stops what it started.
+//! every test, fuzzes each fuzz target for a bounded time, and stops what it started;
+//! `cargo xtask bench` measures throughput and latency (see [`bench`]).
 
 mod audit;
+mod bench;
 mod demo;
 mod fuzz;
 mod prereqs;
@@ -29,6 +31,8 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
     },
+    /// Build in release and measure throughput and latency on both engines (see bench/results.json).
+    Bench(bench::BenchOpts),
     /// Install or check the test prerequisites, audit the dependencies, run every test of the workspace, then
     /// a short run of each fuzz target.
     Test {
@@ -41,6 +45,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run { data_dir, listen } => demo::run(&data_dir, &listen),
         Command::Test { args } => test(&args),
+        Command::Bench(opts) => bench::run(&opts),
     }
 }
 

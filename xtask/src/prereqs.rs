@@ -129,7 +129,6 @@ fn pg_versions() -> Vec<String> {
 
 /// Makes sure every prerequisite is there; returns what it started.
 pub fn ensure() -> anyhow::Result<Started> {
-    let mut started = Started::default();
     let root_debian = is_root_on_debian();
     let tools = [
         ("openssl", "openssl"),
@@ -157,6 +156,14 @@ pub fn ensure() -> anyhow::Result<Started> {
         }
     }
     ensure_tauri_driver()?;
+    postgres()
+}
+
+/// Makes sure a PostgreSQL server listens on 127.0.0.1:5432 (or `VESTIBULE_TEST_PG_URL` is set);
+/// returns what it started.
+pub fn postgres() -> anyhow::Result<Started> {
+    let mut started = Started::default();
+    let root_debian = is_root_on_debian();
     if std::env::var_os("VESTIBULE_TEST_PG_URL").is_some() || postgres_listening() {
         return Ok(started);
     }

@@ -27,6 +27,16 @@ use crate::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line) for a
+    /// log pipeline. Neither ever holds personal data.
+    #[arg(long, global = true, env = "VESTIBULE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +49,9 @@ enum Command {
     OperatorToken(Storage),
     /// Write a consistent copy of the SQLite database (for PostgreSQL, use pg_dump).
     Backup(Backup),
+    /// Put a backup in place as the SQLite database of a data dir that has none, and check it opens
+    /// with the master key (for PostgreSQL, use pg_restore).
+    Restore(Restore),
     /// Key management: status, data-key rotation, master-key rotation.
     #[command(subcommand)]
     Keys(keys::Keys),
@@ -51,6 +64,15 @@ struct Backup {
     /// The file to write; it must not exist yet.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct Restore {
+    #[command(flatten)]
+    storage: Storage,
+    /// The backup file to restore.
+    #[arg(long)]
+    from: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +159,13 @@ struct Serve {
     /// The most connections served at once; more are closed at once.
     #[arg(long, env = "VESTIBULE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// SQLite group commit: the most check-ins written in one transaction (1 turns it off: one
+    /// transaction per check-in). Ignored on PostgreSQL.
+    #[arg(long, env = "VESTIBULE_COMMIT_BATCH_MAX", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    commit_batch_max: u32,
+    /// On SIGTERM, how long requests in flight may take to finish, in seconds.
+    #[arg(long, env = "VESTIBULE_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    shutdown_grace_secs: u32,
 }
 
 #[derive(Debug, Args)]
@@ -151,11 +180,13 @@ struct TlsPin {
 /// Parses the command line and runs it.
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         match cli.command {
@@ -174,6 +205,7 @@ pub fn main() -> anyhow::Result<()> {
                 println!("backup written to {}", args.out.display());
                 Ok(())
             }
+            Command::Restore(args) => restore(args).await,
             Command::Keys(command) => keys::run(command).await,
         }
     })
@@ -190,7 +222,7 @@ async fn open_store(s: &Storage) -> anyhow::Result<Store> {
 }
 
 async fn serve(args: Serve) -> anyhow::Result<()> {
-    let store = open_store(&args.storage).await?;
+    let store = open_store(&args.storage).await?.with_group_commit(args.commit_batch_max as usize);
     let files = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => tls::CertFiles { cert, key },
         _ => tls::self_signed(&args.storage.data_dir)?,
@@ -200,7 +232,7 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     tracing::info!(%pin, engine = if store.is_postgres() { "postgres" } else { "sqlite" }, "TLS certificate SPKI pin");
 
     let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    tokio::spawn(shutdown_on_signal(handle.clone(), Duration::from_secs(args.shutdown_grace_secs.into())));
     let settings = Settings {
         enrollment_ttl: chrono::Duration::seconds(args.enrollment_ttl_secs.into()),
         session_ttl: chrono::Duration::seconds(args.session_ttl_secs.into()),
@@ -249,14 +281,34 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
+async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>, grace: Duration) {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
     tracing::info!("shutting down");
-    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+    handle.graceful_shutdown(Some(grace));
+}
+
+async fn restore(args: Restore) -> anyhow::Result<()> {
+    create_data_dir(&args.storage.data_dir)?;
+    let db = args.storage.data_dir.join("vestibule.db");
+    Store::restore_sqlite(&args.from, &db).await?;
+    let opened = async {
+        let store = open_store(&args.storage).await?;
+        let ready = store.readiness().await;
+        store.close().await;
+        anyhow::Ok(ready?)
+    };
+    if let Err(e) = opened.await {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        return Err(e.context("the backup does not open with this master key; nothing was restored"));
+    }
+    println!("restored {} into {}", args.from.display(), args.storage.data_dir.display());
+    Ok(())
 }
 
 async fn operator_token(args: Storage) -> anyhow::Result<()> {

@@ -1,16 +1,21 @@
-//! Liveness and readiness probes, without authentication.
+//! Liveness and readiness probes, without authentication, and the Prometheus metrics, for the
+//! platform operator.
 
-use axum::extract::State;
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::ErrorEnvelope;
 
 use super::extract::ApiJson;
-use crate::{error::Error, state::AppState};
+use crate::{auth::Operator, error::Error, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(metrics))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,9 +29,20 @@ async fn healthz() -> ApiJson<Health> {
     ApiJson(Health { status: "ok" })
 }
 
-/// The process can serve: its database answers (and its migrations ran, at start).
+/// The process can serve: its database answers, its schema is the one this build expects, and
+/// the master key the database names is loaded.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Health), (status = 503, body = ErrorEnvelope)))]
 async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Error> {
-    state.store.ping().await?;
+    state.store.readiness().await?;
     Ok(ApiJson(Health { status: "ready" }))
+}
+
+/// The server's metrics in Prometheus' text format.
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 401, body = ErrorEnvelope),
+        (status = 503, body = ErrorEnvelope)),
+    security(("operator" = [])))]
+async fn metrics(State(state): State<AppState>, _operator: Operator) -> Result<Response, Error> {
+    let text = crate::metrics::render(&state.store).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
 }

@@ -126,9 +126,19 @@ pub(super) async fn record_check_in(
         kiosk_id: Some(k.kiosk.id),
         idempotency: Some((key, hash)),
     };
-    let mut tx = state.store.write(k.tenant).await?;
-    let (visit, replayed) = tx.check_in(new).await?;
-    tx.commit().await?;
+    let (visit, replayed) = state
+        .store
+        .write_batched(k.tenant, move |mut tx| {
+            let new = new.clone();
+            async move {
+                let out = tx.check_in(&new).await;
+                (tx, out)
+            }
+        })
+        .await?;
+    if !replayed {
+        crate::metrics::check_in();
+    }
     let replayed = HeaderValue::from_static(if replayed { "true" } else { "false" });
     Ok((
         StatusCode::CREATED,

@@ -53,7 +53,8 @@ impl Default for MailSettings {
 /// Rows claimed per round.
 const CLAIM_BATCH: i64 = 16;
 
-/// Runs the sender until `stop` turns true; finishes the message in hand first.
+/// Runs the sender until `stop` turns true; finishes the message in hand first, then gives back
+/// the leases of the rows it claimed but did not start.
 pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver<bool>) {
     let owner = format!("{}:{}", std::process::id(), Uuid::now_v7());
     while !*stop.borrow() {
@@ -65,6 +66,9 @@ pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver
             }
         };
         for (tenant, id) in &claimed {
+            if *stop.borrow() {
+                break;
+            }
             if let Err(e) = deliver(&store, &settings, &owner, *tenant, *id).await {
                 tracing::warn!(error = %e, outbox = %id, "a notification could not be processed");
             }
@@ -76,6 +80,19 @@ pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver
             }
         }
     }
+    match release(&store, &owner).await {
+        Ok(n) => tracing::info!(released = n, "mail sender stopped"),
+        Err(e) => tracing::warn!(error = %e, "giving back the outbox leases failed; they run out by themselves"),
+    }
+}
+
+/// Gives back the claims not yet being sent, so another process sends them without waiting for
+/// the leases to run out.
+async fn release(store: &Store, owner: &str) -> Result<u64, Error> {
+    let mut g = store.global(true).await?;
+    let n = g.release_outbox(owner).await?;
+    g.commit().await?;
+    Ok(n)
 }
 
 async fn claim(store: &Store, owner: &str, s: &MailSettings) -> Result<Vec<(TenantId, Uuid)>, Error> {

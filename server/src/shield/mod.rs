@@ -105,15 +105,20 @@ impl Shield {
 
     fn limit(&self, ip: IpAddr, req: &Request) -> Result<(), Error> {
         let path = req.uri().path();
-        let refused = |wait: Duration| Error::RateLimited { retry_after: wait.as_secs().max(1) };
-        self.per_ip.check(&ip).map_err(refused)?;
+        let refused = |limit: &'static str| {
+            move |wait: Duration| {
+                crate::metrics::rate_limited(limit);
+                Error::RateLimited { retry_after: wait.as_secs().max(1) }
+            }
+        };
+        self.per_ip.check(&ip).map_err(refused("ip"))?;
         if is_sign_in(path) {
-            self.sign_in.check(&ip).map_err(refused)?;
+            self.sign_in.check(&ip).map_err(refused("sign_in"))?;
         }
         if path.starts_with("/api/v1/kiosk/")
             && let Some(key) = client::bearer_key(req.headers())
         {
-            self.per_token.check(&key).map_err(refused)?;
+            self.per_token.check(&key).map_err(refused("device"))?;
         }
         Ok(())
     }

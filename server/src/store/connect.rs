@@ -9,7 +9,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Engine, Store};
+use super::{Engine, Store, on_tx};
 use crate::{crypto::KeySource, error::Error};
 
 /// The PostgreSQL role the server's queries run as: it owns no table and cannot bypass RLS.
@@ -57,7 +57,7 @@ impl Store {
         owner.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(3))
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     let user: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(&mut *conn).await?;
@@ -85,8 +85,63 @@ impl Store {
         Ok(())
     }
 
+    /// Restores a copy made by [`Store::backup_sqlite`] as the database at `db`, which must not
+    /// exist yet (stop the server and move the old database away first). The copy is checked
+    /// (`PRAGMA integrity_check`) before it is put in place; the caller then opens it with its key
+    /// source, which proves the master key is the one the copy was written under.
+    pub async fn restore_sqlite(backup: &Path, db: &Path) -> Result<(), Error> {
+        if db.exists() {
+            return Err(Error::Config(format!("{} exists: stop the server and move it away before restoring", db.display())));
+        }
+        let options = SqliteConnectOptions::new().filename(backup).read_only(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+        conn.close().await?;
+        if verdict != "ok" {
+            return Err(Error::Config(format!("{} is damaged: {verdict}", backup.display())));
+        }
+        let partial = db.with_extension("db.restoring");
+        std::fs::copy(backup, &partial).map_err(|e| Error::Config(format!("copying {}: {e}", backup.display())))?;
+        std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(|e| Error::Config(format!("syncing the copy: {e}")))?;
+        std::fs::rename(&partial, db).map_err(|e| Error::Config(format!("moving the copy into place: {e}")))?;
+        Ok(())
+    }
+
+    /// Whether this process can serve: the database answers, its migrations are exactly the ones
+    /// this build carries, and the master key the database names is at hand.
+    pub async fn readiness(&self) -> Result<(), Error> {
+        let latest = match &self.engine {
+            Engine::Sqlite { .. } => &SQLITE_MIGRATIONS,
+            Engine::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+        .iter()
+        .map(|m| m.version)
+        .max();
+        let mut g = self.global(false).await?;
+        let applied: Option<i64> =
+            on_tx!(&mut g.tx, |c| sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(c).await)?;
+        g.commit().await?;
+        if applied != latest {
+            return Err(Error::NotReady("the database schema is not the one this server expects"));
+        }
+        let Some((kek_id, _)) = Self::kek_record(&self.engine).await? else {
+            return Err(Error::NotReady("the database has no master key record"));
+        };
+        self.crypto.kek_named(&kek_id).map_err(|_| Error::NotReady("the master key of the database is not loaded"))?;
+        Ok(())
+    }
+
     async fn with_keys(engine: Engine, keys: &KeySource) -> Result<Store, Error> {
         let crypto = super::keys::kek_for(&engine, keys).await?;
-        Ok(Store { engine, crypto: Arc::new(crypto) })
+        Ok(Store { engine, crypto: Arc::new(crypto), committer: None })
+    }
+
+    /// Turns on group commit (SQLite only) with batches of at most `max_batch` writes; 1 (or
+    /// PostgreSQL, which has its own commit path) keeps one transaction per write.
+    pub fn with_group_commit(mut self, max_batch: usize) -> Store {
+        if matches!(self.engine, Engine::Sqlite { .. }) && max_batch > 1 {
+            self.committer = Some(super::commit::Committer::start(self.engine.clone(), self.crypto.clone(), max_batch));
+        }
+        self
     }
 }

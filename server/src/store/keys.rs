@@ -115,7 +115,7 @@ impl Store {
     }
 
     /// The id and check value of the KEK the database is written under, if any.
-    async fn kek_record(engine: &Engine) -> Result<Option<(String, Vec<u8>)>, Error> {
+    pub(super) async fn kek_record(engine: &Engine) -> Result<Option<(String, Vec<u8>)>, Error> {
         let mut g = GlobalTx { tx: engine.begin(false).await? };
         Ok(on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT kek_id, check_enc FROM kek_check WHERE id = 1").fetch_optional(c).await)?)
     }

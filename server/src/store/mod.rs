@@ -19,6 +19,7 @@
 
 mod accounts;
 mod audit;
+mod commit;
 mod connect;
 mod directory;
 mod integrations;
@@ -37,10 +38,10 @@ pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use integrations::{SmtpAccount, SmtpConfig};
 pub use kiosks::{EnrollmentTarget, KioskRow};
-pub use outbox::{Notification, OutboxItem, OutboxRow};
+pub use outbox::{Backlog, Notification, OutboxItem, OutboxRow};
 pub use rotation::{KeyStatus, RekeyCursor};
 pub use sessions::{SessionKind, SessionRow};
-pub use visits::{NewVisit, VisitFilterSql, VisitRow};
+pub use visits::{CheckedInRow, NewVisit, VisitFilterSql, VisitRow};
 
 use std::sync::Arc;
 
@@ -72,6 +73,16 @@ pub fn new_id() -> Uuid {
 pub struct Store {
     engine: Engine,
     crypto: Arc<Crypto>,
+    /// SQLite's group committer (`None`: one transaction per write, as on PostgreSQL).
+    committer: Option<commit::Committer>,
+}
+
+/// How many of a pool's connections are open and idle.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub name: &'static str,
+    pub size: u32,
+    pub idle: usize,
 }
 
 #[derive(Clone)]
@@ -178,16 +189,46 @@ impl Store {
     }
 
     async fn enter(&self, mut tx: Tx, tenant: TenantId, write: bool) -> Result<TenantTx, Error> {
-        set_tenant(&mut tx, tenant).await?;
-        let Some(versions) = keys::versions(&mut tx, tenant, write).await? else {
-            self.crypto.forget(tenant);
-            return Err(Error::NotFound);
-        };
-        let keys = match self.crypto.cached(tenant) {
-            Some(k) if (k.current, k.min) == versions => k,
-            _ => self.crypto.remember(keys::load(&mut tx, &self.crypto, tenant, versions).await?.ok_or(Error::NotFound)?),
-        };
+        let keys = enter_keys(&mut tx, &self.crypto, tenant, write).await?;
         Ok(TenantTx { tx, tenant, keys })
+    }
+
+    /// Runs `work` in a write transaction of `tenant` and commits it if `work` succeeds. On SQLite
+    /// with group commit, concurrent calls share one transaction (one `fsync`); this returns only
+    /// once the transaction holding `work` committed. `work` may run more than once (see
+    /// [`commit`]), so it must have no effect outside its transaction.
+    pub async fn write_batched<T, F, Fut>(&self, tenant: TenantId, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: Fn(TenantTx) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = (TenantTx, Result<T, Error>)> + Send + 'static,
+    {
+        let Some(committer) = &self.committer else {
+            let (tx, out) = work(self.write(tenant).await?).await;
+            let value = out?;
+            tx.commit().await?;
+            return Ok(value);
+        };
+        let erased: commit::Work = Arc::new(move |tx| -> futures::future::BoxFuture<'static, _> {
+            let fut = work(tx);
+            Box::pin(async move {
+                let (tx, out) = fut.await;
+                (tx, out.map(|v| Box::new(v) as Box<dyn std::any::Any + Send>))
+            })
+        });
+        let value = committer.submit(tenant, erased).await?;
+        value.downcast::<T>().map(|v| *v).map_err(|_| Error::Internal(anyhow::anyhow!("a batched write returned another type")))
+    }
+
+    /// How the engine's connection pools are used (for the metrics).
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        match &self.engine {
+            Engine::Sqlite { writer, reader } => vec![
+                PoolUse { name: "sqlite_writer", size: writer.size(), idle: writer.num_idle() },
+                PoolUse { name: "sqlite_reader", size: reader.size(), idle: reader.num_idle() },
+            ],
+            Engine::Postgres(pool) => vec![PoolUse { name: "postgres", size: pool.size(), idle: pool.num_idle() }],
+        }
     }
 
     /// Whether this store runs on PostgreSQL.
@@ -223,6 +264,20 @@ impl Engine {
             Engine::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
         })
     }
+}
+
+/// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (locking the tenant row
+/// on a PostgreSQL write) and returns its keys, from the cache while the versions are unchanged.
+async fn enter_keys(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, write: bool) -> Result<Arc<TenantKeys>, Error> {
+    set_tenant(tx, tenant).await?;
+    let Some(versions) = keys::versions(tx, tenant, write).await? else {
+        crypto.forget(tenant);
+        return Err(Error::NotFound);
+    };
+    Ok(match crypto.cached(tenant) {
+        Some(k) if (k.current, k.min) == versions => k,
+        _ => crypto.remember(keys::load(tx, crypto, tenant, versions).await?.ok_or(Error::NotFound)?),
+    })
 }
 
 /// Points the transaction's row-level security at `tenant` (PostgreSQL; SQLite binds the tenant in

@@ -44,9 +44,53 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// The emails due and not yet sent or given up, over every tenant.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Backlog {
+    pub depth: i64,
+    /// How long the oldest of them has been due, in seconds (0 when there is none).
+    pub oldest_age_secs: f64,
+}
+
 type RawItem = (Uuid, Vec<u8>, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
 
+impl super::Store {
+    /// The outbox backlog of every tenant (for the metrics).
+    pub async fn outbox_backlog(&self) -> Result<Backlog, Error> {
+        const SQL: &str = "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1";
+        let at = now();
+        let mut g = self.global(false).await?;
+        let (depth, oldest): (i64, Option<DateTime<Utc>>) = match &mut g.tx {
+            Tx::Sqlite(c) => sqlx::query_as(SQL).bind(at).fetch_one(&mut **c).await?,
+            // Only a transaction with the claim flag sees every tenant's outbox rows.
+            Tx::Postgres(c) => {
+                sqlx::query("SELECT set_config('app.outbox_claim', 'on', true)").execute(&mut **c).await?;
+                sqlx::query_as(SQL).bind(at).fetch_one(&mut **c).await?
+            }
+        };
+        g.commit().await?;
+        let oldest_age_secs = oldest.map_or(0.0, |t| (at - t).num_milliseconds().max(0) as f64 / 1000.0);
+        Ok(Backlog { depth, oldest_age_secs })
+    }
+}
+
 impl GlobalTx {
+    /// Gives back the leases `owner` holds on rows it has not started sending (a stopping
+    /// process), so other processes can send them at once.
+    pub async fn release_outbox(&mut self, owner: &str) -> Result<u64, Error> {
+        const SQL: &str = "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND sending_at IS NULL \
+                           AND sent_at IS NULL AND failed_at IS NULL";
+        Ok(match &mut self.tx {
+            Tx::Sqlite(c) => sqlx::query(SQL).bind(owner).execute(&mut **c).await?.rows_affected(),
+            Tx::Postgres(c) => {
+                sqlx::query("SELECT set_config('app.outbox_claim', 'on', true)").execute(&mut **c).await?;
+                let n = sqlx::query(SQL).bind(owner).execute(&mut **c).await?.rows_affected();
+                sqlx::query("SELECT set_config('app.outbox_claim', '', true)").execute(&mut **c).await?;
+                n
+            }
+        })
+    }
+
     /// Claims up to `max` due rows of any tenant for `owner` until `now + lease`.
     pub async fn claim_outbox(&mut self, owner: &str, lease: Duration, max: i64) -> Result<Vec<(TenantId, Uuid)>, Error> {
         let at = now();

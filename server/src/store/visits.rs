@@ -28,6 +28,15 @@ pub struct NewVisit {
     pub idempotency: Option<(String, Vec<u8>)>,
 }
 
+/// A visit just checked in (or found again by its idempotency key).
+#[derive(Debug, Clone)]
+pub struct CheckedInRow {
+    pub id: Uuid,
+    pub visitor_id: Uuid,
+    pub badge_code: String,
+    pub checked_in_at: DateTime<Utc>,
+}
+
 /// A visit with its visitor and host, decrypted.
 #[derive(Debug, Clone)]
 pub struct VisitRow {
@@ -58,7 +67,6 @@ struct RawVisit {
     badge_code: String,
     checked_in_at: DateTime<Utc>,
     checked_out_at: Option<DateTime<Utc>>,
-    request_hash: Option<Vec<u8>>,
     name_enc: Vec<u8>,
     email_enc: Vec<u8>,
     company_enc: Option<Vec<u8>>,
@@ -82,7 +90,7 @@ macro_rules! visit_select {
     ($rest:literal) => {
         concat!(
             "SELECT v.id, v.site_id, v.host_id, v.visitor_id, v.purpose_enc, v.status, v.badge_code, v.checked_in_at, ",
-            "v.checked_out_at, v.request_hash, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc ",
+            "v.checked_out_at, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc ",
             "FROM visits v JOIN visitors vi ON vi.tenant_id = v.tenant_id AND vi.id = v.visitor_id ",
             "JOIN hosts h ON h.tenant_id = v.tenant_id AND h.id = v.host_id WHERE v.tenant_id = $1",
             $rest
@@ -119,19 +127,37 @@ impl TenantTx {
         })
     }
 
-    /// Checks a visitor in. Returns the visit and whether it is a replay of an earlier request
-    /// with the same idempotency key.
-    pub async fn check_in(&mut self, new: NewVisit) -> Result<(VisitRow, bool), Error> {
-        if let Some((key, hash)) = &new.idempotency
-            && let Some((visit, stored)) = self.visit_by_key(new.kiosk_id, key).await?
-        {
-            return if stored.as_deref() == Some(hash.as_slice()) { Ok((visit, true)) } else { Err(Error::IdempotencyMismatch) };
-        }
-        match self.host(new.host_id).await? {
-            Some(h) if h.site_id == new.site_id => {}
-            _ => return Err(Error::NotFound),
-        }
+    /// Checks a visitor in. Returns the new visit and whether it is a replay of an earlier
+    /// request with the same idempotency key. The statements are kept few and indexed: with
+    /// group commit this runs on SQLite's one writer, between other requests' check-ins.
+    pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
         let t = self.tenant;
+        if let Some((key, hash)) = &new.idempotency {
+            let found: Option<(Uuid, Uuid, String, DateTime<Utc>, Option<Vec<u8>>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
+                "SELECT id, visitor_id, badge_code, checked_in_at, request_hash FROM visits \
+                 WHERE tenant_id = $1 AND kiosk_id IS NOT DISTINCT FROM $2 AND idempotency_key = $3"
+            )
+            .bind(t.0)
+            .bind(new.kiosk_id)
+            .bind(key)
+            .fetch_optional(c)
+            .await)?;
+            if let Some((id, visitor_id, badge_code, checked_in_at, stored)) = found {
+                return if stored.as_deref() == Some(hash.as_slice()) {
+                    Ok((CheckedInRow { id, visitor_id, badge_code, checked_in_at }, true))
+                } else {
+                    Err(Error::IdempotencyMismatch)
+                };
+            }
+        }
+        let host_site: Option<Uuid> = on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT site_id FROM hosts WHERE tenant_id = $1 AND id = $2")
+            .bind(t.0)
+            .bind(new.host_id)
+            .fetch_optional(c)
+            .await)?;
+        if host_site != Some(new.site_id) {
+            return Err(Error::NotFound);
+        }
         let (visitor_id, visit_id, at) = (new_id(), new_id(), now());
         let v = &new.visitor;
         let c = &self.keys;
@@ -183,8 +209,7 @@ impl TenantTx {
             self.enqueue(&Notification { event: "waiting".into(), visit_id }, due).await?;
         }
         self.audit(new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
-        let visit = self.visit(visit_id).await?.ok_or(Error::NotFound)?;
-        Ok((visit, false))
+        Ok((CheckedInRow { id: visit_id, visitor_id, badge_code: badge, checked_in_at: at }, false))
     }
 
     async fn free_badge_code(&mut self) -> Result<String, Error> {
@@ -202,22 +227,6 @@ impl TenantTx {
             }
         }
         Err(Error::Internal(anyhow::anyhow!("no free badge code after 8 tries")))
-    }
-
-    async fn visit_by_key(&mut self, kiosk: Option<Uuid>, key: &str) -> Result<Option<(VisitRow, Option<Vec<u8>>)>, Error> {
-        let t = self.tenant.0;
-        let raw: Option<RawVisit> =
-            on_tx!(&mut self.tx, |c| sqlx::query_as(visit_select!(" AND v.kiosk_id IS NOT DISTINCT FROM $2 AND v.idempotency_key = $3"))
-                .bind(t)
-                .bind(kiosk)
-                .bind(key)
-                .fetch_optional(c)
-                .await)?;
-        raw.map(|r| {
-            let hash = r.request_hash.clone();
-            self.visit_from(r).map(|v| (v, hash))
-        })
-        .transpose()
     }
 
     pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {

@@ -1,0 +1,137 @@
+//! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
+//! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
+//! sizes; and, read at scrape time, the outbox backlog (depth and age of the oldest due email)
+//! and the database pool's use. Labels are route templates and fixed words, never values.
+
+use std::{
+    sync::LazyLock,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    extract::{MatchedPath, Request},
+    middleware::Next,
+    response::Response,
+};
+use prometheus_client::{
+    encoding::{EncodeLabelSet, text::encode},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{Histogram, exponential_buckets},
+    },
+    registry::Registry,
+};
+
+use crate::{error::Error, store::Store};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    pool: &'static str,
+}
+
+struct Metrics {
+    registry: Registry,
+    requests: Family<RouteLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    check_ins: Counter,
+    rate_limited: Family<LimitLabels, Counter>,
+    commit_batch: Histogram,
+    outbox_depth: Gauge,
+    outbox_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pool_size: Family<PoolLabels, Gauge>,
+    pool_idle: Family<PoolLabels, Gauge>,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::with_prefix("vestibule");
+    let requests = Family::<RouteLabels, Counter>::default();
+    let latency =
+        Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
+    let check_ins = Counter::default();
+    let rate_limited = Family::<LimitLabels, Counter>::default();
+    let commit_batch = Histogram::new(exponential_buckets(1.0, 2.0, 8));
+    let outbox_depth = Gauge::default();
+    let outbox_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+    let pool_size = Family::<PoolLabels, Gauge>::default();
+    let pool_idle = Family::<PoolLabels, Gauge>::default();
+    registry.register("http_requests", "HTTP requests answered", requests.clone());
+    registry.register("http_request_duration_seconds", "Time to answer an HTTP request", latency.clone());
+    registry.register("check_ins", "Visits checked in (replays not counted)", check_ins.clone());
+    registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
+    registry.register("commit_batch_size", "Check-ins written per SQLite group commit", commit_batch.clone());
+    registry.register("outbox_depth", "Emails due and not yet sent or given up", outbox_depth.clone());
+    registry.register("outbox_oldest_age_seconds", "How long the oldest due email has waited", outbox_age.clone());
+    registry.register("db_pool_connections", "Open database connections", pool_size.clone());
+    registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
+    Metrics {
+        registry,
+        requests,
+        latency,
+        check_ins,
+        rate_limited,
+        commit_batch,
+        outbox_depth,
+        outbox_age,
+        pool_size,
+        pool_idle,
+    }
+});
+
+/// Middleware: counts and times every request by its route template.
+pub async fn track(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    observe(method, route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+fn observe(method: String, route: String, status: u16, took: Duration) {
+    let labels = RouteLabels { method, route, status };
+    METRICS.requests.get_or_create(&labels).inc();
+    METRICS.latency.get_or_create(&labels).observe(took.as_secs_f64());
+}
+
+/// One visit checked in.
+pub fn check_in() {
+    METRICS.check_ins.inc();
+}
+
+/// A request refused by the named limit (`ip`, `device`, `sign_in`).
+pub fn rate_limited(limit: &'static str) {
+    METRICS.rate_limited.get_or_create(&LimitLabels { limit }).inc();
+}
+
+/// One group commit of `n` jobs.
+pub fn commit_batch(n: usize) {
+    METRICS.commit_batch.observe(n as f64);
+}
+
+/// The metrics in Prometheus' text format, with the gauges read from `store` now.
+pub async fn render(store: &Store) -> Result<String, Error> {
+    let backlog = store.outbox_backlog().await?;
+    METRICS.outbox_depth.set(backlog.depth);
+    METRICS.outbox_age.set(backlog.oldest_age_secs);
+    for p in store.pool_use() {
+        METRICS.pool_size.get_or_create(&PoolLabels { pool: p.name }).set(p.size.into());
+        METRICS.pool_idle.get_or_create(&PoolLabels { pool: p.name }).set(p.idle.try_into().unwrap_or(i64::MAX));
+    }
+    let mut out = String::new();
+    encode(&mut out, &METRICS.registry).map_err(|e| Error::Internal(e.into()))?;
+    Ok(out)
+}

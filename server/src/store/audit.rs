@@ -79,6 +79,19 @@ impl TenantTx {
                 sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE").bind(t).fetch_one(&mut **c).await?
             }
         };
+        self.audit_after(head, actor, action, target).await
+    }
+
+    /// Appends one entry after `head` (the chain's seq and hash), which the caller read in this
+    /// transaction with the tenant row locked (a write transaction holds it on both engines).
+    pub(super) async fn audit_after(
+        &mut self,
+        head: (i64, Vec<u8>),
+        actor: Actor,
+        action: &str,
+        target: impl std::fmt::Display,
+    ) -> Result<(), Error> {
+        let t = self.tenant.0;
         let (seq, prev) = (head.0 + 1, head.1);
         let at = now();
         let (actor, target) = (actor.to_string(), target.to_string());

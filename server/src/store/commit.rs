@@ -14,7 +14,10 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Engine, TenantId, TenantTx, Tx, enter_keys};
-use crate::{crypto::Crypto, error::Error};
+use crate::{
+    crypto::{Crypto, TenantKeys},
+    error::Error,
+};
 
 type Output = Result<Box<dyn Any + Send>, Error>;
 
@@ -90,8 +93,14 @@ async fn one_transaction(engine: &Engine, crypto: &Crypto, tenant: TenantId, wor
 async fn shared_transaction(engine: &Engine, crypto: &Crypto, batch: &[Job]) -> Result<Vec<Box<dyn Any + Send>>, ()> {
     let mut tx: Tx = engine.begin(true).await.map_err(drop)?;
     let mut outputs = Vec::with_capacity(batch.len());
+    let mut entered: Option<(TenantId, Arc<TenantKeys>)> = None;
     for job in batch {
-        let keys = enter_keys(&mut tx, crypto, job.tenant, true).await.map_err(drop)?;
+        // This transaction holds SQLite's write lock: a tenant's key versions cannot change in it.
+        let keys = match &entered {
+            Some((t, k)) if *t == job.tenant => k.clone(),
+            _ => enter_keys(&mut tx, crypto, job.tenant, true).await.map_err(drop)?,
+        };
+        entered = Some((job.tenant, keys.clone()));
         let (ttx, out) = (job.work)(TenantTx { tx, tenant: job.tenant, keys }).await;
         tx = ttx.tx;
         outputs.push(out.map_err(drop)?);

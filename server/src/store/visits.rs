@@ -37,6 +37,20 @@ pub struct CheckedInRow {
     pub checked_in_at: DateTime<Utc>,
 }
 
+/// What a check-in reads before it writes (see [`TenantTx::check_in`]).
+#[derive(sqlx::FromRow)]
+struct CheckInFacts {
+    site_id: Option<Uuid>,
+    notify_waiting_minutes: Option<i32>,
+    audit_seq: i64,
+    audit_head: Vec<u8>,
+    visit_id: Option<Uuid>,
+    visitor_id: Option<Uuid>,
+    badge_code: Option<String>,
+    checked_in_at: Option<DateTime<Utc>>,
+    request_hash: Option<Vec<u8>>,
+}
+
 /// A visit with its visitor and host, decrypted.
 #[derive(Debug, Clone)]
 pub struct VisitRow {
@@ -132,30 +146,33 @@ impl TenantTx {
     /// group commit this runs on SQLite's one writer, between other requests' check-ins.
     pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
         let t = self.tenant;
-        if let Some((key, hash)) = &new.idempotency {
-            let found: Option<(Uuid, Uuid, String, DateTime<Utc>, Option<Vec<u8>>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
-                "SELECT id, visitor_id, badge_code, checked_in_at, request_hash FROM visits \
-                 WHERE tenant_id = $1 AND kiosk_id IS NOT DISTINCT FROM $2 AND idempotency_key = $3"
-            )
-            .bind(t.0)
-            .bind(new.kiosk_id)
-            .bind(key)
-            .fetch_optional(c)
-            .await)?;
-            if let Some((id, visitor_id, badge_code, checked_in_at, stored)) = found {
-                return if stored.as_deref() == Some(hash.as_slice()) {
-                    Ok((CheckedInRow { id, visitor_id, badge_code, checked_in_at }, true))
-                } else {
-                    Err(Error::IdempotencyMismatch)
-                };
-            }
+        let (key, hash) = new.idempotency.clone().unzip();
+        // One statement reads all the check-in depends on: the host's site, the reminder setting,
+        // the audit chain head and any visit already made with this idempotency key.
+        let facts: Option<CheckInFacts> = on_tx!(&mut self.tx, |c| sqlx::query_as(
+            "SELECT h.site_id, t.notify_waiting_minutes, t.audit_seq, t.audit_head, \
+             v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash \
+             FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
+             LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
+             WHERE t.id = $1"
+        )
+        .bind(t.0)
+        .bind(new.host_id)
+        .bind(new.kiosk_id)
+        .bind(key.as_deref())
+        .fetch_optional(c)
+        .await)?;
+        let facts = facts.ok_or(Error::NotFound)?;
+        if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) =
+            (facts.visit_id, facts.visitor_id, facts.badge_code, facts.checked_in_at)
+        {
+            return if facts.request_hash == hash {
+                Ok((CheckedInRow { id, visitor_id, badge_code, checked_in_at }, true))
+            } else {
+                Err(Error::IdempotencyMismatch)
+            };
         }
-        let host_site: Option<Uuid> = on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT site_id FROM hosts WHERE tenant_id = $1 AND id = $2")
-            .bind(t.0)
-            .bind(new.host_id)
-            .fetch_optional(c)
-            .await)?;
-        if host_site != Some(new.site_id) {
+        if facts.site_id != Some(new.site_id) {
             return Err(Error::NotFound);
         }
         let (visitor_id, visit_id, at) = (new_id(), new_id(), now());
@@ -182,48 +199,52 @@ impl TenantTx {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        let badge = self.free_badge_code().await?;
-        let (key, hash) = new.idempotency.clone().unzip();
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
-             created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 'on_site', $7, $8, $9, $10, $11, $12)"
-        )
-        .bind(t.0)
-        .bind(visit_id)
-        .bind(new.site_id)
-        .bind(visitor_id)
-        .bind(new.host_id)
-        .bind(purpose_enc.as_deref())
-        .bind(&badge)
-        .bind(at)
-        .bind(new.actor.to_string())
-        .bind(new.kiosk_id)
-        .bind(key.as_deref())
-        .bind(hash.as_deref())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let badge = self.insert_visit(new, visit_id, visitor_id, purpose_enc.as_deref(), at).await?;
         self.enqueue(&Notification { event: "check_in".into(), visit_id }, at).await?;
-        if let Some(minutes) = self.settings().await?.notify_waiting_minutes {
+        if let Some(minutes) = facts.notify_waiting_minutes {
             let due = at + chrono::Duration::minutes(minutes.into());
             self.enqueue(&Notification { event: "waiting".into(), visit_id }, due).await?;
         }
-        self.audit(new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
+        self.audit_after((facts.audit_seq, facts.audit_head), new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
         Ok((CheckedInRow { id: visit_id, visitor_id, badge_code: badge, checked_in_at: at }, false))
     }
 
-    async fn free_badge_code(&mut self) -> Result<String, Error> {
+    /// Inserts the visit under a random badge code, drawing another if the code is taken (the
+    /// conflict skips the row instead of failing the transaction); returns the code.
+    async fn insert_visit(
+        &mut self,
+        new: &NewVisit,
+        visit_id: Uuid,
+        visitor_id: Uuid,
+        purpose_enc: Option<&[u8]>,
+        at: DateTime<Utc>,
+    ) -> Result<String, Error> {
         let t = self.tenant.0;
+        let (key, hash) = new.idempotency.clone().unzip();
         for _ in 0..8 {
-            let code = badge_code();
-            let taken: Option<i32> =
-                on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2")
-                    .bind(t)
-                    .bind(&code)
-                    .fetch_optional(c)
-                    .await)?;
-            if taken.is_none() {
-                return Ok(code);
+            let badge = badge_code();
+            let inserted = on_tx!(&mut self.tx, |c| sqlx::query(
+                "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
+                 created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 'on_site', $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (tenant_id, badge_code) DO NOTHING"
+            )
+            .bind(t)
+            .bind(visit_id)
+            .bind(new.site_id)
+            .bind(visitor_id)
+            .bind(new.host_id)
+            .bind(purpose_enc)
+            .bind(&badge)
+            .bind(at)
+            .bind(new.actor.to_string())
+            .bind(new.kiosk_id)
+            .bind(key.as_deref())
+            .bind(hash.as_deref())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+            if inserted == 1 {
+                return Ok(badge);
             }
         }
         Err(Error::Internal(anyhow::anyhow!("no free badge code after 8 tries")))

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod saml;
 pub mod shield;
 pub mod state;
 pub mod store;

@@ -4,6 +4,7 @@
 //! Python tools some tests drive ([`pytools`]).
 
 pub mod api;
+pub mod idp;
 pub mod keychain;
 pub mod kiosk;
 pub mod pg;

@@ -63,7 +63,7 @@ pub(super) async fn check_secret(
 
 /// Signs in with a password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
-    responses((status = 200, body = SessionToken), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+    responses((status = 200, body = SessionToken), (status = 401, body = ErrorEnvelope), (status = 403, description = "SSO is enforced for this tenant (`sso_required`)", body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
 async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Result<ApiJson<SessionToken>, Error> {
     let mut g = state.store.global(false).await?;
     let tenant = g.tenant_by_slug(body.tenant.as_str()).await?;
@@ -75,6 +75,9 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
     };
     let tenant = TenantId(tenant.id);
     let mut tx = state.store.write(tenant).await?;
+    if tx.sso_enforced().await? {
+        return Err(Error::SsoRequired);
+    }
     let user = tx.user_by_email(&body.email).await?;
     let (mut tx, user) = check_secret(tx, user, body.password.expose(), Attempt::Login).await?;
     if password::needs_rehash(&user.password_hash) {

@@ -146,12 +146,12 @@ impl TestIdp {
     /// A new IdP with its own 2048-bit RSA key.
     pub fn new(entity_id: &str) -> TestIdp {
         let dir = tempfile::tempdir().expect("tempdir");
-        run(Command::new("openssl").args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Vestibule test IdP"]).args([
-            "-keyout".as_ref(),
-            dir.path().join("key.pem").as_os_str(),
-            "-out".as_ref(),
-            dir.path().join("cert.pem").as_os_str(),
-        ]));
+        run(Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Vestibule test IdP"])
+            .arg("-keyout")
+            .arg(dir.path().join("key.pem"))
+            .arg("-out")
+            .arg(dir.path().join("cert.pem")));
         TestIdp { dir, entity_id: entity_id.to_owned() }
     }
 

@@ -89,6 +89,10 @@ fn refused(case: &str, r: &Resp, why: &str) {
     println!("attack {case}: refused, 401 saml_rejected: {msg}");
 }
 
+fn token_of(r: &Resp) -> String {
+    r.body["token"].as_str().expect("a session token").to_owned()
+}
+
 /// `<ds:Signature…</ds:Signature>` of a signed document.
 fn signature_of(xml: &str) -> String {
     let start = xml.find("<ds:Signature").expect("a signature");
@@ -148,7 +152,8 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     // A valid SP-initiated login, assertion signed: the token works on an admin route.
     let rid = a.start_login(&api).await;
     let ok = post_acs(&api, "corp", &idp.assertion_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256), Some(&rid), true).await;
-    let token = ok.clone().expect(200)["token"].as_str().expect("token").to_owned();
+    assert_eq!(ok.status.as_u16(), 200, "{}", ok.text);
+    let token = token_of(&ok);
     assert!(token.starts_with("vss_"), "the same kind of session token as a password login");
     let session = Auth::bearer(token);
     assert_eq!(api.get("/api/v1/auth/me", &session).await.expect(200)["email"], "admin@corp.test");
@@ -242,6 +247,16 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     let r = api.post("/api/v1/auth/login", &Auth::None, json!({"tenant": "corp", "email": "admin@corp.test", "password": "correct horse battery staple"})).await;
     assert_eq!((r.status.as_u16(), r.code()), (403, "sso_required"), "{}", r.text);
     println!("SSO enforced: password login refused, 403 sso_required: {}", r.body["error"]["message"]);
+    // The kiosk override still takes the receptionist's PIN; an SSO session is no override.
+    let site = api.create_site(&a.admin, "HQ").await;
+    let (_, code) = api.create_kiosk(&a.admin, &site).await;
+    let device = api.enroll(&code).await;
+    let Auth::Bearer(device_token) = &device else { panic!("a device token") };
+    let sso_as_override = Auth::Override { device: device_token.clone(), token: token_of(&ok) };
+    assert_eq!(api.get("/api/v1/kiosk/override/visits", &sso_as_override).await.status.as_u16(), 401, "an SSO session is not an override token");
+    let r = api.post("/api/v1/kiosk/override", &device, json!({"email": "mallory@corp.test", "pin": "135791"})).await;
+    assert_eq!(r.status.as_u16(), 401, "a wrong PIN is refused with SSO enforced: {}", r.text);
+    api.override_login(&device, "mallory@corp.test", "246810").await;
     let biz = api.create_tenant(&server.operator_token, "smallco").await;
     api.create_user(&server.operator_token, &biz, "admin@smallco.test", "admin", None).await;
     let biz_admin = api.login("smallco", "admin@smallco.test").await;

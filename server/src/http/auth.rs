@@ -6,7 +6,7 @@ use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::{
     ErrorEnvelope,
-    dto::accounts::{Login, SessionToken, User},
+    dto::accounts::{Login, Plan, SessionToken, User},
 };
 
 use super::{extract::ApiJson, views};
@@ -73,9 +73,11 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
         password::verify(None, body.password.expose()).await?;
         return Err(Error::InvalidCredentials);
     };
+    // SSO (and so its enforcement) is for the enterprise plan only.
+    let enterprise = tenant.plan() == Plan::Enterprise;
     let tenant = TenantId(tenant.id);
     let mut tx = state.store.write(tenant).await?;
-    if tx.sso_enforced().await? {
+    if enterprise && tx.sso_enforced().await? {
         return Err(Error::SsoRequired);
     }
     let user = tx.user_by_email(&body.email).await?;

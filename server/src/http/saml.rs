@@ -12,7 +12,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -105,7 +105,7 @@ async fn login(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, Ap
     let relay = relay_path(q.relay.as_deref())?;
     let t = sso_tenant(&state, &slug).await?;
     let mut raw = [0u8; 20];
-    rand::rng().fill(&mut raw);
+    rand::rng().fill_bytes(&mut raw);
     let request_id = format!("_{}", hex::encode(raw));
     let url = saml::authn_request_url(&t.sp, &t.settings.sso_url, &request_id)?;
     let mut tx = state.store.write(t.tenant).await?;
@@ -171,8 +171,10 @@ async fn acs(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, head
         .and_then(|e| Email::parse(e).ok())
         .ok_or(Error::SamlRejected("the assertion names no user by email (NameID or the email attribute)"))?;
     let role = group_role(&t.settings, &asserted.groups);
-    let jit_hash = match t.settings.jit_role {
-        Some(_) => Some(password::hash(&hex::encode(rand::rng().random::<[u8; 32]>())).await?),
+    // A just-in-time user gets a random password nobody knows (an SSO user has no password).
+    let jit_secret = t.settings.jit_role.map(|_| zeroize::Zeroizing::new(hex::encode(rand::rng().random::<[u8; 32]>())));
+    let jit_hash = match jit_secret {
+        Some(secret) => Some(password::hash(&secret).await?),
         None => None,
     };
 

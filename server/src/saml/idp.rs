@@ -131,9 +131,9 @@ pub fn authn_request_url(sp: &SpUrls, sso_url: &str, request_id: &str) -> Result
         metadata_url: Some(sp.entity_id.clone()),
         ..ServiceProvider::default()
     };
-    let internal = |_| Error::Internal(anyhow::anyhow!("the AuthnRequest could not be made"));
+    let internal = || Error::Internal(anyhow::anyhow!("the AuthnRequest could not be made"));
     let request: AuthnRequest =
-        AuthnRequest { id: request_id.to_owned(), ..provider.make_authentication_request(sso_url).map_err(internal)? };
-    let url = request.redirect(request_id).map_err(internal)?.ok_or_else(|| internal(()))?;
+        AuthnRequest { id: request_id.to_owned(), ..provider.make_authentication_request(sso_url).map_err(|_| internal())? };
+    let url = request.redirect(request_id).map_err(|_| internal())?.ok_or_else(internal)?;
     Ok(url.to_string())
 }

@@ -26,6 +26,7 @@ use samael::{
 use serde::{Deserialize, Serialize};
 use vestibule_shared::dto::accounts::Role;
 
+pub use shape::Shape;
 pub use idp::{IdpParts, authn_request_url, certificates_from_pem, certificates_to_pem, idp_from_metadata, sp_metadata_xml};
 
 use crate::error::Error;
@@ -150,7 +151,7 @@ fn service_provider(settings: &SamlSettings, sp: &SpUrls, idp_initiated: bool) -
 
 /// Decodes the `SAMLResponse` form field and reads the lookup hints of its raw document
 /// (nothing in them is trusted).
-pub fn decode(saml_response: &str) -> Result<(String, shape::Shape), Error> {
+pub fn decode(saml_response: &str) -> Result<(String, Shape), Error> {
     let compact: String = saml_response.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     if compact.len() > MAX_RESPONSE_BYTES * 4 / 3 + 4 {
         return Err(rejected("the response is too large"));
@@ -173,7 +174,7 @@ pub fn decode(saml_response: &str) -> Result<(String, shape::Shape), Error> {
 /// Verifies a decoded response for the tenant whose settings and URLs are given. `request_id` is
 /// the AuthnRequest it must answer (SP-initiated), or `None` for an IdP-initiated response, which
 /// is refused unless the tenant allows it.
-pub fn verify(settings: &SamlSettings, sp: &SpUrls, xml: &str, shape: &shape::Shape, request_id: Option<&str>) -> Result<Asserted, Error> {
+pub fn verify(settings: &SamlSettings, sp: &SpUrls, xml: &str, shape: &Shape, request_id: Option<&str>) -> Result<Asserted, Error> {
     if shape.destination.as_deref().is_some_and(|d| d != sp.acs_url) {
         return Err(rejected("the Destination is not this tenant's ACS URL"));
     }
@@ -187,7 +188,7 @@ pub fn verify(settings: &SamlSettings, sp: &SpUrls, xml: &str, shape: &shape::Sh
 }
 
 /// Checks samael leaves to the caller, on the verified assertion.
-fn check_assertion(a: &Assertion, settings: &SamlSettings, sp: &SpUrls, shape: &shape::Shape, request_id: Option<&str>) -> Result<Asserted, Error> {
+fn check_assertion(a: &Assertion, settings: &SamlSettings, sp: &SpUrls, shape: &Shape, request_id: Option<&str>) -> Result<Asserted, Error> {
     if a.id != shape.assertion_id {
         return Err(rejected("the signed assertion is not the response's assertion"));
     }

@@ -9,7 +9,7 @@
 //! Nothing read here is trusted: it only rejects. The assertion is read from the verified XML.
 
 use quick_xml::{
-    NsReader,
+    NsReader, XmlVersion,
     events::{BytesStart, Event},
     name::{Namespace, ResolveResult},
 };
@@ -55,7 +55,7 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Result<Option<String>, Refusal> {
     for a in e.attributes() {
         let a = a.map_err(|_| Refusal::Malformed)?;
         if a.key.as_ref() == name {
-            return Ok(Some(a.unescape_value().map_err(|_| Refusal::Malformed)?.into_owned()));
+            return Ok(Some(a.normalized_value(XmlVersion::Implicit1_0).map_err(|_| Refusal::Malformed)?.into_owned()));
         }
     }
     Ok(None)
@@ -88,7 +88,8 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
             }
             Event::Text(_) | Event::Decl(_) => continue,
             Event::GeneralRef(r) => {
-                let known = r.is_char_ref() || matches!(r.as_ref(), b"amp" | b"lt" | b"gt" | b"quot" | b"apos");
+                let name: &[u8] = &r;
+                let known = r.is_char_ref() || matches!(name, b"amp" | b"lt" | b"gt" | b"quot" | b"apos");
                 if known {
                     continue;
                 }
@@ -160,4 +161,46 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
         return Err(if responses == 1 && stack.is_empty() { Refusal::Structure } else { Refusal::Malformed });
     }
     Ok(shape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Refusal, check};
+
+    const SIG: &str = concat!(
+        r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>"##,
+        r##"<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>"##,
+        r##"<ds:Reference URI="#a1"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/></ds:Reference>"##,
+        r##"</ds:SignedInfo></ds:Signature>"##
+    );
+
+    fn response(assertion_inner: &str, after: &str) -> String {
+        format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="r1" Destination="https://sp/acs"><saml:Assertion ID="a1">{assertion_inner}</saml:Assertion>{after}</samlp:Response>"#
+        )
+    }
+
+    #[test]
+    fn the_one_allowed_shape_passes() {
+        let shape = check(&response(&format!("<saml:Issuer>idp</saml:Issuer>{SIG}"), "")).expect("allowed");
+        assert_eq!((shape.assertion_id.as_str(), shape.destination.as_deref()), ("a1", Some("https://sp/acs")));
+    }
+
+    #[test]
+    fn wrapping_comments_dtds_and_sha1_are_refused() {
+        let comment = response(&format!("{SIG}<saml:Subject><saml:NameID>admin@corp.com<!---->.evil.com</saml:NameID></saml:Subject>"), "");
+        assert_eq!(check(&comment).err(), Some(Refusal::Structure));
+        let second = response(SIG, r#"<saml:Assertion ID="a2"/>"#);
+        assert_eq!(check(&second).err(), Some(Refusal::Structure));
+        let nested = response(&format!(r#"{SIG}<saml:Assertion ID="a2"/>"#), "");
+        assert_eq!(check(&nested).err(), Some(Refusal::Structure));
+        let dtd = format!("<!DOCTYPE x [<!ENTITY e \"x\">]>{}", response(SIG, ""));
+        assert_eq!(check(&dtd).err(), Some(Refusal::Structure));
+        let sha1 = response(&SIG.replace("xmldsig-more#rsa-sha256", "xmldsig#rsa-sha1"), "");
+        assert_eq!(check(&sha1).err(), Some(Refusal::WeakAlgorithm));
+        let elsewhere = response(&SIG.replace("#a1", "#r1"), "");
+        assert_eq!(check(&elsewhere).err(), Some(Refusal::Structure));
+        assert_eq!(check("<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"a\"/>").err(), Some(Refusal::Structure));
+        assert_eq!(check("not xml").err(), Some(Refusal::Malformed));
+    }
 }

@@ -3,6 +3,7 @@
 //! issue is refused with `saml_rejected` and no session; enforced SSO refuses password login.
 
 use chrono::{Duration, Utc};
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 use serde_json::{Value, json};
 use vestibule_tests::{
     Api, Auth, Engine, Resp, TestServer,
@@ -15,6 +16,20 @@ struct Sso {
     admin: Auth,
     entity_id: String,
     acs: String,
+}
+
+/// A client like the harness's that does not follow redirects (to see a 303 and its cookie).
+fn no_redirects(server: &TestServer) -> reqwest::Client {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&server.cert_pem()) {
+        roots.add(cert.expect("PEM certificate")).expect("root");
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder().tls_backend_preconfigured(config).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 fn form_value(v: &str) -> String {
@@ -161,8 +176,10 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
 
     // A valid one with the whole response signed, for a browser: cookie + 303 to the relay path.
     let rid = a.start_login(&api).await;
-    let r = post_acs(&api, "corp", &idp.response_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256), Some(&rid), false).await;
+    let browser = Api::new(no_redirects(&server), api.base.clone());
+    let r = post_acs(&browser, "corp", &idp.response_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256), Some(&rid), false).await;
     assert_eq!(r.status.as_u16(), 303, "{}", r.text);
+    assert_eq!(r.headers["location"], "/", "to the relay path");
     let cookie = r.headers["set-cookie"].to_str().expect("cookie").to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"), "{cookie}");
     let pair = cookie.split(';').next().expect("name=value").to_owned();

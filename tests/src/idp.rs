@@ -174,9 +174,7 @@ impl TestIdp {
             _ => "urn:oasis:names:tc:SAML:2.0:protocol:Response",
         };
         let key = format!("{},{}", self.path("key.pem").display(), self.path("cert.pem").display());
-        let out = run(Command::new("xmlsec1")
-            .args(["--sign", "--privkey-pem", &key, "--id-attr:ID", id_attr])
-            .arg(&input));
+        let out = run(Command::new("xmlsec1").args(["--sign", "--privkey-pem", &key, "--id-attr:ID", id_attr]).arg(&input));
         let text = String::from_utf8(out).expect("UTF-8");
         // Drop the XML declaration xmlsec1 writes, so the result can be embedded.
         match text.strip_prefix("<?xml") {

@@ -54,7 +54,12 @@ async fn setup(server: &TestServer, api: &Api, slug: &str, idp: &TestIdp, extra:
         body[k] = v.clone();
     }
     let cfg = api.put("/api/v1/sso/saml", &admin, body).await.expect(200);
-    Sso { slug: slug.to_owned(), admin, entity_id: cfg["sp_entity_id"].as_str().expect("sp").into(), acs: cfg["acs_url"].as_str().expect("acs").into() }
+    Sso {
+        slug: slug.to_owned(),
+        admin,
+        entity_id: cfg["sp_entity_id"].as_str().expect("sp").into(),
+        acs: cfg["acs_url"].as_str().expect("acs").into(),
+    }
 }
 
 impl Sso {
@@ -147,7 +152,10 @@ fn xsw(idp: &TestIdp, sso: &Sso, request: &str) -> Vec<(&'static str, String)> {
         ("XSW7", c.response("", &format!("<samlp:Extensions>{signed_assertion}</samlp:Extensions>{evil_unsigned}"))),
         (
             "XSW8",
-            c.response("", &evil.assertion(&with_inside_signature(&assertion_sig, &format!("<ds:Object>{original_assertion}</ds:Object>")))),
+            c.response(
+                "",
+                &evil.assertion(&with_inside_signature(&assertion_sig, &format!("<ds:Object>{original_assertion}</ds:Object>"))),
+            ),
         ),
     ]
 }
@@ -232,22 +240,39 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     }
     // None of them used up the request: it still signs in once, and only once.
     let good = idp.assertion_signed(&a.claims(&idp, "mallory", Some(&rid)), Alg::RsaSha256);
-    assert_eq!(post_acs(&api, "corp", &good, Some(&rid), true).await.expect(200)["token"].as_str().map(|t| t.starts_with("vss_")), Some(true));
+    assert_eq!(
+        post_acs(&api, "corp", &good, Some(&rid), true).await.expect(200)["token"].as_str().map(|t| t.starts_with("vss_")),
+        Some(true)
+    );
     refused("replayed (request used)", &post_acs(&api, "corp", &good, Some(&rid), true).await, "InResponseTo");
 
     // A response for tenant A posted to tenant B's ACS (same IdP, same key): refused.
     let b = setup(&server, &api, "other", &idp, json!({})).await;
     let rid_b = b.start_login(&api).await;
     let for_a = a.claims(&idp, "admin", Some(&rid_b));
-    refused("tenant A's response at tenant B", &post_acs(&api, "other", &idp.response_signed(&for_a, Alg::RsaSha256), Some(&rid_b), true).await, "Destination");
+    refused(
+        "tenant A's response at tenant B",
+        &post_acs(&api, "other", &idp.response_signed(&for_a, Alg::RsaSha256), Some(&rid_b), true).await,
+        "Destination",
+    );
     let mut for_a = a.claims(&idp, "admin", Some(&rid_b));
     for_a.destination = b.acs.clone();
-    refused("tenant A's assertion at tenant B", &post_acs(&api, "other", &idp.assertion_signed(&for_a, Alg::RsaSha256), Some(&rid_b), true).await, "audience");
+    refused(
+        "tenant A's assertion at tenant B",
+        &post_acs(&api, "other", &idp.assertion_signed(&for_a, Alg::RsaSha256), Some(&rid_b), true).await,
+        "audience",
+    );
 
     // IdP-initiated (when allowed), JIT provisioning with a role from a group; the replay cache.
-    api.put("/api/v1/sso/saml", &a.admin, json!({"entity_id": idp.entity_id, "sso_url": format!("{}/healthz", api.base),
+    api.put(
+        "/api/v1/sso/saml",
+        &a.admin,
+        json!({"entity_id": idp.entity_id, "sso_url": format!("{}/healthz", api.base),
         "certificates": [idp.cert_pem()], "sp_base_url": api.base, "allow_idp_initiated": true, "jit_role": "receptionist",
-        "group_attribute": "groups", "group_roles": {"vestibule-admins": "admin"}})).await.expect(200);
+        "group_attribute": "groups", "group_roles": {"vestibule-admins": "admin"}}),
+    )
+    .await
+    .expect(200);
     let mut c = a.claims(&idp, "newcomer", None);
     c.attributes = vec![("groups".into(), vec!["staff".into(), "vestibule-admins".into()])];
     let unsolicited = idp.assertion_signed(&c, Alg::RsaSha256);
@@ -261,7 +286,13 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     body = json!({"entity_id": body["entity_id"], "sso_url": body["sso_url"], "certificates": body["certificates"],
         "sp_base_url": body["sp_base_url"], "enforce": true});
     api.put("/api/v1/sso/saml", &a.admin, body).await.expect(200);
-    let r = api.post("/api/v1/auth/login", &Auth::None, json!({"tenant": "corp", "email": "admin@corp.test", "password": "correct horse battery staple"})).await;
+    let r = api
+        .post(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"tenant": "corp", "email": "admin@corp.test", "password": "correct horse battery staple"}),
+        )
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (403, "sso_required"), "{}", r.text);
     println!("SSO enforced: password login refused, 403 sso_required: {}", r.body["error"]["message"]);
     // The kiosk override still takes the receptionist's PIN; an SSO session is no override.
@@ -270,14 +301,24 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     let device = api.enroll(&code).await;
     let Auth::Bearer(device_token) = &device else { panic!("a device token") };
     let sso_as_override = Auth::Override { device: device_token.clone(), token: token_of(&ok) };
-    assert_eq!(api.get("/api/v1/kiosk/override/visits", &sso_as_override).await.status.as_u16(), 401, "an SSO session is not an override token");
+    assert_eq!(
+        api.get("/api/v1/kiosk/override/visits", &sso_as_override).await.status.as_u16(),
+        401,
+        "an SSO session is not an override token"
+    );
     let r = api.post("/api/v1/kiosk/override", &device, json!({"email": "mallory@corp.test", "pin": "135791"})).await;
     assert_eq!(r.status.as_u16(), 401, "a wrong PIN is refused with SSO enforced: {}", r.text);
     api.override_login(&device, "mallory@corp.test", "246810").await;
     let biz = api.create_tenant(&server.operator_token, "smallco").await;
     api.create_user(&server.operator_token, &biz, "admin@smallco.test", "admin", None).await;
     let biz_admin = api.login("smallco", "admin@smallco.test").await;
-    let r = api.put("/api/v1/sso/saml", &biz_admin, json!({"entity_id": "x", "sso_url": "https://x.test", "certificates": [idp.cert_pem()], "sp_base_url": api.base})).await;
+    let r = api
+        .put(
+            "/api/v1/sso/saml",
+            &biz_admin,
+            json!({"entity_id": "x", "sso_url": "https://x.test", "certificates": [idp.cert_pem()], "sp_base_url": api.base}),
+        )
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (403, "forbidden"), "{}", r.text);
     println!("{engine:?}: SSO test took {:?}", started.elapsed());
 }

@@ -101,7 +101,11 @@ fn relay_path(raw: Option<&str>) -> Result<String, Error> {
 /// Starts an SP-initiated login: redirects to the tenant's identity provider with an AuthnRequest.
 #[utoipa::path(get, path = "/api/v1/saml/{tenant_slug}/login", tag = "sso", params(("tenant_slug" = String, Path), LoginQuery),
     responses((status = 303, description = "To the identity provider (HTTP-Redirect binding)"), (status = 404, body = ErrorEnvelope)))]
-async fn login(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, ApiQuery(q): ApiQuery<LoginQuery>) -> Result<Response, Error> {
+async fn login(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LoginQuery>,
+) -> Result<Response, Error> {
     let relay = relay_path(q.relay.as_deref())?;
     let t = sso_tenant(&state, &slug).await?;
     let mut raw = [0u8; 20];
@@ -150,7 +154,12 @@ fn group_role(settings: &SamlSettings, groups: &[String]) -> Option<Role> {
         (status = 303, description = "Signed in (a browser): the session is in the `__Host-vestibule_session` cookie"),
         (status = 401, description = "The response was refused (`saml_rejected`); no session", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)))]
-async fn acs(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap, RawBody(body): RawBody) -> Result<Response, Error> {
+async fn acs(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, Error> {
     let (saml_response, relay_state) = acs_form(&headers, &body)?;
     let t = sso_tenant(&state, &slug).await?;
     let (xml, shape) = saml::decode(&saml_response)?;

@@ -77,7 +77,8 @@ pub fn idp_from_metadata(xml: &str) -> Result<IdpParts, Error> {
         return Err(invalid("idp_metadata_xml: a DTD is not allowed"));
     }
     let md: EntityDescriptor = xml.parse().map_err(|_| invalid("idp_metadata_xml: not a SAML EntityDescriptor"))?;
-    let entity_id = md.entity_id.clone().filter(|e| !e.is_empty() && e.len() <= 1024).ok_or_else(|| invalid("idp_metadata_xml: no entityID"))?;
+    let entity_id =
+        md.entity_id.clone().filter(|e| !e.is_empty() && e.len() <= 1024).ok_or_else(|| invalid("idp_metadata_xml: no entityID"))?;
     let idps = md.idp_sso_descriptors.as_deref().unwrap_or_default();
     let sso_url = idps
         .iter()
@@ -88,7 +89,8 @@ pub fn idp_from_metadata(xml: &str) -> Result<IdpParts, Error> {
         .ok_or_else(|| invalid("idp_metadata_xml: no https SingleSignOnService with the HTTP-Redirect binding"))?;
     let descriptors: Vec<_> = idps.iter().flat_map(|d| d.key_descriptors.iter()).collect();
     let signing: Vec<_> = descriptors.iter().filter(|k| k.key_use.as_deref() == Some("signing")).collect();
-    let keys = if signing.is_empty() { descriptors.iter().filter(|k| k.key_use.as_deref().is_none_or(str::is_empty)).collect() } else { signing };
+    let keys =
+        if signing.is_empty() { descriptors.iter().filter(|k| k.key_use.as_deref().is_none_or(str::is_empty)).collect() } else { signing };
     let mut ders = Vec::new();
     for k in keys {
         for c in k.key_info.x509_data.iter().flat_map(|x| x.certificates.iter()) {

@@ -26,8 +26,8 @@ use samael::{
 use serde::{Deserialize, Serialize};
 use vestibule_shared::dto::accounts::Role;
 
-pub use shape::Shape;
 pub use idp::{IdpParts, authn_request_url, certificates_from_pem, certificates_to_pem, idp_from_metadata, sp_metadata_xml};
+pub use shape::Shape;
 
 use crate::error::Error;
 
@@ -188,7 +188,13 @@ pub fn verify(settings: &SamlSettings, sp: &SpUrls, xml: &str, shape: &Shape, re
 }
 
 /// Checks samael leaves to the caller, on the verified assertion.
-fn check_assertion(a: &Assertion, settings: &SamlSettings, sp: &SpUrls, shape: &Shape, request_id: Option<&str>) -> Result<Asserted, Error> {
+fn check_assertion(
+    a: &Assertion,
+    settings: &SamlSettings,
+    sp: &SpUrls,
+    shape: &Shape,
+    request_id: Option<&str>,
+) -> Result<Asserted, Error> {
     if a.id != shape.assertion_id {
         return Err(rejected("the signed assertion is not the response's assertion"));
     }
@@ -196,15 +202,19 @@ fn check_assertion(a: &Assertion, settings: &SamlSettings, sp: &SpUrls, shape: &
         .conditions
         .as_ref()
         .and_then(|c| c.audience_restrictions.as_ref())
-        .is_some_and(|rs| !rs.is_empty() && rs.iter().all(|r| r.audience.iter().any(|x| *x == sp.entity_id)));
+        .is_some_and(|rs| !rs.is_empty() && rs.iter().all(|r| r.audience.contains(&sp.entity_id)));
     if !audience_ok {
         return Err(rejected("the assertion is not restricted to this tenant's SP entity ID (audience)"));
     }
     if a.issue_instant > Utc::now() + CLOCK_SKEW {
         return Err(rejected("the assertion is not valid yet"));
     }
-    let confirmations: Vec<_> =
-        a.subject.iter().flat_map(|s| s.subject_confirmations.iter().flatten()).filter_map(|c| c.subject_confirmation_data.as_ref()).collect();
+    let confirmations: Vec<_> = a
+        .subject
+        .iter()
+        .flat_map(|s| s.subject_confirmations.iter().flatten())
+        .filter_map(|c| c.subject_confirmation_data.as_ref())
+        .collect();
     if request_id.is_none() && confirmations.iter().any(|d| d.in_response_to.is_some()) {
         return Err(rejected("InResponseTo does not match a login request of this tenant"));
     }
@@ -241,7 +251,9 @@ fn refusal(e: SpError) -> Error {
         SpError::AssertionConditionExpiredBefore { .. } | SpError::AssertionSubjectConfirmationExpiredBefore { .. } => {
             "the assertion is not valid yet"
         }
-        SpError::AssertionIssuerMismatch { .. } | SpError::ResponseIssuerMismatch { .. } => "the issuer is not this tenant's identity provider",
+        SpError::AssertionIssuerMismatch { .. } | SpError::ResponseIssuerMismatch { .. } => {
+            "the issuer is not this tenant's identity provider"
+        }
         SpError::AssertionConditionAudienceRestrictionFailed { .. } => {
             "the assertion is not restricted to this tenant's SP entity ID (audience)"
         }

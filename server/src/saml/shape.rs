@@ -120,14 +120,15 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
             }
             (_, b"Assertion") => return Err(Refusal::Structure),
             (_, b"EncryptedAssertion") => return Err(Refusal::Encrypted),
-            (Some(ASSERTION), b"SubjectConfirmationData") => {
-                if shape.in_response_to.is_none() {
-                    shape.in_response_to = attr(&e, b"InResponseTo")?;
-                }
+            (Some(ASSERTION), b"SubjectConfirmationData") if shape.in_response_to.is_none() => {
+                shape.in_response_to = attr(&e, b"InResponseTo")?;
             }
             (Some(DSIG), b"Signature") => {
                 let parent = stack.last_mut().ok_or(Refusal::Structure)?;
-                let parent_ok = matches!((parent.ns.as_deref(), parent.name.as_slice()), (Some(PROTOCOL), b"Response") | (Some(ASSERTION), b"Assertion"));
+                let parent_ok = matches!(
+                    (parent.ns.as_deref(), parent.name.as_slice()),
+                    (Some(PROTOCOL), b"Response") | (Some(ASSERTION), b"Assertion")
+                );
                 parent.signatures += 1;
                 if !parent_ok || parent.signatures > 1 || signature_target.is_some() {
                     return Err(Refusal::Structure);
@@ -145,7 +146,9 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
             }
             (Some(DSIG), b"SignatureMethod" | b"DigestMethod") => {
                 let alg = attr(&e, b"Algorithm")?.unwrap_or_default();
-                let strong = STRONG_ALGORITHMS.iter().any(|a| if local == b"SignatureMethod" { a.signature_uri() == alg } else { a.digest_uri() == alg });
+                let strong = STRONG_ALGORITHMS
+                    .iter()
+                    .any(|a| if local == b"SignatureMethod" { a.signature_uri() == alg } else { a.digest_uri() == alg });
                 if !strong {
                     return Err(Refusal::WeakAlgorithm);
                 }
@@ -200,7 +203,10 @@ mod tests {
         assert_eq!(check(&sha1).err(), Some(Refusal::WeakAlgorithm));
         let elsewhere = response(&SIG.replace("#a1", "#r1"), "");
         assert_eq!(check(&elsewhere).err(), Some(Refusal::Structure));
-        assert_eq!(check("<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"a\"/>").err(), Some(Refusal::Structure));
+        assert_eq!(
+            check("<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"a\"/>").err(),
+            Some(Refusal::Structure)
+        );
         assert_eq!(check("not xml").err(), Some(Refusal::Malformed));
     }
 }

@@ -40,11 +40,7 @@ impl TenantTx {
     /// Removes the SAML configuration and every request in flight; false if there was none.
     pub async fn delete_saml_config(&mut self) -> Result<bool, Error> {
         let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM saml_requests WHERE tenant_id = $1")
-            .bind(t)
-            .execute(&mut *c)
-            .await
-            .map(|_| ()))?;
+        on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM saml_requests WHERE tenant_id = $1").bind(t).execute(&mut *c).await.map(|_| ()))?;
         let n = on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM saml_configs WHERE tenant_id = $1")
             .bind(t)
             .execute(c)
@@ -107,7 +103,8 @@ impl TenantTx {
             .execute(&mut *c)
             .await
             .map(|_| ()))?;
-        let n = on_tx!(&mut self.tx, |c| sqlx::query(
+        let n = on_tx!(&mut self.tx, |c| {
+            sqlx::query(
             "INSERT INTO saml_replay (tenant_id, assertion_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, assertion_id) DO NOTHING"
         )
         .bind(t)
@@ -115,7 +112,8 @@ impl TenantTx {
         .bind(expires_at)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(n > 0)
     }
 }

@@ -39,8 +39,9 @@ use crate::{
 
 /// The cookie a browser sign-in sets.
 pub const SESSION_COOKIE: &str = "__Host-vestibule_session";
-/// The largest ACS form accepted.
-pub const ACS_BODY_LIMIT: usize = 256 * 1024;
+/// The largest ACS form accepted: a 192 KiB response is 256 KiB of base64, and form encoding
+/// can triple its `+`, `/` and `=`.
+pub const ACS_BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_RELAY: &str = "/";
 
 pub fn router() -> OpenApiRouter<AppState> {

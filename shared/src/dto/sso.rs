@@ -116,12 +116,12 @@ pub struct SamlConfig {
 /// What the IdP posts to the ACS (`application/x-www-form-urlencoded`, HTTP-POST binding).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AcsForm {
-    /// The base64 `samlp:Response`.
+    /// The base64 `samlp:Response` (at most 192 KiB of XML).
     #[serde(rename = "SAMLResponse")]
-    #[schema(max_length = 262144)]
+    #[schema(max_length = 262144, pattern = "^[A-Za-z0-9+/=\\s]*$")]
     pub saml_response: String,
     /// Echoed from the AuthnRequest.
     #[serde(rename = "RelayState")]
-    #[schema(max_length = 80)]
+    #[schema(max_length = 80, pattern = "^[A-Za-z0-9_-]*$")]
     pub relay_state: Option<String>,
 }

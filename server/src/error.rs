@@ -42,6 +42,10 @@ pub enum Error {
     Timeout,
     #[error("the enrollment code is unknown, already used or expired")]
     InvalidEnrollmentCode,
+    #[error("this tenant signs in with single sign-on (SAML): password login is turned off; use GET /api/v1/saml/{{tenant}}/login")]
+    SsoRequired,
+    #[error("SAML response refused: {0}")]
+    SamlRejected(&'static str),
     #[error("{} rows of the file are invalid; nothing was imported", .0.len())]
     InvalidRows(Vec<RowError>),
     #[error("{0}")]
@@ -73,6 +77,8 @@ impl Error {
             Error::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
             Error::InvalidEnrollmentCode => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidEnrollmentCode),
             Error::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Error::SsoRequired => (StatusCode::FORBIDDEN, ErrorCode::SsoRequired),
+            Error::SamlRejected(_) => (StatusCode::UNAUTHORIZED, ErrorCode::SamlRejected),
             Error::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Error::Config(_) | Error::Database(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod metrics;
+pub mod saml;
 pub mod shield;
 pub mod state;
 pub mod store;

@@ -38,6 +38,10 @@ pub enum ErrorCode {
     Internal,
     /// The server cannot serve this right now (its database is down, say).
     Unavailable,
+    /// This tenant signs in through its identity provider (SAML); password login is refused.
+    SsoRequired,
+    /// A SAML response was refused (signature, issuer, audience, time, replay...); no session.
+    SamlRejected,
 }
 
 /// The body of an error response.

@@ -5,6 +5,7 @@
 //! PostgreSQL cluster a test may stop and start ([`private_pg`]).
 
 pub mod api;
+pub mod idp;
 pub mod keychain;
 pub mod kiosk;
 pub mod load;

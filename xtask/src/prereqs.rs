@@ -1,5 +1,6 @@
 //! What the tests need besides cargo: the `openssl` command line (the TLS tests' independent
-//! peer), the Python tools some tests drive (sslyze, schemathesis, aiosmtpd; pinned, in a
+//! peer), `xmlsec1` (the SAML tests' independent signer) and the libxmlsec1 and libclang
+//! development packages (the server's SAML signature checks build on them), the Python tools some tests drive (sslyze, schemathesis, aiosmtpd; pinned, in a
 //! virtualenv of their own, see [`python_tools`]), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), the
 //! kiosk's build and test stack (Tauri's WebKitGTK libraries, Node.js and npm, Xvfb,
 //! WebKitWebDriver and `tauri-driver`), and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
@@ -117,6 +118,14 @@ fn make_venv(venv: &Path) -> anyhow::Result<()> {
     bail!("python3 -m venv {} failed (Debian/Ubuntu: apt-get install python3-venv)", venv.display())
 }
 
+/// Whether a Debian package is installed.
+fn deb_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
 fn postgres_listening() -> bool {
     TcpStream::connect_timeout(&"127.0.0.1:5432".parse().expect("address"), Duration::from_secs(1)).is_ok()
 }
@@ -140,6 +149,8 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("npm", "npm"),
         ("Xvfb", "xvfb"),
         ("WebKitWebDriver", "webkit2gtk-driver"),
+        // The SAML tests' independent signer; libxmlsec1-dev and libclang-dev build samael's xmlsec.
+        ("xmlsec1", "xmlsec1"),
     ];
     let mut missing: Vec<&str> = tools.iter().filter(|(cmd, _)| !have(cmd)).map(|(_, package)| *package).collect();
     missing.dedup();
@@ -147,6 +158,13 @@ pub fn ensure() -> anyhow::Result<Started> {
         || !Command::new("pkg-config").args(["--exists", "webkit2gtk-4.1", "libsoup-3.0", "javascriptcoregtk-4.1"]).status()?.success()
     {
         missing.extend(["libwebkit2gtk-4.1-dev", "libsoup-3.0-dev", "libjavascriptcoregtk-4.1-dev", "librsvg2-dev"]);
+    }
+    // samael's xmlsec feature (the server's SAML signature checks) links libxmlsec1 and runs bindgen.
+    if !have("pkg-config") || !Command::new("pkg-config").args(["--exists", "xmlsec1"]).status()?.success() {
+        missing.push("libxmlsec1-dev");
+    }
+    if root_debian && !deb_installed("libclang-dev") {
+        missing.push("libclang-dev");
     }
     if !missing.is_empty() {
         if root_debian {

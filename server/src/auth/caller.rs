@@ -24,6 +24,21 @@ fn presented(parts: &Parts, header: &str, kind: TokenKind) -> Result<Presented, 
     token::parse(raw.trim()).filter(|p| p.kind == kind).ok_or(Error::Unauthorized)
 }
 
+/// The session token of a browser signed in by SSO: the `__Host-vestibule_session` cookie
+/// (HttpOnly, Secure, SameSite=Strict, so no other site's page can send it).
+fn session_cookie(parts: &Parts) -> Result<Presented, Error> {
+    let prefix = "__Host-vestibule_session=";
+    let raw = parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(prefix))
+        .ok_or(Error::Unauthorized)?;
+    token::parse(raw.trim()).filter(|p| p.kind == TokenKind::Session).ok_or(Error::Unauthorized)
+}
+
 /// Opens a transaction in the tenant a token names; a tenant that does not exist is a bad token.
 async fn enter(state: &AppState, tenant: TenantId, write: bool) -> Result<crate::store::TenantTx, Error> {
     let tx = if write { state.store.write(tenant).await } else { state.store.read(tenant).await };
@@ -69,7 +84,10 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let p = presented(parts, "authorization", TokenKind::Session)?;
+        let p = match presented(parts, "authorization", TokenKind::Session) {
+            Err(_) if !parts.headers.contains_key("authorization") => session_cookie(parts)?,
+            other => other?,
+        };
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
         let mut tx = enter(state, tenant, false).await?;
         let session = tx.session(SessionKind::Session, &p.hash).await?.ok_or(Error::Unauthorized)?;

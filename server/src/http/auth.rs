@@ -6,7 +6,7 @@ use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::{
     ErrorEnvelope,
-    dto::accounts::{Login, SessionToken, User},
+    dto::accounts::{Login, Plan, SessionToken, User},
 };
 
 use super::{extract::ApiJson, views};
@@ -63,7 +63,7 @@ pub(super) async fn check_secret(
 
 /// Signs in with a password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
-    responses((status = 200, body = SessionToken), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+    responses((status = 200, body = SessionToken), (status = 401, body = ErrorEnvelope), (status = 403, description = "SSO is enforced for this tenant (`sso_required`)", body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
 async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Result<ApiJson<SessionToken>, Error> {
     let mut g = state.store.global(false).await?;
     let tenant = g.tenant_by_slug(body.tenant.as_str()).await?;
@@ -73,8 +73,13 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
         password::verify(None, body.password.expose()).await?;
         return Err(Error::InvalidCredentials);
     };
+    // SSO (and so its enforcement) is for the enterprise plan only.
+    let enterprise = tenant.plan() == Plan::Enterprise;
     let tenant = TenantId(tenant.id);
     let mut tx = state.store.write(tenant).await?;
+    if enterprise && tx.sso_enforced().await? {
+        return Err(Error::SsoRequired);
+    }
     let user = tx.user_by_email(&body.email).await?;
     let (mut tx, user) = check_secret(tx, user, body.password.expose(), Attempt::Login).await?;
     if password::needs_rehash(&user.password_hash) {

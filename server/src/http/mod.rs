@@ -12,8 +12,10 @@ mod kiosks;
 mod mail;
 mod operator;
 mod reception;
+mod saml;
 mod settings;
 mod sites;
+mod sso;
 mod users;
 mod views;
 mod visits;
@@ -88,6 +90,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(reception::router())
         .merge(settings::router())
         .merge(mail::router())
+        .merge(sso::router())
+        .merge(saml::router().layer(DefaultBodyLimit::max(saml::ACS_BODY_LIMIT)))
         .routes(utoipa_axum::routes!(openapi_json))
 }
 

@@ -124,9 +124,10 @@ impl Shield {
     }
 }
 
-/// Routes that check a password, PIN or enrollment code.
+/// Routes that check a password, PIN, enrollment code or SAML response.
 fn is_sign_in(path: &str) -> bool {
     matches!(path, "/api/v1/auth/login" | "/api/v1/kiosk/override" | "/api/v1/kiosk/enroll")
+        || (path.starts_with("/api/v1/saml/") && path.ends_with("/acs"))
 }
 
 /// The middleware: every request passes here first.

@@ -27,6 +27,7 @@ mod keys;
 mod kiosks;
 mod outbox;
 mod rotation;
+mod saml;
 pub mod sealed;
 mod sessions;
 mod settings;

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod kiosk;
 pub mod mail;
 pub mod settings;
+pub mod sso;
 pub mod visits;
 
 use serde::{Deserialize, Serialize};

@@ -77,18 +77,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     registry.register("outbox_oldest_age_seconds", "How long the oldest due email has waited", outbox_age.clone());
     registry.register("db_pool_connections", "Open database connections", pool_size.clone());
     registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
-    Metrics {
-        registry,
-        requests,
-        latency,
-        check_ins,
-        rate_limited,
-        commit_batch,
-        outbox_depth,
-        outbox_age,
-        pool_size,
-        pool_idle,
-    }
+    Metrics { registry, requests, latency, check_ins, rate_limited, commit_batch, outbox_depth, outbox_age, pool_size, pool_idle }
 });
 
 /// Middleware: counts and times every request by its route template.

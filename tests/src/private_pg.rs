@@ -41,7 +41,13 @@ fn run(tool: &Path, args: &[&str]) {
         Command::new(tool)
     };
     let out = cmd.args(args).output().unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
-    assert!(out.status.success(), "{} {args:?} failed: {}{}", tool.display(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed: {}{}",
+        tool.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl PrivatePg {

@@ -85,7 +85,13 @@ impl TestServer {
         Self::launch(Engine::Postgres, None, Some(url), serve_flags, Vec::new()).await
     }
 
-    async fn launch(engine: Engine, db: Option<TestDb>, url: Option<String>, serve_flags: &[&str], mut env: Vec<(String, String)>) -> TestServer {
+    async fn launch(
+        engine: Engine,
+        db: Option<TestDb>,
+        url: Option<String>,
+        serve_flags: &[&str],
+        mut env: Vec<(String, String)>,
+    ) -> TestServer {
         // Tests drive many requests through one address and one device as fast as they can; the
         // shield's own tests set their limits with flags, which win over these variables.
         for (k, v) in

@@ -38,7 +38,12 @@ async fn sigkill_under_load_loses_and_duplicates_nothing() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut ledger = load.stop().await;
-    println!("{} check-ins acknowledged, {} pending, answers other than 201: {:?}", ledger.acked.len(), ledger.pending.len(), ledger.statuses);
+    println!(
+        "{} check-ins acknowledged, {} pending, answers other than 201: {:?}",
+        ledger.acked.len(),
+        ledger.pending.len(),
+        ledger.statuses
+    );
     assert!(ledger.acked.len() > 100, "the load made too few check-ins to prove anything");
     assert!(ledger.statuses.get(&0).copied().unwrap_or(0) > 0, "the kills cut no request");
     assert!(ledger.statuses.keys().all(|s| *s == 0 || *s == 503), "unexpected answers: {:?}", ledger.statuses);

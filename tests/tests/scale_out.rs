@@ -70,7 +70,8 @@ async fn two_replicas_one_killed_under_load() {
         api.check_in(&t.device, "same-key-both-replicas", &body)
     }))
     .await;
-    let ids: std::collections::HashSet<String> = both.into_iter().map(|r| r.expect(201)["visit_id"].as_str().expect("id").to_owned()).collect();
+    let ids: std::collections::HashSet<String> =
+        both.into_iter().map(|r| r.expect(201)["visit_id"].as_str().expect("id").to_owned()).collect();
     assert_eq!(ids.len(), 1, "one key made several visits across replicas: {ids:?}");
 
     // Lockout across replicas: failures on either count together.

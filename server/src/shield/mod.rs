@@ -136,6 +136,8 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
     let id = Uuid::now_v7().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
+    let sends_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0");
     let mut response = REQUEST_ID
         .scope(id.clone(), async {
             let ip = client::client_ip(peer, req.headers(), &shield.settings.trusted_proxies);
@@ -155,6 +157,11 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
         })
         .await;
     secure_headers(response.headers_mut(), &id);
+    // Refused before its body was read, the connection cannot carry another request: say so, so
+    // that the client does not send its next request on a connection about to close.
+    if sends_body && matches!(response.status().as_u16(), 401 | 403 | 404 | 405 | 413 | 415 | 429) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }
 

@@ -57,7 +57,8 @@ type RawItem = (Uuid, Vec<u8>, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option
 impl super::Store {
     /// The outbox backlog of every tenant (for the metrics).
     pub async fn outbox_backlog(&self) -> Result<Backlog, Error> {
-        const SQL: &str = "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1";
+        const SQL: &str =
+            "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1";
         let at = now();
         let mut g = self.global(false).await?;
         let (depth, oldest): (i64, Option<DateTime<Utc>>) = match &mut g.tx {

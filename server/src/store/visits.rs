@@ -223,7 +223,8 @@ impl TenantTx {
         let (key, hash) = new.idempotency.clone().unzip();
         for _ in 0..8 {
             let badge = badge_code();
-            let inserted = on_tx!(&mut self.tx, |c| sqlx::query(
+            let inserted = on_tx!(&mut self.tx, |c| {
+                sqlx::query(
                 "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
                  created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 'on_site', $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (tenant_id, badge_code) DO NOTHING"
@@ -242,7 +243,8 @@ impl TenantTx {
             .bind(hash.as_deref())
             .execute(c)
             .await
-            .map(|r| r.rows_affected()))?;
+            .map(|r| r.rows_affected())
+            })?;
             if inserted == 1 {
                 return Ok(badge);
             }

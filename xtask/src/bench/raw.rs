@@ -37,15 +37,17 @@ pub async fn check_in_rows(dir: &std::path::Path, batch: usize, secs: Duration) 
         .bind(at)
         .execute(&mut c)
         .await?;
-    sqlx::query("INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $4, $5, $6)")
-        .bind(tenant)
-        .bind(host)
-        .bind(site)
-        .bind(sealed(40))
-        .bind(sealed(16))
-        .bind(at)
-        .execute(&mut c)
-        .await?;
+    sqlx::query(
+        "INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(host)
+    .bind(site)
+    .bind(sealed(40))
+    .bind(sealed(16))
+    .bind(at)
+    .execute(&mut c)
+    .await?;
     let started = Instant::now();
     let mut n: i64 = 0;
     while started.elapsed() < secs {

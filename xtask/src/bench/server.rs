@@ -61,7 +61,8 @@ impl BenchServer {
         let op = String::from_utf8_lossy(&out.stdout).lines().last().context("no token")?.trim().to_owned();
         let c = client(&self.cert)?;
         let b = &self.base;
-        let tenant = post(&c, format!("{b}/api/v1/operator/tenants"), &op, json!({"slug": "bench", "name": "Bench", "plan": "business"})).await?;
+        let tenant =
+            post(&c, format!("{b}/api/v1/operator/tenants"), &op, json!({"slug": "bench", "name": "Bench", "plan": "business"})).await?;
         let tid = tenant["id"].as_str().context("tenant id")?;
         let user = json!({"email": "admin@bench.test", "name": "Bench Admin", "role": "admin", "password": "bench-password-1"});
         post(&c, format!("{b}/api/v1/operator/tenants/{tid}/users"), &op, user).await?;
@@ -70,8 +71,13 @@ impl BenchServer {
         let admin = session["token"].as_str().context("login failed")?.to_owned();
         let site = post(&c, format!("{b}/api/v1/sites"), &admin, json!({"name": "HQ", "timezone": "Europe/Paris"})).await?;
         let site_id = site["id"].as_str().context("site id")?;
-        let host = post(&c, format!("{b}/api/v1/hosts"), &admin, json!({"name": "Harriet Host", "email": "harriet@bench.test", "site_id": site_id}))
-            .await?;
+        let host = post(
+            &c,
+            format!("{b}/api/v1/hosts"),
+            &admin,
+            json!({"name": "Harriet Host", "email": "harriet@bench.test", "site_id": site_id}),
+        )
+        .await?;
         let mut kiosks = Vec::with_capacity(clients);
         for i in 0..clients {
             let k = post(&c, format!("{b}/api/v1/kiosks"), &admin, json!({"site_id": site_id, "name": format!("Tablet {i}")})).await?;

@@ -149,7 +149,10 @@ impl KioskEnv {
             .capabilities(caps)
             .connect(&url)
             .await
-            .expect("a WebDriver session with the kiosk");
+            .unwrap_or_else(|e| {
+                let log = std::fs::read_to_string(self.home.path().join("tauri-driver.log")).unwrap_or_default();
+                panic!("a WebDriver session with the kiosk: {e}\n--- tauri-driver's log ---\n{log}")
+            });
         let app = KioskApp { client, driver };
         app.wait_any(&["screen-setup", "screen-welcome", "screen-error"]).await;
         (app, started.elapsed())

@@ -51,11 +51,6 @@ impl Load {
         Load { stop, statuses, tasks }
     }
 
-    /// How many answers of `status` (0: transport failures) the clients saw so far.
-    pub fn seen(&self, status: u16) -> usize {
-        self.statuses.lock().expect("statuses").get(&status).copied().unwrap_or(0)
-    }
-
     /// Stops the clients and merges what they saw.
     pub async fn stop(self) -> Ledger {
         self.stop.store(true, Ordering::SeqCst);

@@ -8,7 +8,18 @@ use serde_json::{Value, json};
 use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, world::PIN};
 
 /// Routes that take no credential; each is checked separately below.
-const PUBLIC: &[&str] = &["/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/auth/login", "/api/v1/kiosk/enroll"];
+/// Routes without a credential. The SAML ones name their tenant in the path and answer only with
+/// its public SP metadata or a login; `tests/tests/saml.rs` posts tenant A's response to B's ACS.
+const PUBLIC: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/api/v1/openapi.json",
+    "/api/v1/auth/login",
+    "/api/v1/kiosk/enroll",
+    "/api/v1/saml/{tenant_slug}/metadata",
+    "/api/v1/saml/{tenant_slug}/login",
+    "/api/v1/saml/{tenant_slug}/acs",
+];
 
 async fn state_of(api: &Api, t: &Tenant) -> Value {
     let mut all = json!({});

@@ -141,9 +141,8 @@ impl TenantTx {
         })
     }
 
-    /// Checks a visitor in. Returns the new visit and whether it is a replay of an earlier
-    /// request with the same idempotency key. The statements are kept few and indexed: with
-    /// group commit this runs on SQLite's one writer, between other requests' check-ins.
+    /// Checks a visitor in; returns the visit and whether it replays an earlier request with the
+    /// same idempotency key. Few, indexed statements: on SQLite this runs on the one writer.
     pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
         let t = self.tenant;
         let (key, hash) = new.idempotency.clone().unzip();

@@ -59,6 +59,16 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Counts one answer (its latency if it succeeded).
+    fn record(&mut self, r: &anyhow::Result<()>, took: Duration) {
+        if r.is_ok() {
+            self.ok += 1;
+            self.latencies_us.push(took.as_micros() as u64);
+        } else {
+            self.failed += 1;
+        }
+    }
+
     pub fn rps(&self) -> f64 {
         self.ok as f64 / self.secs
     }
@@ -115,13 +125,7 @@ pub async fn closed(kiosks: &[Kiosk], t: &Target, kind: Kind, warmup: Duration, 
                     n += 1;
                     let r = send(&k, &t, kind, &key).await;
                     if sent >= from {
-                        match r {
-                            Ok(()) => {
-                                s.ok += 1;
-                                s.latencies_us.push(sent.elapsed().as_micros() as u64);
-                            }
-                            Err(_) => s.failed += 1,
-                        }
+                        s.record(&r, sent.elapsed());
                     }
                 }
                 s
@@ -151,13 +155,8 @@ pub async fn open(kiosks: &[Kiosk], t: &Target, kind: Kind, rate: f64, secs: Dur
                     tokio::time::sleep_until(due).await;
                     let key = format!("{}-{i}-{seq}", t.run);
                     seq += 1;
-                    match send(&k, &t, kind, &key).await {
-                        Ok(()) => {
-                            s.ok += 1;
-                            s.latencies_us.push(due.elapsed().as_micros() as u64);
-                        }
-                        Err(_) => s.failed += 1,
-                    }
+                    let r = send(&k, &t, kind, &key).await;
+                    s.record(&r, due.elapsed());
                     due += interval;
                 }
                 s

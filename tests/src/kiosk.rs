@@ -35,8 +35,11 @@ fn tauridriver() -> PathBuf {
     cargo_bin.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+/// Two distinct free loopback ports (both held until both are chosen).
+fn free_ports() -> (u16, u16) {
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (a, b) = (bind(), bind());
+    (a.local_addr().expect("addr").port(), b.local_addr().expect("addr").port())
 }
 
 /// An X server of its own.
@@ -123,25 +126,24 @@ impl KioskEnv {
     /// Starts tauri-driver, which starts the kiosk; returns the session once the app's first
     /// screen shows, and how long that took.
     pub async fn launch(&self) -> (KioskApp, Duration) {
-        let port = free_port();
+        let (port, native_port) = free_ports();
         let log = std::fs::File::create(self.home.path().join("tauri-driver.log")).expect("log");
         let driver = Command::new(tauridriver())
-            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(self.env())
-            .stdout(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .kill_on_drop(true)
             .spawn()
             .expect("tauri-driver must be installed; `cargo xtask test` installs it");
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        // tauri-driver listens at once but starts WebKitWebDriver beside it; a session request
+        // forwarded before WebKitWebDriver listens is dropped with the connection. Wait for both.
+        for p in [port, native_port] {
+            wait_listening(p).await;
         }
+        let url = format!("http://127.0.0.1:{port}");
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": kiosk_bin() }));
         let started = Instant::now();
@@ -173,6 +175,15 @@ impl KioskEnv {
         let mut out = Vec::new();
         walk(self.home.path(), &mut out);
         out
+    }
+}
+
+/// Waits (up to 20 s) until something accepts connections on this loopback port.
+async fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on port {port} after 20 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -62,6 +62,27 @@ fn entry_hash(tenant: Uuid, prev: &[u8], seq: i64, at: DateTime<Utc>, actor: &st
     h.finalize().to_vec()
 }
 
+/// The entry that follows `head` (the chain's seq and hash), hashed.
+pub(super) struct NextEntry {
+    pub seq: i64,
+    pub target: String,
+    pub prev: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+pub(super) fn next_entry(
+    tenant: Uuid,
+    head: (i64, Vec<u8>),
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    target: impl std::fmt::Display,
+) -> NextEntry {
+    let (seq, prev, target) = (head.0 + 1, head.1, target.to_string());
+    let hash = entry_hash(tenant, &prev, seq, at, actor, action, &target);
+    NextEntry { seq, target, prev, hash }
+}
+
 /// The outcome of [`TenantTx::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainCheck {
@@ -91,29 +112,26 @@ impl TenantTx {
         action: &str,
         target: impl std::fmt::Display,
     ) -> Result<(), Error> {
-        let t = self.tenant.0;
-        let (seq, prev) = (head.0 + 1, head.1);
-        let at = now();
-        let (actor, target) = (actor.to_string(), target.to_string());
-        let hash = entry_hash(t, &prev, seq, at, &actor, action, &target);
+        let (t, at, actor) = (self.tenant.0, now(), actor.to_string());
+        let e = next_entry(t, head, at, &actor, action, target);
         on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
         .bind(t)
-        .bind(seq)
+        .bind(e.seq)
         .bind(at)
         .bind(&actor)
         .bind(action)
-        .bind(&target)
-        .bind(&prev)
-        .bind(&hash)
+        .bind(&e.target)
+        .bind(&e.prev)
+        .bind(&e.hash)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
         on_tx!(&mut self.tx, |c| sqlx::query("UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1")
             .bind(t)
-            .bind(seq)
-            .bind(&hash)
+            .bind(e.seq)
+            .bind(&e.hash)
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;

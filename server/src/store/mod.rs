@@ -19,6 +19,7 @@
 
 mod accounts;
 mod audit;
+mod check_in;
 mod commit;
 mod connect;
 mod directory;
@@ -35,6 +36,7 @@ mod visits;
 
 pub use accounts::{Attempt, TenantRow, UserRow};
 pub use audit::{Actor, AuditRow, ChainCheck};
+pub use check_in::{CheckedInRow, NewVisit};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use integrations::{SmtpAccount, SmtpConfig};
@@ -42,7 +44,7 @@ pub use kiosks::{EnrollmentTarget, KioskRow};
 pub use outbox::{Backlog, Notification, OutboxItem, OutboxRow};
 pub use rotation::{KeyStatus, RekeyCursor};
 pub use sessions::{SessionKind, SessionRow};
-pub use visits::{CheckedInRow, NewVisit, VisitFilterSql, VisitRow};
+pub use visits::{VisitFilterSql, VisitRow};
 
 use std::sync::Arc;
 

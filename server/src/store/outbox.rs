@@ -135,10 +135,16 @@ impl GlobalTx {
 
 impl TenantTx {
     /// Writes a notification for the sender, due at `due`.
-    pub async fn enqueue(&mut self, notification: &Notification, due: DateTime<Utc>) -> Result<(), Error> {
-        let (t, id, at) = (self.tenant.0, new_id(), now());
+    /// A new outbox row id and `notification` sealed under it.
+    pub(super) fn sealed_notification(&self, notification: &Notification) -> Result<(Uuid, Vec<u8>), Error> {
+        let id = new_id();
         let payload = serde_json::to_string(notification).map_err(|e| Error::Internal(e.into()))?;
-        let sealed = self.keys.seal(OUTBOX_PAYLOAD, id, &payload);
+        Ok((id, self.keys.seal(OUTBOX_PAYLOAD, id, &payload)))
+    }
+
+    pub async fn enqueue(&mut self, notification: &Notification, due: DateTime<Utc>) -> Result<(), Error> {
+        let (t, at) = (self.tenant.0, now());
+        let (id, sealed) = self.sealed_notification(notification)?;
         on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
              VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)"

@@ -1,55 +1,16 @@
-//! Visitors and visits: check-in (with idempotency), check-out, the visit log and corrections.
-//! A check-in writes the visitor, the visit, the host's notification (outbox) and the audit entry
-//! in one transaction.
+//! Visits: check-out, the visit log and corrections (the check-in is `check_in.rs`).
 
 use chrono::{DateTime, Utc};
-use rand::RngExt;
 use uuid::Uuid;
 use vestibule_shared::{
-    dto::visits::{CorrectVisit, VisitStatus, VisitorDetails},
-    types::{BadgeCode, CODE_ALPHABET},
+    dto::visits::{CorrectVisit, VisitStatus},
+    types::BadgeCode,
 };
 
 use super::outbox::Notification;
 use super::sealed::{HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
-use super::{Actor, TenantTx, new_id, now, on_tx};
+use super::{Actor, TenantTx, now, on_tx};
 use crate::error::Error;
-
-/// A check-in to write.
-#[derive(Debug, Clone)]
-pub struct NewVisit {
-    pub site_id: Uuid,
-    pub host_id: Uuid,
-    pub visitor: VisitorDetails,
-    pub purpose: Option<String>,
-    pub actor: Actor,
-    pub kiosk_id: Option<Uuid>,
-    /// The `Idempotency-Key` and a hash of the request it came with.
-    pub idempotency: Option<(String, Vec<u8>)>,
-}
-
-/// A visit just checked in (or found again by its idempotency key).
-#[derive(Debug, Clone)]
-pub struct CheckedInRow {
-    pub id: Uuid,
-    pub visitor_id: Uuid,
-    pub badge_code: String,
-    pub checked_in_at: DateTime<Utc>,
-}
-
-/// What a check-in reads before it writes (see [`TenantTx::check_in`]).
-#[derive(sqlx::FromRow)]
-struct CheckInFacts {
-    site_id: Option<Uuid>,
-    notify_waiting_minutes: Option<i32>,
-    audit_seq: i64,
-    audit_head: Vec<u8>,
-    visit_id: Option<Uuid>,
-    visitor_id: Option<Uuid>,
-    badge_code: Option<String>,
-    checked_in_at: Option<DateTime<Utc>>,
-    request_hash: Option<Vec<u8>>,
-}
 
 /// A visit with its visitor and host, decrypted.
 #[derive(Debug, Clone)]
@@ -115,11 +76,6 @@ macro_rules! visit_select {
 const FILTER: &str = " AND ($2 IS NULL OR v.site_id = $2) AND ($3 IS NULL OR v.host_id = $3) AND ($4 IS NULL OR v.status = $4) \
      AND ($5 IS NULL OR v.checked_in_at >= $5) AND ($6 IS NULL OR v.checked_in_at < $6)";
 
-fn badge_code() -> String {
-    let mut rng = rand::rng();
-    (0..BadgeCode::LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
-}
-
 impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
         let c = &self.keys;
@@ -139,116 +95,6 @@ impl TenantTx {
             checked_in_at: r.checked_in_at,
             checked_out_at: r.checked_out_at,
         })
-    }
-
-    /// Checks a visitor in; returns the visit and whether it replays an earlier request with the
-    /// same idempotency key. Few, indexed statements: on SQLite this runs on the one writer.
-    pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
-        let t = self.tenant;
-        let (key, hash) = new.idempotency.clone().unzip();
-        // One statement reads all the check-in depends on: the host's site, the reminder setting,
-        // the audit chain head and any visit already made with this idempotency key.
-        let facts: Option<CheckInFacts> = on_tx!(&mut self.tx, |c| sqlx::query_as(
-            "SELECT h.site_id, t.notify_waiting_minutes, t.audit_seq, t.audit_head, \
-             v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash \
-             FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
-             LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
-             WHERE t.id = $1"
-        )
-        .bind(t.0)
-        .bind(new.host_id)
-        .bind(new.kiosk_id)
-        .bind(key.as_deref())
-        .fetch_optional(c)
-        .await)?;
-        let facts = facts.ok_or(Error::NotFound)?;
-        if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) =
-            (facts.visit_id, facts.visitor_id, facts.badge_code, facts.checked_in_at)
-        {
-            return if facts.request_hash == hash {
-                Ok((CheckedInRow { id, visitor_id, badge_code, checked_in_at }, true))
-            } else {
-                Err(Error::IdempotencyMismatch)
-            };
-        }
-        if facts.site_id != Some(new.site_id) {
-            return Err(Error::NotFound);
-        }
-        let (visitor_id, visit_id, at) = (new_id(), new_id(), now());
-        let v = &new.visitor;
-        let c = &self.keys;
-        let name_enc = c.seal(VISITOR_NAME, visitor_id, v.name.as_str());
-        let email_enc = c.seal(VISITOR_EMAIL, visitor_id, v.email.as_str());
-        let email_idx = c.email_index(&v.email);
-        let company_enc = v.company.as_ref().map(|x| c.seal(VISITOR_COMPANY, visitor_id, x.as_str()));
-        let phone_enc = v.phone.as_ref().map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
-        let purpose_enc = new.purpose.as_ref().map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        )
-        .bind(t.0)
-        .bind(visitor_id)
-        .bind(&name_enc)
-        .bind(&email_enc)
-        .bind(&email_idx)
-        .bind(company_enc.as_deref())
-        .bind(phone_enc.as_deref())
-        .bind(at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-        let badge = self.insert_visit(new, visit_id, visitor_id, purpose_enc.as_deref(), at).await?;
-        self.enqueue(&Notification { event: "check_in".into(), visit_id }, at).await?;
-        if let Some(minutes) = facts.notify_waiting_minutes {
-            let due = at + chrono::Duration::minutes(minutes.into());
-            self.enqueue(&Notification { event: "waiting".into(), visit_id }, due).await?;
-        }
-        self.audit_after((facts.audit_seq, facts.audit_head), new.actor, "visit.check_in", format!("visit:{visit_id}")).await?;
-        Ok((CheckedInRow { id: visit_id, visitor_id, badge_code: badge, checked_in_at: at }, false))
-    }
-
-    /// Inserts the visit under a random badge code, drawing another if the code is taken (the
-    /// conflict skips the row instead of failing the transaction); returns the code.
-    async fn insert_visit(
-        &mut self,
-        new: &NewVisit,
-        visit_id: Uuid,
-        visitor_id: Uuid,
-        purpose_enc: Option<&[u8]>,
-        at: DateTime<Utc>,
-    ) -> Result<String, Error> {
-        let t = self.tenant.0;
-        let (key, hash) = new.idempotency.clone().unzip();
-        for _ in 0..8 {
-            let badge = badge_code();
-            let inserted = on_tx!(&mut self.tx, |c| {
-                sqlx::query(
-                "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
-                 created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 'on_site', $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (tenant_id, badge_code) DO NOTHING"
-            )
-            .bind(t)
-            .bind(visit_id)
-            .bind(new.site_id)
-            .bind(visitor_id)
-            .bind(new.host_id)
-            .bind(purpose_enc)
-            .bind(&badge)
-            .bind(at)
-            .bind(new.actor.to_string())
-            .bind(new.kiosk_id)
-            .bind(key.as_deref())
-            .bind(hash.as_deref())
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected())
-            })?;
-            if inserted == 1 {
-                return Ok(badge);
-            }
-        }
-        Err(Error::Internal(anyhow::anyhow!("no free badge code after 8 tries")))
     }
 
     pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {

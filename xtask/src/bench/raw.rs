@@ -13,6 +13,18 @@ use uuid::Uuid;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../server/migrations/sqlite");
 
+/// A check-in's rows as one multi-statement query (one hand-off to sqlx's worker thread), as the
+/// server writes them.
+const ROWS: &str = "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+     INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
+     created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, 'kiosk', NULL, $14, $15);
+     INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
+     VALUES ($1, $16, 'host_notification', $17, 0, $8, $8);
+     INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) \
+     VALUES ($1, $18, $8, 'kiosk', 'visit.check_in', $19, $20, $21);
+     UPDATE tenants SET audit_seq = $18, audit_head = $21 WHERE id = $1";
+
 /// Check-ins' worth of rows written a second, in batches of `batch`, for `secs`.
 pub async fn check_in_rows(dir: &std::path::Path, batch: usize, secs: Duration) -> anyhow::Result<f64> {
     let options = SqliteConnectOptions::new()
@@ -55,60 +67,27 @@ pub async fn check_in_rows(dir: &std::path::Path, batch: usize, secs: Duration) 
         for _ in 0..batch {
             n += 1;
             let (visitor, visit, outbox, at) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), chrono::Utc::now());
-            sqlx::query(
-                "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(tenant)
-            .bind(visitor)
-            .bind(sealed(53))
-            .bind(sealed(57))
-            .bind(sealed(16))
-            .bind(sealed(56))
-            .bind(sealed(57))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
-                 created_by, kiosk_id, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6, 'on_site', $7, $8, 'kiosk', NULL, $9, $10)",
-            )
-            .bind(tenant)
-            .bind(visit)
-            .bind(site)
-            .bind(visitor)
-            .bind(host)
-            .bind(sealed(50))
-            .bind(format!("{n:08}"))
-            .bind(at)
-            .bind(format!("raw-{n}"))
-            .bind(sealed(32))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, 'host_notification', $3, 0, $4, $4)",
-            )
-            .bind(tenant)
-            .bind(outbox)
-            .bind(sealed(110))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) \
-                 VALUES ($1, $2, $3, 'kiosk', 'visit.check_in', $4, $5, $5)",
-            )
-            .bind(tenant)
-            .bind(n)
-            .bind(at)
-            .bind(format!("visit:{visit}"))
-            .bind(sealed(32))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1")
+            sqlx::query(ROWS)
                 .bind(tenant)
+                .bind(visitor)
+                .bind(sealed(53))
+                .bind(sealed(57))
+                .bind(sealed(16))
+                .bind(sealed(56))
+                .bind(sealed(57))
+                .bind(at)
+                .bind(visit)
+                .bind(site)
+                .bind(host)
+                .bind(sealed(50))
+                .bind(format!("{n:08}"))
+                .bind(format!("raw-{n}"))
+                .bind(sealed(32))
+                .bind(outbox)
+                .bind(sealed(110))
                 .bind(n)
+                .bind(format!("visit:{visit}"))
+                .bind(sealed(32))
                 .bind(sealed(32))
                 .execute(&mut *tx)
                 .await?;

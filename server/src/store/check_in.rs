@@ -152,16 +152,13 @@ impl TenantTx {
         let phone_enc = v.phone.as_ref().map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
         let purpose_enc = new.purpose.as_ref().map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
         let notice = self.sealed_notification(&Notification { event: "check_in".into(), visit_id })?;
+        // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
         let reminder = match facts.notify_waiting_minutes {
-            Some(minutes) => Some((
-                self.sealed_notification(&Notification { event: "waiting".into(), visit_id })?,
-                at + chrono::Duration::minutes(minutes.into()),
-            )),
+            Some(minutes) => {
+                let (id, sealed) = self.sealed_notification(&Notification { event: "waiting".into(), visit_id })?;
+                Some((id, sealed, at + chrono::Duration::minutes(minutes.into())))
+            }
             None => None,
-        };
-        let ((reminder_id, reminder_enc), reminder_due) = match reminder {
-            Some(((id, sealed), due)) => ((Some(id), Some(sealed)), Some(due)),
-            None => ((None, None), None),
         };
         let actor = new.actor.to_string();
         let entry = next_entry(t.0, (facts.audit_seq, facts.audit_head), at, &actor, "visit.check_in", format!("visit:{visit_id}"));
@@ -189,9 +186,9 @@ impl TenantTx {
             .bind(hash.as_deref())
             .bind(notice.0)
             .bind(&notice.1)
-            .bind(reminder_id)
-            .bind(reminder_enc.as_deref())
-            .bind(reminder_due)
+            .bind(reminder.as_ref().map(|r| r.0))
+            .bind(reminder.as_ref().map(|r| r.1.as_slice()))
+            .bind(reminder.as_ref().map(|r| r.2))
             .bind(entry.seq)
             .bind(&entry.target)
             .bind(&entry.prev)

@@ -239,13 +239,6 @@ impl Store {
         matches!(self.engine, Engine::Postgres(_))
     }
 
-    /// Checks that the database answers.
-    pub async fn ping(&self) -> Result<(), Error> {
-        let mut tx = self.global(false).await?;
-        on_tx!(&mut tx.tx, |c| sqlx::query("SELECT 1").execute(c).await.map(|_| ()))?;
-        Ok(())
-    }
-
     /// Closes every connection.
     pub async fn close(&self) {
         match &self.engine {

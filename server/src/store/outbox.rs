@@ -52,6 +52,12 @@ pub struct Backlog {
     pub oldest_age_secs: f64,
 }
 
+/// Opens (or closes) the PostgreSQL RLS policy that lets this transaction see every tenant's
+/// outbox rows; only the sender's claims, lease releases and the backlog metric use it.
+async fn claim_scope(c: &mut sqlx::PgConnection, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config('app.outbox_claim', $1, true)").bind(if on { "on" } else { "" }).execute(c).await.map(drop)
+}
+
 type RawItem = (Uuid, Vec<u8>, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
 
 impl super::Store {
@@ -65,7 +71,7 @@ impl super::Store {
             Tx::Sqlite(c) => sqlx::query_as(SQL).bind(at).fetch_one(&mut **c).await?,
             // Only a transaction with the claim flag sees every tenant's outbox rows.
             Tx::Postgres(c) => {
-                sqlx::query("SELECT set_config('app.outbox_claim', 'on', true)").execute(&mut **c).await?;
+                claim_scope(c, true).await?;
                 sqlx::query_as(SQL).bind(at).fetch_one(&mut **c).await?
             }
         };
@@ -84,9 +90,9 @@ impl GlobalTx {
         Ok(match &mut self.tx {
             Tx::Sqlite(c) => sqlx::query(SQL).bind(owner).execute(&mut **c).await?.rows_affected(),
             Tx::Postgres(c) => {
-                sqlx::query("SELECT set_config('app.outbox_claim', 'on', true)").execute(&mut **c).await?;
+                claim_scope(c, true).await?;
                 let n = sqlx::query(SQL).bind(owner).execute(&mut **c).await?.rows_affected();
-                sqlx::query("SELECT set_config('app.outbox_claim', '', true)").execute(&mut **c).await?;
+                claim_scope(c, false).await?;
                 n
             }
         })
@@ -113,7 +119,7 @@ impl GlobalTx {
             }
             // Replicas skip each other's locked rows instead of waiting for them.
             Tx::Postgres(c) => {
-                sqlx::query("SELECT set_config('app.outbox_claim', 'on', true)").execute(&mut **c).await?;
+                claim_scope(c, true).await?;
                 let rows = sqlx::query_as(
                     "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox \
                      WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
@@ -125,7 +131,7 @@ impl GlobalTx {
                 .bind(max)
                 .fetch_all(&mut **c)
                 .await?;
-                sqlx::query("SELECT set_config('app.outbox_claim', '', true)").execute(&mut **c).await?;
+                claim_scope(c, false).await?;
                 rows
             }
         };
@@ -134,7 +140,6 @@ impl GlobalTx {
 }
 
 impl TenantTx {
-    /// Writes a notification for the sender, due at `due`.
     /// A new outbox row id and `notification` sealed under it.
     pub(super) fn sealed_notification(&self, notification: &Notification) -> Result<(Uuid, Vec<u8>), Error> {
         let id = new_id();
@@ -142,6 +147,7 @@ impl TenantTx {
         Ok((id, self.keys.seal(OUTBOX_PAYLOAD, id, &payload)))
     }
 
+    /// Writes a notification for the sender, due at `due`.
     pub async fn enqueue(&mut self, notification: &Notification, due: DateTime<Utc>) -> Result<(), Error> {
         let (t, at) = (self.tenant.0, now());
         let (id, sealed) = self.sealed_notification(notification)?;

@@ -3,12 +3,10 @@
 //! pool of one connection shared by two tenants' concurrent requests never leaks one's setting
 //! into the other's transaction.
 
-mod storage_support;
-
+use crate::storage_support::{Fixture, tenant};
 use futures::future::join_all;
 use server::store::{APP_ROLE, TenantId};
 use sqlx::Row;
-use storage_support::{Fixture, tenant};
 
 const TENANT_TABLES: &[&str] =
     &["sites", "users", "hosts", "kiosks", "sessions", "visitors", "visits", "audit_log", "outbox", "integrations"];

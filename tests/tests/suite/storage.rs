@@ -1,14 +1,12 @@
 //! The storage conformance suite: every test runs against SQLite and PostgreSQL through the same
 //! `Store` seam, with a fresh database each. PostgreSQL adds checks of its row-level security.
 
-mod storage_support;
-
+use crate::storage_support::{Fixture, tenant};
 use chrono::Duration;
 use server::{
     error::Error,
     store::{Actor, Attempt, NewHost, NewVisit, SessionKind, VisitFilterSql, now},
 };
-use storage_support::{Fixture, tenant};
 use uuid::Uuid;
 use vestibule_shared::{
     dto::{
@@ -286,7 +284,7 @@ async fn moved_ciphertexts_do_not_open(fx: Fixture) {
     assert!(unreadable(tx.visit(vb.id).await), "a name moved to another tenant opened");
 }
 
-storage_support::both_engines!(
+crate::storage_support::both_engines!(
     moved_ciphertexts_do_not_open,
     sites_and_hosts_round_trip,
     rows_of_one_tenant_are_invisible_to_another,

@@ -1,9 +1,6 @@
 //! Fixtures of the storage tests: a fresh store on either engine, and raw SQL access to the same
 //! database for what the store must never do itself (tampering with the audit log, say).
 
-// Each test binary that includes this module uses a different part of it.
-#![allow(dead_code, unused_macros, unused_imports)]
-
 use server::{
     crypto::KeySource,
     store::{Store, TenantId},

@@ -1,0 +1,30 @@
+//! Vestibule's integration tests, as one test binary (one link instead of one per file, and one
+//! process whose harness builds the server once): each module is one area, most of them driving
+//! the real `vestibule-server` binary over TLS on SQLite and PostgreSQL (see the `vestibule_tests`
+//! harness); `storage`, `rls` and `storage_support` test the server's `Store` seam in-process.
+//!
+//! Run one area with a name filter: `cargo test -p vestibule-tests shield::`.
+
+mod at_rest;
+mod bad_input;
+mod crash;
+mod e2e;
+mod expiry;
+mod idempotency;
+mod isolation;
+mod kiosk_e2e;
+mod mail;
+mod master_key;
+mod operations;
+mod override_mode;
+mod rls;
+mod rotation;
+mod saml;
+mod scale_out;
+mod schemathesis;
+mod shield;
+mod shredding;
+mod storage;
+mod storage_support;
+mod tls;
+mod tls_scan;

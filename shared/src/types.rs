@@ -17,7 +17,7 @@ fn has_control(s: &str) -> bool {
 }
 
 /// A free-text field: trimmed, between `min` and `max` characters, no control characters.
-fn text(raw: &str, min: usize, max: usize, rule: &'static str) -> Result<String, ValidationError> {
+pub(crate) fn text(raw: &str, min: usize, max: usize, rule: &'static str) -> Result<String, ValidationError> {
     let s = raw.trim();
     let n = s.chars().count();
     if n < min || n > max || has_control(s) {
@@ -26,27 +26,39 @@ fn text(raw: &str, min: usize, max: usize, rule: &'static str) -> Result<String,
     Ok(s.to_owned())
 }
 
+/// A bounded free-text newtype: trimmed, `$min..=$max` characters, no control characters, and an
+/// optional extra `check` on the trimmed value; Debug never prints the value. With `pattern`, the
+/// OpenAPI schema states the rule. Used here and by the SAML strings in [`crate::dto::sso`].
 macro_rules! text_type {
-    ($(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal, $pattern:literal) => {
-        $(#[$m])*
-        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    ($(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal, pattern = $pattern:literal) => {
+        $crate::types::text_type!(@ $(#[$m])* #[schema(pattern = $pattern)] $name, $min, $max, $rule, |_| true);
+    };
+    ($(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal, check = $check:expr) => {
+        $crate::types::text_type!(@ $(#[$m])* $name, $min, $max, $rule, $check);
+    };
+    (@ $(#[$m:meta])* $name:ident, $min:expr, $max:expr, $rule:literal, $check:expr) => {
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
         #[serde(try_from = "String", into = "String")]
-        #[schema(pattern = $pattern)]
+        $(#[$m])*
         pub struct $name(String);
 
         impl $name {
             /// Longest accepted value, in characters.
             pub const MAX: usize = $max;
             /// Parses and normalises (trims) a raw value.
-            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-                text(raw, $min, $max, $rule).map(Self)
+            pub fn parse(raw: &str) -> Result<Self, $crate::types::ValidationError> {
+                let check: fn(&str) -> bool = $check;
+                match $crate::types::text(raw, $min, $max, $rule) {
+                    Ok(s) if check(&s) => Ok(Self(s)),
+                    _ => Err($crate::types::ValidationError($rule)),
+                }
             }
             pub fn as_str(&self) -> &str {
                 &self.0
             }
         }
         impl TryFrom<String> for $name {
-            type Error = ValidationError;
+            type Error = $crate::types::ValidationError;
             fn try_from(raw: String) -> Result<Self, Self::Error> {
                 Self::parse(&raw)
             }
@@ -64,17 +76,18 @@ macro_rules! text_type {
         }
     };
 }
+pub(crate) use text_type;
 
 text_type!(/// A person's name (visitor, host, user).
-    PersonName, 1, 200, "must be 1 to 200 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
+    PersonName, 1, 200, "must be 1 to 200 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
 text_type!(/// A visitor's company.
-    CompanyName, 1, 200, "must be 1 to 200 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
+    CompanyName, 1, 200, "must be 1 to 200 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
 text_type!(/// Why a visitor came.
-    Purpose, 1, 500, "must be 1 to 500 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
+    Purpose, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// A display name of a tenant, site or kiosk.
-    Label, 1, 120, "must be 1 to 120 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
+    Label, 1, 120, "must be 1 to 120 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
 text_type!(/// A host-directory search string.
-    SearchQuery, 0, 100, "must be at most 100 characters without control characters", "^[^\\u0000-\\u001F\\u007F-\\u009F]{0,100}$");
+    SearchQuery, 0, 100, "must be at most 100 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{0,100}$");
 
 /// An email address: trimmed, at most 254 characters, one `@`, a dotted domain, no spaces.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -165,6 +178,7 @@ impl Timezone {
 
 /// A language the kiosk and the emails speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
@@ -189,6 +203,7 @@ impl Language {
 /// A tenant's visitor agreement shown on the kiosk's consent screen: 1 to 4,000 characters,
 /// paragraphs separated by line breaks, no other control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 #[schema(pattern = "^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F]{1,4000}$")]
 pub struct ConsentText(String);
@@ -248,12 +263,21 @@ impl CertificatesPem {
 /// Alphabet of badge codes and enrollment codes: no 0/O, 1/I/L.
 pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
+/// The one normaliser of badge and enrollment codes, for every edge: drops whitespace (as
+/// [`char::is_whitespace`]) and `-`, upper-cases ASCII letters and keeps every other character,
+/// which validation against [`CODE_ALPHABET`] then rejects. The UI applies the same rule
+/// (`normalizeCode` in `ui/common`); both are tested against `shared/tests/code_cases.json`.
+pub fn normalize_code(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect()
+}
+
 fn code(raw: &str, len: usize, rule: &'static str) -> Result<String, ValidationError> {
-    let s: String = raw.trim().chars().filter(|c| *c != '-' && *c != ' ').collect::<String>().to_ascii_uppercase();
+    let s = normalize_code(raw);
     if s.len() == len && s.bytes().all(|b| CODE_ALPHABET.contains(&b)) { Ok(s) } else { Err(ValidationError(rule)) }
 }
 
-/// The code on a visitor's badge: 8 characters of [`CODE_ALPHABET`], case-insensitive.
+/// The code on a visitor's badge: 8 characters of [`CODE_ALPHABET`] once normalised by
+/// [`normalize_code`] (so any case, spaces and dashes are accepted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schema(pattern = "^[2-9A-HJKMNP-Z]{8}$")]
@@ -269,7 +293,8 @@ impl BadgeCode {
     }
 }
 
-/// A kiosk enrollment code: 16 characters of [`CODE_ALPHABET`], shown as `XXXX-XXXX-XXXX-XXXX`.
+/// A kiosk enrollment code: 16 characters of [`CODE_ALPHABET`] once normalised by
+/// [`normalize_code`], shown as `XXXX-XXXX-XXXX-XXXX`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schema(pattern = "^[2-9A-HJKMNP-Z]{4}(-?[2-9A-HJKMNP-Z]{4}){3}$")]

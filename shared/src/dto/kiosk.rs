@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::types::{Email, EnrollmentCode, Pin, SearchQuery};
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// `POST /api/v1/kiosk/enroll`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enroll {
     pub enrollment_code: EnrollmentCode,
@@ -46,6 +47,7 @@ pub struct HostSearch {
 
 /// A directory entry as a kiosk sees it: a display name, never an email.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryEntry {
     pub id: Uuid,
     pub display_name: String,

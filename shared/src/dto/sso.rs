@@ -1,5 +1,6 @@
 //! Single sign-on with SAML 2.0 (enterprise plan): a tenant's identity-provider configuration and
-//! the ACS form. The SAML-specific bounded strings live here too, next to their only use.
+//! the ACS form. The SAML-specific bounded strings live here too, next to their only use (made by
+//! the one bounded-text macro of [`crate::types`]).
 
 use std::collections::BTreeMap;
 
@@ -8,52 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::accounts::Role;
-use crate::types::{CertificatesPem, ValidationError};
+use crate::types::{CertificatesPem, text_type};
 
-macro_rules! bounded {
-    ($(#[$m:meta])* $name:ident, $max:expr, $ok:expr, $rule:literal) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-                let s = raw.trim();
-                let check: fn(&str) -> bool = $ok;
-                if !s.is_empty() && s.len() <= $max && !s.chars().any(char::is_control) && check(s) {
-                    Ok(Self(s.to_owned()))
-                } else {
-                    Err(ValidationError($rule))
-                }
-            }
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-        impl TryFrom<String> for $name {
-            type Error = ValidationError;
-            fn try_from(raw: String) -> Result<Self, Self::Error> {
-                Self::parse(&raw)
-            }
-        }
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.0
-            }
-        }
-    };
-}
-
-bounded!(/// A SAML entity ID (a URI): 1 to 1024 characters without spaces.
-    EntityId, 1024, |s| !s.contains(char::is_whitespace), "must be a URI of 1 to 1024 characters without spaces");
-bounded!(/// An `https://` URL of at most 1024 characters, without spaces, query or fragment.
-    HttpsUrl, 1024, |s| s.starts_with("https://") && s.len() > 8 && !s.contains(char::is_whitespace) && !s.contains(['#']),
-    "must be an https:// URL of at most 1024 characters without spaces or fragment");
-bounded!(/// The name of a SAML attribute (its `Name` or `FriendlyName`): 1 to 256 characters.
-    AttributeName, 256, |_| true, "must be 1 to 256 characters without control characters");
-bounded!(/// An identity provider's SAML metadata document: at most 48 KiB of XML.
-    MetadataXml, 48 * 1024, |s| s.starts_with('<'), "must be an XML document of at most 48 KiB");
+text_type!(/// A SAML entity ID (a URI): 1 to 1024 bytes without spaces.
+    EntityId, 1, 1024, "must be a URI of 1 to 1024 characters without spaces",
+    check = |s| s.len() <= 1024 && !s.contains(char::is_whitespace));
+text_type!(/// An `https://` URL of at most 1024 bytes, without spaces or fragment.
+    HttpsUrl, 1, 1024, "must be an https:// URL of at most 1024 characters without spaces or fragment",
+    check = |s| s.len() <= 1024 && s.starts_with("https://") && s.len() > 8 && !s.contains(char::is_whitespace) && !s.contains('#'));
+text_type!(/// The name of a SAML attribute (its `Name` or `FriendlyName`): 1 to 256 bytes.
+    AttributeName, 1, 256, "must be 1 to 256 characters without control characters", check = |s| s.len() <= 256);
+text_type!(/// An identity provider's SAML metadata document: at most 48 KiB of XML.
+    MetadataXml, 1, 48 * 1024, "must be an XML document of at most 48 KiB", check = |s| s.len() <= 48 * 1024 && s.starts_with('<'));
 
 /// A tenant's identity provider: either `idp_metadata_xml`, or `entity_id` + `sso_url` +
 /// `certificates` (one or more PEM signing certificates; several for a rollover).

@@ -46,7 +46,9 @@ pub struct CheckIn {
     pub purpose: Option<Purpose>,
 }
 
+/// A visit just checked in: its id, the badge code to show, and when.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckedIn {
     pub visit_id: Uuid,
     pub badge_code: String,

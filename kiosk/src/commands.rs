@@ -1,71 +1,75 @@
 //! The kiosk's Tauri commands: the only thing its web UI can call (see `capabilities/kiosk.json`).
+//! Each takes its arguments as one struct of [`crate::contract`] and parses what the UI sent
+//! into the shared newtypes (`vestibule_shared::types`) before anything goes to the server.
 //! Visitor data arrives in zeroize-on-drop types, goes to the server, and is dropped.
 
 use std::sync::Arc;
 
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::State;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::{
-        kiosk::{DirectoryEntry, Enrolled, OverrideToken},
-        settings::{ConsentTexts, KioskSettings},
-        visits::{CheckedIn, Visit},
+        kiosk::{DirectoryEntry, Enroll, Enrolled, OverrideToken},
+        settings::KioskSettings,
+        visits::{CheckOut, CheckedIn, Visit},
     },
-    types::Language,
+    types::{BadgeCode, CompanyName, Email, EnrollmentCode, PersonName, Phone, Pin, Purpose, SearchQuery},
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::{
     client::{As, Client},
+    contract::{
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession,
+        SearchHostsArgs, VisitArgs, VisitorInput,
+    },
     error::Error,
     state::{Kiosk, Session},
 };
 
-#[derive(Debug, Serialize)]
-pub struct Status {
-    enrolled: bool,
-    tenant_name: Option<String>,
-    site_name: Option<String>,
-    /// The tenant's first language, once fetched.
-    language: Option<Language>,
-    /// The tenant's visitor agreement per language (languages without one use the UI's text).
-    consent_text: ConsentTexts,
-    idle_secs: u32,
-    override_idle_secs: u32,
-}
-
-/// What the visitor typed.
-#[derive(Deserialize, Serialize, Zeroize, ZeroizeOnDrop)]
-pub struct VisitorInput {
+/// The visitor's details once parsed: trimmed, valid, and wiped when dropped.
+#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
+struct Visitor {
     name: String,
     email: String,
     company: Option<String>,
     phone: Option<String>,
 }
 
+/// Parses an optional field: blank is absent, anything else must parse.
+fn optional<T: Into<String>>(
+    raw: Option<&str>,
+    field: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, vestibule_shared::types::ValidationError>,
+) -> Result<Option<String>, Error> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => parse(s).map(|v| Some(v.into())).map_err(Error::invalid(field)),
+        None => Ok(None),
+    }
+}
+
+impl VisitorInput {
+    fn parse(&self) -> Result<Visitor, Error> {
+        Ok(Visitor {
+            name: PersonName::parse(&self.name).map_err(Error::invalid("name"))?.into(),
+            email: Email::parse(&self.email).map_err(Error::invalid("email"))?.into(),
+            company: optional(self.company.as_deref(), "company", CompanyName::parse)?,
+            phone: optional(self.phone.as_deref(), "phone", Phone::parse)?,
+        })
+    }
+}
+
 #[derive(Serialize)]
 struct CheckInBody<'a> {
-    visitor: &'a VisitorInput,
+    visitor: &'a Visitor,
     host_id: Uuid,
     purpose: Option<&'a str>,
 }
 
-/// A visit as the receptionist's on-site list shows it (no email or phone).
-#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
-pub struct OnSite {
-    id: String,
-    visitor_name: String,
-    visitor_company: Option<String>,
-    host_name: String,
-    checked_in_at: String,
-    badge_code: String,
-    purpose: Option<String>,
-}
-
-fn parse_id(text: &str, field: &str) -> Result<Uuid, Error> {
-    Uuid::parse_str(text).map_err(|_| Error::field(field, "not a valid id"))
+fn parse_id(text: &str, field: &'static str) -> Result<Uuid, Error> {
+    Uuid::parse_str(text.trim()).map_err(|_| Error::field(field, "not a valid id"))
 }
 
 /// Runs a device request; a revoked device forgets its token.
@@ -88,11 +92,11 @@ async fn as_override<T>(kiosk: &Kiosk, f: impl AsyncFnOnce(&Arc<Client>, As<'_>)
     result
 }
 
-async fn status_of(kiosk: &Kiosk) -> Result<Status, Error> {
+async fn status_of(kiosk: &Kiosk) -> Result<KioskStatus, Error> {
     let inner = kiosk.lock().await;
     inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?;
     let settings = inner.settings.as_ref();
-    Ok(Status {
+    Ok(KioskStatus {
         enrolled: inner.enrolled(),
         tenant_name: settings.map(|s| s.tenant_name.clone()).or_else(|| inner.config.tenant_name.clone()),
         site_name: settings.map(|s| s.site_name.clone()).or_else(|| inner.config.site_name.clone()),
@@ -104,13 +108,14 @@ async fn status_of(kiosk: &Kiosk) -> Result<Status, Error> {
 }
 
 #[tauri::command]
-pub async fn kiosk_status(kiosk: State<'_, Kiosk>) -> Result<Status, Error> {
+pub async fn kiosk_status(kiosk: State<'_, Kiosk>) -> Result<KioskStatus, Error> {
     let (enrolled, config) = {
         let inner = kiosk.lock().await;
         (inner.enrolled(), inner.config.clone())
     };
-    if let (false, Some(code)) = (enrolled, config.enrollment_code.clone()) {
-        enroll_with(&kiosk, config, &code).await?;
+    if let (false, Some(code)) = (enrolled, config.enrollment_code.as_deref()) {
+        let code = EnrollmentCode::parse(code).map_err(Error::invalid("enrollment_code"))?;
+        enroll_with(&kiosk, config, code).await?;
     }
     refresh_settings(&kiosk).await;
     status_of(&kiosk).await
@@ -127,32 +132,27 @@ async fn refresh_settings(kiosk: &Kiosk) {
     .await;
     match fetched {
         Ok(settings) => kiosk.lock().await.settings = Some(settings),
-        Err(e) => tracing::debug!(kind = e.kind(), "the tenant's settings were not fetched"),
+        Err(e) => tracing::debug!(kind = ?e.kind(), "the tenant's settings were not fetched"),
     }
 }
 
 #[tauri::command]
-pub async fn enroll(
-    kiosk: State<'_, Kiosk>,
-    server_urls: Vec<String>,
-    pins: Vec<String>,
-    enrollment_code: String,
-) -> Result<Status, Error> {
+pub async fn enroll(kiosk: State<'_, Kiosk>, args: EnrollArgs) -> Result<KioskStatus, Error> {
+    let code = EnrollmentCode::parse(&args.enrollment_code).map_err(Error::invalid("enrollment_code"))?;
     let mut config = kiosk.lock().await.config.clone();
-    config.server_urls = server_urls.into_iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
-    config.pins = pins.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
-    enroll_with(&kiosk, config, &enrollment_code).await?;
+    config.server_urls = args.server_urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
+    config.pins = args.pins.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    enroll_with(&kiosk, config, code).await?;
     refresh_settings(&kiosk).await;
     status_of(&kiosk).await
 }
 
 /// Enrolls with `code` at the server `config` names; keeps the device token in the keychain and
 /// the server's names in the config file.
-async fn enroll_with(kiosk: &Kiosk, mut config: crate::config::Config, code: &str) -> Result<(), Error> {
+async fn enroll_with(kiosk: &Kiosk, mut config: crate::config::Config, code: EnrollmentCode) -> Result<(), Error> {
     tracing::debug!("enrolling");
     let client = Client::new(&config)?;
-    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
-    let body = serde_json::json!({ "enrollment_code": code });
+    let body = Enroll { enrollment_code: code };
     let enrolled: Enrolled = client.send(Method::POST, "/api/v1/kiosk/enroll", As::Nobody, Some(&body), None).await?;
     let token = Zeroizing::new(enrolled.device_token);
     tracing::debug!("enrolled; storing the device token");
@@ -170,27 +170,21 @@ async fn enroll_with(kiosk: &Kiosk, mut config: crate::config::Config, code: &st
 }
 
 #[tauri::command]
-pub async fn search_hosts(kiosk: State<'_, Kiosk>, q: String) -> Result<Vec<DirectoryEntry>, Error> {
-    let q = Zeroizing::new(q);
+pub async fn search_hosts(kiosk: State<'_, Kiosk>, args: SearchHostsArgs) -> Result<Vec<DirectoryEntry>, Error> {
+    let q = Zeroizing::new(String::from(SearchQuery::parse(&args.q).map_err(Error::invalid("q"))?));
     as_device(&kiosk, async |s| {
-        let path = format!("/api/v1/kiosk/hosts?q={}", form_urlencoded::byte_serialize(q.trim().as_bytes()).collect::<String>());
+        let path = format!("/api/v1/kiosk/hosts?q={}", form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>());
         s.client.send(Method::GET, &path, As::Device(&s.device), None::<&()>, None).await
     })
     .await
 }
 
 /// Sends a check-in: the same form again (a retry after a failure) reuses its idempotency key.
-async fn submit_check_in(
-    kiosk: &Kiosk,
-    path: &str,
-    visitor: &VisitorInput,
-    host_id: &str,
-    purpose: Option<String>,
-    over: bool,
-) -> Result<CheckedIn, Error> {
-    let purpose = purpose.map(Zeroizing::new);
-    let purpose = purpose.as_deref().map(|p| p.trim()).filter(|p| !p.is_empty());
-    let body = CheckInBody { visitor, host_id: parse_id(host_id, "host")?, purpose };
+async fn submit_check_in(kiosk: &Kiosk, path: &str, args: &CheckInArgs, over: bool) -> Result<CheckedIn, Error> {
+    let visitor = args.visitor.parse()?;
+    let host_id = parse_id(&args.host_id, "host")?;
+    let purpose = Zeroizing::new(optional(args.purpose.as_deref(), "purpose", Purpose::parse)?);
+    let body = CheckInBody { visitor: &visitor, host_id, purpose: purpose.as_deref() };
     let bytes = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);
     let key = kiosk.idempotency_key(&bytes).await;
     if over {
@@ -201,19 +195,13 @@ async fn submit_check_in(
 }
 
 #[tauri::command]
-pub async fn check_in(
-    kiosk: State<'_, Kiosk>,
-    visitor: VisitorInput,
-    host_id: String,
-    purpose: Option<String>,
-) -> Result<CheckedIn, Error> {
-    submit_check_in(&kiosk, "/api/v1/kiosk/visits", &visitor, &host_id, purpose, false).await
+pub async fn check_in(kiosk: State<'_, Kiosk>, args: CheckInArgs) -> Result<CheckedIn, Error> {
+    submit_check_in(&kiosk, "/api/v1/kiosk/visits", &args, false).await
 }
 
 #[tauri::command]
-pub async fn check_out(kiosk: State<'_, Kiosk>, badge_code: String) -> Result<(), Error> {
-    let code: String = badge_code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-    let body = serde_json::json!({ "badge_code": code });
+pub async fn check_out(kiosk: State<'_, Kiosk>, args: CheckOutArgs) -> Result<(), Error> {
+    let body = CheckOut { badge_code: BadgeCode::parse(&args.badge_code).map_err(Error::invalid("badge_code"))? };
     as_device(&kiosk, async |s| {
         s.client.send(Method::POST, "/api/v1/kiosk/visits/checkout", As::Device(&s.device), Some(&body), None).await
     })
@@ -227,20 +215,16 @@ pub async fn wipe(kiosk: State<'_, Kiosk>) -> Result<(), Error> {
 }
 
 #[derive(Serialize)]
-pub struct OverrideSession {
-    expires_at: String,
-}
-
-#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
-struct Credentials {
-    email: String,
-    pin: String,
+struct Credentials<'a> {
+    email: &'a str,
+    pin: &'a str,
 }
 
 #[tauri::command]
-pub async fn override_login(kiosk: State<'_, Kiosk>, email: String, pin: String) -> Result<OverrideSession, Error> {
-    let body = Credentials { email: email.trim().to_owned(), pin: pin.trim().to_owned() };
-    let _wiped = (Zeroizing::new(email), Zeroizing::new(pin));
+pub async fn override_login(kiosk: State<'_, Kiosk>, args: OverrideLoginArgs) -> Result<OverrideSession, Error> {
+    let email = Zeroizing::new(String::from(Email::parse(&args.email).map_err(Error::invalid("email"))?));
+    let pin = Pin::parse(args.pin.trim().to_owned()).map_err(Error::invalid("pin"))?;
+    let body = Credentials { email: &email, pin: pin.expose() };
     let token: OverrideToken =
         as_device(&kiosk, async |s| s.client.send(Method::POST, "/api/v1/kiosk/override", As::Device(&s.device), Some(&body), None).await)
             .await?;
@@ -249,13 +233,13 @@ pub async fn override_login(kiosk: State<'_, Kiosk>, email: String, pin: String)
 }
 
 #[tauri::command]
-pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSite>, Error> {
+pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>, Error> {
     let visits: Vec<Visit> =
         as_override(&kiosk, async |client, who| client.send(Method::GET, "/api/v1/kiosk/override/visits", who, None::<&()>, None).await)
             .await?;
     Ok(visits
         .into_iter()
-        .map(|v| OnSite {
+        .map(|v| OnSiteVisit {
             id: v.id.to_string(),
             visitor_name: v.visitor_name,
             visitor_company: v.visitor_company,
@@ -268,21 +252,17 @@ pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSite>, Err
 }
 
 #[tauri::command]
-pub async fn override_check_out(kiosk: State<'_, Kiosk>, visit_id: String) -> Result<(), Error> {
-    let path = format!("/api/v1/kiosk/override/visits/{}/checkout", parse_id(&visit_id, "visit")?);
+pub async fn override_check_out(kiosk: State<'_, Kiosk>, args: VisitArgs) -> Result<(), Error> {
+    let path = format!("/api/v1/kiosk/override/visits/{}/checkout", parse_id(&args.visit_id, "visit")?);
     as_override(&kiosk, async |client, who| client.send(Method::POST, &path, who, None::<&()>, None).await).await
 }
 
 #[tauri::command]
-pub async fn override_check_in(
-    kiosk: State<'_, Kiosk>,
-    visitor: VisitorInput,
-    host_id: String,
-    purpose: Option<String>,
-) -> Result<CheckedIn, Error> {
-    submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &visitor, &host_id, purpose, true).await
+pub async fn override_check_in(kiosk: State<'_, Kiosk>, args: CheckInArgs) -> Result<CheckedIn, Error> {
+    submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &args, true).await
 }
 
+/// The changed fields of a visit, parsed; absent ones stay as they are.
 #[derive(Serialize, Zeroize, ZeroizeOnDrop)]
 struct Correction {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -294,16 +274,13 @@ struct Correction {
 }
 
 #[tauri::command]
-pub async fn override_correct(
-    kiosk: State<'_, Kiosk>,
-    visit_id: String,
-    visitor_name: Option<String>,
-    visitor_company: Option<String>,
-    purpose: Option<String>,
-) -> Result<(), Error> {
-    let path = format!("/api/v1/kiosk/override/visits/{}", parse_id(&visit_id, "visit")?);
-    let keep = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let body = Correction { name: keep(visitor_name), company: keep(visitor_company), purpose: keep(purpose) };
+pub async fn override_correct(kiosk: State<'_, Kiosk>, args: CorrectionArgs) -> Result<(), Error> {
+    let path = format!("/api/v1/kiosk/override/visits/{}", parse_id(&args.visit_id, "visit")?);
+    let body = Correction {
+        name: optional(args.visitor_name.as_deref(), "visitor_name", PersonName::parse)?,
+        company: optional(args.visitor_company.as_deref(), "visitor_company", CompanyName::parse)?,
+        purpose: optional(args.purpose.as_deref(), "purpose", Purpose::parse)?,
+    };
     let _: serde::de::IgnoredAny =
         as_override(&kiosk, async |client, who| client.send(Method::PATCH, &path, who, Some(&body), None).await).await?;
     Ok(())

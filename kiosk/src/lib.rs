@@ -8,10 +8,13 @@
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod error;
 pub mod keychain;
 pub mod pinning;
 pub mod state;
+#[cfg(test)]
+mod typescript;
 
 use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
 

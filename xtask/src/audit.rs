@@ -1,10 +1,11 @@
 //! The third-party code check that `cargo xtask test` runs before its long test run, so that CI
 //! fails fast: `cargo audit` of `Cargo.lock` against the RustSec advisory snapshot that ships
-//! beside the project (`<repo>/../shared/advisory-db`, read offline), then `npm audit` of the kiosk
-//! UI's runtime dependencies wherever the npm registry answers it. A known vulnerability fails the
-//! command. cargo-audit's unmaintained and unsound warnings do not; each one is listed, with what
-//! replaces it or why it stays, in the README's security section. An exception goes in
-//! `.cargo/audit.toml`, with the reason it cannot reach any binary.
+//! beside the project (`<repo>/../shared/advisory-db`, read offline), then `npm audit` of the
+//! runtime dependencies of the web front ends (the `ui/` workspace) wherever the npm registry
+//! answers it. A known vulnerability fails the command. cargo-audit's unmaintained and unsound
+//! warnings do not; each one is listed, with what replaces it or why it stays, in the README's
+//! security section. An exception goes in `.cargo/audit.toml`, with the reason it cannot reach
+//! any binary.
 
 use std::{ffi::OsString, path::PathBuf, process::Command};
 
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 use crate::workspace;
 
-/// The cargo-audit release the project is checked with, installed from crates.io when missing.
+/// The cargo-audit release the project is checked with, installed from the Rust package registry when missing.
 const CARGO_AUDIT_VERSION: &str = "0.22.2";
 
 /// Audits the Rust lockfile, then the UI's npm lockfile; fails on any known vulnerability.
@@ -50,7 +51,7 @@ fn ensure_cargo_audit() -> anyhow::Result<()> {
 /// `cargo audit --db <snapshot> --no-fetch`. With `--no-fetch` the snapshot (a plain directory, not
 /// a git clone) is opened as it is, with no staleness check (that applies to fetched databases
 /// only, so `--stale` is not needed), and the yanked-crate check reads cargo's local copy of the
-/// crates.io index instead of updating it. `cargo fetch` first puts every crate of the lockfile
+/// Rust package registry's index instead of updating it. `cargo fetch` first puts every crate of the lockfile
 /// in that copy (the build needs them anyway); after it, the audit itself needs no network.
 fn cargo_audit() -> anyhow::Result<()> {
     let db = advisory_db()?;
@@ -98,27 +99,27 @@ fn npm_verdict(stdout: &[u8]) -> anyhow::Result<NpmVerdict> {
     Ok(if total == 0 { NpmVerdict::Clean } else { NpmVerdict::Vulnerable(total) })
 }
 
-/// `npm audit --omit=dev` of the kiosk UI (only the runtime dependencies reach the kiosk; the dev
-/// ones build and test it). It reads the committed lockfile and asks the registry's audit endpoint;
-/// a registry that does not answer it gets a loud warning, not a failure.
+/// `npm audit --omit=dev` of the `ui/` workspace (only the runtime dependencies reach the kiosk;
+/// the dev ones build and test it). It reads the committed lockfile and asks the registry's audit
+/// endpoint; a registry that does not answer it gets a loud warning, not a failure.
 fn npm_audit() -> anyhow::Result<()> {
-    let dir = workspace::root().join("kiosk/ui");
+    let dir = workspace::root().join("ui");
     let npm = |extra: &[&str]| Command::new("npm").args(["audit", "--omit=dev"]).args(extra).current_dir(&dir).output();
     let out = npm(&["--json"]).context("running npm audit")?;
     match npm_verdict(&out.stdout)? {
         NpmVerdict::Clean => {
-            println!("xtask: npm audit --omit=dev: no known vulnerability in the kiosk UI's runtime dependencies");
+            println!("xtask: npm audit --omit=dev: no known vulnerability in the UI's runtime dependencies");
             Ok(())
         }
         NpmVerdict::Vulnerable(n) => {
             if let Ok(report) = npm(&[]) {
                 println!("{}", String::from_utf8_lossy(&report.stdout));
             }
-            bail!("npm audit --omit=dev: {n} vulnerable package(s) in the kiosk UI's runtime dependencies (see above)")
+            bail!("npm audit --omit=dev: {n} vulnerable package(s) in the UI's runtime dependencies (see above)")
         }
         NpmVerdict::NoAnswer(why) => {
             eprintln!(
-                "xtask: WARNING: the npm registry did not answer npm audit ({why}); the kiosk UI's runtime \
+                "xtask: WARNING: the npm registry did not answer npm audit ({why}); the UI's runtime \
                  dependencies were NOT checked for known vulnerabilities"
             );
             Ok(())

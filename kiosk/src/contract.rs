@@ -1,0 +1,112 @@
+//! What crosses between the kiosk's Rust side and its web UI: each command's arguments (one
+//! struct per command, sent as `{args: {...}}`) and results. The UI's TypeScript types are
+//! generated from these (see `typescript.rs`), never copied by hand. What the visitor or a
+//! receptionist typed arrives in zeroize-on-drop types.
+
+use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use ts_rs::TS;
+use vestibule_shared::{dto::settings::ConsentTexts, types::Language};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// What the kiosk knows about itself: enrolled or not, whose it is, and the tenant's settings.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct KioskStatus {
+    pub enrolled: bool,
+    pub tenant_name: Option<String>,
+    pub site_name: Option<String>,
+    /// The tenant's first language, once fetched.
+    pub language: Option<Language>,
+    /// The tenant's visitor agreement per language (languages without one use the UI's text).
+    pub consent_text: ConsentTexts,
+    pub idle_secs: u32,
+    pub override_idle_secs: u32,
+}
+
+/// `enroll`: the server URLs and TLS key pins to trust, and the one-time enrollment code.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct EnrollArgs {
+    pub server_urls: Vec<String>,
+    pub pins: Vec<String>,
+    pub enrollment_code: String,
+}
+
+/// `search_hosts`: part of a host's name.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct SearchHostsArgs {
+    pub q: String,
+}
+
+/// What the visitor typed.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct VisitorInput {
+    pub name: String,
+    pub email: String,
+    pub company: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// `check_in` and `override_check_in`: the visitor, their host and why they came.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct CheckInArgs {
+    pub visitor: VisitorInput,
+    pub host_id: String,
+    pub purpose: Option<String>,
+}
+
+/// `check_out`: the code on the visitor's badge, as typed.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct CheckOutArgs {
+    pub badge_code: String,
+}
+
+/// `override_login`: a receptionist's email and PIN.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct OverrideLoginArgs {
+    pub email: String,
+    pub pin: String,
+}
+
+/// The override session `override_login` opened.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct OverrideSession {
+    pub expires_at: String,
+}
+
+/// A visit as the receptionist's on-site list shows it (no email or phone).
+#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct OnSiteVisit {
+    pub id: String,
+    pub visitor_name: String,
+    pub visitor_company: Option<String>,
+    pub host_name: String,
+    pub checked_in_at: String,
+    pub badge_code: String,
+    pub purpose: Option<String>,
+}
+
+/// `override_check_out`: the visit to end.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct VisitArgs {
+    pub visit_id: String,
+}
+
+/// `override_correct`: the fields of a visit to change; `null` or blank leaves one as it is.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct CorrectionArgs {
+    pub visit_id: String,
+    pub visitor_name: Option<String>,
+    pub visitor_company: Option<String>,
+    pub purpose: Option<String>,
+}

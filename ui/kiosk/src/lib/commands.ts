@@ -1,0 +1,103 @@
+// The ONLY place that names Tauri commands. Typed wrappers around an injected `invoke`, so the
+// state machine can be tested with a fake. Each command takes one `args` object. Its type, every
+// result's and the error's are generated from the Rust types into `./generated` (by ts-rs, see
+// kiosk/src/typescript.rs, which also fails when they are stale): never edit those by hand.
+
+import type { CheckedIn } from './generated/CheckedIn';
+import type { CheckInArgs } from './generated/CheckInArgs';
+import type { CheckOutArgs } from './generated/CheckOutArgs';
+import type { CommandError } from './generated/CommandError';
+import type { CorrectionArgs } from './generated/CorrectionArgs';
+import type { DirectoryEntry } from './generated/DirectoryEntry';
+import type { EnrollArgs } from './generated/EnrollArgs';
+import type { ErrorKind } from './generated/ErrorKind';
+import type { KioskStatus } from './generated/KioskStatus';
+import type { OnSiteVisit } from './generated/OnSiteVisit';
+import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
+import type { OverrideSession } from './generated/OverrideSession';
+import type { SearchHostsArgs } from './generated/SearchHostsArgs';
+import type { VisitArgs } from './generated/VisitArgs';
+import type { VisitorInput } from './generated/VisitorInput';
+
+export type {
+  CheckedIn,
+  CheckInArgs,
+  CommandError,
+  CorrectionArgs,
+  ErrorKind,
+  KioskStatus,
+  OnSiteVisit,
+  OverrideSession,
+  VisitorInput,
+};
+
+/** A host of the directory, as the kiosk sees one. */
+export type Host = DirectoryEntry;
+
+export type InvokeFn = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
+
+/** Every `ErrorKind`, at run time (a test checks it against the generated type). */
+export const ERROR_KINDS = [
+  'unreachable',
+  'pin_mismatch',
+  'revoked',
+  'validation',
+  'not_found',
+  'locked',
+  'keychain',
+  'override_expired',
+  'conflict',
+  'internal',
+] as const satisfies readonly ErrorKind[];
+
+/** Turns whatever a command rejected with into a `CommandError` (unknown shapes become `internal`). */
+export function toCommandError(e: unknown): CommandError {
+  if (e && typeof e === 'object' && 'kind' in e) {
+    const o = e as { kind: unknown; message?: unknown; fields?: unknown };
+    const kind = (ERROR_KINDS as readonly unknown[]).includes(o.kind) ? (o.kind as ErrorKind) : 'internal';
+    const out: CommandError = { kind, message: typeof o.message === 'string' ? o.message : '' };
+    if (o.fields && typeof o.fields === 'object') {
+      const fields: Record<string, string> = {};
+      for (const [k, v] of Object.entries(o.fields as Record<string, unknown>)) fields[k] = String(v);
+      out.fields = fields;
+    }
+    return out;
+  }
+  return { kind: 'internal', message: typeof e === 'string' ? e : '' };
+}
+
+export interface Commands {
+  kioskStatus(): Promise<KioskStatus>;
+  enroll(serverUrls: string[], pins: string[], enrollmentCode: string): Promise<KioskStatus>;
+  searchHosts(q: string): Promise<Host[]>;
+  checkIn(args: CheckInArgs): Promise<CheckedIn>;
+  checkOut(badgeCode: string): Promise<null>;
+  wipe(): Promise<null>;
+  overrideLogin(email: string, pin: string): Promise<OverrideSession>;
+  overrideVisits(): Promise<OnSiteVisit[]>;
+  overrideCheckOut(visitId: string): Promise<null>;
+  overrideCheckIn(args: CheckInArgs): Promise<CheckedIn>;
+  overrideCorrect(args: CorrectionArgs): Promise<null>;
+  overrideExit(): Promise<null>;
+}
+
+export function createCommands(invoke: InvokeFn): Commands {
+  const call = <T>(cmd: string): Promise<T> => invoke(cmd) as Promise<T>;
+  const callWith = <A, T>(cmd: string, args: A): Promise<T> => invoke(cmd, { args }) as Promise<T>;
+  const checkInArgs = (a: CheckInArgs): CheckInArgs => ({ visitor: { ...a.visitor }, host_id: a.host_id, purpose: a.purpose });
+  return {
+    kioskStatus: () => call('kiosk_status'),
+    enroll: (serverUrls, pins, enrollmentCode) =>
+      callWith<EnrollArgs, KioskStatus>('enroll', { server_urls: serverUrls, pins, enrollment_code: enrollmentCode }),
+    searchHosts: (q) => callWith<SearchHostsArgs, Host[]>('search_hosts', { q }),
+    checkIn: (args) => callWith('check_in', checkInArgs(args)),
+    checkOut: (badgeCode) => callWith<CheckOutArgs, null>('check_out', { badge_code: badgeCode }),
+    wipe: () => call('wipe'),
+    overrideLogin: (email, pin) => callWith<OverrideLoginArgs, OverrideSession>('override_login', { email, pin }),
+    overrideVisits: () => call('override_visits'),
+    overrideCheckOut: (visitId) => callWith<VisitArgs, null>('override_check_out', { visit_id: visitId }),
+    overrideCheckIn: (args) => callWith('override_check_in', checkInArgs(args)),
+    overrideCorrect: (args) => callWith<CorrectionArgs, null>('override_correct', { ...args }),
+    overrideExit: () => call('override_exit'),
+  };
+}

@@ -1,0 +1,266 @@
+// The kiosk's state machine, in plain TypeScript: no Svelte, no DOM. It owns the current screen,
+// the form, inline errors, idle timers, wiping, the language and the override session.
+// Commands go through an injected `invoke`, timers through an injected `Timers`, so tests drive it
+// with fakes. The Svelte app passes a `$state` object as `state`, making every mutation reactive;
+// the machine only ever mutates properties of that object, never replaces it.
+//
+// Split by flow: `machine/state.ts` (the state), `machine/core.ts` (timers, errors, wipe),
+// `machine/visitor.ts` (setup, self check-in, check-out) and here override mode and the
+// navigation that spans flows.
+
+import { toCommandError, type OnSiteVisit } from './commands';
+import type { MessageKey } from './i18n';
+import { validateCompany, validateEmail, validateName, validatePin, validatePurpose } from './validation';
+import { correctField, loginField } from './machine/fields';
+import { VisitorMachine } from './machine/visitor';
+
+export * from './machine/state';
+
+export class KioskMachine extends VisitorMachine {
+  startOverrideLogin(): void {
+    this.s.login = { email: '', pin: '' };
+    this.s.notice = null;
+    this.clearErrors();
+    this.go('override-login');
+  }
+
+  async back(): Promise<void> {
+    switch (this.s.screen) {
+      case 'details':
+        if (this.s.override) {
+          await this.wipe(false);
+          this.go('override-list');
+        } else {
+          await this.wipe(false);
+          this.go('welcome');
+        }
+        return;
+      case 'host':
+        this.clearErrors();
+        this.go('details');
+        return;
+      case 'purpose':
+        this.clearErrors();
+        this.go('host');
+        return;
+      case 'consent':
+        this.clearErrors();
+        this.go('purpose');
+        return;
+      case 'checkout':
+        this.s.checkout = { code: '', done: false };
+        this.clearErrors();
+        this.go('welcome');
+        return;
+      case 'override-login':
+        this.s.login = { email: '', pin: '' };
+        this.clearErrors();
+        this.go('welcome');
+        return;
+      case 'override-correct':
+        this.s.correct = null;
+        this.clearErrors();
+        this.go('override-list');
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- override mode
+
+  async overrideLogin(): Promise<void> {
+    if (this.s.busy) return;
+    this.clearErrors();
+    const email = this.s.login.email.trim();
+    const pin = this.s.login.pin;
+    this.setErrors({ 'override-email': validateEmail(email), 'override-pin': validatePin(pin) });
+    if (this.hasErrors()) return;
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        const session = await this.cmd.overrideLogin(email, pin);
+        if (epoch !== this.epoch) return;
+        this.s.login = { email: '', pin: '' };
+        this.s.override = { expiresAt: session.expires_at };
+        this.s.error = null;
+        this.retryAction = null;
+        this.go('override-list');
+        this.s.busy = false;
+        await this.loadVisits();
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        const err = toCommandError(e);
+        this.s.login.pin = '';
+        if (this.handleError(err, send)) return;
+        this.go('override-login');
+        if (!this.applyFieldErrors(err, loginField)) {
+          this.s.formError = err.kind === 'locked' ? 'form.locked' : 'form.bad_login';
+        }
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+    };
+    await send();
+  }
+
+  async loadVisits(): Promise<void> {
+    if (!this.s.override) return;
+    const epoch = this.epoch;
+    this.s.busy = true;
+    try {
+      const visits = await this.cmd.overrideVisits();
+      if (epoch !== this.epoch || !this.s.override) return;
+      this.s.visits = visits.map((v) => ({ ...v }));
+    } catch (e) {
+      if (epoch !== this.epoch) return;
+      const err = toCommandError(e);
+      if (this.handleError(err, () => this.reloadList())) return;
+      this.s.formError = 'form.rejected';
+    } finally {
+      if (epoch === this.epoch) this.s.busy = false;
+    }
+  }
+
+  private async reloadList(): Promise<void> {
+    this.s.error = null;
+    this.go('override-list');
+    await this.loadVisits();
+  }
+
+  async overrideCheckOut(visitId: string): Promise<void> {
+    if (this.s.busy || !this.s.override) return;
+    this.clearErrors();
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        await this.cmd.overrideCheckOut(visitId);
+        if (epoch !== this.epoch) return;
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        const err = toCommandError(e);
+        if (this.handleError(err, send)) return;
+        this.s.formError = err.kind === 'not_found' || err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+      if (this.s.screen === 'error') this.go('override-list');
+      this.s.error = null;
+      await this.loadVisits();
+    };
+    await send();
+  }
+
+  startOverrideCheckIn(): void {
+    if (!this.s.override) return;
+    this.resetVisitor();
+    this.go('details');
+  }
+
+  startCorrect(visit: OnSiteVisit): void {
+    if (!this.s.override) return;
+    const original = { name: visit.visitor_name, company: visit.visitor_company ?? '', purpose: visit.purpose ?? '' };
+    this.s.correct = { visitId: visit.id, ...original, original };
+    this.clearErrors();
+    this.go('override-correct');
+  }
+
+  async saveCorrect(): Promise<void> {
+    const c = this.s.correct;
+    if (this.s.busy || !c || !this.s.override) return;
+    this.clearErrors();
+    this.setErrors({
+      'correct-name': validateName(c.name),
+      'correct-company': validateCompany(c.company),
+      'correct-purpose': validatePurpose(c.purpose),
+    });
+    if (this.hasErrors()) return;
+    // null = unchanged; a cleared optional field is sent as "" (clear it).
+    const changed = (now: string, before: string): string | null => (now.trim() === before.trim() ? null : now.trim());
+    const req = {
+      visit_id: c.visitId,
+      visitor_name: changed(c.name, c.original.name),
+      visitor_company: changed(c.company, c.original.company),
+      purpose: changed(c.purpose, c.original.purpose),
+    };
+    if (req.visitor_name === null && req.visitor_company === null && req.purpose === null) {
+      this.s.correct = null;
+      this.go('override-list');
+      return;
+    }
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        await this.cmd.overrideCorrect(req);
+        if (epoch !== this.epoch) return;
+        this.s.correct = null;
+        this.s.error = null;
+        this.go('override-list');
+        this.s.busy = false;
+        await this.loadVisits();
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        const err = toCommandError(e);
+        if (this.handleError(err, send)) return;
+        this.go('override-correct');
+        if (!this.applyFieldErrors(err, correctField)) {
+          this.s.formError = err.kind === 'conflict' || err.kind === 'not_found' ? 'form.conflict' : 'form.rejected';
+        }
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+    };
+    await send();
+  }
+
+  /** Ends the override session: tells the Rust side, wipes everything, back to welcome. */
+  async overrideExit(notice: MessageKey | null = null): Promise<void> {
+    const wasActive = this.s.override !== null;
+    this.s.override = null;
+    this.s.visits = [];
+    this.s.correct = null;
+    this.s.login = { email: '', pin: '' };
+    this.clearTimer();
+    if (wasActive) {
+      try {
+        await this.cmd.overrideExit();
+      } catch {
+        // The session is gone either way; nothing to show.
+      }
+    }
+    await this.wipe(true);
+    this.s.notice = notice;
+    this.go('welcome');
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /** The error screen's retry: re-sends the very request that failed. */
+  async retry(): Promise<void> {
+    const action = this.retryAction;
+    if (!action || this.s.busy) return;
+    await action();
+  }
+
+  /** The error screen's way out. */
+  async errorHome(): Promise<void> {
+    const kind = this.s.error?.kind;
+    if (kind === 'keychain') return;
+    this.retryAction = null;
+    this.pendingCheckIn = null;
+    this.s.error = null;
+    if (!this.s.status?.enrolled) {
+      this.go('setup');
+    } else if (this.s.override) {
+      await this.wipe(false);
+      this.go('override-list');
+      await this.loadVisits();
+    } else {
+      await this.wipe(true);
+      this.go('welcome');
+    }
+  }
+}

@@ -1,0 +1,334 @@
+// The visitor's flows: setup (enrollment), welcome, self check-in (details → host → purpose →
+// consent → confirmation) and check-out by badge code.
+
+import { normalizeCode } from '@vestibule/common';
+import { toCommandError, type CheckInArgs, type Host } from '../commands';
+import type { Lang } from '../i18n';
+import {
+  lines,
+  validateBadgeCode,
+  validateCompany,
+  validateEmail,
+  validateEnrollmentCode,
+  validateName,
+  validatePhone,
+  validatePurpose,
+  validatePins,
+  validateServerUrls,
+} from '../validation';
+import { MachineCore } from './core';
+import { checkInField, orNull, setupField } from './fields';
+import { emptyForm, type Field, type Screen } from './state';
+
+export abstract class VisitorMachine extends MachineCore {
+  // ---------------------------------------------------------------- startup and setup
+
+  /** Asks the Rust side for the kiosk's status and shows setup or welcome. */
+  async init(): Promise<void> {
+    this.go('loading');
+    try {
+      const status = await this.cmd.kioskStatus();
+      this.applyStatus(status);
+      this.go(status.enrolled ? 'welcome' : 'setup');
+    } catch (e) {
+      this.handleError(toCommandError(e), () => this.init());
+    }
+  }
+
+
+  async enroll(): Promise<void> {
+    if (this.s.busy) return;
+    const { urls, pins, code } = this.s.setup;
+    this.clearErrors();
+    this.setErrors({ urls: validateServerUrls(urls), pins: validatePins(pins), code: validateEnrollmentCode(code) });
+    if (this.hasErrors()) return;
+    const serverUrls = lines(urls);
+    const pinList = lines(pins);
+    const enrollmentCode = normalizeCode(code);
+    const send = async (): Promise<void> => {
+      this.s.busy = true;
+      try {
+        const status = await this.cmd.enroll(serverUrls, pinList, enrollmentCode);
+        this.applyStatus(status);
+        if (status.enrolled) {
+          this.s.setup = { urls: '', pins: '', code: '' };
+          this.s.notice = null;
+          this.go('welcome');
+        } else {
+          this.go('setup');
+          this.s.formError = 'form.enroll_failed';
+        }
+      } catch (e) {
+        const err = toCommandError(e);
+        if (this.handleError(err, send)) return;
+        this.go('setup');
+        if (!this.applyFieldErrors(err, setupField)) {
+          this.s.formError = err.kind === 'locked' ? 'form.locked' : 'form.enroll_failed';
+        }
+      } finally {
+        this.s.busy = false;
+      }
+    };
+    await send();
+  }
+
+  // ---------------------------------------------------------------- welcome
+
+  setLang(lang: Lang): void {
+    this.s.lang = lang;
+  }
+
+  startCheckIn(): void {
+    void this.refreshStatus();
+    this.resetVisitor();
+    this.s.notice = null;
+    this.go('details');
+  }
+
+  startCheckOut(): void {
+    this.s.checkout = { code: '', done: false };
+    this.s.notice = null;
+    this.clearErrors();
+    this.go('checkout');
+  }
+
+  // ---------------------------------------------------------------- visitor flow
+
+  /** Validates the visitor's details and moves on to the host search. */
+  detailsNext(): void {
+    const f = this.s.form;
+    this.clearErrors();
+    this.setErrors({
+      name: validateName(f.name),
+      email: validateEmail(f.email),
+      company: validateCompany(f.company),
+      phone: validatePhone(f.phone),
+    });
+    if (this.hasErrors()) return;
+    this.go('host');
+  }
+
+  /** Sets the host search text; searches after a short pause in typing. */
+  setHostQuery(q: string): void {
+    this.s.hostQuery = q;
+    this.s.hostSearchFailed = false;
+    if (this.searchTimer !== null) this.timers.clearTimeout(this.searchTimer);
+    this.searchTimer = null;
+    const seq = ++this.searchSeq;
+    const query = q.trim();
+    if (query.length === 0) {
+      this.s.hosts = [];
+      this.s.hostSearching = false;
+      return;
+    }
+    this.s.hostSearching = true;
+    this.searchTimer = this.timers.setTimeout(() => {
+      this.searchTimer = null;
+      void this.runSearch(query, seq);
+    }, this.debounceMs);
+  }
+
+  private async runSearch(query: string, seq: number): Promise<void> {
+    const epoch = this.epoch;
+    try {
+      const hosts = await this.cmd.searchHosts(query);
+      if (seq !== this.searchSeq || epoch !== this.epoch) return;
+      this.s.hosts = hosts.map((h) => ({ id: h.id, display_name: h.display_name }));
+    } catch (e) {
+      if (seq !== this.searchSeq || epoch !== this.epoch) return;
+      const err = toCommandError(e);
+      if (err.kind === 'unreachable' || err.kind === 'internal' || err.kind === 'validation' || err.kind === 'locked') {
+        this.s.hosts = [];
+        this.s.hostSearchFailed = true;
+      } else {
+        this.handleError(err, null);
+      }
+    } finally {
+      if (seq === this.searchSeq && epoch === this.epoch) this.s.hostSearching = false;
+    }
+  }
+
+  pickHost(host: Host): void {
+    this.s.host = { id: host.id, display_name: host.display_name };
+    this.clearErrors();
+    this.go('purpose');
+  }
+
+  purposeNext(): void {
+    this.clearErrors();
+    this.setErrors({ purpose: validatePurpose(this.s.form.purpose) });
+    if (this.hasErrors()) return;
+    if (!this.s.host) {
+      this.go('host');
+      this.setErrors({ host: 'field.host_required' });
+      return;
+    }
+    this.go('consent');
+  }
+
+  /** The consent text to show: the tenant's, or the dictionary default (`null`). */
+  get consentText(): string | null {
+    const text = this.s.status?.consent_text?.[this.s.lang];
+    return text && text.trim().length > 0 ? text : null;
+  }
+
+  /** Fetches the tenant's settings again (consent text, language) without disturbing the flow. */
+  private async refreshStatus(): Promise<void> {
+    try {
+      const status = await this.cmd.kioskStatus();
+      if (status.enrolled) this.applyStatus(status);
+    } catch {
+      // The last known settings stay; the check-in itself reports any real problem.
+    }
+  }
+
+  /** Builds the payload from the form (trimmed; optional fields empty → null). */
+  private checkInRequest(): CheckInArgs | null {
+    const f = this.s.form;
+    if (!this.s.host) return null;
+    return {
+      visitor: { name: f.name.trim(), email: f.email.trim(), company: orNull(f.company), phone: orNull(f.phone) },
+      host_id: this.s.host.id,
+      purpose: orNull(f.purpose),
+    };
+  }
+
+  /** Checks the visitor in (via the override command when a receptionist is logged in). */
+  async submitCheckIn(): Promise<void> {
+    if (this.s.busy) return;
+    this.clearErrors();
+    if (!this.s.form.consent) {
+      this.setErrors({ consent: 'field.consent_required' });
+      return;
+    }
+    // Re-validate everything: the visitor may have come back through the screens.
+    const f = this.s.form;
+    const detailErrors = {
+      name: validateName(f.name),
+      email: validateEmail(f.email),
+      company: validateCompany(f.company),
+      phone: validatePhone(f.phone),
+    };
+    this.setErrors(detailErrors);
+    if (this.hasErrors()) {
+      this.go('details');
+      return;
+    }
+    const req = this.checkInRequest();
+    if (!req) {
+      this.go('host');
+      this.setErrors({ host: 'field.host_required' });
+      return;
+    }
+    const same =
+      this.pendingCheckIn && JSON.stringify(this.pendingCheckIn.req) === JSON.stringify(req) ? this.pendingCheckIn : null;
+    this.pendingCheckIn = same ?? { req, override: this.s.override !== null };
+    await this.sendPendingCheckIn();
+  }
+
+  /** Sends (or re-sends, on retry) the pending check-in with exactly the same payload. */
+  private async sendPendingCheckIn(): Promise<void> {
+    const pending = this.pendingCheckIn;
+    if (!pending) return;
+    const epoch = this.epoch;
+    this.s.busy = true;
+    try {
+      const res = pending.override ? await this.cmd.overrideCheckIn(pending.req) : await this.cmd.checkIn(pending.req);
+      if (epoch !== this.epoch) return;
+      this.pendingCheckIn = null;
+      this.s.confirmation = { name: pending.req.visitor.name, badgeCode: res.badge_code, visitId: res.visit_id };
+      // Keep only what the confirmation shows; the rest of the form goes now.
+      this.s.form = emptyForm();
+      this.s.host = null;
+      this.s.hosts = [];
+      this.s.hostQuery = '';
+      this.s.error = null;
+      this.retryAction = null;
+      this.go('confirmation');
+    } catch (e) {
+      if (epoch !== this.epoch) return;
+      const err = toCommandError(e);
+      if (this.handleError(err, () => this.sendPendingCheckIn())) return;
+      this.pendingCheckIn = null;
+      if (err.kind === 'validation' && err.fields && Object.keys(err.fields).length > 0) {
+        this.applyFieldErrors(err, checkInField);
+        const order: Array<[Screen, Field[]]> = [
+          ['details', ['name', 'email', 'company', 'phone']],
+          ['host', ['host']],
+          ['purpose', ['purpose']],
+        ];
+        const target = order.find(([, fields]) => fields.some((k) => this.s.errors[k]));
+        this.go(target ? target[0] : 'consent');
+        if (!target) this.s.formError = 'form.rejected';
+      } else if (err.kind === 'not_found') {
+        this.s.host = null;
+        this.go('host');
+        this.setErrors({ host: 'field.host_required' });
+      } else {
+        this.go('consent');
+        this.s.formError = err.kind === 'locked' ? 'form.locked' : err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
+      }
+    } finally {
+      if (epoch === this.epoch) this.s.busy = false;
+    }
+  }
+
+  /** Leaves the confirmation: wipes everything and returns to welcome (or the on-site list). */
+  async confirmationDone(): Promise<void> {
+    if (this.s.override) {
+      await this.wipe(false);
+      this.go('override-list');
+      await this.loadVisits();
+    } else {
+      await this.wipe(true);
+      this.go('welcome');
+    }
+  }
+
+
+  // ---------------------------------------------------------------- check-out
+
+  setCheckoutCode(raw: string): void {
+    this.s.checkout.code = normalizeCode(raw);
+  }
+
+  async submitCheckOut(): Promise<void> {
+    if (this.s.busy) return;
+    this.clearErrors();
+    const code = normalizeCode(this.s.checkout.code);
+    this.s.checkout.code = code;
+    this.setErrors({ 'checkout-code': validateBadgeCode(code) });
+    if (this.hasErrors()) return;
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        await this.cmd.checkOut(code);
+        if (epoch !== this.epoch) return;
+        this.s.checkout = { code: '', done: true };
+        this.retryAction = null;
+        this.s.error = null;
+        this.go('checkout');
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        const err = toCommandError(e);
+        if (this.handleError(err, send)) return;
+        this.go('checkout');
+        if (err.kind === 'not_found') this.setErrors({ 'checkout-code': 'form.not_found_badge' });
+        else if (err.kind === 'validation') this.setErrors({ 'checkout-code': 'field.badge_invalid' });
+        else this.s.formError = err.kind === 'locked' ? 'form.locked' : err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+    };
+    await send();
+  }
+
+  checkoutDone(): void {
+    this.s.checkout = { code: '', done: false };
+    this.go('welcome');
+  }
+
+  /** Reloads the receptionist's on-site list. */
+  abstract loadVisits(): Promise<void>;
+}

@@ -8,8 +8,8 @@ use vestibule_shared::{
 };
 
 use super::sealed::{USER_EMAIL, USER_NAME};
-use super::{GlobalTx, TenantTx, is_unique_violation, new_id, now, on_tx};
-use crate::error::Error;
+use super::{GlobalTx, TenantTx, is_unique_violation};
+use crate::{error::Error, ids::new_id};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TenantRow {
@@ -47,58 +47,45 @@ pub fn role_str(role: Role) -> &'static str {
 
 impl GlobalTx {
     pub async fn insert_tenant(&mut self, slug: &str, name: &str, plan: Plan) -> Result<TenantRow, Error> {
-        let row =
-            TenantRow { id: new_id(), slug: slug.to_owned(), name: name.to_owned(), plan: plan_str(plan).to_owned(), created_at: now() };
-        let genesis = vec![0u8; 32];
-        let res = on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO tenants (id, slug, name, plan, audit_seq, audit_head, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)"
-        )
-        .bind(row.id)
-        .bind(&row.slug)
-        .bind(&row.name)
-        .bind(&row.plan)
-        .bind(genesis)
-        .bind(row.created_at)
-        .execute(c)
-        .await
-        .map(|_| ()))
-        .map_err(Error::from);
-        match res {
+        const SQL: &str =
+            "INSERT INTO tenants (id, slug, name, plan, audit_seq, audit_head, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)";
+        let row = TenantRow {
+            id: new_id(),
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            plan: plan_str(plan).to_owned(),
+            created_at: self.now(),
+        };
+        let genesis = [0u8; 32];
+        match self.tx.execute(SQL, (row.id, &row.slug, &row.name, &row.plan, &genesis[..], row.created_at)).await {
             Err(e) if is_unique_violation(&e) => Err(Error::Conflict("a tenant with this slug already exists")),
-            other => other.map(|()| row),
+            other => other.map(|_| row),
         }
     }
 
     pub async fn tenant_by_slug(&mut self, slug: &str) -> Result<Option<TenantRow>, Error> {
         const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE slug = $1";
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(slug).fetch_optional(c).await)?)
+        self.tx.fetch_optional(SQL, (slug,)).await
     }
 
     pub async fn tenant_by_id(&mut self, id: Uuid) -> Result<Option<TenantRow>, Error> {
         const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE id = $1";
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
+        self.tx.fetch_optional(SQL, (id,)).await
     }
 
     /// Stores the hash of a new platform-operator token.
     pub async fn insert_platform_key(&mut self, name: &str, token_hash: &[u8]) -> Result<Uuid, Error> {
-        let id = new_id();
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO api_keys (id, tenant_id, name, token_hash, scopes, created_at) VALUES ($1, NULL, $2, $3, 'operator', $4)"
-        )
-        .bind(id)
-        .bind(name)
-        .bind(token_hash)
-        .bind(now())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        const SQL: &str =
+            "INSERT INTO api_keys (id, tenant_id, name, token_hash, scopes, created_at) VALUES ($1, NULL, $2, $3, 'operator', $4)";
+        let (id, at) = (new_id(), self.now());
+        self.tx.execute(SQL, (id, name, token_hash, at)).await?;
         Ok(id)
     }
 
     /// The id of the live platform key with this hash.
     pub async fn platform_key(&mut self, token_hash: &[u8]) -> Result<Option<(Uuid, Vec<u8>)>, Error> {
         const SQL: &str = "SELECT id, token_hash FROM api_keys WHERE tenant_id IS NULL AND token_hash = $1 AND revoked_at IS NULL";
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(token_hash).fetch_optional(c).await)?)
+        self.tx.fetch_optional(SQL, (token_hash,)).await
     }
 }
 
@@ -179,31 +166,14 @@ impl TenantTx {
         password_hash: &str,
         pin_hash: Option<&str>,
     ) -> Result<UserRow, Error> {
+        const SQL: &str = "INSERT INTO users (tenant_id, id, email_enc, email_idx, name_enc, password_hash, pin_hash, role, \
+                           disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         let id = new_id();
-        let t = self.tenant;
-        let created_at = now();
         let email_enc = self.keys.seal(USER_EMAIL, id, email.as_str());
         let name_enc = self.keys.seal(USER_NAME, id, name);
         let email_idx = self.keys.email_index(email);
-        let res = on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO users (tenant_id, id, email_enc, email_idx, name_enc, password_hash, pin_hash, role, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        )
-        .bind(t.0)
-        .bind(id)
-        .bind(email_enc)
-        .bind(email_idx)
-        .bind(name_enc)
-        .bind(password_hash)
-        .bind(pin_hash)
-        .bind(role_str(role))
-        .bind(false)
-        .bind(created_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(Error::from);
-        match res {
+        let params = (id, email_enc, email_idx, name_enc, password_hash, pin_hash, role_str(role), false, self.now());
+        match self.execute(SQL, params).await {
             Err(e) if is_unique_violation(&e) => return Err(Error::Conflict("a user with this email already exists")),
             other => other?,
         };
@@ -211,62 +181,34 @@ impl TenantTx {
     }
 
     pub async fn user(&mut self, id: Uuid) -> Result<Option<UserRow>, Error> {
-        const SQL: &str = user_select!(" AND id = $2");
-        let t = self.tenant.0;
-        let raw: Option<RawUser> = on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(id).fetch_optional(c).await)?;
+        let raw: Option<RawUser> = self.fetch_optional(user_select!(" AND id = $2"), (id,)).await?;
         raw.map(|r| self.user_from(r)).transpose()
     }
 
     pub async fn user_by_email(&mut self, email: &Email) -> Result<Option<UserRow>, Error> {
         let idx = self.keys.email_index(email);
-        let t = self.tenant.0;
-        let raw: Option<RawUser> =
-            on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" AND email_idx = $2")).bind(t).bind(&idx).fetch_optional(c).await)?;
+        let raw: Option<RawUser> = self.fetch_optional(user_select!(" AND email_idx = $2"), (idx,)).await?;
         raw.map(|r| self.user_from(r)).transpose()
     }
 
     pub async fn users(&mut self) -> Result<Vec<UserRow>, Error> {
-        let t = self.tenant.0;
-        let raws: Vec<RawUser> =
-            on_tx!(&mut self.tx, |c| sqlx::query_as(user_select!(" ORDER BY created_at, id")).bind(t).fetch_all(c).await)?;
+        let raws: Vec<RawUser> = self.fetch_all(user_select!(" ORDER BY created_at, id"), ()).await?;
         raws.into_iter().map(|r| self.user_from(r)).collect()
     }
 
     /// Writes back the mutable columns of `user` (name, role, hashes, disabled).
     pub async fn update_user(&mut self, user: &UserRow) -> Result<(), Error> {
-        let t = self.tenant;
+        const SQL: &str =
+            "UPDATE users SET name_enc = $3, role = $4, password_hash = $5, pin_hash = $6, disabled = $7 WHERE tenant_id = $1 AND id = $2";
         let name_enc = self.keys.seal(USER_NAME, user.id, &user.name);
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "UPDATE users SET name_enc = $3, role = $4, password_hash = $5, pin_hash = $6, disabled = $7 WHERE tenant_id = $1 AND id = $2"
-        )
-        .bind(t.0)
-        .bind(user.id)
-        .bind(name_enc)
-        .bind(role_str(user.role))
-        .bind(&user.password_hash)
-        .bind(user.pin_hash.as_deref())
-        .bind(user.disabled)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let params = (user.id, name_enc, role_str(user.role), &user.password_hash, user.pin_hash.as_deref(), user.disabled);
+        self.execute(SQL, params).await?;
         Ok(())
     }
 
     pub async fn delete_user(&mut self, id: Uuid) -> Result<bool, Error> {
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE hosts SET user_id = NULL WHERE tenant_id = $1 AND user_id = $2")
-            .bind(t)
-            .bind(id)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        let n = on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(id)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+        self.execute("UPDATE hosts SET user_id = NULL WHERE tenant_id = $1 AND user_id = $2", (id,)).await?;
+        Ok(self.execute("DELETE FROM users WHERE tenant_id = $1 AND id = $2", (id,)).await? > 0)
     }
 
     /// Records a failed attempt; from the 5th on, locks the counter's door for 30 s doubling up
@@ -278,21 +220,13 @@ impl TenantTx {
         } + 1;
         let locked_until = (failures >= 5).then(|| {
             let secs = 30i64.saturating_mul(1 << (failures - 5).min(7)).min(3600);
-            now() + chrono::Duration::seconds(secs)
+            self.now() + chrono::Duration::seconds(secs)
         });
         let sql = match attempt {
             Attempt::Login => "UPDATE users SET failed_logins = $3, login_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
             Attempt::Pin => "UPDATE users SET failed_pins = $3, pin_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
         };
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query(sql)
-            .bind(t)
-            .bind(user.id)
-            .bind(failures)
-            .bind(locked_until)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        self.execute(sql, (user.id, failures, locked_until)).await?;
         Ok(locked_until)
     }
 
@@ -302,28 +236,19 @@ impl TenantTx {
             Attempt::Login => "UPDATE users SET failed_logins = 0, login_locked_until = NULL WHERE tenant_id = $1 AND id = $2",
             Attempt::Pin => "UPDATE users SET failed_pins = 0, pin_locked_until = NULL WHERE tenant_id = $1 AND id = $2",
         };
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+        self.execute(sql, (user_id,)).await?;
         Ok(())
     }
 
     /// Replaces a password hash (rehash on login when below policy).
     pub async fn set_password_hash(&mut self, user_id: Uuid, hash: &str) -> Result<(), Error> {
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(user_id)
-            .bind(hash)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        self.execute("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2", (user_id, hash)).await?;
         Ok(())
     }
 
     /// This transaction's tenant.
     pub async fn tenant_row(&mut self) -> Result<TenantRow, Error> {
         const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE id = $1";
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).fetch_optional(c).await)?.ok_or(Error::NotFound)
+        self.fetch_optional(SQL, ()).await?.ok_or(Error::NotFound)
     }
 }

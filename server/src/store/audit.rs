@@ -1,14 +1,15 @@
 //! The audit log: an append-only hash chain per tenant. Each entry's hash covers the previous
 //! hash, its sequence number, tenant, time, actor, action and target, so an edited, removed or
 //! reordered entry breaks every hash after it. The chain head (seq and hash) lives on the tenant
-//! row and is read with a row lock, so concurrent writers (even on several replicas) queue on it
-//! instead of forking the chain. Entries hold ids only, never personal data.
+//! row and is read with a row lock (the dialect's `audit_head_for_write`), so concurrent writers
+//! (even on several replicas) queue on it instead of forking the chain. Entries hold ids only,
+//! never personal data.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{TenantTx, Tx, now, on_tx};
+use super::TenantTx;
 use crate::error::Error;
 
 /// Who did something.
@@ -93,13 +94,7 @@ pub struct ChainCheck {
 impl TenantTx {
     /// Appends one entry to this tenant's chain.
     pub async fn audit(&mut self, actor: Actor, action: &str, target: impl std::fmt::Display) -> Result<(), Error> {
-        let t = self.tenant.0;
-        let head: (i64, Vec<u8>) = match &mut self.tx {
-            Tx::Sqlite(c) => sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1").bind(t).fetch_one(&mut **c).await?,
-            Tx::Postgres(c) => {
-                sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE").bind(t).fetch_one(&mut **c).await?
-            }
-        };
+        let head = self.fetch_one(self.tx.dialect().audit_head_for_write(), ()).await?;
         self.audit_after(head, actor, action, target).await
     }
 
@@ -112,61 +107,29 @@ impl TenantTx {
         action: &str,
         target: impl std::fmt::Display,
     ) -> Result<(), Error> {
-        let (t, at, actor) = (self.tenant.0, now(), actor.to_string());
+        const ENTRY: &str =
+            "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let (t, at, actor) = (self.tenant.0, self.now(), actor.to_string());
         let e = next_entry(t, head, at, &actor, action, target);
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        )
-        .bind(t)
-        .bind(e.seq)
-        .bind(at)
-        .bind(&actor)
-        .bind(action)
-        .bind(&e.target)
-        .bind(&e.prev)
-        .bind(&e.hash)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1")
-            .bind(t)
-            .bind(e.seq)
-            .bind(&e.hash)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        self.execute(ENTRY, (e.seq, at, &actor, action, &e.target, &e.prev, &e.hash)).await?;
+        self.execute("UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1", (e.seq, &e.hash)).await?;
         Ok(())
     }
 
     /// A page of the chain, newest first.
     pub async fn audit_entries(&mut self, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), Error> {
-        let t = self.tenant.0;
-        let rows = on_tx!(&mut self.tx, |c| {
-            sqlx::query_as(
-            "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
-        )
-        .bind(t)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(c)
-        .await
-        })?;
-        let total: i64 =
-            on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1").bind(t).fetch_one(c).await)?;
+        const PAGE: &str = "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3";
+        let rows = self.fetch_all(PAGE, (limit, offset)).await?;
+        let total = self.scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1", ()).await?;
         Ok((rows, total))
     }
 
     /// Re-computes the whole chain from the genesis hash and compares it with the stored head.
     pub async fn verify_audit(&mut self) -> Result<ChainCheck, Error> {
+        const CHAIN: &str = "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq";
         let t = self.tenant.0;
-        let rows: Vec<AuditRow> = on_tx!(&mut self.tx, |c| sqlx::query_as(
-            "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq"
-        )
-        .bind(t)
-        .fetch_all(c)
-        .await)?;
-        let head: (i64, Vec<u8>) =
-            on_tx!(&mut self.tx, |c| sqlx::query_as("SELECT audit_seq, audit_head FROM tenants WHERE id = $1").bind(t).fetch_one(c).await)?;
+        let rows: Vec<AuditRow> = self.fetch_all(CHAIN, ()).await?;
+        let head: (i64, Vec<u8>) = self.fetch_one("SELECT audit_seq, audit_head FROM tenants WHERE id = $1", ()).await?;
         let mut prev = vec![0u8; 32];
         for (i, r) in rows.iter().enumerate() {
             let expected = entry_hash(t, &prev, r.seq, r.at, &r.actor, &r.action, &r.target);

@@ -3,9 +3,9 @@
 //! code is taken), one statement writes the visitor, the visit, the host's notifications, the
 //! audit entry and the new chain head. Two round trips on either engine: on SQLite every check-in
 //! runs on the one writer (`commit.rs`) and each statement there is a hand-off to sqlx's worker
-//! thread and back, so their number is what bounds check-ins per second. SQLite runs the write as
-//! one multi-statement query (its `$N` parameters are shared by the statements); PostgreSQL as
-//! one statement of data-modifying CTEs.
+//! thread and back, so their number is what bounds check-ins per second. The write's rows are
+//! written here once; the dialect joins them (one multi-statement query on SQLite, whose `$N`
+//! parameters are shared by the statements; one statement of data-modifying CTEs on PostgreSQL).
 
 use chrono::{DateTime, Utc};
 use rand::RngExt;
@@ -17,9 +17,10 @@ use vestibule_shared::{
 
 use super::audit::next_entry;
 use super::outbox::Notification;
+use super::query::params;
 use super::sealed::{VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
-use super::{Actor, TenantTx, Tx, new_id, now, on_tx};
-use crate::error::Error;
+use super::{Actor, TenantTx};
+use crate::{error::Error, ids::new_id};
 
 /// A check-in to write.
 #[derive(Debug, Clone)]
@@ -65,10 +66,9 @@ const FACTS: &str = "SELECT h.site_id, t.notify_waiting_minutes, t.audit_seq, t.
      LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
      WHERE t.id = $1";
 
-/// The rows of a check-in. `$1` tenant; `$2..$7` the visitor; `$8` the time; `$9..$17` the
-/// visit; `$18, $19` the check-in notification; `$20..$22` the optional reminder; `$23..$26`
-/// the audit entry, which becomes the chain head.
-macro_rules! rows {
+/// The rows of a check-in, which the dialect joins into one write (`check_in_write`): several
+/// statements on SQLite, data-modifying CTEs on PostgreSQL. Their parameters are [`CheckInWrite`].
+macro_rules! check_in_rows {
     (visitor) => {
         "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -91,21 +91,65 @@ macro_rules! rows {
         "UPDATE tenants SET audit_seq = $23, audit_head = $26 WHERE id = $1"
     };
 }
+pub(super) use check_in_rows;
 
-const WRITE_SQLITE: &str = concat!(rows!(visitor), ";\n", rows!(visit), ";\n", rows!(outbox), ";\n", rows!(audit), ";\n", rows!(head));
-
-const WRITE_POSTGRES: &str = concat!(
-    "WITH visitor AS (",
-    rows!(visitor),
-    "), visit AS (",
-    rows!(visit),
-    "), outbox AS (",
-    rows!(outbox),
-    "), audit AS (",
-    rows!(audit),
-    ") ",
-    rows!(head)
-);
+params! {
+    /// The parameters of the check-in write, bound in the order of the fields.
+    struct CheckInWrite<'a> {
+        /// `$1`
+        tenant: Uuid,
+        /// `$2`
+        visitor_id: Uuid,
+        /// `$3`
+        name_enc: &'a [u8],
+        /// `$4`
+        email_enc: &'a [u8],
+        /// `$5`
+        email_idx: &'a [u8],
+        /// `$6`
+        company_enc: Option<&'a [u8]>,
+        /// `$7`
+        phone_enc: Option<&'a [u8]>,
+        /// `$8`: the visitor's creation, the check-in, the notice's due time, the audit entry.
+        at: DateTime<Utc>,
+        /// `$9`
+        visit_id: Uuid,
+        /// `$10`
+        site_id: Uuid,
+        /// `$11`
+        host_id: Uuid,
+        /// `$12`
+        purpose_enc: Option<&'a [u8]>,
+        /// `$13`
+        badge_code: &'a str,
+        /// `$14`: the visit's `created_by` and the audit entry's actor.
+        actor: &'a str,
+        /// `$15`
+        kiosk_id: Option<Uuid>,
+        /// `$16`
+        idempotency_key: Option<&'a str>,
+        /// `$17`
+        request_hash: Option<&'a [u8]>,
+        /// `$18`: the outbox row of the host's check-in notice.
+        notice_id: Uuid,
+        /// `$19`
+        notice: &'a [u8],
+        /// `$20`: the outbox row of the "still waiting" reminder; `None`: no reminder.
+        reminder_id: Option<Uuid>,
+        /// `$21`
+        reminder: Option<&'a [u8]>,
+        /// `$22`
+        reminder_due: Option<DateTime<Utc>>,
+        /// `$23`: the audit entry's sequence number, the chain's new length.
+        audit_seq: i64,
+        /// `$24`
+        audit_target: &'a str,
+        /// `$25`
+        audit_prev: &'a [u8],
+        /// `$26`: the audit entry's hash, the chain's new head.
+        audit_hash: &'a [u8],
+    }
+}
 
 fn badge_code() -> String {
     let mut rng = rand::rng();
@@ -116,17 +160,9 @@ impl TenantTx {
     /// Checks a visitor in; returns the visit and whether it replays an earlier request with the
     /// same idempotency key.
     pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
-        let t = self.tenant;
         let (key, hash) = new.idempotency.clone().unzip();
         let mut badge = badge_code();
-        let facts: Option<CheckInFacts> = on_tx!(&mut self.tx, |c| sqlx::query_as(FACTS)
-            .bind(t.0)
-            .bind(new.host_id)
-            .bind(new.kiosk_id)
-            .bind(key.as_deref())
-            .bind(&badge)
-            .fetch_optional(c)
-            .await)?;
+        let facts: Option<CheckInFacts> = self.fetch_optional(FACTS, (new.host_id, new.kiosk_id, key.as_deref(), &badge)).await?;
         let facts = facts.ok_or(Error::NotFound)?;
         if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) =
             (facts.visit_id, facts.visitor_id, facts.badge_code, facts.checked_in_at)
@@ -143,7 +179,7 @@ impl TenantTx {
         if facts.badge_taken {
             badge = self.free_badge_code().await?;
         }
-        let (visitor_id, visit_id, at) = (new_id(), new_id(), now());
+        let (visitor_id, visit_id, at) = (new_id(), new_id(), self.now());
         let (v, c) = (&new.visitor, &self.keys);
         let name_enc = c.seal(VISITOR_NAME, visitor_id, v.name.as_str());
         let email_enc = c.seal(VISITOR_EMAIL, visitor_id, v.email.as_str());
@@ -161,58 +197,47 @@ impl TenantTx {
             None => None,
         };
         let actor = new.actor.to_string();
-        let entry = next_entry(t.0, (facts.audit_seq, facts.audit_head), at, &actor, "visit.check_in", format!("visit:{visit_id}"));
-        let sql = match &self.tx {
-            Tx::Sqlite(_) => WRITE_SQLITE,
-            Tx::Postgres(_) => WRITE_POSTGRES,
+        let entry =
+            next_entry(self.tenant.0, (facts.audit_seq, facts.audit_head), at, &actor, "visit.check_in", format!("visit:{visit_id}"));
+        let write = CheckInWrite {
+            tenant: self.tenant.0,
+            visitor_id,
+            name_enc: &name_enc,
+            email_enc: &email_enc,
+            email_idx: &email_idx,
+            company_enc: company_enc.as_deref(),
+            phone_enc: phone_enc.as_deref(),
+            at,
+            visit_id,
+            site_id: new.site_id,
+            host_id: new.host_id,
+            purpose_enc: purpose_enc.as_deref(),
+            badge_code: &badge,
+            actor: &actor,
+            kiosk_id: new.kiosk_id,
+            idempotency_key: key.as_deref(),
+            request_hash: hash.as_deref(),
+            notice_id: notice.0,
+            notice: &notice.1,
+            reminder_id: reminder.as_ref().map(|r| r.0),
+            reminder: reminder.as_ref().map(|r| r.1.as_slice()),
+            reminder_due: reminder.as_ref().map(|r| r.2),
+            audit_seq: entry.seq,
+            audit_target: &entry.target,
+            audit_prev: &entry.prev,
+            audit_hash: &entry.hash,
         };
-        on_tx!(&mut self.tx, |c| sqlx::query(sql)
-            .bind(t.0)
-            .bind(visitor_id)
-            .bind(&name_enc)
-            .bind(&email_enc)
-            .bind(&email_idx)
-            .bind(company_enc.as_deref())
-            .bind(phone_enc.as_deref())
-            .bind(at)
-            .bind(visit_id)
-            .bind(new.site_id)
-            .bind(new.host_id)
-            .bind(purpose_enc.as_deref())
-            .bind(&badge)
-            .bind(&actor)
-            .bind(new.kiosk_id)
-            .bind(key.as_deref())
-            .bind(hash.as_deref())
-            .bind(notice.0)
-            .bind(&notice.1)
-            .bind(reminder.as_ref().map(|r| r.0))
-            .bind(reminder.as_ref().map(|r| r.1.as_slice()))
-            .bind(reminder.as_ref().map(|r| r.2))
-            .bind(entry.seq)
-            .bind(&entry.target)
-            .bind(&entry.prev)
-            .bind(&entry.hash)
-            .execute(c)
-            .await
-            .map(|_| ()))?;
+        self.tx.execute(self.tx.dialect().check_in_write(), write).await?;
         Ok((CheckedInRow { id: visit_id, visitor_id, badge_code: badge, checked_in_at: at }, false))
     }
 
     /// A badge code no visit of the tenant has (the first one drawn was taken: with 31^8 codes,
     /// rare). Authoritative: the transaction holds the tenant's write lock on both engines.
     async fn free_badge_code(&mut self) -> Result<String, Error> {
-        let t = self.tenant.0;
+        const TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2)";
         for _ in 0..8 {
             let badge = badge_code();
-            let taken: bool = on_tx!(&mut self.tx, |c| sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2)"
-            )
-            .bind(t)
-            .bind(&badge)
-            .fetch_one(c)
-            .await)?;
-            if !taken {
+            if !self.scalar::<bool>(TAKEN, (&badge,)).await? {
                 return Ok(badge);
             }
         }

@@ -13,10 +13,12 @@ use std::{any::Any, sync::Arc};
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Engine, TenantId, TenantTx, Tx, enter_keys};
+use super::{Engine, TenantTx, Tx, enter_keys};
 use crate::{
+    clock::Clock,
     crypto::{Crypto, TenantKeys},
     error::Error,
+    ids::TenantId,
 };
 
 type Output = Result<Box<dyn Any + Send>, Error>;
@@ -26,6 +28,7 @@ pub(super) type Work = Arc<dyn Fn(TenantTx) -> BoxFuture<'static, (TenantTx, Out
 
 pub(super) struct Job {
     pub tenant: TenantId,
+    pub clock: Clock,
     pub work: Work,
     pub reply: oneshot::Sender<Output>,
 }
@@ -44,9 +47,9 @@ impl Committer {
         Committer { jobs }
     }
 
-    pub async fn submit(&self, tenant: TenantId, work: Work) -> Output {
+    pub async fn submit(&self, tenant: TenantId, clock: Clock, work: Work) -> Output {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { tenant, work, reply }).await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?;
+        self.jobs.send(Job { tenant, clock, work, reply }).await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?;
         answer.await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?
     }
 }
@@ -57,7 +60,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, engine: Engine, crypto: Arc<Crypto>, m
         crate::metrics::commit_batch(batch.len());
         if batch.len() == 1 {
             let job = batch.pop().expect("one job");
-            let out = one_transaction(&engine, &crypto, job.tenant, &job.work).await;
+            let out = one_transaction(&engine, &crypto, &job).await;
             let _ = job.reply.send(out);
             continue;
         }
@@ -69,7 +72,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, engine: Engine, crypto: Arc<Crypto>, m
             }
             Err(()) => {
                 for job in batch.drain(..) {
-                    let out = one_transaction(&engine, &crypto, job.tenant, &job.work).await;
+                    let out = one_transaction(&engine, &crypto, &job).await;
                     let _ = job.reply.send(out);
                 }
             }
@@ -77,11 +80,11 @@ async fn run(mut rx: mpsc::Receiver<Job>, engine: Engine, crypto: Arc<Crypto>, m
     }
 }
 
-/// Runs `work` in a transaction of its own and commits it if it succeeds.
-async fn one_transaction(engine: &Engine, crypto: &Crypto, tenant: TenantId, work: &Work) -> Output {
+/// Runs `job` in a transaction of its own and commits it if it succeeds.
+async fn one_transaction(engine: &Engine, crypto: &Crypto, job: &Job) -> Output {
     let mut tx = engine.begin(true).await?;
-    let keys = enter_keys(&mut tx, crypto, tenant, true).await?;
-    let (ttx, out) = work(TenantTx { tx, tenant, keys }).await;
+    let keys = enter_keys(&mut tx, crypto, job.tenant, true).await?;
+    let (ttx, out) = (job.work)(TenantTx { tx, tenant: job.tenant, keys, clock: job.clock.clone() }).await;
     if out.is_ok() {
         ttx.commit().await?;
     }
@@ -101,7 +104,7 @@ async fn shared_transaction(engine: &Engine, crypto: &Crypto, batch: &[Job]) -> 
             _ => enter_keys(&mut tx, crypto, job.tenant, true).await.map_err(drop)?,
         };
         entered = Some((job.tenant, keys.clone()));
-        let (ttx, out) = (job.work)(TenantTx { tx, tenant: job.tenant, keys }).await;
+        let (ttx, out) = (job.work)(TenantTx { tx, tenant: job.tenant, keys, clock: job.clock.clone() }).await;
         tx = ttx.tx;
         outputs.push(out.map_err(drop)?);
     }

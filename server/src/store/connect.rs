@@ -9,8 +9,8 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Engine, Store, on_tx};
-use crate::{crypto::KeySource, error::Error};
+use super::{Engine, Store};
+use crate::{clock::Clock, crypto::KeySource, error::Error};
 
 /// The PostgreSQL role the server's queries run as: it owns no table and cannot bypass RLS.
 pub const APP_ROLE: &str = "vestibule_app";
@@ -118,8 +118,7 @@ impl Store {
         .map(|m| m.version)
         .max();
         let mut g = self.global(false).await?;
-        let applied: Option<i64> =
-            on_tx!(&mut g.tx, |c| sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(c).await)?;
+        let applied: Option<i64> = g.tx.scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success", ()).await?;
         g.commit().await?;
         if applied != latest {
             return Err(Error::NotReady("the database schema is not the one this server expects"));
@@ -132,8 +131,9 @@ impl Store {
     }
 
     async fn with_keys(engine: Engine, keys: &KeySource) -> Result<Store, Error> {
-        let crypto = super::keys::kek_for(&engine, keys).await?;
-        Ok(Store { engine, crypto: Arc::new(crypto), committer: None })
+        let clock = Clock::system();
+        let crypto = super::keys::kek_for(&engine, keys, &clock).await?;
+        Ok(Store { engine, crypto: Arc::new(crypto), clock, committer: None })
     }
 
     /// Turns on group commit (SQLite only) with batches of at most `max_batch` writes; 1 (or
@@ -142,6 +142,12 @@ impl Store {
         if matches!(self.engine, Engine::Sqlite { .. }) && max_batch > 1 {
             self.committer = Some(super::commit::Committer::start(self.engine.clone(), self.crypto.clone(), max_batch));
         }
+        self
+    }
+
+    /// This store with `clock` as its time source.
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
         self
     }
 }

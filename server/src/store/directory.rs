@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vestibule_shared::types::Email;
 
+use super::TenantTx;
 use super::sealed::{HOST_EMAIL, HOST_NAME};
-use super::{TenantTx, new_id, now, on_tx};
-use crate::error::Error;
+use crate::{error::Error, ids::new_id};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SiteRow {
@@ -51,49 +51,23 @@ macro_rules! host_select {
 
 impl TenantTx {
     pub async fn insert_site(&mut self, name: &str, timezone: &str) -> Result<SiteRow, Error> {
-        let row = SiteRow { id: new_id(), name: name.to_owned(), timezone: timezone.to_owned(), created_at: now() };
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query("INSERT INTO sites (tenant_id, id, name, timezone, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(t)
-            .bind(row.id)
-            .bind(&row.name)
-            .bind(&row.timezone)
-            .bind(row.created_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        const SQL: &str = "INSERT INTO sites (tenant_id, id, name, timezone, created_at) VALUES ($1, $2, $3, $4, $5)";
+        let row = SiteRow { id: new_id(), name: name.to_owned(), timezone: timezone.to_owned(), created_at: self.now() };
+        self.execute(SQL, (row.id, &row.name, &row.timezone, row.created_at)).await?;
         Ok(row)
     }
 
     pub async fn site(&mut self, id: Uuid) -> Result<Option<SiteRow>, Error> {
-        let t = self.tenant.0;
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as("SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(id)
-            .fetch_optional(c)
-            .await)?)
+        self.fetch_optional("SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 AND id = $2", (id,)).await
     }
 
     pub async fn sites(&mut self) -> Result<Vec<SiteRow>, Error> {
-        let t = self.tenant.0;
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(
-            "SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id"
-        )
-        .bind(t)
-        .fetch_all(c)
-        .await)?)
+        self.fetch_all("SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id", ()).await
     }
 
     pub async fn update_site(&mut self, site: &SiteRow) -> Result<(), Error> {
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE sites SET name = $3, timezone = $4 WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(site.id)
-            .bind(&site.name)
-            .bind(&site.timezone)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        const SQL: &str = "UPDATE sites SET name = $3, timezone = $4 WHERE tenant_id = $1 AND id = $2";
+        self.execute(SQL, (site.id, &site.name, &site.timezone)).await?;
         Ok(())
     }
 
@@ -105,12 +79,10 @@ impl TenantTx {
 
     /// Runs a delete of one row by id; a foreign-key refusal becomes a conflict with `conflict`.
     async fn delete_unreferenced(&mut self, sql: &'static str, id: Uuid, conflict: &'static str) -> Result<bool, Error> {
-        let t = self.tenant.0;
-        let res = on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(id).execute(c).await.map(|r| r.rows_affected()));
-        match res {
+        match self.execute(sql, (id,)).await {
             Ok(n) => Ok(n > 0),
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Err(Error::Conflict(conflict)),
-            Err(e) => Err(e.into()),
+            Err(Error::Database(sqlx::Error::Database(d))) if d.is_foreign_key_violation() => Err(Error::Conflict(conflict)),
+            Err(e) => Err(e),
         }
     }
 
@@ -129,44 +101,24 @@ impl TenantTx {
         if self.site(host.site_id).await?.is_none() {
             return Err(Error::InvalidInput("site_id: no such site".into()));
         }
-        let id = new_id();
-        let t = self.tenant;
-        let created_at = now();
+        const SQL: &str =
+            "INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let (id, created_at) = (new_id(), self.now());
         let name_enc = self.keys.seal(HOST_NAME, id, &host.name);
         let email_enc = self.keys.seal(HOST_EMAIL, id, host.email.as_str());
         let email_idx = self.keys.email_index(&host.email);
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        )
-        .bind(t.0)
-        .bind(id)
-        .bind(host.site_id)
-        .bind(name_enc)
-        .bind(email_enc)
-        .bind(email_idx)
-        .bind(created_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        self.execute(SQL, (id, host.site_id, name_enc, email_enc, email_idx, created_at)).await?;
         Ok(HostRow { id, site_id: host.site_id, name: host.name.clone(), email: host.email.as_str().to_owned(), created_at })
     }
 
     pub async fn host(&mut self, id: Uuid) -> Result<Option<HostRow>, Error> {
-        let t = self.tenant.0;
-        let raw: Option<RawHost> =
-            on_tx!(&mut self.tx, |c| sqlx::query_as(host_select!(" AND id = $2")).bind(t).bind(id).fetch_optional(c).await)?;
+        let raw: Option<RawHost> = self.fetch_optional(host_select!(" AND id = $2"), (id,)).await?;
         raw.map(|r| self.host_from(r)).transpose()
     }
 
     /// Every host, or those of one site.
     pub async fn hosts(&mut self, site: Option<Uuid>) -> Result<Vec<HostRow>, Error> {
-        let t = self.tenant.0;
-        let raws: Vec<RawHost> =
-            on_tx!(&mut self.tx, |c| sqlx::query_as(host_select!(" AND ($2 IS NULL OR site_id = $2) ORDER BY created_at, id"))
-                .bind(t)
-                .bind(site)
-                .fetch_all(c)
-                .await)?;
+        let raws: Vec<RawHost> = self.fetch_all(host_select!(" AND ($2 IS NULL OR site_id = $2) ORDER BY created_at, id"), (site,)).await?;
         raws.into_iter().map(|r| self.host_from(r)).collect()
     }
 
@@ -174,22 +126,11 @@ impl TenantTx {
         if self.site(host.site_id).await?.is_none() {
             return Err(Error::InvalidInput("site_id: no such site".into()));
         }
-        let t = self.tenant;
+        const SQL: &str = "UPDATE hosts SET site_id = $3, name_enc = $4, email_enc = $5, email_idx = $6 WHERE tenant_id = $1 AND id = $2";
         let name_enc = self.keys.seal(HOST_NAME, host.id, &host.name);
         let email_enc = self.keys.seal(HOST_EMAIL, host.id, email.as_str());
         let email_idx = self.keys.email_index(email);
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "UPDATE hosts SET site_id = $3, name_enc = $4, email_enc = $5, email_idx = $6 WHERE tenant_id = $1 AND id = $2"
-        )
-        .bind(t.0)
-        .bind(host.id)
-        .bind(host.site_id)
-        .bind(name_enc)
-        .bind(email_enc)
-        .bind(email_idx)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        self.execute(SQL, (host.id, host.site_id, name_enc, email_enc, email_idx)).await?;
         Ok(())
     }
 

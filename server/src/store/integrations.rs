@@ -6,9 +6,9 @@ use uuid::Uuid;
 use vestibule_shared::dto::mail::SmtpSecurity;
 use zeroize::Zeroizing;
 
+use super::TenantTx;
 use super::sealed::INTEGRATION_SECRET;
-use super::{TenantTx, new_id, now, on_tx};
-use crate::error::Error;
+use crate::{error::Error, ids::new_id};
 
 const SMTP: &str = "smtp";
 
@@ -40,37 +40,19 @@ impl TenantTx {
 
     /// Stores the SMTP settings; `password: None` keeps the stored one.
     pub async fn put_smtp(&mut self, config: &SmtpConfig, password: Option<&str>) -> Result<(), Error> {
-        let t = self.tenant.0;
         let json = serde_json::to_string(config).map_err(|e| Error::Internal(e.into()))?;
         match self.integration(SMTP).await? {
             Some((id, _, kept)) => {
                 let sealed = password.map(|p| self.keys.seal(INTEGRATION_SECRET, id, p)).or(kept);
-                on_tx!(&mut self.tx, |c| sqlx::query(
-                    "UPDATE integrations SET config = $3, secret_enc = $4 WHERE tenant_id = $1 AND id = $2"
-                )
-                .bind(t)
-                .bind(id)
-                .bind(&json)
-                .bind(sealed.as_deref())
-                .execute(c)
-                .await
-                .map(|_| ()))?;
+                const SQL: &str = "UPDATE integrations SET config = $3, secret_enc = $4 WHERE tenant_id = $1 AND id = $2";
+                self.execute(SQL, (id, &json, sealed.as_deref())).await?;
             }
             None => {
                 let id = new_id();
                 let sealed = password.map(|p| self.keys.seal(INTEGRATION_SECRET, id, p));
-                on_tx!(&mut self.tx, |c| sqlx::query(
-                    "INSERT INTO integrations (tenant_id, id, kind, config, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
-                )
-                .bind(t)
-                .bind(id)
-                .bind(SMTP)
-                .bind(&json)
-                .bind(sealed.as_deref())
-                .bind(now())
-                .execute(c)
-                .await
-                .map(|_| ()))?;
+                const SQL: &str =
+                    "INSERT INTO integrations (tenant_id, id, kind, config, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+                self.execute(SQL, (id, SMTP, &json, sealed.as_deref(), self.now())).await?;
             }
         }
         Ok(())
@@ -78,19 +60,11 @@ impl TenantTx {
 
     /// Removes the SMTP settings; false if there were none.
     pub async fn delete_smtp(&mut self) -> Result<bool, Error> {
-        let t = self.tenant.0;
-        let n = on_tx!(&mut self.tx, |c| sqlx::query("DELETE FROM integrations WHERE tenant_id = $1 AND kind = $2")
-            .bind(t)
-            .bind(SMTP)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+        Ok(self.execute("DELETE FROM integrations WHERE tenant_id = $1 AND kind = $2", (SMTP,)).await? > 0)
     }
 
     async fn integration(&mut self, kind: &str) -> Result<Option<(Uuid, String, Option<Vec<u8>>)>, Error> {
         const SQL: &str = "SELECT id, config, secret_enc FROM integrations WHERE tenant_id = $1 AND kind = $2";
-        let t = self.tenant.0;
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(kind).fetch_optional(c).await)?)
+        self.fetch_optional(SQL, (kind,)).await
     }
 }

@@ -4,12 +4,15 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use vestibule_shared::dto::accounts::Plan;
 
-use super::{Engine, GlobalTx, Store, TenantId, TenantRow, TenantTx, Tx, now, on_tx, set_tenant};
+use super::{Engine, Store, TenantRow, TenantTx, Tx};
 use crate::{
+    clock::Clock,
     crypto::{Crypto, Kek, Key, KeySource, Purpose, TenantKeys},
     error::Error,
+    ids::TenantId,
 };
 
 #[derive(sqlx::FromRow)]
@@ -21,33 +24,21 @@ struct WrappedKey {
 }
 
 /// The tenant's (current, minimum) data-key versions; `None` if the tenant does not exist. With
-/// `lock` on PostgreSQL the tenant row stays locked until the transaction ends.
+/// `lock` the tenant's row stays locked until the transaction ends (the dialect's
+/// `key_versions_for_write`).
 pub(super) async fn versions(tx: &mut Tx, tenant: TenantId, lock: bool) -> Result<Option<(u32, u32)>, Error> {
-    let row: Option<(i64, i64)> = match tx {
-        Tx::Postgres(c) if lock => {
-            sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1 FOR UPDATE")
-                .bind(tenant.0)
-                .fetch_optional(&mut **c)
-                .await?
-        }
-        _ => on_tx!(tx, |c| sqlx::query_as("SELECT key_version, min_decryption_version FROM tenants WHERE id = $1")
-            .bind(tenant.0)
-            .fetch_optional(c)
-            .await)?,
-    };
+    const SQL: &str = "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1";
+    let sql = if lock { tx.dialect().key_versions_for_write() } else { SQL };
+    let row: Option<(i64, i64)> = tx.fetch_optional(sql, (tenant.0,)).await?;
     Ok(row.map(|(current, min)| (current as u32, min as u32)))
 }
 
 /// Reads and unwraps `tenant`'s keys inside `tx` (which has entered the tenant). `None` if the
 /// tenant has no keys (it was crypto-shredded).
 pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, versions: (u32, u32)) -> Result<Option<TenantKeys>, Error> {
-    let rows: Vec<WrappedKey> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1 AND (purpose = 'index' OR version >= $2)"
-    )
-    .bind(tenant.0)
-    .bind(i64::from(versions.1))
-    .fetch_all(c)
-    .await)?;
+    const SQL: &str =
+        "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1 AND (purpose = 'index' OR version >= $2)";
+    let rows: Vec<WrappedKey> = tx.fetch_all(SQL, (tenant.0, i64::from(versions.1))).await?;
     let mut data = HashMap::new();
     let mut index = None;
     for r in rows {
@@ -67,33 +58,26 @@ pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, version
 }
 
 /// The KEK the database is written under, as this process knows it (reloaded from the key
-/// source if another process rotated it). Read under a share lock on PostgreSQL, so a rotation
-/// cannot commit between this and the wrap that uses it.
+/// source if another process rotated it). Read with the dialect's `kek_id_for_wrap`, so a
+/// rotation cannot commit between this and the wrap that uses it.
 pub(super) async fn database_kek(tx: &mut Tx, crypto: &Crypto) -> Result<Kek, Error> {
-    let id: String = match tx {
-        Tx::Postgres(c) => sqlx::query_scalar("SELECT kek_id FROM kek_check WHERE id = 1 FOR SHARE").fetch_one(&mut **c).await?,
-        Tx::Sqlite(c) => sqlx::query_scalar("SELECT kek_id FROM kek_check WHERE id = 1").fetch_one(&mut **c).await?,
-    };
+    let id: String = tx.scalar(tx.dialect().kek_id_for_wrap(), ()).await?;
     crypto.kek_named(&id)
 }
 
-/// Stores `key` wrapped under `kek`.
-pub(super) async fn insert_key(tx: &mut Tx, kek: &Kek, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Result<(), Error> {
+/// Stores `key` wrapped under `kek`, created `at`.
+pub(super) async fn insert_key(
+    tx: &mut Tx,
+    kek: &Kek,
+    tenant: TenantId,
+    (purpose, version): (Purpose, u32),
+    key: &Key,
+    at: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO tenant_keys (tenant_id, purpose, version, wrapped_key, kek_id, state, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, 'active', $6)";
     let wrapped = Crypto::wrap(kek, tenant, purpose, version, key);
-    on_tx!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO tenant_keys (tenant_id, purpose, version, wrapped_key, kek_id, state, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6)"
-    )
-    .bind(tenant.0)
-    .bind(purpose.as_str())
-    .bind(i64::from(version))
-    .bind(&wrapped)
-    .bind(&kek.id)
-    .bind(now())
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    tx.execute(SQL, (tenant.0, purpose.as_str(), i64::from(version), wrapped, &kek.id, at)).await?;
     Ok(())
 }
 
@@ -104,34 +88,28 @@ impl Store {
         let mut g = self.global(true).await?;
         let kek = database_kek(&mut g.tx, &self.crypto).await?;
         let row = g.insert_tenant(slug, name, plan).await?;
+        let at = row.created_at;
         let tenant = TenantId(row.id);
         let mut tx = g.tx;
-        set_tenant(&mut tx, tenant).await?;
+        tx.set_tenant(tenant).await?;
         let (data, index) = (Key::generate(), Key::generate());
-        insert_key(&mut tx, &kek, tenant, Purpose::Data, 1, &data).await?;
-        insert_key(&mut tx, &kek, tenant, Purpose::Index, 0, &index).await?;
+        insert_key(&mut tx, &kek, tenant, (Purpose::Data, 1), &data, at).await?;
+        insert_key(&mut tx, &kek, tenant, (Purpose::Index, 0), &index, at).await?;
         let keys = self.crypto.remember(TenantKeys::new(tenant, (1, 1), HashMap::from([(1, data)]), index));
-        Ok((row, TenantTx { tx, tenant, keys }))
+        Ok((row, TenantTx { tx, tenant, keys, clock: self.clock.clone() }))
     }
 
     /// The id and check value of the KEK the database is written under, if any.
     pub(super) async fn kek_record(engine: &Engine) -> Result<Option<(String, Vec<u8>)>, Error> {
-        let mut g = GlobalTx { tx: engine.begin(false).await? };
-        Ok(on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT kek_id, check_enc FROM kek_check WHERE id = 1").fetch_optional(c).await)?)
+        engine.begin(false).await?.fetch_optional("SELECT kek_id, check_enc FROM kek_check WHERE id = 1", ()).await
     }
 
-    /// Records `kek` as the database's KEK (a fresh database).
-    async fn record_kek(engine: &Engine, kek: &Kek) -> Result<(), Error> {
-        let mut g = GlobalTx { tx: engine.begin(true).await? };
-        let blob = Crypto::kek_check(kek);
-        on_tx!(&mut g.tx, |c| sqlx::query("INSERT INTO kek_check (id, kek_id, check_enc, created_at) VALUES (1, $1, $2, $3)")
-            .bind(&kek.id)
-            .bind(&blob)
-            .bind(now())
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        g.commit().await
+    /// Records `kek` as the database's KEK (a fresh database), made `at`.
+    async fn record_kek(engine: &Engine, kek: &Kek, at: DateTime<Utc>) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO kek_check (id, kek_id, check_enc, created_at) VALUES (1, $1, $2, $3)";
+        let mut tx = engine.begin(true).await?;
+        tx.execute(SQL, (&kek.id, Crypto::kek_check(kek), at)).await?;
+        tx.commit().await
     }
 }
 
@@ -139,13 +117,13 @@ impl Store {
 /// (file and keychain sources); a database written before never does: a missing or different KEK
 /// is refused. A KEK waiting in the source's next slot that matches the database (a rotation
 /// interrupted after its commit) is promoted.
-pub(super) async fn kek_for(engine: &Engine, source: &KeySource) -> Result<Crypto, Error> {
+pub(super) async fn kek_for(engine: &Engine, source: &KeySource, clock: &Clock) -> Result<Crypto, Error> {
     let record = Store::kek_record(engine).await?;
     let (src, rec) = (source.clone(), record.clone());
     // Keychain calls block on D-Bus.
     let kek = tokio::task::spawn_blocking(move || choose_kek(&src, rec.as_ref())).await.map_err(|e| Error::Internal(e.into()))??;
     if record.is_none() {
-        Store::record_kek(engine, &kek).await?;
+        Store::record_kek(engine, &kek, clock.now()).await?;
     }
     Ok(Crypto::with_source(kek, source.clone()))
 }

@@ -3,13 +3,20 @@
 //! [`GlobalTx`] (the tenant registry, platform keys and the enrollment routing table).
 //!
 //! The SQL is written once in the dialect both engines accept (`$n` parameters, `RETURNING`,
-//! `ON CONFLICT`). The [`on_tx!`] macro expands each query body once per engine, so it is
-//! type-checked against SQLite and PostgreSQL separately with their native types (uuid,
-//! timestamptz, bytea on PostgreSQL). Where the engines differ (tenant context, row locks)
-//! the code says so at that spot.
+//! `ON CONFLICT`). The helpers of `query.rs` (`execute`, `fetch_one`, `fetch_optional`,
+//! `fetch_all`, `scalar`) bind a tuple of parameters (after the tenant, in a [`TenantTx`]) and run
+//! the one text on whichever engine the transaction is on; the [`on_tx!`] macro under them expands
+//! a query once per engine, so every query is type-checked against SQLite and PostgreSQL
+//! separately with their native types (uuid, timestamptz, bytea on PostgreSQL). The few statements
+//! that truly differ (how transactions begin, the tenant setting, row locks, the outbox claim, the
+//! check-in's one-round-trip write) are in `dialect/sqlite.rs` and `dialect/postgres.rs`, behind
+//! the one trait of `dialect/mod.rs` ([`Tx::dialect`]); no repository function names an engine.
+//! Opening a store (`connect.rs`: pools, migrations, which are per engine) and SQLite's group
+//! commit (`commit.rs`) are the only other engine-specific code.
 //!
-//! Tenancy on PostgreSQL is enforced by row-level security as well: a tenant transaction first runs
-//! `set_config('app.tenant_id', …, true)`, and the pool's connections run as `vestibule_app`.
+//! Tenancy on PostgreSQL is enforced by row-level security as well: a tenant transaction first sets
+//! the dialect's tenant setting (transaction-local), and the pool's connections run as
+//! `vestibule_app`.
 //!
 //! Entering a tenant reads its key versions from the tenant row (a write transaction on
 //! PostgreSQL locks that row, so a tenant's writers, on any replica, queue behind each other and
@@ -22,11 +29,13 @@ mod audit;
 mod check_in;
 mod commit;
 mod connect;
+mod dialect;
 mod directory;
 mod integrations;
 mod keys;
 mod kiosks;
 mod outbox;
+mod query;
 mod rotation;
 mod saml;
 pub mod sealed;
@@ -48,34 +57,23 @@ pub use visits::{VisitFilterSql, VisitRow};
 
 use std::sync::Arc;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
-use uuid::Uuid;
 
 use crate::{
+    clock::Clock,
     crypto::{Crypto, TenantKeys},
     error::Error,
+    ids::TenantId,
 };
-
-/// Which tenant a transaction belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TenantId(pub Uuid);
-
-/// The current time, truncated to microseconds (what both engines store exactly).
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-/// A new row id: UUIDv7, made by the app so it exists before the insert.
-pub fn new_id() -> Uuid {
-    Uuid::now_v7()
-}
+use dialect::Dialect;
 
 /// The storage seam: a pool of one of the two engines.
 #[derive(Clone)]
 pub struct Store {
     engine: Engine,
     crypto: Arc<Crypto>,
+    clock: Clock,
     /// SQLite's group committer (`None`: one transaction per write, as on PostgreSQL).
     committer: Option<commit::Committer>,
 }
@@ -104,8 +102,23 @@ pub enum Tx {
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
-/// Runs `$body` with `$c` bound to the transaction's connection, once per engine.
+/// Runs `$body` with `$c` bound to the transaction's connection, once per engine (and `$db`, if
+/// named, to the engine's `sqlx::Database` type).
 macro_rules! on_tx {
+    ($tx:expr, |$c:ident, $db:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                type $db = ::sqlx::Sqlite;
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                type $db = ::sqlx::Postgres;
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
             $crate::store::Tx::Sqlite(t) => {
@@ -126,11 +139,13 @@ pub struct TenantTx {
     pub(crate) tx: Tx,
     pub tenant: TenantId,
     pub(crate) keys: Arc<TenantKeys>,
+    pub(crate) clock: Clock,
 }
 
 /// A transaction outside any tenant: on PostgreSQL no tenant row is visible in it.
 pub struct GlobalTx {
     pub(crate) tx: Tx,
+    pub(crate) clock: Clock,
 }
 
 impl Tx {
@@ -141,11 +156,33 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// The statements that differ on this transaction's engine.
+    pub(crate) fn dialect(&self) -> &'static dyn Dialect {
+        match self {
+            Tx::Sqlite(_) => &dialect::Sqlite,
+            Tx::Postgres(_) => &dialect::Postgres,
+        }
+    }
+
+    /// Points the transaction's row-level security at `tenant` (PostgreSQL; SQLite binds the tenant
+    /// in every query instead).
+    pub(super) async fn set_tenant(&mut self, tenant: TenantId) -> Result<(), Error> {
+        if let Some(sql) = self.dialect().set_tenant() {
+            self.execute(sql, (tenant.0.to_string(),)).await?;
+        }
+        Ok(())
+    }
 }
 
 impl TenantTx {
     pub async fn commit(self) -> Result<(), Error> {
         self.tx.commit().await
+    }
+
+    /// The current time, from the store's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }
 
@@ -154,12 +191,17 @@ impl GlobalTx {
         self.tx.commit().await
     }
 
+    /// The current time, from the store's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// The tenant setting this transaction's connection carries (PostgreSQL; `None` on SQLite).
     /// Outside a tenant transaction it must be empty: the setting is transaction-local.
     pub async fn current_tenant_setting(&mut self) -> Result<Option<String>, Error> {
-        match &mut self.tx {
-            Tx::Sqlite(_) => Ok(None),
-            Tx::Postgres(c) => Ok(sqlx::query_scalar("SELECT current_setting('app.tenant_id', true)").fetch_one(&mut **c).await?),
+        match self.tx.dialect().tenant_setting() {
+            Some(sql) => self.tx.scalar(sql, ()).await,
+            None => Ok(None),
         }
     }
 }
@@ -179,7 +221,7 @@ impl Store {
 
     /// Opens a transaction outside any tenant.
     pub async fn global(&self, write: bool) -> Result<GlobalTx, Error> {
-        Ok(GlobalTx { tx: self.begin(write).await? })
+        Ok(GlobalTx { tx: self.begin(write).await?, clock: self.clock.clone() })
     }
 
     /// Moves a global write transaction into `tenant` (once the tenant is known, as in enrollment).
@@ -193,7 +235,7 @@ impl Store {
 
     async fn enter(&self, mut tx: Tx, tenant: TenantId, write: bool) -> Result<TenantTx, Error> {
         let keys = enter_keys(&mut tx, &self.crypto, tenant, write).await?;
-        Ok(TenantTx { tx, tenant, keys })
+        Ok(TenantTx { tx, tenant, keys, clock: self.clock.clone() })
     }
 
     /// Runs `work` in a write transaction of `tenant` and commits it if `work` succeeds. On SQLite
@@ -219,8 +261,13 @@ impl Store {
                 (tx, out.map(|v| Box::new(v) as Box<dyn std::any::Any + Send>))
             })
         });
-        let value = committer.submit(tenant, erased).await?;
+        let value = committer.submit(tenant, self.clock.clone(), erased).await?;
         value.downcast::<T>().map(|v| *v).map_err(|_| Error::Internal(anyhow::anyhow!("a batched write returned another type")))
+    }
+
+    /// The clock every transaction of this store reads the time from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// How the engine's connection pools are used (for the metrics).
@@ -252,20 +299,48 @@ impl Store {
 }
 
 impl Engine {
+    fn dialect(&self) -> &'static dyn Dialect {
+        match self {
+            Engine::Sqlite { .. } => &dialect::Sqlite,
+            Engine::Postgres(_) => &dialect::Postgres,
+        }
+    }
+
     async fn begin(&self, write: bool) -> Result<Tx, Error> {
+        async fn begin<DB: sqlx::Database>(
+            pool: &sqlx::Pool<DB>,
+            sql: Option<&'static str>,
+        ) -> Result<sqlx::Transaction<'static, DB>, Error> {
+            Ok(match sql {
+                Some(sql) => pool.begin_with(sql).await?,
+                None => pool.begin().await?,
+            })
+        }
+        let d = self.dialect();
+        let sql = if write { d.begin_write() } else { d.begin_read() };
         Ok(match self {
-            Engine::Sqlite { writer, .. } if write => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Engine::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
-            Engine::Postgres(pool) if write => Tx::Postgres(pool.begin().await?),
-            Engine::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
+            Engine::Sqlite { writer, .. } if write => Tx::Sqlite(begin(writer, sql).await?),
+            Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, sql).await?),
+            Engine::Postgres(pool) => Tx::Postgres(begin(pool, sql).await?),
         })
+    }
+
+    /// Runs the dialect's clean-up after keys were destroyed, on the writer (see
+    /// [`Dialect::scrub`]).
+    async fn scrub(&self) -> Result<(), Error> {
+        match (self, self.dialect().scrub()) {
+            (Engine::Sqlite { writer, .. }, Some(sql)) => drop(sqlx::query(sql).execute(writer).await?),
+            (Engine::Postgres(pool), Some(sql)) => drop(sqlx::query(sql).execute(pool).await?),
+            (_, None) => {}
+        }
+        Ok(())
     }
 }
 
 /// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (locking the tenant row
 /// on a PostgreSQL write) and returns its keys, from the cache while the versions are unchanged.
 async fn enter_keys(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, write: bool) -> Result<Arc<TenantKeys>, Error> {
-    set_tenant(tx, tenant).await?;
+    tx.set_tenant(tenant).await?;
     let Some(versions) = keys::versions(tx, tenant, write).await? else {
         crypto.forget(tenant);
         return Err(Error::NotFound);
@@ -274,15 +349,6 @@ async fn enter_keys(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, write: bool)
         Some(k) if (k.current, k.min) == versions => k,
         _ => crypto.remember(keys::load(tx, crypto, tenant, versions).await?.ok_or(Error::NotFound)?),
     })
-}
-
-/// Points the transaction's row-level security at `tenant` (PostgreSQL; SQLite binds the tenant in
-/// every query instead).
-async fn set_tenant(tx: &mut Tx, tenant: TenantId) -> Result<(), Error> {
-    if let Tx::Postgres(t) = tx {
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut **t).await?;
-    }
-    Ok(())
 }
 
 /// Whether a database error is a unique-constraint violation.

@@ -1,15 +1,19 @@
 //! The outbox: notifications written in the same transaction as what caused them, then claimed
-//! and sent by the mail sender (`crate::mail`). A claim is a lease (`lease_owner`,
+//! and sent by the mail sender (the `mail` module). A claim is a lease (`lease_owner`,
 //! `lease_until`): one process works on a row at a time, and a dead process's rows come back
 //! when its lease runs out. `sending_at` is committed right before the SMTP exchange, so a row
-//! found with it set was interrupted mid-send and is not sent again.
+//! found with it set was interrupted mid-send and is not sent again. The claim, the lease release
+//! and the backlog see every tenant's rows: on PostgreSQL only inside the dialect's `outbox_scope`.
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::sealed::OUTBOX_PAYLOAD;
-use super::{GlobalTx, TenantId, TenantTx, Tx, new_id, now, on_tx};
-use crate::error::Error;
+use super::{GlobalTx, TenantTx, Tx};
+use crate::{
+    error::Error,
+    ids::{TenantId, new_id},
+};
 
 /// What the outbox row asks for (the sealed payload, opened).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -52,10 +56,13 @@ pub struct Backlog {
     pub oldest_age_secs: f64,
 }
 
-/// Opens (or closes) the PostgreSQL RLS policy that lets this transaction see every tenant's
-/// outbox rows; only the sender's claims, lease releases and the backlog metric use it.
-async fn claim_scope(c: &mut sqlx::PgConnection, on: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT set_config('app.outbox_claim', $1, true)").bind(if on { "on" } else { "" }).execute(c).await.map(drop)
+/// Opens (or closes) this transaction's view of every tenant's outbox rows (the dialect's
+/// `outbox_scope`; SQLite has no row-level security and always sees them).
+async fn scope(tx: &mut Tx, on: bool) -> Result<(), Error> {
+    if let Some(sql) = tx.dialect().outbox_scope() {
+        tx.execute(sql, (if on { "on" } else { "" },)).await?;
+    }
+    Ok(())
 }
 
 type RawItem = (Uuid, Vec<u8>, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
@@ -65,16 +72,10 @@ impl super::Store {
     pub async fn outbox_backlog(&self) -> Result<Backlog, Error> {
         const SQL: &str =
             "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1";
-        let at = now();
+        let at = self.clock.now();
         let mut g = self.global(false).await?;
-        let (depth, oldest): (i64, Option<DateTime<Utc>>) = match &mut g.tx {
-            Tx::Sqlite(c) => sqlx::query_as(SQL).bind(at).fetch_one(&mut **c).await?,
-            // Only a transaction with the claim flag sees every tenant's outbox rows.
-            Tx::Postgres(c) => {
-                claim_scope(c, true).await?;
-                sqlx::query_as(SQL).bind(at).fetch_one(&mut **c).await?
-            }
-        };
+        scope(&mut g.tx, true).await?;
+        let (depth, oldest): (i64, Option<DateTime<Utc>>) = g.tx.fetch_one(SQL, (at,)).await?;
         g.commit().await?;
         let oldest_age_secs = oldest.map_or(0.0, |t| (at - t).num_milliseconds().max(0) as f64 / 1000.0);
         Ok(Backlog { depth, oldest_age_secs })
@@ -87,54 +88,19 @@ impl GlobalTx {
     pub async fn release_outbox(&mut self, owner: &str) -> Result<u64, Error> {
         const SQL: &str = "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND sending_at IS NULL \
                            AND sent_at IS NULL AND failed_at IS NULL";
-        Ok(match &mut self.tx {
-            Tx::Sqlite(c) => sqlx::query(SQL).bind(owner).execute(&mut **c).await?.rows_affected(),
-            Tx::Postgres(c) => {
-                claim_scope(c, true).await?;
-                let n = sqlx::query(SQL).bind(owner).execute(&mut **c).await?.rows_affected();
-                claim_scope(c, false).await?;
-                n
-            }
-        })
+        scope(&mut self.tx, true).await?;
+        let n = self.tx.execute(SQL, (owner,)).await?;
+        scope(&mut self.tx, false).await?;
+        Ok(n)
     }
 
     /// Claims up to `max` due rows of any tenant for `owner` until `now + lease`.
     pub async fn claim_outbox(&mut self, owner: &str, lease: Duration, max: i64) -> Result<Vec<(TenantId, Uuid)>, Error> {
-        let at = now();
+        let at = self.now();
         let until = at + lease;
-        let rows: Vec<(Uuid, Uuid)> = match &mut self.tx {
-            // One writer at a time on SQLite: the subquery and the update cannot interleave.
-            Tx::Sqlite(c) => {
-                sqlx::query_as(
-                    "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE rowid IN (SELECT rowid FROM outbox \
-                     WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
-                     ORDER BY next_attempt_at LIMIT $4) RETURNING tenant_id, id",
-                )
-                .bind(owner)
-                .bind(until)
-                .bind(at)
-                .bind(max)
-                .fetch_all(&mut **c)
-                .await?
-            }
-            // Replicas skip each other's locked rows instead of waiting for them.
-            Tx::Postgres(c) => {
-                claim_scope(c, true).await?;
-                let rows = sqlx::query_as(
-                    "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox \
-                     WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
-                     ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id",
-                )
-                .bind(owner)
-                .bind(until)
-                .bind(at)
-                .bind(max)
-                .fetch_all(&mut **c)
-                .await?;
-                claim_scope(c, false).await?;
-                rows
-            }
-        };
+        scope(&mut self.tx, true).await?;
+        let rows: Vec<(Uuid, Uuid)> = self.tx.fetch_all(self.tx.dialect().claim_outbox(), (owner, until, at, max)).await?;
+        scope(&mut self.tx, false).await?;
         Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
     }
 }
@@ -149,20 +115,10 @@ impl TenantTx {
 
     /// Writes a notification for the sender, due at `due`.
     pub async fn enqueue(&mut self, notification: &Notification, due: DateTime<Utc>) -> Result<(), Error> {
-        let (t, at) = (self.tenant.0, now());
+        const SQL: &str = "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
+                           VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)";
         let (id, sealed) = self.sealed_notification(notification)?;
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)"
-        )
-        .bind(t)
-        .bind(id)
-        .bind(&sealed)
-        .bind(due)
-        .bind(at)
-        .execute(c)
-        .await
-        .map(|_| ()))?;
+        self.execute(SQL, (id, sealed, due, self.now())).await?;
         Ok(())
     }
 
@@ -170,8 +126,7 @@ impl TenantTx {
     pub async fn outbox_item(&mut self, id: Uuid, owner: &str) -> Result<Option<OutboxItem>, Error> {
         const SQL: &str = "SELECT id, payload_enc, attempts, created_at, sending_at, message_id FROM outbox \
                            WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND sent_at IS NULL AND failed_at IS NULL";
-        let t = self.tenant.0;
-        let row: Option<RawItem> = on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(id).bind(owner).fetch_optional(c).await)?;
+        let row: Option<RawItem> = self.fetch_optional(SQL, (id, owner)).await?;
         let Some((id, sealed, attempts, created_at, sending_at, message_id)) = row else { return Ok(None) };
         let payload = self.keys.open(OUTBOX_PAYLOAD, id, &sealed)?;
         let notification = serde_json::from_str(&payload).map_err(|e| Error::Internal(e.into()))?;
@@ -181,21 +136,21 @@ impl TenantTx {
     /// Records, before the SMTP exchange, that row `id` is being sent as `message_id`.
     pub async fn outbox_sending(&mut self, id: Uuid, message_id: &str) -> Result<(), Error> {
         const SQL: &str = "UPDATE outbox SET sending_at = $3, message_id = $4 WHERE tenant_id = $1 AND id = $2";
-        self.outbox_update(SQL, id, now(), Some(message_id)).await
+        self.outbox_update(SQL, id, self.now(), Some(message_id)).await
     }
 
     /// The SMTP server accepted the message.
     pub async fn outbox_sent(&mut self, id: Uuid) -> Result<(), Error> {
         const SQL: &str =
             "UPDATE outbox SET sent_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
-        self.outbox_update(SQL, id, now(), None).await
+        self.outbox_update(SQL, id, self.now(), None).await
     }
 
     /// Gives up on row `id` with `error` (no personal data).
     pub async fn outbox_failed(&mut self, id: Uuid, error: &str) -> Result<(), Error> {
         const SQL: &str =
             "UPDATE outbox SET failed_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
-        self.outbox_update(SQL, id, now(), Some(error)).await
+        self.outbox_update(SQL, id, self.now(), Some(error)).await
     }
 
     /// Tries row `id` again at `next` after a failed attempt.
@@ -207,8 +162,7 @@ impl TenantTx {
 
     /// Runs one of the updates above: `$1` tenant, `$2` row, `$3` a time, `$4` a text.
     async fn outbox_update(&mut self, sql: &'static str, id: Uuid, at: DateTime<Utc>, text: Option<&str>) -> Result<(), Error> {
-        let t = self.tenant.0;
-        on_tx!(&mut self.tx, |c| sqlx::query(sql).bind(t).bind(id).bind(at).bind(text).execute(c).await.map(|_| ()))?;
+        self.execute(sql, (id, at, text)).await?;
         Ok(())
     }
 
@@ -216,10 +170,8 @@ impl TenantTx {
     pub async fn outbox(&mut self, limit: i64, offset: i64) -> Result<(Vec<OutboxRow>, i64), Error> {
         const SQL: &str = "SELECT id, kind, attempts, next_attempt_at, sent_at, failed_at, last_error, message_id, created_at \
                            FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3";
-        let t = self.tenant.0;
-        let rows = on_tx!(&mut self.tx, |c| sqlx::query_as(SQL).bind(t).bind(limit).bind(offset).fetch_all(c).await)?;
-        let total =
-            on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1").bind(t).fetch_one(c).await)?;
+        let rows = self.fetch_all(SQL, (limit, offset)).await?;
+        let total = self.scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1", ()).await?;
         Ok((rows, total))
     }
 }

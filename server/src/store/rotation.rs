@@ -10,15 +10,15 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::{
-    Actor, Engine, Store, TenantId, TenantTx, Tx,
+    Actor, Store, TenantTx,
     keys::{self, insert_key},
-    now, on_tx,
+    on_tx,
     sealed::SEALED_TABLES,
-    set_tenant,
 };
 use crate::{
     crypto::{Crypto, Kek, Key, Purpose, TenantKeys},
     error::Error,
+    ids::TenantId,
 };
 
 /// Tenant tables in an order that deletes children before parents.
@@ -77,8 +77,7 @@ impl Store {
     /// Every tenant's id and slug.
     pub async fn tenant_ids(&self) -> Result<Vec<(TenantId, String)>, Error> {
         let mut g = self.global(false).await?;
-        let rows: Vec<(Uuid, String)> =
-            on_tx!(&mut g.tx, |c| sqlx::query_as("SELECT id, slug FROM tenants ORDER BY slug").fetch_all(c).await)?;
+        let rows: Vec<(Uuid, String)> = g.tx.fetch_all("SELECT id, slug FROM tenants ORDER BY slug", ()).await?;
         Ok(rows.into_iter().map(|(id, slug)| (TenantId(id), slug)).collect())
     }
 
@@ -98,19 +97,14 @@ impl Store {
                         "SELECT substr({c}, 2, 4) AS v, COUNT(*) AS n FROM {table} WHERE tenant_id = $1 AND {c} IS NOT NULL GROUP BY substr({c}, 2, 4)",
                         c = f.column
                     );
-                    let rows: Vec<(Vec<u8>, i64)> =
-                        on_tx!(&mut tx.tx, |c| sqlx::query_as(AssertSqlSafe(sql.clone())).bind(tenant.0).fetch_all(c).await)?;
+                    let rows: Vec<(Vec<u8>, i64)> = tx.fetch_all(AssertSqlSafe(sql), ()).await?;
                     for (v, n) in rows {
                         let version = <[u8; 4]>::try_from(v.as_slice()).map_or(0, u32::from_be_bytes);
                         *values.entry(version).or_default() += n as u64;
                     }
                 }
             }
-            let kek_id: String =
-                on_tx!(&mut tx.tx, |c| sqlx::query_scalar("SELECT kek_id FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'index'")
-                    .bind(tenant.0)
-                    .fetch_one(c)
-                    .await)?;
+            let kek_id = tx.scalar("SELECT kek_id FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'index'", ()).await?;
             out.push(KeyStatus { tenant, slug, current: tx.keys.current, min_decryption: tx.keys.min, values, kek_id });
         }
         Ok(out)
@@ -127,13 +121,9 @@ impl Store {
         }
         let kek = keys::database_kek(&mut tx.tx, &self.crypto).await?;
         let next = current + 1;
-        insert_key(&mut tx.tx, &kek, tenant, Purpose::Data, next, &Key::generate()).await?;
-        on_tx!(&mut tx.tx, |c| sqlx::query("UPDATE tenants SET key_version = $2 WHERE id = $1")
-            .bind(tenant.0)
-            .bind(i64::from(next))
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let at = tx.now();
+        insert_key(&mut tx.tx, &kek, tenant, (Purpose::Data, next), &Key::generate(), at).await?;
+        tx.execute("UPDATE tenants SET key_version = $2 WHERE id = $1", (i64::from(next),)).await?;
         tx.audit(Actor::Cli, "keys.rotate_dek.start", format!("key_version:{next}")).await?;
         tx.commit().await?;
         Ok((next, true))
@@ -145,7 +135,7 @@ impl Store {
         let mut total = 0;
         for (table, _) in SEALED_TABLES {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1");
-            let n: i64 = on_tx!(&mut tx.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql)).bind(tenant.0).fetch_one(c).await)?;
+            let n: i64 = tx.scalar(AssertSqlSafe(sql), ()).await?;
             total += n as u64;
         }
         Ok(total)
@@ -210,17 +200,8 @@ impl Store {
         if older > 0 || tx.keys.min == current {
             return Ok(older);
         }
-        on_tx!(&mut tx.tx, |c| sqlx::query("UPDATE tenants SET min_decryption_version = key_version WHERE id = $1")
-            .bind(tenant.0)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        on_tx!(&mut tx.tx, |c| sqlx::query("DELETE FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'data' AND version < $2")
-            .bind(tenant.0)
-            .bind(i64::from(current))
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        tx.execute("UPDATE tenants SET min_decryption_version = key_version WHERE id = $1", ()).await?;
+        tx.execute("DELETE FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'data' AND version < $2", (i64::from(current),)).await?;
         tx.audit(Actor::Cli, "keys.rotate_dek.finish", format!("key_version:{current}")).await?;
         tx.commit().await?;
         self.scrub().await?;
@@ -231,50 +212,28 @@ impl Store {
     /// transaction. Returns how many keys were rewrapped.
     pub async fn rotate_kek(&self, new: &Kek) -> Result<usize, Error> {
         let mut g = self.global(true).await?;
-        let old_id: String = match &mut g.tx {
-            Tx::Postgres(c) => sqlx::query_scalar("SELECT kek_id FROM kek_check WHERE id = 1 FOR UPDATE").fetch_one(&mut **c).await?,
-            Tx::Sqlite(c) => sqlx::query_scalar("SELECT kek_id FROM kek_check WHERE id = 1").fetch_one(&mut **c).await?,
-        };
+        let old_id: String = g.tx.scalar(g.tx.dialect().kek_id_for_rotation(), ()).await?;
         if old_id == new.id {
             return Err(Error::Config("the new master key is the current one".into()));
         }
-        let tenants: Vec<Uuid> = on_tx!(&mut g.tx, |c| sqlx::query_scalar("SELECT id FROM tenants").fetch_all(c).await)?;
+        const KEYS: &str = "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1";
+        const REWRAP: &str = "UPDATE tenant_keys SET wrapped_key = $4, kek_id = $5 WHERE tenant_id = $1 AND purpose = $2 AND version = $3";
+        let tenants: Vec<(Uuid,)> = g.tx.fetch_all("SELECT id FROM tenants", ()).await?;
         let mut rewrapped = 0;
-        for t in tenants {
+        for (t,) in tenants {
             let tenant = TenantId(t);
-            set_tenant(&mut g.tx, tenant).await?;
-            let rows: Vec<(String, i64, Vec<u8>, String)> = on_tx!(&mut g.tx, |c| sqlx::query_as(
-                "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1"
-            )
-            .bind(t)
-            .fetch_all(c)
-            .await)?;
+            g.tx.set_tenant(tenant).await?;
+            let rows: Vec<(String, i64, Vec<u8>, String)> = g.tx.fetch_all(KEYS, (t,)).await?;
             for (purpose_name, version, wrapped, kek_id) in rows {
                 let purpose = if purpose_name == "index" { Purpose::Index } else { Purpose::Data };
                 let key = self.crypto.unwrap(tenant, purpose, version as u32, &kek_id, &wrapped)?;
                 let rewrapped_key = Crypto::wrap(new, tenant, purpose, version as u32, &key);
-                on_tx!(&mut g.tx, |c| sqlx::query(
-                    "UPDATE tenant_keys SET wrapped_key = $4, kek_id = $5 WHERE tenant_id = $1 AND purpose = $2 AND version = $3"
-                )
-                .bind(t)
-                .bind(&purpose_name)
-                .bind(version)
-                .bind(&rewrapped_key)
-                .bind(&new.id)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
+                g.tx.execute(REWRAP, (t, &purpose_name, version, rewrapped_key, &new.id)).await?;
                 rewrapped += 1;
             }
         }
-        let check = Crypto::kek_check(new);
-        on_tx!(&mut g.tx, |c| sqlx::query("UPDATE kek_check SET kek_id = $1, check_enc = $2, created_at = $3 WHERE id = 1")
-            .bind(&new.id)
-            .bind(&check)
-            .bind(now())
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let (check, at) = (Crypto::kek_check(new), g.now());
+        g.tx.execute("UPDATE kek_check SET kek_id = $1, check_enc = $2, created_at = $3 WHERE id = 1", (&new.id, check, at)).await?;
         g.commit().await?;
         self.crypto.set_kek(new.clone());
         self.scrub().await?;
@@ -287,57 +246,42 @@ impl Store {
     pub async fn delete_tenant(&self, id: Uuid) -> Result<bool, Error> {
         let tenant = TenantId(id);
         let mut g = self.global(true).await?;
-        set_tenant(&mut g.tx, tenant).await?;
+        g.tx.set_tenant(tenant).await?;
         if keys::versions(&mut g.tx, tenant, true).await?.is_none() {
             return Ok(false);
         }
         // Version 0 names no key: every process's cached keys of this tenant stop being used.
-        on_tx!(&mut g.tx, |c| sqlx::query("UPDATE tenants SET key_version = 0, min_decryption_version = 0 WHERE id = $1")
-            .bind(id)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        on_tx!(&mut g.tx, |c| sqlx::query("DELETE FROM tenant_keys WHERE tenant_id = $1")
-            .bind(id)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        g.tx.execute("UPDATE tenants SET key_version = 0, min_decryption_version = 0 WHERE id = $1", (id,)).await?;
+        g.tx.execute("DELETE FROM tenant_keys WHERE tenant_id = $1", (id,)).await?;
         g.commit().await?;
         self.crypto.forget(tenant);
         self.scrub().await?;
 
         let mut g = self.global(true).await?;
-        set_tenant(&mut g.tx, tenant).await?;
+        g.tx.set_tenant(tenant).await?;
         for table in TENANT_TABLES {
-            let sql = format!("DELETE FROM {table} WHERE tenant_id = $1");
-            on_tx!(&mut g.tx, |c| sqlx::query(AssertSqlSafe(sql)).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+            g.tx.execute(AssertSqlSafe(format!("DELETE FROM {table} WHERE tenant_id = $1")), (id,)).await?;
         }
-        on_tx!(&mut g.tx, |c| sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        g.tx.execute("DELETE FROM tenants WHERE id = $1", (id,)).await?;
         g.commit().await?;
         self.scrub().await?;
         Ok(true)
     }
 
-    /// SQLite: moves the WAL into the database file and truncates it, so destroyed keys (whose
-    /// pages `secure_delete` zeroes) do not linger in old WAL frames. PostgreSQL: nothing here;
-    /// dead tuples go with autovacuum.
+    /// Makes sure destroyed keys do not linger in the engine's files (the dialect's `scrub`).
     async fn scrub(&self) -> Result<(), Error> {
-        if let Engine::Sqlite { writer, .. } = &self.engine {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(writer).await?;
-        }
-        Ok(())
+        self.engine.scrub().await
     }
 }
 
 /// How many of this tenant's values are sealed under a key older than `version`.
 async fn values_below(tx: &mut TenantTx, version: u32) -> Result<u64, Error> {
     let mut total = 0;
-    let (tenant, bound) = (tx.tenant, version.to_be_bytes().to_vec());
+    let bound = version.to_be_bytes().to_vec();
     for (table, fields) in SEALED_TABLES {
         for f in *fields {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1 AND substr({c}, 2, 4) < $2", c = f.column);
-            let n: i64 =
-                on_tx!(&mut tx.tx, |c| sqlx::query_scalar(AssertSqlSafe(sql.clone())).bind(tenant.0).bind(&bound).fetch_one(c).await)?;
+            let n: i64 = tx.scalar(AssertSqlSafe(sql), (&bound,)).await?;
             total += n as u64;
         }
     }

@@ -1,6 +1,7 @@
 //! Visits: check-out, the visit log and corrections (the check-in is `check_in.rs`).
 
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::visits::{CorrectVisit, VisitStatus},
@@ -9,7 +10,7 @@ use vestibule_shared::{
 
 use super::outbox::Notification;
 use super::sealed::{HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
-use super::{Actor, TenantTx, now, on_tx};
+use super::{Actor, TenantTx};
 use crate::error::Error;
 
 /// A visit with its visitor and host, decrypted.
@@ -98,75 +99,36 @@ impl TenantTx {
     }
 
     pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {
-        let t = self.tenant.0;
-        let raw: Option<RawVisit> =
-            on_tx!(&mut self.tx, |c| sqlx::query_as(visit_select!(" AND v.id = $2")).bind(t).bind(id).fetch_optional(c).await)?;
+        let raw: Option<RawVisit> = self.fetch_optional(visit_select!(" AND v.id = $2"), (id,)).await?;
         raw.map(|r| self.visit_from(r)).transpose()
     }
 
     /// A page of the visit log, newest first, and the number of visits matching the filter.
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<(Vec<VisitRow>, i64), Error> {
-        let t = self.tenant.0;
-        let status = f.status.map(VisitStatus::as_str);
+        let filter = (f.site_id, f.host_id, f.status.map(VisitStatus::as_str), f.from, f.to);
+        let (site, host, status, from, to) = filter;
         let sql = format!("{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $7 OFFSET $8", visit_select!(""));
-        let raws: Vec<RawVisit> = on_tx!(&mut self.tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(t)
-            .bind(f.site_id)
-            .bind(f.host_id)
-            .bind(status)
-            .bind(f.from)
-            .bind(f.to)
-            .bind(f.limit)
-            .bind(f.offset)
-            .fetch_all(c)
-            .await)?;
+        let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), (site, host, status, from, to, f.limit, f.offset)).await?;
         let count_sql = format!("SELECT COUNT(*) FROM visits v WHERE v.tenant_id = $1{FILTER}");
-        let total: i64 = on_tx!(&mut self.tx, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
-            .bind(t)
-            .bind(f.site_id)
-            .bind(f.host_id)
-            .bind(status)
-            .bind(f.from)
-            .bind(f.to)
-            .fetch_one(c)
-            .await)?;
+        let total: i64 = self.scalar(AssertSqlSafe(count_sql), filter).await?;
         let items = raws.into_iter().map(|r| self.visit_from(r)).collect::<Result<_, _>>()?;
         Ok((items, total))
     }
 
     /// Checks out the on-site visit of `site` with this badge code.
     pub async fn check_out_badge(&mut self, actor: Actor, site: Uuid, badge: &BadgeCode) -> Result<Uuid, Error> {
-        let t = self.tenant.0;
-        let id: Option<Uuid> = on_tx!(&mut self.tx, |c| sqlx::query_scalar(
-            "UPDATE visits SET status = 'checked_out', checked_out_at = $4 \
-             WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id"
-        )
-        .bind(t)
-        .bind(site)
-        .bind(badge.as_str())
-        .bind(now())
-        .fetch_optional(c)
-        .await)?;
-        let id = id.ok_or(Error::NotFound)?;
+        const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $4 \
+                           WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id";
+        let (id,): (Uuid,) = self.fetch_optional(SQL, (site, badge.as_str(), self.now())).await?.ok_or(Error::NotFound)?;
         self.checked_out(actor, id).await?;
         Ok(id)
     }
 
     /// Checks out a visit by id (optionally only one of `site`).
     pub async fn check_out(&mut self, actor: Actor, id: Uuid, site: Option<Uuid>) -> Result<(), Error> {
-        let t = self.tenant.0;
-        let n = on_tx!(&mut self.tx, |c| sqlx::query(
-            "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
-             WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site'"
-        )
-        .bind(t)
-        .bind(id)
-        .bind(now())
-        .bind(site)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
+        const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
+                           WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site'";
+        if self.execute(SQL, (id, self.now(), site)).await? == 0 {
             return Err(Error::NotFound);
         }
         self.checked_out(actor, id).await
@@ -175,13 +137,15 @@ impl TenantTx {
     /// What follows a check-out: the audit entry and, if the tenant wants it, the host's email.
     async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
         if self.settings().await?.notify_checkout {
-            self.enqueue(&Notification { event: "check_out".into(), visit_id: id }, now()).await?;
+            self.enqueue(&Notification { event: "check_out".into(), visit_id: id }, self.now()).await?;
         }
         self.audit(actor, "visit.check_out", format!("visit:{id}")).await
     }
 
     /// Applies a correction to a visit and its visitor.
     pub async fn correct_visit(&mut self, actor: Actor, id: Uuid, site: Option<Uuid>, fix: &CorrectVisit) -> Result<VisitRow, Error> {
+        const VISITOR: &str = "UPDATE visitors SET name_enc = $3, email_enc = $4, email_idx = COALESCE($5, email_idx), company_enc = $6, \
+                               phone_enc = $7 WHERE tenant_id = $1 AND id = $2";
         let mut v = self.visit(id).await?.filter(|v| site.is_none_or(|s| s == v.site_id)).ok_or(Error::NotFound)?;
         if let Some(host_id) = fix.host_id {
             match self.host(host_id).await? {
@@ -201,7 +165,7 @@ impl TenantTx {
         if let Some(x) = &fix.purpose {
             v.purpose = Some(x.as_str().to_owned());
         }
-        let (t, c) = (self.tenant, self.keys.clone());
+        let c = self.keys.clone();
         let email_idx = fix.email.as_ref().map(|e| c.email_index(e));
         if let Some(x) = &fix.email {
             v.visitor_email = x.as_str().to_owned();
@@ -212,35 +176,15 @@ impl TenantTx {
         let company_enc = v.visitor_company.as_ref().map(|x| c.seal(VISITOR_COMPANY, vid, x));
         let phone_enc = v.visitor_phone.as_ref().map(|x| c.seal(VISITOR_PHONE, vid, x));
         let purpose_enc = v.purpose.as_ref().map(|x| c.seal(VISIT_PURPOSE, id, x));
-        on_tx!(&mut self.tx, |c| sqlx::query(
-            "UPDATE visitors SET name_enc = $3, email_enc = $4, email_idx = COALESCE($5, email_idx), company_enc = $6, phone_enc = $7 \
-             WHERE tenant_id = $1 AND id = $2"
-        )
-        .bind(t.0)
-        .bind(vid)
-        .bind(&name_enc)
-        .bind(&email_enc)
-        .bind(email_idx.as_deref())
-        .bind(company_enc.as_deref())
-        .bind(phone_enc.as_deref())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-        on_tx!(&mut self.tx, |c| sqlx::query("UPDATE visits SET host_id = $3, purpose_enc = $4 WHERE tenant_id = $1 AND id = $2")
-            .bind(t.0)
-            .bind(id)
-            .bind(v.host_id)
-            .bind(purpose_enc.as_deref())
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        self.execute(VISITOR, (vid, name_enc, email_enc, email_idx, company_enc, phone_enc)).await?;
+        self.execute("UPDATE visits SET host_id = $3, purpose_enc = $4 WHERE tenant_id = $1 AND id = $2", (id, v.host_id, purpose_enc))
+            .await?;
         self.audit(actor, "visit.correct", format!("visit:{id}")).await?;
         self.visit(id).await?.ok_or(Error::NotFound)
     }
 
     /// The number of outbox rows.
     pub async fn outbox_len(&mut self) -> Result<i64, Error> {
-        let t = self.tenant.0;
-        Ok(on_tx!(&mut self.tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1").bind(t).fetch_one(c).await)?)
+        self.scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1", ()).await
     }
 }

@@ -1,0 +1,59 @@
+//! What differs between the two engines, in one file per engine: how a transaction begins, the
+//! session settings PostgreSQL's row-level security reads (SQLite has none and binds the tenant in
+//! every query instead), row locks (a SQLite write transaction already holds the database's one
+//! write lock, so it takes none), the outbox claim, the check-in's one-round-trip write, and the
+//! clean-up after keys are destroyed. Every other statement is one SQL text that both engines run.
+//!
+//! A transaction finds its engine's dialect with [`Tx::dialect`](super::Tx::dialect).
+
+mod postgres;
+mod sqlite;
+
+pub(crate) use postgres::Postgres;
+pub(crate) use sqlite::Sqlite;
+
+/// The statements that differ between the engines. `None` where an engine needs no statement.
+pub(crate) trait Dialect: Sync {
+    /// How a read-write transaction begins (`None`: the driver's plain `BEGIN`).
+    fn begin_write(&self) -> Option<&'static str>;
+
+    /// How a read-only transaction begins (`None`: the driver's plain `BEGIN`).
+    fn begin_read(&self) -> Option<&'static str>;
+
+    /// Points the transaction's row-level security at the tenant `$1` (its id as text).
+    fn set_tenant(&self) -> Option<&'static str>;
+
+    /// Reads that tenant setting back (a check that it does not outlive its transaction).
+    fn tenant_setting(&self) -> Option<&'static str>;
+
+    /// Opens (`$1 = 'on'`) or closes (`$1 = ''`) the view of every tenant's outbox rows that only
+    /// the mail sender's claims, lease releases and the backlog metric use.
+    fn outbox_scope(&self) -> Option<&'static str>;
+
+    /// Leases up to `$4` due outbox rows of any tenant to the owner `$1` until `$2`, at the time
+    /// `$3`; returns `(tenant_id, id)` of each.
+    fn claim_outbox(&self) -> &'static str;
+
+    /// The audit chain head `(audit_seq, audit_head)` of the tenant `$1`, held until the
+    /// transaction ends so that writers append one after the other.
+    fn audit_head_for_write(&self) -> &'static str;
+
+    /// The data-key versions `(key_version, min_decryption_version)` of the tenant `$1`, held until
+    /// the transaction ends, so a tenant's writers queue behind each other and behind rotation.
+    fn key_versions_for_write(&self) -> &'static str;
+
+    /// The id of the master key the database is written under, which no rotation may replace
+    /// before the transaction ends (it is about to wrap a key under it).
+    fn kek_id_for_wrap(&self) -> &'static str;
+
+    /// The id of the master key the database is written under, held for a master-key rotation.
+    fn kek_id_for_rotation(&self) -> &'static str;
+
+    /// Writes a check-in in one round trip: the visitor, the visit, its notifications, the audit
+    /// entry and the new chain head (the parameters are `check_in.rs`'s `CheckInWrite`).
+    fn check_in_write(&self) -> &'static str;
+
+    /// Run on the writer, outside any transaction, after keys were destroyed, so that no copy of
+    /// them lingers in the engine's files.
+    fn scrub(&self) -> Option<&'static str>;
+}

@@ -1,0 +1,75 @@
+//! PostgreSQL's side of the [`Dialect`]: reads run as one read-only snapshot, row-level security
+//! is pointed at the tenant by a transaction-local setting, rows are locked where SQLite's single
+//! writer would serialise (`FOR UPDATE`, `FOR SHARE`, and `SKIP LOCKED` so replicas claim
+//! different outbox rows), and the check-in write is one statement of data-modifying CTEs.
+
+use super::Dialect;
+use crate::store::check_in::check_in_rows;
+
+/// The PostgreSQL dialect.
+pub(crate) struct Postgres;
+
+impl Dialect for Postgres {
+    fn begin_write(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn begin_read(&self) -> Option<&'static str> {
+        Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    }
+
+    fn set_tenant(&self) -> Option<&'static str> {
+        Some("SELECT set_config('app.tenant_id', $1, true)")
+    }
+
+    fn tenant_setting(&self) -> Option<&'static str> {
+        Some("SELECT current_setting('app.tenant_id', true)")
+    }
+
+    fn outbox_scope(&self) -> Option<&'static str> {
+        Some("SELECT set_config('app.outbox_claim', $1, true)")
+    }
+
+    // Replicas skip each other's locked rows instead of waiting for them.
+    fn claim_outbox(&self) -> &'static str {
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox \
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id"
+    }
+
+    fn audit_head_for_write(&self) -> &'static str {
+        "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE"
+    }
+
+    fn key_versions_for_write(&self) -> &'static str {
+        "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1 FOR UPDATE"
+    }
+
+    fn kek_id_for_wrap(&self) -> &'static str {
+        "SELECT kek_id FROM kek_check WHERE id = 1 FOR SHARE"
+    }
+
+    fn kek_id_for_rotation(&self) -> &'static str {
+        "SELECT kek_id FROM kek_check WHERE id = 1 FOR UPDATE"
+    }
+
+    fn check_in_write(&self) -> &'static str {
+        concat!(
+            "WITH visitor AS (",
+            check_in_rows!(visitor),
+            "), visit AS (",
+            check_in_rows!(visit),
+            "), outbox AS (",
+            check_in_rows!(outbox),
+            "), audit AS (",
+            check_in_rows!(audit),
+            ") ",
+            check_in_rows!(head)
+        )
+    }
+
+    // Dead tuples go with autovacuum.
+    fn scrub(&self) -> Option<&'static str> {
+        None
+    }
+}

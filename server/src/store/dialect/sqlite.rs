@@ -1,0 +1,75 @@
+//! SQLite's side of the [`Dialect`]: one writer at a time (`BEGIN IMMEDIATE` takes the database's
+//! write lock up front, so no statement needs a row lock), no row-level security (every query binds
+//! the tenant), a multi-statement check-in write (its `$N` parameters are shared by the
+//! statements) and a WAL checkpoint after keys are destroyed.
+
+use super::Dialect;
+use crate::store::check_in::check_in_rows;
+
+/// The SQLite dialect.
+pub(crate) struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn begin_write(&self) -> Option<&'static str> {
+        Some("BEGIN IMMEDIATE")
+    }
+
+    fn begin_read(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn set_tenant(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn tenant_setting(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn outbox_scope(&self) -> Option<&'static str> {
+        None
+    }
+
+    // One writer at a time: the subquery and the update cannot interleave with another claim.
+    fn claim_outbox(&self) -> &'static str {
+        "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE rowid IN (SELECT rowid FROM outbox \
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+         ORDER BY next_attempt_at LIMIT $4) RETURNING tenant_id, id"
+    }
+
+    fn audit_head_for_write(&self) -> &'static str {
+        "SELECT audit_seq, audit_head FROM tenants WHERE id = $1"
+    }
+
+    fn key_versions_for_write(&self) -> &'static str {
+        "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1"
+    }
+
+    fn kek_id_for_wrap(&self) -> &'static str {
+        "SELECT kek_id FROM kek_check WHERE id = 1"
+    }
+
+    fn kek_id_for_rotation(&self) -> &'static str {
+        "SELECT kek_id FROM kek_check WHERE id = 1"
+    }
+
+    fn check_in_write(&self) -> &'static str {
+        concat!(
+            check_in_rows!(visitor),
+            ";\n",
+            check_in_rows!(visit),
+            ";\n",
+            check_in_rows!(outbox),
+            ";\n",
+            check_in_rows!(audit),
+            ";\n",
+            check_in_rows!(head)
+        )
+    }
+
+    // Destroyed keys' pages are zeroed in the database file (`secure_delete`); this moves the WAL
+    // into it and truncates the WAL, so no old frame keeps them.
+    fn scrub(&self) -> Option<&'static str> {
+        Some("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}

@@ -1,0 +1,169 @@
+//! Query helpers: one SQL text, its parameters bound onto whichever engine the transaction runs
+//! on. A repository function is then its SQL, a tuple of parameters and the type it reads:
+//!
+//! ```ignore
+//! let n = self.execute("UPDATE kiosks SET name = $3 WHERE tenant_id = $1 AND id = $2", (id, name)).await?;
+//! ```
+//!
+//! [`TenantTx`]'s helpers bind the transaction's tenant as `$1` before the tuple; [`Tx`]'s (which
+//! [`GlobalTx`](super::GlobalTx) uses) bind the tuple alone. A parameter type must encode on both
+//! engines and a row type decode on both, so a query cannot compile for one engine only.
+
+use sqlx::{
+    Arguments, Database, Encode, FromRow, Postgres, SqlSafeStr, Sqlite, Type, error::BoxDynError, postgres::PgRow, sqlite::SqliteRow,
+};
+use uuid::Uuid;
+
+use super::{TenantTx, Tx, on_tx};
+use crate::error::Error;
+
+/// Values that bind, in order, onto one engine's query arguments.
+pub(crate) trait Bind<DB: Database> {
+    /// Appends the values to `args`.
+    fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError>;
+}
+
+/// The parameters of a query on either engine: a tuple (`()` for none) of values both engines
+/// encode, or a struct declared with [`params!`](crate::store::query::params).
+pub(crate) trait Params: Bind<Sqlite> + Bind<Postgres> + Send {}
+
+impl<P: Bind<Sqlite> + Bind<Postgres> + Send> Params for P {}
+
+/// A row type both engines decode (a `FromRow` struct or a tuple).
+pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+impl<R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin> Record for R {}
+
+macro_rules! tuple_params {
+    ($($T:ident $i:tt),*) => {
+        impl<'t, DB: Database, $($T: Encode<'t, DB> + Type<DB>),*> Bind<DB> for ($($T,)*) {
+            fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+                $(args.add(self.$i)?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+impl<DB: Database> Bind<DB> for () {
+    fn bind(self, _: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        Ok(())
+    }
+}
+
+tuple_params!(A 0);
+tuple_params!(A 0, B 1);
+tuple_params!(A 0, B 1, C 2);
+tuple_params!(A 0, B 1, C 2, D 3);
+tuple_params!(A 0, B 1, C 2, D 3, E 4);
+tuple_params!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_params!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_params!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_params!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_params!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+
+/// Declares a struct of named query parameters, bound in the order of its fields (the first
+/// field is `$1`): for a statement with too many parameters to read as a tuple.
+macro_rules! params {
+    ($(#[$m:meta])* $vis:vis struct $name:ident<$lt:lifetime> { $($(#[$fm:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$m])*
+        $vis struct $name<$lt> { $($(#[$fm])* $field: $ty,)* }
+
+        $crate::store::query::params!(@bind $name<$lt>, ::sqlx::Sqlite, $($field)*);
+        $crate::store::query::params!(@bind $name<$lt>, ::sqlx::Postgres, $($field)*);
+    };
+    (@bind $name:ident<$lt:lifetime>, $db:ty, $($field:ident)*) => {
+        impl<$lt> $crate::store::query::Bind<$db> for $name<$lt> {
+            fn bind(self, args: &mut <$db as ::sqlx::Database>::Arguments) -> Result<(), ::sqlx::error::BoxDynError> {
+                $(::sqlx::Arguments::add(args, self.$field)?;)*
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use params;
+
+/// `params` after the tenant: what [`TenantTx`]'s helpers bind.
+struct InTenant<P>(Uuid, P);
+
+impl<'t, DB: Database, P: Bind<DB>> Bind<DB> for InTenant<P>
+where
+    Uuid: Encode<'t, DB> + Type<DB>,
+{
+    fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        args.add(self.0)?;
+        self.1.bind(args)
+    }
+}
+
+/// `params` as one engine's arguments.
+fn arguments<DB: Database, P: Bind<DB>>(params: P) -> Result<DB::Arguments, sqlx::Error> {
+    let mut args = DB::Arguments::default();
+    params.bind(&mut args).map_err(sqlx::Error::Encode)?;
+    Ok(args)
+}
+
+impl Tx {
+    /// Runs a statement; returns how many rows it changed.
+    pub(crate) async fn execute(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<u64, Error> {
+        let sql = sql.into_sql_str();
+        Ok(on_tx!(self, |c, Db| sqlx::query_with(sql, arguments::<Db, _>(params)?).execute(c).await?.rows_affected()))
+    }
+
+    /// The first row, if there is one.
+    pub(crate) async fn fetch_optional<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Option<R>, Error> {
+        let sql = sql.into_sql_str();
+        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch_optional(c).await?))
+    }
+
+    /// The first row; a query without rows is an error.
+    pub(crate) async fn fetch_one<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<R, Error> {
+        let sql = sql.into_sql_str();
+        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch_one(c).await?))
+    }
+
+    /// Every row.
+    pub(crate) async fn fetch_all<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Vec<R>, Error> {
+        let sql = sql.into_sql_str();
+        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch_all(c).await?))
+    }
+
+    /// The first column of the first row.
+    pub(crate) async fn scalar<T>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<T, Error>
+    where
+        (T,): Record,
+    {
+        self.fetch_one::<(T,)>(sql, params).await.map(|(v,)| v)
+    }
+}
+
+/// The same helpers inside the tenant: `$1` is the tenant, the tuple's values are `$2`, `$3`, …
+impl TenantTx {
+    /// Runs a statement; returns how many rows it changed.
+    pub(crate) async fn execute(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<u64, Error> {
+        self.tx.execute(sql, InTenant(self.tenant.0, params)).await
+    }
+
+    /// The first row, if there is one.
+    pub(crate) async fn fetch_optional<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Option<R>, Error> {
+        self.tx.fetch_optional(sql, InTenant(self.tenant.0, params)).await
+    }
+
+    /// The first row; a query without rows is an error.
+    pub(crate) async fn fetch_one<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<R, Error> {
+        self.tx.fetch_one(sql, InTenant(self.tenant.0, params)).await
+    }
+
+    /// Every row.
+    pub(crate) async fn fetch_all<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Vec<R>, Error> {
+        self.tx.fetch_all(sql, InTenant(self.tenant.0, params)).await
+    }
+
+    /// The first column of the first row.
+    pub(crate) async fn scalar<T>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<T, Error>
+    where
+        (T,): Record,
+    {
+        self.tx.scalar(sql, InTenant(self.tenant.0, params)).await
+    }
+}

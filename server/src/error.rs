@@ -1,4 +1,4 @@
-//! The server's one error type. Every failure of a request becomes an [`Error`], and its
+//! The server's one error type, and the ID of the request it answers. Every failure of a request becomes an [`Error`], and its
 //! `IntoResponse` is the one place that picks a status and writes the contract's envelope.
 //! Database and internal errors are logged with the request's span and answered with a bare 500
 //! (or 503 when the database is unreachable); their text never reaches the client.
@@ -9,6 +9,20 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use vestibule_shared::{ErrorBody, ErrorCode, ErrorEnvelope, dto::directory::RowError};
+
+tokio::task_local! {
+    /// The ID of the request being served (set by the shield; read for the error envelope).
+    pub static REQUEST_ID: String;
+}
+
+/// The ID of the request this task serves, if any.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// The request ID, also kept in the request's extensions for the trace span.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -112,7 +126,7 @@ impl IntoResponse for Error {
             Error::InvalidRows(rows) => serde_json::to_value(rows).ok(),
             _ => None,
         };
-        let request_id = crate::shield::request_id();
+        let request_id = request_id();
         let mut response = (status, Json(ErrorEnvelope { error: ErrorBody { code, message, details, request_id } })).into_response();
         let retry_after = match &self {
             Error::Locked { retry_after } | Error::RateLimited { retry_after } => Some(*retry_after),

@@ -3,9 +3,13 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod ids;
+#[cfg(test)]
+mod layers;
 pub mod mail;
 pub mod metrics;
 pub mod saml;

@@ -1,7 +1,8 @@
 //! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
 //! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
-//! sizes; and, read at scrape time, the outbox backlog (depth and age of the oldest due email)
-//! and the database pool's use. Labels are route templates and fixed words, never values.
+//! sizes; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
+//! outbox backlog and the database pools' use). This module only holds what others feed it.
+//! Labels are route templates and fixed words, never values.
 
 use std::{
     sync::LazyLock,
@@ -24,7 +25,6 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::{error::Error, store::Store};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
@@ -111,16 +111,26 @@ pub fn commit_batch(n: usize) {
     METRICS.commit_batch.observe(n as f64);
 }
 
-/// The metrics in Prometheus' text format, with the gauges read from `store` now.
-pub async fn render(store: &Store) -> Result<String, Error> {
-    let backlog = store.outbox_backlog().await?;
-    METRICS.outbox_depth.set(backlog.depth);
-    METRICS.outbox_age.set(backlog.oldest_age_secs);
-    for p in store.pool_use() {
-        METRICS.pool_size.get_or_create(&PoolLabels { pool: p.name }).set(p.size.into());
-        METRICS.pool_idle.get_or_create(&PoolLabels { pool: p.name }).set(p.idle.try_into().unwrap_or(i64::MAX));
+/// What the scrape reads from the store at scrape time.
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    /// Emails due and not yet sent or given up.
+    pub outbox_depth: i64,
+    /// How long the oldest due email has waited, in seconds.
+    pub outbox_oldest_age_secs: f64,
+    /// Per connection pool: its name, open and idle connections.
+    pub pools: Vec<(&'static str, u32, usize)>,
+}
+
+/// The metrics in Prometheus' text format, with `gauges` as read now.
+pub fn render(gauges: &Gauges) -> Result<String, std::fmt::Error> {
+    METRICS.outbox_depth.set(gauges.outbox_depth);
+    METRICS.outbox_age.set(gauges.outbox_oldest_age_secs);
+    for &(pool, size, idle) in &gauges.pools {
+        METRICS.pool_size.get_or_create(&PoolLabels { pool }).set(size.into());
+        METRICS.pool_idle.get_or_create(&PoolLabels { pool }).set(idle.try_into().unwrap_or(i64::MAX));
     }
     let mut out = String::new();
-    encode(&mut out, &METRICS.registry).map_err(|e| Error::Internal(e.into()))?;
+    encode(&mut out, &METRICS.registry)?;
     Ok(out)
 }

@@ -1,10 +1,10 @@
-//! What every handler shares: the store, the server's settings and the shield's limiters.
+//! What every handler shares: the store, the server's settings, the shield's limiters and the clock.
 
 use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::{shield::Shield, store::Store};
+use crate::{clock::Clock, shield::Shield, store::Store};
 
 /// The state of the axum app.
 #[derive(Clone)]
@@ -12,6 +12,8 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub shield: Arc<Shield>,
+    /// The store's clock: handlers read the time here.
+    pub clock: Clock,
 }
 
 /// Lifetimes of credentials.
@@ -40,6 +42,7 @@ impl Default for Settings {
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        Self { store, settings: Arc::new(Settings::default()), shield: Shield::new(Default::default()) }
+        let clock = store.clock().clone();
+        Self { store, settings: Arc::new(Settings::default()), shield: Shield::new(Default::default()), clock }
     }
 }

@@ -26,8 +26,8 @@ pub struct CertFiles {
     pub key: PathBuf,
 }
 
-/// The self-signed certificate's files in `data_dir`, made on first use.
-pub fn self_signed(data_dir: &Path) -> anyhow::Result<CertFiles> {
+/// The self-signed certificate's files in `data_dir`, made on first use, valid from `today`.
+pub fn self_signed(data_dir: &Path, today: chrono::NaiveDate) -> anyhow::Result<CertFiles> {
     let dir = data_dir.join("tls");
     let files = CertFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") };
     if files.cert.exists() && files.key.exists() {
@@ -35,7 +35,6 @@ pub fn self_signed(data_dir: &Path) -> anyhow::Result<CertFiles> {
     }
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])?;
-    let today = chrono::Utc::now().date_naive();
     params.not_before = rcgen::date_time_ymd(today.year(), today.month() as u8, today.day() as u8);
     params.not_after = rcgen::date_time_ymd(today.year() + 5, today.month() as u8, today.day().min(28) as u8);
     params.distinguished_name.push(rcgen::DnType::CommonName, "Vestibule server (self-signed)");

@@ -1,13 +1,14 @@
 //! How long `keys rotate-dek` takes per 100,000 visits: fills a tenant with N check-ins (default
 //! 100,000; `VESTIBULE_BENCH_VISITS` to change) through the store, then times the rotation as the
 //! CLI runs it (new key version, re-seal in batches of 500, finish), on SQLite and, when it is
-//! reachable, PostgreSQL. `cargo bench -p vestibule-server --bench rekey`.
+//! reachable, PostgreSQL. `cargo bench -p vestibule-tests --bench rekey` (here, beside the harness's PostgreSQL databases).
 
 use std::time::Instant;
 
 use server::{
     crypto::KeySource,
-    store::{Actor, NewHost, NewVisit, RekeyCursor, Store, TenantId},
+    ids::TenantId,
+    store::{Actor, NewHost, NewVisit, RekeyCursor, Store},
 };
 use uuid::Uuid;
 use vestibule_shared::{

@@ -11,7 +11,8 @@ use super::token::{self, Presented, TokenKind};
 use crate::{
     error::Error,
     state::AppState,
-    store::{Actor, KioskRow, SessionKind, TenantId, UserRow, now},
+    ids::TenantId,
+    store::{Actor, KioskRow, SessionKind, UserRow},
 };
 use vestibule_shared::dto::accounts::Role;
 
@@ -141,7 +142,7 @@ impl FromRequestParts<AppState> for Kiosk {
             return Err(Error::Unauthorized);
         }
         // Record that the kiosk is alive, at most once a minute (a write per request would cost).
-        if kiosk.last_seen_at.is_none_or(|t| now() - t > Duration::minutes(1)) {
+        if kiosk.last_seen_at.is_none_or(|t| state.clock.now() - t > Duration::minutes(1)) {
             let mut tx = state.store.write(tenant).await?;
             tx.touch_kiosk(kiosk.id).await?;
             tx.commit().await?;
@@ -180,7 +181,7 @@ impl FromRequestParts<AppState> for Override {
             .await?
             .filter(|s| s.kiosk_id == Some(device.kiosk.id) && token::same(&s.token_hash, &p.hash))
             .ok_or(Error::Unauthorized)?;
-        let expires = (now() + state.settings.override_idle).min(session.absolute_expires_at);
+        let expires = (state.clock.now() + state.settings.override_idle).min(session.absolute_expires_at);
         tx.touch_session(session.id, expires).await?;
         tx.commit().await?;
         Ok(Self { device, user: session.user, session_id: session.id })

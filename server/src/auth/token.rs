@@ -13,7 +13,7 @@ use uuid::Uuid;
 use vestibule_shared::types::{CODE_ALPHABET, EnrollmentCode};
 use zeroize::Zeroizing;
 
-use crate::store::TenantId;
+use crate::ids::TenantId;
 
 /// What a bearer token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,10 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Storage, open_store};
-use crate::store::{RekeyCursor, Store, TenantId};
+use crate::{
+    ids::TenantId,
+    store::{RekeyCursor, Store},
+};
 
 #[derive(Debug, Subcommand)]
 pub enum Keys {

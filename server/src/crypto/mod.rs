@@ -25,7 +25,7 @@ use vestibule_shared::types::Email;
 pub use aead::Key;
 pub use kek::{Kek, KeySource};
 
-use crate::{error::Error, store::TenantId};
+use crate::{error::Error, ids::TenantId};
 
 /// Where a sealed value lives: its table and column.
 #[derive(Debug, Clone, Copy)]

@@ -17,7 +17,8 @@ use crate::{
     },
     error::Error,
     state::AppState,
-    store::{Attempt, SessionKind, TenantId, TenantTx, UserRow, now},
+    ids::TenantId,
+    store::{Attempt, SessionKind, TenantTx, UserRow},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -36,8 +37,9 @@ pub(super) async fn check_secret(
         Attempt::Login => u.login_locked_until,
         Attempt::Pin => u.pin_locked_until,
     });
-    if let Some(until) = locked_until.filter(|t| *t > now()) {
-        return Err(Error::Locked { retry_after: (until - now()).num_seconds().max(1) as u64 });
+    let now = tx.now();
+    if let Some(until) = locked_until.filter(|t| *t > now) {
+        return Err(Error::Locked { retry_after: (until - now).num_seconds().max(1) as u64 });
     }
     let stored = user.as_ref().filter(|u| !u.disabled).and_then(|u| match attempt {
         Attempt::Login => Some(u.password_hash.as_str()),
@@ -86,7 +88,7 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
         tx.set_password_hash(user.id, &password::hash(body.password.expose()).await?).await?;
     }
     let issued = token::issue(TokenKind::Session, Some(tenant));
-    let expires_at = now() + state.settings.session_ttl;
+    let expires_at = state.clock.now() + state.settings.session_ttl;
     tx.insert_session(user.id, SessionKind::Session, None, &issued.hash, expires_at, expires_at).await?;
     tx.audit(crate::store::Actor::User(user.id), "auth.login", format!("user:{}", user.id)).await?;
     tx.commit().await?;

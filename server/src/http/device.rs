@@ -26,7 +26,8 @@ use crate::{
     },
     error::Error,
     state::AppState,
-    store::{Actor, Attempt, NewVisit, SessionKind, TenantId, now},
+    ids::TenantId,
+    store::{Actor, Attempt, NewVisit, SessionKind},
 };
 
 /// The most directory entries one search returns.
@@ -47,7 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn enroll(State(state): State<AppState>, ApiJson(body): ApiJson<Enroll>) -> Result<ApiJson<Enrolled>, Error> {
     let mut g = state.store.global(true).await?;
     let target = g.take_enrollment(&token::enrollment_hash(&body.enrollment_code)).await?;
-    let Some(target) = target.filter(|t| t.expires_at > now()) else {
+    let Some(target) = target.filter(|t| t.expires_at > state.clock.now()) else {
         g.commit().await?;
         return Err(Error::InvalidEnrollmentCode);
     };
@@ -186,7 +187,7 @@ async fn override_login(
     let user = tx.user_by_email(&body.email).await?;
     let (mut tx, user) = check_secret(tx, user, body.pin.expose(), Attempt::Pin).await?;
     let issued = token::issue(TokenKind::Override, Some(k.tenant));
-    let at = now();
+    let at = state.clock.now();
     let expires_at = at + state.settings.override_idle;
     tx.insert_session(user.id, SessionKind::Override, Some(k.kiosk.id), &issued.hash, expires_at, at + state.settings.override_max).await?;
     tx.audit(Actor::Override { user: user.id, kiosk: k.kiosk.id }, "override.start", format!("kiosk:{}", k.kiosk.id)).await?;

@@ -43,6 +43,9 @@ async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Error>
         (status = 503, body = ErrorEnvelope)),
     security(("operator" = [])))]
 async fn metrics(State(state): State<AppState>, _operator: Operator) -> Result<Response, Error> {
-    let text = crate::metrics::render(&state.store).await?;
+    let backlog = state.store.outbox_backlog().await?;
+    let pools = state.store.pool_use().into_iter().map(|p| (p.name, p.size, p.idle)).collect();
+    let gauges = crate::metrics::Gauges { outbox_depth: backlog.depth, outbox_oldest_age_secs: backlog.oldest_age_secs, pools };
+    let text = crate::metrics::render(&gauges).map_err(|e| Error::Internal(e.into()))?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
 }

@@ -17,7 +17,6 @@ use crate::{
     auth::{Admin, token},
     error::Error,
     state::AppState,
-    store::now,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,7 +34,7 @@ async fn create_kiosk(
     ApiJson(body): ApiJson<CreateKiosk>,
 ) -> Result<(StatusCode, ApiJson<KioskCreated>), Error> {
     let code = token::enrollment_code();
-    let expires_at = now() + state.settings.enrollment_ttl;
+    let expires_at = state.clock.now() + state.settings.enrollment_ttl;
     let mut tx = state.store.write(a.tenant).await?;
     let row = tx.insert_kiosk(body.site_id, body.name.as_str(), &token::enrollment_hash(&code), expires_at).await?;
     tx.audit(a.actor(), "kiosk.create", format!("kiosk:{}", row.id)).await?;

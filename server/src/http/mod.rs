@@ -2,20 +2,20 @@
 //! answer in the error envelope, body limits and request tracing.
 
 mod auth;
+mod device;
 mod error_responses;
 mod extract;
 mod health;
 mod hosts;
 mod json_objects;
-mod kiosk;
 mod kiosks;
 mod mail;
 mod operator;
-mod reception;
-mod saml;
+mod override_mode;
+mod saml_admin;
+mod saml_sp;
 mod settings;
 mod sites;
-mod sso;
 mod users;
 mod views;
 mod visits;
@@ -38,15 +38,10 @@ pub use extract::parse_json;
 pub use hosts::{ParsedRow, parse_csv};
 
 use crate::{
-    error::Error,
-    shield::{RequestId, guard},
+    error::{Error, RequestId},
+    shield::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, guard},
     state::AppState,
 };
-
-/// The largest JSON body any route accepts.
-pub const JSON_BODY_LIMIT: usize = 64 * 1024;
-/// The largest directory CSV import.
-pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -86,12 +81,12 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(kiosks::router())
         .merge(visits::router())
-        .merge(kiosk::router())
-        .merge(reception::router())
+        .merge(device::router())
+        .merge(override_mode::router())
         .merge(settings::router())
         .merge(mail::router())
-        .merge(sso::router())
-        .merge(saml::router().layer(DefaultBodyLimit::max(saml::ACS_BODY_LIMIT)))
+        .merge(saml_admin::router())
+        .merge(saml_sp::router().layer(DefaultBodyLimit::max(saml_sp::ACS_BODY_LIMIT)))
         .routes(utoipa_axum::routes!(openapi_json))
 }
 

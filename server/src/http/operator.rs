@@ -16,7 +16,8 @@ use crate::{
     auth::Operator,
     error::Error,
     state::AppState,
-    store::{Actor, TenantId},
+    ids::TenantId,
+    store::Actor,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -15,7 +15,7 @@ use vestibule_shared::{
 
 use super::{
     extract::{ApiJson, ApiPath},
-    kiosk::record_check_in,
+    device::record_check_in,
     views,
 };
 use crate::{auth::Override, error::Error, state::AppState, store::VisitFilterSql};

@@ -34,7 +34,8 @@ use crate::{
     error::Error,
     saml::{self, SamlSettings, SpUrls},
     state::AppState,
-    store::{Actor, SessionKind, TenantId, TenantTx, now},
+    ids::TenantId,
+    store::{Actor, SessionKind, TenantTx},
 };
 
 /// The cookie a browser sign-in sets.
@@ -114,7 +115,7 @@ async fn login(
     let request_id = format!("_{}", hex::encode(raw));
     let url = saml::authn_request_url(&t.sp, &t.settings.sso_url, &request_id)?;
     let mut tx = state.store.write(t.tenant).await?;
-    tx.insert_saml_request(&request_id, &relay, now() + saml::REQUEST_TTL).await?;
+    tx.insert_saml_request(&request_id, &relay, state.clock.now() + saml::REQUEST_TTL).await?;
     tx.commit().await?;
     let location = HeaderValue::from_str(&url).map_err(|e| Error::Internal(e.into()))?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
@@ -175,7 +176,7 @@ async fn acs(
         }
     }
     tx.commit().await?;
-    let asserted = saml::verify(&t.settings, &t.sp, &xml, &shape, pending.as_ref().map(|(id, _)| id.as_str()))?;
+    let asserted = saml::verify(&t.settings, &t.sp, &xml, &shape, pending.as_ref().map(|(id, _)| id.as_str()), state.clock.now())?;
     let raw_email = asserted.email_attribute.as_deref().or(asserted.name_id.as_deref());
     let email = raw_email
         .and_then(|e| Email::parse(e).ok())
@@ -199,7 +200,7 @@ async fn acs(
     }
     let user_id = sign_in_user(&mut tx, &t.settings, &email, role, jit_hash.as_deref()).await?;
     let issued = token::issue(TokenKind::Session, Some(t.tenant));
-    let expires_at = now() + state.settings.session_ttl;
+    let expires_at = state.clock.now() + state.settings.session_ttl;
     tx.insert_session(user_id, SessionKind::Session, None, &issued.hash, expires_at, expires_at).await?;
     tx.audit(Actor::User(user_id), "auth.saml_login", format!("user:{user_id}")).await?;
     tx.commit().await?;

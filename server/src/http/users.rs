@@ -16,7 +16,8 @@ use crate::{
     auth::{Admin, password},
     error::Error,
     state::AppState,
-    store::{Actor, TenantId},
+    ids::TenantId,
+    store::Actor,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use crate::{
     error::Error,
-    store::{Store, TenantId, TenantTx, now},
+    ids::TenantId,
+    store::{Store, TenantTx},
 };
 
 /// How the sender paces itself.
@@ -141,13 +142,13 @@ async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId,
             tracing::info!(outbox = %id, "host notified");
         }
         Err(e) => {
-            let age = (now() - item.created_at).to_std().unwrap_or_default();
+            let age = (tx.now() - item.created_at).to_std().unwrap_or_default();
             let delay = backoff(s, item.attempts);
             if e.permanent || age + delay > s.give_up {
                 tx.outbox_failed(id, &e.reason).await?;
                 tracing::warn!(outbox = %id, reason = %e.reason, "gave up on a notification");
             } else {
-                let next = now() + chrono::Duration::from_std(delay).map_err(|e| Error::Internal(e.into()))?;
+                let next = tx.now() + chrono::Duration::from_std(delay).map_err(|e| Error::Internal(e.into()))?;
                 tx.outbox_retry(id, next, &e.reason).await?;
                 tracing::info!(outbox = %id, reason = %e.reason, retry_in = ?delay, "notification deferred");
             }
@@ -186,7 +187,7 @@ async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<O
         host: &host.name,
         purpose: visit.purpose.as_deref(),
         badge: &visit.badge_code,
-        minutes: (now() - visit.checked_in_at).num_minutes(),
+        minutes: (tx.now() - visit.checked_in_at).num_minutes(),
     };
     let Some(content) = compose::compose(settings.language, &facts) else {
         tx.outbox_failed(item.id, "unknown notification kind").await?;

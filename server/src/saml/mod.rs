@@ -174,7 +174,14 @@ pub fn decode(saml_response: &str) -> Result<(String, Shape), Error> {
 /// Verifies a decoded response for the tenant whose settings and URLs are given. `request_id` is
 /// the AuthnRequest it must answer (SP-initiated), or `None` for an IdP-initiated response, which
 /// is refused unless the tenant allows it.
-pub fn verify(settings: &SamlSettings, sp: &SpUrls, xml: &str, shape: &Shape, request_id: Option<&str>) -> Result<Asserted, Error> {
+pub fn verify(
+    settings: &SamlSettings,
+    sp: &SpUrls,
+    xml: &str,
+    shape: &Shape,
+    request_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Asserted, Error> {
     if shape.destination.as_deref().is_some_and(|d| d != sp.acs_url) {
         return Err(rejected("the Destination is not this tenant's ACS URL"));
     }
@@ -184,7 +191,7 @@ pub fn verify(settings: &SamlSettings, sp: &SpUrls, xml: &str, shape: &Shape, re
     let provider = service_provider(settings, sp, request_id.is_none())?;
     let ids = request_id.map(|id| [id]);
     let assertion = provider.parse_xml_response(xml, ids.as_ref().map(|i| &i[..])).map_err(refusal)?;
-    check_assertion(&assertion, settings, sp, shape, request_id)
+    check_assertion(&assertion, settings, sp, shape, request_id, now)
 }
 
 /// Checks samael leaves to the caller, on the verified assertion.
@@ -194,6 +201,7 @@ fn check_assertion(
     sp: &SpUrls,
     shape: &Shape,
     request_id: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Asserted, Error> {
     if a.id != shape.assertion_id {
         return Err(rejected("the signed assertion is not the response's assertion"));
@@ -206,7 +214,7 @@ fn check_assertion(
     if !audience_ok {
         return Err(rejected("the assertion is not restricted to this tenant's SP entity ID (audience)"));
     }
-    if a.issue_instant > Utc::now() + CLOCK_SKEW {
+    if a.issue_instant > now + CLOCK_SKEW {
         return Err(rejected("the assertion is not valid yet"));
     }
     let confirmations: Vec<_> = a
@@ -235,7 +243,7 @@ fn check_assertion(
         name_id,
         email_attribute,
         groups,
-        keep_until: a.issue_instant.max(Utc::now()) + MAX_ISSUE_DELAY + CLOCK_SKEW * 2,
+        keep_until: a.issue_instant.max(now) + MAX_ISSUE_DELAY + CLOCK_SKEW * 2,
     })
 }
 

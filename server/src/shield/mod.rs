@@ -1,4 +1,4 @@
-//! The shield in front of the API: request IDs, security headers, a body-size cap and a request
+//! The shield in front of the API: request IDs, security headers, the body-size limits and a request
 //! timeout on every route, and rate limits per client IP, per device token and (on sign-in
 //! routes) per client IP for credential attempts; plus, at the connection level
 //! ([`conn::ConnectionCap`] and the timeouts set in `cli::serve`), a cap on connections and
@@ -24,22 +24,13 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::error::Error;
+use crate::error::{Error, REQUEST_ID, RequestId};
 use limit::Limiter;
 
-tokio::task_local! {
-    /// The ID of the request being served (for the error envelope).
-    pub static REQUEST_ID: String;
-}
-
-/// The ID of the request this task serves, if any.
-pub fn request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// The request ID, also kept in the request's extensions for the trace span.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// The largest JSON body any route accepts.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+/// The largest directory CSV import.
+pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ShieldSettings {
@@ -65,7 +56,7 @@ impl Default for ShieldSettings {
             per_token: nz(20),
             sign_in_per_minute: nz(30),
             trusted_proxies: Vec::new(),
-            body_limit: crate::http::CSV_BODY_LIMIT,
+            body_limit: CSV_BODY_LIMIT,
             request_timeout: Duration::from_secs(30),
         }
     }

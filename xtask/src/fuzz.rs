@@ -1,7 +1,7 @@
 //! The bounded fuzzing run of `cargo xtask test`: each libFuzzer target of `fuzz/` (the JSON
 //! request bodies, the sealed-field decoder, the directory CSV import) runs for a few seconds
 //! from its committed seeds (`fuzz/seeds/<target>`) with a fixed seed; a crash fails the command
-//! and leaves its input in `fuzz/artifacts/<target>/`. cargo-fuzz is installed from crates.io
+//! and leaves its input in `fuzz/artifacts/<target>/`. cargo-fuzz is installed from the Rust package registry
 //! when missing, and runs on rustup's nightly toolchain, as cargo-fuzz expects.
 //!
 //! The targets are built without AddressSanitizer (`--sanitizer none`; libFuzzer's coverage

@@ -50,7 +50,7 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The PyPI tools the tests run, at exact versions. Hypothesis is pinned too: it generates
+/// The Python package index's tools the tests run, at exact versions. Hypothesis is pinned too: it generates
 /// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
 const PYTHON_TOOLS: [(&str, &str); 4] =
     [("sslyze", "6.3.1"), ("schemathesis", "4.32.5"), ("hypothesis", "6.170.17"), ("aiosmtpd", "1.4.6")];
@@ -212,7 +212,7 @@ pub fn postgres() -> anyhow::Result<Started> {
     bail!("PostgreSQL did not start listening on 127.0.0.1:5432")
 }
 
-/// `tauri-driver` (the WebDriver bridge to the kiosk app), from crates.io into cargo's bin dir.
+/// `tauri-driver` (the WebDriver bridge to the kiosk app), from the Rust package registry into cargo's bin dir.
 fn ensure_tauri_driver() -> anyhow::Result<()> {
     if have("tauri-driver") || cargo_bin("tauri-driver").exists() {
         return Ok(());

@@ -46,6 +46,7 @@ impl SecretService {
         // The unlock password must not be empty, or no login collection is made.
         keyring.stdin.take().expect("stdin").write_all(b"vestibule-test-keyring").expect("unlock password");
         let service = SecretService { address, bus, keyring, _dir: dir };
+        // Polls (10 s at most) until the Secret Service answers on the bus.
         for _ in 0..100 {
             if service.answers() {
                 return service;

@@ -62,6 +62,7 @@ impl Display {
                 .kill_on_drop(true)
                 .spawn()
                 .expect("Xvfb (Debian: xvfb) must be installed; `cargo xtask test` installs it");
+            // Polls for Xvfb's socket; a display that does not come up in 5 s is left for the next.
             for _ in 0..100 {
                 if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
                     return Display { name, child };
@@ -180,11 +181,10 @@ impl KioskEnv {
 
 /// Waits (up to 20 s) until something accepts connections on this loopback port.
 async fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on port {port} after 20 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::wait_until(&format!("something listens on port {port}"), Duration::from_secs(20), async || {
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(drop)
+    })
+    .await;
 }
 
 /// A WebDriver session with the running kiosk.
@@ -201,6 +201,7 @@ impl KioskApp {
     /// Waits (up to 20 s) for the element with this test id.
     pub async fn wait(&self, testid: &str) -> Element {
         eprintln!("[kiosk] wait {testid}");
+        // Polls like `wait_until`, but on a timeout it saves what the screen showed first.
         let deadline = Instant::now() + Duration::from_secs(20);
         let found = loop {
             match tokio::time::timeout(Duration::from_secs(5), self.client.find(Locator::Css(&css(testid)))).await {
@@ -231,16 +232,15 @@ impl KioskApp {
 
     /// Waits for whichever of these test ids shows first; returns it.
     pub async fn wait_any(&self, testids: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
+        crate::wait_until(&format!("one of {testids:?} shows"), Duration::from_secs(30), async || {
             for id in testids {
                 if self.client.find(Locator::Css(&css(id))).await.is_ok() {
-                    return (*id).to_owned();
+                    return Some((*id).to_owned());
                 }
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("none of {testids:?} showed up");
+            None
+        })
+        .await
     }
 
     pub async fn click(&self, testid: &str) {
@@ -284,6 +284,7 @@ impl KioskApp {
     pub async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill().await;
+        // Polls for 10 s at most until they are gone; after 5 s, SIGKILL what is left.
         for attempt in 0..100 {
             let left = processes(&["vestibule-kiosk", "WebKitWebDriver"]);
             if left.is_empty() {

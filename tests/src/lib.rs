@@ -1,8 +1,10 @@
-//! Test harness shared by Vestibule's integration tests: fresh PostgreSQL databases ([`pg`]), the
-//! real `vestibule-server` binary on a random port over TLS ([`server`]), an API client whose
-//! helpers read like the user's actions ([`api`]), a private Secret Service ([`keychain`]), and the
-//! Python tools some tests drive ([`pytools`]), a check-in load that keeps a ledger ([`load`]) and a
-//! PostgreSQL cluster a test may stop and start ([`private_pg`]).
+//! Test harness shared by Vestibule's integration tests: fresh PostgreSQL databases ([`pg`]); the
+//! real `vestibule-server` binary on a random port over TLS, or the same server inside the test
+//! process on a clock the test moves ([`server`]); an API client whose helpers read like the
+//! user's actions ([`api`]); a private Secret Service ([`keychain`]); the Python tools some tests
+//! drive ([`pytools`]); a check-in load that keeps a ledger ([`load`]); a PostgreSQL cluster a
+//! test may stop and start ([`private_pg`]); and [`wait_until`], which polls for what another
+//! process should do instead of sleeping.
 
 pub mod api;
 pub mod idp;
@@ -14,9 +16,11 @@ pub mod private_pg;
 pub mod pytools;
 pub mod server;
 pub mod smtp;
+pub mod wait;
 pub mod world;
 
 pub use api::{Api, Auth, Resp};
 pub use pg::TestDb;
 pub use server::{Engine, TestServer};
+pub use wait::wait_until;
 pub use world::Tenant;

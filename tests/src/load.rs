@@ -8,7 +8,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -21,6 +21,7 @@ use crate::{Api, Auth, api::visitor};
 /// A running load.
 pub struct Load {
     stop: Arc<AtomicBool>,
+    acked: Arc<AtomicUsize>,
     statuses: Arc<Mutex<BTreeMap<u16, usize>>>,
     tasks: Vec<JoinHandle<Ledger>>,
 }
@@ -40,15 +41,32 @@ impl Load {
     /// starts at URL `i % apis.len()`). Keys and names start with `tag`.
     pub fn start(apis: Vec<Api>, device: Auth, host: String, clients: usize, tag: &str) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(AtomicUsize::new(0));
         let statuses = Arc::new(Mutex::new(BTreeMap::new()));
         let tasks = (0..clients)
             .map(|i| {
-                let (apis, device, host, stop, statuses) = (apis.clone(), device.clone(), host.clone(), stop.clone(), statuses.clone());
+                let (apis, device, host) = (apis.clone(), device.clone(), host.clone());
+                let counters = Counters { stop: stop.clone(), acked: acked.clone(), statuses: statuses.clone() };
                 let tag = format!("{tag}-{i}");
-                tokio::spawn(async move { client(i, &apis, &device, &host, &tag, &stop, &statuses).await })
+                tokio::spawn(async move { client(i, &apis, &device, &host, &tag, &counters).await })
             })
             .collect();
-        Load { stop, statuses, tasks }
+        Load { stop, acked, statuses, tasks }
+    }
+
+    /// How many check-ins have been acknowledged so far.
+    pub fn acked(&self) -> usize {
+        self.acked.load(Ordering::SeqCst)
+    }
+
+    /// Waits (a minute at most) until `more` check-ins beyond those acknowledged now are
+    /// acknowledged: the load is going (again).
+    pub async fn wait_for_progress(&self, more: usize) {
+        let target = self.acked() + more;
+        crate::wait_until(&format!("{target} check-ins of the load are acknowledged"), Duration::from_secs(60), async || {
+            (self.acked() >= target).then_some(())
+        })
+        .await;
     }
 
     /// Stops the clients and merges what they saw.
@@ -65,15 +83,15 @@ impl Load {
     }
 }
 
-async fn client(
-    i: usize,
-    apis: &[Api],
-    device: &Auth,
-    host: &str,
-    tag: &str,
-    stop: &AtomicBool,
-    statuses: &Mutex<BTreeMap<u16, usize>>,
-) -> Ledger {
+/// What the clients share with the [`Load`].
+struct Counters {
+    stop: Arc<AtomicBool>,
+    acked: Arc<AtomicUsize>,
+    statuses: Arc<Mutex<BTreeMap<u16, usize>>>,
+}
+
+async fn client(i: usize, apis: &[Api], device: &Auth, host: &str, tag: &str, counters: &Counters) -> Ledger {
+    let Counters { stop, acked, statuses } = counters;
     let mut ledger = Ledger::default();
     let mut url = i % apis.len();
     let mut n = 0u64;
@@ -87,9 +105,11 @@ async fn client(
                 return ledger;
             }
             let r = apis[url].try_send(Method::POST, "/api/v1/kiosk/visits", device, Some(&body), &[("Idempotency-Key", &key)]).await;
+            // After a failure a kiosk pauses a little before it tries again: part of the load, not a wait.
             match r {
                 Ok(r) if r.status == 201 => {
                     ledger.acked.insert(key, (r.str("visit_id"), name));
+                    acked.fetch_add(1, Ordering::SeqCst);
                     break;
                 }
                 Ok(r) => {

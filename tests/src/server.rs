@@ -1,9 +1,15 @@
 //! The real `vestibule-server` binary, started on a random loopback port with a fresh data dir
 //! (and a fresh PostgreSQL database when asked), reached over TLS by a client that trusts exactly
-//! the server's self-signed certificate.
+//! the server's self-signed certificate. [`TestServer::start_in_process`] runs the same server
+//! inside the test process instead, on a [`Clock`] the test moves forward to let time pass.
 
 use std::{path::PathBuf, process::Stdio, sync::Arc, time::Duration};
 
+// `::server` is the server crate (its library is named so), not this module.
+use ::server::{
+    cli::{Serving, serve_in_process},
+    clock::Clock,
+};
 use rustls::{
     RootCertStore, SupportedProtocolVersion,
     pki_types::{CertificateDer, pem::PemObject},
@@ -56,8 +62,27 @@ pub struct TestServer {
     pub serve_flags: Vec<String>,
     /// Environment variables every command of this server runs with.
     pub env: Vec<(String, String)>,
-    child: Child,
+    running: Running,
+    /// The clock of a server run in-process.
+    clock: Option<Clock>,
 }
+
+/// How a [`TestServer`] runs.
+enum Running {
+    /// The `vestibule-server` binary, as a child process.
+    Process(Child),
+    /// Inside the test process; `None` once stopped.
+    InProcess(Option<Serving>),
+}
+
+/// What the harness relaxes for every server: tests drive many requests through one address and
+/// one device as fast as they can. A process gets them as environment variables, which its flags
+/// (the shield's own tests set their limits) win over; an in-process server as flags.
+const RELAXED_LIMITS: [(&str, &str, &str); 3] = [
+    ("VESTIBULE_RATE_PER_IP", "--rate-per-ip", "1000000"),
+    ("VESTIBULE_RATE_PER_DEVICE", "--rate-per-device", "1000000"),
+    ("VESTIBULE_SIGN_IN_PER_MINUTE", "--sign-in-per-minute", "1000000"),
+];
 
 impl TestServer {
     /// Starts a server on `engine` with a new data dir (and database).
@@ -77,12 +102,27 @@ impl TestServer {
             Engine::Postgres => Some(TestDb::create().await),
         };
         let url = db.as_ref().map(|d| d.url.clone());
-        Self::launch(engine, db, url, serve_flags, env).await
+        Self::launch(engine, db, url, serve_flags, env, None).await
     }
 
     /// Starts a server on the PostgreSQL database at `url` (a private cluster, say).
     pub async fn start_on_url(url: String, serve_flags: &[&str]) -> TestServer {
-        Self::launch(Engine::Postgres, None, Some(url), serve_flags, Vec::new()).await
+        Self::launch(Engine::Postgres, None, Some(url), serve_flags, Vec::new(), None).await
+    }
+
+    /// Starts the server inside the test process (same flags, data dir and TLS client; the
+    /// operator token still comes from the binary's `operator-token`), on a clock that starts at
+    /// the system's time: the test lets time pass with [`Clock::advance`] instead of sleeping.
+    /// It has no log and no process to signal ([`TestServer::kill`] stops it gracefully).
+    pub async fn start_in_process(engine: Engine, serve_flags: &[&str]) -> (TestServer, Clock) {
+        let db = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(TestDb::create().await),
+        };
+        let url = db.as_ref().map(|d| d.url.clone());
+        let clock = Clock::system();
+        let server = Self::launch(engine, db, url, serve_flags, Vec::new(), Some(clock.clone())).await;
+        (server, clock)
     }
 
     async fn launch(
@@ -91,14 +131,11 @@ impl TestServer {
         url: Option<String>,
         serve_flags: &[&str],
         mut env: Vec<(String, String)>,
+        clock: Option<Clock>,
     ) -> TestServer {
-        // Tests drive many requests through one address and one device as fast as they can; the
-        // shield's own tests set their limits with flags, which win over these variables.
-        for (k, v) in
-            [("VESTIBULE_RATE_PER_IP", "1000000"), ("VESTIBULE_RATE_PER_DEVICE", "1000000"), ("VESTIBULE_SIGN_IN_PER_MINUTE", "1000000")]
-        {
-            if !env.iter().any(|(name, _)| name == k) {
-                env.push((k.to_owned(), v.to_owned()));
+        for (var, _, value) in RELAXED_LIMITS {
+            if !env.iter().any(|(name, _)| name == var) {
+                env.push((var.to_owned(), value.to_owned()));
             }
         }
         let data_dir = tempfile::tempdir().expect("tempdir");
@@ -116,9 +153,20 @@ impl TestServer {
         assert!(out.status.success(), "operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
         let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
         let serve_flags: Vec<String> = serve_flags.iter().map(|f| (*f).to_owned()).collect();
-        let serve_args: Vec<String> = storage.iter().chain(&serve_flags).cloned().collect();
-        let (child, port) = Self::spawn(&serve_args, &env, data_dir.path(), "127.0.0.1:0").await;
-        TestServer { engine, port, operator_token, data_dir, db, storage, serve_flags, env, child }
+        let mut server = TestServer {
+            engine,
+            port: 0,
+            operator_token,
+            data_dir,
+            db,
+            storage,
+            serve_flags,
+            env,
+            running: Running::InProcess(None),
+            clock,
+        };
+        server.restart().await;
+        server
     }
 
     /// Runs another `vestibule-server` command (`keys status`, say) on this server's storage;
@@ -214,24 +262,44 @@ impl TestServer {
         Ok(Api::new(client, self.base()))
     }
 
-    /// Stops the server (SIGKILL) and waits for it.
+    /// Stops the server (SIGKILL; gracefully if in-process) and waits for it.
     pub async fn kill(&mut self) {
-        let _ = self.child.kill().await;
+        match &mut self.running {
+            Running::Process(child) => {
+                let _ = child.kill().await;
+            }
+            Running::InProcess(serving) => {
+                if let Some(serving) = serving.take() {
+                    serving.stop().await.expect("the in-process server stops");
+                }
+            }
+        }
+    }
+
+    /// The server's process; fails the test for a server run in-process.
+    fn process(&mut self) -> &mut Child {
+        match &mut self.running {
+            Running::Process(child) => child,
+            Running::InProcess(_) => panic!("this test needs a server process, not an in-process one"),
+        }
     }
 
     /// Sends SIGTERM: the server starts its graceful shutdown.
-    pub async fn sigterm(&self) {
-        signal(&self.child, "TERM").await;
+    pub async fn sigterm(&mut self) {
+        signal(self.process(), "TERM").await;
     }
 
     /// Waits (a minute at most) for the process to exit.
     pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
-        tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await.expect("the server exits in time").expect("wait")
+        tokio::time::timeout(Duration::from_secs(60), self.process().wait()).await.expect("the server exits in time").expect("wait")
     }
 
-    /// Whether the server process is still running.
+    /// Whether the server is still running.
     pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().expect("try_wait").is_none()
+        match &mut self.running {
+            Running::Process(child) => child.try_wait().expect("try_wait").is_none(),
+            Running::InProcess(serving) => serving.is_some(),
+        }
     }
 
     /// Starts another `serve` process on the same storage (a replica, for PostgreSQL), on a port
@@ -249,7 +317,7 @@ impl TestServer {
         api
     }
 
-    /// Starts the server again on the same data (after [`TestServer::kill`]); a new port.
+    /// Starts the server (again, after [`TestServer::kill`]) on the same data; a new port.
     pub async fn restart(&mut self) {
         self.restart_at("127.0.0.1:0").await;
     }
@@ -260,9 +328,21 @@ impl TestServer {
     }
 
     async fn restart_at(&mut self, listen: &str) {
-        let serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
-        let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
-        (self.child, self.port) = (child, port);
+        let mut serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
+        let Some(clock) = &self.clock else {
+            let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
+            (self.running, self.port) = (Running::Process(child), port);
+            return;
+        };
+        for (_, flag, value) in RELAXED_LIMITS {
+            if !serve_args.iter().any(|a| a == flag) {
+                serve_args.extend([flag.to_owned(), value.to_owned()]);
+            }
+        }
+        serve_args.extend(["--listen".to_owned(), listen.to_owned()]);
+        let serving = serve_in_process(serve_args, clock.clone()).await.expect("start the server in-process");
+        self.port = serving.addr.port();
+        self.running = Running::InProcess(Some(serving));
     }
 }
 

@@ -126,15 +126,7 @@ impl SmtpServer {
 
     /// Waits until at least `n` messages arrived; returns them.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let got = self.messages();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "{} of {n} messages arrived within {within:?}", got.len());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        crate::wait_until(&format!("{n} messages arrived"), within, async || Some(self.messages()).filter(|got| got.len() >= n)).await
     }
 }
 

@@ -37,15 +37,15 @@ fn assert_absent(what: &str, hay: &[u8], needles: &[String]) {
     }
 }
 
-/// A visitor's whole visit: check in with distinctive details, seen by the desk, checked out.
+/// A visitor's whole visit: check in with distinctive details, seen in override mode, checked out.
 async fn visit(server: &TestServer) -> Tenant {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     let body =
         json!({"visitor": {"name": NAME, "email": EMAIL, "company": COMPANY, "phone": PHONE}, "host_id": t.host, "purpose": PURPOSE});
     let badge = api.check_in(&t.device, "at-rest", &body).await.expect(201)["badge_code"].as_str().expect("badge").to_owned();
-    let desk = api.override_login(&t.device, &t.receptionist, PIN).await;
-    let on_site = api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200);
+    let override_token = api.override_login(&t.device, &t.receptionist, PIN).await;
+    let on_site = api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200);
     assert_eq!(on_site[0]["visitor_name"], NAME, "the server still reads what it stored");
     assert_eq!(on_site[0]["visitor_phone"], PHONE);
     api.post("/api/v1/kiosk/visits/checkout", &t.device, json!({"badge_code": badge})).await.expect(204);

@@ -30,13 +30,14 @@ async fn sigkill_under_load_loses_and_duplicates_nothing() {
     let mut points = Points(seed);
     let started = Instant::now();
     for round in 0..20 {
+        // The stimulus: a kill, and a restart, at random points of the load.
         tokio::time::sleep(Duration::from_millis(points.next_ms(50, 600))).await;
         server.kill().await;
         tokio::time::sleep(Duration::from_millis(points.next_ms(0, 100))).await;
         server.restart_same_port().await;
         println!("round {round}: killed and restarted at {:.1} s", started.elapsed().as_secs_f64());
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    load.wait_for_progress(20).await;
     let mut ledger = load.stop().await;
     println!(
         "{} check-ins acknowledged, {} pending, answers other than 201: {:?}",

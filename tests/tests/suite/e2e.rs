@@ -32,14 +32,14 @@ async fn front_desk_day(engine: Engine) {
     let visit_id = checked_in["visit_id"].as_str().expect("visit id").to_owned();
 
     // The receptionist takes over the tablet and sees who is in.
-    let desk = api.override_login(&device, "rita@acme.test", PIN).await;
-    let on_site = api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200);
+    let override_token = api.override_login(&device, "rita@acme.test", PIN).await;
+    let on_site = api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200);
     let on_site = on_site.as_array().expect("a list");
     assert_eq!(on_site.len(), 1);
     assert_eq!(on_site[0]["id"], visit_id);
     assert_eq!(on_site[0]["visitor_name"], "Vera Visitor");
-    api.post("/api/v1/kiosk/override/exit", &desk, json!({})).await.expect(204);
-    assert_eq!(api.get("/api/v1/kiosk/override/visits", &desk).await.status, 401);
+    api.post("/api/v1/kiosk/override/exit", &override_token, json!({})).await.expect(204);
+    assert_eq!(api.get("/api/v1/kiosk/override/visits", &override_token).await.status, 401);
 
     // The visitor checks out with the badge code, and the log shows it.
     api.post("/api/v1/kiosk/visits/checkout", &device, json!({"badge_code": badge})).await.expect(204);
@@ -79,12 +79,4 @@ async fn front_desk_day(engine: Engine) {
     let _ = Auth::None;
 }
 
-#[tokio::test]
-async fn front_desk_day_on_sqlite() {
-    front_desk_day(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn front_desk_day_on_postgres() {
-    front_desk_day(Engine::Postgres).await;
-}
+both_engines!(front_desk_day);

@@ -40,12 +40,4 @@ async fn replays_make_one_visit(engine: Engine) {
     assert_eq!(api.get("/api/v1/visits", &t.admin).await.expect(200)["total"], 1);
 }
 
-#[tokio::test]
-async fn replays_make_one_visit_on_sqlite() {
-    replays_make_one_visit(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn replays_make_one_visit_on_postgres() {
-    replays_make_one_visit(Engine::Postgres).await;
-}
+both_engines!(replays_make_one_visit);

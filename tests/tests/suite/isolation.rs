@@ -53,7 +53,7 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
     }
 }
 
-async fn a_cannot_touch_b(engine: Engine) {
+async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let op = server.operator_token.clone();
@@ -136,12 +136,4 @@ async fn a_cannot_touch_b(engine: Engine) {
     assert_eq!(state_of(&api, &b).await, before, "tenant B's data changed");
 }
 
-#[tokio::test]
-async fn tenant_a_cannot_touch_tenant_b_on_sqlite() {
-    a_cannot_touch_b(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn tenant_a_cannot_touch_tenant_b_on_postgres() {
-    a_cannot_touch_b(Engine::Postgres).await;
-}
+both_engines!(tenant_a_cannot_touch_tenant_b);

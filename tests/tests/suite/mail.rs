@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use vestibule_tests::{
     Api, Engine, Tenant, TestServer,
     smtp::{SMTP_PASSWORD, SMTP_USER, SmtpMode, SmtpServer},
+    wait_until,
 };
 
 const VISITOR: &str = "Mail Visitor";
@@ -44,15 +45,18 @@ async fn notifications(api: &Api, t: &Tenant) -> Vec<Value> {
 
 /// Waits until the newest notification satisfies `done`.
 async fn wait_notification(api: &Api, t: &Tenant, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let all = notifications(api, t).await;
-        if let Some(n) = all.first().filter(|n| done(n)) {
-            return n.clone();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no notification {what} within 30 s: {all:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(&format!("the newest notification is {what}"), Duration::from_secs(30), async || {
+        notifications(api, t).await.into_iter().next().filter(|n| done(n))
+    })
+    .await
+}
+
+/// Waits until every notification satisfies `done`: the sender has nothing left to do with them.
+async fn wait_all_notifications(api: &Api, t: &Tenant, what: &str, done: impl Fn(&Value) -> bool) {
+    wait_until(&format!("every notification is {what}"), Duration::from_secs(30), async || {
+        notifications(api, t).await.iter().all(&done).then_some(())
+    })
+    .await;
 }
 
 /// A header's value, unfolded.
@@ -119,7 +123,11 @@ async fn one_email_per_check_in(engine: Engine, mode: SmtpMode) {
     assert_eq!(subject.as_deref(), Some("Zoé Durand vous attend à l'accueil de Headquarters"), "{}", got[1]);
     api.post(&format!("/api/v1/visits/{visit}/checkout"), &t.admin, json!({})).await.expect(204);
     smtp.wait_for(3, Duration::from_secs(30)).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Once all but the reminder are marked sent, nothing more can go out before the reminder is due.
+    wait_all_notifications(&api, &t, "sent, or the reminder not yet due", |n| {
+        n["status"] == "sent" || (n["status"] == "pending" && n["attempts"] == 0)
+    })
+    .await;
     assert_eq!(smtp.messages().len(), 3, "exactly one email per event (the reminder is not due)");
     assert!(!server.log().contains(VISITOR), "no visitor name in the server's log");
 }
@@ -153,8 +161,7 @@ async fn mail_server_down_delays_the_email_not_the_check_in() {
     smtp.restart().await;
     smtp.wait_for(1, Duration::from_secs(30)).await;
     wait_notification(&api, &t, "sent", |n| n["status"] == "sent").await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(smtp.messages().len(), 1, "the attempts that failed sent nothing");
 }
 
 #[tokio::test]
@@ -177,7 +184,8 @@ async fn no_starttls_or_a_bad_certificate_means_no_send() {
     t.check_in(&api, "tls-1", VISITOR).await;
     let n = wait_notification(&api, &t, "with a TLS error", |n| n["last_error"].as_str().is_some_and(|e| e.contains("TLS"))).await;
     assert_eq!(n["status"], "pending", "{n}");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Retried (every second) and refused again: still nothing sent.
+    wait_all_notifications(&api, &t, "tried three times", |n| n["attempts"].as_i64().is_some_and(|a| a >= 3)).await;
     assert!(plain.messages().is_empty() && tls.messages().is_empty(), "nothing was sent");
 }
 
@@ -198,6 +206,6 @@ async fn a_crash_between_send_and_mark_does_not_send_twice() {
     let api = server.api();
     let n = wait_notification(&api, &t, "given up", |n| n["status"] == "failed").await;
     assert!(n["last_error"].as_str().is_some_and(|e| e.contains("not sent again")), "{n}");
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    // Given up on is final: the sender never takes it again.
     assert_eq!(smtp.messages().len(), 1, "the message was not sent a second time");
 }

@@ -3,7 +3,29 @@
 //! the real `vestibule-server` binary over TLS on SQLite and PostgreSQL (see the `vestibule_tests`
 //! harness); `storage`, `rls` and `storage_support` test the server's `Store` seam in-process.
 //!
-//! Run one area with a name filter: `cargo test -p vestibule-tests shield::`.
+//! Run one area with a name filter: `cargo test -p vestibule-tests shield::`, or one engine's
+//! tests with `_on_postgres`.
+
+/// Declares, for each `async fn <name>(engine: Engine)` listed, the two tests
+/// `<name>_on_sqlite` and `<name>_on_postgres` that run it on each storage engine. Declared before
+/// the modules, so that each of them can use it.
+macro_rules! both_engines {
+    ($($name:ident),+ $(,)?) => {
+        paste::paste! {
+            $(
+                #[tokio::test]
+                async fn [<$name _on_sqlite>]() {
+                    $name(::vestibule_tests::Engine::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn [<$name _on_postgres>]() {
+                    $name(::vestibule_tests::Engine::Postgres).await;
+                }
+            )+
+        }
+    };
+}
 
 mod at_rest;
 mod bad_input;

@@ -2,32 +2,29 @@
 //! it never starts, and it never writes new keys over the existing data. With the right key back,
 //! everything reads as before.
 
-use std::{os::unix::fs::PermissionsExt, path::Path, process::Command, time::Duration};
+use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use vestibule_tests::{Engine, Tenant, TestServer, keychain::SecretService, server::server_bin};
 
 /// Runs `serve` once; returns its stderr if it exits on its own within 30 s (and fails if it starts).
-fn refused(storage: &[String], env: &[(&str, &str)]) -> String {
-    let mut child = Command::new(server_bin())
+async fn refused(storage: &[String], env: &[(&str, &str)]) -> String {
+    let child = tokio::process::Command::new(server_bin())
         .arg("serve")
         .args(storage)
         .args(["--listen", "127.0.0.1:0"])
         .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
         .spawn()
         .expect("spawn");
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let out = child.wait_with_output().expect("output");
-            assert!(!status.success(), "the server must exit with an error");
-            return String::from_utf8_lossy(&out.stderr).into_owned();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    panic!("the server started with a bad master key");
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the server started with a bad master key")
+        .expect("wait for the server");
+    assert!(!out.status.success(), "the server must exit with an error");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn write_key(path: &Path, text: &str, mode: u32) {
@@ -50,22 +47,22 @@ async fn refuses_bad_master_keys(engine: Engine) {
     let storage = server.storage.clone();
 
     write_key(&key_file, &other, 0o600);
-    let err = refused(&storage, &[]);
+    let err = refused(&storage, &[]).await;
     assert!(err.contains("is not the one this database was written under"), "{err}");
 
     std::fs::remove_file(&key_file).expect("remove");
-    let err = refused(&storage, &[]);
+    let err = refused(&storage, &[]).await;
     assert!(err.contains("no master key"), "{err}");
     assert!(!key_file.exists(), "no new key was made over existing data");
 
     write_key(&key_file, &original, 0o644);
-    let err = refused(&storage, &[]);
+    let err = refused(&storage, &[]).await;
     assert!(err.contains("mode 0644"), "{err}");
 
     write_key(&key_file, &original, 0o600);
-    let err = refused(&storage, &[("VESTIBULE_MASTER_KEY", &other)]);
+    let err = refused(&storage, &[("VESTIBULE_MASTER_KEY", &other)]).await;
     assert!(err.contains("is not the one"), "the environment variable is used when set: {err}");
-    let err = refused(&storage, &[("VESTIBULE_MASTER_KEY", "not base64!")]);
+    let err = refused(&storage, &[("VESTIBULE_MASTER_KEY", "not base64!")]).await;
     assert!(err.contains("base64"), "{err}");
 
     // The right key: the server starts and reads what it wrote, also with the key in the environment.
@@ -77,15 +74,7 @@ async fn refuses_bad_master_keys(engine: Engine) {
     assert!(!server.log().contains(original.trim()), "the key never appears in the log");
 }
 
-#[tokio::test]
-async fn refuses_bad_master_keys_on_sqlite() {
-    refuses_bad_master_keys(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn refuses_bad_master_keys_on_postgres() {
-    refuses_bad_master_keys(Engine::Postgres).await;
-}
+both_engines!(refuses_bad_master_keys);
 
 /// The master key in the OS keychain: a real Secret Service (gnome-keyring on a private session
 /// bus). No key file is made; the key survives restarts and a rotation; another keychain, or none,
@@ -113,12 +102,13 @@ async fn keeps_the_master_key_in_the_keychain() {
     let storage = server.storage.clone();
     let empty = SecretService::start();
     let env = [("DBUS_SESSION_BUS_ADDRESS", empty.address.as_str()), ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test")];
-    let err = refused(&storage, &env);
+    let err = refused(&storage, &env).await;
     assert!(err.contains("no master key in the keychain entry master-key@vestibule-test"), "{err}");
     drop(empty);
     let err = refused(
         &storage,
         &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"), ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test")],
-    );
+    )
+    .await;
     assert!(err.contains("keychain"), "no keychain, no start: {err}");
 }

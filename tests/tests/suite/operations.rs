@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, load::all_visits};
+use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, load::all_visits, wait_until};
 
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
-    let mut server = TestServer::start(Engine::Sqlite).await;
+    // At debug level, the log says when a request has reached the API.
+    let mut server = TestServer::start_env(Engine::Sqlite, &[], vec![("VESTIBULE_LOG".into(), "debug".into())]).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "shutdown").await;
     let Auth::Bearer(device) = &t.device else { panic!("a device token") };
@@ -24,12 +25,16 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
         body.len()
     );
+    let started = |log: &str| log.matches("started processing request").count();
+    let before = started(&server.log());
     tls.write_all(head.as_bytes()).await.expect("write");
     tls.flush().await.expect("flush");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    wait_until("the check-in reached the API", Duration::from_secs(10), async || (started(&server.log()) > before).then_some(())).await;
     server.sigterm().await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.is_err(), "a stopping server accepts no new connection");
+    wait_until("the stopping server refuses new connections", Duration::from_secs(10), async || {
+        tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.is_err().then_some(())
+    })
+    .await;
     tls.write_all(rest.as_bytes()).await.expect("write the rest");
     tls.flush().await.expect("flush");
     let mut answer = Vec::new();

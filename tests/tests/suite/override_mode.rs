@@ -115,33 +115,33 @@ async fn override_mode_runs_the_desk(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
-    let desk = api.override_login(&t.device, &t.receptionist, PIN).await;
+    let override_token = api.override_login(&t.device, &t.receptionist, PIN).await;
 
     // Check someone in on their behalf, under the receptionist's name in the audit log.
     let r = api
         .send(
             reqwest::Method::POST,
             "/api/v1/kiosk/override/visits",
-            &desk,
+            &override_token,
             Some(&visitor(&t.host, "Walk In", "walkin@example.com")),
-            &[("Idempotency-Key", "desk-1")],
+            &[("Idempotency-Key", "override-1")],
         )
         .await;
     let visit = r.expect(201)["visit_id"].as_str().expect("id").to_owned();
     let fixed = api
-        .patch(&format!("/api/v1/kiosk/override/visits/{visit}"), &desk, json!({"name": "Walter Inn", "company": "Inn & Co"}))
+        .patch(&format!("/api/v1/kiosk/override/visits/{visit}"), &override_token, json!({"name": "Walter Inn", "company": "Inn & Co"}))
         .await
         .expect(200);
     assert_eq!((fixed["visitor_name"].as_str(), fixed["visitor_company"].as_str()), (Some("Walter Inn"), Some("Inn & Co")));
-    let on_site = api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200);
+    let on_site = api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200);
     assert_eq!(on_site[0]["visitor_name"], "Walter Inn");
-    api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &desk, json!({})).await.expect(204);
-    assert_eq!(api.get("/api/v1/kiosk/override/visits", &desk).await.expect(200), json!([]));
-    let r = api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &desk, json!({})).await;
+    api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &override_token, json!({})).await.expect(204);
+    assert_eq!(api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200), json!([]));
+    let r = api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &override_token, json!({})).await;
     assert_eq!(r.status, 404, "a visit checks out once");
 
     let audit = api.get("/api/v1/audit?limit=20", &t.admin).await.expect(200);
-    let by_desk: Vec<&str> = audit["items"]
+    let by_override: Vec<&str> = audit["items"]
         .as_array()
         .expect("items")
         .iter()
@@ -149,7 +149,7 @@ async fn override_mode_runs_the_desk(engine: Engine) {
         .filter_map(|e| e["action"].as_str())
         .collect();
     for action in ["override.start", "visit.check_in", "visit.correct", "visit.check_out"] {
-        assert!(by_desk.contains(&action), "{action} not done under the receptionist: {by_desk:?}");
+        assert!(by_override.contains(&action), "{action} not done under the receptionist: {by_override:?}");
     }
     // The device token alone does not open override routes.
     assert_eq!(api.get("/api/v1/kiosk/override/visits", &t.device).await.status, 401);
@@ -196,42 +196,4 @@ async fn settings_reach_the_kiosk(engine: Engine) {
     assert_eq!(api.get("/api/v1/kiosk/settings", &t.admin).await.status, 401);
 }
 
-#[tokio::test]
-async fn directory_import_and_export_on_sqlite() {
-    directory_import_and_export(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn directory_import_and_export_on_postgres() {
-    directory_import_and_export(Engine::Postgres).await;
-}
-
-#[tokio::test]
-async fn accounts_lock_and_pins_on_sqlite() {
-    accounts_lock_and_pins(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn accounts_lock_and_pins_on_postgres() {
-    accounts_lock_and_pins(Engine::Postgres).await;
-}
-
-#[tokio::test]
-async fn override_mode_runs_the_desk_on_sqlite() {
-    override_mode_runs_the_desk(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn override_mode_runs_the_desk_on_postgres() {
-    override_mode_runs_the_desk(Engine::Postgres).await;
-}
-
-#[tokio::test]
-async fn settings_reach_the_kiosk_on_sqlite() {
-    settings_reach_the_kiosk(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn settings_reach_the_kiosk_on_postgres() {
-    settings_reach_the_kiosk(Engine::Postgres).await;
-}
+both_engines!(directory_import_and_export, accounts_lock_and_pins, override_mode_runs_the_desk, settings_reach_the_kiosk);

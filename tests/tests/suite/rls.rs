@@ -5,7 +5,7 @@
 
 use crate::storage_support::{Fixture, tenant};
 use futures::future::join_all;
-use server::store::{APP_ROLE, TenantId};
+use server::{ids::TenantId, store::APP_ROLE};
 use sqlx::Row;
 
 const TENANT_TABLES: &[&str] =

@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use vestibule_tests::{Api, Engine, Tenant, TestServer, api::visitor};
+use vestibule_tests::{Api, Engine, Tenant, TestServer, api::visitor, wait_until};
 
 /// One tenant's line of `keys status`.
 fn status_line(status: &str, slug: &str) -> String {
@@ -67,13 +67,17 @@ async fn check_ins_continue_during_both_rotations(engine: Engine) {
 
     let (stop, done) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
     let load = load(api.clone(), t.clone(), stop.clone(), done.clone());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_until("the load is going", Duration::from_secs(30), async || (done.load(Ordering::Relaxed) > 0).then_some(())).await;
     let dek = server.command(&["keys", "rotate-dek", "--all", "--batch-size", "25"]).await;
     assert!(dek.contains("acme: new key version 2") && dek.contains("older data keys destroyed"), "{dek}");
     let during_dek = done.load(Ordering::Relaxed);
     let kek = server.command(&["keys", "rotate-kek"]).await;
     assert!(kek.contains("the old master key is no longer needed"), "{kek}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after_kek = done.load(Ordering::Relaxed);
+    wait_until("a check-in succeeds after both rotations", Duration::from_secs(30), async || {
+        (done.load(Ordering::Relaxed) > after_kek).then_some(())
+    })
+    .await;
     stop.store(true, Ordering::Relaxed);
     let failures = load.await.expect("load task");
     let loaded = done.load(Ordering::Relaxed);
@@ -117,15 +121,10 @@ async fn interrupted_reencryption_resumes(engine: Engine) {
         .spawn()
         .expect("spawn rotate-dek");
     // Kill it once some, but not all, rows have moved to the new key.
-    let mut mixed = String::new();
-    for _ in 0..300 {
-        let line = status_line(&server.command(&["keys", "status"]).await, "acme");
-        if versions_in(&line) == ["v1", "v2"] {
-            mixed = line;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mixed = wait_until("some rows, not all, have the new key", Duration::from_secs(60), async || {
+        Some(status_line(&server.command(&["keys", "status"]).await, "acme")).filter(|line| versions_in(line) == ["v1", "v2"])
+    })
+    .await;
     rotation.kill().await.expect("kill rotate-dek");
     assert!(mixed.contains("key_version=2 min_decryption_version=1"), "the rotation was caught half-way: {mixed}");
     let line = status_line(&server.command(&["keys", "status"]).await, "acme");
@@ -145,22 +144,4 @@ async fn interrupted_reencryption_resumes(engine: Engine) {
     assert!((0..120).all(|i| names.contains(&format!("Visitor {i}"))));
 }
 
-#[tokio::test]
-async fn sqlite_check_ins_continue_during_both_rotations() {
-    check_ins_continue_during_both_rotations(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_check_ins_continue_during_both_rotations() {
-    check_ins_continue_during_both_rotations(Engine::Postgres).await;
-}
-
-#[tokio::test]
-async fn sqlite_interrupted_reencryption_resumes() {
-    interrupted_reencryption_resumes(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_interrupted_reencryption_resumes() {
-    interrupted_reencryption_resumes(Engine::Postgres).await;
-}
+both_engines!(check_ins_continue_during_both_rotations, interrupted_reencryption_resumes);

@@ -323,12 +323,4 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     println!("{engine:?}: SSO test took {:?}", started.elapsed());
 }
 
-#[tokio::test]
-async fn sso_sign_in_and_attacks_sqlite() {
-    sso_sign_in_and_attacks(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn sso_sign_in_and_attacks_postgres() {
-    sso_sign_in_and_attacks(Engine::Postgres).await;
-}
+both_engines!(sso_sign_in_and_attacks);

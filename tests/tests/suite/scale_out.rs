@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use serde_json::json;
-use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, load::Load, private_pg::PrivatePg};
+use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, load::Load, private_pg::PrivatePg, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_restart_under_load() {
@@ -20,7 +20,7 @@ async fn postgres_restart_under_load() {
     assert_eq!(api.get("/readyz", &Auth::None).await.expect(200)["status"], "ready");
 
     let load = Load::start(vec![api.clone()], t.device.clone(), t.host.clone(), 8, "pgr");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    load.wait_for_progress(20).await;
     pg.stop();
     let down = Instant::now();
     // While it is down: a clear 503 in the envelope, for check-ins and for the readiness probe.
@@ -33,16 +33,12 @@ async fn postgres_restart_under_load() {
     println!("503 answered {:.1} s after the stop", down.elapsed().as_secs_f64());
     pg.start_again();
     let back = Instant::now();
-    loop {
-        let r = api.get("/readyz", &Auth::None).await;
-        if r.status == 200 {
-            break;
-        }
-        assert!(back.elapsed() < Duration::from_secs(30), "not ready 30 s after PostgreSQL came back: {}", r.text);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until("the server is ready after PostgreSQL came back", Duration::from_secs(30), async || {
+        (api.get("/readyz", &Auth::None).await.status == 200).then_some(())
+    })
+    .await;
     println!("ready again {:.1} s after PostgreSQL came back", back.elapsed().as_secs_f64());
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    load.wait_for_progress(20).await;
     let mut ledger = load.stop().await;
     println!("acknowledged {}, other answers {:?}", ledger.acked.len(), ledger.statuses);
     assert!(ledger.statuses.get(&503).copied().unwrap_or(0) > 0, "the load saw no 503 while PostgreSQL was down");
@@ -87,9 +83,10 @@ async fn two_replicas_one_killed_under_load() {
 
     // Both replicas under load; one dies; the clients go on with the other.
     let load = Load::start(vec![a.clone(), b.clone()], t.device.clone(), t.host.clone(), 12, "rep");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    load.wait_for_progress(60).await;
     replica.kill().await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Every client, those of the killed replica included, goes on with the other.
+    load.wait_for_progress(60).await;
     let mut ledger = load.stop().await;
     println!("acknowledged {}, other answers {:?}", ledger.acked.len(), ledger.statuses);
     assert!(ledger.statuses.get(&0).copied().unwrap_or(0) > 0, "the kill cut no request");
@@ -124,7 +121,13 @@ async fn two_replicas_send_each_email_once() {
     .into_iter()
     .for_each(|r| assert_eq!(r.status, 201, "{}", r.text));
     let got = smtp.wait_for(20, Duration::from_secs(60)).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Once all 20 are marked sent, neither replica will send any of them again.
+    wait_until("all 20 notifications are marked sent", Duration::from_secs(30), async || {
+        let n = a.get("/api/v1/notifications", &t.admin).await.expect(200);
+        let items = n["items"].as_array().expect("items").clone();
+        (items.len() == 20 && items.iter().all(|n| n["status"] == "sent")).then_some(())
+    })
+    .await;
     let all = smtp.messages();
     assert_eq!(all.len(), 20, "two replicas sent {} emails for 20 check-ins", all.len());
     let ids: std::collections::HashSet<&str> =

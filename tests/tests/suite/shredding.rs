@@ -98,12 +98,4 @@ async fn deleting_a_tenant_shreds_it(engine: Engine) {
     }
 }
 
-#[tokio::test]
-async fn sqlite_deleting_a_tenant_shreds_it() {
-    deleting_a_tenant_shreds_it(Engine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_deleting_a_tenant_shreds_it() {
-    deleting_a_tenant_shreds_it(Engine::Postgres).await;
-}
+both_engines!(deleting_a_tenant_shreds_it);

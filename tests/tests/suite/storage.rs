@@ -5,7 +5,8 @@ use crate::storage_support::{Fixture, tenant};
 use chrono::Duration;
 use server::{
     error::Error,
-    store::{Actor, Attempt, NewHost, NewVisit, SessionKind, VisitFilterSql, now},
+    ids::TenantId,
+    store::{Actor, Attempt, NewHost, NewVisit, SessionKind, VisitFilterSql},
 };
 use uuid::Uuid;
 use vestibule_shared::{
@@ -15,6 +16,7 @@ use vestibule_shared::{
     },
     types::{BadgeCode, Email, PersonName},
 };
+use vestibule_tests::Engine;
 
 fn visitor_body(host: Uuid, name: &str) -> CheckIn {
     serde_json::from_value(serde_json::json!({
@@ -26,7 +28,7 @@ fn visitor_body(host: Uuid, name: &str) -> CheckIn {
 
 async fn visit(
     fx: &Fixture,
-    t: server::store::TenantId,
+    t: TenantId,
     site: Uuid,
     host: Uuid,
     key: &str,
@@ -50,7 +52,7 @@ async fn visit(
 }
 
 /// A tenant with one site and one host.
-async fn directory(fx: &Fixture, slug: &str) -> (server::store::TenantId, Uuid, Uuid) {
+async fn directory(fx: &Fixture, slug: &str) -> (TenantId, Uuid, Uuid) {
     let t = tenant(fx, slug).await;
     let mut tx = fx.store.write(t).await.expect("tx");
     let site = tx.insert_site("HQ", "Europe/Paris").await.expect("site");
@@ -62,7 +64,8 @@ async fn directory(fx: &Fixture, slug: &str) -> (server::store::TenantId, Uuid, 
     (t, site.id, host.id)
 }
 
-async fn sites_and_hosts_round_trip(fx: Fixture) {
+async fn sites_and_hosts_round_trip(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (t, site, host) = directory(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
     let mut s = tx.site(site).await.expect("read").expect("exists");
@@ -83,7 +86,8 @@ async fn sites_and_hosts_round_trip(fx: Fixture) {
     tx.commit().await.expect("commit");
 }
 
-async fn rows_of_one_tenant_are_invisible_to_another(fx: Fixture) {
+async fn rows_of_one_tenant_are_invisible_to_another(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (a, a_site, a_host) = directory(&fx, "alpha").await;
     let (b, _, b_host) = directory(&fx, "bravo").await;
     let (a_visit, _) = visit(&fx, a, a_site, a_host, "k", "Anna").await.expect("visit");
@@ -101,7 +105,8 @@ async fn rows_of_one_tenant_are_invisible_to_another(fx: Fixture) {
     assert!(matches!(visit(&fx, b, a_site, a_host, "k2", "Bruno").await, Err(Error::NotFound)));
 }
 
-async fn users_lock_out_after_five_failures(fx: Fixture) {
+async fn users_lock_out_after_five_failures(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let t = tenant(&fx, "acme").await;
     let email = Email::parse("Desk@Example.com").expect("email");
     let mut tx = fx.store.write(t).await.expect("tx");
@@ -120,7 +125,7 @@ async fn users_lock_out_after_five_failures(fx: Fixture) {
         locked = tx.record_failure(&u, Attempt::Pin).await.expect("record");
     }
     let until = locked.expect("locked after 5 failures");
-    assert!(until > now() + Duration::seconds(20));
+    assert!(until > fx.store.clock().now() + Duration::seconds(20));
     let u = tx.user(user.id).await.expect("read").expect("user");
     assert_eq!((u.failed_pins, u.failed_logins), (5, 0));
     let again = tx.record_failure(&u, Attempt::Pin).await.expect("record").expect("still locked");
@@ -131,14 +136,19 @@ async fn users_lock_out_after_five_failures(fx: Fixture) {
     tx.commit().await.expect("commit");
 }
 
-async fn sessions_expire_and_are_bound_to_their_kind(fx: Fixture) {
+async fn sessions_expire_and_are_bound_to_their_kind(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let t = tenant(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
     let user = tx.insert_user(&Email::parse("a@example.com").expect("e"), "Ada", Role::Admin, "h", None).await.expect("user");
-    let soon = now() + Duration::minutes(5);
+    let soon = fx.store.clock().now() + Duration::minutes(5);
     tx.insert_session(user.id, SessionKind::Session, None, b"live-hash", soon, soon).await.expect("session");
-    tx.insert_session(user.id, SessionKind::Session, None, b"past-hash", now() - Duration::seconds(1), soon).await.expect("session");
-    tx.insert_session(user.id, SessionKind::Session, None, b"abs-hash", soon, now() - Duration::seconds(1)).await.expect("session");
+    tx.insert_session(user.id, SessionKind::Session, None, b"past-hash", fx.store.clock().now() - Duration::seconds(1), soon)
+        .await
+        .expect("session");
+    tx.insert_session(user.id, SessionKind::Session, None, b"abs-hash", soon, fx.store.clock().now() - Duration::seconds(1))
+        .await
+        .expect("session");
     assert!(tx.session(SessionKind::Session, b"live-hash").await.expect("read").is_some());
     assert!(tx.session(SessionKind::Override, b"live-hash").await.expect("read").is_none(), "kinds do not mix");
     assert!(tx.session(SessionKind::Session, b"past-hash").await.expect("read").is_none(), "idle expiry");
@@ -150,10 +160,11 @@ async fn sessions_expire_and_are_bound_to_their_kind(fx: Fixture) {
     tx.commit().await.expect("commit");
 }
 
-async fn kiosks_enroll_once_and_revoke(fx: Fixture) {
+async fn kiosks_enroll_once_and_revoke(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (t, site, _) = directory(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
-    let kiosk = tx.insert_kiosk(site, "Lobby", b"code-hash", now() + Duration::hours(1)).await.expect("kiosk");
+    let kiosk = tx.insert_kiosk(site, "Lobby", b"code-hash", fx.store.clock().now() + Duration::hours(1)).await.expect("kiosk");
     tx.commit().await.expect("commit");
     let mut g = fx.store.global(true).await.expect("tx");
     let target = g.take_enrollment(b"code-hash").await.expect("take").expect("found");
@@ -169,7 +180,8 @@ async fn kiosks_enroll_once_and_revoke(fx: Fixture) {
     tx.commit().await.expect("commit");
 }
 
-async fn check_in_is_idempotent_and_atomic(fx: Fixture) {
+async fn check_in_is_idempotent_and_atomic(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (t, site, host) = directory(&fx, "acme").await;
     let (first, replayed) = visit(&fx, t, site, host, "key-1", "Vera").await.expect("visit");
     assert!(!replayed);
@@ -197,7 +209,8 @@ async fn check_in_is_idempotent_and_atomic(fx: Fixture) {
     assert_eq!(v.status, VisitStatus::OnSite);
 }
 
-async fn visit_log_filters_and_pages(fx: Fixture) {
+async fn visit_log_filters_and_pages(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (t, site, host) = directory(&fx, "acme").await;
     let mut ids = Vec::new();
     for i in 0..7 {
@@ -232,7 +245,8 @@ async fn visit_log_filters_and_pages(fx: Fixture) {
     assert_eq!(tx.visits(&nobody).await.expect("filter").1, 0);
 }
 
-async fn audit_chain_verifies_and_detects_tampering(fx: Fixture) {
+async fn audit_chain_verifies_and_detects_tampering(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (t, site, host) = directory(&fx, "acme").await;
     visit(&fx, t, site, host, "k", "Vera").await.expect("visit");
     let mut tx = fx.store.write(t).await.expect("tx");
@@ -255,7 +269,8 @@ async fn audit_chain_verifies_and_detects_tampering(fx: Fixture) {
 }
 
 /// A sealed value is bound to its tenant, table, column and row: moved anywhere else, it does not open.
-async fn moved_ciphertexts_do_not_open(fx: Fixture) {
+async fn moved_ciphertexts_do_not_open(engine: Engine) {
+    let fx = Fixture::on(engine).await;
     let (a, a_site, a_host) = directory(&fx, "alpha").await;
     let (b, b_site, b_host) = directory(&fx, "bravo").await;
     let (v1, _) = visit(&fx, a, a_site, a_host, "k1", "First Visitor").await.expect("visit");
@@ -284,7 +299,7 @@ async fn moved_ciphertexts_do_not_open(fx: Fixture) {
     assert!(unreadable(tx.visit(vb.id).await), "a name moved to another tenant opened");
 }
 
-crate::storage_support::both_engines!(
+both_engines!(
     moved_ciphertexts_do_not_open,
     sites_and_hosts_round_trip,
     rows_of_one_tenant_are_invisible_to_another,

@@ -1,20 +1,18 @@
 //! Fixtures of the storage tests: a fresh store on either engine, and raw SQL access to the same
 //! database for what the store must never do itself (tampering with the audit log, say).
 
-use server::{
-    crypto::KeySource,
-    store::{Store, TenantId},
-};
+use server::{crypto::KeySource, ids::TenantId, store::Store};
 use sqlx::{AssertSqlSafe, Executor, PgPool, SqlitePool};
 use vestibule_shared::dto::accounts::Plan;
-use vestibule_tests::TestDb;
+use vestibule_tests::{Engine, TestDb};
 
 /// A store on one engine, with what keeps its database alive.
 pub struct Fixture {
     pub store: Store,
     raw: Raw,
     _dir: tempfile::TempDir,
-    pub db: Option<TestDb>,
+    /// Keeps the PostgreSQL database until the fixture is dropped.
+    _db: Option<TestDb>,
 }
 
 enum Raw {
@@ -23,12 +21,20 @@ enum Raw {
 }
 
 impl Fixture {
+    /// A fresh store on `engine`.
+    pub async fn on(engine: Engine) -> Fixture {
+        match engine {
+            Engine::Sqlite => Self::sqlite().await,
+            Engine::Postgres => Self::postgres().await,
+        }
+    }
+
     pub async fn sqlite() -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("vestibule.db");
         let store = Store::open_sqlite(&path, &KeySource::File(dir.path().join("master.key"))).await.expect("open SQLite");
         let raw = SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("raw SQLite");
-        Fixture { store, raw: Raw::Sqlite(raw), _dir: dir, db: None }
+        Fixture { store, raw: Raw::Sqlite(raw), _dir: dir, _db: None }
     }
 
     pub async fn postgres() -> Fixture {
@@ -41,7 +47,7 @@ impl Fixture {
         let keys = KeySource::File(dir.path().join("master.key"));
         let store = Store::open_postgres(&db.url, max_connections, &keys).await.expect("open PostgreSQL");
         let raw = PgPool::connect(&db.url).await.expect("raw PostgreSQL");
-        Fixture { store, raw: Raw::Postgres(raw), _dir: dir, db: Some(db) }
+        Fixture { store, raw: Raw::Postgres(raw), _dir: dir, _db: Some(db) }
     }
 
     /// Runs SQL as the database owner, bypassing the store.
@@ -85,16 +91,3 @@ pub async fn tenant(fx: &Fixture, slug: &str) -> TenantId {
     tx.commit().await.expect("commit");
     TenantId(row.id)
 }
-
-/// Declares `#[tokio::test]`s that run each listed `async fn(Fixture)` on SQLite and on PostgreSQL.
-macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Fixture::sqlite().await).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Fixture::postgres().await).await; })*
-        }
-    };
-}
-pub(crate) use both_engines;

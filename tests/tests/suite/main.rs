@@ -31,6 +31,7 @@ mod at_rest;
 mod bad_input;
 mod crash;
 mod e2e;
+mod early_refusal;
 mod expiry;
 mod idempotency;
 mod isolation;

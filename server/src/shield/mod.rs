@@ -1,8 +1,9 @@
 //! The shield in front of the API: request IDs, security headers, the body-size limits and a request
 //! timeout on every route, and rate limits per client IP, per device token and (on sign-in
 //! routes) per client IP for credential attempts; plus, at the connection level
-//! ([`conn::ConnectionCap`] and the timeouts set in `cli::serve`), a cap on connections and
-//! bounded TLS-handshake and header-read times, so slow clients are dropped.
+//! ([`conn::ConnectionCap`] and the timeouts set in `cli::serve`), a cap on connections,
+//! bounded TLS-handshake and header-read times, so slow clients are dropped, and a lingering
+//! close, so an early refusal (413) reaches a client that is still sending.
 
 mod client;
 pub mod conn;

@@ -27,16 +27,31 @@ const HEADER_LEN: usize = 29;
 static KEYS: LazyLock<TenantKeys> = LazyLock::new(|| {
     let key = |b: u8| Key::from_slice(&[b; 32]).expect("32 bytes");
     let tenant = TenantId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00aa));
-    TenantKeys::new(tenant, (2, 1), HashMap::from([(1, key(1)), (2, key(2))]), key(3))
+    TenantKeys::new(
+        tenant,
+        (2, 1),
+        HashMap::from([(1, key(1)), (2, key(2))]),
+        key(3),
+    )
 });
 
 fn check_header(bytes: &[u8]) {
     match TenantKeys::version_of(bytes) {
         Some(v) => {
-            assert!(bytes.len() > HEADER_LEN && bytes[0] == 1, "a version read from a value that is not sealed");
-            assert_eq!(v.to_be_bytes(), bytes[1..5], "the version is not the header's");
+            assert!(
+                bytes.len() > HEADER_LEN && bytes[0] == 1,
+                "a version read from a value that is not sealed"
+            );
+            assert_eq!(
+                v.to_be_bytes(),
+                bytes[1..5],
+                "the version is not the header's"
+            );
         }
-        None => assert!(bytes.len() <= HEADER_LEN || bytes[0] != 1, "a sealed header without a version"),
+        None => assert!(
+            bytes.len() <= HEADER_LEN || bytes[0] != 1,
+            "a sealed header without a version"
+        ),
     }
 }
 
@@ -46,22 +61,38 @@ fn never_opens(bytes: &[u8], what: &str) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&case, rest)) = data.split_first() else { return };
+    let Some((&case, rest)) = data.split_first() else {
+        return;
+    };
     if case % 2 == 0 {
         never_opens(rest, "arbitrary bytes");
         return;
     }
     // The rest: two bytes of position, one of difference, then the text.
     let (pos, diff, text) = match rest {
-        [a, b, d, text @ ..] => (usize::from(u16::from_be_bytes([*a, *b])), (*d).max(1), String::from_utf8_lossy(text)),
+        [a, b, d, text @ ..] => (
+            usize::from(u16::from_be_bytes([*a, *b])),
+            (*d).max(1),
+            String::from_utf8_lossy(text),
+        ),
         _ => return,
     };
     let sealed = KEYS.seal(FIELD, ROW, &text);
     check_header(&sealed);
     assert_eq!(TenantKeys::version_of(&sealed), Some(2));
-    assert_eq!(KEYS.open(FIELD, ROW, &sealed).expect("a sealed value opens"), text);
-    assert!(KEYS.open(OTHER_FIELD, ROW, &sealed).is_err(), "opened under another column");
-    assert!(KEYS.open(FIELD, Uuid::nil(), &sealed).is_err(), "opened under another row");
+    assert_eq!(
+        KEYS.open(FIELD, ROW, &sealed)
+            .expect("a sealed value opens"),
+        text
+    );
+    assert!(
+        KEYS.open(OTHER_FIELD, ROW, &sealed).is_err(),
+        "opened under another column"
+    );
+    assert!(
+        KEYS.open(FIELD, Uuid::nil(), &sealed).is_err(),
+        "opened under another row"
+    );
 
     let at = pos % sealed.len();
     let mut changed = sealed.clone();

@@ -22,7 +22,11 @@ fn lines(data: &[u8]) -> Vec<&[u8]> {
     let mut rest = data;
     while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
         lines.push(&rest[..end]);
-        let skip = if rest[end..].starts_with(b"\r\n") { 2 } else { 1 };
+        let skip = if rest[end..].starts_with(b"\r\n") {
+            2
+        } else {
+            1
+        };
         rest = &rest[end + skip..];
     }
     lines.push(rest);
@@ -38,18 +42,32 @@ fuzz_target!(|data: &[u8]| {
         let line = match row {
             Ok((line, host)) => {
                 let name = PersonName::parse(&host.name).expect("an accepted row has a valid name");
-                assert_eq!(name.as_str(), host.name, "an accepted name is not in its parsed form");
-                let email = Email::parse(host.email.as_str()).expect("an accepted row has a valid email");
-                assert!(email == host.email, "an accepted email is not in its parsed form");
+                assert_eq!(
+                    name.as_str(),
+                    host.name,
+                    "an accepted name is not in its parsed form"
+                );
+                let email =
+                    Email::parse(host.email.as_str()).expect("an accepted row has a valid email");
+                assert!(
+                    email == host.email,
+                    "an accepted email is not in its parsed form"
+                );
                 *line
             }
             Err(e) => {
-                assert!(["", "name", "email", "site_id"].contains(&e.column.as_str()), "an unknown column");
+                assert!(
+                    ["", "name", "email", "site_id"].contains(&e.column.as_str()),
+                    "an unknown column"
+                );
                 assert!(!e.message.is_empty(), "an empty reason");
                 e.line
             }
         };
-        assert!(line > last && line <= count, "row line {line} after line {last}, of {count} lines");
+        assert!(
+            line > last && line <= count,
+            "row line {line} after line {last}, of {count} lines"
+        );
         last = line;
     }
 
@@ -57,15 +75,31 @@ fuzz_target!(|data: &[u8]| {
     if data.contains(&b'"') {
         return;
     }
-    let Some(header) = all.iter().find(|l| !l.is_empty()) else { return };
+    let Some(header) = all.iter().find(|l| !l.is_empty()) else {
+        return;
+    };
     let header = header.strip_prefix("\u{feff}".as_bytes()).unwrap_or(header);
-    let Some([ni, ei, si]) = std::str::from_utf8(header).ok().and_then(columns) else { return };
+    let Some([ni, ei, si]) = std::str::from_utf8(header).ok().and_then(columns) else {
+        return;
+    };
     for (line, host) in rows.iter().filter_map(|r| r.as_ref().ok()) {
         let text = std::str::from_utf8(all[*line as usize - 1]).expect("an accepted row is UTF-8");
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
         let field = |i: usize| fields.get(i).copied().unwrap_or("");
-        assert_eq!(field(ni), host.name, "line {line} does not hold the row's name");
-        assert_eq!(field(ei), host.email.as_str(), "line {line} does not hold the row's email");
-        assert_eq!(field(si).parse().ok(), Some(host.site_id), "line {line} does not hold the row's site id");
+        assert_eq!(
+            field(ni),
+            host.name,
+            "line {line} does not hold the row's name"
+        );
+        assert_eq!(
+            field(ei),
+            host.email.as_str(),
+            "line {line} does not hold the row's email"
+        );
+        assert_eq!(
+            field(si).parse().ok(),
+            Some(host.site_id),
+            "line {line} does not hold the row's site id"
+        );
     }
 });

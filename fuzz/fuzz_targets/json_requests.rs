@@ -18,8 +18,9 @@ use vestibule_shared::{
         visits::{CheckIn, CheckOut, CorrectVisit, VisitorDetails},
     },
     types::{
-        BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, Email, EnrollmentCode, HostName, Label, Password, PersonName,
-        Phone, Pin, Purpose, ServicePassword, Slug, Timezone,
+        BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, Email, EnrollmentCode,
+        HostName, Label, Password, PersonName, Phone, Pin, Purpose, ServicePassword, Slug,
+        Timezone,
     },
 };
 
@@ -39,8 +40,14 @@ impl<T: Valid> Valid for Option<T> {
 /// A trimmed text of `min..=max` characters without control characters.
 fn check_text(s: &str, min: usize, max: usize) {
     assert_eq!(s, s.trim(), "untrimmed text");
-    assert!((min..=max).contains(&s.chars().count()), "text length out of bounds");
-    assert!(!s.chars().any(char::is_control), "control character in text");
+    assert!(
+        (min..=max).contains(&s.chars().count()),
+        "text length out of bounds"
+    );
+    assert!(
+        !s.chars().any(char::is_control),
+        "control character in text"
+    );
 }
 
 /// `parse(as_str)` gives the same value, and so does the JSON round trip through `parse_json`.
@@ -48,7 +55,10 @@ fn check_reparse<T>(v: &T, reparsed: Result<T, impl std::fmt::Debug>)
 where
     T: PartialEq + Serialize + DeserializeOwned,
 {
-    assert!(reparsed.expect("a valid value parses again") == *v, "parsing a valid value changed it");
+    assert!(
+        reparsed.expect("a valid value parses again") == *v,
+        "parsing a valid value changed it"
+    );
     let json = serde_json::to_vec(v).expect("serializes");
     let again: T = parse_json(&json).expect("a serialized valid value parses again");
     assert!(again == *v, "the JSON round trip changed a valid value");
@@ -75,9 +85,21 @@ impl Valid for Email {
     fn check(&self) {
         let s = self.as_str();
         let (local, domain) = s.split_once('@').expect("an @");
-        assert!(s.len() <= 254 && !local.is_empty() && local.len() <= 64, "email length");
-        assert!(!domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'), "email domain");
-        assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control()), "space or control character in email");
+        assert!(
+            s.len() <= 254 && !local.is_empty() && local.len() <= 64,
+            "email length"
+        );
+        assert!(
+            !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.'),
+            "email domain"
+        );
+        assert!(
+            !s.chars().any(|c| c.is_whitespace() || c.is_control()),
+            "space or control character in email"
+        );
         check_reparse(self, Email::parse(s));
     }
 }
@@ -85,8 +107,15 @@ impl Valid for Email {
 impl Valid for Phone {
     fn check(&self) {
         let s = self.as_str();
-        assert!((3..=32).contains(&s.len()) && s.bytes().any(|b| b.is_ascii_digit()), "phone length");
-        assert!(s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)), "phone character");
+        assert!(
+            (3..=32).contains(&s.len()) && s.bytes().any(|b| b.is_ascii_digit()),
+            "phone length"
+        );
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c)),
+            "phone character"
+        );
         assert_eq!(s, s.trim(), "untrimmed phone");
         check_reparse(self, Phone::parse(s));
     }
@@ -95,8 +124,15 @@ impl Valid for Phone {
 impl Valid for Slug {
     fn check(&self) {
         let s = self.as_str();
-        assert!((2..=63).contains(&s.len()) && !s.starts_with('-'), "slug length");
-        assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "slug character");
+        assert!(
+            (2..=63).contains(&s.len()) && !s.starts_with('-'),
+            "slug length"
+        );
+        assert!(
+            s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "slug character"
+        );
         check_reparse(self, Slug::parse(s));
     }
 }
@@ -104,8 +140,15 @@ impl Valid for Slug {
 impl Valid for Timezone {
     fn check(&self) {
         let s = self.as_str();
-        assert!((1..=64).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_uppercase()), "time zone");
-        assert!(s.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)), "time zone character");
+        assert!(
+            (1..=64).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_uppercase()),
+            "time zone"
+        );
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)),
+            "time zone character"
+        );
         check_reparse(self, Timezone::parse(s));
     }
 }
@@ -113,8 +156,15 @@ impl Valid for Timezone {
 impl Valid for HostName {
     fn check(&self) {
         let s = self.as_str();
-        assert!((1..=253).contains(&s.len()) && !s.starts_with(['.', '-']), "host name length");
-        assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-:".contains(c)), "host name character");
+        assert!(
+            (1..=253).contains(&s.len()) && !s.starts_with(['.', '-']),
+            "host name length"
+        );
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-:".contains(c)),
+            "host name character"
+        );
         check_reparse(self, HostName::parse(s));
     }
 }
@@ -123,8 +173,14 @@ impl Valid for ConsentText {
     fn check(&self) {
         let s = self.as_str();
         assert_eq!(s, s.trim(), "untrimmed agreement");
-        assert!((1..=ConsentText::MAX).contains(&s.chars().count()), "agreement length");
-        assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "control character in agreement");
+        assert!(
+            (1..=ConsentText::MAX).contains(&s.chars().count()),
+            "agreement length"
+        );
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "control character in agreement"
+        );
         check_reparse(self, ConsentText::parse(s));
     }
 }
@@ -132,14 +188,23 @@ impl Valid for ConsentText {
 impl Valid for CertificatesPem {
     fn check(&self) {
         let s = self.as_str();
-        assert!(s.len() <= 64 * 1024 && s.contains("-----BEGIN CERTIFICATE-----"), "PEM");
-        assert!(!s.chars().any(|c| c.is_control() && !"\r\n\t".contains(c)), "control character in PEM");
+        assert!(
+            s.len() <= 64 * 1024 && s.contains("-----BEGIN CERTIFICATE-----"),
+            "PEM"
+        );
+        assert!(
+            !s.chars().any(|c| c.is_control() && !"\r\n\t".contains(c)),
+            "control character in PEM"
+        );
         check_reparse(self, CertificatesPem::parse(s));
     }
 }
 
 fn check_code(s: &str, len: usize) {
-    assert!(s.len() == len && s.bytes().all(|b| CODE_ALPHABET.contains(&b)), "code");
+    assert!(
+        s.len() == len && s.bytes().all(|b| CODE_ALPHABET.contains(&b)),
+        "code"
+    );
 }
 
 impl Valid for BadgeCode {
@@ -153,7 +218,10 @@ impl Valid for EnrollmentCode {
     fn check(&self) {
         check_code(self.as_str(), EnrollmentCode::LEN);
         check_reparse(self, EnrollmentCode::parse(self.as_str()));
-        assert!(EnrollmentCode::parse(&self.display()).expect("the shown form parses") == *self, "the shown form is another code");
+        assert!(
+            EnrollmentCode::parse(&self.display()).expect("the shown form parses") == *self,
+            "the shown form is another code"
+        );
     }
 }
 
@@ -235,13 +303,29 @@ fn check_refusal(data: &[u8], e: &Error) {
         other => panic!("parse_json refused with {other:?}"),
     };
     // "<path>: <rule>", each part cut to 200 characters.
-    assert!(message.chars().count() <= 2 * 200 + 2, "an unbounded error message");
-    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else { return };
+    assert!(
+        message.chars().count() <= 2 * 200 + 2,
+        "an unbounded error message"
+    );
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
     let (mut values, mut keys) = (Vec::new(), Vec::new());
     strings(&doc, &mut values, &mut keys);
-    let telling = |s: &&String| s.chars().count() >= 8 && s.chars().any(|c| !c.is_ascii() || "@#$%^&*=|~<>!?;".contains(c));
-    for value in values.iter().filter(telling).filter(|v| !keys.iter().any(|k| k.contains(v.as_str()))) {
-        assert!(!message.contains(value.as_str()), "the error message repeats a value that was sent");
+    let telling = |s: &&String| {
+        s.chars().count() >= 8
+            && s.chars()
+                .any(|c| !c.is_ascii() || "@#$%^&*=|~<>!?;".contains(c))
+    };
+    for value in values
+        .iter()
+        .filter(telling)
+        .filter(|v| !keys.iter().any(|k| k.contains(v.as_str())))
+    {
+        assert!(
+            !message.contains(value.as_str()),
+            "the error message repeats a value that was sent"
+        );
     }
 }
 
@@ -259,7 +343,11 @@ fn parse_round_trip<T: DeserializeOwned + Serialize + Valid>(data: &[u8]) {
             v.check();
             let json = serde_json::to_vec(&v).expect("serializes");
             let again: T = parse_json(&json).expect("a serialized request parses again");
-            assert_eq!(serde_json::to_value(&again).ok(), serde_json::to_value(&v).ok(), "the round trip changed the request");
+            assert_eq!(
+                serde_json::to_value(&again).ok(),
+                serde_json::to_value(&v).ok(),
+                "the round trip changed the request"
+            );
         }
         Err(e) => check_refusal(data, &e),
     }

@@ -37,13 +37,18 @@ impl Client {
         }
         let mut bases = Vec::new();
         for url in &config.server_urls {
-            let parsed = reqwest::Url::parse(url.trim()).map_err(|_| Error::field("urls", "a server URL is not a URL"))?;
+            let parsed = reqwest::Url::parse(url.trim())
+                .map_err(|_| Error::field("urls", "a server URL is not a URL"))?;
             if parsed.scheme() != "https" {
                 return Err(Error::field("urls", "server URLs must start with https://"));
             }
             bases.push(parsed.as_str().trim_end_matches('/').to_owned());
         }
-        let pins = config.pins.iter().map(|p| Pin::parse(p)).collect::<Result<Vec<_>, _>>()?;
+        let pins = config
+            .pins
+            .iter()
+            .map(|p| Pin::parse(p))
+            .collect::<Result<Vec<_>, _>>()?;
         let tls = pinning::client_config(pins, config.ca_pem()?.as_deref())?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
@@ -66,26 +71,37 @@ impl Client {
         body: Option<&impl Serialize>,
         idempotency_key: Option<&str>,
     ) -> Result<T, Error> {
-        let body = body.map(|b| serde_json::to_vec(b).map(Zeroizing::new)).transpose().map_err(|e| Error::Internal(e.to_string()))?;
+        let body = body
+            .map(|b| serde_json::to_vec(b).map(Zeroizing::new))
+            .transpose()
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let mut last = Error::Unreachable;
         for base in &self.bases {
             let mut req = self.http.request(method.clone(), format!("{base}{path}"));
             req = match who {
                 As::Nobody => req,
                 As::Device(token) => req.bearer_auth(token),
-                As::Override(token, over) => req.bearer_auth(token).header("X-Override-Token", over),
+                As::Override(token, over) => {
+                    req.bearer_auth(token).header("X-Override-Token", over)
+                }
             };
             if let Some(key) = idempotency_key {
                 req = req.header("Idempotency-Key", key);
             }
             if let Some(b) = &body {
-                req = req.header("Content-Type", "application/json").body(b.to_vec());
+                req = req
+                    .header("Content-Type", "application/json")
+                    .body(b.to_vec());
             }
             match req.send().await {
-                Ok(resp) if resp.status() == StatusCode::SERVICE_UNAVAILABLE => last = Error::Unreachable,
+                Ok(resp) if resp.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                    last = Error::Unreachable
+                }
                 Ok(resp) => {
                     let status = resp.status();
-                    let bytes = Zeroizing::new(resp.bytes().await.map_err(|_| Error::Unreachable)?.to_vec());
+                    let bytes = Zeroizing::new(
+                        resp.bytes().await.map_err(|_| Error::Unreachable)?.to_vec(),
+                    );
                     return parse(status, &bytes, who);
                 }
                 Err(e) if identity_failure(&e) => last = Error::PinMismatch,
@@ -99,17 +115,27 @@ impl Client {
 fn parse<T: DeserializeOwned>(status: StatusCode, body: &[u8], who: As<'_>) -> Result<T, Error> {
     if status.is_success() {
         let body: &[u8] = if body.is_empty() { b"null" } else { body };
-        return serde_json::from_slice(body).map_err(|_| Error::Internal(format!("an unexpected answer from the server ({status})")));
+        return serde_json::from_slice(body).map_err(|_| {
+            Error::Internal(format!("an unexpected answer from the server ({status})"))
+        });
     }
-    let envelope: ErrorEnvelope =
-        serde_json::from_slice(body).map_err(|_| Error::Internal(format!("an unexpected error from the server ({status})")))?;
+    let envelope: ErrorEnvelope = serde_json::from_slice(body)
+        .map_err(|_| Error::Internal(format!("an unexpected error from the server ({status})")))?;
     let e = envelope.error;
     Err(match e.code {
         ErrorCode::Unauthorized if matches!(who, As::Override(..)) => Error::OverrideExpired,
         ErrorCode::Unauthorized => Error::Revoked,
         ErrorCode::InvalidInput | ErrorCode::InvalidJson => {
             // "visitor.email: must be ..." → the field `email`.
-            let field = e.message.split(':').next().unwrap_or_default().rsplit('.').next().unwrap_or_default().to_owned();
+            let field = e
+                .message
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             Error::field(&field, e.message)
         }
         ErrorCode::InvalidCredentials => Error::field("pin", e.message),
@@ -127,12 +153,19 @@ fn parse<T: DeserializeOwned>(status: StatusCode, body: &[u8], who: As<'_>) -> R
 fn identity_failure(e: &reqwest::Error) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        if err.downcast_ref::<rustls::Error>().is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_))) {
+        if err
+            .downcast_ref::<rustls::Error>()
+            .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
+        {
             return true;
         }
         // io::Error::source skips the error it wraps; look inside it too.
-        if let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
-            && inner.downcast_ref::<rustls::Error>().is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            && inner
+                .downcast_ref::<rustls::Error>()
+                .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
         {
             return true;
         }

@@ -15,15 +15,17 @@ use vestibule_shared::{
         settings::KioskSettings,
         visits::{CheckOut, CheckedIn, Visit},
     },
-    types::{BadgeCode, CompanyName, Email, EnrollmentCode, PersonName, Phone, Pin, Purpose, SearchQuery},
+    types::{
+        BadgeCode, CompanyName, Email, EnrollmentCode, PersonName, Phone, Pin, Purpose, SearchQuery,
+    },
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::{
     client::{As, Client},
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession,
-        SearchHostsArgs, VisitArgs, VisitorInput,
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit,
+        OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs, VisitorInput,
     },
     error::Error,
     state::{Kiosk, Session},
@@ -45,7 +47,9 @@ fn optional<T: Into<String>>(
     parse: impl FnOnce(&str) -> Result<T, vestibule_shared::types::ValidationError>,
 ) -> Result<Option<String>, Error> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => parse(s).map(|v| Some(v.into())).map_err(Error::invalid(field)),
+        Some(s) => parse(s)
+            .map(|v| Some(v.into()))
+            .map_err(Error::invalid(field)),
         None => Ok(None),
     }
 }
@@ -53,8 +57,12 @@ fn optional<T: Into<String>>(
 impl VisitorInput {
     fn parse(&self) -> Result<Visitor, Error> {
         Ok(Visitor {
-            name: PersonName::parse(&self.name).map_err(Error::invalid("name"))?.into(),
-            email: Email::parse(&self.email).map_err(Error::invalid("email"))?.into(),
+            name: PersonName::parse(&self.name)
+                .map_err(Error::invalid("name"))?
+                .into(),
+            email: Email::parse(&self.email)
+                .map_err(Error::invalid("email"))?
+                .into(),
             company: optional(self.company.as_deref(), "company", CompanyName::parse)?,
             phone: optional(self.phone.as_deref(), "phone", Phone::parse)?,
         })
@@ -73,7 +81,10 @@ fn parse_id(text: &str, field: &'static str) -> Result<Uuid, Error> {
 }
 
 /// Runs a device request; a revoked device forgets its token.
-async fn as_device<T>(kiosk: &Kiosk, f: impl AsyncFnOnce(Session) -> Result<T, Error>) -> Result<T, Error> {
+async fn as_device<T>(
+    kiosk: &Kiosk,
+    f: impl AsyncFnOnce(Session) -> Result<T, Error>,
+) -> Result<T, Error> {
     let result = f(kiosk.session().await?).await;
     if matches!(result, Err(Error::Revoked)) {
         kiosk.revoked().await;
@@ -82,7 +93,10 @@ async fn as_device<T>(kiosk: &Kiosk, f: impl AsyncFnOnce(Session) -> Result<T, E
 }
 
 /// Runs an override request; an expired override token is dropped.
-async fn as_override<T>(kiosk: &Kiosk, f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>) -> Result<T, Error> {
+async fn as_override<T>(
+    kiosk: &Kiosk,
+    f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let s = kiosk.session().await?;
     let token = s.override_token.as_ref().ok_or(Error::OverrideExpired)?;
     let result = f(&s.client, As::Override(&s.device, token)).await;
@@ -94,12 +108,19 @@ async fn as_override<T>(kiosk: &Kiosk, f: impl AsyncFnOnce(&Arc<Client>, As<'_>)
 
 async fn status_of(kiosk: &Kiosk) -> Result<KioskStatus, Error> {
     let inner = kiosk.lock().await;
-    inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?;
+    inner
+        .keychain
+        .as_ref()
+        .map_err(|e| Error::Keychain(e.clone()))?;
     let settings = inner.settings.as_ref();
     Ok(KioskStatus {
         enrolled: inner.enrolled(),
-        tenant_name: settings.map(|s| s.tenant_name.clone()).or_else(|| inner.config.tenant_name.clone()),
-        site_name: settings.map(|s| s.site_name.clone()).or_else(|| inner.config.site_name.clone()),
+        tenant_name: settings
+            .map(|s| s.tenant_name.clone())
+            .or_else(|| inner.config.tenant_name.clone()),
+        site_name: settings
+            .map(|s| s.site_name.clone())
+            .or_else(|| inner.config.site_name.clone()),
         language: settings.map(|s| s.language),
         consent_text: settings.map(|s| s.consent_text.clone()).unwrap_or_default(),
         idle_secs: inner.config.idle_secs,
@@ -127,7 +148,15 @@ async fn refresh_settings(kiosk: &Kiosk) {
         return;
     }
     let fetched = as_device(kiosk, async |s| {
-        s.client.send::<KioskSettings>(Method::GET, "/api/v1/kiosk/settings", As::Device(&s.device), None::<&()>, None).await
+        s.client
+            .send::<KioskSettings>(
+                Method::GET,
+                "/api/v1/kiosk/settings",
+                As::Device(&s.device),
+                None::<&()>,
+                None,
+            )
+            .await
     })
     .await;
     match fetched {
@@ -138,10 +167,21 @@ async fn refresh_settings(kiosk: &Kiosk) {
 
 #[tauri::command]
 pub async fn enroll(kiosk: State<'_, Kiosk>, args: EnrollArgs) -> Result<KioskStatus, Error> {
-    let code = EnrollmentCode::parse(&args.enrollment_code).map_err(Error::invalid("enrollment_code"))?;
+    let code =
+        EnrollmentCode::parse(&args.enrollment_code).map_err(Error::invalid("enrollment_code"))?;
     let mut config = kiosk.lock().await.config.clone();
-    config.server_urls = args.server_urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
-    config.pins = args.pins.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    config.server_urls = args
+        .server_urls
+        .iter()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .collect();
+    config.pins = args
+        .pins
+        .iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
     enroll_with(&kiosk, config, code).await?;
     refresh_settings(&kiosk).await;
     status_of(&kiosk).await
@@ -149,15 +189,33 @@ pub async fn enroll(kiosk: State<'_, Kiosk>, args: EnrollArgs) -> Result<KioskSt
 
 /// Enrolls with `code` at the server `config` names; keeps the device token in the keychain and
 /// the server's names in the config file.
-async fn enroll_with(kiosk: &Kiosk, mut config: crate::config::Config, code: EnrollmentCode) -> Result<(), Error> {
+async fn enroll_with(
+    kiosk: &Kiosk,
+    mut config: crate::config::Config,
+    code: EnrollmentCode,
+) -> Result<(), Error> {
     tracing::debug!("enrolling");
     let client = Client::new(&config)?;
-    let body = Enroll { enrollment_code: code };
-    let enrolled: Enrolled = client.send(Method::POST, "/api/v1/kiosk/enroll", As::Nobody, Some(&body), None).await?;
+    let body = Enroll {
+        enrollment_code: code,
+    };
+    let enrolled: Enrolled = client
+        .send(
+            Method::POST,
+            "/api/v1/kiosk/enroll",
+            As::Nobody,
+            Some(&body),
+            None,
+        )
+        .await?;
     let token = Zeroizing::new(enrolled.device_token);
     tracing::debug!("enrolled; storing the device token");
     let mut inner = kiosk.lock().await;
-    inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?.store(&token)?;
+    inner
+        .keychain
+        .as_ref()
+        .map_err(|e| Error::Keychain(e.clone()))?
+        .store(&token)?;
     config.enrollment_code = None;
     config.tenant_name = Some(enrolled.tenant.name);
     config.site_name = Some(enrolled.site.name);
@@ -170,27 +228,67 @@ async fn enroll_with(kiosk: &Kiosk, mut config: crate::config::Config, code: Enr
 }
 
 #[tauri::command]
-pub async fn search_hosts(kiosk: State<'_, Kiosk>, args: SearchHostsArgs) -> Result<Vec<DirectoryEntry>, Error> {
-    let q = Zeroizing::new(String::from(SearchQuery::parse(&args.q).map_err(Error::invalid("q"))?));
+pub async fn search_hosts(
+    kiosk: State<'_, Kiosk>,
+    args: SearchHostsArgs,
+) -> Result<Vec<DirectoryEntry>, Error> {
+    let q = Zeroizing::new(String::from(
+        SearchQuery::parse(&args.q).map_err(Error::invalid("q"))?,
+    ));
     as_device(&kiosk, async |s| {
-        let path = format!("/api/v1/kiosk/hosts?q={}", form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>());
-        s.client.send(Method::GET, &path, As::Device(&s.device), None::<&()>, None).await
+        let path = format!(
+            "/api/v1/kiosk/hosts?q={}",
+            form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        s.client
+            .send(Method::GET, &path, As::Device(&s.device), None::<&()>, None)
+            .await
     })
     .await
 }
 
 /// Sends a check-in: the same form again (a retry after a failure) reuses its idempotency key.
-async fn submit_check_in(kiosk: &Kiosk, path: &str, args: &CheckInArgs, over: bool) -> Result<CheckedIn, Error> {
+async fn submit_check_in(
+    kiosk: &Kiosk,
+    path: &str,
+    args: &CheckInArgs,
+    over: bool,
+) -> Result<CheckedIn, Error> {
     let visitor = args.visitor.parse()?;
     let host_id = parse_id(&args.host_id, "host")?;
-    let purpose = Zeroizing::new(optional(args.purpose.as_deref(), "purpose", Purpose::parse)?);
-    let body = CheckInBody { visitor: &visitor, host_id, purpose: purpose.as_deref() };
-    let bytes = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);
+    let purpose = Zeroizing::new(optional(
+        args.purpose.as_deref(),
+        "purpose",
+        Purpose::parse,
+    )?);
+    let body = CheckInBody {
+        visitor: &visitor,
+        host_id,
+        purpose: purpose.as_deref(),
+    };
+    let bytes =
+        Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);
     let key = kiosk.idempotency_key(&bytes).await;
     if over {
-        as_override(kiosk, async |client, who| client.send(Method::POST, path, who, Some(&body), Some(&key)).await).await
+        as_override(kiosk, async |client, who| {
+            client
+                .send(Method::POST, path, who, Some(&body), Some(&key))
+                .await
+        })
+        .await
     } else {
-        as_device(kiosk, async |s| s.client.send(Method::POST, path, As::Device(&s.device), Some(&body), Some(&key)).await).await
+        as_device(kiosk, async |s| {
+            s.client
+                .send(
+                    Method::POST,
+                    path,
+                    As::Device(&s.device),
+                    Some(&body),
+                    Some(&key),
+                )
+                .await
+        })
+        .await
     }
 }
 
@@ -201,9 +299,19 @@ pub async fn check_in(kiosk: State<'_, Kiosk>, args: CheckInArgs) -> Result<Chec
 
 #[tauri::command]
 pub async fn check_out(kiosk: State<'_, Kiosk>, args: CheckOutArgs) -> Result<(), Error> {
-    let body = CheckOut { badge_code: BadgeCode::parse(&args.badge_code).map_err(Error::invalid("badge_code"))? };
+    let body = CheckOut {
+        badge_code: BadgeCode::parse(&args.badge_code).map_err(Error::invalid("badge_code"))?,
+    };
     as_device(&kiosk, async |s| {
-        s.client.send(Method::POST, "/api/v1/kiosk/visits/checkout", As::Device(&s.device), Some(&body), None).await
+        s.client
+            .send(
+                Method::POST,
+                "/api/v1/kiosk/visits/checkout",
+                As::Device(&s.device),
+                Some(&body),
+                None,
+            )
+            .await
     })
     .await
 }
@@ -221,22 +329,50 @@ struct Credentials<'a> {
 }
 
 #[tauri::command]
-pub async fn override_login(kiosk: State<'_, Kiosk>, args: OverrideLoginArgs) -> Result<OverrideSession, Error> {
-    let email = Zeroizing::new(String::from(Email::parse(&args.email).map_err(Error::invalid("email"))?));
+pub async fn override_login(
+    kiosk: State<'_, Kiosk>,
+    args: OverrideLoginArgs,
+) -> Result<OverrideSession, Error> {
+    let email = Zeroizing::new(String::from(
+        Email::parse(&args.email).map_err(Error::invalid("email"))?,
+    ));
     let pin = Pin::parse(args.pin.trim().to_owned()).map_err(Error::invalid("pin"))?;
-    let body = Credentials { email: &email, pin: pin.expose() };
-    let token: OverrideToken =
-        as_device(&kiosk, async |s| s.client.send(Method::POST, "/api/v1/kiosk/override", As::Device(&s.device), Some(&body), None).await)
-            .await?;
+    let body = Credentials {
+        email: &email,
+        pin: pin.expose(),
+    };
+    let token: OverrideToken = as_device(&kiosk, async |s| {
+        s.client
+            .send(
+                Method::POST,
+                "/api/v1/kiosk/override",
+                As::Device(&s.device),
+                Some(&body),
+                None,
+            )
+            .await
+    })
+    .await?;
     kiosk.lock().await.override_token = Some(Zeroizing::new(token.override_token));
-    Ok(OverrideSession { expires_at: token.expires_at.to_rfc3339() })
+    Ok(OverrideSession {
+        expires_at: token.expires_at.to_rfc3339(),
+    })
 }
 
 #[tauri::command]
 pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>, Error> {
-    let visits: Vec<Visit> =
-        as_override(&kiosk, async |client, who| client.send(Method::GET, "/api/v1/kiosk/override/visits", who, None::<&()>, None).await)
-            .await?;
+    let visits: Vec<Visit> = as_override(&kiosk, async |client, who| {
+        client
+            .send(
+                Method::GET,
+                "/api/v1/kiosk/override/visits",
+                who,
+                None::<&()>,
+                None,
+            )
+            .await
+    })
+    .await?;
     Ok(visits
         .into_iter()
         .map(|v| OnSiteVisit {
@@ -253,12 +389,23 @@ pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>
 
 #[tauri::command]
 pub async fn override_check_out(kiosk: State<'_, Kiosk>, args: VisitArgs) -> Result<(), Error> {
-    let path = format!("/api/v1/kiosk/override/visits/{}/checkout", parse_id(&args.visit_id, "visit")?);
-    as_override(&kiosk, async |client, who| client.send(Method::POST, &path, who, None::<&()>, None).await).await
+    let path = format!(
+        "/api/v1/kiosk/override/visits/{}/checkout",
+        parse_id(&args.visit_id, "visit")?
+    );
+    as_override(&kiosk, async |client, who| {
+        client
+            .send(Method::POST, &path, who, None::<&()>, None)
+            .await
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn override_check_in(kiosk: State<'_, Kiosk>, args: CheckInArgs) -> Result<CheckedIn, Error> {
+pub async fn override_check_in(
+    kiosk: State<'_, Kiosk>,
+    args: CheckInArgs,
+) -> Result<CheckedIn, Error> {
     submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &args, true).await
 }
 
@@ -275,14 +422,29 @@ struct Correction {
 
 #[tauri::command]
 pub async fn override_correct(kiosk: State<'_, Kiosk>, args: CorrectionArgs) -> Result<(), Error> {
-    let path = format!("/api/v1/kiosk/override/visits/{}", parse_id(&args.visit_id, "visit")?);
+    let path = format!(
+        "/api/v1/kiosk/override/visits/{}",
+        parse_id(&args.visit_id, "visit")?
+    );
     let body = Correction {
-        name: optional(args.visitor_name.as_deref(), "visitor_name", PersonName::parse)?,
-        company: optional(args.visitor_company.as_deref(), "visitor_company", CompanyName::parse)?,
+        name: optional(
+            args.visitor_name.as_deref(),
+            "visitor_name",
+            PersonName::parse,
+        )?,
+        company: optional(
+            args.visitor_company.as_deref(),
+            "visitor_company",
+            CompanyName::parse,
+        )?,
         purpose: optional(args.purpose.as_deref(), "purpose", Purpose::parse)?,
     };
-    let _: serde::de::IgnoredAny =
-        as_override(&kiosk, async |client, who| client.send(Method::PATCH, &path, who, Some(&body), None).await).await?;
+    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| {
+        client
+            .send(Method::PATCH, &path, who, Some(&body), None)
+            .await
+    })
+    .await?;
     Ok(())
 }
 
@@ -291,8 +453,16 @@ pub async fn override_exit(kiosk: State<'_, Kiosk>) -> Result<(), Error> {
     let token = kiosk.lock().await.override_token.take();
     if let (Some(token), Ok(s)) = (token, kiosk.session().await) {
         // Best effort: the token also dies on its own when idle.
-        let _: Result<(), Error> =
-            s.client.send(Method::POST, "/api/v1/kiosk/override/exit", As::Override(&s.device, &token), None::<&()>, None).await;
+        let _: Result<(), Error> = s
+            .client
+            .send(
+                Method::POST,
+                "/api/v1/kiosk/override/exit",
+                As::Override(&s.device, &token),
+                None::<&()>,
+                None,
+            )
+            .await;
     }
     Ok(())
 }

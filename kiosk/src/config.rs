@@ -76,7 +76,8 @@ impl Config {
     /// Reads the config file; a missing file is the default (not enrolled) config.
     pub fn load(path: &Path) -> Result<Config, Error> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Config(format!("{}: {e}", path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| Error::Config(format!("{}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(Error::Config(format!("{}: {e}", path.display()))),
         }
@@ -89,7 +90,13 @@ impl Config {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
         let tmp = path.with_extension("json.tmp");
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(fail)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(fail)?;
         f.write_all(&serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(e.to_string()))?)
             .and_then(|()| f.sync_all())
             .map_err(fail)?;
@@ -100,7 +107,11 @@ impl Config {
     pub fn ca_pem(&self) -> Result<Option<Vec<u8>>, Error> {
         self.ca_file
             .as_ref()
-            .map(|p| std::fs::read(p).map_err(|e| Error::field("ca", format!("reading the CA file {}: {e}", p.display()))))
+            .map(|p| {
+                std::fs::read(p).map_err(|e| {
+                    Error::field("ca", format!("reading the CA file {}: {e}", p.display()))
+                })
+            })
             .transpose()
     }
 }

@@ -17,7 +17,10 @@ pub enum Error {
     #[error("this kiosk is no longer enrolled")]
     Revoked,
     #[error("{message}")]
-    Validation { message: String, fields: BTreeMap<String, String> },
+    Validation {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
     #[error("not found")]
     NotFound,
     #[error("too many attempts; try again later")]
@@ -82,7 +85,10 @@ impl Error {
     /// A validation error of one field.
     pub fn field(field: &str, message: impl Into<String>) -> Error {
         let message = message.into();
-        Error::Validation { message: message.clone(), fields: BTreeMap::from([(field.to_owned(), message)]) }
+        Error::Validation {
+            message: message.clone(),
+            fields: BTreeMap::from([(field.to_owned(), message)]),
+        }
     }
 
     /// Maps a shared newtype's parse error onto the input field it came from.
@@ -97,7 +103,11 @@ impl Error {
             Error::Config(m) => Some(BTreeMap::from([("setup".to_owned(), m.clone())])),
             _ => None,
         };
-        CommandError { kind: self.kind(), message: self.to_string(), fields }
+        CommandError {
+            kind: self.kind(),
+            message: self.to_string(),
+            fields,
+        }
     }
 }
 
@@ -113,14 +123,21 @@ mod tests {
 
     #[test]
     fn crosses_to_the_ui_as_kind_message_and_fields() {
-        let v = serde_json::to_value(Error::field("badge_code", "must be an 8-character badge code")).expect("json");
+        let v = serde_json::to_value(Error::field(
+            "badge_code",
+            "must be an 8-character badge code",
+        ))
+        .expect("json");
         assert_eq!(
             v,
             serde_json::json!({"kind": "validation", "message": "must be an 8-character badge code",
                 "fields": {"badge_code": "must be an 8-character badge code"}})
         );
         let v = serde_json::to_value(Error::OverrideExpired).expect("json");
-        assert_eq!(v, serde_json::json!({"kind": "override_expired", "message": "the override session has ended"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"kind": "override_expired", "message": "the override session has ended"})
+        );
         let v = serde_json::to_value(Error::Config("no URL".into())).expect("json");
         assert_eq!(v["fields"], serde_json::json!({"setup": "no URL"}));
     }

@@ -19,9 +19,15 @@ pub struct Keychain {
 impl Keychain {
     /// Connects to the OS keychain.
     pub fn open() -> Result<Keychain, Error> {
-        let store: Arc<zbus_secret_service_keyring_store::Store> = zbus_secret_service_keyring_store::Store::new()
-            .map_err(|e| Error::Keychain(format!("no OS keychain is available ({e}); the kiosk cannot keep its device token")))?;
-        let entry = store.build(SERVICE, USER, None).map_err(|e| Error::Keychain(format!("the keychain refused the entry: {e}")))?;
+        let store: Arc<zbus_secret_service_keyring_store::Store> =
+            zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+                Error::Keychain(format!(
+                    "no OS keychain is available ({e}); the kiosk cannot keep its device token"
+                ))
+            })?;
+        let entry = store
+            .build(SERVICE, USER, None)
+            .map_err(|e| Error::Keychain(format!("the keychain refused the entry: {e}")))?;
         Ok(Keychain { entry })
     }
 
@@ -30,19 +36,25 @@ impl Keychain {
         match self.entry.get_password() {
             Ok(t) => Ok(Some(Zeroizing::new(t))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(Error::Keychain(format!("reading the device token from the keychain: {e}"))),
+            Err(e) => Err(Error::Keychain(format!(
+                "reading the device token from the keychain: {e}"
+            ))),
         }
     }
 
     pub fn store(&self, token: &str) -> Result<(), Error> {
-        self.entry.set_password(token).map_err(|e| Error::Keychain(format!("storing the device token in the keychain: {e}")))
+        self.entry
+            .set_password(token)
+            .map_err(|e| Error::Keychain(format!("storing the device token in the keychain: {e}")))
     }
 
     /// Forgets the device token (after the server revoked it).
     pub fn forget(&self) -> Result<(), Error> {
         match self.entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(Error::Keychain(format!("removing the device token from the keychain: {e}"))),
+            Err(e) => Err(Error::Keychain(format!(
+                "removing the device token from the keychain: {e}"
+            ))),
         }
     }
 }

@@ -22,9 +22,14 @@ const WEBVIEW_DIR_PREFIX: &str = "vestibule-kiosk-webview-";
 
 /// Removes webview data directories an earlier run left behind (after a crash, say).
 fn remove_stale_webview_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
     for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(WEBVIEW_DIR_PREFIX) {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with(WEBVIEW_DIR_PREFIX)
+        {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
@@ -46,11 +51,17 @@ fn under_webdriver() -> bool {
 /// Starts the kiosk.
 pub fn run() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     remove_stale_webview_dirs();
-    let webview_dir = tempfile::Builder::new().prefix(WEBVIEW_DIR_PREFIX).tempdir().expect("a temporary directory for the webview");
+    let webview_dir = tempfile::Builder::new()
+        .prefix(WEBVIEW_DIR_PREFIX)
+        .tempdir()
+        .expect("a temporary directory for the webview");
     let webview_path = webview_dir.path().to_owned();
     let kiosk = state::Kiosk::load();
     let app = tauri::Builder::default()
@@ -70,7 +81,9 @@ pub fn run() {
             commands::override_exit,
         ])
         .setup(move |app| {
-            let kiosk_mode = tauri::async_runtime::block_on(async { app.state::<state::Kiosk>().lock().await.config.kiosk_mode });
+            let kiosk_mode = tauri::async_runtime::block_on(async {
+                app.state::<state::Kiosk>().lock().await.config.kiosk_mode
+            });
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Vestibule")
                 .inner_size(1280.0, 800.0)

@@ -36,7 +36,9 @@ impl Pin {
     pub fn of(cert: &CertificateDer<'_>) -> Result<Pin, Error> {
         let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
             .map_err(|_| Error::Internal("the server's certificate does not parse".into()))?;
-        Ok(Pin(Sha256::digest(parsed.tbs_certificate.subject_pki.raw).into()))
+        Ok(Pin(
+            Sha256::digest(parsed.tbs_certificate.subject_pki.raw).into()
+        ))
     }
 }
 
@@ -62,12 +64,21 @@ impl ServerCertVerifier for PinnedVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
-        let pin = Pin::of(end_entity).map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )?;
+        let pin = Pin::of(end_entity)
+            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
         if self.pins.contains(&pin) {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -100,8 +111,11 @@ pub fn roots(ca_pem: Option<&[u8]>) -> Result<RootCertStore, Error> {
     match ca_pem {
         Some(pem) => {
             for cert in CertificateDer::pem_slice_iter(pem) {
-                let cert = cert.map_err(|_| Error::field("ca", "the CA file is not PEM certificates"))?;
-                roots.add(cert).map_err(|_| Error::field("ca", "the CA file holds an unusable certificate"))?;
+                let cert =
+                    cert.map_err(|_| Error::field("ca", "the CA file is not PEM certificates"))?;
+                roots
+                    .add(cert)
+                    .map_err(|_| Error::field("ca", "the CA file holds an unusable certificate"))?;
             }
         }
         None => {
@@ -116,9 +130,16 @@ pub fn roots(ca_pem: Option<&[u8]>) -> Result<RootCertStore, Error> {
 }
 
 /// The verifier for `pins` over `roots`; refuses an empty pin set.
-pub fn verifier(pins: Vec<Pin>, roots: RootCertStore, provider: Arc<CryptoProvider>) -> Result<PinnedVerifier, Error> {
+pub fn verifier(
+    pins: Vec<Pin>,
+    roots: RootCertStore,
+    provider: Arc<CryptoProvider>,
+) -> Result<PinnedVerifier, Error> {
     if pins.is_empty() {
-        return Err(Error::field("pins", "no pins configured: the kiosk refuses to connect"));
+        return Err(Error::field(
+            "pins",
+            "no pins configured: the kiosk refuses to connect",
+        ));
     }
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
         .build()

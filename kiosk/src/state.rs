@@ -51,11 +51,25 @@ impl Kiosk {
             Config::default()
         });
         let keychain = Keychain::open().map_err(|e| e.to_string());
-        let device = keychain.as_ref().ok().and_then(|k| k.device_token().ok().flatten());
-        let client = device.as_ref().and_then(|_| Client::new(&config).ok()).map(Arc::new);
+        let device = keychain
+            .as_ref()
+            .ok()
+            .and_then(|k| k.device_token().ok().flatten());
+        let client = device
+            .as_ref()
+            .and_then(|_| Client::new(&config).ok())
+            .map(Arc::new);
         Kiosk {
             config_path,
-            inner: Mutex::new(Inner { config, keychain, device, client, pending: None, override_token: None, settings: None }),
+            inner: Mutex::new(Inner {
+                config,
+                keychain,
+                device,
+                client,
+                pending: None,
+                override_token: None,
+                settings: None,
+            }),
         }
     }
 
@@ -66,11 +80,16 @@ impl Kiosk {
     /// The enrolled session, or the reason there is none.
     pub async fn session(&self) -> Result<Session, Error> {
         let inner = self.inner.lock().await;
-        inner.keychain.as_ref().map_err(|e| Error::Keychain(e.clone()))?;
+        inner
+            .keychain
+            .as_ref()
+            .map_err(|e| Error::Keychain(e.clone()))?;
         match (&inner.client, &inner.device) {
-            (Some(client), Some(device)) => {
-                Ok(Session { client: client.clone(), device: device.clone(), override_token: inner.override_token.clone() })
-            }
+            (Some(client), Some(device)) => Ok(Session {
+                client: client.clone(),
+                device: device.clone(),
+                override_token: inner.override_token.clone(),
+            }),
             _ => Err(Error::Revoked),
         }
     }
@@ -83,7 +102,10 @@ impl Kiosk {
             Some(p) if p.fingerprint == fingerprint => p.key.clone(),
             _ => {
                 let key = uuid::Uuid::now_v7().to_string();
-                inner.pending = Some(Pending { fingerprint, key: key.clone() });
+                inner.pending = Some(Pending {
+                    fingerprint,
+                    key: key.clone(),
+                });
                 key
             }
         }

@@ -14,8 +14,8 @@ use vestibule_shared::dto::{kiosk::DirectoryEntry, visits::CheckedIn};
 
 use crate::{
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession,
-        SearchHostsArgs, VisitArgs,
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit,
+        OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs,
     },
     error::{CommandError, ErrorKind},
 };
@@ -52,11 +52,18 @@ fn export_all(dir: &Path) {
 
 /// The `.ts` files of `dir` by name.
 fn read_ts(dir: &Path) -> BTreeMap<String, String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
     entries
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).expect("a generated file")))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).expect("a generated file"),
+            )
+        })
         .collect()
 }
 
@@ -65,7 +72,11 @@ fn the_committed_typescript_bindings_are_up_to_date() {
     let fresh_dir = tempfile::tempdir().expect("a temporary directory");
     export_all(fresh_dir.path());
     let fresh = read_ts(fresh_dir.path());
-    assert!(fresh.contains_key("KioskStatus.ts") && fresh.contains_key("Language.ts"), "ts-rs wrote {:?}", fresh.keys());
+    assert!(
+        fresh.contains_key("KioskStatus.ts") && fresh.contains_key("Language.ts"),
+        "ts-rs wrote {:?}",
+        fresh.keys()
+    );
     let dir = committed_dir();
     if std::env::var_os("VESTIBULE_UPDATE_TS").is_some() {
         std::fs::create_dir_all(&dir).expect("the generated directory");

@@ -48,6 +48,10 @@ mod tests {
         let after = copy.now();
         assert!(after - before >= Duration::hours(2), "{before} → {after}");
         assert!(after - before < Duration::hours(2) + Duration::seconds(5));
-        assert_eq!(after.timestamp_subsec_nanos() % 1_000, 0, "microsecond precision");
+        assert_eq!(
+            after.timestamp_subsec_nanos() % 1_000,
+            0,
+            "microsecond precision"
+        );
     }
 }

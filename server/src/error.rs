@@ -56,7 +56,9 @@ pub enum Error {
     Timeout,
     #[error("the enrollment code is unknown, already used or expired")]
     InvalidEnrollmentCode,
-    #[error("this tenant signs in with single sign-on (SAML): password login is turned off; use GET /api/v1/saml/{{tenant}}/login")]
+    #[error(
+        "this tenant signs in with single sign-on (SAML): password login is turned off; use GET /api/v1/saml/{{tenant}}/login"
+    )]
     SsoRequired,
     #[error("SAML response refused: {0}")]
     SamlRejected(&'static str),
@@ -75,9 +77,13 @@ pub enum Error {
 impl Error {
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            Error::InvalidInput(_) | Error::InvalidRows(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput),
+            Error::InvalidInput(_) | Error::InvalidRows(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
+            }
             Error::InvalidJson(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidJson),
-            Error::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::InvalidJson),
+            Error::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::InvalidJson)
+            }
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
@@ -85,16 +91,25 @@ impl Error {
             Error::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::NotFound),
             Error::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Error::IdempotencyMismatch => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::IdempotencyMismatch),
+            Error::IdempotencyMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::IdempotencyMismatch,
+            ),
             Error::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Error::Timeout => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Timeout),
-            Error::InvalidEnrollmentCode => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidEnrollmentCode),
+            Error::InvalidEnrollmentCode => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::InvalidEnrollmentCode)
+            }
             Error::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Error::SsoRequired => (StatusCode::FORBIDDEN, ErrorCode::SsoRequired),
             Error::SamlRejected(_) => (StatusCode::UNAUTHORIZED, ErrorCode::SamlRejected),
-            Error::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
-            Error::Config(_) | Error::Database(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            Error::Database(e) if is_unavailable(e) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
+            Error::Config(_) | Error::Database(_) | Error::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
         }
     }
 }
@@ -103,8 +118,14 @@ impl Error {
 /// exception, or 57P, an operator shutting it down), as opposed to refusing a query.
 fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
         _ => false,
     }
 }
@@ -127,14 +148,29 @@ impl IntoResponse for Error {
             _ => None,
         };
         let request_id = request_id();
-        let mut response = (status, Json(ErrorEnvelope { error: ErrorBody { code, message, details, request_id } })).into_response();
+        let mut response = (
+            status,
+            Json(ErrorEnvelope {
+                error: ErrorBody {
+                    code,
+                    message,
+                    details,
+                    request_id,
+                },
+            }),
+        )
+            .into_response();
         let retry_after = match &self {
-            Error::Locked { retry_after } | Error::RateLimited { retry_after } => Some(*retry_after),
+            Error::Locked { retry_after } | Error::RateLimited { retry_after } => {
+                Some(*retry_after)
+            }
             _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
             _ => None,
         };
         if let Some(secs) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -60,7 +60,10 @@ fn crate_uses(source: &str) -> Vec<String> {
 }
 
 fn first_segment(path: &str) -> String {
-    path.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+    path.trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
 }
 
 fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
@@ -69,7 +72,10 @@ fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
         if path.is_dir() {
             sources(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push((path.display().to_string(), fs::read_to_string(&path).expect("read a source file")));
+            out.push((
+                path.display().to_string(),
+                fs::read_to_string(&path).expect("read a source file"),
+            ));
         }
     }
 }
@@ -81,36 +87,61 @@ fn a_module_uses_only_lower_layers() {
     sources(&src, &mut files);
     let mut wrong: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (path, text) in &files {
-        let relative = path.strip_prefix(&format!("{}/", src.display())).unwrap_or(path);
+        let relative = path
+            .strip_prefix(&format!("{}/", src.display()))
+            .unwrap_or(path);
         let module = first_segment(relative.trim_end_matches(".rs"));
         if matches!(module.as_str(), "lib" | "main" | "layers") {
             continue;
         }
         let Some(own) = layer_of(&module) else {
-            wrong.entry(relative.to_owned()).or_default().push(format!("module `{module}` is in no layer of LAYERS"));
+            wrong
+                .entry(relative.to_owned())
+                .or_default()
+                .push(format!("module `{module}` is in no layer of LAYERS"));
             continue;
         };
         for used in crate_uses(text) {
             if used == module || used == "AppState" || used == "app" {
                 // `crate::AppState` and `crate::app` are the root's re-exports of `state` and `http`.
-                let target = if used == "AppState" { layer_of("state") } else if used == "app" { layer_of("http") } else { Some(own) };
+                let target = if used == "AppState" {
+                    layer_of("state")
+                } else if used == "app" {
+                    layer_of("http")
+                } else {
+                    Some(own)
+                };
                 if target.is_some_and(|t| t > own) {
-                    wrong.entry(relative.to_owned()).or_default().push(format!("uses `{used}` from a higher layer"));
+                    wrong
+                        .entry(relative.to_owned())
+                        .or_default()
+                        .push(format!("uses `{used}` from a higher layer"));
                 }
                 continue;
             }
             match layer_of(&used) {
                 Some(l) if l < own => {}
-                Some(_) => wrong.entry(relative.to_owned()).or_default().push(format!("`{module}` uses `{used}`, not below it")),
-                None => wrong.entry(relative.to_owned()).or_default().push(format!("uses `{used}`, which is in no layer")),
+                Some(_) => wrong
+                    .entry(relative.to_owned())
+                    .or_default()
+                    .push(format!("`{module}` uses `{used}`, not below it")),
+                None => wrong
+                    .entry(relative.to_owned())
+                    .or_default()
+                    .push(format!("uses `{used}`, which is in no layer")),
             }
         }
     }
-    assert!(wrong.is_empty(), "the module order (bottom → top: {LAYERS:?}) is broken:\n{wrong:#?}");
+    assert!(
+        wrong.is_empty(),
+        "the module order (bottom → top: {LAYERS:?}) is broken:\n{wrong:#?}"
+    );
 }
 
 #[test]
 fn the_use_scanner_reads_groups_and_paths() {
-    let uses = crate_uses("use crate::{error::Error, store::{A, B}, ids};\n// crate::http in a comment\nlet x = crate::metrics::track;");
+    let uses = crate_uses(
+        "use crate::{error::Error, store::{A, B}, ids};\n// crate::http in a comment\nlet x = crate::metrics::track;",
+    );
     assert_eq!(uses, ["error", "store", "ids", "metrics"]);
 }

@@ -25,7 +25,6 @@ use prometheus_client::{
     registry::Registry,
 };
 
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
@@ -59,8 +58,9 @@ struct Metrics {
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let mut registry = Registry::with_prefix("vestibule");
     let requests = Family::<RouteLabels, Counter>::default();
-    let latency =
-        Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
+    let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(|| {
+        Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+    });
     let check_ins = Counter::default();
     let rate_limited = Family::<LimitLabels, Counter>::default();
     let commit_batch = Histogram::new(exponential_buckets(1.0, 2.0, 8));
@@ -69,20 +69,67 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let pool_size = Family::<PoolLabels, Gauge>::default();
     let pool_idle = Family::<PoolLabels, Gauge>::default();
     registry.register("http_requests", "HTTP requests answered", requests.clone());
-    registry.register("http_request_duration_seconds", "Time to answer an HTTP request", latency.clone());
-    registry.register("check_ins", "Visits checked in (replays not counted)", check_ins.clone());
-    registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
-    registry.register("commit_batch_size", "Check-ins written per SQLite group commit", commit_batch.clone());
-    registry.register("outbox_depth", "Emails due and not yet sent or given up", outbox_depth.clone());
-    registry.register("outbox_oldest_age_seconds", "How long the oldest due email has waited", outbox_age.clone());
-    registry.register("db_pool_connections", "Open database connections", pool_size.clone());
-    registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
-    Metrics { registry, requests, latency, check_ins, rate_limited, commit_batch, outbox_depth, outbox_age, pool_size, pool_idle }
+    registry.register(
+        "http_request_duration_seconds",
+        "Time to answer an HTTP request",
+        latency.clone(),
+    );
+    registry.register(
+        "check_ins",
+        "Visits checked in (replays not counted)",
+        check_ins.clone(),
+    );
+    registry.register(
+        "rate_limited",
+        "Requests refused by a rate limit",
+        rate_limited.clone(),
+    );
+    registry.register(
+        "commit_batch_size",
+        "Check-ins written per SQLite group commit",
+        commit_batch.clone(),
+    );
+    registry.register(
+        "outbox_depth",
+        "Emails due and not yet sent or given up",
+        outbox_depth.clone(),
+    );
+    registry.register(
+        "outbox_oldest_age_seconds",
+        "How long the oldest due email has waited",
+        outbox_age.clone(),
+    );
+    registry.register(
+        "db_pool_connections",
+        "Open database connections",
+        pool_size.clone(),
+    );
+    registry.register(
+        "db_pool_idle_connections",
+        "Idle database connections",
+        pool_idle.clone(),
+    );
+    Metrics {
+        registry,
+        requests,
+        latency,
+        check_ins,
+        rate_limited,
+        commit_batch,
+        outbox_depth,
+        outbox_age,
+        pool_size,
+        pool_idle,
+    }
 });
 
 /// Middleware: counts and times every request by its route template.
 pub async fn track(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(req).await;
@@ -91,9 +138,16 @@ pub async fn track(req: Request, next: Next) -> Response {
 }
 
 fn observe(method: String, route: String, status: u16, took: Duration) {
-    let labels = RouteLabels { method, route, status };
+    let labels = RouteLabels {
+        method,
+        route,
+        status,
+    };
     METRICS.requests.get_or_create(&labels).inc();
-    METRICS.latency.get_or_create(&labels).observe(took.as_secs_f64());
+    METRICS
+        .latency
+        .get_or_create(&labels)
+        .observe(took.as_secs_f64());
 }
 
 /// One visit checked in.
@@ -103,7 +157,10 @@ pub fn check_in() {
 
 /// A request refused by the named limit (`ip`, `device`, `sign_in`).
 pub fn rate_limited(limit: &'static str) {
-    METRICS.rate_limited.get_or_create(&LimitLabels { limit }).inc();
+    METRICS
+        .rate_limited
+        .get_or_create(&LimitLabels { limit })
+        .inc();
 }
 
 /// One group commit of `n` jobs.
@@ -127,8 +184,14 @@ pub fn render(gauges: &Gauges) -> Result<String, std::fmt::Error> {
     METRICS.outbox_depth.set(gauges.outbox_depth);
     METRICS.outbox_age.set(gauges.outbox_oldest_age_secs);
     for &(pool, size, idle) in &gauges.pools {
-        METRICS.pool_size.get_or_create(&PoolLabels { pool }).set(size.into());
-        METRICS.pool_idle.get_or_create(&PoolLabels { pool }).set(idle.try_into().unwrap_or(i64::MAX));
+        METRICS
+            .pool_size
+            .get_or_create(&PoolLabels { pool })
+            .set(size.into());
+        METRICS
+            .pool_idle
+            .get_or_create(&PoolLabels { pool })
+            .set(idle.try_into().unwrap_or(i64::MAX));
     }
     let mut out = String::new();
     encode(&mut out, &METRICS.registry)?;

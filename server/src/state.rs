@@ -43,6 +43,11 @@ impl Default for Settings {
 impl AppState {
     pub fn new(store: Store) -> Self {
         let clock = store.clock().clone();
-        Self { store, settings: Arc::new(Settings::default()), shield: Shield::new(Default::default()), clock }
+        Self {
+            store,
+            settings: Arc::new(Settings::default()),
+            shield: Shield::new(Default::default()),
+            clock,
+        }
     }
 }

@@ -29,19 +29,33 @@ pub struct CertFiles {
 /// The self-signed certificate's files in `data_dir`, made on first use, valid from `today`.
 pub fn self_signed(data_dir: &Path, today: chrono::NaiveDate) -> anyhow::Result<CertFiles> {
     let dir = data_dir.join("tls");
-    let files = CertFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") };
+    let files = CertFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
     if files.cert.exists() && files.key.exists() {
         return Ok(files);
     }
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])?;
+    let mut params = rcgen::CertificateParams::new(vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ])?;
     params.not_before = rcgen::date_time_ymd(today.year(), today.month() as u8, today.day() as u8);
-    params.not_after = rcgen::date_time_ymd(today.year() + 5, today.month() as u8, today.day().min(28) as u8);
-    params.distinguished_name.push(rcgen::DnType::CommonName, "Vestibule server (self-signed)");
+    params.not_after = rcgen::date_time_ymd(
+        today.year() + 5,
+        today.month() as u8,
+        today.day().min(28) as u8,
+    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Vestibule server (self-signed)");
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let cert = params.self_signed(&key)?;
     write_private(&files.key, key.serialize_pem().as_bytes())?;
-    fs::write(&files.cert, cert.pem()).with_context(|| format!("writing {}", files.cert.display()))?;
+    fs::write(&files.cert, cert.pem())
+        .with_context(|| format!("writing {}", files.cert.display()))?;
     Ok(files)
 }
 
@@ -84,7 +98,8 @@ pub fn spki_pin(der: &[u8]) -> anyhow::Result<String> {
 /// The rustls server configuration for these files.
 pub fn server_config(files: &CertFiles) -> anyhow::Result<Arc<ServerConfig>> {
     let certs = read_certs(&files.cert)?;
-    let key = PrivateKeyDer::from_pem_file(&files.key).with_context(|| format!("reading {}", files.key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .with_context(|| format!("reading {}", files.key.display()))?;
     let mut provider = rustls::crypto::ring::default_provider();
     // ECDHE + AEAD only (ring's TLS 1.2 suites already are; this keeps it true if that changes).
     provider.cipher_suites.retain(|s| match s {

@@ -17,7 +17,12 @@ fn has_control(s: &str) -> bool {
 }
 
 /// A free-text field: trimmed, between `min` and `max` characters, no control characters.
-pub(crate) fn text(raw: &str, min: usize, max: usize, rule: &'static str) -> Result<String, ValidationError> {
+pub(crate) fn text(
+    raw: &str,
+    min: usize,
+    max: usize,
+    rule: &'static str,
+) -> Result<String, ValidationError> {
     let s = raw.trim();
     let n = s.chars().count();
     if n < min || n > max || has_control(s) {
@@ -110,7 +115,11 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains('@')
             && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-        if ok { Ok(Self(s.to_owned())) } else { Err(ValidationError(RULE)) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError(RULE))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -132,8 +141,15 @@ impl Phone {
         let s = raw.trim();
         let ok = (3..=32).contains(&s.len())
             && s.chars().any(|c| c.is_ascii_digit())
-            && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        if ok { Ok(Self(s.to_owned())) } else { Err(ValidationError("must be a phone number of 3 to 32 digits, spaces and +-().")) }
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be a phone number of 3 to 32 digits, spaces and +-().",
+            ))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -149,9 +165,17 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok = (2..=63).contains(&raw.len())
-            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !raw.starts_with('-');
-        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError("must be 2 to 63 characters of a-z, 0-9 and -")) }
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be 2 to 63 characters of a-z, 0-9 and -",
+            ))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -168,8 +192,16 @@ impl Timezone {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok = (1..=64).contains(&raw.len())
             && raw.starts_with(|c: char| c.is_ascii_uppercase())
-            && raw.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError("must be an IANA time zone name such as Europe/Paris")) }
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be an IANA time zone name such as Europe/Paris",
+            ))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -177,7 +209,20 @@ impl Timezone {
 }
 
 /// A language the kiosk and the emails speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
@@ -196,7 +241,10 @@ impl Language {
     }
     /// The stored form back; anything unknown reads as English.
     pub fn from_stored(s: &str) -> Language {
-        Language::ALL.into_iter().find(|l| l.as_str() == s).unwrap_or_default()
+        Language::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .unwrap_or_default()
     }
 }
 
@@ -217,7 +265,9 @@ impl ConsentText {
         if (1..=Self::MAX).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n') {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ValidationError("must be 1 to 4000 characters; line breaks are the only control characters allowed"))
+            Err(ValidationError(
+                "must be 1 to 4000 characters; line breaks are the only control characters allowed",
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -234,9 +284,15 @@ pub struct HostName(String);
 impl HostName {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok = (1..=253).contains(&raw.len())
-            && raw.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
             && !raw.starts_with(['.', '-']);
-        if ok { Ok(Self(raw.to_ascii_lowercase())) } else { Err(ValidationError("must be a host name or IP address")) }
+        if ok {
+            Ok(Self(raw.to_ascii_lowercase()))
+        } else {
+            Err(ValidationError("must be a host name or IP address"))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -253,7 +309,13 @@ impl CertificatesPem {
         let ok = raw.len() <= 64 * 1024
             && raw.contains("-----BEGIN CERTIFICATE-----")
             && !raw.chars().any(|c| c.is_control() && !"\r\n\t".contains(c));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError("must be PEM certificates of at most 64 KiB")) }
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be PEM certificates of at most 64 KiB",
+            ))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -268,12 +330,19 @@ pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// which validation against [`CODE_ALPHABET`] then rejects. The UI applies the same rule
 /// (`normalizeCode` in `ui/common`); both are tested against `shared/tests/code_cases.json`.
 pub fn normalize_code(raw: &str) -> String {
-    raw.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect()
+    raw.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 fn code(raw: &str, len: usize, rule: &'static str) -> Result<String, ValidationError> {
     let s = normalize_code(raw);
-    if s.len() == len && s.bytes().all(|b| CODE_ALPHABET.contains(&b)) { Ok(s) } else { Err(ValidationError(rule)) }
+    if s.len() == len && s.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        Ok(s)
+    } else {
+        Err(ValidationError(rule))
+    }
 }
 
 /// The code on a visitor's badge: 8 characters of [`CODE_ALPHABET`] once normalised by
@@ -311,7 +380,12 @@ impl EnrollmentCode {
     }
     /// The grouped form shown to people.
     pub fn display(&self) -> String {
-        self.0.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+        self.0
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("-")
     }
 }
 
@@ -387,4 +461,14 @@ macro_rules! string_conversions {
         }
     )*};
 }
-string_conversions!(Email, Phone, Slug, Timezone, BadgeCode, EnrollmentCode, ConsentText, HostName, CertificatesPem);
+string_conversions!(
+    Email,
+    Phone,
+    Slug,
+    Timezone,
+    BadgeCode,
+    EnrollmentCode,
+    ConsentText,
+    HostName,
+    CertificatesPem
+);

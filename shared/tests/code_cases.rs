@@ -33,14 +33,22 @@ fn every_case_normalises_and_parses_as_the_table_says() {
     assert!(table.cases.len() > 20, "the table has its cases");
     for c in &table.cases {
         let input = &c.input;
-        assert_eq!(normalize_code(input), c.normalized, "normalize_code({input:?})");
+        assert_eq!(
+            normalize_code(input),
+            c.normalized,
+            "normalize_code({input:?})"
+        );
         let badge = BadgeCode::parse(input);
         assert_eq!(badge.is_ok(), c.badge, "BadgeCode::parse({input:?})");
         if let Ok(b) = badge {
             assert_eq!(b.as_str(), c.normalized, "badge code of {input:?}");
         }
         let enrollment = EnrollmentCode::parse(input);
-        assert_eq!(enrollment.is_ok(), c.enrollment, "EnrollmentCode::parse({input:?})");
+        assert_eq!(
+            enrollment.is_ok(),
+            c.enrollment,
+            "EnrollmentCode::parse({input:?})"
+        );
         if let Ok(e) = enrollment {
             assert_eq!(e.as_str(), c.normalized, "enrollment code of {input:?}");
         }

@@ -17,10 +17,17 @@ use vestibule_shared::{
 };
 
 async fn fill(store: &Store, visits: usize) -> TenantId {
-    let (_, mut tx) = store.create_tenant("bench", "Bench", Plan::Business).await.expect("tenant");
+    let (_, mut tx) = store
+        .create_tenant("bench", "Bench", Plan::Business)
+        .await
+        .expect("tenant");
     let tenant = tx.tenant;
     let site = tx.insert_site("HQ", "Europe/Paris").await.expect("site");
-    let host = NewHost { name: "Harriet Host".into(), email: Email::parse("harriet@bench.test").expect("email"), site_id: site.id };
+    let host = NewHost {
+        name: "Harriet Host".into(),
+        email: Email::parse("harriet@bench.test").expect("email"),
+        site_id: site.id,
+    };
     let host = tx.insert_host(&host).await.expect("host");
     tx.commit().await.expect("commit");
     for chunk in 0..visits.div_ceil(1000) {
@@ -53,7 +60,11 @@ async fn rotate(store: &Store, tenant: TenantId) -> (u64, f64) {
     store.start_dek_rotation(tenant).await.expect("start");
     let (mut cursor, mut resealed) = (RekeyCursor::default(), 0);
     while !cursor.done() {
-        resealed += store.reencrypt_batch(tenant, &mut cursor, 500).await.expect("batch").resealed;
+        resealed += store
+            .reencrypt_batch(tenant, &mut cursor, 500)
+            .await
+            .expect("batch")
+            .resealed;
     }
     assert_eq!(store.finish_dek_rotation(tenant).await.expect("finish"), 0);
     (resealed, started.elapsed().as_secs_f64())
@@ -75,17 +86,29 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let visits: usize = std::env::var("VESTIBULE_BENCH_VISITS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let visits: usize = std::env::var("VESTIBULE_BENCH_VISITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
         let keys = KeySource::File(dir.path().join("master.key"));
-        let sqlite = Store::open_sqlite(&dir.path().join("vestibule.db"), &keys).await.expect("SQLite");
+        let sqlite = Store::open_sqlite(&dir.path().join("vestibule.db"), &keys)
+            .await
+            .expect("SQLite");
         run("sqlite", sqlite, visits).await;
-        match tokio::time::timeout(std::time::Duration::from_secs(2), tokio::net::TcpStream::connect("127.0.0.1:5432")).await {
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            tokio::net::TcpStream::connect("127.0.0.1:5432"),
+        )
+        .await
+        {
             Ok(Ok(_)) => {
                 let db = vestibule_tests::TestDb::create().await;
-                let pg = Store::open_postgres(&db.url, 8, &keys).await.expect("PostgreSQL");
+                let pg = Store::open_postgres(&db.url, 8, &keys)
+                    .await
+                    .expect("PostgreSQL");
                 run("postgres", pg, visits).await;
             }
             _ => println!("postgres   skipped: nothing listens on 127.0.0.1:5432"),

@@ -40,7 +40,12 @@ impl Resp {
     /// Asserts the status and returns the body.
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self.body
     }
 
@@ -63,8 +68,17 @@ impl Api {
     }
 
     /// Sends one request with an optional JSON body and extra headers.
-    pub async fn send(&self, method: Method, path: &str, auth: &Auth, body: Option<&Value>, headers: &[(&str, &str)]) -> Resp {
-        self.try_send(method, path, auth, body, headers).await.expect("request sent")
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        self.try_send(method, path, auth, body, headers)
+            .await
+            .expect("request sent")
     }
 
     /// [`Api::send`] that returns a transport failure (no connection, connection lost) instead
@@ -81,10 +95,14 @@ impl Api {
         req = match auth {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t),
-            Auth::Override { device, token } => req.bearer_auth(device).header("X-Override-Token", token),
+            Auth::Override { device, token } => {
+                req.bearer_auth(device).header("X-Override-Token", token)
+            }
         };
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_string());
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
         }
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -93,7 +111,12 @@ impl Api {
         let (status, headers) = (res.status(), res.headers().clone());
         let text = res.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok(Resp { status, headers, body, text })
+        Ok(Resp {
+            status,
+            headers,
+            body,
+            text,
+        })
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Resp {
@@ -116,18 +139,36 @@ impl Api {
 
     /// Creates a tenant; returns its id.
     pub async fn create_tenant(&self, operator: &str, slug: &str) -> String {
-        let r =
-            self.post("/api/v1/operator/tenants", &Auth::bearer(operator), json!({"slug": slug, "name": slug, "plan": "business"})).await;
+        let r = self
+            .post(
+                "/api/v1/operator/tenants",
+                &Auth::bearer(operator),
+                json!({"slug": slug, "name": slug, "plan": "business"}),
+            )
+            .await;
         r.expect(201)["id"].as_str().expect("id").to_owned()
     }
 
     /// Creates a user of a tenant as the operator.
-    pub async fn create_user(&self, operator: &str, tenant: &str, email: &str, role: &str, pin: Option<&str>) -> Value {
+    pub async fn create_user(
+        &self,
+        operator: &str,
+        tenant: &str,
+        email: &str,
+        role: &str,
+        pin: Option<&str>,
+    ) -> Value {
         let mut body = json!({"email": email, "name": "Test User", "role": role, "password": "correct horse battery staple"});
         if let Some(p) = pin {
             body["pin"] = json!(p);
         }
-        self.post(&format!("/api/v1/operator/tenants/{tenant}/users"), &Auth::bearer(operator), body).await.expect(201)
+        self.post(
+            &format!("/api/v1/operator/tenants/{tenant}/users"),
+            &Auth::bearer(operator),
+            body,
+        )
+        .await
+        .expect(201)
     }
 
     // --- staff ---
@@ -145,39 +186,90 @@ impl Api {
     }
 
     pub async fn create_site(&self, admin: &Auth, name: &str) -> String {
-        let r = self.post("/api/v1/sites", admin, json!({"name": name, "timezone": "Europe/Paris"})).await;
+        let r = self
+            .post(
+                "/api/v1/sites",
+                admin,
+                json!({"name": name, "timezone": "Europe/Paris"}),
+            )
+            .await;
         r.expect(201)["id"].as_str().expect("id").to_owned()
     }
 
     pub async fn create_host(&self, admin: &Auth, site: &str, name: &str, email: &str) -> String {
-        let r = self.post("/api/v1/hosts", admin, json!({"name": name, "email": email, "site_id": site})).await;
+        let r = self
+            .post(
+                "/api/v1/hosts",
+                admin,
+                json!({"name": name, "email": email, "site_id": site}),
+            )
+            .await;
         r.expect(201)["id"].as_str().expect("id").to_owned()
     }
 
     /// Creates a kiosk; returns its id and enrollment code.
     pub async fn create_kiosk(&self, admin: &Auth, site: &str) -> (String, String) {
-        let b = self.post("/api/v1/kiosks", admin, json!({"name": "Lobby", "site_id": site})).await.expect(201);
-        (b["id"].as_str().expect("id").to_owned(), b["enrollment_code"].as_str().expect("code").to_owned())
+        let b = self
+            .post(
+                "/api/v1/kiosks",
+                admin,
+                json!({"name": "Lobby", "site_id": site}),
+            )
+            .await
+            .expect(201);
+        (
+            b["id"].as_str().expect("id").to_owned(),
+            b["enrollment_code"].as_str().expect("code").to_owned(),
+        )
     }
 
     // --- a kiosk ---
 
     /// Enrolls with a code; returns the device credential.
     pub async fn enroll(&self, code: &str) -> Auth {
-        let b = self.post("/api/v1/kiosk/enroll", &Auth::None, json!({"enrollment_code": code})).await.expect(200);
+        let b = self
+            .post(
+                "/api/v1/kiosk/enroll",
+                &Auth::None,
+                json!({"enrollment_code": code}),
+            )
+            .await
+            .expect(200);
         Auth::bearer(b["device_token"].as_str().expect("device token"))
     }
 
     /// Checks a visitor in with an idempotency key.
     pub async fn check_in(&self, device: &Auth, key: &str, body: &Value) -> Resp {
-        self.send(Method::POST, "/api/v1/kiosk/visits", device, Some(body), &[("Idempotency-Key", key)]).await
+        self.send(
+            Method::POST,
+            "/api/v1/kiosk/visits",
+            device,
+            Some(body),
+            &[("Idempotency-Key", key)],
+        )
+        .await
     }
 
     /// Steps up to override mode; returns the override credential.
     pub async fn override_login(&self, device: &Auth, email: &str, pin: &str) -> Auth {
-        let b = self.post("/api/v1/kiosk/override", device, json!({"email": email, "pin": pin})).await.expect(200);
-        let Auth::Bearer(d) = device else { panic!("a device token") };
-        Auth::Override { device: d.clone(), token: b["override_token"].as_str().expect("override token").to_owned() }
+        let b = self
+            .post(
+                "/api/v1/kiosk/override",
+                device,
+                json!({"email": email, "pin": pin}),
+            )
+            .await
+            .expect(200);
+        let Auth::Bearer(d) = device else {
+            panic!("a device token")
+        };
+        Auth::Override {
+            device: d.clone(),
+            token: b["override_token"]
+                .as_str()
+                .expect("override token")
+                .to_owned(),
+        }
     }
 }
 

@@ -48,16 +48,28 @@ fn fresh_id() -> String {
 }
 
 fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().expect("run a test IdP tool (openssl, xmlsec1)");
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .expect("run a test IdP tool (openssl, xmlsec1)");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 /// The signature template xmlsec1 fills in: enveloped, exclusive c14n, one reference to `id`.
 pub fn signature_template(id: &str, alg: Alg) -> String {
     let (sig, digest) = match alg {
-        Alg::RsaSha256 => ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmlenc#sha256"),
-        Alg::RsaSha1 => ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2000/09/xmldsig#sha1"),
+        Alg::RsaSha256 => (
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "http://www.w3.org/2001/04/xmlenc#sha256",
+        ),
+        Alg::RsaSha1 => (
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+            "http://www.w3.org/2000/09/xmldsig#sha1",
+        ),
     };
     format!(
         r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="{sig}"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate></ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##
@@ -66,7 +78,13 @@ pub fn signature_template(id: &str, alg: Alg) -> String {
 
 impl Claims {
     /// Valid claims for `name_id` at the SP whose entity ID and ACS URL are given.
-    pub fn new(idp: &TestIdp, sp_entity_id: &str, acs_url: &str, name_id: &str, in_response_to: Option<&str>) -> Claims {
+    pub fn new(
+        idp: &TestIdp,
+        sp_entity_id: &str,
+        acs_url: &str,
+        name_id: &str,
+        in_response_to: Option<&str>,
+    ) -> Claims {
         let now = Utc::now();
         Claims {
             response_id: fresh_id(),
@@ -86,16 +104,27 @@ impl Claims {
 
     /// The assertion, with `signature` (a template or nothing) after its Issuer.
     pub fn assertion(&self, signature: &str) -> String {
-        let irt = self.in_response_to.as_deref().map(|i| format!(r#" InResponseTo="{i}""#)).unwrap_or_default();
+        let irt = self
+            .in_response_to
+            .as_deref()
+            .map(|i| format!(r#" InResponseTo="{i}""#))
+            .unwrap_or_default();
         let attrs: String = self
             .attributes
             .iter()
             .map(|(n, vs)| {
-                let values: String = vs.iter().map(|v| format!("<saml:AttributeValue>{v}</saml:AttributeValue>")).collect();
+                let values: String = vs
+                    .iter()
+                    .map(|v| format!("<saml:AttributeValue>{v}</saml:AttributeValue>"))
+                    .collect();
                 format!(r#"<saml:Attribute Name="{n}">{values}</saml:Attribute>"#)
             })
             .collect();
-        let attrs = if attrs.is_empty() { attrs } else { format!("<saml:AttributeStatement>{attrs}</saml:AttributeStatement>") };
+        let attrs = if attrs.is_empty() {
+            attrs
+        } else {
+            format!("<saml:AttributeStatement>{attrs}</saml:AttributeStatement>")
+        };
         format!(
             concat!(
                 r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{now}">"#,
@@ -124,7 +153,11 @@ impl Claims {
 
     /// The response around `assertion`, with `signature` after its Issuer.
     pub fn response(&self, signature: &str, assertion: &str) -> String {
-        let irt = self.in_response_to.as_deref().map(|i| format!(r#" InResponseTo="{i}""#)).unwrap_or_default();
+        let irt = self
+            .in_response_to
+            .as_deref()
+            .map(|i| format!(r#" InResponseTo="{i}""#))
+            .unwrap_or_default();
         format!(
             concat!(
                 r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" "#,
@@ -147,12 +180,25 @@ impl TestIdp {
     pub fn new(entity_id: &str) -> TestIdp {
         let dir = tempfile::tempdir().expect("tempdir");
         run(Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Vestibule test IdP"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Vestibule test IdP",
+            ])
             .arg("-keyout")
             .arg(dir.path().join("key.pem"))
             .arg("-out")
             .arg(dir.path().join("cert.pem")));
-        TestIdp { dir, entity_id: entity_id.to_owned() }
+        TestIdp {
+            dir,
+            entity_id: entity_id.to_owned(),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -173,25 +219,39 @@ impl TestIdp {
             "Assertion" => "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
             _ => "urn:oasis:names:tc:SAML:2.0:protocol:Response",
         };
-        let key = format!("{},{}", self.path("key.pem").display(), self.path("cert.pem").display());
-        let out = run(Command::new("xmlsec1").args(["--sign", "--privkey-pem", &key, "--id-attr:ID", id_attr]).arg(&input));
+        let key = format!(
+            "{},{}",
+            self.path("key.pem").display(),
+            self.path("cert.pem").display()
+        );
+        let out = run(Command::new("xmlsec1")
+            .args(["--sign", "--privkey-pem", &key, "--id-attr:ID", id_attr])
+            .arg(&input));
         let text = String::from_utf8(out).expect("UTF-8");
         // Drop the XML declaration xmlsec1 writes, so the result can be embedded.
         match text.strip_prefix("<?xml") {
-            Some(rest) => rest.split_once("?>").map_or(text.clone(), |(_, r)| r.trim_start().to_owned()),
+            Some(rest) => rest
+                .split_once("?>")
+                .map_or(text.clone(), |(_, r)| r.trim_start().to_owned()),
             None => text,
         }
     }
 
     /// An assertion signed on its own (the usual IdP choice), in an unsigned response.
     pub fn assertion_signed(&self, c: &Claims, alg: Alg) -> String {
-        let signed = self.sign(&c.assertion(&signature_template(&c.assertion_id, alg)), "Assertion");
+        let signed = self.sign(
+            &c.assertion(&signature_template(&c.assertion_id, alg)),
+            "Assertion",
+        );
         c.response("", &signed)
     }
 
     /// A response signed as a whole, around an unsigned assertion.
     pub fn response_signed(&self, c: &Claims, alg: Alg) -> String {
-        self.sign(&c.response(&signature_template(&c.response_id, alg), &c.assertion("")), "Response")
+        self.sign(
+            &c.response(&signature_template(&c.response_id, alg), &c.assertion("")),
+            "Response",
+        )
     }
 }
 

@@ -28,7 +28,9 @@ impl SecretService {
             .spawn()
             .expect("dbus-daemon (Debian: dbus) must be installed; `cargo xtask test` installs it");
         let mut address = String::new();
-        BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut address).expect("bus address");
+        BufReader::new(bus.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .expect("bus address");
         let address = address.trim().to_owned();
         let run = dir.path().join("run");
         std::fs::create_dir(&run).expect("runtime dir");
@@ -44,8 +46,18 @@ impl SecretService {
             .spawn()
             .expect("gnome-keyring-daemon (Debian: gnome-keyring) must be installed; `cargo xtask test` installs it");
         // The unlock password must not be empty, or no login collection is made.
-        keyring.stdin.take().expect("stdin").write_all(b"vestibule-test-keyring").expect("unlock password");
-        let service = SecretService { address, bus, keyring, _dir: dir };
+        keyring
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"vestibule-test-keyring")
+            .expect("unlock password");
+        let service = SecretService {
+            address,
+            bus,
+            keyring,
+            _dir: dir,
+        };
         // Polls (10 s at most) until the Secret Service answers on the bus.
         for _ in 0..100 {
             if service.answers() {
@@ -58,8 +70,16 @@ impl SecretService {
 
     fn answers(&self) -> bool {
         Command::new("dbus-send")
-            .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
-            .args(["org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+            ])
+            .args([
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
             .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
             .output()
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))

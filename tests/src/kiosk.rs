@@ -32,14 +32,19 @@ fn tauridriver() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .map(|c| c.join("bin/tauri-driver"));
-    cargo_bin.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
+    cargo_bin
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
 
 /// Two distinct free loopback ports (both held until both are chosen).
 fn free_ports() -> (u16, u16) {
     let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let (a, b) = (bind(), bind());
-    (a.local_addr().expect("addr").port(), b.local_addr().expect("addr").port())
+    (
+        a.local_addr().expect("addr").port(),
+        b.local_addr().expect("addr").port(),
+    )
 }
 
 /// An X server of its own.
@@ -51,12 +56,21 @@ pub struct Display {
 impl Display {
     pub async fn start() -> Display {
         for n in 90..140 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
                 continue;
             }
             let name = format!(":{n}");
             let child = Command::new("Xvfb")
-                .args([name.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .args([
+                    name.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .kill_on_drop(true)
@@ -94,7 +108,11 @@ impl KioskEnv {
         for d in [".config", ".local/share", ".cache", "tmp", "run"] {
             std::fs::create_dir_all(home.path().join(d)).expect("dir");
         }
-        KioskEnv { home, keychain: SecretService::start(), display: Display::start().await }
+        KioskEnv {
+            home,
+            keychain: SecretService::start(),
+            display: Display::start().await,
+        }
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -113,12 +131,27 @@ impl KioskEnv {
         let mut env: Vec<(String, String)> = vec![
             ("DISPLAY".into(), self.display.name.clone()),
             ("HOME".into(), h.display().to_string()),
-            ("XDG_CONFIG_HOME".into(), h.join(".config").display().to_string()),
-            ("XDG_DATA_HOME".into(), h.join(".local/share").display().to_string()),
-            ("XDG_CACHE_HOME".into(), h.join(".cache").display().to_string()),
-            ("XDG_RUNTIME_DIR".into(), h.join("run").display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                h.join(".config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                h.join(".local/share").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                h.join(".cache").display().to_string(),
+            ),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                h.join("run").display().to_string(),
+            ),
             ("TMPDIR".into(), h.join("tmp").display().to_string()),
-            ("VESTIBULE_LOG".into(), std::env::var("VESTIBULE_KIOSK_LOG").unwrap_or_else(|_| "warn".into())),
+            (
+                "VESTIBULE_LOG".into(),
+                std::env::var("VESTIBULE_KIOSK_LOG").unwrap_or_else(|_| "warn".into()),
+            ),
         ];
         env.extend(self.keychain.env());
         env
@@ -130,7 +163,12 @@ impl KioskEnv {
         let (port, native_port) = free_ports();
         let log = std::fs::File::create(self.home.path().join("tauri-driver.log")).expect("log");
         let driver = Command::new(tauridriver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(self.env())
@@ -146,18 +184,23 @@ impl KioskEnv {
         }
         let url = format!("http://127.0.0.1:{port}");
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": kiosk_bin() }));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": kiosk_bin() }),
+        );
         let started = Instant::now();
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&url)
             .await
             .unwrap_or_else(|e| {
-                let log = std::fs::read_to_string(self.home.path().join("tauri-driver.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(self.home.path().join("tauri-driver.log"))
+                    .unwrap_or_default();
                 panic!("a WebDriver session with the kiosk: {e}\n--- tauri-driver's log ---\n{log}")
             });
         let app = KioskApp { client, driver };
-        app.wait_any(&["screen-setup", "screen-welcome", "screen-error"]).await;
+        app.wait_any(&["screen-setup", "screen-welcome", "screen-error"])
+            .await;
         (app, started.elapsed())
     }
 
@@ -181,9 +224,16 @@ impl KioskEnv {
 
 /// Waits (up to 20 s) until something accepts connections on this loopback port.
 async fn wait_listening(port: u16) {
-    crate::wait_until(&format!("something listens on port {port}"), Duration::from_secs(20), async || {
-        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(drop)
-    })
+    crate::wait_until(
+        &format!("something listens on port {port}"),
+        Duration::from_secs(20),
+        async || {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+                .map(drop)
+        },
+    )
     .await;
 }
 
@@ -204,10 +254,17 @@ impl KioskApp {
         // Polls like `wait_until`, but on a timeout it saves what the screen showed first.
         let deadline = Instant::now() + Duration::from_secs(20);
         let found = loop {
-            match tokio::time::timeout(Duration::from_secs(5), self.client.find(Locator::Css(&css(testid)))).await {
+            match tokio::time::timeout(
+                Duration::from_secs(5),
+                self.client.find(Locator::Css(&css(testid))),
+            )
+            .await
+            {
                 Ok(Ok(el)) => break Ok(el),
                 Ok(Err(e)) if Instant::now() > deadline => break Err(e.to_string()),
-                Err(_) if Instant::now() > deadline => break Err("the WebDriver call did not answer".to_owned()),
+                Err(_) if Instant::now() > deadline => {
+                    break Err("the WebDriver call did not answer".to_owned());
+                }
                 _ => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         };
@@ -215,10 +272,18 @@ impl KioskApp {
             Ok(el) => el,
             Err(e) => {
                 let shot = std::env::temp_dir().join("vestibule-kiosk-failure.png");
-                let source =
-                    tokio::time::timeout(Duration::from_secs(5), self.client.source()).await.ok().and_then(Result::ok).unwrap_or_default();
-                eprintln!("page when {testid} did not show: {}", source.chars().take(4000).collect::<String>());
-                if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(5), self.client.screenshot()).await {
+                let source = tokio::time::timeout(Duration::from_secs(5), self.client.source())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                eprintln!(
+                    "page when {testid} did not show: {}",
+                    source.chars().take(4000).collect::<String>()
+                );
+                if let Ok(Ok(png)) =
+                    tokio::time::timeout(Duration::from_secs(5), self.client.screenshot()).await
+                {
                     let _ = std::fs::write(&shot, png);
                 }
                 panic!(
@@ -232,26 +297,36 @@ impl KioskApp {
 
     /// Waits for whichever of these test ids shows first; returns it.
     pub async fn wait_any(&self, testids: &[&str]) -> String {
-        crate::wait_until(&format!("one of {testids:?} shows"), Duration::from_secs(30), async || {
-            for id in testids {
-                if self.client.find(Locator::Css(&css(id))).await.is_ok() {
-                    return Some((*id).to_owned());
+        crate::wait_until(
+            &format!("one of {testids:?} shows"),
+            Duration::from_secs(30),
+            async || {
+                for id in testids {
+                    if self.client.find(Locator::Css(&css(id))).await.is_ok() {
+                        return Some((*id).to_owned());
+                    }
                 }
-            }
-            None
-        })
+                None
+            },
+        )
         .await
     }
 
     pub async fn click(&self, testid: &str) {
         eprintln!("[kiosk] click {testid}");
-        self.wait(testid).await.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
+        self.wait(testid)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {testid}: {e}"));
     }
 
     pub async fn type_in(&self, testid: &str, text: &str) {
         let el = self.wait(testid).await;
         el.clear().await.expect("clear");
-        el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {testid}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {testid}: {e}"));
     }
 
     pub async fn text(&self, testid: &str) -> String {
@@ -259,7 +334,12 @@ impl KioskApp {
     }
 
     pub async fn value(&self, testid: &str) -> String {
-        self.wait(testid).await.prop("value").await.expect("value").unwrap_or_default()
+        self.wait(testid)
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
     }
 
     /// Whether an element with this test id is on screen now.
@@ -269,7 +349,9 @@ impl KioskApp {
 
     /// Saves a screenshot as `docs/screenshots/<name>.png` in the workspace.
     pub async fn screenshot(&self, name: &str) {
-        let Ok(shot) = tokio::time::timeout(Duration::from_secs(15), self.client.screenshot()).await else {
+        let Ok(shot) =
+            tokio::time::timeout(Duration::from_secs(15), self.client.screenshot()).await
+        else {
             eprintln!("[kiosk] screenshot {name}: WebKitWebDriver did not answer in 15 s; skipped");
             return;
         };
@@ -292,7 +374,9 @@ impl KioskApp {
             }
             if attempt == 50 {
                 for pid in left {
-                    let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+                    let _ = std::process::Command::new("kill")
+                        .args(["-9", &pid.to_string()])
+                        .status();
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -310,8 +394,16 @@ fn processes(names: &[&str]) -> Vec<u32> {
         .filter_map(|e| {
             let pid: u32 = e.file_name().to_str()?.parse().ok()?;
             let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
-            let zombie = std::fs::read_to_string(e.path().join("stat")).ok()?.rsplit(") ").next()?.starts_with('Z');
-            (!zombie && names.iter().any(|n| comm.trim().starts_with(&n[..n.len().min(15)]))).then_some(pid)
+            let zombie = std::fs::read_to_string(e.path().join("stat"))
+                .ok()?
+                .rsplit(") ")
+                .next()?
+                .starts_with('Z');
+            (!zombie
+                && names
+                    .iter()
+                    .any(|n| comm.trim().starts_with(&n[..n.len().min(15)])))
+            .then_some(pid)
         })
         .collect()
 }
@@ -320,11 +412,22 @@ fn processes(names: &[&str]) -> Vec<u32> {
 pub fn kiosk_rss_kb() -> (u64, Vec<(String, u64)>) {
     let mut parts = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else { continue };
-        let name = status.lines().next().and_then(|l| l.strip_prefix("Name:")).map(str::trim).unwrap_or_default().to_owned();
+        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
+            continue;
+        };
+        let name = status
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("Name:"))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
         if name.starts_with("vestibule-kiosk") || name.starts_with("WebKit") {
-            let rss =
-                status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().split(' ').next()?.parse().ok()).unwrap_or(0);
+            let rss = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().split(' ').next()?.parse().ok())
+                .unwrap_or(0);
             parts.push((name, rss));
         }
     }

@@ -46,12 +46,21 @@ impl Load {
         let tasks = (0..clients)
             .map(|i| {
                 let (apis, device, host) = (apis.clone(), device.clone(), host.clone());
-                let counters = Counters { stop: stop.clone(), acked: acked.clone(), statuses: statuses.clone() };
+                let counters = Counters {
+                    stop: stop.clone(),
+                    acked: acked.clone(),
+                    statuses: statuses.clone(),
+                };
                 let tag = format!("{tag}-{i}");
                 tokio::spawn(async move { client(i, &apis, &device, &host, &tag, &counters).await })
             })
             .collect();
-        Load { stop, acked, statuses, tasks }
+        Load {
+            stop,
+            acked,
+            statuses,
+            tasks,
+        }
     }
 
     /// How many check-ins have been acknowledged so far.
@@ -63,9 +72,11 @@ impl Load {
     /// acknowledged: the load is going (again).
     pub async fn wait_for_progress(&self, more: usize) {
         let target = self.acked() + more;
-        crate::wait_until(&format!("{target} check-ins of the load are acknowledged"), Duration::from_secs(60), async || {
-            (self.acked() >= target).then_some(())
-        })
+        crate::wait_until(
+            &format!("{target} check-ins of the load are acknowledged"),
+            Duration::from_secs(60),
+            async || (self.acked() >= target).then_some(()),
+        )
         .await;
     }
 
@@ -90,8 +101,19 @@ struct Counters {
     statuses: Arc<Mutex<BTreeMap<u16, usize>>>,
 }
 
-async fn client(i: usize, apis: &[Api], device: &Auth, host: &str, tag: &str, counters: &Counters) -> Ledger {
-    let Counters { stop, acked, statuses } = counters;
+async fn client(
+    i: usize,
+    apis: &[Api],
+    device: &Auth,
+    host: &str,
+    tag: &str,
+    counters: &Counters,
+) -> Ledger {
+    let Counters {
+        stop,
+        acked,
+        statuses,
+    } = counters;
     let mut ledger = Ledger::default();
     let mut url = i % apis.len();
     let mut n = 0u64;
@@ -104,7 +126,15 @@ async fn client(i: usize, apis: &[Api], device: &Auth, host: &str, tag: &str, co
                 ledger.pending.push((key, name));
                 return ledger;
             }
-            let r = apis[url].try_send(Method::POST, "/api/v1/kiosk/visits", device, Some(&body), &[("Idempotency-Key", &key)]).await;
+            let r = apis[url]
+                .try_send(
+                    Method::POST,
+                    "/api/v1/kiosk/visits",
+                    device,
+                    Some(&body),
+                    &[("Idempotency-Key", &key)],
+                )
+                .await;
             // After a failure a kiosk pauses a little before it tries again: part of the load, not a wait.
             match r {
                 Ok(r) if r.status == 201 => {
@@ -113,7 +143,11 @@ async fn client(i: usize, apis: &[Api], device: &Auth, host: &str, tag: &str, co
                     break;
                 }
                 Ok(r) => {
-                    *statuses.lock().expect("statuses").entry(r.status.as_u16()).or_default() += 1;
+                    *statuses
+                        .lock()
+                        .expect("statuses")
+                        .entry(r.status.as_u16())
+                        .or_default() += 1;
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Err(_) => {
@@ -131,8 +165,13 @@ impl Ledger {
     /// Retries every pending check-in with its key until it is acknowledged.
     pub async fn settle(&mut self, api: &Api, device: &Auth, host: &str) {
         for (key, name) in std::mem::take(&mut self.pending) {
-            let r = api.check_in(device, &key, &visitor(host, &name, "load@example.com")).await;
-            let id = r.expect(201)["visit_id"].as_str().expect("visit id").to_owned();
+            let r = api
+                .check_in(device, &key, &visitor(host, &name, "load@example.com"))
+                .await;
+            let id = r.expect(201)["visit_id"]
+                .as_str()
+                .expect("visit id")
+                .to_owned();
             self.acked.insert(key, (id, name));
         }
     }
@@ -141,9 +180,17 @@ impl Ledger {
     /// the visitor's name decrypted, and that the audit chain verifies.
     pub async fn verify(&self, api: &Api, admin: &Auth) {
         let log = all_visits(api, admin).await;
-        assert_eq!(log.len(), self.acked.len(), "the log holds {} visits for {} acknowledged check-ins", log.len(), self.acked.len());
+        assert_eq!(
+            log.len(),
+            self.acked.len(),
+            "the log holds {} visits for {} acknowledged check-ins",
+            log.len(),
+            self.acked.len()
+        );
         for (key, (id, name)) in &self.acked {
-            let stored = log.get(id).unwrap_or_else(|| panic!("acknowledged check-in {key} (visit {id}) is missing"));
+            let stored = log
+                .get(id)
+                .unwrap_or_else(|| panic!("acknowledged check-in {key} (visit {id}) is missing"));
             assert_eq!(stored, name, "visit {id} decrypts to another name");
         }
         let chain = api.get("/api/v1/audit/verify", admin).await.expect(200);
@@ -155,11 +202,24 @@ impl Ledger {
 pub async fn all_visits(api: &Api, admin: &Auth) -> HashMap<String, String> {
     let mut out = HashMap::new();
     loop {
-        let page = api.get(&format!("/api/v1/visits?limit=200&offset={}", out.len()), admin).await.expect(200);
+        let page = api
+            .get(
+                &format!("/api/v1/visits?limit=200&offset={}", out.len()),
+                admin,
+            )
+            .await
+            .expect(200);
         let items = page["items"].as_array().expect("items").clone();
         for v in &items {
             let id = v["id"].as_str().expect("id").to_owned();
-            assert!(out.insert(id.clone(), v["visitor_name"].as_str().expect("name").to_owned()).is_none(), "visit {id} listed twice");
+            assert!(
+                out.insert(
+                    id.clone(),
+                    v["visitor_name"].as_str().expect("name").to_owned()
+                )
+                .is_none(),
+                "visit {id} listed twice"
+            );
         }
         if items.is_empty() || out.len() as i64 >= page["total"].as_i64().expect("total") {
             return out;

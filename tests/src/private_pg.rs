@@ -17,18 +17,29 @@ pub struct PrivatePg {
 
 fn bin_dir() -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|b| b.join("pg_ctl").exists()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .filter(|b| b.join("pg_ctl").exists())
+                .collect()
+        })
         .unwrap_or_default();
     found.sort();
     if let Some(b) = found.pop() {
         return b;
     }
-    let out = Command::new("pg_config").arg("--bindir").output().expect("PostgreSQL's server binaries (initdb, pg_ctl) are needed");
+    let out = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .expect("PostgreSQL's server binaries (initdb, pg_ctl) are needed");
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 
 /// Runs a PostgreSQL tool, as `postgres` when we are root.
@@ -40,7 +51,10 @@ fn run(tool: &Path, args: &[&str]) {
     } else {
         Command::new(tool)
     };
-    let out = cmd.args(args).output().unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
+    let out = cmd
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
     assert!(
         out.status.success(),
         "{} {args:?} failed: {}{}",
@@ -55,13 +69,28 @@ impl PrivatePg {
     pub fn start() -> PrivatePg {
         let dir = tempfile::tempdir().expect("tempdir");
         if is_root() {
-            let ok = Command::new("chown").args(["-R", "postgres:"]).arg(dir.path()).status().is_ok_and(|s| s.success());
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
             assert!(ok, "chown of the private cluster's dir failed");
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
-        let pg = PrivatePg { bin: bin_dir(), port, dir };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let pg = PrivatePg {
+            bin: bin_dir(),
+            port,
+            dir,
+        };
         let data = pg.data().display().to_string();
-        run(&pg.bin.join("initdb"), &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+        run(
+            &pg.bin.join("initdb"),
+            &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"],
+        );
         pg.start_again();
         pg
     }
@@ -72,29 +101,55 @@ impl PrivatePg {
 
     /// The URL of database `db` as `postgres`.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable", self.port)
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable",
+            self.port
+        )
     }
 
     /// Creates database `name` and returns its URL.
     pub async fn create_db(&self, name: &str) -> String {
         use sqlx::{AssertSqlSafe, Connection, Executor};
-        let mut c = sqlx::PgConnection::connect(&self.url("postgres")).await.expect("connect to the private cluster");
-        c.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create database");
+        let mut c = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .expect("connect to the private cluster");
+        c.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create database");
         c.close().await.ok();
         self.url(name)
     }
 
     /// Stops the server (fast mode: connections are cut, in-flight transactions roll back).
     pub fn stop(&self) {
-        run(&self.bin.join("pg_ctl"), &["-D", &self.data().display().to_string(), "-m", "fast", "-w", "stop"]);
+        run(
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                &self.data().display().to_string(),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
+        );
     }
 
     /// Starts the (stopped) server again on the same port and data.
     pub fn start_again(&self) {
-        let (data, dir) = (self.data().display().to_string(), self.dir.path().display().to_string());
-        let options = format!("-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={dir}", self.port);
+        let (data, dir) = (
+            self.data().display().to_string(),
+            self.dir.path().display().to_string(),
+        );
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={dir}",
+            self.port
+        );
         let log = self.dir.path().join("postgres.log").display().to_string();
-        run(&self.bin.join("pg_ctl"), &["-D", &data, "-l", &log, "-o", &options, "-w", "start"]);
+        run(
+            &self.bin.join("pg_ctl"),
+            &["-D", &data, "-l", &log, "-o", &options, "-w", "start"],
+        );
     }
 }
 

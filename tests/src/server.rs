@@ -45,7 +45,8 @@ pub fn server_bin() -> PathBuf {
             .expect("run cargo build");
         assert!(status.success(), "building vestibule-server failed");
     });
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from);
+    let target =
+        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from);
     target.join("debug").join("vestibule-server")
 }
 
@@ -81,7 +82,11 @@ enum Running {
 const RELAXED_LIMITS: [(&str, &str, &str); 3] = [
     ("VESTIBULE_RATE_PER_IP", "--rate-per-ip", "1000000"),
     ("VESTIBULE_RATE_PER_DEVICE", "--rate-per-device", "1000000"),
-    ("VESTIBULE_SIGN_IN_PER_MINUTE", "--sign-in-per-minute", "1000000"),
+    (
+        "VESTIBULE_SIGN_IN_PER_MINUTE",
+        "--sign-in-per-minute",
+        "1000000",
+    ),
 ];
 
 impl TestServer {
@@ -96,7 +101,11 @@ impl TestServer {
     }
 
     /// Starts a server with extra `serve` flags and environment variables.
-    pub async fn start_env(engine: Engine, serve_flags: &[&str], env: Vec<(String, String)>) -> TestServer {
+    pub async fn start_env(
+        engine: Engine,
+        serve_flags: &[&str],
+        env: Vec<(String, String)>,
+    ) -> TestServer {
         let db = match engine {
             Engine::Sqlite => None,
             Engine::Postgres => Some(TestDb::create().await),
@@ -107,7 +116,15 @@ impl TestServer {
 
     /// Starts a server on the PostgreSQL database at `url` (a private cluster, say).
     pub async fn start_on_url(url: String, serve_flags: &[&str]) -> TestServer {
-        Self::launch(Engine::Postgres, None, Some(url), serve_flags, Vec::new(), None).await
+        Self::launch(
+            Engine::Postgres,
+            None,
+            Some(url),
+            serve_flags,
+            Vec::new(),
+            None,
+        )
+        .await
     }
 
     /// Starts the server inside the test process (same flags, data dir and TLS client; the
@@ -121,7 +138,15 @@ impl TestServer {
         };
         let url = db.as_ref().map(|d| d.url.clone());
         let clock = Clock::system();
-        let server = Self::launch(engine, db, url, serve_flags, Vec::new(), Some(clock.clone())).await;
+        let server = Self::launch(
+            engine,
+            db,
+            url,
+            serve_flags,
+            Vec::new(),
+            Some(clock.clone()),
+        )
+        .await;
         (server, clock)
     }
 
@@ -139,7 +164,10 @@ impl TestServer {
             }
         }
         let data_dir = tempfile::tempdir().expect("tempdir");
-        let mut storage = vec!["--data-dir".to_owned(), data_dir.path().display().to_string()];
+        let mut storage = vec![
+            "--data-dir".to_owned(),
+            data_dir.path().display().to_string(),
+        ];
         if let Some(url) = url {
             storage.extend(["--database-url".to_owned(), url]);
         }
@@ -150,8 +178,17 @@ impl TestServer {
             .output()
             .await
             .expect("run operator-token");
-        assert!(out.status.success(), "operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
-        let operator_token = String::from_utf8_lossy(&out.stdout).lines().last().expect("a token line").trim().to_owned();
+        assert!(
+            out.status.success(),
+            "operator-token failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let operator_token = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .expect("a token line")
+            .trim()
+            .to_owned();
         let serve_flags: Vec<String> = serve_flags.iter().map(|f| (*f).to_owned()).collect();
         let mut server = TestServer {
             engine,
@@ -172,20 +209,40 @@ impl TestServer {
     /// Runs another `vestibule-server` command (`keys status`, say) on this server's storage;
     /// returns its stdout, and fails the test if it fails.
     pub async fn command(&self, args: &[&str]) -> String {
-        let out = self.command_child(args).output().await.expect("run vestibule-server");
-        assert!(out.status.success(), "vestibule-server {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .command_child(args)
+            .output()
+            .await
+            .expect("run vestibule-server");
+        assert!(
+            out.status.success(),
+            "vestibule-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// A `vestibule-server` command on this server's storage, ready to spawn.
     pub fn command_child(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(server_bin());
-        cmd.args(args).args(&self.storage).envs(self.env.iter().cloned()).kill_on_drop(true);
+        cmd.args(args)
+            .args(&self.storage)
+            .envs(self.env.iter().cloned())
+            .kill_on_drop(true);
         cmd
     }
 
-    async fn spawn(serve_args: &[String], env: &[(String, String)], data_dir: &std::path::Path, listen: &str) -> (Child, u16) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log")).expect("log file");
+    async fn spawn(
+        serve_args: &[String],
+        env: &[(String, String)],
+        data_dir: &std::path::Path,
+        listen: &str,
+    ) -> (Child, u16) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.join("server.log"))
+            .expect("log file");
         let mut child = Command::new(server_bin())
             .arg("serve")
             .args(serve_args)
@@ -201,10 +258,16 @@ impl TestServer {
         let port = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.expect("read stdout") {
                 if let Some(addr) = line.strip_prefix("listening on https://") {
-                    return addr.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).expect("a port");
+                    return addr
+                        .rsplit_once(':')
+                        .and_then(|(_, p)| p.parse::<u16>().ok())
+                        .expect("a port");
                 }
             }
-            panic!("the server exited before listening; see {}", data_dir.join("server.log").display())
+            panic!(
+                "the server exited before listening; see {}",
+                data_dir.join("server.log").display()
+            )
         })
         .await
         .expect("the server did not start within 60 s");
@@ -228,7 +291,8 @@ impl TestServer {
 
     /// A client that trusts exactly the server's certificate, TLS 1.2 and 1.3.
     pub fn api(&self) -> Api {
-        self.api_with(&[&rustls::version::TLS13, &rustls::version::TLS12]).expect("client")
+        self.api_with(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .expect("client")
     }
 
     /// A raw TLS connection to the server (for requests no HTTP client would send).
@@ -237,28 +301,43 @@ impl TestServer {
         for c in CertificateDer::pem_slice_iter(&self.cert_pem()) {
             roots.add(c.expect("cert")).expect("root");
         }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .expect("connect");
         let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
-        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("handshake")
+        tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .expect("handshake")
     }
 
     /// A client limited to the given TLS versions.
-    pub fn api_with(&self, versions: &[&'static SupportedProtocolVersion]) -> Result<Api, rustls::Error> {
+    pub fn api_with(
+        &self,
+        versions: &[&'static SupportedProtocolVersion],
+    ) -> Result<Api, rustls::Error> {
         let mut roots = RootCertStore::empty();
         for cert in CertificateDer::pem_slice_iter(&self.cert_pem()) {
             roots.add(cert.expect("PEM certificate"))?;
         }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(versions)?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let client =
-            reqwest::Client::builder().tls_backend_preconfigured(config).timeout(Duration::from_secs(60)).build().expect("reqwest client");
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(versions)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("reqwest client");
         Ok(Api::new(client, self.base()))
     }
 
@@ -280,7 +359,9 @@ impl TestServer {
     fn process(&mut self) -> &mut Child {
         match &mut self.running {
             Running::Process(child) => child,
-            Running::InProcess(_) => panic!("this test needs a server process, not an in-process one"),
+            Running::InProcess(_) => {
+                panic!("this test needs a server process, not an in-process one")
+            }
         }
     }
 
@@ -291,7 +372,10 @@ impl TestServer {
 
     /// Waits (a minute at most) for the process to exit.
     pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
-        tokio::time::timeout(Duration::from_secs(60), self.process().wait()).await.expect("the server exits in time").expect("wait")
+        tokio::time::timeout(Duration::from_secs(60), self.process().wait())
+            .await
+            .expect("the server exits in time")
+            .expect("wait")
     }
 
     /// Whether the server is still running.
@@ -305,8 +389,14 @@ impl TestServer {
     /// Starts another `serve` process on the same storage (a replica, for PostgreSQL), on a port
     /// of its own, with the same data dir (certificate and master key).
     pub async fn replica(&self) -> Replica {
-        let serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
-        let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), "127.0.0.1:0").await;
+        let serve_args: Vec<String> = self
+            .storage
+            .iter()
+            .chain(&self.serve_flags)
+            .cloned()
+            .collect();
+        let (child, port) =
+            Self::spawn(&serve_args, &self.env, self.data_dir.path(), "127.0.0.1:0").await;
         Replica { child, port }
     }
 
@@ -328,9 +418,15 @@ impl TestServer {
     }
 
     async fn restart_at(&mut self, listen: &str) {
-        let mut serve_args: Vec<String> = self.storage.iter().chain(&self.serve_flags).cloned().collect();
+        let mut serve_args: Vec<String> = self
+            .storage
+            .iter()
+            .chain(&self.serve_flags)
+            .cloned()
+            .collect();
         let Some(clock) = &self.clock else {
-            let (child, port) = Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
+            let (child, port) =
+                Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
             (self.running, self.port) = (Running::Process(child), port);
             return;
         };
@@ -340,7 +436,9 @@ impl TestServer {
             }
         }
         serve_args.extend(["--listen".to_owned(), listen.to_owned()]);
-        let serving = serve_in_process(serve_args, clock.clone()).await.expect("start the server in-process");
+        let serving = serve_in_process(serve_args, clock.clone())
+            .await
+            .expect("start the server in-process");
         self.port = serving.addr.port();
         self.running = Running::InProcess(Some(serving));
     }
@@ -361,7 +459,11 @@ impl Replica {
 
 async fn signal(child: &Child, name: &str) {
     let pid = child.id().expect("the server is running").to_string();
-    let status = Command::new("kill").args(["-s", name, &pid]).status().await.expect("run kill");
+    let status = Command::new("kill")
+        .args(["-s", name, &pid])
+        .status()
+        .await
+        .expect("run kill");
     assert!(status.success(), "kill -s {name} {pid} failed");
 }
 

@@ -40,7 +40,10 @@ pub const SMTP_PASSWORD: &str = "mail-password-1";
 
 /// The Python interpreter with the test tools: `$VESTIBULE_PY_BIN/python3`, else `python3`.
 pub fn python() -> PathBuf {
-    std::env::var_os("VESTIBULE_PY_BIN").map_or_else(|| PathBuf::from("python3"), |d| PathBuf::from(d).join("python3"))
+    std::env::var_os("VESTIBULE_PY_BIN").map_or_else(
+        || PathBuf::from("python3"),
+        |d| PathBuf::from(d).join("python3"),
+    )
 }
 
 pub struct SmtpServer {
@@ -57,7 +60,10 @@ impl SmtpServer {
     /// Starts a server on a free port with the certificate and key files given; it holds back its
     /// answer to each message's DATA for `hold_secs`.
     pub async fn start(mode: SmtpMode, cert: &Path, key: &Path, hold_secs: u32) -> SmtpServer {
-        let mut s = SmtpServer { hold_secs, ..Self::stopped(mode, cert, key) };
+        let mut s = SmtpServer {
+            hold_secs,
+            ..Self::stopped(mode, cert, key)
+        };
         s.restart().await;
         s
     }
@@ -118,18 +124,34 @@ impl SmtpServer {
             .expect("maildir")
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .filter_map(|p| p.file_stem()?.to_str()?.parse().ok().map(|n| (n, p.clone())))
+            .filter_map(|p| {
+                p.file_stem()?
+                    .to_str()?
+                    .parse()
+                    .ok()
+                    .map(|n| (n, p.clone()))
+            })
             .collect();
         files.sort();
-        files.into_iter().map(|(_, p)| std::fs::read_to_string(p).expect("message")).collect()
+        files
+            .into_iter()
+            .map(|(_, p)| std::fs::read_to_string(p).expect("message"))
+            .collect()
     }
 
     /// Waits until at least `n` messages arrived; returns them.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
-        crate::wait_until(&format!("{n} messages arrived"), within, async || Some(self.messages()).filter(|got| got.len() >= n)).await
+        crate::wait_until(&format!("{n} messages arrived"), within, async || {
+            Some(self.messages()).filter(|got| got.len() >= n)
+        })
+        .await
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }

@@ -20,13 +20,20 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 /// })
 /// .await;
 /// ```
-pub async fn wait_until<T>(what: &str, timeout: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub async fn wait_until<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + timeout;
     loop {
         if let Ok(Some(found)) = tokio::time::timeout_at(deadline, check()).await {
             return found;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting until {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting until {what}"
+        );
         tokio::time::sleep(POLL_EVERY).await;
     }
 }

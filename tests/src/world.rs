@@ -24,20 +24,47 @@ impl Tenant {
     pub async fn setup(api: &Api, operator: &str, slug: &str) -> Tenant {
         let id = api.create_tenant(operator, slug).await;
         let admin_email = format!("admin@{slug}.test");
-        api.create_user(operator, &id, &admin_email, "admin", None).await;
+        api.create_user(operator, &id, &admin_email, "admin", None)
+            .await;
         let receptionist = format!("desk@{slug}.test");
-        api.create_user(operator, &id, &receptionist, "receptionist", Some(PIN)).await;
+        api.create_user(operator, &id, &receptionist, "receptionist", Some(PIN))
+            .await;
         let admin = api.login(slug, &admin_email).await;
         let site = api.create_site(&admin, "Headquarters").await;
-        let host = api.create_host(&admin, &site, "Harriet Host", &format!("harriet@{slug}.test")).await;
+        let host = api
+            .create_host(
+                &admin,
+                &site,
+                "Harriet Host",
+                &format!("harriet@{slug}.test"),
+            )
+            .await;
         let (kiosk, code) = api.create_kiosk(&admin, &site).await;
         let device = api.enroll(&code).await;
-        Tenant { id, slug: slug.to_owned(), admin, site, host, kiosk, device, receptionist }
+        Tenant {
+            id,
+            slug: slug.to_owned(),
+            admin,
+            site,
+            host,
+            kiosk,
+            device,
+            receptionist,
+        }
     }
 
     /// Checks a visitor in at this tenant's kiosk; returns the visit id.
     pub async fn check_in(&self, api: &Api, key: &str, name: &str) -> String {
-        let r = api.check_in(&self.device, key, &visitor(&self.host, name, "visitor@example.com")).await;
-        r.expect(201)["visit_id"].as_str().expect("visit id").to_owned()
+        let r = api
+            .check_in(
+                &self.device,
+                key,
+                &visitor(&self.host, name, "visitor@example.com"),
+            )
+            .await;
+        r.expect(201)["visit_id"]
+            .as_str()
+            .expect("visit id")
+            .to_owned()
     }
 }

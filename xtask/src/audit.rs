@@ -30,19 +30,31 @@ fn cargo() -> OsString {
 /// The advisory snapshot, resolved from the workspace root (not the current directory).
 fn advisory_db() -> anyhow::Result<PathBuf> {
     let path = workspace::root().join("../shared/advisory-db");
-    std::fs::canonicalize(&path).with_context(|| format!("the RustSec advisory snapshot is missing: expected it at {}", path.display()))
+    std::fs::canonicalize(&path).with_context(|| {
+        format!(
+            "the RustSec advisory snapshot is missing: expected it at {}",
+            path.display()
+        )
+    })
 }
 
 fn ensure_cargo_audit() -> anyhow::Result<()> {
     let installed = Command::new(cargo()).args(["audit", "--version"]).output();
-    let version_ok = installed
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).split_whitespace().last() == Some(CARGO_AUDIT_VERSION));
+    let version_ok = installed.is_ok_and(|o| {
+        o.status.success()
+            && String::from_utf8_lossy(&o.stdout).split_whitespace().last()
+                == Some(CARGO_AUDIT_VERSION)
+    });
     if version_ok {
         return Ok(());
     }
     println!("xtask: installing cargo-audit {CARGO_AUDIT_VERSION}");
     let spec = format!("cargo-audit@{CARGO_AUDIT_VERSION}");
-    if !Command::new(cargo()).args(["install", &spec, "--locked"]).status()?.success() {
+    if !Command::new(cargo())
+        .args(["install", &spec, "--locked"])
+        .status()?
+        .success()
+    {
         bail!("cargo install {spec} failed");
     }
     Ok(())
@@ -92,11 +104,22 @@ fn npm_verdict(stdout: &[u8]) -> anyhow::Result<NpmVerdict> {
         return Ok(NpmVerdict::NoAnswer("npm printed no audit report".into()));
     };
     if json.get("auditReportVersion").is_none() {
-        let why = json["message"].as_str().or(json["error"]["summary"].as_str()).filter(|s| !s.is_empty());
-        return Ok(NpmVerdict::NoAnswer(why.unwrap_or("npm printed no audit report").to_owned()));
+        let why = json["message"]
+            .as_str()
+            .or(json["error"]["summary"].as_str())
+            .filter(|s| !s.is_empty());
+        return Ok(NpmVerdict::NoAnswer(
+            why.unwrap_or("npm printed no audit report").to_owned(),
+        ));
     }
-    let total = json["metadata"]["vulnerabilities"]["total"].as_u64().context("npm audit's report has no vulnerability count")?;
-    Ok(if total == 0 { NpmVerdict::Clean } else { NpmVerdict::Vulnerable(total) })
+    let total = json["metadata"]["vulnerabilities"]["total"]
+        .as_u64()
+        .context("npm audit's report has no vulnerability count")?;
+    Ok(if total == 0 {
+        NpmVerdict::Clean
+    } else {
+        NpmVerdict::Vulnerable(total)
+    })
 }
 
 /// `npm audit --omit=dev` of the `ui/` workspace (only the runtime dependencies reach the kiosk;
@@ -104,18 +127,28 @@ fn npm_verdict(stdout: &[u8]) -> anyhow::Result<NpmVerdict> {
 /// endpoint; a registry that does not answer it gets a loud warning, not a failure.
 fn npm_audit() -> anyhow::Result<()> {
     let dir = workspace::root().join("ui");
-    let npm = |extra: &[&str]| Command::new("npm").args(["audit", "--omit=dev"]).args(extra).current_dir(&dir).output();
+    let npm = |extra: &[&str]| {
+        Command::new("npm")
+            .args(["audit", "--omit=dev"])
+            .args(extra)
+            .current_dir(&dir)
+            .output()
+    };
     let out = npm(&["--json"]).context("running npm audit")?;
     match npm_verdict(&out.stdout)? {
         NpmVerdict::Clean => {
-            println!("xtask: npm audit --omit=dev: no known vulnerability in the UI's runtime dependencies");
+            println!(
+                "xtask: npm audit --omit=dev: no known vulnerability in the UI's runtime dependencies"
+            );
             Ok(())
         }
         NpmVerdict::Vulnerable(n) => {
             if let Ok(report) = npm(&[]) {
                 println!("{}", String::from_utf8_lossy(&report.stdout));
             }
-            bail!("npm audit --omit=dev: {n} vulnerable package(s) in the UI's runtime dependencies (see above)")
+            bail!(
+                "npm audit --omit=dev: {n} vulnerable package(s) in the UI's runtime dependencies (see above)"
+            )
         }
         NpmVerdict::NoAnswer(why) => {
             eprintln!(
@@ -138,15 +171,23 @@ mod tests {
         assert_eq!(npm_verdict(clean).expect("verdict"), NpmVerdict::Clean);
         let found = br#"{"auditReportVersion": 2, "vulnerabilities": {"qrcode-generator": {"severity": "high"}},
             "metadata": {"vulnerabilities": {"info": 0, "low": 0, "moderate": 0, "high": 1, "critical": 0, "total": 1}}}"#;
-        assert_eq!(npm_verdict(found).expect("verdict"), NpmVerdict::Vulnerable(1));
+        assert_eq!(
+            npm_verdict(found).expect("verdict"),
+            NpmVerdict::Vulnerable(1)
+        );
     }
 
     #[test]
     fn a_registry_without_the_audit_endpoint_is_no_answer() {
         let refused = br#"{"message": "405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk",
             "statusCode": 405, "body": "", "error": {"summary": "", "detail": ""}}"#;
-        assert!(matches!(npm_verdict(refused).expect("verdict"), NpmVerdict::NoAnswer(why) if why.starts_with("405")));
-        assert!(matches!(npm_verdict(b"").expect("verdict"), NpmVerdict::NoAnswer(_)));
+        assert!(
+            matches!(npm_verdict(refused).expect("verdict"), NpmVerdict::NoAnswer(why) if why.starts_with("405"))
+        );
+        assert!(matches!(
+            npm_verdict(b"").expect("verdict"),
+            NpmVerdict::NoAnswer(_)
+        ));
     }
 
     #[test]

@@ -41,11 +41,25 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
     let operator = if demo_file.exists() {
         None
     } else {
-        let out = Command::new(&bin).arg("operator-token").arg("--data-dir").arg(&data_dir).output()?;
+        let out = Command::new(&bin)
+            .arg("operator-token")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .output()?;
         if !out.status.success() {
-            bail!("operator-token failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "operator-token failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        Some(String::from_utf8_lossy(&out.stdout).lines().last().context("no token")?.trim().to_owned())
+        Some(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .context("no token")?
+                .trim()
+                .to_owned(),
+        )
     };
 
     let mut child = Command::new(&bin)
@@ -65,8 +79,15 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
             None => bail!("the server stopped before listening (is {listen} free?)"),
         }
     };
-    let base = format!("https://localhost:{}", addr.rsplit_once(':').map_or("8443", |(_, p)| p));
-    let pin_out = Command::new(&bin).arg("tls-pin").arg("--data-dir").arg(&data_dir).output()?;
+    let base = format!(
+        "https://localhost:{}",
+        addr.rsplit_once(':').map_or("8443", |(_, p)| p)
+    );
+    let pin_out = Command::new(&bin)
+        .arg("tls-pin")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .output()?;
     let tls_pin = String::from_utf8_lossy(&pin_out.stdout).trim().to_owned();
 
     let runtime = tokio::runtime::Runtime::new()?;
@@ -84,7 +105,10 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
     println!();
     println!("Vestibule is running at {base}");
     println!("  TLS pin (give it to the kiosk):  {tls_pin}");
-    println!("  Kiosk enrollment code:           {}", demo["enrollment_code"].as_str().unwrap_or(""));
+    println!(
+        "  Kiosk enrollment code:           {}",
+        demo["enrollment_code"].as_str().unwrap_or("")
+    );
     println!("  Demo tenant:                     demo");
     println!(
         "  Admin login:                     {} / {}",
@@ -96,8 +120,16 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
         demo["receptionist_email"].as_str().unwrap_or(""),
         demo["pin"].as_str().unwrap_or("")
     );
-    println!("  (credentials are kept in {} ; Ctrl-C stops the server)", demo_file.display());
-    let _kiosk = start_kiosk(&data_dir, &base, &tls_pin, demo["enrollment_code"].as_str().unwrap_or_default())?;
+    println!(
+        "  (credentials are kept in {} ; Ctrl-C stops the server)",
+        demo_file.display()
+    );
+    let _kiosk = start_kiosk(
+        &data_dir,
+        &base,
+        &tls_pin,
+        demo["enrollment_code"].as_str().unwrap_or_default(),
+    )?;
     let status = child.wait()?;
     if !status.success() {
         bail!("vestibule-server exited with {status}");
@@ -106,9 +138,16 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
 }
 
 /// Starts the kiosk app against the server when there is a display to show it on.
-fn start_kiosk(data_dir: &Path, base: &str, pin: &str, code: &str) -> anyhow::Result<Option<std::process::Child>> {
+fn start_kiosk(
+    data_dir: &Path,
+    base: &str,
+    pin: &str,
+    code: &str,
+) -> anyhow::Result<Option<std::process::Child>> {
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        println!("  (no display: start the kiosk on a desktop with `vestibule-kiosk` and the values above)");
+        println!(
+            "  (no display: start the kiosk on a desktop with `vestibule-kiosk` and the values above)"
+        );
         return Ok(None);
     }
     let config = data_dir.join("kiosk/kiosk.json");
@@ -124,8 +163,16 @@ fn start_kiosk(data_dir: &Path, base: &str, pin: &str, code: &str) -> anyhow::Re
         write_private(&config, serde_json::to_vec_pretty(&body)?.as_slice())?;
     }
     let bin = workspace::target_dir()?.join("debug/vestibule-kiosk");
-    println!("  Kiosk:                           started ({})", config.display());
-    Ok(Some(Command::new(bin).env("VESTIBULE_KIOSK_CONFIG", &config).spawn().context("starting vestibule-kiosk")?))
+    println!(
+        "  Kiosk:                           started ({})",
+        config.display()
+    );
+    Ok(Some(
+        Command::new(bin)
+            .env("VESTIBULE_KIOSK_CONFIG", &config)
+            .spawn()
+            .context("starting vestibule-kiosk")?,
+    ))
 }
 
 pub(crate) fn client(cert: &Path) -> anyhow::Result<Client> {
@@ -133,15 +180,29 @@ pub(crate) fn client(cert: &Path) -> anyhow::Result<Client> {
     for c in CertificateDer::pem_file_iter(cert)? {
         roots.add(c?)?;
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Client::builder().tls_backend_preconfigured(config).build()?)
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()?)
 }
 
-pub(crate) async fn post(client: &Client, url: String, token: &str, body: Value) -> anyhow::Result<Value> {
-    let res = client.post(url).bearer_auth(token).json(&body).send().await?;
+pub(crate) async fn post(
+    client: &Client,
+    url: String,
+    token: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let res = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
@@ -151,9 +212,13 @@ pub(crate) async fn post(client: &Client, url: String, token: &str, body: Value)
 }
 
 async fn create_demo(client: &Client, base: &str, op: &str) -> anyhow::Result<Value> {
-    let tenant =
-        post(client, format!("{base}/api/v1/operator/tenants"), op, json!({"slug": "demo", "name": "Demo Company", "plan": "business"}))
-            .await?;
+    let tenant = post(
+        client,
+        format!("{base}/api/v1/operator/tenants"),
+        op,
+        json!({"slug": "demo", "name": "Demo Company", "plan": "business"}),
+    )
+    .await?;
     let tid = tenant["id"].as_str().context("tenant id")?;
     let password = random_hex(12)?;
     let pin = random_pin()?;
@@ -167,13 +232,28 @@ async fn create_demo(client: &Client, base: &str, op: &str) -> anyhow::Result<Va
         json!({"email": "reception@demo.test", "name": "Demo Reception", "role": "receptionist", "password": random_hex(12)?, "pin": pin}),
     )
     .await?;
-    let demo =
-        json!({"admin_email": "admin@demo.test", "admin_password": password, "receptionist_email": "reception@demo.test", "pin": pin});
+    let demo = json!({"admin_email": "admin@demo.test", "admin_password": password, "receptionist_email": "reception@demo.test", "pin": pin});
     let token = login(client, base, &demo).await?;
-    let site = post(client, format!("{base}/api/v1/sites"), &token, json!({"name": "Main reception", "timezone": "Europe/Paris"})).await?;
+    let site = post(
+        client,
+        format!("{base}/api/v1/sites"),
+        &token,
+        json!({"name": "Main reception", "timezone": "Europe/Paris"}),
+    )
+    .await?;
     let site_id = site["id"].as_str().context("site id")?;
-    for (name, email) in [("Grace Hopper", "grace@demo.test"), ("Alan Turing", "alan@demo.test"), ("Ada Lovelace", "ada@demo.test")] {
-        post(client, format!("{base}/api/v1/hosts"), &token, json!({"name": name, "email": email, "site_id": site_id})).await?;
+    for (name, email) in [
+        ("Grace Hopper", "grace@demo.test"),
+        ("Alan Turing", "alan@demo.test"),
+        ("Ada Lovelace", "ada@demo.test"),
+    ] {
+        post(
+            client,
+            format!("{base}/api/v1/hosts"),
+            &token,
+            json!({"name": name, "email": email, "site_id": site_id}),
+        )
+        .await?;
     }
     let mut demo = demo;
     demo["site_id"] = json!(site_id);
@@ -192,13 +272,27 @@ async fn login(client: &Client, base: &str, demo: &Value) -> anyhow::Result<Stri
 
 async fn enrollment_code(client: &Client, base: &str, demo: &Value) -> anyhow::Result<String> {
     let token = login(client, base, demo).await?;
-    let kiosk = post(client, format!("{base}/api/v1/kiosks"), &token, json!({"name": "Lobby tablet", "site_id": demo["site_id"]})).await?;
-    Ok(kiosk["enrollment_code"].as_str().context("code")?.to_owned())
+    let kiosk = post(
+        client,
+        format!("{base}/api/v1/kiosks"),
+        &token,
+        json!({"name": "Lobby tablet", "site_id": demo["site_id"]}),
+    )
+    .await?;
+    Ok(kiosk["enrollment_code"]
+        .as_str()
+        .context("code")?
+        .to_owned())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     Ok(())
 }

@@ -36,17 +36,35 @@ fn nightly_cargo() -> Command {
 }
 
 fn ensure_cargo_fuzz() -> anyhow::Result<()> {
-    if !nightly_cargo().arg("--version").output().is_ok_and(|o| o.status.success()) {
-        bail!("the fuzz targets need rustup's nightly toolchain (rustup toolchain install nightly)");
+    if !nightly_cargo()
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        bail!(
+            "the fuzz targets need rustup's nightly toolchain (rustup toolchain install nightly)"
+        );
     }
-    let installed = nightly_cargo().args(["fuzz", "--version"]).output().context("running cargo fuzz --version")?;
-    if installed.status.success() && String::from_utf8_lossy(&installed.stdout).split_whitespace().last() == Some(CARGO_FUZZ_VERSION) {
+    let installed = nightly_cargo()
+        .args(["fuzz", "--version"])
+        .output()
+        .context("running cargo fuzz --version")?;
+    if installed.status.success()
+        && String::from_utf8_lossy(&installed.stdout)
+            .split_whitespace()
+            .last()
+            == Some(CARGO_FUZZ_VERSION)
+    {
         return Ok(());
     }
     println!("xtask: installing cargo-fuzz {CARGO_FUZZ_VERSION}");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let spec = format!("cargo-fuzz@{CARGO_FUZZ_VERSION}");
-    if !Command::new(cargo).args(["install", &spec, "--locked"]).status()?.success() {
+    if !Command::new(cargo)
+        .args(["install", &spec, "--locked"])
+        .status()?
+        .success()
+    {
         bail!("cargo install {spec} failed");
     }
     Ok(())
@@ -55,11 +73,18 @@ fn ensure_cargo_fuzz() -> anyhow::Result<()> {
 /// `cargo fuzz <args> --target-dir <target_dir> -- <fuzzer_args>` from the repository root.
 fn cargo_fuzz(args: &[&str], target_dir: &Path, fuzzer_args: &[&str]) -> anyhow::Result<bool> {
     let mut cmd = nightly_cargo();
-    cmd.arg("fuzz").args(args).args(BUILD_FLAGS).arg("--target-dir").arg(target_dir).current_dir(workspace::root());
+    cmd.arg("fuzz")
+        .args(args)
+        .args(BUILD_FLAGS)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(workspace::root());
     if !fuzzer_args.is_empty() {
         cmd.arg("--").args(fuzzer_args);
     }
-    let status = cmd.status().with_context(|| format!("running cargo fuzz {}", args.join(" ")))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("running cargo fuzz {}", args.join(" ")))?;
     Ok(status.success())
 }
 
@@ -75,11 +100,19 @@ pub fn run() -> anyhow::Result<()> {
         // New inputs go to a scratch corpus, emptied each time; the committed seeds are read only.
         let corpus = target_dir.join("fuzz-corpus").join(target);
         let _ = std::fs::remove_dir_all(&corpus);
-        std::fs::create_dir_all(&corpus).with_context(|| format!("creating {}", corpus.display()))?;
+        std::fs::create_dir_all(&corpus)
+            .with_context(|| format!("creating {}", corpus.display()))?;
         let seeds = workspace::root().join("fuzz/seeds").join(target);
-        let (corpus, seeds) = (corpus.to_string_lossy().into_owned(), seeds.to_string_lossy().into_owned());
+        let (corpus, seeds) = (
+            corpus.to_string_lossy().into_owned(),
+            seeds.to_string_lossy().into_owned(),
+        );
         println!("xtask: fuzzing {target} for {SECONDS_PER_TARGET} s");
-        let fuzzer_args = [format!("-max_total_time={SECONDS_PER_TARGET}"), format!("-seed={SEED}"), "-print_final_stats=1".into()];
+        let fuzzer_args = [
+            format!("-max_total_time={SECONDS_PER_TARGET}"),
+            format!("-seed={SEED}"),
+            "-print_final_stats=1".into(),
+        ];
         let fuzzer_args: Vec<&str> = fuzzer_args.iter().map(String::as_str).collect();
         if !cargo_fuzz(&["run", target, &corpus, &seeds], &target_dir, &fuzzer_args)? {
             bail!(

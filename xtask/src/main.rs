@@ -60,11 +60,20 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         let py_bin = prereqs::python_tools()?;
         let mut cargo_args = vec!["test", "--workspace"];
         cargo_args.extend(args.iter().map(String::as_str));
-        workspace::cargo(&cargo_args, &[("VESTIBULE_SERVER_BIN", bin.as_os_str()), ("VESTIBULE_PY_BIN", py_bin.as_os_str())])?;
+        workspace::cargo(
+            &cargo_args,
+            &[
+                ("VESTIBULE_SERVER_BIN", bin.as_os_str()),
+                ("VESTIBULE_PY_BIN", py_bin.as_os_str()),
+            ],
+        )?;
         fuzz::run()
     })();
     services.stop();
     result?;
-    println!("cargo xtask test: all tests passed in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "cargo xtask test: all tests passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -27,23 +27,36 @@ impl Started {
     pub fn stop(self) {
         if let Some(version) = self.pg_cluster {
             println!("xtask: stopping the PostgreSQL {version} cluster it started");
-            let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "stop"]).status();
+            let _ = Command::new("pg_ctlcluster")
+                .args(["--skip-systemctl-redirect", &version, "main", "stop"])
+                .status();
         }
     }
 }
 
 fn have(cmd: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {cmd}")]).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn is_root_on_debian() -> bool {
-    Path::new("/etc/debian_version").exists() && Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+    Path::new("/etc/debian_version").exists()
+        && Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
 fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     println!("xtask: installing {}", packages.join(" "));
     let ok = Command::new("apt-get").arg("update").status()?.success()
-        && Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages).status()?.success();
+        && Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
+            .status()?
+            .success();
     if !ok {
         bail!("apt-get install {} failed", packages.join(" "));
     }
@@ -52,8 +65,12 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 
 /// The Python package index's tools the tests run, at exact versions. Hypothesis is pinned too: it generates
 /// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
-const PYTHON_TOOLS: [(&str, &str); 4] =
-    [("sslyze", "6.3.1"), ("schemathesis", "4.32.5"), ("hypothesis", "6.170.17"), ("aiosmtpd", "1.4.6")];
+const PYTHON_TOOLS: [(&str, &str); 4] = [
+    ("sslyze", "6.3.1"),
+    ("schemathesis", "4.32.5"),
+    ("hypothesis", "6.170.17"),
+    ("aiosmtpd", "1.4.6"),
+];
 
 /// Exits 0 when every `name==version` argument is installed at exactly that version.
 const PINS_INSTALLED: &str = r#"
@@ -76,16 +93,34 @@ pub fn python_tools() -> anyhow::Result<PathBuf> {
     let venv = PathBuf::from(home).join(".cache/vestibule/pyenv");
     let bin = venv.join("bin");
     let python = bin.join("python");
-    let pins: Vec<String> = PYTHON_TOOLS.iter().map(|(name, version)| format!("{name}=={version}")).collect();
-    if Command::new(&python).args(["-c", PINS_INSTALLED]).args(&pins).output().is_ok_and(|o| o.status.success()) {
+    let pins: Vec<String> = PYTHON_TOOLS
+        .iter()
+        .map(|(name, version)| format!("{name}=={version}"))
+        .collect();
+    if Command::new(&python)
+        .args(["-c", PINS_INSTALLED])
+        .args(&pins)
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Ok(bin);
     }
-    if !Command::new(&python).args(["-m", "pip", "--version"]).output().is_ok_and(|o| o.status.success()) {
+    if !Command::new(&python)
+        .args(["-m", "pip", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         make_venv(&venv)?;
     }
     println!("xtask: installing {}", pins.join(" "));
     let ok = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(&pins)
         .status()
         .context("running pip")?
@@ -100,14 +135,22 @@ pub fn python_tools() -> anyhow::Result<PathBuf> {
 fn make_venv(venv: &Path) -> anyhow::Result<()> {
     if !have("python3") {
         if !is_root_on_debian() {
-            bail!("missing: python3 with its venv module (Debian/Ubuntu: apt-get install python3 python3-venv)");
+            bail!(
+                "missing: python3 with its venv module (Debian/Ubuntu: apt-get install python3 python3-venv)"
+            );
         }
         apt_install(&["python3", "python3-venv"])?;
     }
     println!("xtask: creating the Python virtualenv {}", venv.display());
     for attempt in 0..2 {
         let _ = std::fs::remove_dir_all(venv);
-        if Command::new("python3").arg("-m").arg("venv").arg(venv).status()?.success() {
+        if Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(venv)
+            .status()?
+            .success()
+        {
             return Ok(());
         }
         if attempt > 0 || !is_root_on_debian() {
@@ -115,7 +158,10 @@ fn make_venv(venv: &Path) -> anyhow::Result<()> {
         }
         apt_install(&["python3-venv"])?;
     }
-    bail!("python3 -m venv {} failed (Debian/Ubuntu: apt-get install python3-venv)", venv.display())
+    bail!(
+        "python3 -m venv {} failed (Debian/Ubuntu: apt-get install python3-venv)",
+        venv.display()
+    )
 }
 
 /// Whether a Debian package is installed.
@@ -127,12 +173,20 @@ fn deb_installed(package: &str) -> bool {
 }
 
 fn postgres_listening() -> bool {
-    TcpStream::connect_timeout(&"127.0.0.1:5432".parse().expect("address"), Duration::from_secs(1)).is_ok()
+    TcpStream::connect_timeout(
+        &"127.0.0.1:5432".parse().expect("address"),
+        Duration::from_secs(1),
+    )
+    .is_ok()
 }
 
 fn pg_versions() -> Vec<String> {
     std::fs::read_dir("/etc/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -152,15 +206,37 @@ pub fn ensure() -> anyhow::Result<Started> {
         // The SAML tests' independent signer; libxmlsec1-dev and libclang-dev build samael's xmlsec.
         ("xmlsec1", "xmlsec1"),
     ];
-    let mut missing: Vec<&str> = tools.iter().filter(|(cmd, _)| !have(cmd)).map(|(_, package)| *package).collect();
+    let mut missing: Vec<&str> = tools
+        .iter()
+        .filter(|(cmd, _)| !have(cmd))
+        .map(|(_, package)| *package)
+        .collect();
     missing.dedup();
     if !have("pkg-config")
-        || !Command::new("pkg-config").args(["--exists", "webkit2gtk-4.1", "libsoup-3.0", "javascriptcoregtk-4.1"]).status()?.success()
+        || !Command::new("pkg-config")
+            .args([
+                "--exists",
+                "webkit2gtk-4.1",
+                "libsoup-3.0",
+                "javascriptcoregtk-4.1",
+            ])
+            .status()?
+            .success()
     {
-        missing.extend(["libwebkit2gtk-4.1-dev", "libsoup-3.0-dev", "libjavascriptcoregtk-4.1-dev", "librsvg2-dev"]);
+        missing.extend([
+            "libwebkit2gtk-4.1-dev",
+            "libsoup-3.0-dev",
+            "libjavascriptcoregtk-4.1-dev",
+            "librsvg2-dev",
+        ]);
     }
     // samael's xmlsec feature (the server's SAML signature checks) links libxmlsec1 and runs bindgen.
-    if !have("pkg-config") || !Command::new("pkg-config").args(["--exists", "xmlsec1"]).status()?.success() {
+    if !have("pkg-config")
+        || !Command::new("pkg-config")
+            .args(["--exists", "xmlsec1"])
+            .status()?
+            .success()
+    {
         missing.push("libxmlsec1-dev");
     }
     if root_debian && !deb_installed("libclang-dev") {
@@ -170,7 +246,11 @@ pub fn ensure() -> anyhow::Result<Started> {
         if root_debian {
             apt_install(&missing)?;
         } else {
-            bail!("missing: {} (Debian/Ubuntu: apt-get install {})", missing.join(", "), missing.join(" "));
+            bail!(
+                "missing: {} (Debian/Ubuntu: apt-get install {})",
+                missing.join(", "),
+                missing.join(" ")
+            );
         }
     }
     ensure_tauri_driver()?;
@@ -195,9 +275,15 @@ pub fn postgres() -> anyhow::Result<Started> {
         apt_install(&["postgresql"])?;
         trust_local_tcp()?;
     }
-    let version = pg_versions().into_iter().max().context("no PostgreSQL cluster in /etc/postgresql")?;
+    let version = pg_versions()
+        .into_iter()
+        .max()
+        .context("no PostgreSQL cluster in /etc/postgresql")?;
     println!("xtask: starting the PostgreSQL {version} cluster");
-    let ok = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status()?.success();
+    let ok = Command::new("pg_ctlcluster")
+        .args(["--skip-systemctl-redirect", &version, "main", "start"])
+        .status()?
+        .success();
     if !ok {
         bail!("pg_ctlcluster {version} main start failed");
     }
@@ -219,7 +305,11 @@ fn ensure_tauri_driver() -> anyhow::Result<()> {
     }
     println!("xtask: installing tauri-driver");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    if !Command::new(cargo).args(["install", "tauri-driver@2.1.0", "--locked"]).status()?.success() {
+    if !Command::new(cargo)
+        .args(["install", "tauri-driver@2.1.0", "--locked"])
+        .status()?
+        .success()
+    {
         bail!("cargo install tauri-driver failed");
     }
     Ok(())
@@ -240,7 +330,8 @@ fn trust_local_tcp() -> anyhow::Result<()> {
         let current = std::fs::read_to_string(&hba).with_context(|| format!("reading {hba}"))?;
         let line = "host all postgres 127.0.0.1/32 trust\n";
         if !current.contains(line) {
-            std::fs::write(&hba, format!("{line}{current}")).with_context(|| format!("writing {hba}"))?;
+            std::fs::write(&hba, format!("{line}{current}"))
+                .with_context(|| format!("writing {hba}"))?;
         }
     }
     Ok(())

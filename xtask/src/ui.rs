@@ -8,7 +8,11 @@ use anyhow::{Context, bail};
 
 fn npm(args: &[&str]) -> anyhow::Result<()> {
     let dir = super::workspace::root().join("ui");
-    let status = Command::new("npm").args(args).current_dir(&dir).status().with_context(|| format!("running npm {}", args.join(" ")))?;
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(&dir)
+        .status()
+        .with_context(|| format!("running npm {}", args.join(" ")))?;
     if !status.success() {
         bail!("npm {} failed in {}", args.join(" "), dir.display());
     }

@@ -17,7 +17,9 @@ pub fn cargo(args: &[&str], env: &[(&str, &OsStr)]) -> anyhow::Result<()> {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let status = cmd.status().with_context(|| format!("running cargo {}", args.join(" ")))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
     if !status.success() {
         bail!("cargo {} failed", args.join(" "));
     }
@@ -32,8 +34,13 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
         .current_dir(root())
         .output()
         .context("running cargo metadata")?;
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).context("reading cargo metadata")?;
-    Ok(PathBuf::from(meta["target_directory"].as_str().context("no target_directory")?))
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("reading cargo metadata")?;
+    Ok(PathBuf::from(
+        meta["target_directory"]
+            .as_str()
+            .context("no target_directory")?,
+    ))
 }
 
 /// The debug build of `vestibule-server`.

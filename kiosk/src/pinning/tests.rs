@@ -22,7 +22,10 @@ fn authority(name: &str) -> Ca {
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let key = KeyPair::generate().expect("key");
     let cert = params.self_signed(&key).expect("CA");
-    Ca { der: cert.der().clone(), issuer: Issuer::new(params, key) }
+    Ca {
+        der: cert.der().clone(),
+        issuer: Issuer::new(params, key),
+    }
 }
 
 fn leaf(ca: &Ca, host: &str, expired: bool) -> CertificateDer<'static> {
@@ -32,15 +35,30 @@ fn leaf(ca: &Ca, host: &str, expired: bool) -> CertificateDer<'static> {
         params.not_after = rcgen::date_time_ymd(2021, 1, 1);
     }
     let key = KeyPair::generate().expect("key");
-    params.signed_by(&key, &ca.issuer).expect("leaf").der().clone()
+    params
+        .signed_by(&key, &ca.issuer)
+        .expect("leaf")
+        .der()
+        .clone()
 }
 
-fn check(roots_of: &Ca, pins: Vec<Pin>, cert: &CertificateDer<'_>, host: &str) -> Result<(), rustls::Error> {
+fn check(
+    roots_of: &Ca,
+    pins: Vec<Pin>,
+    cert: &CertificateDer<'_>,
+    host: &str,
+) -> Result<(), rustls::Error> {
     let mut roots = RootCertStore::empty();
     roots.add(roots_of.der.clone()).expect("root");
-    let v = verifier(pins, roots, Arc::new(rustls::crypto::ring::default_provider())).expect("verifier");
+    let v = verifier(
+        pins,
+        roots,
+        Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .expect("verifier");
     let name = ServerName::try_from(host.to_owned()).expect("name");
-    v.verify_server_cert(cert, &[], &name, &[], UnixTime::now()).map(|_| ())
+    v.verify_server_cert(cert, &[], &name, &[], UnixTime::now())
+        .map(|_| ())
 }
 
 #[test]
@@ -50,7 +68,10 @@ fn a_valid_pinned_certificate_passes_and_the_backup_pin_too() {
     let pin = Pin::of(&cert).expect("pin");
     let other = Pin::of(&leaf(&ca, "kiosk.test", false)).expect("pin");
     assert!(check(&ca, vec![pin], &cert, "kiosk.test").is_ok());
-    assert!(check(&ca, vec![other, pin], &cert, "kiosk.test").is_ok(), "the backup pin");
+    assert!(
+        check(&ca, vec![other, pin], &cert, "kiosk.test").is_ok(),
+        "the backup pin"
+    );
 }
 
 #[test]
@@ -59,7 +80,10 @@ fn a_valid_certificate_that_is_not_pinned_is_refused() {
     let cert = leaf(&ca, "kiosk.test", false);
     let other = Pin::of(&leaf(&ca, "kiosk.test", false)).expect("pin");
     let err = check(&ca, vec![other], &cert, "kiosk.test").expect_err("refused");
-    assert_eq!(err, rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure));
+    assert_eq!(
+        err,
+        rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)
+    );
 }
 
 #[test]
@@ -67,11 +91,26 @@ fn a_pinned_certificate_that_fails_webpki_is_refused() {
     let ca = authority("Test CA");
     let cert = leaf(&ca, "kiosk.test", false);
     let pin = Pin::of(&cert).expect("pin");
-    assert!(check(&ca, vec![pin], &cert, "other.test").is_err(), "wrong host");
+    assert!(
+        check(&ca, vec![pin], &cert, "other.test").is_err(),
+        "wrong host"
+    );
     let expired = leaf(&ca, "kiosk.test", true);
-    assert!(check(&ca, vec![Pin::of(&expired).expect("pin")], &expired, "kiosk.test").is_err(), "expired");
+    assert!(
+        check(
+            &ca,
+            vec![Pin::of(&expired).expect("pin")],
+            &expired,
+            "kiosk.test"
+        )
+        .is_err(),
+        "expired"
+    );
     let stranger = authority("Another CA");
-    assert!(check(&stranger, vec![pin], &cert, "kiosk.test").is_err(), "untrusted issuer");
+    assert!(
+        check(&stranger, vec![pin], &cert, "kiosk.test").is_err(),
+        "untrusted issuer"
+    );
 }
 
 #[test]
@@ -79,7 +118,14 @@ fn no_pins_no_connection() {
     let ca = authority("Test CA");
     let mut roots = RootCertStore::empty();
     roots.add(ca.der).expect("root");
-    assert!(verifier(Vec::new(), roots, Arc::new(rustls::crypto::ring::default_provider())).is_err());
+    assert!(
+        verifier(
+            Vec::new(),
+            roots,
+            Arc::new(rustls::crypto::ring::default_provider())
+        )
+        .is_err()
+    );
 }
 
 #[test]

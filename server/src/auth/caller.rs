@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::token::{self, Presented, TokenKind};
 use crate::{
     error::Error,
-    state::AppState,
     ids::TenantId,
+    state::AppState,
     store::{Actor, KioskRow, SessionKind, UserRow},
 };
 use vestibule_shared::dto::accounts::Role;
@@ -20,9 +20,19 @@ use vestibule_shared::dto::accounts::Role;
 pub const OVERRIDE_HEADER: &str = "x-override-token";
 
 fn presented(parts: &Parts, header: &str, kind: TokenKind) -> Result<Presented, Error> {
-    let raw = parts.headers.get(header).and_then(|v| v.to_str().ok()).ok_or(Error::Unauthorized)?;
-    let raw = if header == "authorization" { raw.strip_prefix("Bearer ").ok_or(Error::Unauthorized)? } else { raw };
-    token::parse(raw.trim()).filter(|p| p.kind == kind).ok_or(Error::Unauthorized)
+    let raw = parts
+        .headers
+        .get(header)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(Error::Unauthorized)?;
+    let raw = if header == "authorization" {
+        raw.strip_prefix("Bearer ").ok_or(Error::Unauthorized)?
+    } else {
+        raw
+    };
+    token::parse(raw.trim())
+        .filter(|p| p.kind == kind)
+        .ok_or(Error::Unauthorized)
 }
 
 /// The session token of a browser signed in by SSO: the `__Host-vestibule_session` cookie
@@ -37,13 +47,29 @@ fn session_cookie(parts: &Parts) -> Result<Presented, Error> {
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix(prefix))
         .ok_or(Error::Unauthorized)?;
-    token::parse(raw.trim()).filter(|p| p.kind == TokenKind::Session).ok_or(Error::Unauthorized)
+    token::parse(raw.trim())
+        .filter(|p| p.kind == TokenKind::Session)
+        .ok_or(Error::Unauthorized)
 }
 
 /// Opens a transaction in the tenant a token names; a tenant that does not exist is a bad token.
-async fn enter(state: &AppState, tenant: TenantId, write: bool) -> Result<crate::store::TenantTx, Error> {
-    let tx = if write { state.store.write(tenant).await } else { state.store.read(tenant).await };
-    tx.map_err(|e| if matches!(e, Error::NotFound) { Error::Unauthorized } else { e })
+async fn enter(
+    state: &AppState,
+    tenant: TenantId,
+    write: bool,
+) -> Result<crate::store::TenantTx, Error> {
+    let tx = if write {
+        state.store.write(tenant).await
+    } else {
+        state.store.read(tenant).await
+    };
+    tx.map_err(|e| {
+        if matches!(e, Error::NotFound) {
+            Error::Unauthorized
+        } else {
+            e
+        }
+    })
 }
 
 /// The platform operator.
@@ -91,12 +117,19 @@ impl FromRequestParts<AppState> for Staff {
         };
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
         let mut tx = enter(state, tenant, false).await?;
-        let session = tx.session(SessionKind::Session, &p.hash).await?.ok_or(Error::Unauthorized)?;
+        let session = tx
+            .session(SessionKind::Session, &p.hash)
+            .await?
+            .ok_or(Error::Unauthorized)?;
         tx.commit().await?;
         if !token::same(&session.token_hash, &p.hash) {
             return Err(Error::Unauthorized);
         }
-        Ok(Self { tenant, user: session.user, session_id: session.id })
+        Ok(Self {
+            tenant,
+            user: session.user,
+            session_id: session.id,
+        })
     }
 }
 
@@ -136,13 +169,23 @@ impl FromRequestParts<AppState> for Kiosk {
         let p = presented(parts, "authorization", TokenKind::Device)?;
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
         let mut tx = enter(state, tenant, false).await?;
-        let kiosk = tx.kiosk_by_token(&p.hash).await?.ok_or(Error::Unauthorized)?;
+        let kiosk = tx
+            .kiosk_by_token(&p.hash)
+            .await?
+            .ok_or(Error::Unauthorized)?;
         tx.commit().await?;
-        if !kiosk.token_hash.as_deref().is_some_and(|h| token::same(h, &p.hash)) {
+        if !kiosk
+            .token_hash
+            .as_deref()
+            .is_some_and(|h| token::same(h, &p.hash))
+        {
             return Err(Error::Unauthorized);
         }
         // Record that the kiosk is alive, at most once a minute (a write per request would cost).
-        if kiosk.last_seen_at.is_none_or(|t| state.clock.now() - t > Duration::minutes(1)) {
+        if kiosk
+            .last_seen_at
+            .is_none_or(|t| state.clock.now() - t > Duration::minutes(1))
+        {
             let mut tx = state.store.write(tenant).await?;
             tx.touch_kiosk(kiosk.id).await?;
             tx.commit().await?;
@@ -162,7 +205,10 @@ pub struct Override {
 
 impl Override {
     pub fn actor(&self) -> Actor {
-        Actor::Override { user: self.user.id, kiosk: self.device.kiosk.id }
+        Actor::Override {
+            user: self.user.id,
+            kiosk: self.device.kiosk.id,
+        }
     }
 }
 
@@ -181,9 +227,14 @@ impl FromRequestParts<AppState> for Override {
             .await?
             .filter(|s| s.kiosk_id == Some(device.kiosk.id) && token::same(&s.token_hash, &p.hash))
             .ok_or(Error::Unauthorized)?;
-        let expires = (state.clock.now() + state.settings.override_idle).min(session.absolute_expires_at);
+        let expires =
+            (state.clock.now() + state.settings.override_idle).min(session.absolute_expires_at);
         tx.touch_session(session.id, expires).await?;
         tx.commit().await?;
-        Ok(Self { device, user: session.user, session_id: session.id })
+        Ok(Self {
+            device,
+            user: session.user,
+            session_id: session.id,
+        })
     }
 }

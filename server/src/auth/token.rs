@@ -92,7 +92,11 @@ pub fn parse(raw: &str) -> Option<Presented> {
     if URL_SAFE_NO_PAD.decode(secret).ok()?.len() != 32 {
         return None;
     }
-    Some(Presented { kind, tenant, hash: sha256(&[raw.as_bytes()]) })
+    Some(Presented {
+        kind,
+        tenant,
+        hash: sha256(&[raw.as_bytes()]),
+    })
 }
 
 /// Constant-time equality of two stored hashes.
@@ -103,7 +107,9 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
 /// A new enrollment code (16 characters of the code alphabet, about 79 bits).
 pub fn enrollment_code() -> EnrollmentCode {
     let mut rng = rand::rng();
-    let raw: String = (0..EnrollmentCode::LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect();
+    let raw: String = (0..EnrollmentCode::LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
     EnrollmentCode::parse(&raw).expect("generated from the code alphabet")
 }
 
@@ -140,7 +146,14 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused() {
-        for bad in ["", "vsd", "vsd_x_y", "xxx_0191_aaaa", "vsp_short", "vsd_00000000000000000000000000000000_abc_def"] {
+        for bad in [
+            "",
+            "vsd",
+            "vsd_x_y",
+            "xxx_0191_aaaa",
+            "vsp_short",
+            "vsd_00000000000000000000000000000000_abc_def",
+        ] {
             assert!(parse(bad).is_none(), "{bad}");
         }
     }

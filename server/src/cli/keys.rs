@@ -62,7 +62,11 @@ async fn status(store: &Store) -> anyhow::Result<()> {
             s.current,
             s.min_decryption,
             s.kek_id,
-            if values.is_empty() { "none".to_owned() } else { values.join(" ") }
+            if values.is_empty() {
+                "none".to_owned()
+            } else {
+                values.join(" ")
+            }
         );
     }
     store.close().await;
@@ -71,20 +75,39 @@ async fn status(store: &Store) -> anyhow::Result<()> {
 
 async fn rotate_dek(args: RotateDek) -> anyhow::Result<()> {
     let store = open_store(&args.storage).await?;
-    let tenants: Vec<(TenantId, String)> =
-        store.tenant_ids().await?.into_iter().filter(|(_, slug)| args.all || args.tenant.as_deref() == Some(slug.as_str())).collect();
+    let tenants: Vec<(TenantId, String)> = store
+        .tenant_ids()
+        .await?
+        .into_iter()
+        .filter(|(_, slug)| args.all || args.tenant.as_deref() == Some(slug.as_str()))
+        .collect();
     if tenants.is_empty() {
         bail!("no tenant {}", args.tenant.as_deref().unwrap_or_default());
     }
     for (tenant, slug) in tenants {
         let started = Instant::now();
-        let (version, fresh) = store.start_dek_rotation(tenant).await.with_context(|| format!("starting the rotation of {slug}"))?;
-        println!("{slug}: {} key version {version}", if fresh { "new" } else { "resuming the rotation to" });
+        let (version, fresh) = store
+            .start_dek_rotation(tenant)
+            .await
+            .with_context(|| format!("starting the rotation of {slug}"))?;
+        println!(
+            "{slug}: {} key version {version}",
+            if fresh {
+                "new"
+            } else {
+                "resuming the rotation to"
+            }
+        );
         let bar = ProgressBar::new(store.sealed_rows(tenant).await?).with_message(slug.clone());
-        bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows, {eta} left").context("progress template")?);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows, {eta} left")
+                .context("progress template")?,
+        );
         let (mut cursor, mut resealed) = (RekeyCursor::default(), 0);
         while !cursor.done() {
-            let batch = store.reencrypt_batch(tenant, &mut cursor, args.batch_size).await?;
+            let batch = store
+                .reencrypt_batch(tenant, &mut cursor, args.batch_size)
+                .await?;
             bar.inc(batch.scanned);
             resealed += batch.resealed;
             if args.pause_ms > 0 {
@@ -94,7 +117,9 @@ async fn rotate_dek(args: RotateDek) -> anyhow::Result<()> {
         bar.finish_and_clear();
         let left = store.finish_dek_rotation(tenant).await?;
         if left > 0 {
-            bail!("{slug}: {left} values are still sealed under an older key; run rotate-dek again");
+            bail!(
+                "{slug}: {left} values are still sealed under an older key; run rotate-dek again"
+            );
         }
         println!(
             "{slug}: re-sealed {resealed} rows under key version {version} in {:.2} s; older data keys destroyed",
@@ -117,7 +142,10 @@ async fn rotate_kek(storage: Storage) -> anyhow::Result<()> {
     let rewrapped = store.rotate_kek(&new).await?;
     store.close().await;
     let note = tokio::task::spawn_blocking(move || source.promote_next()).await??;
-    println!("rewrapped {rewrapped} keys under the new master key (id {}); the old master key is no longer needed", new.id);
+    println!(
+        "rewrapped {rewrapped} keys under the new master key (id {}); the old master key is no longer needed",
+        new.id
+    );
     if let Some(note) = note {
         println!("{note}");
     }

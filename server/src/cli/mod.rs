@@ -22,7 +22,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "vestibule-server", version, about = "The Vestibule visitor-management server")]
+#[command(
+    name = "vestibule-server",
+    version,
+    about = "The Vestibule visitor-management server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,7 +88,11 @@ pub(super) struct Storage {
     database_url: Option<String>,
     /// The master key (KEK) file; default `<data-dir>/master.key`. `VESTIBULE_MASTER_KEY`
     /// (base64), when set, is used instead of any file or keychain.
-    #[arg(long, env = "VESTIBULE_MASTER_KEY_FILE", conflicts_with = "master_key_keychain")]
+    #[arg(
+        long,
+        env = "VESTIBULE_MASTER_KEY_FILE",
+        conflicts_with = "master_key_keychain"
+    )]
     master_key_file: Option<PathBuf>,
     /// Keep the master key in the OS keychain (Secret Service), under this service name.
     #[arg(long, env = "VESTIBULE_MASTER_KEY_KEYCHAIN")]
@@ -97,7 +105,10 @@ impl Storage {
             return KeySource::Env(KEK_ENV.to_owned());
         }
         match (&self.master_key_file, &self.master_key_keychain) {
-            (_, Some(service)) => KeySource::Keychain { service: service.clone(), user: KEYCHAIN_USER.to_owned() },
+            (_, Some(service)) => KeySource::Keychain {
+                service: service.clone(),
+                user: KEYCHAIN_USER.to_owned(),
+            },
             (Some(f), None) => KeySource::File(f.clone()),
             (None, None) => KeySource::File(self.data_dir.join("master.key")),
         }
@@ -106,7 +117,12 @@ impl Storage {
 
 #[derive(Debug, Args)]
 struct TlsPin {
-    #[arg(long, env = "VESTIBULE_DATA_DIR", default_value = "./vestibule-data", conflicts_with = "cert")]
+    #[arg(
+        long,
+        env = "VESTIBULE_DATA_DIR",
+        default_value = "./vestibule-data",
+        conflicts_with = "cert"
+    )]
     data_dir: PathBuf,
     /// A PEM certificate file.
     #[arg(long)]
@@ -117,11 +133,20 @@ struct TlsPin {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr);
     match cli.log_format {
-        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
-        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
@@ -130,7 +155,13 @@ pub fn main() -> anyhow::Result<()> {
             Command::TlsPin(args) => {
                 let cert = match args.cert {
                     Some(c) => c,
-                    None => tls::self_signed(&args.data_dir, crate::clock::Clock::system().now().date_naive())?.cert,
+                    None => {
+                        tls::self_signed(
+                            &args.data_dir,
+                            crate::clock::Clock::system().now().date_naive(),
+                        )?
+                        .cert
+                    }
                 };
                 println!("{}", tls::pin_of_file(&cert)?);
                 Ok(())
@@ -149,12 +180,18 @@ pub fn main() -> anyhow::Result<()> {
 
 fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("creating {}", dir.display()))
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
 }
 
 pub(super) async fn open_store(s: &Storage) -> anyhow::Result<Store> {
     create_data_dir(&s.data_dir)?;
-    Store::open(s.database_url.as_deref(), &s.data_dir, &s.key_source()).await.context("opening the database")
+    Store::open(s.database_url.as_deref(), &s.data_dir, &s.key_source())
+        .await
+        .context("opening the database")
 }
 
 async fn restore(args: Restore) -> anyhow::Result<()> {
@@ -171,9 +208,15 @@ async fn restore(args: Restore) -> anyhow::Result<()> {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        return Err(e.context("the backup does not open with this master key; nothing was restored"));
+        return Err(
+            e.context("the backup does not open with this master key; nothing was restored")
+        );
     }
-    println!("restored {} into {}", args.from.display(), args.storage.data_dir.display());
+    println!(
+        "restored {} into {}",
+        args.from.display(),
+        args.storage.data_dir.display()
+    );
     Ok(())
 }
 

@@ -60,7 +60,11 @@ pub(super) struct Serve {
     sign_in_per_minute: std::num::NonZeroU32,
     /// A reverse proxy whose `X-Forwarded-For` names the client (repeat for several). Any other
     /// peer's `X-Forwarded-For` is ignored.
-    #[arg(long = "trusted-proxy", env = "VESTIBULE_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "VESTIBULE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     trusted_proxies: Vec<std::net::IpAddr>,
     /// A client must finish its TLS handshake, and each request's headers, within this many seconds.
     #[arg(long, env = "VESTIBULE_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
@@ -83,7 +87,10 @@ pub(super) struct Serve {
 /// Runs `serve` as the binary does: until SIGTERM or Ctrl-C, on the system clock.
 pub(super) async fn run(args: Serve) -> anyhow::Result<()> {
     let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone(), Duration::from_secs(args.shutdown_grace_secs.into())));
+    tokio::spawn(shutdown_on_signal(
+        handle.clone(),
+        Duration::from_secs(args.shutdown_grace_secs.into()),
+    ));
     serve(args, Clock::system(), handle).await
 }
 
@@ -107,7 +114,9 @@ impl Serving {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.handle.graceful_shutdown(Some(Duration::from_secs(1)));
         let thread = self.thread;
-        tokio::task::spawn_blocking(move || thread.join()).await?.map_err(|_| anyhow::anyhow!("the server thread panicked"))?
+        tokio::task::spawn_blocking(move || thread.join())
+            .await?
+            .map_err(|_| anyhow::anyhow!("the server thread panicked"))?
     }
 }
 
@@ -118,21 +127,37 @@ pub async fn serve_in_process(flags: Vec<String>, clock: Clock) -> anyhow::Resul
     let args = ServeFlags::try_parse_from(std::iter::once("serve".to_owned()).chain(flags))?.serve;
     let handle = axum_server::Handle::new();
     let server_handle = handle.clone();
-    let thread = std::thread::Builder::new().name("vestibule-server".into()).spawn(move || {
-        tokio::runtime::Runtime::new()?.block_on(serve(args, clock, server_handle))
-    })?;
+    let thread = std::thread::Builder::new()
+        .name("vestibule-server".into())
+        .spawn(move || {
+            tokio::runtime::Runtime::new()?.block_on(serve(args, clock, server_handle))
+        })?;
     match handle.listening().await {
-        Some(addr) => Ok(Serving { addr, handle, thread }),
+        Some(addr) => Ok(Serving {
+            addr,
+            handle,
+            thread,
+        }),
         None => {
             let ended = tokio::task::spawn_blocking(move || thread.join()).await?;
-            Err(ended.map_err(|_| anyhow::anyhow!("the server thread panicked"))?.err().unwrap_or_else(|| anyhow::anyhow!("the server stopped before it listened")))
+            Err(ended
+                .map_err(|_| anyhow::anyhow!("the server thread panicked"))?
+                .err()
+                .unwrap_or_else(|| anyhow::anyhow!("the server stopped before it listened")))
         }
     }
 }
 
 /// Serves until `handle` is told to shut down, with `clock` as the time source.
-async fn serve(args: Serve, clock: Clock, handle: axum_server::Handle<SocketAddr>) -> anyhow::Result<()> {
-    let store = open_store(&args.storage).await?.with_clock(clock.clone()).with_group_commit(args.commit_batch_max as usize);
+async fn serve(
+    args: Serve,
+    clock: Clock,
+    handle: axum_server::Handle<SocketAddr>,
+) -> anyhow::Result<()> {
+    let store = open_store(&args.storage)
+        .await?
+        .with_clock(clock.clone())
+        .with_group_commit(args.commit_batch_max as usize);
     let files = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => tls::CertFiles { cert, key },
         _ => tls::self_signed(&args.storage.data_dir, clock.now().date_naive())?,
@@ -156,7 +181,12 @@ async fn serve(args: Serve, clock: Clock, handle: axum_server::Handle<SocketAddr
         ..ShieldSettings::default()
     });
     shield.spawn_sweeper();
-    let app = crate::app(AppState { store: store.clone(), settings: std::sync::Arc::new(settings), shield, clock: store.clock().clone() });
+    let app = crate::app(AppState {
+        store: store.clone(),
+        settings: std::sync::Arc::new(settings),
+        shield,
+        clock: store.clock().clone(),
+    });
     let mail = crate::mail::MailSettings {
         retry_base: Duration::from_secs(args.mail_retry_secs.into()),
         give_up: Duration::from_secs(args.mail_give_up_secs.into()),
@@ -169,9 +199,17 @@ async fn serve(args: Serve, clock: Clock, handle: axum_server::Handle<SocketAddr
     let header_timeout = Duration::from_secs(args.header_timeout_secs.into());
     let acceptor = RustlsAcceptor::new(config)
         .handshake_timeout(header_timeout)
-        .acceptor(ConnectionCap::new(usize::try_from(args.max_connections).unwrap_or(usize::MAX)));
-    let mut server = axum_server::bind(args.listen).acceptor(acceptor).first_request_timeout(header_timeout).handle(handle.clone());
-    server.http_builder().http1().header_read_timeout(header_timeout);
+        .acceptor(ConnectionCap::new(
+            usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        ));
+    let mut server = axum_server::bind(args.listen)
+        .acceptor(acceptor)
+        .first_request_timeout(header_timeout)
+        .handle(handle.clone());
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(header_timeout);
     let server = server.serve(app.into_make_service_with_connect_info::<SocketAddr>());
     let announce = async {
         if let Some(addr) = handle.listening().await {
@@ -191,7 +229,8 @@ async fn serve(args: Serve, clock: Clock, handle: axum_server::Handle<SocketAddr
 
 /// Shuts the server down gracefully on SIGTERM or Ctrl-C.
 async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>, grace: Duration) {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
@@ -199,4 +238,3 @@ async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>, grace: Dura
     tracing::info!("shutting down");
     handle.graceful_shutdown(Some(grace));
 }
-

@@ -50,12 +50,23 @@ pub fn nonce() -> [u8; NONCE_LEN] {
 /// Encrypts `msg` under `key` with `nonce`, authenticating `aad`. Returns ciphertext ‖ tag.
 pub fn seal(key: &Key, nonce: &[u8; NONCE_LEN], aad: &[u8], msg: &[u8]) -> Vec<u8> {
     let cipher = XChaCha20Poly1305::new(key.expose().into());
-    cipher.encrypt(&XNonce::from(*nonce), Payload { msg, aad }).expect("XChaCha20-Poly1305 encrypts any message of a field's size")
+    cipher
+        .encrypt(&XNonce::from(*nonce), Payload { msg, aad })
+        .expect("XChaCha20-Poly1305 encrypts any message of a field's size")
 }
 
 /// Decrypts and authenticates; `None` if the key, nonce, AAD or ciphertext do not match.
 pub fn open(key: &Key, nonce: &[u8], aad: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
     let cipher = XChaCha20Poly1305::new(key.expose().into());
-    cipher.decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad }).ok().map(Zeroizing::new)
+    cipher
+        .decrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .ok()
+        .map(Zeroizing::new)
 }

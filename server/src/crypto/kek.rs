@@ -39,8 +39,14 @@ pub struct Kek {
 
 impl Kek {
     pub fn new(key: Key) -> Kek {
-        let digest = Sha256::new().chain_update(b"vestibule-kek-id-v1").chain_update(key.expose()).finalize();
-        Kek { id: hex::encode(&digest[..8]), key }
+        let digest = Sha256::new()
+            .chain_update(b"vestibule-kek-id-v1")
+            .chain_update(key.expose())
+            .finalize();
+        Kek {
+            id: hex::encode(&digest[..8]),
+            key,
+        }
     }
 }
 
@@ -60,15 +66,21 @@ impl std::fmt::Display for KeySource {
         match self {
             KeySource::File(p) => write!(f, "the key file {}", p.display()),
             KeySource::Env(v) => write!(f, "the environment variable {v}"),
-            KeySource::Keychain { service, user } => write!(f, "the keychain entry {user}@{service}"),
+            KeySource::Keychain { service, user } => {
+                write!(f, "the keychain entry {user}@{service}")
+            }
         }
     }
 }
 
 fn decode(text: &str, origin: &KeySource) -> Result<Key, Error> {
-    let bytes =
-        Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| Error::Config(format!("{origin} is not base64 of a 32-byte key")))?);
-    Key::from_slice(&bytes).ok_or_else(|| Error::Config(format!("{origin} must hold exactly 32 bytes (base64)")))
+    let bytes = Zeroizing::new(
+        STANDARD
+            .decode(text.trim())
+            .map_err(|_| Error::Config(format!("{origin} is not base64 of a 32-byte key")))?,
+    );
+    Key::from_slice(&bytes)
+        .ok_or_else(|| Error::Config(format!("{origin} must hold exactly 32 bytes (base64)")))
 }
 
 fn encode(key: &Key) -> Zeroizing<String> {
@@ -81,14 +93,19 @@ fn keychain() -> Result<Arc<zbus_secret_service_keyring_store::Store>, Error> {
     if let Some(s) = STORE.get() {
         return Ok(s.clone());
     }
-    let store = zbus_secret_service_keyring_store::Store::new()
-        .map_err(|e| Error::Config(format!("the OS keychain (Secret Service) is not available: {e}")))?;
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+        Error::Config(format!(
+            "the OS keychain (Secret Service) is not available: {e}"
+        ))
+    })?;
     Ok(STORE.get_or_init(|| store).clone())
 }
 
 fn keychain_entry(service: &str, user: &str) -> Result<keyring_core::Entry, Error> {
     use keyring_core::api::CredentialStoreApi;
-    keychain()?.build(service, user, None).map_err(|e| Error::Config(format!("the keychain entry {user}@{service}: {e}")))
+    keychain()?
+        .build(service, user, None)
+        .map_err(|e| Error::Config(format!("the keychain entry {user}@{service}: {e}")))
 }
 
 impl KeySource {
@@ -103,7 +120,9 @@ impl KeySource {
                 let meta = match std::fs::metadata(path) {
                     Ok(m) => m,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(Error::Config(format!("reading {}: {e}", path.display()))),
+                    Err(e) => {
+                        return Err(Error::Config(format!("reading {}: {e}", path.display())));
+                    }
                 };
                 let mode = meta.permissions().mode() & 0o777;
                 if mode & 0o077 != 0 {
@@ -113,13 +132,18 @@ impl KeySource {
                         path.display()
                     )));
                 }
-                Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Error::Config(format!("reading {}: {e}", path.display())))?)
+                Zeroizing::new(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| Error::Config(format!("reading {}: {e}", path.display())))?,
+                )
             }
-            KeySource::Keychain { service, user } => match keychain_entry(service, user)?.get_password() {
-                Ok(v) => Zeroizing::new(v),
-                Err(keyring_core::Error::NoEntry) => return Ok(None),
-                Err(e) => return Err(Error::Config(format!("reading {self}: {e}"))),
-            },
+            KeySource::Keychain { service, user } => {
+                match keychain_entry(service, user)?.get_password() {
+                    Ok(v) => Zeroizing::new(v),
+                    Err(keyring_core::Error::NoEntry) => return Ok(None),
+                    Err(e) => return Err(Error::Config(format!("reading {self}: {e}"))),
+                }
+            }
         };
         Ok(Some(Kek::new(decode(&text, self)?)))
     }
@@ -129,11 +153,15 @@ impl KeySource {
     pub fn create(&self) -> Result<Kek, Error> {
         let key = Key::generate();
         match self {
-            KeySource::Env(var) => return Err(Error::Config(format!("{var} is not set: give the server its master key"))),
-            KeySource::File(path) => write_new_file(path, &format!("{}\n", encode(&key).as_str()))?,
-            KeySource::Keychain { service, user } => {
-                keychain_entry(service, user)?.set_password(&encode(&key)).map_err(|e| Error::Config(format!("writing {self}: {e}")))?
+            KeySource::Env(var) => {
+                return Err(Error::Config(format!(
+                    "{var} is not set: give the server its master key"
+                )));
             }
+            KeySource::File(path) => write_new_file(path, &format!("{}\n", encode(&key).as_str()))?,
+            KeySource::Keychain { service, user } => keychain_entry(service, user)?
+                .set_password(&encode(&key))
+                .map_err(|e| Error::Config(format!("writing {self}: {e}")))?,
         }
         Ok(Kek::new(key))
     }
@@ -141,9 +169,14 @@ impl KeySource {
     /// The slot a rotation writes the new KEK to before promoting it.
     pub fn next(&self) -> KeySource {
         match self {
-            KeySource::File(path) => KeySource::File(PathBuf::from(format!("{}.next", path.display()))),
+            KeySource::File(path) => {
+                KeySource::File(PathBuf::from(format!("{}.next", path.display())))
+            }
             KeySource::Env(_) => KeySource::Env(NEXT_KEK_ENV.to_owned()),
-            KeySource::Keychain { service, user } => KeySource::Keychain { service: service.clone(), user: format!("{user}.next") },
+            KeySource::Keychain { service, user } => KeySource::Keychain {
+                service: service.clone(),
+                user: format!("{user}.next"),
+            },
         }
     }
 
@@ -151,19 +184,32 @@ impl KeySource {
     /// Returns a note for the operator when it cannot do it itself (an environment variable).
     pub fn promote_next(&self) -> Result<Option<String>, Error> {
         match self {
-            KeySource::Env(var) => Ok(Some(format!("set {var} to the value of {NEXT_KEK_ENV} on every server, then unset {NEXT_KEK_ENV}"))),
+            KeySource::Env(var) => Ok(Some(format!(
+                "set {var} to the value of {NEXT_KEK_ENV} on every server, then unset {NEXT_KEK_ENV}"
+            ))),
             KeySource::File(path) => {
                 let next = PathBuf::from(format!("{}.next", path.display()));
-                std::fs::rename(&next, path)
-                    .map_err(|e| Error::Config(format!("moving {} over {}: {e}", next.display(), path.display())))?;
+                std::fs::rename(&next, path).map_err(|e| {
+                    Error::Config(format!(
+                        "moving {} over {}: {e}",
+                        next.display(),
+                        path.display()
+                    ))
+                })?;
                 sync_dir(path)?;
                 Ok(None)
             }
             KeySource::Keychain { service, user } => {
                 let next = keychain_entry(service, &format!("{user}.next"))?;
-                let text = Zeroizing::new(next.get_password().map_err(|e| Error::Config(format!("reading {}: {e}", self.next())))?);
-                keychain_entry(service, user)?.set_password(&text).map_err(|e| Error::Config(format!("writing {self}: {e}")))?;
-                next.delete_credential().map_err(|e| Error::Config(format!("removing {}: {e}", self.next())))?;
+                let text = Zeroizing::new(
+                    next.get_password()
+                        .map_err(|e| Error::Config(format!("reading {}: {e}", self.next())))?,
+                );
+                keychain_entry(service, user)?
+                    .set_password(&text)
+                    .map_err(|e| Error::Config(format!("writing {self}: {e}")))?;
+                next.delete_credential()
+                    .map_err(|e| Error::Config(format!("removing {}: {e}", self.next())))?;
                 Ok(None)
             }
         }
@@ -178,12 +224,19 @@ fn write_new_file(path: &Path, text: &str) -> Result<(), Error> {
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::Config(format!("creating {}: {e}", path.display())))?;
-    f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| Error::Config(format!("writing {}: {e}", path.display())))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Error::Config(format!("writing {}: {e}", path.display())))?;
     sync_dir(path)
 }
 
 /// Makes a rename or creation in `path`'s directory durable.
 fn sync_dir(path: &Path) -> Result<(), Error> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::Config(format!("syncing {}: {e}", dir.display())))
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::Config(format!("syncing {}: {e}", dir.display())))
 }

@@ -84,7 +84,12 @@ fn wrap_aad(tenant: TenantId, purpose: Purpose, version: u32, kek_id: &str) -> V
 
 /// The email form the blind index is computed over: trimmed, lowercase, NFC.
 pub fn normalize_email(raw: &str) -> String {
-    raw.trim().nfc().collect::<String>().to_lowercase().nfc().collect()
+    raw.trim()
+        .nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .nfc()
+        .collect()
 }
 
 /// One tenant's unwrapped keys.
@@ -100,13 +105,27 @@ pub struct TenantKeys {
 
 impl std::fmt::Debug for TenantKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TenantKeys").field("tenant", &self.tenant).field("current", &self.current).finish_non_exhaustive()
+        f.debug_struct("TenantKeys")
+            .field("tenant", &self.tenant)
+            .field("current", &self.current)
+            .finish_non_exhaustive()
     }
 }
 
 impl TenantKeys {
-    pub fn new(tenant: TenantId, (current, min): (u32, u32), data: HashMap<u32, Key>, index: Key) -> TenantKeys {
-        TenantKeys { tenant, current, min, data, index }
+    pub fn new(
+        tenant: TenantId,
+        (current, min): (u32, u32),
+        data: HashMap<u32, Key>,
+        index: Key,
+    ) -> TenantKeys {
+        TenantKeys {
+            tenant,
+            current,
+            min,
+            data,
+            index,
+        }
     }
 
     /// Seals `plaintext` for `field` of row `row` under the current data key.
@@ -114,7 +133,12 @@ impl TenantKeys {
         let version = self.current;
         let key = &self.data[&version];
         let nonce = aead::nonce();
-        let ct = aead::seal(key, &nonce, &field_aad(self.tenant, field, row, version), plaintext.as_bytes());
+        let ct = aead::seal(
+            key,
+            &nonce,
+            &field_aad(self.tenant, field, row, version),
+            plaintext.as_bytes(),
+        );
         let mut out = Vec::with_capacity(HEADER_LEN + ct.len());
         out.push(FORMAT_V1);
         out.extend_from_slice(&version.to_be_bytes());
@@ -125,27 +149,45 @@ impl TenantKeys {
 
     /// The key version a sealed value was written under.
     pub fn version_of(sealed: &[u8]) -> Option<u32> {
-        (sealed.len() > HEADER_LEN && sealed[0] == FORMAT_V1).then(|| u32::from_be_bytes([sealed[1], sealed[2], sealed[3], sealed[4]]))
+        (sealed.len() > HEADER_LEN && sealed[0] == FORMAT_V1)
+            .then(|| u32::from_be_bytes([sealed[1], sealed[2], sealed[3], sealed[4]]))
     }
 
     /// Opens a value sealed for the same tenant, field and row.
     pub fn open(&self, field: Field, row: Uuid, sealed: &[u8]) -> Result<String, Error> {
-        let fail = || Error::Internal(anyhow::anyhow!("{}.{} of a row does not open under its tenant's keys", field.table, field.column));
+        let fail = || {
+            Error::Internal(anyhow::anyhow!(
+                "{}.{} of a row does not open under its tenant's keys",
+                field.table,
+                field.column
+            ))
+        };
         let version = Self::version_of(sealed).ok_or_else(fail)?;
         let key = self.data.get(&version).ok_or_else(fail)?;
-        let plain = aead::open(key, &sealed[5..HEADER_LEN], &field_aad(self.tenant, field, row, version), &sealed[HEADER_LEN..])
-            .ok_or_else(fail)?;
+        let plain = aead::open(
+            key,
+            &sealed[5..HEADER_LEN],
+            &field_aad(self.tenant, field, row, version),
+            &sealed[HEADER_LEN..],
+        )
+        .ok_or_else(fail)?;
         String::from_utf8(plain.to_vec()).map_err(|_| fail())
     }
 
     /// Opens an optional sealed value.
-    pub fn open_opt(&self, field: Field, row: Uuid, sealed: Option<&[u8]>) -> Result<Option<String>, Error> {
+    pub fn open_opt(
+        &self,
+        field: Field,
+        row: Uuid,
+        sealed: Option<&[u8]>,
+    ) -> Result<Option<String>, Error> {
         sealed.map(|s| self.open(field, row, s)).transpose()
     }
 
     /// The blind index of an email: equal for addresses equal after normalisation, in this tenant only.
     pub fn email_index(&self, email: &Email) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.index.expose()).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.index.expose())
+            .expect("HMAC takes any key length");
         mac.update(b"email:");
         mac.update(normalize_email(email.as_str()).as_bytes());
         mac.finalize().into_bytes()[..16].to_vec()
@@ -163,18 +205,27 @@ pub struct Crypto {
 
 impl std::fmt::Debug for Crypto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Crypto").field("kek_id", &self.kek_id()).finish_non_exhaustive()
+        f.debug_struct("Crypto")
+            .field("kek_id", &self.kek_id())
+            .finish_non_exhaustive()
     }
 }
 
 impl Crypto {
     pub fn new(kek: Kek) -> Crypto {
-        Crypto { kek: RwLock::new(kek), source: None, tenants: RwLock::default() }
+        Crypto {
+            kek: RwLock::new(kek),
+            source: None,
+            tenants: RwLock::default(),
+        }
     }
 
     /// A KEK loaded from `source`, which is read again if the database moves to another KEK.
     pub fn with_source(kek: Kek, source: KeySource) -> Crypto {
-        Crypto { source: Some(source), ..Crypto::new(kek) }
+        Crypto {
+            source: Some(source),
+            ..Crypto::new(kek)
+        }
     }
 
     fn kek(&self) -> Kek {
@@ -193,11 +244,17 @@ impl Crypto {
             return Ok(loaded);
         }
         let reloaded = match &self.source {
-            Some(source) => [source.clone(), source.next()].iter().find_map(|s| s.load().ok().flatten().filter(|k| k.id == kek_id)),
+            Some(source) => [source.clone(), source.next()]
+                .iter()
+                .find_map(|s| s.load().ok().flatten().filter(|k| k.id == kek_id)),
             None => None,
         };
-        let kek = reloaded
-            .ok_or_else(|| Error::Config(format!("the database's keys are wrapped under KEK {kek_id}, not the loaded {}", loaded.id)))?;
+        let kek = reloaded.ok_or_else(|| {
+            Error::Config(format!(
+                "the database's keys are wrapped under KEK {kek_id}, not the loaded {}",
+                loaded.id
+            ))
+        })?;
         tracing::info!(kek_id = %kek.id, "the master key was rotated; using the new one");
         *self.kek.write().expect("KEK lock") = kek.clone();
         Ok(kek)
@@ -212,19 +269,44 @@ impl Crypto {
     pub fn wrap(kek: &Kek, tenant: TenantId, purpose: Purpose, version: u32, key: &Key) -> Vec<u8> {
         let nonce = aead::nonce();
         let mut out = nonce.to_vec();
-        out.extend(aead::seal(&kek.key, &nonce, &wrap_aad(tenant, purpose, version, &kek.id), key.expose()));
+        out.extend(aead::seal(
+            &kek.key,
+            &nonce,
+            &wrap_aad(tenant, purpose, version, &kek.id),
+            key.expose(),
+        ));
         out
     }
 
     /// Unwraps a tenant key wrapped by [`Crypto::wrap`] under the KEK named `kek_id`.
-    pub fn unwrap(&self, tenant: TenantId, purpose: Purpose, version: u32, kek_id: &str, wrapped: &[u8]) -> Result<Key, Error> {
+    pub fn unwrap(
+        &self,
+        tenant: TenantId,
+        purpose: Purpose,
+        version: u32,
+        kek_id: &str,
+        wrapped: &[u8],
+    ) -> Result<Key, Error> {
         let kek = self.kek_named(kek_id)?;
         if wrapped.len() < aead::NONCE_LEN {
-            return Err(Error::Config(format!("a wrapped key of tenant {} is truncated", tenant.0)));
+            return Err(Error::Config(format!(
+                "a wrapped key of tenant {} is truncated",
+                tenant.0
+            )));
         }
         let (nonce, ct) = wrapped.split_at(aead::NONCE_LEN);
-        let plain = aead::open(&kek.key, nonce, &wrap_aad(tenant, purpose, version, kek_id), ct)
-            .ok_or_else(|| Error::Config(format!("a key of tenant {} does not unwrap under the loaded KEK", tenant.0)))?;
+        let plain = aead::open(
+            &kek.key,
+            nonce,
+            &wrap_aad(tenant, purpose, version, kek_id),
+            ct,
+        )
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "a key of tenant {} does not unwrap under the loaded KEK",
+                tenant.0
+            ))
+        })?;
         Key::from_slice(&plain).ok_or_else(|| Error::Config("a wrapped key is not 32 bytes".into()))
     }
 
@@ -232,30 +314,50 @@ impl Crypto {
     pub fn kek_check(kek: &Kek) -> Vec<u8> {
         let nonce = aead::nonce();
         let mut out = nonce.to_vec();
-        out.extend(aead::seal(&kek.key, &nonce, b"vestibule-kek-check-v1", kek.id.as_bytes()));
+        out.extend(aead::seal(
+            &kek.key,
+            &nonce,
+            b"vestibule-kek-check-v1",
+            kek.id.as_bytes(),
+        ));
         out
     }
 
     /// Whether `blob` was made by [`Crypto::kek_check`] under `kek`.
     pub fn verify_kek_check(kek: &Kek, blob: &[u8]) -> bool {
         blob.len() > aead::NONCE_LEN
-            && aead::open(&kek.key, &blob[..aead::NONCE_LEN], b"vestibule-kek-check-v1", &blob[aead::NONCE_LEN..])
-                .is_some_and(|p| p.as_slice() == kek.id.as_bytes())
+            && aead::open(
+                &kek.key,
+                &blob[..aead::NONCE_LEN],
+                b"vestibule-kek-check-v1",
+                &blob[aead::NONCE_LEN..],
+            )
+            .is_some_and(|p| p.as_slice() == kek.id.as_bytes())
     }
 
     pub fn cached(&self, tenant: TenantId) -> Option<Arc<TenantKeys>> {
-        self.tenants.read().expect("key cache lock").get(&tenant).cloned()
+        self.tenants
+            .read()
+            .expect("key cache lock")
+            .get(&tenant)
+            .cloned()
     }
 
     pub fn remember(&self, keys: TenantKeys) -> Arc<TenantKeys> {
         let keys = Arc::new(keys);
-        self.tenants.write().expect("key cache lock").insert(keys.tenant, keys.clone());
+        self.tenants
+            .write()
+            .expect("key cache lock")
+            .insert(keys.tenant, keys.clone());
         keys
     }
 
     /// Drops a tenant's keys from memory (after they were destroyed or replaced).
     pub fn forget(&self, tenant: TenantId) {
-        self.tenants.write().expect("key cache lock").remove(&tenant);
+        self.tenants
+            .write()
+            .expect("key cache lock")
+            .remove(&tenant);
     }
 }
 
@@ -263,7 +365,12 @@ impl Crypto {
 impl TenantKeys {
     /// Fresh random keys for a tenant, version 1 (tests only).
     pub fn for_tests(tenant: TenantId) -> TenantKeys {
-        TenantKeys::new(tenant, (1, 1), HashMap::from([(1, Key::generate())]), Key::generate())
+        TenantKeys::new(
+            tenant,
+            (1, 1),
+            HashMap::from([(1, Key::generate())]),
+            Key::generate(),
+        )
     }
 }
 
@@ -285,10 +392,26 @@ mod tests {
         let row = Uuid::now_v7();
         let sealed = t.seal(NAME, row, "Zoë");
         assert_eq!(t.open(NAME, row, &sealed).expect("opens"), "Zoë");
-        assert!(t.open(NAME, Uuid::now_v7(), &sealed).is_err(), "another row");
-        assert!(t.open(Field::new("visitors", "company_enc"), row, &sealed).is_err(), "another column");
-        assert!(t.open(Field::new("hosts", "name_enc"), row, &sealed).is_err(), "another table");
-        assert!(TenantKeys::for_tests(tenant()).open(NAME, row, &sealed).is_err(), "another tenant");
+        assert!(
+            t.open(NAME, Uuid::now_v7(), &sealed).is_err(),
+            "another row"
+        );
+        assert!(
+            t.open(Field::new("visitors", "company_enc"), row, &sealed)
+                .is_err(),
+            "another column"
+        );
+        assert!(
+            t.open(Field::new("hosts", "name_enc"), row, &sealed)
+                .is_err(),
+            "another table"
+        );
+        assert!(
+            TenantKeys::for_tests(tenant())
+                .open(NAME, row, &sealed)
+                .is_err(),
+            "another tenant"
+        );
         let mut flipped = sealed.clone();
         *flipped.last_mut().expect("bytes") ^= 1;
         assert!(t.open(NAME, row, &flipped).is_err(), "a flipped bit");
@@ -302,11 +425,19 @@ mod tests {
         let composed = "jos\u{e9}@example.com";
         let decomposed = "jose\u{301}@example.com";
         assert_eq!(idx(composed), idx(decomposed), "NFC and NFD");
-        assert_eq!(idx(composed), idx("  JOS\u{c9}@Example.COM  "), "case and surrounding spaces");
+        assert_eq!(
+            idx(composed),
+            idx("  JOS\u{c9}@Example.COM  "),
+            "case and surrounding spaces"
+        );
         assert_ne!(idx(composed), idx("jose@example.com"));
         assert_eq!(idx(composed).len(), 16);
         let other = TenantKeys::for_tests(tenant());
-        assert_ne!(idx(composed), other.email_index(&Email::parse(composed).expect("email")), "another tenant");
+        assert_ne!(
+            idx(composed),
+            other.email_index(&Email::parse(composed).expect("email")),
+            "another tenant"
+        );
     }
 
     #[test]
@@ -328,12 +459,38 @@ mod tests {
         let t = tenant();
         let key = Key::generate();
         let wrapped = Crypto::wrap(&kek, t, Purpose::Data, 1, &key);
-        assert_eq!(crypto.unwrap(t, Purpose::Data, 1, &kek.id, &wrapped).expect("unwraps").expose(), key.expose());
-        assert!(crypto.unwrap(t, Purpose::Data, 2, &kek.id, &wrapped).is_err(), "another version");
-        assert!(crypto.unwrap(t, Purpose::Index, 1, &kek.id, &wrapped).is_err(), "another purpose");
-        assert!(crypto.unwrap(tenant(), Purpose::Data, 1, &kek.id, &wrapped).is_err(), "another tenant");
+        assert_eq!(
+            crypto
+                .unwrap(t, Purpose::Data, 1, &kek.id, &wrapped)
+                .expect("unwraps")
+                .expose(),
+            key.expose()
+        );
+        assert!(
+            crypto
+                .unwrap(t, Purpose::Data, 2, &kek.id, &wrapped)
+                .is_err(),
+            "another version"
+        );
+        assert!(
+            crypto
+                .unwrap(t, Purpose::Index, 1, &kek.id, &wrapped)
+                .is_err(),
+            "another purpose"
+        );
+        assert!(
+            crypto
+                .unwrap(tenant(), Purpose::Data, 1, &kek.id, &wrapped)
+                .is_err(),
+            "another tenant"
+        );
         let other = Kek::new(Key::generate());
-        assert!(Crypto::new(other.clone()).unwrap(t, Purpose::Data, 1, &kek.id, &wrapped).is_err(), "another KEK");
+        assert!(
+            Crypto::new(other.clone())
+                .unwrap(t, Purpose::Data, 1, &kek.id, &wrapped)
+                .is_err(),
+            "another KEK"
+        );
         assert!(Crypto::verify_kek_check(&kek, &Crypto::kek_check(&kek)));
         assert!(!Crypto::verify_kek_check(&other, &Crypto::kek_check(&kek)));
     }

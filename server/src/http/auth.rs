@@ -16,13 +16,16 @@ use crate::{
         token::{self, TokenKind},
     },
     error::Error,
-    state::AppState,
     ids::TenantId,
+    state::AppState,
     store::{Attempt, SessionKind, TenantTx, UserRow},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 /// Checks a secret (password or PIN) of `user` with lockout. On failure the counter is written
@@ -39,12 +42,17 @@ pub(super) async fn check_secret(
     });
     let now = tx.now();
     if let Some(until) = locked_until.filter(|t| *t > now) {
-        return Err(Error::Locked { retry_after: (until - now).num_seconds().max(1) as u64 });
+        return Err(Error::Locked {
+            retry_after: (until - now).num_seconds().max(1) as u64,
+        });
     }
-    let stored = user.as_ref().filter(|u| !u.disabled).and_then(|u| match attempt {
-        Attempt::Login => Some(u.password_hash.as_str()),
-        Attempt::Pin => u.pin_hash.as_deref(),
-    });
+    let stored = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .and_then(|u| match attempt {
+            Attempt::Login => Some(u.password_hash.as_str()),
+            Attempt::Pin => u.pin_hash.as_deref(),
+        });
     let ok = password::verify(stored, secret).await?;
     match user {
         Some(u) if ok => {
@@ -66,7 +74,10 @@ pub(super) async fn check_secret(
 /// Signs in with a password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
     responses((status = 200, body = SessionToken), (status = 401, body = ErrorEnvelope), (status = 403, description = "SSO is enforced for this tenant (`sso_required`)", body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
-async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Result<ApiJson<SessionToken>, Error> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<ApiJson<SessionToken>, Error> {
     let mut g = state.store.global(false).await?;
     let tenant = g.tenant_by_slug(body.tenant.as_str()).await?;
     g.commit().await?;
@@ -85,14 +96,31 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> 
     let user = tx.user_by_email(&body.email).await?;
     let (mut tx, user) = check_secret(tx, user, body.password.expose(), Attempt::Login).await?;
     if password::needs_rehash(&user.password_hash) {
-        tx.set_password_hash(user.id, &password::hash(body.password.expose()).await?).await?;
+        tx.set_password_hash(user.id, &password::hash(body.password.expose()).await?)
+            .await?;
     }
     let issued = token::issue(TokenKind::Session, Some(tenant));
     let expires_at = state.clock.now() + state.settings.session_ttl;
-    tx.insert_session(user.id, SessionKind::Session, None, &issued.hash, expires_at, expires_at).await?;
-    tx.audit(crate::store::Actor::User(user.id), "auth.login", format!("user:{}", user.id)).await?;
+    tx.insert_session(
+        user.id,
+        SessionKind::Session,
+        None,
+        &issued.hash,
+        expires_at,
+        expires_at,
+    )
+    .await?;
+    tx.audit(
+        crate::store::Actor::User(user.id),
+        "auth.login",
+        format!("user:{}", user.id),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(ApiJson(SessionToken { token: issued.token.to_string(), expires_at }))
+    Ok(ApiJson(SessionToken {
+        token: issued.token.to_string(),
+        expires_at,
+    }))
 }
 
 /// Ends the current session.

@@ -10,7 +10,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::{
     ErrorEnvelope,
     dto::{
-        kiosk::{DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch, OverrideLogin, OverrideToken},
+        kiosk::{
+            DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch,
+            OverrideLogin, OverrideToken,
+        },
         visits::{CheckIn, CheckOut, CheckedIn},
     },
 };
@@ -25,8 +28,8 @@ use crate::{
         token::{self, TokenKind},
     },
     error::Error,
-    state::AppState,
     ids::TenantId,
+    state::AppState,
     store::{Actor, Attempt, NewVisit, SessionKind},
 };
 
@@ -45,9 +48,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Enrolls a kiosk with its one-time code and returns its device token (shown once).
 #[utoipa::path(post, path = "/api/v1/kiosk/enroll", tag = "kiosk", request_body = Enroll,
     responses((status = 200, body = Enrolled), (status = 401, body = ErrorEnvelope)))]
-async fn enroll(State(state): State<AppState>, ApiJson(body): ApiJson<Enroll>) -> Result<ApiJson<Enrolled>, Error> {
+async fn enroll(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Enroll>,
+) -> Result<ApiJson<Enrolled>, Error> {
     let mut g = state.store.global(true).await?;
-    let target = g.take_enrollment(&token::enrollment_hash(&body.enrollment_code)).await?;
+    let target = g
+        .take_enrollment(&token::enrollment_hash(&body.enrollment_code))
+        .await?;
     let Some(target) = target.filter(|t| t.expires_at > state.clock.now()) else {
         g.commit().await?;
         return Err(Error::InvalidEnrollmentCode);
@@ -58,15 +66,34 @@ async fn enroll(State(state): State<AppState>, ApiJson(body): ApiJson<Enroll>) -
     if !tx.enroll_kiosk(target.kiosk_id, &issued.hash).await? {
         return Err(Error::InvalidEnrollmentCode);
     }
-    let kiosk = tx.kiosk(target.kiosk_id).await?.ok_or(Error::InvalidEnrollmentCode)?;
-    let site = tx.site(kiosk.site_id).await?.ok_or(Error::InvalidEnrollmentCode)?;
+    let kiosk = tx
+        .kiosk(target.kiosk_id)
+        .await?
+        .ok_or(Error::InvalidEnrollmentCode)?;
+    let site = tx
+        .site(kiosk.site_id)
+        .await?
+        .ok_or(Error::InvalidEnrollmentCode)?;
     let t = tx.tenant_row().await?;
-    tx.audit(Actor::Kiosk(kiosk.id), "kiosk.enroll", format!("kiosk:{}", kiosk.id)).await?;
+    tx.audit(
+        Actor::Kiosk(kiosk.id),
+        "kiosk.enroll",
+        format!("kiosk:{}", kiosk.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ApiJson(Enrolled {
         device_token: issued.token.to_string(),
-        tenant: EnrolledTenant { id: t.id, slug: t.slug, name: t.name },
-        site: EnrolledSite { id: site.id, name: site.name, timezone: site.timezone },
+        tenant: EnrolledTenant {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+        },
+        site: EnrolledSite {
+            id: site.id,
+            name: site.name,
+            timezone: site.timezone,
+        },
     }))
 }
 
@@ -82,14 +109,22 @@ async fn search_hosts(
     let hosts = tx.hosts(Some(k.kiosk.site_id)).await?;
     tx.commit().await?;
     let words: Vec<String> =
-        s.q.as_ref().map(|q| q.as_str().to_lowercase()).unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+        s.q.as_ref()
+            .map(|q| q.as_str().to_lowercase())
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
     let mut found: Vec<DirectoryEntry> = hosts
         .into_iter()
         .filter(|h| {
             let name = h.name.to_lowercase();
             words.iter().all(|w| name.contains(w.as_str()))
         })
-        .map(|h| DirectoryEntry { id: h.id, display_name: h.name })
+        .map(|h| DirectoryEntry {
+            id: h.id,
+            display_name: h.name,
+        })
         .collect();
     found.sort_by_key(|e| e.display_name.to_lowercase());
     found.truncate(MAX_DIRECTORY_RESULTS);
@@ -103,8 +138,17 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
         .ok_or_else(|| Error::InvalidInput("Idempotency-Key: the header is required".into()))?
         .to_str()
         .unwrap_or("");
-    let ok = (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b));
-    if ok { Ok(key.to_owned()) } else { Err(Error::InvalidInput("Idempotency-Key: must be 1 to 128 of A-Z a-z 0-9 - _ : .".into())) }
+    let ok = (1..=128).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b));
+    if ok {
+        Ok(key.to_owned())
+    } else {
+        Err(Error::InvalidInput(
+            "Idempotency-Key: must be 1 to 128 of A-Z a-z 0-9 - _ : .".into(),
+        ))
+    }
 }
 
 /// Checks a visitor in at a kiosk's site; shared by the kiosk and the override mode.
@@ -114,7 +158,14 @@ pub(super) async fn record_check_in(
     actor: Actor,
     headers: &HeaderMap,
     body: CheckIn,
-) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], ApiJson<CheckedIn>), Error> {
+) -> Result<
+    (
+        StatusCode,
+        [(HeaderName, HeaderValue); 1],
+        ApiJson<CheckedIn>,
+    ),
+    Error,
+> {
     let key = idempotency_key(headers)?;
     let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
     let hash = Sha256::digest(&canonical).to_vec();
@@ -144,7 +195,11 @@ pub(super) async fn record_check_in(
     Ok((
         StatusCode::CREATED,
         [(HeaderName::from_static("idempotent-replayed"), replayed)],
-        ApiJson(CheckedIn { visit_id: visit.id, badge_code: visit.badge_code, checked_in_at: visit.checked_in_at }),
+        ApiJson(CheckedIn {
+            visit_id: visit.id,
+            badge_code: visit.badge_code,
+            checked_in_at: visit.checked_in_at,
+        }),
     ))
 }
 
@@ -160,16 +215,28 @@ async fn check_in(
     k: Kiosk,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckIn>,
-) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], ApiJson<CheckedIn>), Error> {
+) -> Result<
+    (
+        StatusCode,
+        [(HeaderName, HeaderValue); 1],
+        ApiJson<CheckedIn>,
+    ),
+    Error,
+> {
     record_check_in(&state, &k, k.actor(), &headers, body).await
 }
 
 /// Checks a visitor out by the code on their badge.
 #[utoipa::path(post, path = "/api/v1/kiosk/visits/checkout", tag = "kiosk", request_body = CheckOut,
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("device" = [])))]
-async fn check_out(State(state): State<AppState>, k: Kiosk, ApiJson(body): ApiJson<CheckOut>) -> Result<StatusCode, Error> {
+async fn check_out(
+    State(state): State<AppState>,
+    k: Kiosk,
+    ApiJson(body): ApiJson<CheckOut>,
+) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(k.tenant).await?;
-    tx.check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code).await?;
+    tx.check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code)
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -189,8 +256,27 @@ async fn override_login(
     let issued = token::issue(TokenKind::Override, Some(k.tenant));
     let at = state.clock.now();
     let expires_at = at + state.settings.override_idle;
-    tx.insert_session(user.id, SessionKind::Override, Some(k.kiosk.id), &issued.hash, expires_at, at + state.settings.override_max).await?;
-    tx.audit(Actor::Override { user: user.id, kiosk: k.kiosk.id }, "override.start", format!("kiosk:{}", k.kiosk.id)).await?;
+    tx.insert_session(
+        user.id,
+        SessionKind::Override,
+        Some(k.kiosk.id),
+        &issued.hash,
+        expires_at,
+        at + state.settings.override_max,
+    )
+    .await?;
+    tx.audit(
+        Actor::Override {
+            user: user.id,
+            kiosk: k.kiosk.id,
+        },
+        "override.start",
+        format!("kiosk:{}", k.kiosk.id),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(ApiJson(OverrideToken { override_token: issued.token.to_string(), expires_at }))
+    Ok(ApiJson(OverrideToken {
+        override_token: issued.token.to_string(),
+        expires_at,
+    }))
 }

@@ -12,12 +12,33 @@ use utoipa::openapi::{
 /// Adds the error responses to every operation of `doc`.
 pub fn document(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
-        let PathItem { get, put, post, delete, options, head, patch, trace, .. } = item;
-        for op in [get, put, post, delete, options, head, patch, trace].into_iter().flatten() {
+        let PathItem {
+            get,
+            put,
+            post,
+            delete,
+            options,
+            head,
+            patch,
+            trace,
+            ..
+        } = item;
+        for op in [get, put, post, delete, options, head, patch, trace]
+            .into_iter()
+            .flatten()
+        {
             for (status, description) in statuses(op) {
-                let envelope = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build();
-                let response = ResponseBuilder::new().description(description).content("application/json", envelope).build();
-                op.responses.responses.entry(status.to_owned()).or_insert(response.into());
+                let envelope = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                    .build();
+                let response = ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", envelope)
+                    .build();
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert(response.into());
             }
         }
     }
@@ -32,13 +53,20 @@ fn statuses(op: &Operation) -> Vec<(&'static str, &'static str)> {
         .filter_map(|r| serde_json::to_value(r).ok())
         .filter(|r| r.as_object().is_some_and(|o| !o.is_empty()))
         .collect();
-    let admin_only = requirements.iter().any(|r| r["session"].as_array().is_some_and(|scopes| scopes.iter().any(|s| s == "admin")));
+    let admin_only = requirements.iter().any(|r| {
+        r["session"]
+            .as_array()
+            .is_some_and(|scopes| scopes.iter().any(|s| s == "admin"))
+    });
     let body = op.request_body.as_ref();
     let json_body = body.is_some_and(|b| b.content.contains_key("application/json"));
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let mut out = Vec::new();
     if !requirements.is_empty() {
-        out.push(("401", "No credential, or one that is unknown, expired or revoked"));
+        out.push((
+            "401",
+            "No credential, or one that is unknown, expired or revoked",
+        ));
     }
     if admin_only {
         out.push(("403", "The signed-in user is not an admin"));
@@ -53,6 +81,9 @@ fn statuses(op: &Operation) -> Vec<(&'static str, &'static str)> {
     if body.is_some() || has_params {
         out.push(("422", "A field of the body, or a parameter, is invalid"));
     }
-    out.push(("429", "Too many requests from this client, device or address; see `Retry-After`"));
+    out.push((
+        "429",
+        "Too many requests from this client, device or address; see `Retry-After`",
+    ));
     out
 }

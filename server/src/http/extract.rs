@@ -49,13 +49,16 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        Bytes::from_request(req, state).await.map(RawBody).map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
-            } else {
-                Error::InvalidJson("the body could not be read".into())
-            }
-        })
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::InvalidJson("the body could not be read".into())
+                }
+            })
     }
 }
 
@@ -68,7 +71,10 @@ fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         None => text.to_owned(),
         Some(_) => {
-            let keep = text.char_indices().nth(max.saturating_sub(1)).map_or(0, |(i, _)| i);
+            let keep = text
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(0, |(i, _)| i);
             format!("{}…", &text[..keep])
         }
     }
@@ -77,14 +83,22 @@ fn cut(text: &str, max: usize) -> String {
 /// Deserializes JSON, turning failures into envelope errors that name the field and the rule.
 /// Structs read from JSON objects only, and nothing may follow the value.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let syntax =
-        |e: &serde_json::Error| Error::InvalidJson(format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()));
+    let syntax = |e: &serde_json::Error| {
+        Error::InvalidJson(format!(
+            "the body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    };
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(ObjectsOnly(&mut *de)).map_err(|e| {
         let path = cut(&e.path().to_string(), MAX_MESSAGE_PART);
         let inner = e.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => Error::InvalidInput(format!("{path}: {}", cut(&rule_of(&inner), MAX_MESSAGE_PART))),
+            serde_json::error::Category::Data => Error::InvalidInput(format!(
+                "{path}: {}",
+                cut(&rule_of(&inner), MAX_MESSAGE_PART)
+            )),
             _ => syntax(&inner),
         }
     })?;
@@ -95,12 +109,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 /// The rule a serde error states, without the value it rejected (which may be personal data).
 fn rule_of(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m);
+    let msg = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m);
     let expected = msg.rsplit_once(", expected ").map(|(_, x)| x);
     if msg.starts_with("invalid type") {
-        format!("wrong type, expected {}", expected.unwrap_or("another type"))
-    } else if msg.starts_with("invalid value") || msg.starts_with("invalid length") || msg.starts_with("unknown variant") {
-        format!("invalid value, expected {}", expected.unwrap_or("another value"))
+        format!(
+            "wrong type, expected {}",
+            expected.unwrap_or("another type")
+        )
+    } else if msg.starts_with("invalid value")
+        || msg.starts_with("invalid length")
+        || msg.starts_with("unknown variant")
+    {
+        format!(
+            "invalid value, expected {}",
+            expected.unwrap_or("another value")
+        )
     } else {
         msg.to_owned()
     }
@@ -177,10 +202,18 @@ mod tests {
     async fn message(e: Error, status: StatusCode, code: &str) -> String {
         let response = e.into_response();
         assert_eq!(response.status(), status);
-        let body = response.into_body().collect().await.expect("the body").to_bytes();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the body")
+            .to_bytes();
         let envelope: serde_json::Value = serde_json::from_slice(&body).expect("a JSON envelope");
         assert_eq!(envelope["error"]["code"], code, "{envelope}");
-        envelope["error"]["message"].as_str().expect("a message").to_owned()
+        envelope["error"]["message"]
+            .as_str()
+            .expect("a message")
+            .to_owned()
     }
 
     /// A refusal of `body` as invalid input whose field path is cut, and a bounded message.
@@ -189,9 +222,21 @@ mod tests {
         let e = parse_json::<T>(body).expect_err("refused");
         let message = message(e, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
         let (path, rule) = message.split_once(": ").expect("path: rule");
-        assert!(path.chars().count() <= MAX_MESSAGE_PART && path.ends_with('…'), "the path is cut: {} chars", path.chars().count());
-        assert!(rule.chars().count() <= MAX_MESSAGE_PART, "the rule is bounded: {} chars", rule.chars().count());
-        assert!(message.len() <= 4 * (2 * MAX_MESSAGE_PART + 2), "{} bytes", message.len());
+        assert!(
+            path.chars().count() <= MAX_MESSAGE_PART && path.ends_with('…'),
+            "the path is cut: {} chars",
+            path.chars().count()
+        );
+        assert!(
+            rule.chars().count() <= MAX_MESSAGE_PART,
+            "the rule is bounded: {} chars",
+            rule.chars().count()
+        );
+        assert!(
+            message.len() <= 4 * (2 * MAX_MESSAGE_PART + 2),
+            "{} bytes",
+            message.len()
+        );
         message
     }
 
@@ -206,7 +251,8 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_huge_key_gets_a_bounded_message() {
         let key = "k".repeat(BODY - 40);
-        let message = assert_cut_path::<Site>(&padded(format!(r#"{{"name": "Annex", "{key}": 1}}"#))).await;
+        let message =
+            assert_cut_path::<Site>(&padded(format!(r#"{{"name": "Annex", "{key}": 1}}"#))).await;
         assert!(message.contains("unknown field"), "{message}");
         // Multi-byte characters are cut between characters, not inside one.
         let key = "é".repeat((BODY - 40) / 2);
@@ -224,7 +270,10 @@ mod tests {
         json.push_str(r#"{"size": "big"}"#);
         json.push_str(&"}}".repeat(DEPTH));
         let message = assert_cut_path::<Node>(&padded(json)).await;
-        assert!(message.starts_with(&format!("children.{}", &key[..20])), "{message}");
+        assert!(
+            message.starts_with(&format!("children.{}", &key[..20])),
+            "{message}"
+        );
         assert!(message.ends_with("wrong type, expected u32"), "{message}");
     }
 

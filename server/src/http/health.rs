@@ -15,7 +15,10 @@ use super::extract::ApiJson;
 use crate::{auth::Operator, error::Error, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(metrics))
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,8 +47,24 @@ async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Error>
     security(("operator" = [])))]
 async fn metrics(State(state): State<AppState>, _operator: Operator) -> Result<Response, Error> {
     let backlog = state.store.outbox_backlog().await?;
-    let pools = state.store.pool_use().into_iter().map(|p| (p.name, p.size, p.idle)).collect();
-    let gauges = crate::metrics::Gauges { outbox_depth: backlog.depth, outbox_oldest_age_secs: backlog.oldest_age_secs, pools };
+    let pools = state
+        .store
+        .pool_use()
+        .into_iter()
+        .map(|p| (p.name, p.size, p.idle))
+        .collect();
+    let gauges = crate::metrics::Gauges {
+        outbox_depth: backlog.depth,
+        outbox_oldest_age_secs: backlog.oldest_age_secs,
+        pools,
+    };
     let text = crate::metrics::render(&gauges).map_err(|e| Error::Internal(e.into()))?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }

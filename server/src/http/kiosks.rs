@@ -36,17 +36,32 @@ async fn create_kiosk(
     let code = token::enrollment_code();
     let expires_at = state.clock.now() + state.settings.enrollment_ttl;
     let mut tx = state.store.write(a.tenant).await?;
-    let row = tx.insert_kiosk(body.site_id, body.name.as_str(), &token::enrollment_hash(&code), expires_at).await?;
-    tx.audit(a.actor(), "kiosk.create", format!("kiosk:{}", row.id)).await?;
+    let row = tx
+        .insert_kiosk(
+            body.site_id,
+            body.name.as_str(),
+            &token::enrollment_hash(&code),
+            expires_at,
+        )
+        .await?;
+    tx.audit(a.actor(), "kiosk.create", format!("kiosk:{}", row.id))
+        .await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
-        ApiJson(KioskCreated { kiosk: views::kiosk(row), enrollment_code: code.display(), enrollment_expires_at: expires_at }),
+        ApiJson(KioskCreated {
+            kiosk: views::kiosk(row),
+            enrollment_code: code.display(),
+            enrollment_expires_at: expires_at,
+        }),
     ))
 }
 
 #[utoipa::path(get, path = "/api/v1/kiosks", tag = "kiosks", responses((status = 200, body = Vec<Kiosk>)), security(("session" = ["admin"])))]
-async fn list_kiosks(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<Kiosk>>, Error> {
+async fn list_kiosks(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+) -> Result<ApiJson<Vec<Kiosk>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.kiosks().await?;
     tx.commit().await?;
@@ -55,7 +70,11 @@ async fn list_kiosks(State(state): State<AppState>, Admin(a): Admin) -> Result<A
 
 #[utoipa::path(get, path = "/api/v1/kiosks/{id}", tag = "kiosks", params(("id" = Uuid, Path)),
     responses((status = 200, body = Kiosk), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn get_kiosk(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Kiosk>, Error> {
+async fn get_kiosk(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<Kiosk>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.kiosk(id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
@@ -74,7 +93,8 @@ async fn update_kiosk(
     if !tx.rename_kiosk(id, body.name.as_str()).await? {
         return Err(Error::NotFound);
     }
-    tx.audit(a.actor(), "kiosk.update", format!("kiosk:{id}")).await?;
+    tx.audit(a.actor(), "kiosk.update", format!("kiosk:{id}"))
+        .await?;
     let row = tx.kiosk(id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(ApiJson(views::kiosk(row)))
@@ -83,18 +103,27 @@ async fn update_kiosk(
 /// Revokes a kiosk (the same as `POST /kiosks/{id}/revoke`); it stays in the list as revoked.
 #[utoipa::path(delete, path = "/api/v1/kiosks/{id}", tag = "kiosks", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn delete_kiosk(state: State<AppState>, admin: Admin, id: ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn delete_kiosk(
+    state: State<AppState>,
+    admin: Admin,
+    id: ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     revoke_kiosk(state, admin, id).await
 }
 
 /// Revokes a kiosk: its device token and override sessions stop working at once.
 #[utoipa::path(post, path = "/api/v1/kiosks/{id}/revoke", tag = "kiosks", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn revoke_kiosk(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn revoke_kiosk(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(a.tenant).await?;
     tx.kiosk(id).await?.ok_or(Error::NotFound)?;
     if tx.revoke_kiosk(id).await? {
-        tx.audit(a.actor(), "kiosk.revoke", format!("kiosk:{id}")).await?;
+        tx.audit(a.actor(), "kiosk.revoke", format!("kiosk:{id}"))
+            .await?;
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

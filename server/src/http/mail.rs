@@ -21,7 +21,9 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_smtp, put_smtp, delete_smtp)).routes(routes!(list_notifications))
+    OpenApiRouter::new()
+        .routes(routes!(get_smtp, put_smtp, delete_smtp))
+        .routes(routes!(list_notifications))
 }
 
 fn view(a: SmtpAccount) -> Smtp {
@@ -50,14 +52,20 @@ async fn get_smtp(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJ
 /// Sets the SMTP server. TLS is always on: `tls` (implicit) or `starttls` (required).
 #[utoipa::path(put, path = "/api/v1/integrations/smtp", tag = "mail", request_body = PutSmtp,
     responses((status = 200, body = Smtp), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn put_smtp(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<PutSmtp>) -> Result<ApiJson<Smtp>, Error> {
+async fn put_smtp(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(body): ApiJson<PutSmtp>,
+) -> Result<ApiJson<Smtp>, Error> {
     if body.port == 0 {
         return Err(Error::InvalidInput("port: must be 1 to 65535".into()));
     }
     if let Some(pem) = &body.ca_pem
         && lettre::transport::smtp::client::Certificate::from_pem(pem.as_str().as_bytes()).is_err()
     {
-        return Err(Error::InvalidInput("ca_pem: must be PEM certificates".into()));
+        return Err(Error::InvalidInput(
+            "ca_pem: must be PEM certificates".into(),
+        ));
     }
     let config = SmtpConfig {
         host: body.host.as_str().to_owned(),
@@ -69,9 +77,11 @@ async fn put_smtp(State(state): State<AppState>, Admin(a): Admin, ApiJson(body):
         ca_pem: body.ca_pem.map(Into::into),
     };
     let mut tx = state.store.write(a.tenant).await?;
-    tx.put_smtp(&config, body.password.as_ref().map(|p| p.expose())).await?;
+    tx.put_smtp(&config, body.password.as_ref().map(|p| p.expose()))
+        .await?;
     let account = tx.smtp().await?.ok_or(Error::NotFound)?;
-    tx.audit(a.actor(), "smtp.update", format!("tenant:{}", a.tenant.0)).await?;
+    tx.audit(a.actor(), "smtp.update", format!("tenant:{}", a.tenant.0))
+        .await?;
     tx.commit().await?;
     Ok(ApiJson(view(account)))
 }
@@ -83,7 +93,8 @@ async fn delete_smtp(State(state): State<AppState>, Admin(a): Admin) -> Result<S
     if !tx.delete_smtp().await? {
         return Err(Error::NotFound);
     }
-    tx.audit(a.actor(), "smtp.delete", format!("tenant:{}", a.tenant.0)).await?;
+    tx.audit(a.actor(), "smtp.delete", format!("tenant:{}", a.tenant.0))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -120,5 +131,10 @@ async fn list_notifications(
     let mut tx = state.store.read(a.tenant).await?;
     let (rows, total) = tx.outbox(limit, offset).await?;
     tx.commit().await?;
-    Ok(ApiJson(Page { items: rows.into_iter().map(notification).collect(), total, limit, offset }))
+    Ok(ApiJson(Page {
+        items: rows.into_iter().map(notification).collect(),
+        total,
+        limit,
+        offset,
+    }))
 }

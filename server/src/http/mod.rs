@@ -56,11 +56,15 @@ struct SecuritySchemes;
 impl Modify for SecuritySchemes {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let c = doc.components.get_or_insert_with(Default::default);
-        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        let bearer =
+            || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         c.add_security_scheme("operator", bearer());
         c.add_security_scheme("session", bearer());
         c.add_security_scheme("device", bearer());
-        c.add_security_scheme("override", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Override-Token"))));
+        c.add_security_scheme(
+            "override",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Override-Token"))),
+        );
     }
 }
 
@@ -108,8 +112,14 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
                     // The route template, never the raw URI: paths and queries may carry search terms.
-                    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
-                    let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", |m| m.as_str());
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .map_or("", |r| r.0.as_str());
                     tracing::info_span!("request", id, method = %req.method(), route)
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),

@@ -12,16 +12,13 @@ use super::{
     extract::{ApiJson, ApiPath},
     views,
 };
-use crate::{
-    auth::Operator,
-    error::Error,
-    state::AppState,
-    ids::TenantId,
-    store::Actor,
-};
+use crate::{auth::Operator, error::Error, ids::TenantId, state::AppState, store::Actor};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_tenant)).routes(routes!(delete_tenant)).routes(routes!(create_tenant_user))
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant))
+        .routes(routes!(delete_tenant))
+        .routes(routes!(create_tenant_user))
 }
 
 /// Creates a tenant (a company).
@@ -33,8 +30,16 @@ async fn create_tenant(
     op: Operator,
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> Result<(StatusCode, ApiJson<Tenant>), Error> {
-    let (row, mut tx) = state.store.create_tenant(body.slug.as_str(), body.name.as_str(), body.plan).await?;
-    tx.audit(Actor::Operator(op.key_id), "tenant.create", format!("tenant:{}", row.id)).await?;
+    let (row, mut tx) = state
+        .store
+        .create_tenant(body.slug.as_str(), body.name.as_str(), body.plan)
+        .await?;
+    tx.audit(
+        Actor::Operator(op.key_id),
+        "tenant.create",
+        format!("tenant:{}", row.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(views::tenant(&row))))
 }
@@ -46,7 +51,11 @@ async fn create_tenant(
     params(("id" = Uuid, Path, description = "The tenant")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorEnvelope)),
     security(("operator" = [])))]
-async fn delete_tenant(State(state): State<AppState>, op: Operator, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn delete_tenant(
+    State(state): State<AppState>,
+    op: Operator,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     if !state.store.delete_tenant(id).await? {
         return Err(Error::NotFound);
     }

@@ -14,8 +14,8 @@ use vestibule_shared::{
 };
 
 use super::{
-    extract::{ApiJson, ApiPath},
     device::record_check_in,
+    extract::{ApiJson, ApiPath},
     views,
 };
 use crate::{auth::Override, error::Error, state::AppState, store::VisitFilterSql};
@@ -24,7 +24,11 @@ use crate::{auth::Override, error::Error, state::AppState, store::VisitFilterSql
 const MAX_ON_SITE: i64 = 2_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(on_site, check_in_for)).routes(routes!(correct)).routes(routes!(check_out)).routes(routes!(exit))
+    OpenApiRouter::new()
+        .routes(routes!(on_site, check_in_for))
+        .routes(routes!(correct))
+        .routes(routes!(check_out))
+        .routes(routes!(exit))
 }
 
 /// Who is in the building: the on-site visits of this kiosk's site, newest first.
@@ -53,7 +57,14 @@ async fn check_in_for(
     o: Override,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckIn>,
-) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], ApiJson<CheckedIn>), Error> {
+) -> Result<
+    (
+        StatusCode,
+        [(HeaderName, HeaderValue); 1],
+        ApiJson<CheckedIn>,
+    ),
+    Error,
+> {
     record_check_in(&state, &o.device, o.actor(), &headers, body).await
 }
 
@@ -69,7 +80,9 @@ async fn correct(
     ApiJson(fix): ApiJson<CorrectVisit>,
 ) -> Result<ApiJson<Visit>, Error> {
     let mut tx = state.store.write(o.device.tenant).await?;
-    let row = tx.correct_visit(o.actor(), id, Some(o.device.kiosk.site_id), &fix).await?;
+    let row = tx
+        .correct_visit(o.actor(), id, Some(o.device.kiosk.site_id), &fix)
+        .await?;
     tx.commit().await?;
     Ok(ApiJson(views::visit(row)))
 }
@@ -77,9 +90,14 @@ async fn correct(
 /// Checks out any on-site visit of this site.
 #[utoipa::path(post, path = "/api/v1/kiosk/override/visits/{id}/checkout", tag = "override", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("device" = [], "override" = [])))]
-async fn check_out(State(state): State<AppState>, o: Override, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn check_out(
+    State(state): State<AppState>,
+    o: Override,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(o.device.tenant).await?;
-    tx.check_out(o.actor(), id, Some(o.device.kiosk.site_id)).await?;
+    tx.check_out(o.actor(), id, Some(o.device.kiosk.site_id))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,7 +108,12 @@ async fn check_out(State(state): State<AppState>, o: Override, ApiPath(id): ApiP
 async fn exit(State(state): State<AppState>, o: Override) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(o.device.tenant).await?;
     tx.delete_session(o.session_id).await?;
-    tx.audit(o.actor(), "override.exit", format!("kiosk:{}", o.device.kiosk.id)).await?;
+    tx.audit(
+        o.actor(),
+        "override.exit",
+        format!("kiosk:{}", o.device.kiosk.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

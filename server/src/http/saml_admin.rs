@@ -29,7 +29,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_saml, put_saml, delete_saml))
 }
 
-fn view(tenant: &TenantRow, s: SamlSettings, enforce: bool, updated_at: DateTime<Utc>) -> SamlConfig {
+fn view(
+    tenant: &TenantRow,
+    s: SamlSettings,
+    enforce: bool,
+    updated_at: DateTime<Utc>,
+) -> SamlConfig {
     let sp = SpUrls::new(&s.sp_base_url, &tenant.slug);
     SamlConfig {
         certificates: saml::certificates_to_pem(&s.certificates),
@@ -59,14 +64,18 @@ async fn enterprise(tx: &mut TenantTx) -> Result<TenantRow, Error> {
 
 async fn read(tx: &mut TenantTx, tenant: &TenantRow) -> Result<SamlConfig, Error> {
     let (config, enforce, updated_at) = tx.saml_config().await?.ok_or(Error::NotFound)?;
-    let settings: SamlSettings = serde_json::from_str(&config).map_err(|e| Error::Internal(e.into()))?;
+    let settings: SamlSettings =
+        serde_json::from_str(&config).map_err(|e| Error::Internal(e.into()))?;
     Ok(view(tenant, settings, enforce, updated_at))
 }
 
 /// The tenant's SAML configuration.
 #[utoipa::path(get, path = "/api/v1/sso/saml", tag = "sso",
     responses((status = 200, body = SamlConfig), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn get_saml(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<SamlConfig>, Error> {
+async fn get_saml(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+) -> Result<ApiJson<SamlConfig>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let tenant = enterprise(&mut tx).await?;
     let config = read(&mut tx, &tenant).await?;
@@ -75,14 +84,21 @@ async fn get_saml(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJ
 }
 
 fn idp_parts(body: &PutSaml) -> Result<IdpParts, Error> {
-    match (&body.idp_metadata_xml, &body.entity_id, &body.sso_url, &body.certificates) {
+    match (
+        &body.idp_metadata_xml,
+        &body.entity_id,
+        &body.sso_url,
+        &body.certificates,
+    ) {
         (Some(xml), None, None, None) => saml::idp_from_metadata(xml.as_str()),
         (None, Some(entity_id), Some(sso_url), Some(certs)) => Ok(IdpParts {
             entity_id: entity_id.as_str().to_owned(),
             sso_url: sso_url.as_str().to_owned(),
             certificates: saml::certificates_from_pem(certs.iter().map(|c| c.as_str()))?,
         }),
-        _ => Err(Error::InvalidInput("give either idp_metadata_xml, or entity_id, sso_url and certificates".into())),
+        _ => Err(Error::InvalidInput(
+            "give either idp_metadata_xml, or entity_id, sso_url and certificates".into(),
+        )),
     }
 }
 
@@ -90,12 +106,20 @@ fn idp_parts(body: &PutSaml) -> Result<IdpParts, Error> {
 #[utoipa::path(put, path = "/api/v1/sso/saml", tag = "sso", request_body = PutSaml,
     responses((status = 200, body = SamlConfig), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
     security(("session" = ["admin"])))]
-async fn put_saml(State(state): State<AppState>, Admin(a): Admin, ApiJson(body): ApiJson<PutSaml>) -> Result<ApiJson<SamlConfig>, Error> {
+async fn put_saml(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(body): ApiJson<PutSaml>,
+) -> Result<ApiJson<SamlConfig>, Error> {
     if body.group_roles.len() > MAX_GROUP_ROLES {
-        return Err(Error::InvalidInput("group_roles: at most 50 mappings".into()));
+        return Err(Error::InvalidInput(
+            "group_roles: at most 50 mappings".into(),
+        ));
     }
     if !body.group_roles.is_empty() && body.group_attribute.is_none() {
-        return Err(Error::InvalidInput("group_roles: needs group_attribute".into()));
+        return Err(Error::InvalidInput(
+            "group_roles: needs group_attribute".into(),
+        ));
     }
     let mut tx = state.store.write(a.tenant).await?;
     let tenant = enterprise(&mut tx).await?;
@@ -109,11 +133,20 @@ async fn put_saml(State(state): State<AppState>, Admin(a): Admin, ApiJson(body):
         allow_idp_initiated: body.allow_idp_initiated,
         email_attribute: body.email_attribute.map(String::from),
         group_attribute: body.group_attribute.map(String::from),
-        group_roles: body.group_roles.into_iter().map(|(k, v)| (String::from(k), v)).collect(),
+        group_roles: body
+            .group_roles
+            .into_iter()
+            .map(|(k, v)| (String::from(k), v))
+            .collect(),
     };
     let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.into()))?;
     tx.put_saml_config(&json, body.enforce).await?;
-    tx.audit(a.actor(), "sso.saml.update", format!("tenant:{}", a.tenant.0)).await?;
+    tx.audit(
+        a.actor(),
+        "sso.saml.update",
+        format!("tenant:{}", a.tenant.0),
+    )
+    .await?;
     let config = read(&mut tx, &tenant).await?;
     tx.commit().await?;
     Ok(ApiJson(config))
@@ -128,7 +161,12 @@ async fn delete_saml(State(state): State<AppState>, Admin(a): Admin) -> Result<S
     if !tx.delete_saml_config().await? {
         return Err(Error::NotFound);
     }
-    tx.audit(a.actor(), "sso.saml.delete", format!("tenant:{}", a.tenant.0)).await?;
+    tx.audit(
+        a.actor(),
+        "sso.saml.delete",
+        format!("tenant:{}", a.tenant.0),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

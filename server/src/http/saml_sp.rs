@@ -32,9 +32,9 @@ use crate::{
         token::{self, TokenKind},
     },
     error::Error,
+    ids::TenantId,
     saml::{self, SamlSettings, SpUrls},
     state::AppState,
-    ids::TenantId,
     store::{Actor, SessionKind, TenantTx},
 };
 
@@ -46,7 +46,10 @@ pub const ACS_BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_RELAY: &str = "/";
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(metadata)).routes(routes!(login)).routes(routes!(acs))
+    OpenApiRouter::new()
+        .routes(routes!(metadata))
+        .routes(routes!(login))
+        .routes(routes!(acs))
 }
 
 /// A tenant with SSO set up, and its settings.
@@ -60,7 +63,10 @@ pub(super) struct SsoTenant {
 pub(super) async fn sso_tenant(state: &AppState, slug: &str) -> Result<SsoTenant, Error> {
     let slug = Slug::parse(slug).map_err(|_| Error::NotFound)?;
     let mut g = state.store.global(false).await?;
-    let row = g.tenant_by_slug(slug.as_str()).await?.ok_or(Error::NotFound)?;
+    let row = g
+        .tenant_by_slug(slug.as_str())
+        .await?
+        .ok_or(Error::NotFound)?;
     g.commit().await?;
     if row.plan() != Plan::Enterprise {
         return Err(Error::NotFound);
@@ -69,19 +75,31 @@ pub(super) async fn sso_tenant(state: &AppState, slug: &str) -> Result<SsoTenant
     let mut tx = state.store.read(tenant).await?;
     let (config, _, _) = tx.saml_config().await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
-    let settings: SamlSettings = serde_json::from_str(&config).map_err(|e| Error::Internal(e.into()))?;
+    let settings: SamlSettings =
+        serde_json::from_str(&config).map_err(|e| Error::Internal(e.into()))?;
     let sp = SpUrls::new(&settings.sp_base_url, slug.as_str());
-    Ok(SsoTenant { tenant, settings, sp })
+    Ok(SsoTenant {
+        tenant,
+        settings,
+        sp,
+    })
 }
 
 /// The SP metadata of a tenant, to give its identity provider.
 #[utoipa::path(get, path = "/api/v1/saml/{tenant_slug}/metadata", tag = "sso", params(("tenant_slug" = String, Path)),
     responses((status = 200, description = "SAML SP metadata", content_type = "application/samlmetadata+xml", body = String),
         (status = 404, body = ErrorEnvelope)))]
-async fn metadata(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Result<Response, Error> {
+async fn metadata(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Response, Error> {
     let t = sso_tenant(&state, &slug).await?;
     let xml = saml::sp_metadata_xml(&t.sp);
-    Ok(([(header::CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        xml,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -95,9 +113,20 @@ struct LoginQuery {
 
 /// A local path to go back to: `/…`, not `//…`, printable, short.
 fn relay_path(raw: Option<&str>) -> Result<String, Error> {
-    let Some(p) = raw else { return Ok(DEFAULT_RELAY.to_owned()) };
-    let ok = p.starts_with('/') && !p.starts_with("//") && p.len() <= 200 && p.chars().all(|c| c.is_ascii_graphic() && c != '\\');
-    if ok { Ok(p.to_owned()) } else { Err(Error::InvalidInput("relay: must be a path on this server, starting with a single /".into())) }
+    let Some(p) = raw else {
+        return Ok(DEFAULT_RELAY.to_owned());
+    };
+    let ok = p.starts_with('/')
+        && !p.starts_with("//")
+        && p.len() <= 200
+        && p.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    if ok {
+        Ok(p.to_owned())
+    } else {
+        Err(Error::InvalidInput(
+            "relay: must be a path on this server, starting with a single /".into(),
+        ))
+    }
 }
 
 /// Starts an SP-initiated login: redirects to the tenant's identity provider with an AuthnRequest.
@@ -115,7 +144,8 @@ async fn login(
     let request_id = format!("_{}", hex::encode(raw));
     let url = saml::authn_request_url(&t.sp, &t.settings.sso_url, &request_id)?;
     let mut tx = state.store.write(t.tenant).await?;
-    tx.insert_saml_request(&request_id, &relay, state.clock.now() + saml::REQUEST_TTL).await?;
+    tx.insert_saml_request(&request_id, &relay, state.clock.now() + saml::REQUEST_TTL)
+        .await?;
     tx.commit().await?;
     let location = HeaderValue::from_str(&url).map_err(|e| Error::Internal(e.into()))?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
@@ -127,16 +157,26 @@ fn acs_form(headers: &HeaderMap, body: &[u8]) -> Result<(String, Option<String>)
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !is_form {
-        return Err(Error::InvalidInput("the body must be a form (application/x-www-form-urlencoded) with a SAMLResponse field".into()));
+        return Err(Error::InvalidInput(
+            "the body must be a form (application/x-www-form-urlencoded) with a SAMLResponse field"
+                .into(),
+        ));
     }
     let (mut response, mut relay) = (None, None);
     for (k, v) in url::form_urlencoded::parse(body) {
         match k.as_ref() {
             "SAMLResponse" if response.is_none() => response = Some(v.into_owned()),
             "RelayState" if relay.is_none() => relay = Some(v.into_owned()),
-            "SAMLResponse" | "RelayState" => return Err(Error::InvalidInput("SAMLResponse and RelayState may appear once each".into())),
+            "SAMLResponse" | "RelayState" => {
+                return Err(Error::InvalidInput(
+                    "SAMLResponse and RelayState may appear once each".into(),
+                ));
+            }
             _ => {}
         }
     }
@@ -145,8 +185,14 @@ fn acs_form(headers: &HeaderMap, body: &[u8]) -> Result<(String, Option<String>)
 }
 
 fn group_role(settings: &SamlSettings, groups: &[String]) -> Option<Role> {
-    let roles: Vec<Role> = groups.iter().filter_map(|g| settings.group_roles.get(g)).copied().collect();
-    [Role::Admin, Role::Receptionist].into_iter().find(|r| roles.contains(r))
+    let roles: Vec<Role> = groups
+        .iter()
+        .filter_map(|g| settings.group_roles.get(g))
+        .copied()
+        .collect();
+    [Role::Admin, Role::Receptionist]
+        .into_iter()
+        .find(|r| roles.contains(r))
 }
 
 /// The assertion consumer service: verifies the IdP's response and signs the user in.
@@ -169,21 +215,39 @@ async fn acs(
     // Either is only a lookup key: samael compares the signed InResponseTo with it.
     let mut tx = state.store.read(t.tenant).await?;
     let mut pending = None;
-    for hint in [relay_state.as_deref(), shape.in_response_to.as_deref()].into_iter().flatten() {
+    for hint in [relay_state.as_deref(), shape.in_response_to.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         if let Some(relay) = tx.saml_request(hint).await? {
             pending = Some((hint.to_owned(), relay));
             break;
         }
     }
     tx.commit().await?;
-    let asserted = saml::verify(&t.settings, &t.sp, &xml, &shape, pending.as_ref().map(|(id, _)| id.as_str()), state.clock.now())?;
-    let raw_email = asserted.email_attribute.as_deref().or(asserted.name_id.as_deref());
+    let asserted = saml::verify(
+        &t.settings,
+        &t.sp,
+        &xml,
+        &shape,
+        pending.as_ref().map(|(id, _)| id.as_str()),
+        state.clock.now(),
+    )?;
+    let raw_email = asserted
+        .email_attribute
+        .as_deref()
+        .or(asserted.name_id.as_deref());
     let email = raw_email
         .and_then(|e| Email::parse(e).ok())
-        .ok_or(Error::SamlRejected("the assertion names no user by email (NameID or the email attribute)"))?;
+        .ok_or(Error::SamlRejected(
+            "the assertion names no user by email (NameID or the email attribute)",
+        ))?;
     let role = group_role(&t.settings, &asserted.groups);
     // A just-in-time user gets a random password nobody knows (an SSO user has no password).
-    let jit_secret = t.settings.jit_role.map(|_| zeroize::Zeroizing::new(hex::encode(rand::rng().random::<[u8; 32]>())));
+    let jit_secret = t
+        .settings
+        .jit_role
+        .map(|_| zeroize::Zeroizing::new(hex::encode(rand::rng().random::<[u8; 32]>())));
     let jit_hash = match jit_secret {
         Some(secret) => Some(password::hash(&secret).await?),
         None => None,
@@ -193,28 +257,62 @@ async fn acs(
     if let Some((id, _)) = &pending
         && !tx.take_saml_request(id).await?
     {
-        return Err(Error::SamlRejected("the login request was already answered or has expired"));
+        return Err(Error::SamlRejected(
+            "the login request was already answered or has expired",
+        ));
     }
-    if !tx.use_assertion_id(&asserted.assertion_id, asserted.keep_until).await? {
-        return Err(Error::SamlRejected("this assertion was already used (replay)"));
+    if !tx
+        .use_assertion_id(&asserted.assertion_id, asserted.keep_until)
+        .await?
+    {
+        return Err(Error::SamlRejected(
+            "this assertion was already used (replay)",
+        ));
     }
     let user_id = sign_in_user(&mut tx, &t.settings, &email, role, jit_hash.as_deref()).await?;
     let issued = token::issue(TokenKind::Session, Some(t.tenant));
     let expires_at = state.clock.now() + state.settings.session_ttl;
-    tx.insert_session(user_id, SessionKind::Session, None, &issued.hash, expires_at, expires_at).await?;
-    tx.audit(Actor::User(user_id), "auth.saml_login", format!("user:{user_id}")).await?;
+    tx.insert_session(
+        user_id,
+        SessionKind::Session,
+        None,
+        &issued.hash,
+        expires_at,
+        expires_at,
+    )
+    .await?;
+    tx.audit(
+        Actor::User(user_id),
+        "auth.saml_login",
+        format!("user:{user_id}"),
+    )
+    .await?;
     tx.commit().await?;
 
-    let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
     if wants_json {
-        return Ok(ApiJson(SessionToken { token: issued.token.to_string(), expires_at }).into_response());
+        return Ok(ApiJson(SessionToken {
+            token: issued.token.to_string(),
+            expires_at,
+        })
+        .into_response());
     }
     let relay = pending.map_or_else(|| DEFAULT_RELAY.to_owned(), |(_, relay)| relay);
     let max_age = state.settings.session_ttl.num_seconds();
-    let cookie = format!("{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}", issued.token.as_str());
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+        issued.token.as_str()
+    );
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.into()))?;
     let location = HeaderValue::from_str(&relay).map_err(|e| Error::Internal(e.into()))?;
-    Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, location)]).into_response())
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::SET_COOKIE, cookie), (header::LOCATION, location)],
+    )
+        .into_response())
 }
 
 /// The user the assertion names: found by the email's blind index, its role updated from the
@@ -234,16 +332,37 @@ async fn sign_in_user(
             user.role = r;
             tx.update_user(&user).await?;
             tx.delete_user_sessions(user.id).await?;
-            tx.audit(Actor::User(user.id), "user.update_from_sso_groups", format!("user:{}", user.id)).await?;
+            tx.audit(
+                Actor::User(user.id),
+                "user.update_from_sso_groups",
+                format!("user:{}", user.id),
+            )
+            .await?;
         }
         return Ok(user.id);
     }
     let (Some(default_role), Some(hash)) = (settings.jit_role, jit_hash) else {
-        return Err(Error::SamlRejected("no user of this tenant has this email, and just-in-time provisioning is off"));
+        return Err(Error::SamlRejected(
+            "no user of this tenant has this email, and just-in-time provisioning is off",
+        ));
     };
     // The name starts as the email; an admin can change it. The password is random and unknown.
-    let name = PersonName::parse(email.as_str()).map_err(|_| Error::SamlRejected("the email is too long to provision a user"))?;
-    let user = tx.insert_user(email, name.as_str(), role.unwrap_or(default_role), hash, None).await?;
-    tx.audit(Actor::User(user.id), "user.create_from_sso", format!("user:{}", user.id)).await?;
+    let name = PersonName::parse(email.as_str())
+        .map_err(|_| Error::SamlRejected("the email is too long to provision a user"))?;
+    let user = tx
+        .insert_user(
+            email,
+            name.as_str(),
+            role.unwrap_or(default_role),
+            hash,
+            None,
+        )
+        .await?;
+    tx.audit(
+        Actor::User(user.id),
+        "user.create_from_sso",
+        format!("user:{}", user.id),
+    )
+    .await?;
     Ok(user.id)
 }

@@ -19,12 +19,17 @@ use crate::{
 const MAX_WAITING_MINUTES: u16 = 1440;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_settings, update_settings)).routes(routes!(kiosk_settings))
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, update_settings))
+        .routes(routes!(kiosk_settings))
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings", responses((status = 200, body = Settings)),
     security(("session" = ["admin"])))]
-async fn get_settings(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Settings>, Error> {
+async fn get_settings(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+) -> Result<ApiJson<Settings>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let settings = tx.settings().await?;
     tx.commit().await?;
@@ -38,8 +43,13 @@ async fn update_settings(
     Admin(a): Admin,
     ApiJson(body): ApiJson<UpdateSettings>,
 ) -> Result<ApiJson<Settings>, Error> {
-    if body.notify_waiting_minutes.is_some_and(|m| m > MAX_WAITING_MINUTES) {
-        return Err(Error::InvalidInput("notify_waiting_minutes: must be 0 (off) to 1440".into()));
+    if body
+        .notify_waiting_minutes
+        .is_some_and(|m| m > MAX_WAITING_MINUTES)
+    {
+        return Err(Error::InvalidInput(
+            "notify_waiting_minutes: must be 0 (off) to 1440".into(),
+        ));
     }
     let mut tx = state.store.write(a.tenant).await?;
     let mut s = tx.settings().await?;
@@ -56,7 +66,12 @@ async fn update_settings(
         s.notify_waiting_minutes = (minutes > 0).then_some(minutes);
     }
     tx.update_settings(&s).await?;
-    tx.audit(a.actor(), "settings.update", format!("tenant:{}", a.tenant.0)).await?;
+    tx.audit(
+        a.actor(),
+        "settings.update",
+        format!("tenant:{}", a.tenant.0),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ApiJson(s))
 }
@@ -64,7 +79,10 @@ async fn update_settings(
 /// What this kiosk's tenant decides it shows: names, first language, visitor agreement.
 #[utoipa::path(get, path = "/api/v1/kiosk/settings", tag = "kiosk", responses((status = 200, body = KioskSettings)),
     security(("device" = [])))]
-async fn kiosk_settings(State(state): State<AppState>, k: Kiosk) -> Result<ApiJson<KioskSettings>, Error> {
+async fn kiosk_settings(
+    State(state): State<AppState>,
+    k: Kiosk,
+) -> Result<ApiJson<KioskSettings>, Error> {
     let mut tx = state.store.read(k.tenant).await?;
     let settings = tx.settings().await?;
     let tenant = tx.tenant_row().await?;

@@ -15,7 +15,9 @@ use super::{
 use crate::{auth::Admin, error::Error, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_site, list_sites)).routes(routes!(get_site, update_site, delete_site))
+    OpenApiRouter::new()
+        .routes(routes!(create_site, list_sites))
+        .routes(routes!(get_site, update_site, delete_site))
 }
 
 #[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = CreateSite,
@@ -26,14 +28,20 @@ async fn create_site(
     ApiJson(body): ApiJson<CreateSite>,
 ) -> Result<(StatusCode, ApiJson<Site>), Error> {
     let mut tx = state.store.write(a.tenant).await?;
-    let row = tx.insert_site(body.name.as_str(), body.timezone.as_str()).await?;
-    tx.audit(a.actor(), "site.create", format!("site:{}", row.id)).await?;
+    let row = tx
+        .insert_site(body.name.as_str(), body.timezone.as_str())
+        .await?;
+    tx.audit(a.actor(), "site.create", format!("site:{}", row.id))
+        .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(views::site(row))))
 }
 
 #[utoipa::path(get, path = "/api/v1/sites", tag = "sites", responses((status = 200, body = Vec<Site>)), security(("session" = ["admin"])))]
-async fn list_sites(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<Site>>, Error> {
+async fn list_sites(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+) -> Result<ApiJson<Vec<Site>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.sites().await?;
     tx.commit().await?;
@@ -42,7 +50,11 @@ async fn list_sites(State(state): State<AppState>, Admin(a): Admin) -> Result<Ap
 
 #[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = Uuid, Path)),
     responses((status = 200, body = Site), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn get_site(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Site>, Error> {
+async fn get_site(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<Site>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.site(id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
@@ -67,19 +79,25 @@ async fn update_site(
         row.timezone = tz.into();
     }
     tx.update_site(&row).await?;
-    tx.audit(a.actor(), "site.update", format!("site:{id}")).await?;
+    tx.audit(a.actor(), "site.update", format!("site:{id}"))
+        .await?;
     tx.commit().await?;
     Ok(ApiJson(views::site(row)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn delete_site(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn delete_site(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(a.tenant).await?;
     if !tx.delete_site(id).await? {
         return Err(Error::NotFound);
     }
-    tx.audit(a.actor(), "site.delete", format!("site:{id}")).await?;
+    tx.audit(a.actor(), "site.delete", format!("site:{id}"))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,13 +15,15 @@ use super::{
 use crate::{
     auth::{Admin, password},
     error::Error,
-    state::AppState,
     ids::TenantId,
+    state::AppState,
     store::Actor,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_user, list_users)).routes(routes!(get_user, update_user, delete_user))
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(get_user, update_user, delete_user))
 }
 
 /// Hashes a secret if one was given.
@@ -33,12 +35,26 @@ async fn hash_opt(secret: Option<&str>) -> Result<Option<String>, Error> {
 }
 
 /// Creates a user in `tenant` on behalf of `actor` (a tenant admin or the operator).
-pub(super) async fn create(state: &AppState, tenant: TenantId, actor: Actor, body: CreateUser) -> Result<User, Error> {
+pub(super) async fn create(
+    state: &AppState,
+    tenant: TenantId,
+    actor: Actor,
+    body: CreateUser,
+) -> Result<User, Error> {
     let pw = password::hash(body.password.expose()).await?;
     let pin = hash_opt(body.pin.as_ref().map(|p| p.expose())).await?;
     let mut tx = state.store.write(tenant).await?;
-    let row = tx.insert_user(&body.email, body.name.as_str(), body.role, &pw, pin.as_deref()).await?;
-    tx.audit(actor, "user.create", format!("user:{}", row.id)).await?;
+    let row = tx
+        .insert_user(
+            &body.email,
+            body.name.as_str(),
+            body.role,
+            &pw,
+            pin.as_deref(),
+        )
+        .await?;
+    tx.audit(actor, "user.create", format!("user:{}", row.id))
+        .await?;
     tx.commit().await?;
     Ok(views::user(row))
 }
@@ -51,11 +67,17 @@ async fn create_user(
     Admin(a): Admin,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, ApiJson<User>), Error> {
-    Ok((StatusCode::CREATED, ApiJson(create(&state, a.tenant, a.actor(), body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(create(&state, a.tenant, a.actor(), body).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>)), security(("session" = ["admin"])))]
-async fn list_users(State(state): State<AppState>, Admin(a): Admin) -> Result<ApiJson<Vec<User>>, Error> {
+async fn list_users(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+) -> Result<ApiJson<Vec<User>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.users().await?;
     tx.commit().await?;
@@ -64,7 +86,11 @@ async fn list_users(State(state): State<AppState>, Admin(a): Admin) -> Result<Ap
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = User), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn get_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<User>, Error> {
+async fn get_user(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<User>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.user(id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
@@ -86,10 +112,14 @@ async fn update_user(
     let pin = hash_opt(body.pin.as_ref().map(|p| p.expose())).await?;
     let mut tx = state.store.write(a.tenant).await?;
     let mut user = tx.user(id).await?.ok_or(Error::NotFound)?;
-    if id == a.user.id && (body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role)) {
-        return Err(Error::InvalidInput("an admin cannot disable or demote themself".into()));
+    if id == a.user.id && (body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role))
+    {
+        return Err(Error::InvalidInput(
+            "an admin cannot disable or demote themself".into(),
+        ));
     }
-    let ends_sessions = pw.is_some() || body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role);
+    let ends_sessions =
+        pw.is_some() || body.disabled == Some(true) || body.role.is_some_and(|r| r != user.role);
     if let Some(n) = body.name {
         user.name = n.as_str().to_owned();
     }
@@ -109,22 +139,30 @@ async fn update_user(
     if ends_sessions {
         tx.delete_user_sessions(id).await?;
     }
-    tx.audit(a.actor(), "user.update", format!("user:{id}")).await?;
+    tx.audit(a.actor(), "user.update", format!("user:{id}"))
+        .await?;
     tx.commit().await?;
     Ok(ApiJson(views::user(user)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
-async fn delete_user(State(state): State<AppState>, Admin(a): Admin, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn delete_user(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     if id == a.user.id {
-        return Err(Error::InvalidInput("an admin cannot delete themself".into()));
+        return Err(Error::InvalidInput(
+            "an admin cannot delete themself".into(),
+        ));
     }
     let mut tx = state.store.write(a.tenant).await?;
     if !tx.delete_user(id).await? {
         return Err(Error::NotFound);
     }
-    tx.audit(a.actor(), "user.delete", format!("user:{id}")).await?;
+    tx.audit(a.actor(), "user.delete", format!("user:{id}"))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,13 @@ use vestibule_shared::dto::{
 use crate::store::{AuditRow, HostRow, KioskRow, SiteRow, TenantRow, UserRow, VisitRow};
 
 pub fn tenant(r: &TenantRow) -> Tenant {
-    Tenant { id: r.id, slug: r.slug.clone(), name: r.name.clone(), plan: r.plan(), created_at: r.created_at }
+    Tenant {
+        id: r.id,
+        slug: r.slug.clone(),
+        name: r.name.clone(),
+        plan: r.plan(),
+        created_at: r.created_at,
+    }
 }
 
 pub fn user(r: UserRow) -> User {
@@ -25,11 +31,22 @@ pub fn user(r: UserRow) -> User {
 }
 
 pub fn site(r: SiteRow) -> Site {
-    Site { id: r.id, name: r.name, timezone: r.timezone, created_at: r.created_at }
+    Site {
+        id: r.id,
+        name: r.name,
+        timezone: r.timezone,
+        created_at: r.created_at,
+    }
 }
 
 pub fn host(r: HostRow) -> Host {
-    Host { id: r.id, name: r.name, email: r.email, site_id: r.site_id, created_at: r.created_at }
+    Host {
+        id: r.id,
+        name: r.name,
+        email: r.email,
+        site_id: r.site_id,
+        created_at: r.created_at,
+    }
 }
 
 pub fn kiosk(r: KioskRow) -> Kiosk {

@@ -59,7 +59,15 @@ fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql,
     {
         return Err(Error::InvalidInput("from: must not be after to".into()));
     }
-    Ok(VisitFilterSql { site_id: f.site_id, host_id: f.host_id, status: f.status, from: f.from, to: f.to, limit, offset })
+    Ok(VisitFilterSql {
+        site_id: f.site_id,
+        host_id: f.host_id,
+        status: f.status,
+        from: f.from,
+        to: f.to,
+        limit,
+        offset,
+    })
 }
 
 /// The visit log, newest first.
@@ -74,24 +82,46 @@ async fn list_visits(
     let mut tx = state.store.read(staff.tenant).await?;
     let (rows, total) = tx.visits(&filter_sql(f, limit, offset)?).await?;
     tx.commit().await?;
-    Ok(ApiJson(Page { items: rows.into_iter().map(views::visit).collect(), total, limit, offset }))
+    Ok(ApiJson(Page {
+        items: rows.into_iter().map(views::visit).collect(),
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// The visit log as CSV (same filters; `limit`/`offset` are ignored, up to 50 000 rows).
 #[utoipa::path(get, path = "/api/v1/visits/export.csv", tag = "visits", params(VisitFilter),
     responses((status = 200, content_type = "text/csv", body = String)), security(("session" = ["admin"])))]
-async fn export_visits(State(state): State<AppState>, a: Admin, ApiQuery(f): ApiQuery<VisitFilter>) -> Result<impl IntoResponse, Error> {
+async fn export_visits(
+    State(state): State<AppState>,
+    a: Admin,
+    ApiQuery(f): ApiQuery<VisitFilter>,
+) -> Result<impl IntoResponse, Error> {
     paging(f.limit, f.offset)?;
     let mut tx = state.store.read(a.0.tenant).await?;
     let (rows, _) = tx.visits(&filter_sql(f, MAX_EXPORT_ROWS, 0)?).await?;
     tx.commit().await?;
     let csv = to_csv(&rows).map_err(|e| Error::Internal(e.into()))?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"visits.csv\"")], csv))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"visits.csv\"",
+            ),
+        ],
+        csv,
+    ))
 }
 
 /// A cell as a spreadsheet will not run: a leading `= + - @` (or tab, CR) gets a `'` in front.
 fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
 }
 
 fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
@@ -133,7 +163,11 @@ fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
 
 #[utoipa::path(get, path = "/api/v1/visits/{id}", tag = "visits", params(("id" = Uuid, Path)),
     responses((status = 200, body = Visit), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
-async fn get_visit(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<Uuid>) -> Result<ApiJson<Visit>, Error> {
+async fn get_visit(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<Visit>, Error> {
     let mut tx = state.store.read(staff.tenant).await?;
     let row = tx.visit(id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
@@ -159,7 +193,11 @@ async fn correct_visit(
 /// Checks a visitor out from the desk.
 #[utoipa::path(post, path = "/api/v1/visits/{id}/checkout", tag = "visits", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
-async fn check_out_visit(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, Error> {
+async fn check_out_visit(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
     tx.check_out(staff.actor(), id, None).await?;
     tx.commit().await?;
@@ -169,20 +207,36 @@ async fn check_out_visit(State(state): State<AppState>, staff: Staff, ApiPath(id
 /// The tenant's audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Paging),
     responses((status = 200, body = Page<AuditEntry>)), security(("session" = ["admin"])))]
-async fn list_audit(State(state): State<AppState>, a: Admin, ApiQuery(p): ApiQuery<Paging>) -> Result<ApiJson<Page<AuditEntry>>, Error> {
+async fn list_audit(
+    State(state): State<AppState>,
+    a: Admin,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> Result<ApiJson<Page<AuditEntry>>, Error> {
     let (limit, offset) = paging(p.limit, p.offset)?;
     let mut tx = state.store.read(a.0.tenant).await?;
     let (rows, total) = tx.audit_entries(limit, offset).await?;
     tx.commit().await?;
-    Ok(ApiJson(Page { items: rows.into_iter().map(views::audit).collect(), total, limit, offset }))
+    Ok(ApiJson(Page {
+        items: rows.into_iter().map(views::audit).collect(),
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// Re-computes the audit hash chain.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", responses((status = 200, body = AuditVerification)),
     security(("session" = ["admin"])))]
-async fn verify_audit(State(state): State<AppState>, a: Admin) -> Result<ApiJson<AuditVerification>, Error> {
+async fn verify_audit(
+    State(state): State<AppState>,
+    a: Admin,
+) -> Result<ApiJson<AuditVerification>, Error> {
     let mut tx = state.store.read(a.0.tenant).await?;
     let check = tx.verify_audit().await?;
     tx.commit().await?;
-    Ok(ApiJson(AuditVerification { valid: check.broken_at.is_none(), entries: check.entries, broken_at: check.broken_at }))
+    Ok(ApiJson(AuditVerification {
+        valid: check.broken_at.is_none(),
+        entries: check.entries,
+        broken_at: check.broken_at,
+    }))
 }

@@ -31,25 +31,51 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
         (None, _) => f.visitor.to_owned(),
     };
     let (subject, lead) = match (f.event, lang) {
-        ("check_in", Language::En) => (format!("{} is at {} reception", f.visitor, f.site), format!("{who} is at {} reception.", f.site)),
-        ("check_in", Language::Fr) => {
-            (format!("{} vous attend à l'accueil de {}", f.visitor, f.site), format!("{who} vous attend à l'accueil de {}.", f.site))
-        }
+        ("check_in", Language::En) => (
+            format!("{} is at {} reception", f.visitor, f.site),
+            format!("{who} is at {} reception.", f.site),
+        ),
+        ("check_in", Language::Fr) => (
+            format!("{} vous attend à l'accueil de {}", f.visitor, f.site),
+            format!("{who} vous attend à l'accueil de {}.", f.site),
+        ),
         ("waiting", Language::En) => (
             format!("{} is still waiting at {} reception", f.visitor, f.site),
-            format!("{who} has been waiting at {} reception for {} minutes.", f.site, f.minutes),
+            format!(
+                "{who} has been waiting at {} reception for {} minutes.",
+                f.site, f.minutes
+            ),
         ),
         ("waiting", Language::Fr) => (
             format!("{} attend toujours à l'accueil de {}", f.visitor, f.site),
-            format!("{who} attend à l'accueil de {} depuis {} minutes.", f.site, f.minutes),
+            format!(
+                "{who} attend à l'accueil de {} depuis {} minutes.",
+                f.site, f.minutes
+            ),
         ),
-        ("check_out", Language::En) => (format!("{} has left {}", f.visitor, f.site), format!("{who} has checked out at {}.", f.site)),
-        ("check_out", Language::Fr) => (format!("{} a quitté {}", f.visitor, f.site), format!("{who} est reparti de {}.", f.site)),
+        ("check_out", Language::En) => (
+            format!("{} has left {}", f.visitor, f.site),
+            format!("{who} has checked out at {}.", f.site),
+        ),
+        ("check_out", Language::Fr) => (
+            format!("{} a quitté {}", f.visitor, f.site),
+            format!("{who} est reparti de {}.", f.site),
+        ),
         _ => return None,
     };
     let (hello, purpose_label, badge_label, footer) = match lang {
-        Language::En => ("Hello", "Purpose", "Badge", "Sent by Vestibule, your visitor desk."),
-        Language::Fr => ("Bonjour", "Objet de la visite", "Badge", "Envoyé par Vestibule, votre accueil visiteurs."),
+        Language::En => (
+            "Hello",
+            "Purpose",
+            "Badge",
+            "Sent by Vestibule, your visitor desk.",
+        ),
+        Language::Fr => (
+            "Bonjour",
+            "Objet de la visite",
+            "Badge",
+            "Envoyé par Vestibule, votre accueil visiteurs.",
+        ),
     };
     let mut lines = vec![(badge_label, f.badge)];
     if let Some(p) = f.purpose {
@@ -59,7 +85,11 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
     let mut rows = String::new();
     for (label, value) in &lines {
         text.push_str(&format!("{label}: {value}\n"));
-        rows.push_str(&format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>", escape(label), escape(value)));
+        rows.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+            escape(label),
+            escape(value)
+        ));
     }
     text.push_str(&format!("\n-- \n{footer}\n"));
     let html = format!(
@@ -70,7 +100,11 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
         host = escape(f.host),
         lead = escape(&lead),
     );
-    Some(Content { subject, text, html })
+    Some(Content {
+        subject,
+        text,
+        html,
+    })
 }
 
 /// HTML-escapes text for element content and quoted attributes.
@@ -110,7 +144,12 @@ mod tests {
     fn says_who_is_where_in_both_languages() {
         let en = compose(Language::En, &facts("check_in")).expect("known event");
         assert_eq!(en.subject, "Ada <script> is at HQ reception");
-        assert!(en.text.contains("Ada <script> from A&B is at HQ reception."), "{}", en.text);
+        assert!(
+            en.text
+                .contains("Ada <script> from A&B is at HQ reception."),
+            "{}",
+            en.text
+        );
         let fr = compose(Language::Fr, &facts("waiting")).expect("known event");
         assert!(fr.text.contains("depuis 15 minutes"), "{}", fr.text);
         assert!(compose(Language::En, &facts("check_out")).is_some());
@@ -119,7 +158,9 @@ mod tests {
 
     #[test]
     fn html_escapes_what_visitors_typed() {
-        let html = compose(Language::En, &facts("check_in")).expect("known event").html;
+        let html = compose(Language::En, &facts("check_in"))
+            .expect("known event")
+            .html;
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("Ada &lt;script&gt; from A&amp;B"), "{html}");
     }

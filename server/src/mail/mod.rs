@@ -83,7 +83,9 @@ pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver
     }
     match release(&store, &owner).await {
         Ok(n) => tracing::info!(released = n, "mail sender stopped"),
-        Err(e) => tracing::warn!(error = %e, "giving back the outbox leases failed; they run out by themselves"),
+        Err(e) => {
+            tracing::warn!(error = %e, "giving back the outbox leases failed; they run out by themselves")
+        }
     }
 }
 
@@ -96,7 +98,11 @@ async fn release(store: &Store, owner: &str) -> Result<u64, Error> {
     Ok(n)
 }
 
-async fn claim(store: &Store, owner: &str, s: &MailSettings) -> Result<Vec<(TenantId, Uuid)>, Error> {
+async fn claim(
+    store: &Store,
+    owner: &str,
+    s: &MailSettings,
+) -> Result<Vec<(TenantId, Uuid)>, Error> {
     let lease = chrono::Duration::from_std(s.lease).map_err(|e| Error::Internal(e.into()))?;
     let mut g = store.global(true).await?;
     let claimed = g.claim_outbox(owner, lease, CLAIM_BATCH).await?;
@@ -111,7 +117,13 @@ struct Outgoing {
     message_id: String,
 }
 
-async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId, id: Uuid) -> Result<(), Error> {
+async fn deliver(
+    store: &Store,
+    s: &MailSettings,
+    owner: &str,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<(), Error> {
     let mut tx = store.write(tenant).await?;
     let Some(item) = tx.outbox_item(id, owner).await? else {
         return tx.commit().await;
@@ -127,7 +139,12 @@ async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId,
         }
         (None, _) => prepare(&mut tx, &item).await?,
     };
-    let Some(Outgoing { account, message, message_id }) = outgoing else {
+    let Some(Outgoing {
+        account,
+        message,
+        message_id,
+    }) = outgoing
+    else {
         return tx.commit().await;
     };
     tx.outbox_sending(id, &message_id).await?;
@@ -148,7 +165,8 @@ async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId,
                 tx.outbox_failed(id, &e.reason).await?;
                 tracing::warn!(outbox = %id, reason = %e.reason, "gave up on a notification");
             } else {
-                let next = tx.now() + chrono::Duration::from_std(delay).map_err(|e| Error::Internal(e.into()))?;
+                let next = tx.now()
+                    + chrono::Duration::from_std(delay).map_err(|e| Error::Internal(e.into()))?;
                 tx.outbox_retry(id, next, &e.reason).await?;
                 tracing::info!(outbox = %id, reason = %e.reason, retry_in = ?delay, "notification deferred");
             }
@@ -158,25 +176,35 @@ async fn deliver(store: &Store, s: &MailSettings, owner: &str, tenant: TenantId,
 }
 
 /// Writes the email a row asks for; `None` (with the reason recorded) for rows that need none.
-async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<Option<Outgoing>, Error> {
+async fn prepare(
+    tx: &mut TenantTx,
+    item: &crate::store::OutboxItem,
+) -> Result<Option<Outgoing>, Error> {
     let n = &item.notification;
     let Some(visit) = tx.visit(n.visit_id).await? else {
-        tx.outbox_failed(item.id, "the visit no longer exists").await?;
+        tx.outbox_failed(item.id, "the visit no longer exists")
+            .await?;
         return Ok(None);
     };
     if n.event == "waiting" && visit.checked_out_at.is_some() {
-        tx.outbox_failed(item.id, "not needed: the visitor left before the reminder was due").await?;
+        tx.outbox_failed(
+            item.id,
+            "not needed: the visitor left before the reminder was due",
+        )
+        .await?;
         return Ok(None);
     }
     let Some(account) = tx.smtp().await? else {
-        tx.outbox_failed(item.id, "no SMTP server is configured for this tenant").await?;
+        tx.outbox_failed(item.id, "no SMTP server is configured for this tenant")
+            .await?;
         return Ok(None);
     };
     let settings = tx.settings().await?;
     let host = tx.host(visit.host_id).await?;
     let site = tx.site(visit.site_id).await?;
     let (Some(host), Some(site)) = (host, site) else {
-        tx.outbox_failed(item.id, "the host or site no longer exists").await?;
+        tx.outbox_failed(item.id, "the host or site no longer exists")
+            .await?;
         return Ok(None);
     };
     let facts = compose::Facts {
@@ -190,13 +218,24 @@ async fn prepare(tx: &mut TenantTx, item: &crate::store::OutboxItem) -> Result<O
         minutes: (tx.now() - visit.checked_in_at).num_minutes(),
     };
     let Some(content) = compose::compose(settings.language, &facts) else {
-        tx.outbox_failed(item.id, "unknown notification kind").await?;
+        tx.outbox_failed(item.id, "unknown notification kind")
+            .await?;
         return Ok(None);
     };
-    let domain = account.config.from_address.rsplit('@').next().unwrap_or("vestibule.invalid").to_owned();
+    let domain = account
+        .config
+        .from_address
+        .rsplit('@')
+        .next()
+        .unwrap_or("vestibule.invalid")
+        .to_owned();
     let message_id = format!("<{}@{domain}>", item.id);
     match smtp::message(&account, &host.email, &message_id, content) {
-        Ok(message) => Ok(Some(Outgoing { account, message, message_id })),
+        Ok(message) => Ok(Some(Outgoing {
+            account,
+            message,
+            message_id,
+        })),
         Err(e) => {
             tx.outbox_failed(item.id, &e.reason).await?;
             Ok(None)
@@ -216,7 +255,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let s = MailSettings { retry_base: Duration::from_secs(30), retry_max: Duration::from_secs(600), ..MailSettings::default() };
+        let s = MailSettings {
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(600),
+            ..MailSettings::default()
+        };
         let got: Vec<u64> = (0..7).map(|a| backoff(&s, a).as_secs()).collect();
         assert_eq!(got, [30, 60, 120, 240, 480, 600, 600]);
     }

@@ -27,33 +27,58 @@ pub struct SendError {
 
 impl SendError {
     fn config(reason: impl Into<String>) -> SendError {
-        SendError { reason: reason.into(), permanent: true }
+        SendError {
+            reason: reason.into(),
+            permanent: true,
+        }
     }
 }
 
 /// Builds the MIME message: text and HTML alternatives, with our Message-ID.
-pub fn message(account: &SmtpAccount, to: &str, message_id: &str, content: Content) -> Result<Message, SendError> {
+pub fn message(
+    account: &SmtpAccount,
+    to: &str,
+    message_id: &str,
+    content: Content,
+) -> Result<Message, SendError> {
     let c = &account.config;
-    let from = Mailbox::new(c.from_name.clone(), c.from_address.parse().map_err(|_| SendError::config("the sender address is not valid"))?);
-    let to: Mailbox = to.parse().map_err(|_| SendError::config("the host's email address is not valid"))?;
+    let from = Mailbox::new(
+        c.from_name.clone(),
+        c.from_address
+            .parse()
+            .map_err(|_| SendError::config("the sender address is not valid"))?,
+    );
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| SendError::config("the host's email address is not valid"))?;
     Message::builder()
         .from(from)
         .to(to)
         .subject(content.subject)
         .message_id(Some(message_id.to_owned()))
-        .multipart(MultiPart::alternative_plain_html(content.text, content.html))
+        .multipart(MultiPart::alternative_plain_html(
+            content.text,
+            content.html,
+        ))
         .map_err(|_| SendError::config("the message could not be built"))
 }
 
 /// Sends `message` through the tenant's SMTP server.
-pub async fn send(account: &SmtpAccount, message: Message, timeout: Duration) -> Result<(), SendError> {
+pub async fn send(
+    account: &SmtpAccount,
+    message: Message,
+    timeout: Duration,
+) -> Result<(), SendError> {
     let c = &account.config;
     let mut tls = TlsParameters::builder(c.host.clone());
     if let Some(pem) = &c.ca_pem {
-        let ca = Certificate::from_pem(pem.as_bytes()).map_err(|_| SendError::config("the SMTP CA certificate does not parse"))?;
+        let ca = Certificate::from_pem(pem.as_bytes())
+            .map_err(|_| SendError::config("the SMTP CA certificate does not parse"))?;
         tls = tls.add_root_certificate(ca);
     }
-    let tls = tls.build_rustls().map_err(|e| SendError::config(format!("TLS settings: {e}")))?;
+    let tls = tls
+        .build_rustls()
+        .map_err(|e| SendError::config(format!("TLS settings: {e}")))?;
     let tls = match c.security {
         SmtpSecurity::Tls => Tls::Wrapper(tls),
         SmtpSecurity::Starttls => Tls::Required(tls),
@@ -67,29 +92,54 @@ pub async fn send(account: &SmtpAccount, message: Message, timeout: Duration) ->
         builder = builder.credentials(Credentials::new(user.clone(), password.to_string()));
     }
     let transport = builder.build();
-    transport.send(message).await.map(|_| ()).map_err(|e| classify(&e))
+    transport
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e))
 }
 
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    let code = e.status().map(|c| format!(" (SMTP {c})")).unwrap_or_default();
+    let code = e
+        .status()
+        .map(|c| format!(" (SMTP {c})"))
+        .unwrap_or_default();
     if let Some(tls) = rustls_error(e) {
         // rustls' own words (unknown issuer, name mismatch, ...): no personal data in them.
-        return SendError { reason: format!("TLS with the SMTP server failed: {tls}"), permanent: false };
+        return SendError {
+            reason: format!("TLS with the SMTP server failed: {tls}"),
+            permanent: false,
+        };
     }
     if e.is_permanent() {
-        return SendError { reason: format!("the SMTP server refused the message{code}"), permanent: true };
+        return SendError {
+            reason: format!("the SMTP server refused the message{code}"),
+            permanent: true,
+        };
     }
     if e.is_transient() {
-        return SendError { reason: format!("the SMTP server deferred the message{code}"), permanent: false };
+        return SendError {
+            reason: format!("the SMTP server deferred the message{code}"),
+            permanent: false,
+        };
     }
     if e.is_timeout() {
-        return SendError { reason: "the SMTP server did not answer in time".into(), permanent: false };
+        return SendError {
+            reason: "the SMTP server did not answer in time".into(),
+            permanent: false,
+        };
     }
     if e.is_client() || e.is_tls() {
         // lettre's own messages, such as a server that does not offer STARTTLS.
-        return SendError { reason: format!("SMTP: {e}"), permanent: false };
+        return SendError {
+            reason: format!("SMTP: {e}"),
+            permanent: false,
+        };
     }
-    SendError { reason: "the SMTP server could not be reached".into(), permanent: false }
+    SendError {
+        reason: "the SMTP server could not be reached".into(),
+        permanent: false,
+    }
 }
 
 /// The rustls error behind a failed connection, if that is what it was (io errors hide it).
@@ -99,7 +149,11 @@ fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
         if let Some(r) = err.downcast_ref::<rustls::Error>() {
             return Some(r);
         }
-        if let Some(r) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        if let Some(r) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
             return Some(r);
         }
         cur = err.source();

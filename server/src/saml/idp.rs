@@ -30,14 +30,17 @@ fn invalid(why: &str) -> Error {
 
 /// Checks one DER certificate: X.509, with an RSA key of at least 2048 bits or an EC key.
 fn check_certificate(der: &[u8]) -> Result<(), Error> {
-    let (rest, cert) = x509_parser::parse_x509_certificate(der).map_err(|_| invalid("certificates: not an X.509 certificate"))?;
+    let (rest, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|_| invalid("certificates: not an X.509 certificate"))?;
     if !rest.is_empty() {
         return Err(invalid("certificates: not an X.509 certificate"));
     }
     match cert.public_key().parsed() {
         Ok(PublicKey::RSA(k)) if k.key_size() >= 2048 => Ok(()),
         Ok(PublicKey::EC(_)) => Ok(()),
-        _ => Err(invalid("certificates: the key must be RSA of at least 2048 bits, or ECDSA")),
+        _ => Err(invalid(
+            "certificates: the key must be RSA of at least 2048 bits, or ECDSA",
+        )),
     }
 }
 
@@ -50,11 +53,16 @@ fn checked(certs: Vec<Vec<u8>>) -> Result<Vec<String>, Error> {
 }
 
 /// Reads PEM certificates (each entry may hold several) into checked base64 DER.
-pub fn certificates_from_pem<'a>(pems: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, Error> {
+pub fn certificates_from_pem<'a>(
+    pems: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, Error> {
     let mut ders = Vec::new();
     for pem in pems {
         for c in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            ders.push(c.map_err(|_| invalid("certificates: not a PEM certificate"))?.to_vec());
+            ders.push(
+                c.map_err(|_| invalid("certificates: not a PEM certificate"))?
+                    .to_vec(),
+            );
         }
     }
     checked(ders)
@@ -65,8 +73,15 @@ pub fn certificates_to_pem(certs: &[String]) -> Vec<String> {
     certs
         .iter()
         .map(|b64| {
-            let lines: Vec<&str> = b64.as_bytes().chunks(64).filter_map(|l| std::str::from_utf8(l).ok()).collect();
-            format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(64)
+                .filter_map(|l| std::str::from_utf8(l).ok())
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
         })
         .collect()
 }
@@ -76,9 +91,14 @@ pub fn idp_from_metadata(xml: &str) -> Result<IdpParts, Error> {
     if xml.contains("<!DOCTYPE") || xml.contains("<!ENTITY") {
         return Err(invalid("idp_metadata_xml: a DTD is not allowed"));
     }
-    let md: EntityDescriptor = xml.parse().map_err(|_| invalid("idp_metadata_xml: not a SAML EntityDescriptor"))?;
-    let entity_id =
-        md.entity_id.clone().filter(|e| !e.is_empty() && e.len() <= 1024).ok_or_else(|| invalid("idp_metadata_xml: no entityID"))?;
+    let md: EntityDescriptor = xml
+        .parse()
+        .map_err(|_| invalid("idp_metadata_xml: not a SAML EntityDescriptor"))?;
+    let entity_id = md
+        .entity_id
+        .clone()
+        .filter(|e| !e.is_empty() && e.len() <= 1024)
+        .ok_or_else(|| invalid("idp_metadata_xml: no entityID"))?;
     let idps = md.idp_sso_descriptors.as_deref().unwrap_or_default();
     let sso_url = idps
         .iter()
@@ -86,19 +106,43 @@ pub fn idp_from_metadata(xml: &str) -> Result<IdpParts, Error> {
         .find(|s| s.binding == HTTP_REDIRECT_BINDING)
         .map(|s| s.location.trim().to_owned())
         .filter(|l| l.starts_with("https://") && l.len() <= 1024)
-        .ok_or_else(|| invalid("idp_metadata_xml: no https SingleSignOnService with the HTTP-Redirect binding"))?;
+        .ok_or_else(|| {
+            invalid("idp_metadata_xml: no https SingleSignOnService with the HTTP-Redirect binding")
+        })?;
     let descriptors: Vec<_> = idps.iter().flat_map(|d| d.key_descriptors.iter()).collect();
-    let signing: Vec<_> = descriptors.iter().filter(|k| k.key_use.as_deref() == Some("signing")).collect();
-    let keys =
-        if signing.is_empty() { descriptors.iter().filter(|k| k.key_use.as_deref().is_none_or(str::is_empty)).collect() } else { signing };
+    let signing: Vec<_> = descriptors
+        .iter()
+        .filter(|k| k.key_use.as_deref() == Some("signing"))
+        .collect();
+    let keys = if signing.is_empty() {
+        descriptors
+            .iter()
+            .filter(|k| k.key_use.as_deref().is_none_or(str::is_empty))
+            .collect()
+    } else {
+        signing
+    };
     let mut ders = Vec::new();
     for k in keys {
-        for c in k.key_info.x509_data.iter().flat_map(|x| x.certificates.iter()) {
+        for c in k
+            .key_info
+            .x509_data
+            .iter()
+            .flat_map(|x| x.certificates.iter())
+        {
             let compact: String = c.chars().filter(|ch| !ch.is_ascii_whitespace()).collect();
-            ders.push(STANDARD.decode(compact).map_err(|_| invalid("idp_metadata_xml: a certificate is not base64"))?);
+            ders.push(
+                STANDARD
+                    .decode(compact)
+                    .map_err(|_| invalid("idp_metadata_xml: a certificate is not base64"))?,
+            );
         }
     }
-    Ok(IdpParts { entity_id, sso_url, certificates: checked(ders)? })
+    Ok(IdpParts {
+        entity_id,
+        sso_url,
+        certificates: checked(ders)?,
+    })
 }
 
 fn escape(s: &str) -> String {
@@ -134,8 +178,15 @@ pub fn authn_request_url(sp: &SpUrls, sso_url: &str, request_id: &str) -> Result
         ..ServiceProvider::default()
     };
     let internal = || Error::Internal(anyhow::anyhow!("the AuthnRequest could not be made"));
-    let request: AuthnRequest =
-        AuthnRequest { id: request_id.to_owned(), ..provider.make_authentication_request(sso_url).map_err(|_| internal())? };
-    let url = request.redirect(request_id).map_err(|_| internal())?.ok_or_else(internal)?;
+    let request: AuthnRequest = AuthnRequest {
+        id: request_id.to_owned(),
+        ..provider
+            .make_authentication_request(sso_url)
+            .map_err(|_| internal())?
+    };
+    let url = request
+        .redirect(request_id)
+        .map_err(|_| internal())?
+        .ok_or_else(internal)?;
     Ok(url.to_string())
 }

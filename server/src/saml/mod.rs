@@ -26,15 +26,24 @@ use samael::{
 use serde::{Deserialize, Serialize};
 use vestibule_shared::dto::accounts::Role;
 
-pub use idp::{IdpParts, authn_request_url, certificates_from_pem, certificates_to_pem, idp_from_metadata, sp_metadata_xml};
+pub use idp::{
+    IdpParts, authn_request_url, certificates_from_pem, certificates_to_pem, idp_from_metadata,
+    sp_metadata_xml,
+};
 pub use shape::Shape;
 
 use crate::error::Error;
 
 /// The only signature algorithms accepted (their digests with them): SHA-256 or stronger, RSA or
 /// ECDSA. SHA-1 signatures and digests are refused.
-pub const STRONG_ALGORITHMS: &[Alg] =
-    &[Alg::RsaSha256, Alg::RsaSha384, Alg::RsaSha512, Alg::EcdsaSha256, Alg::EcdsaSha384, Alg::EcdsaSha512];
+pub const STRONG_ALGORITHMS: &[Alg] = &[
+    Alg::RsaSha256,
+    Alg::RsaSha384,
+    Alg::RsaSha512,
+    Alg::EcdsaSha256,
+    Alg::EcdsaSha384,
+    Alg::EcdsaSha512,
+];
 
 // The provider that verifies signatures. Naming it here makes the xmlsec feature mandatory: without
 // it this does not compile.
@@ -77,7 +86,11 @@ impl SpUrls {
     pub fn new(base: &str, slug: &str) -> Self {
         let base = base.trim_end_matches('/');
         let at = |end: &str| format!("{base}/api/v1/saml/{slug}/{end}");
-        Self { entity_id: at("metadata"), acs_url: at("acs"), login_url: at("login") }
+        Self {
+            entity_id: at("metadata"),
+            acs_url: at("acs"),
+            login_url: at("login"),
+        }
     }
 }
 
@@ -97,7 +110,11 @@ fn rejected(why: &'static str) -> Error {
     Error::SamlRejected(why)
 }
 
-fn service_provider(settings: &SamlSettings, sp: &SpUrls, idp_initiated: bool) -> Result<ServiceProvider, Error> {
+fn service_provider(
+    settings: &SamlSettings,
+    sp: &SpUrls,
+    idp_initiated: bool,
+) -> Result<ServiceProvider, Error> {
     // Without certificates samael would not verify anything: refuse before asking it.
     if settings.certificates.is_empty() {
         return Err(rejected("this tenant has no IdP signing certificate"));
@@ -107,7 +124,12 @@ fn service_provider(settings: &SamlSettings, sp: &SpUrls, idp_initiated: bool) -
         .iter()
         .map(|c| KeyDescriptor {
             key_use: Some("signing".into()),
-            key_info: KeyInfo { id: None, x509_data: Some(X509Data { certificates: vec![c.clone()] }) },
+            key_info: KeyInfo {
+                id: None,
+                x509_data: Some(X509Data {
+                    certificates: vec![c.clone()],
+                }),
+            },
             encryption_methods: None,
         })
         .collect();
@@ -152,11 +174,16 @@ fn service_provider(settings: &SamlSettings, sp: &SpUrls, idp_initiated: bool) -
 /// Decodes the `SAMLResponse` form field and reads the lookup hints of its raw document
 /// (nothing in them is trusted).
 pub fn decode(saml_response: &str) -> Result<(String, Shape), Error> {
-    let compact: String = saml_response.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = saml_response
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     if compact.len() > MAX_RESPONSE_BYTES * 4 / 3 + 4 {
         return Err(rejected("the response is too large"));
     }
-    let bytes = STANDARD.decode(compact).map_err(|_| rejected("SAMLResponse is not base64"))?;
+    let bytes = STANDARD
+        .decode(compact)
+        .map_err(|_| rejected("SAMLResponse is not base64"))?;
     let xml = String::from_utf8(bytes).map_err(|_| rejected("the response is not UTF-8 XML"))?;
     let shape = shape::check(&xml).map_err(|r| {
         rejected(match r {
@@ -182,15 +209,23 @@ pub fn verify(
     request_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Asserted, Error> {
-    if shape.destination.as_deref().is_some_and(|d| d != sp.acs_url) {
+    if shape
+        .destination
+        .as_deref()
+        .is_some_and(|d| d != sp.acs_url)
+    {
         return Err(rejected("the Destination is not this tenant's ACS URL"));
     }
     if request_id.is_none() && !settings.allow_idp_initiated {
-        return Err(rejected("InResponseTo does not name a pending login request of this tenant (and IdP-initiated login is off)"));
+        return Err(rejected(
+            "InResponseTo does not name a pending login request of this tenant (and IdP-initiated login is off)",
+        ));
     }
     let provider = service_provider(settings, sp, request_id.is_none())?;
     let ids = request_id.map(|id| [id]);
-    let assertion = provider.parse_xml_response(xml, ids.as_ref().map(|i| &i[..])).map_err(refusal)?;
+    let assertion = provider
+        .parse_xml_response(xml, ids.as_ref().map(|i| &i[..]))
+        .map_err(refusal)?;
     check_assertion(&assertion, settings, sp, shape, request_id, now)
 }
 
@@ -204,7 +239,9 @@ fn check_assertion(
     now: DateTime<Utc>,
 ) -> Result<Asserted, Error> {
     if a.id != shape.assertion_id {
-        return Err(rejected("the signed assertion is not the response's assertion"));
+        return Err(rejected(
+            "the signed assertion is not the response's assertion",
+        ));
     }
     let audience_ok = a
         .conditions
@@ -212,7 +249,9 @@ fn check_assertion(
         .and_then(|c| c.audience_restrictions.as_ref())
         .is_some_and(|rs| !rs.is_empty() && rs.iter().all(|r| r.audience.contains(&sp.entity_id)));
     if !audience_ok {
-        return Err(rejected("the assertion is not restricted to this tenant's SP entity ID (audience)"));
+        return Err(rejected(
+            "the assertion is not restricted to this tenant's SP entity ID (audience)",
+        ));
     }
     if a.issue_instant > now + CLOCK_SKEW {
         return Err(rejected("the assertion is not valid yet"));
@@ -224,20 +263,39 @@ fn check_assertion(
         .filter_map(|c| c.subject_confirmation_data.as_ref())
         .collect();
     if request_id.is_none() && confirmations.iter().any(|d| d.in_response_to.is_some()) {
-        return Err(rejected("InResponseTo does not match a login request of this tenant"));
+        return Err(rejected(
+            "InResponseTo does not match a login request of this tenant",
+        ));
     }
-    let name_id = a.subject.as_ref().and_then(|s| s.name_id.as_ref()).map(|n| n.value.trim().to_owned());
+    let name_id = a
+        .subject
+        .as_ref()
+        .and_then(|s| s.name_id.as_ref())
+        .map(|n| n.value.trim().to_owned());
     let values = |name: &str| -> Vec<String> {
         a.attribute_statements
             .iter()
             .flatten()
             .flat_map(|s| s.attributes.iter())
-            .filter(|at| at.name.as_deref() == Some(name) || at.friendly_name.as_deref() == Some(name))
-            .flat_map(|at| at.values.iter().filter_map(|v| v.value.as_ref().map(|s| s.trim().to_owned())))
+            .filter(|at| {
+                at.name.as_deref() == Some(name) || at.friendly_name.as_deref() == Some(name)
+            })
+            .flat_map(|at| {
+                at.values
+                    .iter()
+                    .filter_map(|v| v.value.as_ref().map(|s| s.trim().to_owned()))
+            })
             .collect()
     };
-    let email_attribute = settings.email_attribute.as_deref().and_then(|n| values(n).into_iter().next());
-    let groups = settings.group_attribute.as_deref().map(values).unwrap_or_default();
+    let email_attribute = settings
+        .email_attribute
+        .as_deref()
+        .and_then(|n| values(n).into_iter().next());
+    let groups = settings
+        .group_attribute
+        .as_deref()
+        .map(values)
+        .unwrap_or_default();
     Ok(Asserted {
         assertion_id: a.id.clone(),
         name_id,
@@ -250,13 +308,21 @@ fn check_assertion(
 /// samael's reasons, as fixed messages (its own texts echo values from the document).
 fn refusal(e: SpError) -> Error {
     rejected(match e {
-        SpError::FailedToValidateSignature | SpError::CryptoXmlError(_) | SpError::CryptoProviderError(_) => {
+        SpError::FailedToValidateSignature
+        | SpError::CryptoXmlError(_)
+        | SpError::CryptoProviderError(_) => {
             "the signature does not verify against this tenant's IdP certificates"
         }
-        SpError::DestinationValidationError { .. } => "the Destination is not this tenant's ACS URL",
-        SpError::AssertionExpired { .. } | SpError::ResponseExpired { .. } => "the response was issued too long ago",
-        SpError::AssertionConditionExpired { .. } | SpError::AssertionSubjectConfirmationExpired { .. } => "the assertion has expired",
-        SpError::AssertionConditionExpiredBefore { .. } | SpError::AssertionSubjectConfirmationExpiredBefore { .. } => {
+        SpError::DestinationValidationError { .. } => {
+            "the Destination is not this tenant's ACS URL"
+        }
+        SpError::AssertionExpired { .. } | SpError::ResponseExpired { .. } => {
+            "the response was issued too long ago"
+        }
+        SpError::AssertionConditionExpired { .. }
+        | SpError::AssertionSubjectConfirmationExpired { .. } => "the assertion has expired",
+        SpError::AssertionConditionExpiredBefore { .. }
+        | SpError::AssertionSubjectConfirmationExpiredBefore { .. } => {
             "the assertion is not valid yet"
         }
         SpError::AssertionIssuerMismatch { .. } | SpError::ResponseIssuerMismatch { .. } => {
@@ -266,11 +332,15 @@ fn refusal(e: SpError) -> Error {
             "the assertion is not restricted to this tenant's SP entity ID (audience)"
         }
         SpError::AssertionRecipientMismatch { .. } => "the Recipient is not this tenant's ACS URL",
-        SpError::AssertionInResponseToInvalid { .. } | SpError::ResponseInResponseToInvalid { .. } => {
+        SpError::AssertionInResponseToInvalid { .. }
+        | SpError::ResponseInResponseToInvalid { .. } => {
             "InResponseTo does not match a login request of this tenant"
         }
-        SpError::ResponseBadStatusCode { .. } => "the identity provider reports that the sign-in failed",
-        SpError::AssertionBearerSubjectConfirmationMissing | SpError::AssertionSubjectConfirmationMissing => {
+        SpError::ResponseBadStatusCode { .. } => {
+            "the identity provider reports that the sign-in failed"
+        }
+        SpError::AssertionBearerSubjectConfirmationMissing
+        | SpError::AssertionSubjectConfirmationMissing => {
             "the assertion has no usable bearer subject confirmation"
         }
         _ => "the response could not be read",

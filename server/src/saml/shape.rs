@@ -55,7 +55,11 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Result<Option<String>, Refusal> {
     for a in e.attributes() {
         let a = a.map_err(|_| Refusal::Malformed)?;
         if a.key.as_ref() == name {
-            return Ok(Some(a.normalized_value(XmlVersion::Implicit1_0).map_err(|_| Refusal::Malformed)?.into_owned()));
+            return Ok(Some(
+                a.normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|_| Refusal::Malformed)?
+                    .into_owned(),
+            ));
         }
     }
     Ok(None)
@@ -70,7 +74,9 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
     // The parent ID a signature's single Reference must point at, while inside that signature.
     let mut signature_target: Option<String> = None;
     loop {
-        let (ns, event) = reader.read_resolved_event().map_err(|_| Refusal::Malformed)?;
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|_| Refusal::Malformed)?;
         let ns = match ns {
             ResolveResult::Bound(Namespace(n)) => Some(n.to_vec()),
             ResolveResult::Unbound => None,
@@ -89,14 +95,17 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
             Event::Text(_) | Event::Decl(_) => continue,
             Event::GeneralRef(r) => {
                 let name: &[u8] = &r;
-                let known = r.is_char_ref() || matches!(name, b"amp" | b"lt" | b"gt" | b"quot" | b"apos");
+                let known =
+                    r.is_char_ref() || matches!(name, b"amp" | b"lt" | b"gt" | b"quot" | b"apos");
                 if known {
                     continue;
                 }
                 return Err(Refusal::Structure);
             }
             Event::Eof => break,
-            Event::Comment(_) | Event::CData(_) | Event::PI(_) | Event::DocType(_) => return Err(Refusal::Structure),
+            Event::Comment(_) | Event::CData(_) | Event::PI(_) | Event::DocType(_) => {
+                return Err(Refusal::Structure);
+            }
         };
         let local = e.local_name().as_ref().to_vec();
         let depth = stack.len();
@@ -140,15 +149,24 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
             (Some(DSIG), b"Reference") => {
                 references += 1;
                 let target = signature_target.as_deref().ok_or(Refusal::Structure)?;
-                if references > 1 || attr(&e, b"URI")?.as_deref().and_then(|u| u.strip_prefix('#')) != Some(target) {
+                if references > 1
+                    || attr(&e, b"URI")?
+                        .as_deref()
+                        .and_then(|u| u.strip_prefix('#'))
+                        != Some(target)
+                {
                     return Err(Refusal::Structure);
                 }
             }
             (Some(DSIG), b"SignatureMethod" | b"DigestMethod") => {
                 let alg = attr(&e, b"Algorithm")?.unwrap_or_default();
-                let strong = STRONG_ALGORITHMS
-                    .iter()
-                    .any(|a| if local == b"SignatureMethod" { a.signature_uri() == alg } else { a.digest_uri() == alg });
+                let strong = STRONG_ALGORITHMS.iter().any(|a| {
+                    if local == b"SignatureMethod" {
+                        a.signature_uri() == alg
+                    } else {
+                        a.digest_uri() == alg
+                    }
+                });
                 if !strong {
                     return Err(Refusal::WeakAlgorithm);
                 }
@@ -157,11 +175,20 @@ pub fn check(xml: &str) -> Result<Shape, Refusal> {
             _ => {}
         }
         if !empty {
-            stack.push(Open { ns, name: local, id, signatures: 0 });
+            stack.push(Open {
+                ns,
+                name: local,
+                id,
+                signatures: 0,
+            });
         }
     }
     if responses != 1 || assertions != 1 || !stack.is_empty() {
-        return Err(if responses == 1 && stack.is_empty() { Refusal::Structure } else { Refusal::Malformed });
+        return Err(if responses == 1 && stack.is_empty() {
+            Refusal::Structure
+        } else {
+            Refusal::Malformed
+        });
     }
     Ok(shape)
 }
@@ -185,13 +212,25 @@ mod tests {
 
     #[test]
     fn the_one_allowed_shape_passes() {
-        let shape = check(&response(&format!("<saml:Issuer>idp</saml:Issuer>{SIG}"), "")).expect("allowed");
-        assert_eq!((shape.assertion_id.as_str(), shape.destination.as_deref()), ("a1", Some("https://sp/acs")));
+        let shape = check(&response(
+            &format!("<saml:Issuer>idp</saml:Issuer>{SIG}"),
+            "",
+        ))
+        .expect("allowed");
+        assert_eq!(
+            (shape.assertion_id.as_str(), shape.destination.as_deref()),
+            ("a1", Some("https://sp/acs"))
+        );
     }
 
     #[test]
     fn wrapping_comments_dtds_and_sha1_are_refused() {
-        let comment = response(&format!("{SIG}<saml:Subject><saml:NameID>admin@corp.com<!---->.evil.com</saml:NameID></saml:Subject>"), "");
+        let comment = response(
+            &format!(
+                "{SIG}<saml:Subject><saml:NameID>admin@corp.com<!---->.evil.com</saml:NameID></saml:Subject>"
+            ),
+            "",
+        );
         assert_eq!(check(&comment).err(), Some(Refusal::Structure));
         let second = response(SIG, r#"<saml:Assertion ID="a2"/>"#);
         assert_eq!(check(&second).err(), Some(Refusal::Structure));
@@ -199,12 +238,18 @@ mod tests {
         assert_eq!(check(&nested).err(), Some(Refusal::Structure));
         let dtd = format!("<!DOCTYPE x [<!ENTITY e \"x\">]>{}", response(SIG, ""));
         assert_eq!(check(&dtd).err(), Some(Refusal::Structure));
-        let sha1 = response(&SIG.replace("xmldsig-more#rsa-sha256", "xmldsig#rsa-sha1"), "");
+        let sha1 = response(
+            &SIG.replace("xmldsig-more#rsa-sha256", "xmldsig#rsa-sha1"),
+            "",
+        );
         assert_eq!(check(&sha1).err(), Some(Refusal::WeakAlgorithm));
         let elsewhere = response(&SIG.replace("#a1", "#r1"), "");
         assert_eq!(check(&elsewhere).err(), Some(Refusal::Structure));
         assert_eq!(
-            check("<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"a\"/>").err(),
+            check(
+                "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"a\"/>"
+            )
+            .err(),
             Some(Refusal::Structure)
         );
         assert_eq!(check("not xml").err(), Some(Refusal::Malformed));

@@ -13,9 +13,16 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
     if !trusted.contains(&peer) {
         return peer;
     }
-    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','));
     let hops: Vec<IpAddr> = forwarded.filter_map(|s| s.trim().parse().ok()).collect();
-    hops.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer)
+    hops.into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }
 
 /// A key for the bearer token of a request (its SHA-256, shortened): the device's limiter key.
@@ -46,16 +53,35 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_cannot_claim_another_address() {
-        assert_eq!(client_ip(ip("203.0.113.9"), &xff("198.51.100.1"), &[]), ip("203.0.113.9"));
-        assert_eq!(client_ip(ip("203.0.113.9"), &xff("198.51.100.1"), &[ip("10.0.0.1")]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &xff("198.51.100.1"), &[]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &xff("198.51.100.1"), &[ip("10.0.0.1")]),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]
     fn a_trusted_proxy_names_the_client() {
         let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
         // The client may prepend anything; the right-most untrusted hop is the one our proxy saw.
-        assert_eq!(client_ip(ip("10.0.0.1"), &xff("1.2.3.4, 198.51.100.7, 10.0.0.2"), &proxies), ip("198.51.100.7"));
-        assert_eq!(client_ip(ip("10.0.0.1"), &HeaderMap::new(), &proxies), ip("10.0.0.1"));
-        assert_eq!(client_ip(ip("10.0.0.1"), &xff("garbage"), &proxies), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip(
+                ip("10.0.0.1"),
+                &xff("1.2.3.4, 198.51.100.7, 10.0.0.2"),
+                &proxies
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &proxies),
+            ip("10.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &xff("garbage"), &proxies),
+            ip("10.0.0.1")
+        );
     }
 }

@@ -41,7 +41,9 @@ pub struct ConnectionCap {
 impl ConnectionCap {
     /// A cap of `max` concurrent connections.
     pub fn new(max: usize) -> Self {
-        ConnectionCap { permits: Arc::new(Semaphore::new(max)) }
+        ConnectionCap {
+            permits: Arc::new(Semaphore::new(max)),
+        }
     }
 }
 
@@ -66,7 +68,14 @@ impl<S: Send + 'static> Accept<TcpStream, S> for ConnectionCap {
 
     fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
         std::future::ready(match self.permits.clone().try_acquire_owned() {
-            Ok(permit) => Ok((Capped { stream, linger: None, _permit: permit }, service)),
+            Ok(permit) => Ok((
+                Capped {
+                    stream,
+                    linger: None,
+                    _permit: permit,
+                },
+                service,
+            )),
             Err(_) => Err(io::Error::other("too many connections")),
         })
     }
@@ -93,13 +102,21 @@ impl Linger {
 }
 
 impl AsyncRead for Capped {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Capped {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -112,12 +129,19 @@ impl AsyncWrite for Capped {
             Some(linger) => linger,
             None => {
                 ready!(Pin::new(&mut this.stream).poll_shutdown(cx))?;
-                this.linger.insert(Linger { bytes_left: LINGER_BYTES, deadline: Box::pin(tokio::time::sleep(LINGER_TIME)) })
+                this.linger.insert(Linger {
+                    bytes_left: LINGER_BYTES,
+                    deadline: Box::pin(tokio::time::sleep(LINGER_TIME)),
+                })
             }
         };
         linger.poll_drain(&mut this.stream, cx).map(Ok)
     }
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {

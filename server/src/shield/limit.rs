@@ -20,12 +20,18 @@ pub struct Limiter<K: Hash + Eq + Clone> {
 impl<K: Hash + Eq + Clone> Limiter<K> {
     /// `per_second` requests a second on average, bursts of up to `burst`.
     pub fn new(per_second: NonZeroU32, burst: NonZeroU32) -> Self {
-        Limiter { inner: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)), clock: DefaultClock::default() }
+        Limiter {
+            inner: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+            clock: DefaultClock::default(),
+        }
     }
 
     /// `n` requests a minute, all of them at once if need be.
     pub fn per_minute(n: NonZeroU32) -> Self {
-        Limiter { inner: RateLimiter::keyed(Quota::per_minute(n)), clock: DefaultClock::default() }
+        Limiter {
+            inner: RateLimiter::keyed(Quota::per_minute(n)),
+            clock: DefaultClock::default(),
+        }
     }
 
     /// Takes one request for `key`; `Err(wait)` says how long until the next one is allowed.
@@ -33,7 +39,9 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         if self.inner.len() > MAX_KEYS {
             self.sweep();
         }
-        self.inner.check_key(key).map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+        self.inner
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 
     /// Forgets every key whose bucket is full again (it would behave the same as a new one).
@@ -63,8 +71,13 @@ mod tests {
         for _ in 0..3 {
             assert!(l.check(&"a").is_ok());
         }
-        let wait = l.check(&"a").expect_err("the 4th within a second is refused");
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
+        let wait = l
+            .check(&"a")
+            .expect_err("the 4th within a second is refused");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
         assert!(l.check(&"b").is_ok(), "other keys are not affected");
     }
 

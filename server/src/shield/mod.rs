@@ -100,7 +100,9 @@ impl Shield {
         let refused = |limit: &'static str| {
             move |wait: Duration| {
                 crate::metrics::rate_limited(limit);
-                Error::RateLimited { retry_after: wait.as_secs().max(1) }
+                Error::RateLimited {
+                    retry_after: wait.as_secs().max(1),
+                }
             }
         };
         self.per_ip.check(&ip).map_err(refused("ip"))?;
@@ -118,18 +120,26 @@ impl Shield {
 
 /// Routes that check a password, PIN, enrollment code or SAML response.
 fn is_sign_in(path: &str) -> bool {
-    matches!(path, "/api/v1/auth/login" | "/api/v1/kiosk/override" | "/api/v1/kiosk/enroll")
-        || (path.starts_with("/api/v1/saml/") && path.ends_with("/acs"))
+    matches!(
+        path,
+        "/api/v1/auth/login" | "/api/v1/kiosk/override" | "/api/v1/kiosk/enroll"
+    ) || (path.starts_with("/api/v1/saml/") && path.ends_with("/acs"))
 }
 
 /// The middleware: every request passes here first.
 pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Next) -> Response {
     // Served without connect info (in-process tests), the peer is this machine.
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
     let id = Uuid::now_v7().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let sends_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0");
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
     let mut response = REQUEST_ID
         .scope(id.clone(), async {
             let ip = client::client_ip(peer, req.headers(), &shield.settings.trusted_proxies);
@@ -137,7 +147,10 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
                 return e.into_response();
             }
             let limit = shield.settings.body_limit;
-            let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
             if declared.is_some_and(|n| n > limit as u64) {
                 return Error::PayloadTooLarge.into_response();
             }
@@ -151,8 +164,15 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
     secure_headers(response.headers_mut(), &id);
     // Refused before its body was read, the connection cannot carry another request: say so, so
     // that the client does not send its next request on a connection about to close.
-    if sends_body && matches!(response.status().as_u16(), 401 | 403 | 404 | 405 | 413 | 415 | 429) {
-        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if sends_body
+        && matches!(
+            response.status().as_u16(),
+            401 | 403 | 404 | 405 | 413 | 415 | 429
+        )
+    {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }
@@ -161,13 +181,22 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
 /// framing, no referrer, a CSP that allows nothing, HSTS, and the request ID.
 fn secure_headers(h: &mut axum::http::HeaderMap, id: &str) {
     const HEADERS: [(HeaderName, &str); 7] = [
-        (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"),
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
         (header::CACHE_CONTROL, "no-store"),
-        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
     ];
     for (name, value) in HEADERS {
         h.insert(name, HeaderValue::from_static(value));

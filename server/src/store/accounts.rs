@@ -46,9 +46,13 @@ pub fn role_str(role: Role) -> &'static str {
 }
 
 impl GlobalTx {
-    pub async fn insert_tenant(&mut self, slug: &str, name: &str, plan: Plan) -> Result<TenantRow, Error> {
-        const SQL: &str =
-            "INSERT INTO tenants (id, slug, name, plan, audit_seq, audit_head, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)";
+    pub async fn insert_tenant(
+        &mut self,
+        slug: &str,
+        name: &str,
+        plan: Plan,
+    ) -> Result<TenantRow, Error> {
+        const SQL: &str = "INSERT INTO tenants (id, slug, name, plan, audit_seq, audit_head, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)";
         let row = TenantRow {
             id: new_id(),
             slug: slug.to_owned(),
@@ -57,8 +61,24 @@ impl GlobalTx {
             created_at: self.now(),
         };
         let genesis = [0u8; 32];
-        match self.tx.execute(SQL, (row.id, &row.slug, &row.name, &row.plan, &genesis[..], row.created_at)).await {
-            Err(e) if is_unique_violation(&e) => Err(Error::Conflict("a tenant with this slug already exists")),
+        match self
+            .tx
+            .execute(
+                SQL,
+                (
+                    row.id,
+                    &row.slug,
+                    &row.name,
+                    &row.plan,
+                    &genesis[..],
+                    row.created_at,
+                ),
+            )
+            .await
+        {
+            Err(e) if is_unique_violation(&e) => {
+                Err(Error::Conflict("a tenant with this slug already exists"))
+            }
             other => other.map(|_| row),
         }
     }
@@ -74,16 +94,22 @@ impl GlobalTx {
     }
 
     /// Stores the hash of a new platform-operator token.
-    pub async fn insert_platform_key(&mut self, name: &str, token_hash: &[u8]) -> Result<Uuid, Error> {
-        const SQL: &str =
-            "INSERT INTO api_keys (id, tenant_id, name, token_hash, scopes, created_at) VALUES ($1, NULL, $2, $3, 'operator', $4)";
+    pub async fn insert_platform_key(
+        &mut self,
+        name: &str,
+        token_hash: &[u8],
+    ) -> Result<Uuid, Error> {
+        const SQL: &str = "INSERT INTO api_keys (id, tenant_id, name, token_hash, scopes, created_at) VALUES ($1, NULL, $2, $3, 'operator', $4)";
         let (id, at) = (new_id(), self.now());
         self.tx.execute(SQL, (id, name, token_hash, at)).await?;
         Ok(id)
     }
 
     /// The id of the live platform key with this hash.
-    pub async fn platform_key(&mut self, token_hash: &[u8]) -> Result<Option<(Uuid, Vec<u8>)>, Error> {
+    pub async fn platform_key(
+        &mut self,
+        token_hash: &[u8],
+    ) -> Result<Option<(Uuid, Vec<u8>)>, Error> {
         const SQL: &str = "SELECT id, token_hash FROM api_keys WHERE tenant_id IS NULL AND token_hash = $1 AND revoked_at IS NULL";
         self.tx.fetch_optional(SQL, (token_hash,)).await
     }
@@ -148,7 +174,11 @@ impl TenantTx {
             id: r.id,
             password_hash: r.password_hash,
             pin_hash: r.pin_hash,
-            role: if r.role == "admin" { Role::Admin } else { Role::Receptionist },
+            role: if r.role == "admin" {
+                Role::Admin
+            } else {
+                Role::Receptionist
+            },
             disabled: r.disabled,
             failed_logins: r.failed_logins,
             login_locked_until: r.login_locked_until,
@@ -172,48 +202,83 @@ impl TenantTx {
         let email_enc = self.keys.seal(USER_EMAIL, id, email.as_str());
         let name_enc = self.keys.seal(USER_NAME, id, name);
         let email_idx = self.keys.email_index(email);
-        let params = (id, email_enc, email_idx, name_enc, password_hash, pin_hash, role_str(role), false, self.now());
+        let params = (
+            id,
+            email_enc,
+            email_idx,
+            name_enc,
+            password_hash,
+            pin_hash,
+            role_str(role),
+            false,
+            self.now(),
+        );
         match self.execute(SQL, params).await {
-            Err(e) if is_unique_violation(&e) => return Err(Error::Conflict("a user with this email already exists")),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Conflict("a user with this email already exists"));
+            }
             other => other?,
         };
         self.user(id).await?.ok_or(Error::NotFound)
     }
 
     pub async fn user(&mut self, id: Uuid) -> Result<Option<UserRow>, Error> {
-        let raw: Option<RawUser> = self.fetch_optional(user_select!(" AND id = $2"), (id,)).await?;
+        let raw: Option<RawUser> = self
+            .fetch_optional(user_select!(" AND id = $2"), (id,))
+            .await?;
         raw.map(|r| self.user_from(r)).transpose()
     }
 
     pub async fn user_by_email(&mut self, email: &Email) -> Result<Option<UserRow>, Error> {
         let idx = self.keys.email_index(email);
-        let raw: Option<RawUser> = self.fetch_optional(user_select!(" AND email_idx = $2"), (idx,)).await?;
+        let raw: Option<RawUser> = self
+            .fetch_optional(user_select!(" AND email_idx = $2"), (idx,))
+            .await?;
         raw.map(|r| self.user_from(r)).transpose()
     }
 
     pub async fn users(&mut self) -> Result<Vec<UserRow>, Error> {
-        let raws: Vec<RawUser> = self.fetch_all(user_select!(" ORDER BY created_at, id"), ()).await?;
+        let raws: Vec<RawUser> = self
+            .fetch_all(user_select!(" ORDER BY created_at, id"), ())
+            .await?;
         raws.into_iter().map(|r| self.user_from(r)).collect()
     }
 
     /// Writes back the mutable columns of `user` (name, role, hashes, disabled).
     pub async fn update_user(&mut self, user: &UserRow) -> Result<(), Error> {
-        const SQL: &str =
-            "UPDATE users SET name_enc = $3, role = $4, password_hash = $5, pin_hash = $6, disabled = $7 WHERE tenant_id = $1 AND id = $2";
+        const SQL: &str = "UPDATE users SET name_enc = $3, role = $4, password_hash = $5, pin_hash = $6, disabled = $7 WHERE tenant_id = $1 AND id = $2";
         let name_enc = self.keys.seal(USER_NAME, user.id, &user.name);
-        let params = (user.id, name_enc, role_str(user.role), &user.password_hash, user.pin_hash.as_deref(), user.disabled);
+        let params = (
+            user.id,
+            name_enc,
+            role_str(user.role),
+            &user.password_hash,
+            user.pin_hash.as_deref(),
+            user.disabled,
+        );
         self.execute(SQL, params).await?;
         Ok(())
     }
 
     pub async fn delete_user(&mut self, id: Uuid) -> Result<bool, Error> {
-        self.execute("UPDATE hosts SET user_id = NULL WHERE tenant_id = $1 AND user_id = $2", (id,)).await?;
-        Ok(self.execute("DELETE FROM users WHERE tenant_id = $1 AND id = $2", (id,)).await? > 0)
+        self.execute(
+            "UPDATE hosts SET user_id = NULL WHERE tenant_id = $1 AND user_id = $2",
+            (id,),
+        )
+        .await?;
+        Ok(self
+            .execute("DELETE FROM users WHERE tenant_id = $1 AND id = $2", (id,))
+            .await?
+            > 0)
     }
 
     /// Records a failed attempt; from the 5th on, locks the counter's door for 30 s doubling up
     /// to 1 hour. Returns the lock's end if the account is now locked.
-    pub async fn record_failure(&mut self, user: &UserRow, attempt: Attempt) -> Result<Option<DateTime<Utc>>, Error> {
+    pub async fn record_failure(
+        &mut self,
+        user: &UserRow,
+        attempt: Attempt,
+    ) -> Result<Option<DateTime<Utc>>, Error> {
         let failures = match attempt {
             Attempt::Login => user.failed_logins,
             Attempt::Pin => user.failed_pins,
@@ -223,8 +288,12 @@ impl TenantTx {
             self.now() + chrono::Duration::seconds(secs)
         });
         let sql = match attempt {
-            Attempt::Login => "UPDATE users SET failed_logins = $3, login_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
-            Attempt::Pin => "UPDATE users SET failed_pins = $3, pin_locked_until = $4 WHERE tenant_id = $1 AND id = $2",
+            Attempt::Login => {
+                "UPDATE users SET failed_logins = $3, login_locked_until = $4 WHERE tenant_id = $1 AND id = $2"
+            }
+            Attempt::Pin => {
+                "UPDATE users SET failed_pins = $3, pin_locked_until = $4 WHERE tenant_id = $1 AND id = $2"
+            }
         };
         self.execute(sql, (user.id, failures, locked_until)).await?;
         Ok(locked_until)
@@ -233,8 +302,12 @@ impl TenantTx {
     /// Clears the failure counter after a success.
     pub async fn reset_failures(&mut self, user_id: Uuid, attempt: Attempt) -> Result<(), Error> {
         let sql = match attempt {
-            Attempt::Login => "UPDATE users SET failed_logins = 0, login_locked_until = NULL WHERE tenant_id = $1 AND id = $2",
-            Attempt::Pin => "UPDATE users SET failed_pins = 0, pin_locked_until = NULL WHERE tenant_id = $1 AND id = $2",
+            Attempt::Login => {
+                "UPDATE users SET failed_logins = 0, login_locked_until = NULL WHERE tenant_id = $1 AND id = $2"
+            }
+            Attempt::Pin => {
+                "UPDATE users SET failed_pins = 0, pin_locked_until = NULL WHERE tenant_id = $1 AND id = $2"
+            }
         };
         self.execute(sql, (user_id,)).await?;
         Ok(())
@@ -242,7 +315,11 @@ impl TenantTx {
 
     /// Replaces a password hash (rehash on login when below policy).
     pub async fn set_password_hash(&mut self, user_id: Uuid, hash: &str) -> Result<(), Error> {
-        self.execute("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2", (user_id, hash)).await?;
+        self.execute(
+            "UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2",
+            (user_id, hash),
+        )
+        .await?;
         Ok(())
     }
 

@@ -50,13 +50,26 @@ pub struct AuditRow {
     pub hash: Vec<u8>,
 }
 
-fn entry_hash(tenant: Uuid, prev: &[u8], seq: i64, at: DateTime<Utc>, actor: &str, action: &str, target: &str) -> Vec<u8> {
+fn entry_hash(
+    tenant: Uuid,
+    prev: &[u8],
+    seq: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    target: &str,
+) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(b"vestibule-audit-v1");
     h.update(tenant.as_bytes());
     h.update(prev);
     h.update(seq.to_be_bytes());
-    for part in [at.to_rfc3339_opts(SecondsFormat::Micros, true).as_str(), actor, action, target] {
+    for part in [
+        at.to_rfc3339_opts(SecondsFormat::Micros, true).as_str(),
+        actor,
+        action,
+        target,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -81,7 +94,12 @@ pub(super) fn next_entry(
 ) -> NextEntry {
     let (seq, prev, target) = (head.0 + 1, head.1, target.to_string());
     let hash = entry_hash(tenant, &prev, seq, at, actor, action, &target);
-    NextEntry { seq, target, prev, hash }
+    NextEntry {
+        seq,
+        target,
+        prev,
+        hash,
+    }
 }
 
 /// The outcome of [`TenantTx::verify_audit`].
@@ -93,8 +111,15 @@ pub struct ChainCheck {
 
 impl TenantTx {
     /// Appends one entry to this tenant's chain.
-    pub async fn audit(&mut self, actor: Actor, action: &str, target: impl std::fmt::Display) -> Result<(), Error> {
-        let head = self.fetch_one(self.tx.dialect().audit_head_for_write(), ()).await?;
+    pub async fn audit(
+        &mut self,
+        actor: Actor,
+        action: &str,
+        target: impl std::fmt::Display,
+    ) -> Result<(), Error> {
+        let head = self
+            .fetch_one(self.tx.dialect().audit_head_for_write(), ())
+            .await?;
         self.audit_after(head, actor, action, target).await
     }
 
@@ -107,20 +132,33 @@ impl TenantTx {
         action: &str,
         target: impl std::fmt::Display,
     ) -> Result<(), Error> {
-        const ENTRY: &str =
-            "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        const ENTRY: &str = "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         let (t, at, actor) = (self.tenant.0, self.now(), actor.to_string());
         let e = next_entry(t, head, at, &actor, action, target);
-        self.execute(ENTRY, (e.seq, at, &actor, action, &e.target, &e.prev, &e.hash)).await?;
-        self.execute("UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1", (e.seq, &e.hash)).await?;
+        self.execute(
+            ENTRY,
+            (e.seq, at, &actor, action, &e.target, &e.prev, &e.hash),
+        )
+        .await?;
+        self.execute(
+            "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1",
+            (e.seq, &e.hash),
+        )
+        .await?;
         Ok(())
     }
 
     /// A page of the chain, newest first.
-    pub async fn audit_entries(&mut self, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), Error> {
+    pub async fn audit_entries(
+        &mut self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<AuditRow>, i64), Error> {
         const PAGE: &str = "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3";
         let rows = self.fetch_all(PAGE, (limit, offset)).await?;
-        let total = self.scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1", ()).await?;
+        let total = self
+            .scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1", ())
+            .await?;
         Ok((rows, total))
     }
 
@@ -129,12 +167,20 @@ impl TenantTx {
         const CHAIN: &str = "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq";
         let t = self.tenant.0;
         let rows: Vec<AuditRow> = self.fetch_all(CHAIN, ()).await?;
-        let head: (i64, Vec<u8>) = self.fetch_one("SELECT audit_seq, audit_head FROM tenants WHERE id = $1", ()).await?;
+        let head: (i64, Vec<u8>) = self
+            .fetch_one(
+                "SELECT audit_seq, audit_head FROM tenants WHERE id = $1",
+                (),
+            )
+            .await?;
         let mut prev = vec![0u8; 32];
         for (i, r) in rows.iter().enumerate() {
             let expected = entry_hash(t, &prev, r.seq, r.at, &r.actor, &r.action, &r.target);
             if r.seq != i as i64 + 1 || r.prev_hash != prev || r.hash != expected {
-                return Ok(ChainCheck { entries: rows.len() as i64, broken_at: Some(r.seq) });
+                return Ok(ChainCheck {
+                    entries: rows.len() as i64,
+                    broken_at: Some(r.seq),
+                });
             }
             prev = expected;
         }

@@ -153,7 +153,9 @@ params! {
 
 fn badge_code() -> String {
     let mut rng = rand::rng();
-    (0..BadgeCode::LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+    (0..BadgeCode::LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
 }
 
 impl TenantTx {
@@ -162,13 +164,26 @@ impl TenantTx {
     pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
         let (key, hash) = new.idempotency.clone().unzip();
         let mut badge = badge_code();
-        let facts: Option<CheckInFacts> = self.fetch_optional(FACTS, (new.host_id, new.kiosk_id, key.as_deref(), &badge)).await?;
+        let facts: Option<CheckInFacts> = self
+            .fetch_optional(FACTS, (new.host_id, new.kiosk_id, key.as_deref(), &badge))
+            .await?;
         let facts = facts.ok_or(Error::NotFound)?;
-        if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) =
-            (facts.visit_id, facts.visitor_id, facts.badge_code, facts.checked_in_at)
-        {
+        if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) = (
+            facts.visit_id,
+            facts.visitor_id,
+            facts.badge_code,
+            facts.checked_in_at,
+        ) {
             return if facts.request_hash == hash {
-                Ok((CheckedInRow { id, visitor_id, badge_code, checked_in_at }, true))
+                Ok((
+                    CheckedInRow {
+                        id,
+                        visitor_id,
+                        badge_code,
+                        checked_in_at,
+                    },
+                    true,
+                ))
             } else {
                 Err(Error::IdempotencyMismatch)
             };
@@ -184,21 +199,42 @@ impl TenantTx {
         let name_enc = c.seal(VISITOR_NAME, visitor_id, v.name.as_str());
         let email_enc = c.seal(VISITOR_EMAIL, visitor_id, v.email.as_str());
         let email_idx = c.email_index(&v.email);
-        let company_enc = v.company.as_ref().map(|x| c.seal(VISITOR_COMPANY, visitor_id, x.as_str()));
-        let phone_enc = v.phone.as_ref().map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
-        let purpose_enc = new.purpose.as_ref().map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
-        let notice = self.sealed_notification(&Notification { event: "check_in".into(), visit_id })?;
+        let company_enc = v
+            .company
+            .as_ref()
+            .map(|x| c.seal(VISITOR_COMPANY, visitor_id, x.as_str()));
+        let phone_enc = v
+            .phone
+            .as_ref()
+            .map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
+        let purpose_enc = new
+            .purpose
+            .as_ref()
+            .map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
+        let notice = self.sealed_notification(&Notification {
+            event: "check_in".into(),
+            visit_id,
+        })?;
         // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
         let reminder = match facts.notify_waiting_minutes {
             Some(minutes) => {
-                let (id, sealed) = self.sealed_notification(&Notification { event: "waiting".into(), visit_id })?;
+                let (id, sealed) = self.sealed_notification(&Notification {
+                    event: "waiting".into(),
+                    visit_id,
+                })?;
                 Some((id, sealed, at + chrono::Duration::minutes(minutes.into())))
             }
             None => None,
         };
         let actor = new.actor.to_string();
-        let entry =
-            next_entry(self.tenant.0, (facts.audit_seq, facts.audit_head), at, &actor, "visit.check_in", format!("visit:{visit_id}"));
+        let entry = next_entry(
+            self.tenant.0,
+            (facts.audit_seq, facts.audit_head),
+            at,
+            &actor,
+            "visit.check_in",
+            format!("visit:{visit_id}"),
+        );
         let write = CheckInWrite {
             tenant: self.tenant.0,
             visitor_id,
@@ -227,20 +263,33 @@ impl TenantTx {
             audit_prev: &entry.prev,
             audit_hash: &entry.hash,
         };
-        self.tx.execute(self.tx.dialect().check_in_write(), write).await?;
-        Ok((CheckedInRow { id: visit_id, visitor_id, badge_code: badge, checked_in_at: at }, false))
+        self.tx
+            .execute(self.tx.dialect().check_in_write(), write)
+            .await?;
+        Ok((
+            CheckedInRow {
+                id: visit_id,
+                visitor_id,
+                badge_code: badge,
+                checked_in_at: at,
+            },
+            false,
+        ))
     }
 
     /// A badge code no visit of the tenant has (the first one drawn was taken: with 31^8 codes,
     /// rare). Authoritative: the transaction holds the tenant's write lock on both engines.
     async fn free_badge_code(&mut self) -> Result<String, Error> {
-        const TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2)";
+        const TAKEN: &str =
+            "SELECT EXISTS (SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2)";
         for _ in 0..8 {
             let badge = badge_code();
             if !self.scalar::<bool>(TAKEN, (&badge,)).await? {
                 return Ok(badge);
             }
         }
-        Err(Error::Internal(anyhow::anyhow!("no free badge code after 8 tries")))
+        Err(Error::Internal(anyhow::anyhow!(
+            "no free badge code after 8 tries"
+        )))
     }
 }

@@ -24,7 +24,8 @@ use crate::{
 type Output = Result<Box<dyn Any + Send>, Error>;
 
 /// A unit of work of one tenant, re-runnable.
-pub(super) type Work = Arc<dyn Fn(TenantTx) -> BoxFuture<'static, (TenantTx, Output)> + Send + Sync>;
+pub(super) type Work =
+    Arc<dyn Fn(TenantTx) -> BoxFuture<'static, (TenantTx, Output)> + Send + Sync>;
 
 pub(super) struct Job {
     pub tenant: TenantId,
@@ -49,8 +50,18 @@ impl Committer {
 
     pub async fn submit(&self, tenant: TenantId, clock: Clock, work: Work) -> Output {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { tenant, clock, work, reply }).await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?;
-        answer.await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?
+        self.jobs
+            .send(Job {
+                tenant,
+                clock,
+                work,
+                reply,
+            })
+            .await
+            .map_err(|_| Error::Database(sqlx::Error::PoolClosed))?;
+        answer
+            .await
+            .map_err(|_| Error::Database(sqlx::Error::PoolClosed))?
     }
 }
 
@@ -84,7 +95,13 @@ async fn run(mut rx: mpsc::Receiver<Job>, engine: Engine, crypto: Arc<Crypto>, m
 async fn one_transaction(engine: &Engine, crypto: &Crypto, job: &Job) -> Output {
     let mut tx = engine.begin(true).await?;
     let keys = enter_keys(&mut tx, crypto, job.tenant, true).await?;
-    let (ttx, out) = (job.work)(TenantTx { tx, tenant: job.tenant, keys, clock: job.clock.clone() }).await;
+    let (ttx, out) = (job.work)(TenantTx {
+        tx,
+        tenant: job.tenant,
+        keys,
+        clock: job.clock.clone(),
+    })
+    .await;
     if out.is_ok() {
         ttx.commit().await?;
     }
@@ -93,7 +110,11 @@ async fn one_transaction(engine: &Engine, crypto: &Crypto, job: &Job) -> Output 
 
 /// Runs every job of `batch` in one transaction; `Err` (rolled back) if any of them, or the
 /// commit, failed.
-async fn shared_transaction(engine: &Engine, crypto: &Crypto, batch: &[Job]) -> Result<Vec<Box<dyn Any + Send>>, ()> {
+async fn shared_transaction(
+    engine: &Engine,
+    crypto: &Crypto,
+    batch: &[Job],
+) -> Result<Vec<Box<dyn Any + Send>>, ()> {
     let mut tx: Tx = engine.begin(true).await.map_err(drop)?;
     let mut outputs = Vec::with_capacity(batch.len());
     let mut entered: Option<(TenantId, Arc<TenantKeys>)> = None;
@@ -101,10 +122,18 @@ async fn shared_transaction(engine: &Engine, crypto: &Crypto, batch: &[Job]) -> 
         // This transaction holds SQLite's write lock: a tenant's key versions cannot change in it.
         let keys = match &entered {
             Some((t, k)) if *t == job.tenant => k.clone(),
-            _ => enter_keys(&mut tx, crypto, job.tenant, true).await.map_err(drop)?,
+            _ => enter_keys(&mut tx, crypto, job.tenant, true)
+                .await
+                .map_err(drop)?,
         };
         entered = Some((job.tenant, keys.clone()));
-        let (ttx, out) = (job.work)(TenantTx { tx, tenant: job.tenant, keys, clock: job.clock.clone() }).await;
+        let (ttx, out) = (job.work)(TenantTx {
+            tx,
+            tenant: job.tenant,
+            keys,
+            clock: job.clock.clone(),
+        })
+        .await;
         tx = ttx.tx;
         outputs.push(out.map_err(drop)?);
     }

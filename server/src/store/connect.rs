@@ -20,9 +20,15 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 impl Store {
     /// Opens `database_url` if given (PostgreSQL), else `<data_dir>/vestibule.db` (SQLite).
-    pub async fn open(database_url: Option<&str>, data_dir: &Path, keys: &KeySource) -> Result<Store, Error> {
+    pub async fn open(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        keys: &KeySource,
+    ) -> Result<Store, Error> {
         match database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Self::open_postgres(url, 16, keys).await,
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::open_postgres(url, 16, keys).await
+            }
             Some(url) => Err(Error::Config(format!(
                 "unsupported database URL scheme in {:?}: use postgres:// (or omit it for SQLite)",
                 url.split(':').next().unwrap_or_default()
@@ -42,25 +48,43 @@ impl Store {
             // Deleted rows (destroyed keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-        SQLITE_MIGRATIONS.run(&writer).await.map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        SQLITE_MIGRATIONS
+            .run(&writer)
+            .await
+            .map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
         Self::with_keys(Engine::Sqlite { writer, reader }, keys).await
     }
 
     /// Connects to PostgreSQL at `url`, migrates as the URL's user (the schema owner), then hands
     /// out a pool whose connections run as [`APP_ROLE`].
-    pub async fn open_postgres(url: &str, max_connections: u32, keys: &KeySource) -> Result<Store, Error> {
+    pub async fn open_postgres(
+        url: &str,
+        max_connections: u32,
+        keys: &KeySource,
+    ) -> Result<Store, Error> {
         let options = PgConnectOptions::from_str(url)?;
         let mut owner = PgConnection::connect_with(&options).await?;
-        POSTGRES_MIGRATIONS.run(&mut owner).await.map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
+        POSTGRES_MIGRATIONS
+            .run(&mut owner)
+            .await
+            .map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
         owner.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(3))
             .after_connect(|conn, _| {
                 Box::pin(async move {
-                    let user: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(&mut *conn).await?;
+                    let user: String = sqlx::query_scalar("SELECT current_user::text")
+                        .fetch_one(&mut *conn)
+                        .await?;
                     if user != APP_ROLE {
                         conn.execute("SET ROLE vestibule_app").await?;
                     }
@@ -76,11 +100,20 @@ impl Store {
     /// server may keep running. Personal fields stay sealed in the copy; the master key is not in it.
     pub async fn backup_sqlite(db: &Path, out: &Path) -> Result<(), Error> {
         if out.exists() {
-            return Err(Error::Config(format!("{} exists; choose a new file", out.display())));
+            return Err(Error::Config(format!(
+                "{} exists; choose a new file",
+                out.display()
+            )));
         }
-        let options = SqliteConnectOptions::new().filename(db).read_only(true).busy_timeout(Duration::from_secs(10));
+        let options = SqliteConnectOptions::new()
+            .filename(db)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(10));
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-        sqlx::query("VACUUM INTO $1").bind(out.display().to_string()).execute(&mut conn).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(out.display().to_string())
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
         Ok(())
     }
@@ -91,19 +124,31 @@ impl Store {
     /// source, which proves the master key is the one the copy was written under.
     pub async fn restore_sqlite(backup: &Path, db: &Path) -> Result<(), Error> {
         if db.exists() {
-            return Err(Error::Config(format!("{} exists: stop the server and move it away before restoring", db.display())));
+            return Err(Error::Config(format!(
+                "{} exists: stop the server and move it away before restoring",
+                db.display()
+            )));
         }
         let options = SqliteConnectOptions::new().filename(backup).read_only(true);
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await?;
         conn.close().await?;
         if verdict != "ok" {
-            return Err(Error::Config(format!("{} is damaged: {verdict}", backup.display())));
+            return Err(Error::Config(format!(
+                "{} is damaged: {verdict}",
+                backup.display()
+            )));
         }
         let partial = db.with_extension("db.restoring");
-        std::fs::copy(backup, &partial).map_err(|e| Error::Config(format!("copying {}: {e}", backup.display())))?;
-        std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(|e| Error::Config(format!("syncing the copy: {e}")))?;
-        std::fs::rename(&partial, db).map_err(|e| Error::Config(format!("moving the copy into place: {e}")))?;
+        std::fs::copy(backup, &partial)
+            .map_err(|e| Error::Config(format!("copying {}: {e}", backup.display())))?;
+        std::fs::File::open(&partial)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::Config(format!("syncing the copy: {e}")))?;
+        std::fs::rename(&partial, db)
+            .map_err(|e| Error::Config(format!("moving the copy into place: {e}")))?;
         Ok(())
     }
 
@@ -118,29 +163,47 @@ impl Store {
         .map(|m| m.version)
         .max();
         let mut g = self.global(false).await?;
-        let applied: Option<i64> = g.tx.scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success", ()).await?;
+        let applied: Option<i64> =
+            g.tx.scalar(
+                "SELECT MAX(version) FROM _sqlx_migrations WHERE success",
+                (),
+            )
+            .await?;
         g.commit().await?;
         if applied != latest {
-            return Err(Error::NotReady("the database schema is not the one this server expects"));
+            return Err(Error::NotReady(
+                "the database schema is not the one this server expects",
+            ));
         }
         let Some((kek_id, _)) = Self::kek_record(&self.engine).await? else {
             return Err(Error::NotReady("the database has no master key record"));
         };
-        self.crypto.kek_named(&kek_id).map_err(|_| Error::NotReady("the master key of the database is not loaded"))?;
+        self.crypto
+            .kek_named(&kek_id)
+            .map_err(|_| Error::NotReady("the master key of the database is not loaded"))?;
         Ok(())
     }
 
     async fn with_keys(engine: Engine, keys: &KeySource) -> Result<Store, Error> {
         let clock = Clock::system();
         let crypto = super::keys::kek_for(&engine, keys, &clock).await?;
-        Ok(Store { engine, crypto: Arc::new(crypto), clock, committer: None })
+        Ok(Store {
+            engine,
+            crypto: Arc::new(crypto),
+            clock,
+            committer: None,
+        })
     }
 
     /// Turns on group commit (SQLite only) with batches of at most `max_batch` writes; 1 (or
     /// PostgreSQL, which has its own commit path) keeps one transaction per write.
     pub fn with_group_commit(mut self, max_batch: usize) -> Store {
         if matches!(self.engine, Engine::Sqlite { .. }) && max_batch > 1 {
-            self.committer = Some(super::commit::Committer::start(self.engine.clone(), self.crypto.clone(), max_batch));
+            self.committer = Some(super::commit::Committer::start(
+                self.engine.clone(),
+                self.crypto.clone(),
+                max_batch,
+            ));
         }
         self
     }

@@ -45,20 +45,33 @@ pub struct NewHost {
 
 macro_rules! host_select {
     ($rest:literal) => {
-        concat!("SELECT id, site_id, name_enc, email_enc, created_at FROM hosts WHERE tenant_id = $1", $rest)
+        concat!(
+            "SELECT id, site_id, name_enc, email_enc, created_at FROM hosts WHERE tenant_id = $1",
+            $rest
+        )
     };
 }
 
 impl TenantTx {
     pub async fn insert_site(&mut self, name: &str, timezone: &str) -> Result<SiteRow, Error> {
         const SQL: &str = "INSERT INTO sites (tenant_id, id, name, timezone, created_at) VALUES ($1, $2, $3, $4, $5)";
-        let row = SiteRow { id: new_id(), name: name.to_owned(), timezone: timezone.to_owned(), created_at: self.now() };
-        self.execute(SQL, (row.id, &row.name, &row.timezone, row.created_at)).await?;
+        let row = SiteRow {
+            id: new_id(),
+            name: name.to_owned(),
+            timezone: timezone.to_owned(),
+            created_at: self.now(),
+        };
+        self.execute(SQL, (row.id, &row.name, &row.timezone, row.created_at))
+            .await?;
         Ok(row)
     }
 
     pub async fn site(&mut self, id: Uuid) -> Result<Option<SiteRow>, Error> {
-        self.fetch_optional("SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 AND id = $2", (id,)).await
+        self.fetch_optional(
+            "SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 AND id = $2",
+            (id,),
+        )
+        .await
     }
 
     pub async fn sites(&mut self) -> Result<Vec<SiteRow>, Error> {
@@ -66,22 +79,35 @@ impl TenantTx {
     }
 
     pub async fn update_site(&mut self, site: &SiteRow) -> Result<(), Error> {
-        const SQL: &str = "UPDATE sites SET name = $3, timezone = $4 WHERE tenant_id = $1 AND id = $2";
-        self.execute(SQL, (site.id, &site.name, &site.timezone)).await?;
+        const SQL: &str =
+            "UPDATE sites SET name = $3, timezone = $4 WHERE tenant_id = $1 AND id = $2";
+        self.execute(SQL, (site.id, &site.name, &site.timezone))
+            .await?;
         Ok(())
     }
 
     /// Deletes a site that nothing refers to any more; one with hosts, kiosks or visits is a conflict.
     pub async fn delete_site(&mut self, id: Uuid) -> Result<bool, Error> {
-        self.delete_unreferenced("DELETE FROM sites WHERE tenant_id = $1 AND id = $2", id, "the site still has hosts, kiosks or visits")
-            .await
+        self.delete_unreferenced(
+            "DELETE FROM sites WHERE tenant_id = $1 AND id = $2",
+            id,
+            "the site still has hosts, kiosks or visits",
+        )
+        .await
     }
 
     /// Runs a delete of one row by id; a foreign-key refusal becomes a conflict with `conflict`.
-    async fn delete_unreferenced(&mut self, sql: &'static str, id: Uuid, conflict: &'static str) -> Result<bool, Error> {
+    async fn delete_unreferenced(
+        &mut self,
+        sql: &'static str,
+        id: Uuid,
+        conflict: &'static str,
+    ) -> Result<bool, Error> {
         match self.execute(sql, (id,)).await {
             Ok(n) => Ok(n > 0),
-            Err(Error::Database(sqlx::Error::Database(d))) if d.is_foreign_key_violation() => Err(Error::Conflict(conflict)),
+            Err(Error::Database(sqlx::Error::Database(d))) if d.is_foreign_key_violation() => {
+                Err(Error::Conflict(conflict))
+            }
             Err(e) => Err(e),
         }
     }
@@ -101,24 +127,40 @@ impl TenantTx {
         if self.site(host.site_id).await?.is_none() {
             return Err(Error::InvalidInput("site_id: no such site".into()));
         }
-        const SQL: &str =
-            "INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        const SQL: &str = "INSERT INTO hosts (tenant_id, id, site_id, name_enc, email_enc, email_idx, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let (id, created_at) = (new_id(), self.now());
         let name_enc = self.keys.seal(HOST_NAME, id, &host.name);
         let email_enc = self.keys.seal(HOST_EMAIL, id, host.email.as_str());
         let email_idx = self.keys.email_index(&host.email);
-        self.execute(SQL, (id, host.site_id, name_enc, email_enc, email_idx, created_at)).await?;
-        Ok(HostRow { id, site_id: host.site_id, name: host.name.clone(), email: host.email.as_str().to_owned(), created_at })
+        self.execute(
+            SQL,
+            (id, host.site_id, name_enc, email_enc, email_idx, created_at),
+        )
+        .await?;
+        Ok(HostRow {
+            id,
+            site_id: host.site_id,
+            name: host.name.clone(),
+            email: host.email.as_str().to_owned(),
+            created_at,
+        })
     }
 
     pub async fn host(&mut self, id: Uuid) -> Result<Option<HostRow>, Error> {
-        let raw: Option<RawHost> = self.fetch_optional(host_select!(" AND id = $2"), (id,)).await?;
+        let raw: Option<RawHost> = self
+            .fetch_optional(host_select!(" AND id = $2"), (id,))
+            .await?;
         raw.map(|r| self.host_from(r)).transpose()
     }
 
     /// Every host, or those of one site.
     pub async fn hosts(&mut self, site: Option<Uuid>) -> Result<Vec<HostRow>, Error> {
-        let raws: Vec<RawHost> = self.fetch_all(host_select!(" AND ($2 IS NULL OR site_id = $2) ORDER BY created_at, id"), (site,)).await?;
+        let raws: Vec<RawHost> = self
+            .fetch_all(
+                host_select!(" AND ($2 IS NULL OR site_id = $2) ORDER BY created_at, id"),
+                (site,),
+            )
+            .await?;
         raws.into_iter().map(|r| self.host_from(r)).collect()
     }
 
@@ -130,12 +172,18 @@ impl TenantTx {
         let name_enc = self.keys.seal(HOST_NAME, host.id, &host.name);
         let email_enc = self.keys.seal(HOST_EMAIL, host.id, email.as_str());
         let email_idx = self.keys.email_index(email);
-        self.execute(SQL, (host.id, host.site_id, name_enc, email_enc, email_idx)).await?;
+        self.execute(SQL, (host.id, host.site_id, name_enc, email_enc, email_idx))
+            .await?;
         Ok(())
     }
 
     /// Deletes a host without visits; one with visits is a conflict (the visit log keeps them).
     pub async fn delete_host(&mut self, id: Uuid) -> Result<bool, Error> {
-        self.delete_unreferenced("DELETE FROM hosts WHERE tenant_id = $1 AND id = $2", id, "the host has visits").await
+        self.delete_unreferenced(
+            "DELETE FROM hosts WHERE tenant_id = $1 AND id = $2",
+            id,
+            "the host has visits",
+        )
+        .await
     }
 }

@@ -32,27 +32,38 @@ pub struct SmtpAccount {
 
 impl TenantTx {
     pub async fn smtp(&mut self) -> Result<Option<SmtpAccount>, Error> {
-        let Some((id, config, sealed)) = self.integration(SMTP).await? else { return Ok(None) };
+        let Some((id, config, sealed)) = self.integration(SMTP).await? else {
+            return Ok(None);
+        };
         let config = serde_json::from_str(&config).map_err(|e| Error::Internal(e.into()))?;
-        let password = self.keys.open_opt(INTEGRATION_SECRET, id, sealed.as_deref())?.map(Zeroizing::new);
+        let password = self
+            .keys
+            .open_opt(INTEGRATION_SECRET, id, sealed.as_deref())?
+            .map(Zeroizing::new);
         Ok(Some(SmtpAccount { config, password }))
     }
 
     /// Stores the SMTP settings; `password: None` keeps the stored one.
-    pub async fn put_smtp(&mut self, config: &SmtpConfig, password: Option<&str>) -> Result<(), Error> {
+    pub async fn put_smtp(
+        &mut self,
+        config: &SmtpConfig,
+        password: Option<&str>,
+    ) -> Result<(), Error> {
         let json = serde_json::to_string(config).map_err(|e| Error::Internal(e.into()))?;
         match self.integration(SMTP).await? {
             Some((id, _, kept)) => {
-                let sealed = password.map(|p| self.keys.seal(INTEGRATION_SECRET, id, p)).or(kept);
+                let sealed = password
+                    .map(|p| self.keys.seal(INTEGRATION_SECRET, id, p))
+                    .or(kept);
                 const SQL: &str = "UPDATE integrations SET config = $3, secret_enc = $4 WHERE tenant_id = $1 AND id = $2";
                 self.execute(SQL, (id, &json, sealed.as_deref())).await?;
             }
             None => {
                 let id = new_id();
                 let sealed = password.map(|p| self.keys.seal(INTEGRATION_SECRET, id, p));
-                const SQL: &str =
-                    "INSERT INTO integrations (tenant_id, id, kind, config, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
-                self.execute(SQL, (id, SMTP, &json, sealed.as_deref(), self.now())).await?;
+                const SQL: &str = "INSERT INTO integrations (tenant_id, id, kind, config, secret_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+                self.execute(SQL, (id, SMTP, &json, sealed.as_deref(), self.now()))
+                    .await?;
             }
         }
         Ok(())
@@ -60,11 +71,21 @@ impl TenantTx {
 
     /// Removes the SMTP settings; false if there were none.
     pub async fn delete_smtp(&mut self) -> Result<bool, Error> {
-        Ok(self.execute("DELETE FROM integrations WHERE tenant_id = $1 AND kind = $2", (SMTP,)).await? > 0)
+        Ok(self
+            .execute(
+                "DELETE FROM integrations WHERE tenant_id = $1 AND kind = $2",
+                (SMTP,),
+            )
+            .await?
+            > 0)
     }
 
-    async fn integration(&mut self, kind: &str) -> Result<Option<(Uuid, String, Option<Vec<u8>>)>, Error> {
-        const SQL: &str = "SELECT id, config, secret_enc FROM integrations WHERE tenant_id = $1 AND kind = $2";
+    async fn integration(
+        &mut self,
+        kind: &str,
+    ) -> Result<Option<(Uuid, String, Option<Vec<u8>>)>, Error> {
+        const SQL: &str =
+            "SELECT id, config, secret_enc FROM integrations WHERE tenant_id = $1 AND kind = $2";
         self.fetch_optional(SQL, (kind,)).await
     }
 }

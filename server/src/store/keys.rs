@@ -26,23 +26,39 @@ struct WrappedKey {
 /// The tenant's (current, minimum) data-key versions; `None` if the tenant does not exist. With
 /// `lock` the tenant's row stays locked until the transaction ends (the dialect's
 /// `key_versions_for_write`).
-pub(super) async fn versions(tx: &mut Tx, tenant: TenantId, lock: bool) -> Result<Option<(u32, u32)>, Error> {
+pub(super) async fn versions(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lock: bool,
+) -> Result<Option<(u32, u32)>, Error> {
     const SQL: &str = "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1";
-    let sql = if lock { tx.dialect().key_versions_for_write() } else { SQL };
+    let sql = if lock {
+        tx.dialect().key_versions_for_write()
+    } else {
+        SQL
+    };
     let row: Option<(i64, i64)> = tx.fetch_optional(sql, (tenant.0,)).await?;
     Ok(row.map(|(current, min)| (current as u32, min as u32)))
 }
 
 /// Reads and unwraps `tenant`'s keys inside `tx` (which has entered the tenant). `None` if the
 /// tenant has no keys (it was crypto-shredded).
-pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, versions: (u32, u32)) -> Result<Option<TenantKeys>, Error> {
-    const SQL: &str =
-        "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1 AND (purpose = 'index' OR version >= $2)";
+pub(super) async fn load(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    tenant: TenantId,
+    versions: (u32, u32),
+) -> Result<Option<TenantKeys>, Error> {
+    const SQL: &str = "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1 AND (purpose = 'index' OR version >= $2)";
     let rows: Vec<WrappedKey> = tx.fetch_all(SQL, (tenant.0, i64::from(versions.1))).await?;
     let mut data = HashMap::new();
     let mut index = None;
     for r in rows {
-        let purpose = if r.purpose == "index" { Purpose::Index } else { Purpose::Data };
+        let purpose = if r.purpose == "index" {
+            Purpose::Index
+        } else {
+            Purpose::Data
+        };
         let key = crypto.unwrap(tenant, purpose, r.version as u32, &r.kek_id, &r.wrapped_key)?;
         match purpose {
             Purpose::Index => index = Some(key),
@@ -52,7 +68,9 @@ pub(super) async fn load(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, version
         }
     }
     match index {
-        Some(index) if data.contains_key(&versions.0) => Ok(Some(TenantKeys::new(tenant, versions, data, index))),
+        Some(index) if data.contains_key(&versions.0) => {
+            Ok(Some(TenantKeys::new(tenant, versions, data, index)))
+        }
         _ => Ok(None),
     }
 }
@@ -77,14 +95,30 @@ pub(super) async fn insert_key(
     const SQL: &str = "INSERT INTO tenant_keys (tenant_id, purpose, version, wrapped_key, kek_id, state, created_at) \
                        VALUES ($1, $2, $3, $4, $5, 'active', $6)";
     let wrapped = Crypto::wrap(kek, tenant, purpose, version, key);
-    tx.execute(SQL, (tenant.0, purpose.as_str(), i64::from(version), wrapped, &kek.id, at)).await?;
+    tx.execute(
+        SQL,
+        (
+            tenant.0,
+            purpose.as_str(),
+            i64::from(version),
+            wrapped,
+            &kek.id,
+            at,
+        ),
+    )
+    .await?;
     Ok(())
 }
 
 impl Store {
     /// Creates a tenant with its first data key and its index key; returns a transaction inside
     /// it (commit it to make the tenant exist).
-    pub async fn create_tenant(&self, slug: &str, name: &str, plan: Plan) -> Result<(TenantRow, TenantTx), Error> {
+    pub async fn create_tenant(
+        &self,
+        slug: &str,
+        name: &str,
+        plan: Plan,
+    ) -> Result<(TenantRow, TenantTx), Error> {
         let mut g = self.global(true).await?;
         let kek = database_kek(&mut g.tx, &self.crypto).await?;
         let row = g.insert_tenant(slug, name, plan).await?;
@@ -95,20 +129,39 @@ impl Store {
         let (data, index) = (Key::generate(), Key::generate());
         insert_key(&mut tx, &kek, tenant, (Purpose::Data, 1), &data, at).await?;
         insert_key(&mut tx, &kek, tenant, (Purpose::Index, 0), &index, at).await?;
-        let keys = self.crypto.remember(TenantKeys::new(tenant, (1, 1), HashMap::from([(1, data)]), index));
-        Ok((row, TenantTx { tx, tenant, keys, clock: self.clock.clone() }))
+        let keys = self.crypto.remember(TenantKeys::new(
+            tenant,
+            (1, 1),
+            HashMap::from([(1, data)]),
+            index,
+        ));
+        Ok((
+            row,
+            TenantTx {
+                tx,
+                tenant,
+                keys,
+                clock: self.clock.clone(),
+            },
+        ))
     }
 
     /// The id and check value of the KEK the database is written under, if any.
     pub(super) async fn kek_record(engine: &Engine) -> Result<Option<(String, Vec<u8>)>, Error> {
-        engine.begin(false).await?.fetch_optional("SELECT kek_id, check_enc FROM kek_check WHERE id = 1", ()).await
+        engine
+            .begin(false)
+            .await?
+            .fetch_optional("SELECT kek_id, check_enc FROM kek_check WHERE id = 1", ())
+            .await
     }
 
     /// Records `kek` as the database's KEK (a fresh database), made `at`.
     async fn record_kek(engine: &Engine, kek: &Kek, at: DateTime<Utc>) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO kek_check (id, kek_id, check_enc, created_at) VALUES (1, $1, $2, $3)";
+        const SQL: &str =
+            "INSERT INTO kek_check (id, kek_id, check_enc, created_at) VALUES (1, $1, $2, $3)";
         let mut tx = engine.begin(true).await?;
-        tx.execute(SQL, (&kek.id, Crypto::kek_check(kek), at)).await?;
+        tx.execute(SQL, (&kek.id, Crypto::kek_check(kek), at))
+            .await?;
         tx.commit().await
     }
 }
@@ -117,11 +170,17 @@ impl Store {
 /// (file and keychain sources); a database written before never does: a missing or different KEK
 /// is refused. A KEK waiting in the source's next slot that matches the database (a rotation
 /// interrupted after its commit) is promoted.
-pub(super) async fn kek_for(engine: &Engine, source: &KeySource, clock: &Clock) -> Result<Crypto, Error> {
+pub(super) async fn kek_for(
+    engine: &Engine,
+    source: &KeySource,
+    clock: &Clock,
+) -> Result<Crypto, Error> {
     let record = Store::kek_record(engine).await?;
     let (src, rec) = (source.clone(), record.clone());
     // Keychain calls block on D-Bus.
-    let kek = tokio::task::spawn_blocking(move || choose_kek(&src, rec.as_ref())).await.map_err(|e| Error::Internal(e.into()))??;
+    let kek = tokio::task::spawn_blocking(move || choose_kek(&src, rec.as_ref()))
+        .await
+        .map_err(|e| Error::Internal(e.into()))??;
     if record.is_none() {
         Store::record_kek(engine, &kek, clock.now()).await?;
     }
@@ -148,7 +207,9 @@ fn choose_kek(source: &KeySource, record: Option<&(String, Vec<u8>)>) -> Result<
         return Ok(k);
     }
     Err(Error::Config(match current {
-        Some(_) => format!("the master key in {source} is not the one this database was written under (id {id}); refusing to start"),
+        Some(_) => format!(
+            "the master key in {source} is not the one this database was written under (id {id}); refusing to start"
+        ),
         None => format!(
             "no master key in {source}, but this database was written under one (id {id}); refusing to start \
              (restore the key, or point the server at it)"

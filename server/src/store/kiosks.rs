@@ -59,29 +59,47 @@ impl TenantTx {
         };
         const KIOSK: &str = "INSERT INTO kiosks (tenant_id, id, site_id, name, created_at) VALUES ($1, $2, $3, $4, $5)";
         const CODE: &str = "INSERT INTO enrollment_codes (tenant_id, kiosk_id, code_hash, expires_at) VALUES ($1, $2, $3, $4)";
-        self.execute(KIOSK, (row.id, site_id, &row.name, row.created_at)).await?;
-        self.execute(CODE, (row.id, code_hash, code_expires_at)).await?;
+        self.execute(KIOSK, (row.id, site_id, &row.name, row.created_at))
+            .await?;
+        self.execute(CODE, (row.id, code_hash, code_expires_at))
+            .await?;
         Ok(row)
     }
 
     pub async fn kiosk(&mut self, id: Uuid) -> Result<Option<KioskRow>, Error> {
-        self.fetch_optional(kiosk_select!(" AND id = $2"), (id,)).await
+        self.fetch_optional(kiosk_select!(" AND id = $2"), (id,))
+            .await
     }
 
     pub async fn kiosks(&mut self) -> Result<Vec<KioskRow>, Error> {
-        self.fetch_all(kiosk_select!(" ORDER BY created_at, id"), ()).await
+        self.fetch_all(kiosk_select!(" ORDER BY created_at, id"), ())
+            .await
     }
 
     pub async fn rename_kiosk(&mut self, id: Uuid, name: &str) -> Result<bool, Error> {
-        Ok(self.execute("UPDATE kiosks SET name = $3 WHERE tenant_id = $1 AND id = $2", (id, name)).await? > 0)
+        Ok(self
+            .execute(
+                "UPDATE kiosks SET name = $3 WHERE tenant_id = $1 AND id = $2",
+                (id, name),
+            )
+            .await?
+            > 0)
     }
 
     /// Revokes a kiosk: its device token, override sessions and unused enrollment code stop working.
     pub async fn revoke_kiosk(&mut self, id: Uuid) -> Result<bool, Error> {
         const REVOKE: &str = "UPDATE kiosks SET revoked_at = $3, token_hash = NULL WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
         let n = self.execute(REVOKE, (id, self.now())).await?;
-        self.execute("DELETE FROM enrollment_codes WHERE tenant_id = $1 AND kiosk_id = $2", (id,)).await?;
-        self.execute("DELETE FROM sessions WHERE tenant_id = $1 AND kiosk_id = $2", (id,)).await?;
+        self.execute(
+            "DELETE FROM enrollment_codes WHERE tenant_id = $1 AND kiosk_id = $2",
+            (id,),
+        )
+        .await?;
+        self.execute(
+            "DELETE FROM sessions WHERE tenant_id = $1 AND kiosk_id = $2",
+            (id,),
+        )
+        .await?;
         Ok(n > 0)
     }
 
@@ -94,18 +112,29 @@ impl TenantTx {
 
     /// The live (enrolled, not revoked) kiosk with this device-token hash.
     pub async fn kiosk_by_token(&mut self, token_hash: &[u8]) -> Result<Option<KioskRow>, Error> {
-        self.fetch_optional(kiosk_select!(" AND token_hash = $2 AND revoked_at IS NULL"), (token_hash,)).await
+        self.fetch_optional(
+            kiosk_select!(" AND token_hash = $2 AND revoked_at IS NULL"),
+            (token_hash,),
+        )
+        .await
     }
 
     pub async fn touch_kiosk(&mut self, id: Uuid) -> Result<(), Error> {
-        self.execute("UPDATE kiosks SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2", (id, self.now())).await?;
+        self.execute(
+            "UPDATE kiosks SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2",
+            (id, self.now()),
+        )
+        .await?;
         Ok(())
     }
 }
 
 impl GlobalTx {
     /// Consumes an enrollment code: it is deleted whether or not it has expired.
-    pub async fn take_enrollment(&mut self, code_hash: &[u8]) -> Result<Option<EnrollmentTarget>, Error> {
+    pub async fn take_enrollment(
+        &mut self,
+        code_hash: &[u8],
+    ) -> Result<Option<EnrollmentTarget>, Error> {
         self.tx
             .fetch_optional("DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at", (code_hash,))
             .await

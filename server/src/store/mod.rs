@@ -221,7 +221,10 @@ impl Store {
 
     /// Opens a transaction outside any tenant.
     pub async fn global(&self, write: bool) -> Result<GlobalTx, Error> {
-        Ok(GlobalTx { tx: self.begin(write).await?, clock: self.clock.clone() })
+        Ok(GlobalTx {
+            tx: self.begin(write).await?,
+            clock: self.clock.clone(),
+        })
     }
 
     /// Moves a global write transaction into `tenant` (once the tenant is known, as in enrollment).
@@ -235,7 +238,12 @@ impl Store {
 
     async fn enter(&self, mut tx: Tx, tenant: TenantId, write: bool) -> Result<TenantTx, Error> {
         let keys = enter_keys(&mut tx, &self.crypto, tenant, write).await?;
-        Ok(TenantTx { tx, tenant, keys, clock: self.clock.clone() })
+        Ok(TenantTx {
+            tx,
+            tenant,
+            keys,
+            clock: self.clock.clone(),
+        })
     }
 
     /// Runs `work` in a write transaction of `tenant` and commits it if `work` succeeds. On SQLite
@@ -258,11 +266,17 @@ impl Store {
             let fut = work(tx);
             Box::pin(async move {
                 let (tx, out) = fut.await;
-                (tx, out.map(|v| Box::new(v) as Box<dyn std::any::Any + Send>))
+                (
+                    tx,
+                    out.map(|v| Box::new(v) as Box<dyn std::any::Any + Send>),
+                )
             })
         });
         let value = committer.submit(tenant, self.clock.clone(), erased).await?;
-        value.downcast::<T>().map(|v| *v).map_err(|_| Error::Internal(anyhow::anyhow!("a batched write returned another type")))
+        value
+            .downcast::<T>()
+            .map(|v| *v)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("a batched write returned another type")))
     }
 
     /// The clock every transaction of this store reads the time from.
@@ -274,10 +288,22 @@ impl Store {
     pub fn pool_use(&self) -> Vec<PoolUse> {
         match &self.engine {
             Engine::Sqlite { writer, reader } => vec![
-                PoolUse { name: "sqlite_writer", size: writer.size(), idle: writer.num_idle() },
-                PoolUse { name: "sqlite_reader", size: reader.size(), idle: reader.num_idle() },
+                PoolUse {
+                    name: "sqlite_writer",
+                    size: writer.size(),
+                    idle: writer.num_idle(),
+                },
+                PoolUse {
+                    name: "sqlite_reader",
+                    size: reader.size(),
+                    idle: reader.num_idle(),
+                },
             ],
-            Engine::Postgres(pool) => vec![PoolUse { name: "postgres", size: pool.size(), idle: pool.num_idle() }],
+            Engine::Postgres(pool) => vec![PoolUse {
+                name: "postgres",
+                size: pool.size(),
+                idle: pool.num_idle(),
+            }],
         }
     }
 
@@ -317,7 +343,11 @@ impl Engine {
             })
         }
         let d = self.dialect();
-        let sql = if write { d.begin_write() } else { d.begin_read() };
+        let sql = if write {
+            d.begin_write()
+        } else {
+            d.begin_read()
+        };
         Ok(match self {
             Engine::Sqlite { writer, .. } if write => Tx::Sqlite(begin(writer, sql).await?),
             Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, sql).await?),
@@ -329,7 +359,9 @@ impl Engine {
     /// [`Dialect::scrub`]).
     async fn scrub(&self) -> Result<(), Error> {
         match (self, self.dialect().scrub()) {
-            (Engine::Sqlite { writer, .. }, Some(sql)) => drop(sqlx::query(sql).execute(writer).await?),
+            (Engine::Sqlite { writer, .. }, Some(sql)) => {
+                drop(sqlx::query(sql).execute(writer).await?)
+            }
             (Engine::Postgres(pool), Some(sql)) => drop(sqlx::query(sql).execute(pool).await?),
             (_, None) => {}
         }
@@ -339,7 +371,12 @@ impl Engine {
 
 /// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (locking the tenant row
 /// on a PostgreSQL write) and returns its keys, from the cache while the versions are unchanged.
-async fn enter_keys(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, write: bool) -> Result<Arc<TenantKeys>, Error> {
+async fn enter_keys(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    tenant: TenantId,
+    write: bool,
+) -> Result<Arc<TenantKeys>, Error> {
     tx.set_tenant(tenant).await?;
     let Some(versions) = keys::versions(tx, tenant, write).await? else {
         crypto.forget(tenant);
@@ -347,7 +384,11 @@ async fn enter_keys(tx: &mut Tx, crypto: &Crypto, tenant: TenantId, write: bool)
     };
     Ok(match crypto.cached(tenant) {
         Some(k) if (k.current, k.min) == versions => k,
-        _ => crypto.remember(keys::load(tx, crypto, tenant, versions).await?.ok_or(Error::NotFound)?),
+        _ => crypto.remember(
+            keys::load(tx, crypto, tenant, versions)
+                .await?
+                .ok_or(Error::NotFound)?,
+        ),
     })
 }
 

@@ -65,20 +65,30 @@ async fn scope(tx: &mut Tx, on: bool) -> Result<(), Error> {
     Ok(())
 }
 
-type RawItem = (Uuid, Vec<u8>, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+type RawItem = (
+    Uuid,
+    Vec<u8>,
+    i64,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+);
 
 impl super::Store {
     /// The outbox backlog of every tenant (for the metrics).
     pub async fn outbox_backlog(&self) -> Result<Backlog, Error> {
-        const SQL: &str =
-            "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1";
+        const SQL: &str = "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1";
         let at = self.clock.now();
         let mut g = self.global(false).await?;
         scope(&mut g.tx, true).await?;
         let (depth, oldest): (i64, Option<DateTime<Utc>>) = g.tx.fetch_one(SQL, (at,)).await?;
         g.commit().await?;
-        let oldest_age_secs = oldest.map_or(0.0, |t| (at - t).num_milliseconds().max(0) as f64 / 1000.0);
-        Ok(Backlog { depth, oldest_age_secs })
+        let oldest_age_secs =
+            oldest.map_or(0.0, |t| (at - t).num_milliseconds().max(0) as f64 / 1000.0);
+        Ok(Backlog {
+            depth,
+            oldest_age_secs,
+        })
     }
 }
 
@@ -95,11 +105,19 @@ impl GlobalTx {
     }
 
     /// Claims up to `max` due rows of any tenant for `owner` until `now + lease`.
-    pub async fn claim_outbox(&mut self, owner: &str, lease: Duration, max: i64) -> Result<Vec<(TenantId, Uuid)>, Error> {
+    pub async fn claim_outbox(
+        &mut self,
+        owner: &str,
+        lease: Duration,
+        max: i64,
+    ) -> Result<Vec<(TenantId, Uuid)>, Error> {
         let at = self.now();
         let until = at + lease;
         scope(&mut self.tx, true).await?;
-        let rows: Vec<(Uuid, Uuid)> = self.tx.fetch_all(self.tx.dialect().claim_outbox(), (owner, until, at, max)).await?;
+        let rows: Vec<(Uuid, Uuid)> = self
+            .tx
+            .fetch_all(self.tx.dialect().claim_outbox(), (owner, until, at, max))
+            .await?;
         scope(&mut self.tx, false).await?;
         Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
     }
@@ -107,14 +125,21 @@ impl GlobalTx {
 
 impl TenantTx {
     /// A new outbox row id and `notification` sealed under it.
-    pub(super) fn sealed_notification(&self, notification: &Notification) -> Result<(Uuid, Vec<u8>), Error> {
+    pub(super) fn sealed_notification(
+        &self,
+        notification: &Notification,
+    ) -> Result<(Uuid, Vec<u8>), Error> {
         let id = new_id();
         let payload = serde_json::to_string(notification).map_err(|e| Error::Internal(e.into()))?;
         Ok((id, self.keys.seal(OUTBOX_PAYLOAD, id, &payload)))
     }
 
     /// Writes a notification for the sender, due at `due`.
-    pub async fn enqueue(&mut self, notification: &Notification, due: DateTime<Utc>) -> Result<(), Error> {
+    pub async fn enqueue(
+        &mut self,
+        notification: &Notification,
+        due: DateTime<Utc>,
+    ) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
                            VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)";
         let (id, sealed) = self.sealed_notification(notification)?;
@@ -123,55 +148,85 @@ impl TenantTx {
     }
 
     /// The row `id` if `owner` still holds its lease and it is neither sent nor given up.
-    pub async fn outbox_item(&mut self, id: Uuid, owner: &str) -> Result<Option<OutboxItem>, Error> {
+    pub async fn outbox_item(
+        &mut self,
+        id: Uuid,
+        owner: &str,
+    ) -> Result<Option<OutboxItem>, Error> {
         const SQL: &str = "SELECT id, payload_enc, attempts, created_at, sending_at, message_id FROM outbox \
                            WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND sent_at IS NULL AND failed_at IS NULL";
         let row: Option<RawItem> = self.fetch_optional(SQL, (id, owner)).await?;
-        let Some((id, sealed, attempts, created_at, sending_at, message_id)) = row else { return Ok(None) };
+        let Some((id, sealed, attempts, created_at, sending_at, message_id)) = row else {
+            return Ok(None);
+        };
         let payload = self.keys.open(OUTBOX_PAYLOAD, id, &sealed)?;
         let notification = serde_json::from_str(&payload).map_err(|e| Error::Internal(e.into()))?;
-        Ok(Some(OutboxItem { id, notification, attempts, created_at, sending_at, message_id }))
+        Ok(Some(OutboxItem {
+            id,
+            notification,
+            attempts,
+            created_at,
+            sending_at,
+            message_id,
+        }))
     }
 
     /// Records, before the SMTP exchange, that row `id` is being sent as `message_id`.
     pub async fn outbox_sending(&mut self, id: Uuid, message_id: &str) -> Result<(), Error> {
-        const SQL: &str = "UPDATE outbox SET sending_at = $3, message_id = $4 WHERE tenant_id = $1 AND id = $2";
-        self.outbox_update(SQL, id, self.now(), Some(message_id)).await
+        const SQL: &str =
+            "UPDATE outbox SET sending_at = $3, message_id = $4 WHERE tenant_id = $1 AND id = $2";
+        self.outbox_update(SQL, id, self.now(), Some(message_id))
+            .await
     }
 
     /// The SMTP server accepted the message.
     pub async fn outbox_sent(&mut self, id: Uuid) -> Result<(), Error> {
-        const SQL: &str =
-            "UPDATE outbox SET sent_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
+        const SQL: &str = "UPDATE outbox SET sent_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
         self.outbox_update(SQL, id, self.now(), None).await
     }
 
     /// Gives up on row `id` with `error` (no personal data).
     pub async fn outbox_failed(&mut self, id: Uuid, error: &str) -> Result<(), Error> {
-        const SQL: &str =
-            "UPDATE outbox SET failed_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
+        const SQL: &str = "UPDATE outbox SET failed_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
         self.outbox_update(SQL, id, self.now(), Some(error)).await
     }
 
     /// Tries row `id` again at `next` after a failed attempt.
-    pub async fn outbox_retry(&mut self, id: Uuid, next: DateTime<Utc>, error: &str) -> Result<(), Error> {
+    pub async fn outbox_retry(
+        &mut self,
+        id: Uuid,
+        next: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), Error> {
         const SQL: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4, sending_at = NULL, \
                            message_id = NULL, lease_owner = NULL, lease_until = NULL WHERE tenant_id = $1 AND id = $2";
         self.outbox_update(SQL, id, next, Some(error)).await
     }
 
     /// Runs one of the updates above: `$1` tenant, `$2` row, `$3` a time, `$4` a text.
-    async fn outbox_update(&mut self, sql: &'static str, id: Uuid, at: DateTime<Utc>, text: Option<&str>) -> Result<(), Error> {
+    async fn outbox_update(
+        &mut self,
+        sql: &'static str,
+        id: Uuid,
+        at: DateTime<Utc>,
+        text: Option<&str>,
+    ) -> Result<(), Error> {
         self.execute(sql, (id, at, text)).await?;
         Ok(())
     }
 
     /// The newest notifications first.
-    pub async fn outbox(&mut self, limit: i64, offset: i64) -> Result<(Vec<OutboxRow>, i64), Error> {
+    pub async fn outbox(
+        &mut self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<OutboxRow>, i64), Error> {
         const SQL: &str = "SELECT id, kind, attempts, next_attempt_at, sent_at, failed_at, last_error, message_id, created_at \
                            FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3";
         let rows = self.fetch_all(SQL, (limit, offset)).await?;
-        let total = self.scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1", ()).await?;
+        let total = self
+            .scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1", ())
+            .await?;
         Ok((rows, total))
     }
 }

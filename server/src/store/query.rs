@@ -10,7 +10,8 @@
 //! engines and a row type decode on both, so a query cannot compile for one engine only.
 
 use sqlx::{
-    Arguments, Database, Encode, FromRow, Postgres, SqlSafeStr, Sqlite, Type, error::BoxDynError, postgres::PgRow, sqlite::SqliteRow,
+    Arguments, Database, Encode, FromRow, Postgres, SqlSafeStr, Sqlite, Type, error::BoxDynError,
+    postgres::PgRow, sqlite::SqliteRow,
 };
 use uuid::Uuid;
 
@@ -30,7 +31,10 @@ pub(crate) trait Params: Bind<Sqlite> + Bind<Postgres> + Send {}
 impl<P: Bind<Sqlite> + Bind<Postgres> + Send> Params for P {}
 
 /// A row type both engines decode (a `FromRow` struct or a tuple).
-pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub(crate) trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 impl<R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin> Record for R {}
 
@@ -105,31 +109,72 @@ fn arguments<DB: Database, P: Bind<DB>>(params: P) -> Result<DB::Arguments, sqlx
 
 impl Tx {
     /// Runs a statement; returns how many rows it changed.
-    pub(crate) async fn execute(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<u64, Error> {
+    pub(crate) async fn execute(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<u64, Error> {
         let sql = sql.into_sql_str();
-        Ok(on_tx!(self, |c, Db| sqlx::query_with(sql, arguments::<Db, _>(params)?).execute(c).await?.rows_affected()))
+        Ok(on_tx!(self, |c, Db| sqlx::query_with(
+            sql,
+            arguments::<Db, _>(params)?
+        )
+        .execute(c)
+        .await?
+        .rows_affected()))
     }
 
     /// The first row, if there is one.
-    pub(crate) async fn fetch_optional<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Option<R>, Error> {
+    pub(crate) async fn fetch_optional<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<Option<R>, Error> {
         let sql = sql.into_sql_str();
-        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch_optional(c).await?))
+        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(
+            sql,
+            arguments::<Db, _>(params)?
+        )
+        .fetch_optional(c)
+        .await?))
     }
 
     /// The first row; a query without rows is an error.
-    pub(crate) async fn fetch_one<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<R, Error> {
+    pub(crate) async fn fetch_one<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<R, Error> {
         let sql = sql.into_sql_str();
-        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch_one(c).await?))
+        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(
+            sql,
+            arguments::<Db, _>(params)?
+        )
+        .fetch_one(c)
+        .await?))
     }
 
     /// Every row.
-    pub(crate) async fn fetch_all<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Vec<R>, Error> {
+    pub(crate) async fn fetch_all<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<Vec<R>, Error> {
         let sql = sql.into_sql_str();
-        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch_all(c).await?))
+        Ok(on_tx!(self, |c, Db| sqlx::query_as_with(
+            sql,
+            arguments::<Db, _>(params)?
+        )
+        .fetch_all(c)
+        .await?))
     }
 
     /// The first column of the first row.
-    pub(crate) async fn scalar<T>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<T, Error>
+    pub(crate) async fn scalar<T>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<T, Error>
     where
         (T,): Record,
     {
@@ -140,27 +185,53 @@ impl Tx {
 /// The same helpers inside the tenant: `$1` is the tenant, the tuple's values are `$2`, `$3`, …
 impl TenantTx {
     /// Runs a statement; returns how many rows it changed.
-    pub(crate) async fn execute(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<u64, Error> {
+    pub(crate) async fn execute(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<u64, Error> {
         self.tx.execute(sql, InTenant(self.tenant.0, params)).await
     }
 
     /// The first row, if there is one.
-    pub(crate) async fn fetch_optional<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Option<R>, Error> {
-        self.tx.fetch_optional(sql, InTenant(self.tenant.0, params)).await
+    pub(crate) async fn fetch_optional<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<Option<R>, Error> {
+        self.tx
+            .fetch_optional(sql, InTenant(self.tenant.0, params))
+            .await
     }
 
     /// The first row; a query without rows is an error.
-    pub(crate) async fn fetch_one<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<R, Error> {
-        self.tx.fetch_one(sql, InTenant(self.tenant.0, params)).await
+    pub(crate) async fn fetch_one<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<R, Error> {
+        self.tx
+            .fetch_one(sql, InTenant(self.tenant.0, params))
+            .await
     }
 
     /// Every row.
-    pub(crate) async fn fetch_all<R: Record>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<Vec<R>, Error> {
-        self.tx.fetch_all(sql, InTenant(self.tenant.0, params)).await
+    pub(crate) async fn fetch_all<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<Vec<R>, Error> {
+        self.tx
+            .fetch_all(sql, InTenant(self.tenant.0, params))
+            .await
     }
 
     /// The first column of the first row.
-    pub(crate) async fn scalar<T>(&mut self, sql: impl SqlSafeStr + Send, params: impl Params) -> Result<T, Error>
+    pub(crate) async fn scalar<T>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+    ) -> Result<T, Error>
     where
         (T,): Record,
     {

@@ -77,8 +77,13 @@ impl Store {
     /// Every tenant's id and slug.
     pub async fn tenant_ids(&self) -> Result<Vec<(TenantId, String)>, Error> {
         let mut g = self.global(false).await?;
-        let rows: Vec<(Uuid, String)> = g.tx.fetch_all("SELECT id, slug FROM tenants ORDER BY slug", ()).await?;
-        Ok(rows.into_iter().map(|(id, slug)| (TenantId(id), slug)).collect())
+        let rows: Vec<(Uuid, String)> =
+            g.tx.fetch_all("SELECT id, slug FROM tenants ORDER BY slug", ())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug)| (TenantId(id), slug))
+            .collect())
     }
 
     /// Key versions and sealed-value counts of every tenant.
@@ -99,13 +104,26 @@ impl Store {
                     );
                     let rows: Vec<(Vec<u8>, i64)> = tx.fetch_all(AssertSqlSafe(sql), ()).await?;
                     for (v, n) in rows {
-                        let version = <[u8; 4]>::try_from(v.as_slice()).map_or(0, u32::from_be_bytes);
+                        let version =
+                            <[u8; 4]>::try_from(v.as_slice()).map_or(0, u32::from_be_bytes);
                         *values.entry(version).or_default() += n as u64;
                     }
                 }
             }
-            let kek_id = tx.scalar("SELECT kek_id FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'index'", ()).await?;
-            out.push(KeyStatus { tenant, slug, current: tx.keys.current, min_decryption: tx.keys.min, values, kek_id });
+            let kek_id = tx
+                .scalar(
+                    "SELECT kek_id FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'index'",
+                    (),
+                )
+                .await?;
+            out.push(KeyStatus {
+                tenant,
+                slug,
+                current: tx.keys.current,
+                min_decryption: tx.keys.min,
+                values,
+                kek_id,
+            });
         }
         Ok(out)
     }
@@ -122,9 +140,26 @@ impl Store {
         let kek = keys::database_kek(&mut tx.tx, &self.crypto).await?;
         let next = current + 1;
         let at = tx.now();
-        insert_key(&mut tx.tx, &kek, tenant, (Purpose::Data, next), &Key::generate(), at).await?;
-        tx.execute("UPDATE tenants SET key_version = $2 WHERE id = $1", (i64::from(next),)).await?;
-        tx.audit(Actor::Cli, "keys.rotate_dek.start", format!("key_version:{next}")).await?;
+        insert_key(
+            &mut tx.tx,
+            &kek,
+            tenant,
+            (Purpose::Data, next),
+            &Key::generate(),
+            at,
+        )
+        .await?;
+        tx.execute(
+            "UPDATE tenants SET key_version = $2 WHERE id = $1",
+            (i64::from(next),),
+        )
+        .await?;
+        tx.audit(
+            Actor::Cli,
+            "keys.rotate_dek.start",
+            format!("key_version:{next}"),
+        )
+        .await?;
         tx.commit().await?;
         Ok((next, true))
     }
@@ -143,18 +178,45 @@ impl Store {
 
     /// Re-seals under the current key the values of up to `limit` rows after `cursor` that an
     /// older key sealed, in one short transaction, and moves the cursor on.
-    pub async fn reencrypt_batch(&self, tenant: TenantId, cursor: &mut RekeyCursor, limit: u32) -> Result<Batch, Error> {
+    pub async fn reencrypt_batch(
+        &self,
+        tenant: TenantId,
+        cursor: &mut RekeyCursor,
+        limit: u32,
+    ) -> Result<Batch, Error> {
         let mut tx = self.write(tenant).await?;
         let keys = tx.keys.clone();
         let (table, fields) = SEALED_TABLES[cursor.table];
         let columns: Vec<&str> = fields.iter().map(|f| f.column).collect();
-        let select = format!("SELECT id, {} FROM {table} WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", columns.join(", "));
-        let assignments: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
-        let update = format!("UPDATE {table} SET {} WHERE tenant_id = $1 AND id = $2", assignments.join(", "));
+        let select = format!(
+            "SELECT id, {} FROM {table} WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            columns.join(", ")
+        );
+        let assignments: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 3))
+            .collect();
+        let update = format!(
+            "UPDATE {table} SET {} WHERE tenant_id = $1 AND id = $2",
+            assignments.join(", ")
+        );
         let rows: Vec<(Uuid, Vec<Option<Vec<u8>>>)> = on_tx!(&mut tx.tx, |c| {
-            let rows = sqlx::query(AssertSqlSafe(select)).bind(tenant.0).bind(cursor.after).bind(i64::from(limit)).fetch_all(c).await?;
+            let rows = sqlx::query(AssertSqlSafe(select))
+                .bind(tenant.0)
+                .bind(cursor.after)
+                .bind(i64::from(limit))
+                .fetch_all(c)
+                .await?;
             rows.iter()
-                .map(|r| Ok((r.try_get::<Uuid, _>(0)?, (1..=columns.len()).map(|i| r.try_get(i)).collect::<Result<Vec<_>, _>>()?)))
+                .map(|r| {
+                    Ok((
+                        r.try_get::<Uuid, _>(0)?,
+                        (1..=columns.len())
+                            .map(|i| r.try_get(i))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ))
+                })
                 .collect::<Result<Vec<_>, sqlx::Error>>()
         })?;
         let mut resealed = 0;
@@ -163,7 +225,9 @@ impl Store {
             let mut new_values = Vec::with_capacity(values.len());
             for (field, value) in fields.iter().zip(values) {
                 new_values.push(match value {
-                    Some(sealed) if TenantKeys::version_of(sealed).is_some_and(|v| v < keys.current) => {
+                    Some(sealed)
+                        if TenantKeys::version_of(sealed).is_some_and(|v| v < keys.current) =>
+                    {
                         changed = true;
                         let plain = Zeroizing::new(keys.open(*field, *id, sealed)?);
                         Some(keys.seal(*field, *id, &plain))
@@ -173,7 +237,9 @@ impl Store {
             }
             if changed {
                 on_tx!(&mut tx.tx, |c| {
-                    let mut q = sqlx::query(AssertSqlSafe(update.clone())).bind(tenant.0).bind(*id);
+                    let mut q = sqlx::query(AssertSqlSafe(update.clone()))
+                        .bind(tenant.0)
+                        .bind(*id);
                     for v in &new_values {
                         q = q.bind(v.as_deref());
                     }
@@ -185,9 +251,17 @@ impl Store {
         tx.commit().await?;
         match rows.last() {
             Some((last, _)) if rows.len() as u32 == limit => cursor.after = *last,
-            _ => *cursor = RekeyCursor { table: cursor.table + 1, after: Uuid::nil() },
+            _ => {
+                *cursor = RekeyCursor {
+                    table: cursor.table + 1,
+                    after: Uuid::nil(),
+                }
+            }
         }
-        Ok(Batch { scanned: rows.len() as u64, resealed })
+        Ok(Batch {
+            scanned: rows.len() as u64,
+            resealed,
+        })
     }
 
     /// Ends a data-key rotation of `tenant` if no value is sealed under an older key any more:
@@ -200,9 +274,22 @@ impl Store {
         if older > 0 || tx.keys.min == current {
             return Ok(older);
         }
-        tx.execute("UPDATE tenants SET min_decryption_version = key_version WHERE id = $1", ()).await?;
-        tx.execute("DELETE FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'data' AND version < $2", (i64::from(current),)).await?;
-        tx.audit(Actor::Cli, "keys.rotate_dek.finish", format!("key_version:{current}")).await?;
+        tx.execute(
+            "UPDATE tenants SET min_decryption_version = key_version WHERE id = $1",
+            (),
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM tenant_keys WHERE tenant_id = $1 AND purpose = 'data' AND version < $2",
+            (i64::from(current),),
+        )
+        .await?;
+        tx.audit(
+            Actor::Cli,
+            "keys.rotate_dek.finish",
+            format!("key_version:{current}"),
+        )
+        .await?;
         tx.commit().await?;
         self.scrub().await?;
         Ok(0)
@@ -212,11 +299,16 @@ impl Store {
     /// transaction. Returns how many keys were rewrapped.
     pub async fn rotate_kek(&self, new: &Kek) -> Result<usize, Error> {
         let mut g = self.global(true).await?;
-        let old_id: String = g.tx.scalar(g.tx.dialect().kek_id_for_rotation(), ()).await?;
+        let old_id: String =
+            g.tx.scalar(g.tx.dialect().kek_id_for_rotation(), ())
+                .await?;
         if old_id == new.id {
-            return Err(Error::Config("the new master key is the current one".into()));
+            return Err(Error::Config(
+                "the new master key is the current one".into(),
+            ));
         }
-        const KEYS: &str = "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1";
+        const KEYS: &str =
+            "SELECT purpose, version, wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1";
         const REWRAP: &str = "UPDATE tenant_keys SET wrapped_key = $4, kek_id = $5 WHERE tenant_id = $1 AND purpose = $2 AND version = $3";
         let tenants: Vec<(Uuid,)> = g.tx.fetch_all("SELECT id FROM tenants", ()).await?;
         let mut rewrapped = 0;
@@ -225,15 +317,26 @@ impl Store {
             g.tx.set_tenant(tenant).await?;
             let rows: Vec<(String, i64, Vec<u8>, String)> = g.tx.fetch_all(KEYS, (t,)).await?;
             for (purpose_name, version, wrapped, kek_id) in rows {
-                let purpose = if purpose_name == "index" { Purpose::Index } else { Purpose::Data };
-                let key = self.crypto.unwrap(tenant, purpose, version as u32, &kek_id, &wrapped)?;
+                let purpose = if purpose_name == "index" {
+                    Purpose::Index
+                } else {
+                    Purpose::Data
+                };
+                let key = self
+                    .crypto
+                    .unwrap(tenant, purpose, version as u32, &kek_id, &wrapped)?;
                 let rewrapped_key = Crypto::wrap(new, tenant, purpose, version as u32, &key);
-                g.tx.execute(REWRAP, (t, &purpose_name, version, rewrapped_key, &new.id)).await?;
+                g.tx.execute(REWRAP, (t, &purpose_name, version, rewrapped_key, &new.id))
+                    .await?;
                 rewrapped += 1;
             }
         }
         let (check, at) = (Crypto::kek_check(new), g.now());
-        g.tx.execute("UPDATE kek_check SET kek_id = $1, check_enc = $2, created_at = $3 WHERE id = 1", (&new.id, check, at)).await?;
+        g.tx.execute(
+            "UPDATE kek_check SET kek_id = $1, check_enc = $2, created_at = $3 WHERE id = 1",
+            (&new.id, check, at),
+        )
+        .await?;
         g.commit().await?;
         self.crypto.set_kek(new.clone());
         self.scrub().await?;
@@ -251,8 +354,13 @@ impl Store {
             return Ok(false);
         }
         // Version 0 names no key: every process's cached keys of this tenant stop being used.
-        g.tx.execute("UPDATE tenants SET key_version = 0, min_decryption_version = 0 WHERE id = $1", (id,)).await?;
-        g.tx.execute("DELETE FROM tenant_keys WHERE tenant_id = $1", (id,)).await?;
+        g.tx.execute(
+            "UPDATE tenants SET key_version = 0, min_decryption_version = 0 WHERE id = $1",
+            (id,),
+        )
+        .await?;
+        g.tx.execute("DELETE FROM tenant_keys WHERE tenant_id = $1", (id,))
+            .await?;
         g.commit().await?;
         self.crypto.forget(tenant);
         self.scrub().await?;
@@ -260,9 +368,14 @@ impl Store {
         let mut g = self.global(true).await?;
         g.tx.set_tenant(tenant).await?;
         for table in TENANT_TABLES {
-            g.tx.execute(AssertSqlSafe(format!("DELETE FROM {table} WHERE tenant_id = $1")), (id,)).await?;
+            g.tx.execute(
+                AssertSqlSafe(format!("DELETE FROM {table} WHERE tenant_id = $1")),
+                (id,),
+            )
+            .await?;
         }
-        g.tx.execute("DELETE FROM tenants WHERE id = $1", (id,)).await?;
+        g.tx.execute("DELETE FROM tenants WHERE id = $1", (id,))
+            .await?;
         g.commit().await?;
         self.scrub().await?;
         Ok(true)
@@ -280,7 +393,10 @@ async fn values_below(tx: &mut TenantTx, version: u32) -> Result<u64, Error> {
     let bound = version.to_be_bytes().to_vec();
     for (table, fields) in SEALED_TABLES {
         for f in *fields {
-            let sql = format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1 AND substr({c}, 2, 4) < $2", c = f.column);
+            let sql = format!(
+                "SELECT COUNT(*) FROM {table} WHERE tenant_id = $1 AND substr({c}, 2, 4) < $2",
+                c = f.column
+            );
             let n: i64 = tx.scalar(AssertSqlSafe(sql), (&bound,)).await?;
             total += n as u64;
         }

@@ -18,7 +18,10 @@ pub const INTEGRATION_SECRET: Field = Field::new("integrations", "secret_enc");
 
 /// The tables with sealed columns, and those columns.
 pub const SEALED_TABLES: &[(&str, &[Field])] = &[
-    ("visitors", &[VISITOR_NAME, VISITOR_EMAIL, VISITOR_COMPANY, VISITOR_PHONE]),
+    (
+        "visitors",
+        &[VISITOR_NAME, VISITOR_EMAIL, VISITOR_COMPANY, VISITOR_PHONE],
+    ),
     ("visits", &[VISIT_PURPOSE]),
     ("hosts", &[HOST_NAME, HOST_EMAIL]),
     ("users", &[USER_NAME, USER_EMAIL]),

@@ -59,34 +59,88 @@ impl TenantTx {
         const SQL: &str = "INSERT INTO sessions (tenant_id, id, user_id, kind, kiosk_id, token_hash, created_at, expires_at, \
                            absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         let id = new_id();
-        self.execute(SQL, (id, user_id, kind.as_str(), kiosk_id, token_hash, self.now(), expires_at, absolute_expires_at)).await?;
+        self.execute(
+            SQL,
+            (
+                id,
+                user_id,
+                kind.as_str(),
+                kiosk_id,
+                token_hash,
+                self.now(),
+                expires_at,
+                absolute_expires_at,
+            ),
+        )
+        .await?;
         Ok(id)
     }
 
     /// The unexpired session of `kind` with this token hash, and its enabled user.
-    pub async fn session(&mut self, kind: SessionKind, token_hash: &[u8]) -> Result<Option<SessionRow>, Error> {
+    pub async fn session(
+        &mut self,
+        kind: SessionKind,
+        token_hash: &[u8],
+    ) -> Result<Option<SessionRow>, Error> {
         const SQL: &str = "SELECT id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at FROM sessions \
                            WHERE tenant_id = $1 AND kind = $2 AND token_hash = $3 AND expires_at > $4 AND absolute_expires_at > $4";
-        let found: Option<RawSession> = self.fetch_optional(SQL, (kind.as_str(), token_hash, self.now())).await?;
-        let Some(RawSession { id, user_id, token_hash, kiosk_id, expires_at, absolute_expires_at }) = found else { return Ok(None) };
-        let Some(user) = self.user(user_id).await?.filter(|u| !u.disabled) else { return Ok(None) };
-        Ok(Some(SessionRow { id, token_hash, kiosk_id, expires_at, absolute_expires_at, user }))
+        let found: Option<RawSession> = self
+            .fetch_optional(SQL, (kind.as_str(), token_hash, self.now()))
+            .await?;
+        let Some(RawSession {
+            id,
+            user_id,
+            token_hash,
+            kiosk_id,
+            expires_at,
+            absolute_expires_at,
+        }) = found
+        else {
+            return Ok(None);
+        };
+        let Some(user) = self.user(user_id).await?.filter(|u| !u.disabled) else {
+            return Ok(None);
+        };
+        Ok(Some(SessionRow {
+            id,
+            token_hash,
+            kiosk_id,
+            expires_at,
+            absolute_expires_at,
+            user,
+        }))
     }
 
     /// Slides a session's idle expiry.
-    pub async fn touch_session(&mut self, id: Uuid, expires_at: DateTime<Utc>) -> Result<(), Error> {
-        self.execute("UPDATE sessions SET expires_at = $3 WHERE tenant_id = $1 AND id = $2", (id, expires_at)).await?;
+    pub async fn touch_session(
+        &mut self,
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.execute(
+            "UPDATE sessions SET expires_at = $3 WHERE tenant_id = $1 AND id = $2",
+            (id, expires_at),
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn delete_session(&mut self, id: Uuid) -> Result<(), Error> {
-        self.execute("DELETE FROM sessions WHERE tenant_id = $1 AND id = $2", (id,)).await?;
+        self.execute(
+            "DELETE FROM sessions WHERE tenant_id = $1 AND id = $2",
+            (id,),
+        )
+        .await?;
         Ok(())
     }
 
     /// Ends every session of a user (disabled, deleted or password changed).
     pub async fn delete_user_sessions(&mut self, user_id: Uuid) -> Result<(), Error> {
-        self.execute("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2", (user_id,)).await?;
+        self.execute(
+            "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2",
+            (user_id,),
+        )
+        .await?;
         Ok(())
     }
 }

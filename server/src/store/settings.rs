@@ -14,7 +14,8 @@ type SettingsRow = (String, String, bool, Option<i32>);
 impl TenantTx {
     pub async fn settings(&mut self) -> Result<Settings, Error> {
         const SQL: &str = "SELECT language, consent_text, notify_checkout, notify_waiting_minutes FROM tenants WHERE id = $1";
-        let (language, consent, notify_checkout, waiting): SettingsRow = self.fetch_optional(SQL, ()).await?.ok_or(Error::NotFound)?;
+        let (language, consent, notify_checkout, waiting): SettingsRow =
+            self.fetch_optional(SQL, ()).await?.ok_or(Error::NotFound)?;
         // Written only by `update_settings` from validated values; an unreadable one shows the defaults.
         let consent_text: ConsentTexts = serde_json::from_str(&consent).unwrap_or_default();
         Ok(Settings {
@@ -28,8 +29,18 @@ impl TenantTx {
     pub async fn update_settings(&mut self, s: &Settings) -> Result<(), Error> {
         const SQL: &str = "UPDATE tenants SET language = $2, consent_text = $3, notify_checkout = $4, notify_waiting_minutes = $5 \
                            WHERE id = $1";
-        let consent = serde_json::to_string(&s.consent_text).map_err(|e| Error::Internal(e.into()))?;
-        self.execute(SQL, (s.language.as_str(), consent, s.notify_checkout, s.notify_waiting_minutes.map(i32::from))).await?;
+        let consent =
+            serde_json::to_string(&s.consent_text).map_err(|e| Error::Internal(e.into()))?;
+        self.execute(
+            SQL,
+            (
+                s.language.as_str(),
+                consent,
+                s.notify_checkout,
+                s.notify_waiting_minutes.map(i32::from),
+            ),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -9,7 +9,9 @@ use vestibule_shared::{
 };
 
 use super::outbox::Notification;
-use super::sealed::{HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
+use super::sealed::{
+    HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE,
+};
 use super::{Actor, TenantTx};
 use crate::error::Error;
 
@@ -87,7 +89,11 @@ impl TenantTx {
             visitor_company: c.open_opt(VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
             visitor_phone: c.open_opt(VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
             purpose: c.open_opt(VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
-            status: if r.status == "on_site" { VisitStatus::OnSite } else { VisitStatus::CheckedOut },
+            status: if r.status == "on_site" {
+                VisitStatus::OnSite
+            } else {
+                VisitStatus::CheckedOut
+            },
             id: r.id,
             site_id: r.site_id,
             host_id: r.host_id,
@@ -99,33 +105,65 @@ impl TenantTx {
     }
 
     pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {
-        let raw: Option<RawVisit> = self.fetch_optional(visit_select!(" AND v.id = $2"), (id,)).await?;
+        let raw: Option<RawVisit> = self
+            .fetch_optional(visit_select!(" AND v.id = $2"), (id,))
+            .await?;
         raw.map(|r| self.visit_from(r)).transpose()
     }
 
     /// A page of the visit log, newest first, and the number of visits matching the filter.
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<(Vec<VisitRow>, i64), Error> {
-        let filter = (f.site_id, f.host_id, f.status.map(VisitStatus::as_str), f.from, f.to);
+        let filter = (
+            f.site_id,
+            f.host_id,
+            f.status.map(VisitStatus::as_str),
+            f.from,
+            f.to,
+        );
         let (site, host, status, from, to) = filter;
-        let sql = format!("{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $7 OFFSET $8", visit_select!(""));
-        let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), (site, host, status, from, to, f.limit, f.offset)).await?;
+        let sql = format!(
+            "{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $7 OFFSET $8",
+            visit_select!("")
+        );
+        let raws: Vec<RawVisit> = self
+            .fetch_all(
+                AssertSqlSafe(sql),
+                (site, host, status, from, to, f.limit, f.offset),
+            )
+            .await?;
         let count_sql = format!("SELECT COUNT(*) FROM visits v WHERE v.tenant_id = $1{FILTER}");
         let total: i64 = self.scalar(AssertSqlSafe(count_sql), filter).await?;
-        let items = raws.into_iter().map(|r| self.visit_from(r)).collect::<Result<_, _>>()?;
+        let items = raws
+            .into_iter()
+            .map(|r| self.visit_from(r))
+            .collect::<Result<_, _>>()?;
         Ok((items, total))
     }
 
     /// Checks out the on-site visit of `site` with this badge code.
-    pub async fn check_out_badge(&mut self, actor: Actor, site: Uuid, badge: &BadgeCode) -> Result<Uuid, Error> {
+    pub async fn check_out_badge(
+        &mut self,
+        actor: Actor,
+        site: Uuid,
+        badge: &BadgeCode,
+    ) -> Result<Uuid, Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $4 \
                            WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id";
-        let (id,): (Uuid,) = self.fetch_optional(SQL, (site, badge.as_str(), self.now())).await?.ok_or(Error::NotFound)?;
+        let (id,): (Uuid,) = self
+            .fetch_optional(SQL, (site, badge.as_str(), self.now()))
+            .await?
+            .ok_or(Error::NotFound)?;
         self.checked_out(actor, id).await?;
         Ok(id)
     }
 
     /// Checks out a visit by id (optionally only one of `site`).
-    pub async fn check_out(&mut self, actor: Actor, id: Uuid, site: Option<Uuid>) -> Result<(), Error> {
+    pub async fn check_out(
+        &mut self,
+        actor: Actor,
+        id: Uuid,
+        site: Option<Uuid>,
+    ) -> Result<(), Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
                            WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site'";
         if self.execute(SQL, (id, self.now(), site)).await? == 0 {
@@ -137,20 +175,42 @@ impl TenantTx {
     /// What follows a check-out: the audit entry and, if the tenant wants it, the host's email.
     async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
         if self.settings().await?.notify_checkout {
-            self.enqueue(&Notification { event: "check_out".into(), visit_id: id }, self.now()).await?;
+            self.enqueue(
+                &Notification {
+                    event: "check_out".into(),
+                    visit_id: id,
+                },
+                self.now(),
+            )
+            .await?;
         }
-        self.audit(actor, "visit.check_out", format!("visit:{id}")).await
+        self.audit(actor, "visit.check_out", format!("visit:{id}"))
+            .await
     }
 
     /// Applies a correction to a visit and its visitor.
-    pub async fn correct_visit(&mut self, actor: Actor, id: Uuid, site: Option<Uuid>, fix: &CorrectVisit) -> Result<VisitRow, Error> {
+    pub async fn correct_visit(
+        &mut self,
+        actor: Actor,
+        id: Uuid,
+        site: Option<Uuid>,
+        fix: &CorrectVisit,
+    ) -> Result<VisitRow, Error> {
         const VISITOR: &str = "UPDATE visitors SET name_enc = $3, email_enc = $4, email_idx = COALESCE($5, email_idx), company_enc = $6, \
                                phone_enc = $7 WHERE tenant_id = $1 AND id = $2";
-        let mut v = self.visit(id).await?.filter(|v| site.is_none_or(|s| s == v.site_id)).ok_or(Error::NotFound)?;
+        let mut v = self
+            .visit(id)
+            .await?
+            .filter(|v| site.is_none_or(|s| s == v.site_id))
+            .ok_or(Error::NotFound)?;
         if let Some(host_id) = fix.host_id {
             match self.host(host_id).await? {
                 Some(h) if h.site_id == v.site_id => v.host_id = host_id,
-                _ => return Err(Error::InvalidInput("host_id: no such host at this visit's site".into())),
+                _ => {
+                    return Err(Error::InvalidInput(
+                        "host_id: no such host at this visit's site".into(),
+                    ));
+                }
             }
         }
         if let Some(x) = &fix.name {
@@ -173,18 +233,33 @@ impl TenantTx {
         let vid = v.visitor_id;
         let name_enc = c.seal(VISITOR_NAME, vid, &v.visitor_name);
         let email_enc = c.seal(VISITOR_EMAIL, vid, &v.visitor_email);
-        let company_enc = v.visitor_company.as_ref().map(|x| c.seal(VISITOR_COMPANY, vid, x));
-        let phone_enc = v.visitor_phone.as_ref().map(|x| c.seal(VISITOR_PHONE, vid, x));
+        let company_enc = v
+            .visitor_company
+            .as_ref()
+            .map(|x| c.seal(VISITOR_COMPANY, vid, x));
+        let phone_enc = v
+            .visitor_phone
+            .as_ref()
+            .map(|x| c.seal(VISITOR_PHONE, vid, x));
         let purpose_enc = v.purpose.as_ref().map(|x| c.seal(VISIT_PURPOSE, id, x));
-        self.execute(VISITOR, (vid, name_enc, email_enc, email_idx, company_enc, phone_enc)).await?;
-        self.execute("UPDATE visits SET host_id = $3, purpose_enc = $4 WHERE tenant_id = $1 AND id = $2", (id, v.host_id, purpose_enc))
+        self.execute(
+            VISITOR,
+            (vid, name_enc, email_enc, email_idx, company_enc, phone_enc),
+        )
+        .await?;
+        self.execute(
+            "UPDATE visits SET host_id = $3, purpose_enc = $4 WHERE tenant_id = $1 AND id = $2",
+            (id, v.host_id, purpose_enc),
+        )
+        .await?;
+        self.audit(actor, "visit.correct", format!("visit:{id}"))
             .await?;
-        self.audit(actor, "visit.correct", format!("visit:{id}")).await?;
         self.visit(id).await?.ok_or(Error::NotFound)
     }
 
     /// The number of outbox rows.
     pub async fn outbox_len(&mut self) -> Result<i64, Error> {
-        self.scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1", ()).await
+        self.scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1", ())
+            .await
     }
 }

@@ -16,23 +16,40 @@ const PHONE: &str = "+49 30 9876 5432";
 const PURPOSE: &str = "Confidential merger talks";
 
 fn needles(t: &Tenant) -> Vec<String> {
-    let mut n = vec![NAME, EMAIL, COMPANY, PHONE, PURPOSE, "Harriet Host"].into_iter().map(str::to_owned).collect::<Vec<_>>();
-    n.extend([EMAIL.to_lowercase(), format!("harriet@{}.test", t.slug), t.receptionist.clone(), format!("admin@{}.test", t.slug)]);
+    let mut n = vec![NAME, EMAIL, COMPANY, PHONE, PURPOSE, "Harriet Host"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    n.extend([
+        EMAIL.to_lowercase(),
+        format!("harriet@{}.test", t.slug),
+        t.receptionist.clone(),
+        format!("admin@{}.test", t.slug),
+    ]);
     n
 }
 
 fn encodings(s: &str) -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("UTF-8", s.as_bytes().to_vec()),
-        ("UTF-16LE", s.encode_utf16().flat_map(u16::to_le_bytes).collect()),
-        ("UTF-16BE", s.encode_utf16().flat_map(u16::to_be_bytes).collect()),
+        (
+            "UTF-16LE",
+            s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        ),
+        (
+            "UTF-16BE",
+            s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        ),
     ]
 }
 
 fn assert_absent(what: &str, hay: &[u8], needles: &[String]) {
     for n in needles {
         for (enc, bytes) in encodings(n) {
-            assert!(!hay.windows(bytes.len()).any(|w| w == bytes.as_slice()), "{what} contains {n:?} in {enc}");
+            assert!(
+                !hay.windows(bytes.len()).any(|w| w == bytes.as_slice()),
+                "{what} contains {n:?} in {enc}"
+            );
         }
     }
 }
@@ -41,37 +58,78 @@ fn assert_absent(what: &str, hay: &[u8], needles: &[String]) {
 async fn visit(server: &TestServer) -> Tenant {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
-    let body =
-        json!({"visitor": {"name": NAME, "email": EMAIL, "company": COMPANY, "phone": PHONE}, "host_id": t.host, "purpose": PURPOSE});
-    let badge = api.check_in(&t.device, "at-rest", &body).await.expect(201)["badge_code"].as_str().expect("badge").to_owned();
+    let body = json!({"visitor": {"name": NAME, "email": EMAIL, "company": COMPANY, "phone": PHONE}, "host_id": t.host, "purpose": PURPOSE});
+    let badge = api.check_in(&t.device, "at-rest", &body).await.expect(201)["badge_code"]
+        .as_str()
+        .expect("badge")
+        .to_owned();
     let override_token = api.override_login(&t.device, &t.receptionist, PIN).await;
-    let on_site = api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200);
-    assert_eq!(on_site[0]["visitor_name"], NAME, "the server still reads what it stored");
+    let on_site = api
+        .get("/api/v1/kiosk/override/visits", &override_token)
+        .await
+        .expect(200);
+    assert_eq!(
+        on_site[0]["visitor_name"], NAME,
+        "the server still reads what it stored"
+    );
     assert_eq!(on_site[0]["visitor_phone"], PHONE);
-    api.post("/api/v1/kiosk/visits/checkout", &t.device, json!({"badge_code": badge})).await.expect(204);
+    api.post(
+        "/api/v1/kiosk/visits/checkout",
+        &t.device,
+        json!({"badge_code": badge}),
+    )
+    .await
+    .expect(204);
     // The returning-visitor and login lookups work through the blind index.
-    api.login(&t.slug, &format!("ADMIN@{}.TEST", t.slug.to_uppercase())).await;
+    api.login(&t.slug, &format!("ADMIN@{}.TEST", t.slug.to_uppercase()))
+        .await;
     t
 }
 
 fn assert_argon2_policy(hash: &str) {
-    let params = hash.strip_prefix("$argon2id$v=19$").expect("an Argon2id PHC string");
-    let nums: Vec<u32> = params.split('$').next().expect("params").split(',').map(|kv| kv[2..].parse().expect("number")).collect();
-    assert!(nums[0] >= 19_456 && nums[1] >= 2 && nums[2] >= 1, "below policy: {hash}");
+    let params = hash
+        .strip_prefix("$argon2id$v=19$")
+        .expect("an Argon2id PHC string");
+    let nums: Vec<u32> = params
+        .split('$')
+        .next()
+        .expect("params")
+        .split(',')
+        .map(|kv| kv[2..].parse().expect("number"))
+        .collect();
+    assert!(
+        nums[0] >= 19_456 && nums[1] >= 2 && nums[2] >= 1,
+        "below policy: {hash}"
+    );
 }
 
 #[tokio::test]
 async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
     // At debug level, so that the log holds every request and query the flow makes.
-    let server = TestServer::start_env(Engine::Sqlite, &[], vec![("VESTIBULE_LOG".into(), "debug".into())]).await;
+    let server = TestServer::start_env(
+        Engine::Sqlite,
+        &[],
+        vec![("VESTIBULE_LOG".into(), "debug".into())],
+    )
+    .await;
     let t = visit(&server).await;
     let dir = server.data_dir.path();
     let db = std::fs::read(dir.join("vestibule.db")).expect("database file");
     let wal = std::fs::read(dir.join("vestibule.db-wal")).expect("WAL file");
     assert!(!wal.is_empty(), "the WAL holds the recent writes");
     let backup = dir.join("backup.db");
-    let out = Command::new(server_bin()).args(["backup", "--data-dir"]).arg(dir).arg("--out").arg(&backup).output().expect("backup");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(server_bin())
+        .args(["backup", "--data-dir"])
+        .arg(dir)
+        .arg("--out")
+        .arg(&backup)
+        .output()
+        .expect("backup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let copy = std::fs::read(&backup).expect("backup file");
     assert!(copy.len() > 4096);
     let needles = needles(&t);
@@ -80,8 +138,14 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
     assert_absent("the backup", &copy, &needles);
     assert_absent("the server log", server.log().as_bytes(), &needles);
 
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.expect("open backup");
-    let rows = sqlx::query("SELECT password_hash, pin_hash FROM users").fetch_all(&mut conn).await.expect("users");
+    let mut conn =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", backup.display()))
+            .await
+            .expect("open backup");
+    let rows = sqlx::query("SELECT password_hash, pin_hash FROM users")
+        .fetch_all(&mut conn)
+        .await
+        .expect("users");
     assert_eq!(rows.len(), 2);
     for r in rows {
         assert_argon2_policy(&r.get::<String, _>(0));
@@ -89,7 +153,10 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
             assert_argon2_policy(&pin);
         }
     }
-    let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits").fetch_one(&mut conn).await.expect("count");
+    let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visits")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
     assert_eq!(visits, 1, "the backup is a full copy");
 }
 
@@ -98,7 +165,9 @@ async fn postgres_columns_hold_no_personal_data() {
     let server = TestServer::start(Engine::Postgres).await;
     let t = visit(&server).await;
     let url = &server.db.as_ref().expect("a database").url;
-    let mut conn = sqlx::PgConnection::connect(url).await.expect("connect as owner");
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect as owner");
     let columns = sqlx::query(
         "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
          WHERE table_schema = 'public' AND data_type IN ('text', 'bytea', 'character varying')",
@@ -110,12 +179,22 @@ async fn postgres_columns_hold_no_personal_data() {
     let needles = needles(&t);
     for c in columns {
         let (table, column, kind): (String, String, String) = (c.get(0), c.get(1), c.get(2));
-        let expr = if kind == "bytea" { format!("\"{column}\"") } else { format!("convert_to(\"{column}\", 'UTF8')") };
+        let expr = if kind == "bytea" {
+            format!("\"{column}\"")
+        } else {
+            format!("convert_to(\"{column}\", 'UTF8')")
+        };
         let values: Vec<Option<Vec<u8>>> =
-            sqlx::query_scalar(AssertSqlSafe(format!("SELECT {expr} FROM \"{table}\""))).fetch_all(&mut conn).await.expect("values");
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT {expr} FROM \"{table}\"")))
+                .fetch_all(&mut conn)
+                .await
+                .expect("values");
         let hay: Vec<u8> = values.into_iter().flatten().flatten().collect();
         assert_absent(&format!("{table}.{column}"), &hay, &needles);
     }
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM users").fetch_all(&mut conn).await.expect("hashes");
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM users")
+        .fetch_all(&mut conn)
+        .await
+        .expect("hashes");
     hashes.iter().for_each(|h| assert_argon2_policy(h));
 }

@@ -9,7 +9,10 @@ use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, api::visitor};
 
 /// What a tenant has, counted: any change shows up here.
 async fn snapshot(api: &Api, t: &Tenant) -> Value {
-    let visits = api.get("/api/v1/visits?limit=200", &t.admin).await.expect(200);
+    let visits = api
+        .get("/api/v1/visits?limit=200", &t.admin)
+        .await
+        .expect(200);
     let audit = api.get("/api/v1/audit?limit=1", &t.admin).await.expect(200);
     let sites = api.get("/api/v1/sites", &t.admin).await.expect(200);
     let hosts = api.get("/api/v1/hosts", &t.admin).await.expect(200);
@@ -30,7 +33,15 @@ struct Case {
     code: &'static str,
 }
 
-fn case(name: &'static str, method: Method, path: impl Into<String>, auth: &Auth, body: Value, status: u16, code: &'static str) -> Case {
+fn case(
+    name: &'static str,
+    method: Method,
+    path: impl Into<String>,
+    auth: &Auth,
+    body: Value,
+    status: u16,
+    code: &'static str,
+) -> Case {
     Case {
         name,
         method,
@@ -55,12 +66,27 @@ async fn bad_input_changes_nothing(engine: Engine) {
     let (_, code) = api.create_kiosk(&a.admin, &a.site).await;
     let revoked = api.enroll(&code).await;
     let kiosks = api.get("/api/v1/kiosks", &a.admin).await.expect(200);
-    let revoked_id = kiosks.as_array().expect("list").last().expect("kiosk")["id"].as_str().expect("id").to_owned();
-    api.post(&format!("/api/v1/kiosks/{revoked_id}/revoke"), &a.admin, json!({})).await.expect(204);
+    let revoked_id = kiosks.as_array().expect("list").last().expect("kiosk")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    api.post(
+        &format!("/api/v1/kiosks/{revoked_id}/revoke"),
+        &a.admin,
+        json!({}),
+    )
+    .await
+    .expect(204);
     let ended = api.login("alpha", "admin@alpha.test").await;
-    api.post("/api/v1/auth/logout", &ended, json!({})).await.expect(204);
-    let override_token = api.override_login(&a.device, &a.receptionist, vestibule_tests::world::PIN).await;
-    api.post("/api/v1/kiosk/override/exit", &override_token, json!({})).await.expect(204);
+    api.post("/api/v1/auth/logout", &ended, json!({}))
+        .await
+        .expect(204);
+    let override_token = api
+        .override_login(&a.device, &a.receptionist, vestibule_tests::world::PIN)
+        .await;
+    api.post("/api/v1/kiosk/override/exit", &override_token, json!({}))
+        .await
+        .expect(204);
     let forged = Auth::bearer(format!("vsd_{}_{}", a.id.replace('-', ""), "A".repeat(43)));
 
     let before_a = snapshot(&api, &a).await;
@@ -88,21 +114,141 @@ async fn bad_input_changes_nothing(engine: Engine) {
     let checkin = "/api/v1/kiosk/visits";
 
     let mut cases = vec![
-        case("unknown field", post.clone(), checkin, &a.device, unknown, 422, "invalid_input"),
-        case("name too long", post.clone(), checkin, &a.device, long_name, 422, "invalid_input"),
-        case("email too long", post.clone(), checkin, &a.device, long_email, 422, "invalid_input"),
-        case("purpose too long", post.clone(), checkin, &a.device, long_purpose, 422, "invalid_input"),
-        case("phone not a phone", post.clone(), checkin, &a.device, bad_phone, 422, "invalid_input"),
-        case("wrong type", post.clone(), checkin, &a.device, wrong_type, 422, "invalid_input"),
-        case("bad uuid in body", post.clone(), checkin, &a.device, bad_host, 422, "invalid_input"),
-        case("control character", post.clone(), checkin, &a.device, control, 422, "invalid_input"),
-        case("host of another tenant", post.clone(), checkin, &a.device, other_tenants_host, 404, "not_found"),
-        case("revoked kiosk", post.clone(), checkin, &revoked, good.clone(), 401, "unauthorized"),
-        case("forged device token", post.clone(), checkin, &forged, good.clone(), 401, "unauthorized"),
-        case("no credential", post.clone(), checkin, &Auth::None, good.clone(), 401, "unauthorized"),
-        case("session used as device", post.clone(), checkin, &a.admin, good.clone(), 401, "unauthorized"),
-        case("logged-out session", post.clone(), "/api/v1/sites", &ended, json!({"name": "X", "timezone": "UTC"}), 401, "unauthorized"),
-        case("ended override", post.clone(), "/api/v1/kiosk/override/visits", &override_token, good.clone(), 401, "unauthorized"),
+        case(
+            "unknown field",
+            post.clone(),
+            checkin,
+            &a.device,
+            unknown,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "name too long",
+            post.clone(),
+            checkin,
+            &a.device,
+            long_name,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "email too long",
+            post.clone(),
+            checkin,
+            &a.device,
+            long_email,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "purpose too long",
+            post.clone(),
+            checkin,
+            &a.device,
+            long_purpose,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "phone not a phone",
+            post.clone(),
+            checkin,
+            &a.device,
+            bad_phone,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "wrong type",
+            post.clone(),
+            checkin,
+            &a.device,
+            wrong_type,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "bad uuid in body",
+            post.clone(),
+            checkin,
+            &a.device,
+            bad_host,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "control character",
+            post.clone(),
+            checkin,
+            &a.device,
+            control,
+            422,
+            "invalid_input",
+        ),
+        case(
+            "host of another tenant",
+            post.clone(),
+            checkin,
+            &a.device,
+            other_tenants_host,
+            404,
+            "not_found",
+        ),
+        case(
+            "revoked kiosk",
+            post.clone(),
+            checkin,
+            &revoked,
+            good.clone(),
+            401,
+            "unauthorized",
+        ),
+        case(
+            "forged device token",
+            post.clone(),
+            checkin,
+            &forged,
+            good.clone(),
+            401,
+            "unauthorized",
+        ),
+        case(
+            "no credential",
+            post.clone(),
+            checkin,
+            &Auth::None,
+            good.clone(),
+            401,
+            "unauthorized",
+        ),
+        case(
+            "session used as device",
+            post.clone(),
+            checkin,
+            &a.admin,
+            good.clone(),
+            401,
+            "unauthorized",
+        ),
+        case(
+            "logged-out session",
+            post.clone(),
+            "/api/v1/sites",
+            &ended,
+            json!({"name": "X", "timezone": "UTC"}),
+            401,
+            "unauthorized",
+        ),
+        case(
+            "ended override",
+            post.clone(),
+            "/api/v1/kiosk/override/visits",
+            &override_token,
+            good.clone(),
+            401,
+            "unauthorized",
+        ),
         case(
             "site name too long",
             post.clone(),
@@ -121,7 +267,15 @@ async fn bad_input_changes_nothing(engine: Engine) {
             422,
             "invalid_input",
         ),
-        case("missing field", post.clone(), "/api/v1/sites", &a.admin, json!({"name": "Annex"}), 422, "invalid_input"),
+        case(
+            "missing field",
+            post.clone(),
+            "/api/v1/sites",
+            &a.admin,
+            json!({"name": "Annex"}),
+            422,
+            "invalid_input",
+        ),
         case(
             "site of another tenant",
             post.clone(),
@@ -167,7 +321,15 @@ async fn bad_input_changes_nothing(engine: Engine) {
             422,
             "invalid_input",
         ),
-        case("bad badge code", post.clone(), "/api/v1/kiosk/visits/checkout", &a.device, json!({"badge_code": "!!"}), 422, "invalid_input"),
+        case(
+            "bad badge code",
+            post.clone(),
+            "/api/v1/kiosk/visits/checkout",
+            &a.device,
+            json!({"badge_code": "!!"}),
+            422,
+            "invalid_input",
+        ),
         case(
             "unknown badge code",
             post.clone(),
@@ -177,7 +339,15 @@ async fn bad_input_changes_nothing(engine: Engine) {
             404,
             "not_found",
         ),
-        case("bad uuid in path", Method::PATCH, "/api/v1/sites/not-a-uuid", &a.admin, json!({"name": "X"}), 422, "invalid_input"),
+        case(
+            "bad uuid in path",
+            Method::PATCH,
+            "/api/v1/sites/not-a-uuid",
+            &a.admin,
+            json!({"name": "X"}),
+            422,
+            "invalid_input",
+        ),
         case(
             "other tenant's site",
             Method::PATCH,
@@ -187,9 +357,33 @@ async fn bad_input_changes_nothing(engine: Engine) {
             404,
             "not_found",
         ),
-        case("bad paging", Method::GET, "/api/v1/visits?limit=100000", &a.admin, json!(null), 422, "invalid_input"),
-        case("unknown query parameter", Method::GET, "/api/v1/visits?sort=evil", &a.admin, json!(null), 422, "invalid_input"),
-        case("bad status filter", Method::GET, "/api/v1/visits?status=gone", &a.admin, json!(null), 422, "invalid_input"),
+        case(
+            "bad paging",
+            Method::GET,
+            "/api/v1/visits?limit=100000",
+            &a.admin,
+            json!(null),
+            422,
+            "invalid_input",
+        ),
+        case(
+            "unknown query parameter",
+            Method::GET,
+            "/api/v1/visits?sort=evil",
+            &a.admin,
+            json!(null),
+            422,
+            "invalid_input",
+        ),
+        case(
+            "bad status filter",
+            Method::GET,
+            "/api/v1/visits?status=gone",
+            &a.admin,
+            json!(null),
+            422,
+            "invalid_input",
+        ),
         case(
             "bad wrong login",
             post.clone(),
@@ -199,7 +393,15 @@ async fn bad_input_changes_nothing(engine: Engine) {
             401,
             "invalid_credentials",
         ),
-        case("unknown route", Method::GET, "/api/v1/nothing-here", &a.admin, json!(null), 404, "not_found"),
+        case(
+            "unknown route",
+            Method::GET,
+            "/api/v1/nothing-here",
+            &a.admin,
+            json!(null),
+            404,
+            "not_found",
+        ),
         // serde's structs also read arrays; the contract takes objects only, at any depth.
         case(
             "array for an object",
@@ -210,7 +412,15 @@ async fn bad_input_changes_nothing(engine: Engine) {
             422,
             "invalid_input",
         ),
-        case("array for a create", post.clone(), "/api/v1/sites", &a.admin, json!(["Annex", "UTC"]), 422, "invalid_input"),
+        case(
+            "array for a create",
+            post.clone(),
+            "/api/v1/sites",
+            &a.admin,
+            json!(["Annex", "UTC"]),
+            422,
+            "invalid_input",
+        ),
         case(
             "array for a nested object",
             post.clone(),
@@ -221,31 +431,79 @@ async fn bad_input_changes_nothing(engine: Engine) {
             "invalid_input",
         ),
     ];
-    let mut trailing = case("data after the JSON value", post.clone(), "/api/v1/sites", &a.admin, json!(null), 400, "invalid_json");
-    trailing.body = Some(r#"{"name": "Annex", "timezone": "UTC"} {"name": "Annex 2", "timezone": "UTC"}"#.into());
+    let mut trailing = case(
+        "data after the JSON value",
+        post.clone(),
+        "/api/v1/sites",
+        &a.admin,
+        json!(null),
+        400,
+        "invalid_json",
+    );
+    trailing.body = Some(
+        r#"{"name": "Annex", "timezone": "UTC"} {"name": "Annex 2", "timezone": "UTC"}"#.into(),
+    );
     cases.push(trailing);
-    let mut broken = case("broken JSON", post.clone(), checkin, &a.device, json!(null), 400, "invalid_json");
+    let mut broken = case(
+        "broken JSON",
+        post.clone(),
+        checkin,
+        &a.device,
+        json!(null),
+        400,
+        "invalid_json",
+    );
     broken.body = Some("{\"visitor\": {".into());
     cases.push(broken);
-    let mut not_json = case("not JSON content type", post.clone(), checkin, &a.device, good.clone(), 415, "invalid_json");
+    let mut not_json = case(
+        "not JSON content type",
+        post.clone(),
+        checkin,
+        &a.device,
+        good.clone(),
+        415,
+        "invalid_json",
+    );
     not_json.content_type = "text/plain";
     cases.push(not_json);
-    let mut huge = case("body over the limit", post.clone(), checkin, &a.device, json!(null), 413, "payload_too_large");
+    let mut huge = case(
+        "body over the limit",
+        post.clone(),
+        checkin,
+        &a.device,
+        json!(null),
+        413,
+        "payload_too_large",
+    );
     huge.body = Some(format!("{{\"purpose\": \"{}\"}}", "x".repeat(100 * 1024)));
     cases.push(huge);
-    let mut bad_key = case("bad idempotency key", post.clone(), checkin, &a.device, good.clone(), 422, "invalid_input");
+    let mut bad_key = case(
+        "bad idempotency key",
+        post.clone(),
+        checkin,
+        &a.device,
+        good.clone(),
+        422,
+        "invalid_input",
+    );
     bad_key.headers = vec![("Idempotency-Key", "spaces are not allowed".into())];
     cases.push(bad_key);
 
     for c in &cases {
-        let mut req = api.client.request(c.method.clone(), format!("{}{}", api.base, c.path));
+        let mut req = api
+            .client
+            .request(c.method.clone(), format!("{}{}", api.base, c.path));
         req = match &c.auth {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t),
-            Auth::Override { device, token } => req.bearer_auth(device).header("X-Override-Token", token),
+            Auth::Override { device, token } => {
+                req.bearer_auth(device).header("X-Override-Token", token)
+            }
         };
         if c.method != Method::GET {
-            req = req.header("content-type", c.content_type).body(c.body.clone().unwrap_or_default());
+            req = req
+                .header("content-type", c.content_type)
+                .body(c.body.clone().unwrap_or_default());
         }
         for (k, v) in &c.headers {
             req = req.header(*k, v);
@@ -254,9 +512,24 @@ async fn bad_input_changes_nothing(engine: Engine) {
         let status = res.status().as_u16();
         let text = res.text().await.unwrap_or_default();
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        assert_eq!((status, body["error"]["code"].as_str().unwrap_or("")), (c.status, c.code), "case {:?}: {text}", c.name);
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "case {:?} has no message", c.name);
-        assert!(!text.contains("Valid Name") && !text.contains("valid@example.com"), "case {:?} echoes personal data: {text}", c.name);
+        assert_eq!(
+            (status, body["error"]["code"].as_str().unwrap_or("")),
+            (c.status, c.code),
+            "case {:?}: {text}",
+            c.name
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "case {:?} has no message",
+            c.name
+        );
+        assert!(
+            !text.contains("Valid Name") && !text.contains("valid@example.com"),
+            "case {:?} echoes personal data: {text}",
+            c.name
+        );
     }
 
     assert_eq!(snapshot(&api, &a).await, before_a, "tenant A changed");

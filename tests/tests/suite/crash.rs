@@ -24,8 +24,17 @@ async fn sigkill_under_load_loses_and_duplicates_nothing() {
     let mut server = TestServer::start(Engine::Sqlite).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "crash").await;
-    let load = Load::start(vec![api.clone()], t.device.clone(), t.host.clone(), 16, "crash");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64) | 1;
+    let load = Load::start(
+        vec![api.clone()],
+        t.device.clone(),
+        t.host.clone(),
+        16,
+        "crash",
+    );
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
+        | 1;
     println!("kill points seed {seed}");
     let mut points = Points(seed);
     let started = Instant::now();
@@ -35,7 +44,10 @@ async fn sigkill_under_load_loses_and_duplicates_nothing() {
         server.kill().await;
         tokio::time::sleep(Duration::from_millis(points.next_ms(0, 100))).await;
         server.restart_same_port().await;
-        println!("round {round}: killed and restarted at {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "round {round}: killed and restarted at {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     load.wait_for_progress(20).await;
     let mut ledger = load.stop().await;
@@ -45,16 +57,32 @@ async fn sigkill_under_load_loses_and_duplicates_nothing() {
         ledger.pending.len(),
         ledger.statuses
     );
-    assert!(ledger.acked.len() > 100, "the load made too few check-ins to prove anything");
-    assert!(ledger.statuses.get(&0).copied().unwrap_or(0) > 0, "the kills cut no request");
-    assert!(ledger.statuses.keys().all(|s| *s == 0 || *s == 503), "unexpected answers: {:?}", ledger.statuses);
+    assert!(
+        ledger.acked.len() > 100,
+        "the load made too few check-ins to prove anything"
+    );
+    assert!(
+        ledger.statuses.get(&0).copied().unwrap_or(0) > 0,
+        "the kills cut no request"
+    );
+    assert!(
+        ledger.statuses.keys().all(|s| *s == 0 || *s == 503),
+        "unexpected answers: {:?}",
+        ledger.statuses
+    );
 
     ledger.settle(&api, &t.device, &t.host).await;
     ledger.verify(&api, &t.admin).await;
 
     // Replaying acknowledged check-ins finds the same visits.
     for (key, (id, name)) in ledger.acked.iter().take(50) {
-        let r = api.check_in(&t.device, key, &vestibule_tests::api::visitor(&t.host, name, "load@example.com")).await;
+        let r = api
+            .check_in(
+                &t.device,
+                key,
+                &vestibule_tests::api::visitor(&t.host, name, "load@example.com"),
+            )
+            .await;
         assert_eq!(r.headers["idempotent-replayed"], "true");
         assert_eq!(r.expect(201)["visit_id"].as_str(), Some(id.as_str()));
     }

@@ -25,7 +25,11 @@ async fn credentials_expire(engine: Engine) {
     api.get(ON_SITE, &override_token).await.expect(200);
     clock.advance(Duration::minutes(5) + Duration::seconds(1));
     let r = api.get(ON_SITE, &override_token).await;
-    assert_eq!((r.status.as_u16(), r.code()), (401, "unauthorized"), "an idle override token ends");
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (401, "unauthorized"),
+        "an idle override token ends"
+    );
 
     // However often it is used, an override token ends eight hours after the PIN was given.
     let busy = api.override_login(&t.device, &t.receptionist, PIN).await;
@@ -37,19 +41,38 @@ async fn credentials_expire(engine: Engine) {
     }
     clock.advance(Duration::minutes(4));
     let r = api.get(ON_SITE, &busy).await;
-    assert_eq!((r.status.as_u16(), r.code()), (401, "unauthorized"), "an override token ends after eight hours");
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (401, "unauthorized"),
+        "an override token ends after eight hours"
+    );
 
     // A session lasts twelve hours from sign-in, however much it is used.
     api.get("/api/v1/sites", &session).await.expect(200);
     clock.advance(Duration::hours(4));
     let r = api.get("/api/v1/sites", &session).await;
-    assert_eq!((r.status.as_u16(), r.code()), (401, "unauthorized"), "a session ends");
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (401, "unauthorized"),
+        "a session ends"
+    );
 
     // An enrollment code is good for a day.
     api.enroll(&code_in_time).await;
     clock.advance(Duration::hours(12));
-    let r = api.post("/api/v1/kiosk/enroll", &Auth::None, json!({"enrollment_code": late_code})).await;
-    assert_eq!((r.status.as_u16(), r.code()), (401, "invalid_enrollment_code"), "a day-old code is refused: {}", r.text);
+    let r = api
+        .post(
+            "/api/v1/kiosk/enroll",
+            &Auth::None,
+            json!({"enrollment_code": late_code}),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (401, "invalid_enrollment_code"),
+        "a day-old code is refused: {}",
+        r.text
+    );
 
     // The device token does not expire; it is revoked instead.
     api.get("/api/v1/kiosk/hosts", &t.device).await.expect(200);

@@ -10,7 +10,8 @@ async fn replays_make_one_visit(engine: Engine) {
     let t = Tenant::setup(&api, &server.operator_token, "replay").await;
     let body = visitor(&t.host, "Ida Idem", "ida@example.com");
 
-    let responses = join_all((0..20).map(|_| api.check_in(&t.device, "one-key-20-times", &body))).await;
+    let responses =
+        join_all((0..20).map(|_| api.check_in(&t.device, "one-key-20-times", &body))).await;
     let mut ids: Vec<String> = responses
         .iter()
         .map(|r| {
@@ -22,7 +23,10 @@ async fn replays_make_one_visit(engine: Engine) {
     ids.dedup();
     assert_eq!(ids.len(), 1, "replays returned different visits: {ids:?}");
     assert!(badges.iter().all(|b| *b == badges[0]));
-    let fresh = responses.iter().filter(|r| r.headers["idempotent-replayed"] == "false").count();
+    let fresh = responses
+        .iter()
+        .filter(|r| r.headers["idempotent-replayed"] == "false")
+        .count();
     assert_eq!(fresh, 1, "exactly one request created the visit");
 
     let log = api.get("/api/v1/visits", &t.admin).await.expect(200);
@@ -31,13 +35,31 @@ async fn replays_make_one_visit(engine: Engine) {
     // The same key with a different body is refused, and nothing changes.
     let other = visitor(&t.host, "Someone Else", "else@example.com");
     let r = api.check_in(&t.device, "one-key-20-times", &other).await;
-    assert_eq!((r.status.as_u16(), r.code()), (422, "idempotency_mismatch"), "{}", r.text);
-    assert_eq!(api.get("/api/v1/visits", &t.admin).await.expect(200)["total"], 1);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "idempotency_mismatch"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        api.get("/api/v1/visits", &t.admin).await.expect(200)["total"],
+        1
+    );
 
     // A check-in without a key is refused.
-    let r = api.post("/api/v1/kiosk/visits", &t.device, body.clone()).await;
-    assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{}", r.text);
-    assert_eq!(api.get("/api/v1/visits", &t.admin).await.expect(200)["total"], 1);
+    let r = api
+        .post("/api/v1/kiosk/visits", &t.device, body.clone())
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "invalid_input"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        api.get("/api/v1/visits", &t.admin).await.expect(200)["total"],
+        1
+    );
 }
 
 both_engines!(replays_make_one_visit);

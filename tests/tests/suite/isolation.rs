@@ -23,8 +23,14 @@ const PUBLIC: &[&str] = &[
 
 async fn state_of(api: &Api, t: &Tenant) -> Value {
     let mut all = json!({});
-    for path in ["/api/v1/sites", "/api/v1/hosts", "/api/v1/users", "/api/v1/kiosks", "/api/v1/visits?limit=200", "/api/v1/audit?limit=200"]
-    {
+    for path in [
+        "/api/v1/sites",
+        "/api/v1/hosts",
+        "/api/v1/users",
+        "/api/v1/kiosks",
+        "/api/v1/visits?limit=200",
+        "/api/v1/audit?limit=200",
+    ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
     all
@@ -33,13 +39,17 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
 /// A valid body for each writing route, pointing at B's objects where it names any.
 fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
     match (method.as_str(), path) {
-        ("POST", "/api/v1/hosts") => json!({"name": "Mallory", "email": "m@alpha.test", "site_id": b.site}),
+        ("POST", "/api/v1/hosts") => {
+            json!({"name": "Mallory", "email": "m@alpha.test", "site_id": b.site})
+        }
         ("POST", "/api/v1/kiosks") => json!({"name": "Mallory", "site_id": b.site}),
         ("POST", "/api/v1/sites") => json!({"name": "Mallory", "timezone": "UTC"}),
         ("POST", "/api/v1/users") | ("POST", "/api/v1/operator/tenants/{id}/users") => {
             json!({"email": "admin@bravo.test", "name": "Mallory", "role": "admin", "password": "correct horse battery staple"})
         }
-        ("POST", "/api/v1/operator/tenants") => json!({"slug": "mallory", "name": "Mallory", "plan": "free"}),
+        ("POST", "/api/v1/operator/tenants") => {
+            json!({"slug": "mallory", "name": "Mallory", "plan": "free"})
+        }
         ("POST", "/api/v1/kiosk/visits") | ("POST", "/api/v1/kiosk/override/visits") => {
             vestibule_tests::api::visitor(&b.host, "Mallory", "m@example.com")
         }
@@ -66,14 +76,35 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     let a_override = api.override_login(&a.device, &a.receptionist, PIN).await;
 
     // Every id of B, and B's personal data, must stay out of every answer to A.
-    let mut secrets = vec![b.id.clone(), b.site.clone(), b.host.clone(), b.kiosk.clone(), b_visit.clone(), b_user.clone()];
-    secrets.extend(["Bruno Bravo".to_owned(), "harriet@bravo.test".to_owned(), "admin@bravo.test".to_owned()]);
+    let mut secrets = vec![
+        b.id.clone(),
+        b.site.clone(),
+        b.host.clone(),
+        b.kiosk.clone(),
+        b_visit.clone(),
+        b_user.clone(),
+    ];
+    secrets.extend([
+        "Bruno Bravo".to_owned(),
+        "harriet@bravo.test".to_owned(),
+        "admin@bravo.test".to_owned(),
+    ]);
     let before = state_of(&api, &b).await;
 
-    let doc = api.get("/api/v1/openapi.json", &Auth::None).await.expect(200);
+    let doc = api
+        .get("/api/v1/openapi.json", &Auth::None)
+        .await
+        .expect(200);
     let paths = doc["paths"].as_object().expect("paths");
-    let mut ops: Vec<(&String, &String, &Value)> =
-        paths.iter().flat_map(|(p, item)| item.as_object().expect("path item").iter().map(move |(m, o)| (p, m, o))).collect();
+    let mut ops: Vec<(&String, &String, &Value)> = paths
+        .iter()
+        .flat_map(|(p, item)| {
+            item.as_object()
+                .expect("path item")
+                .iter()
+                .map(move |(m, o)| (p, m, o))
+        })
+        .collect();
     // Routes that end the caller's own credential go last.
     ops.sort_by_key(|(p, _, _)| p.ends_with("/logout") || p.ends_with("/exit"));
     let mut checked = 0;
@@ -82,7 +113,16 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             let schemes: Vec<&str> = op_doc["security"]
                 .as_array()
-                .map(|reqs| reqs.iter().flat_map(|r| r.as_object().expect("requirement").keys().map(String::as_str)).collect())
+                .map(|reqs| {
+                    reqs.iter()
+                        .flat_map(|r| {
+                            r.as_object()
+                                .expect("requirement")
+                                .keys()
+                                .map(String::as_str)
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             let auth = if schemes.contains(&"override") {
                 a_override.clone()
@@ -92,7 +132,10 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 // The operator's routes get a tenant admin's credential: it must not pass as the operator's.
                 a.admin.clone()
             } else {
-                assert!(PUBLIC.contains(&path.as_str()), "{method} {path} takes no credential and is not a known public route");
+                assert!(
+                    PUBLIC.contains(&path.as_str()),
+                    "{method} {path} takes no credential and is not a known public route"
+                );
                 continue;
             };
             let target = match path.split('/').nth(3) {
@@ -105,10 +148,22 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
             };
             let url = path.replace("{id}", &target);
             let body = (method != Method::GET).then(|| body_for(&method, path, &b));
-            let r = api.send(method.clone(), &url, &auth, body.as_ref(), &[("Idempotency-Key", "isolation-probe")]).await;
+            let r = api
+                .send(
+                    method.clone(),
+                    &url,
+                    &auth,
+                    body.as_ref(),
+                    &[("Idempotency-Key", "isolation-probe")],
+                )
+                .await;
             let status = r.status.as_u16();
             if path.contains("{id}") {
-                assert!([401, 403, 404, 422].contains(&status), "{method} {url} as tenant A answered {status}: {}", r.text);
+                assert!(
+                    [401, 403, 404, 422].contains(&status),
+                    "{method} {url} as tenant A answered {status}: {}",
+                    r.text
+                );
             } else {
                 // Lists and creates act inside A (or are refused); what matters is no leak and no change to B.
                 assert!(status < 500, "{method} {url} answered {status}: {}", r.text);
@@ -116,7 +171,11 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
             // What A itself sent may come back (A may have a user with the same email as one of B's).
             let sent = body.as_ref().map(Value::to_string).unwrap_or_default();
             for s in secrets.iter().filter(|s| !sent.contains(s.as_str())) {
-                assert!(!r.text.contains(s.as_str()), "{method} {url} leaked B's {s}: {}", r.text);
+                assert!(
+                    !r.text.contains(s.as_str()),
+                    "{method} {url} leaked B's {s}: {}",
+                    r.text
+                );
             }
             checked += 1;
         }

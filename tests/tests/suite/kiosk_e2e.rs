@@ -47,7 +47,11 @@ async fn fill_visitor(app: &KioskApp, name: &str, shots: bool) {
     }
     app.click("purpose-next").await;
     app.wait("screen-consent").await;
-    assert_eq!(app.text("consent-text").await, CONSENT, "the tenant's own agreement");
+    assert_eq!(
+        app.text("consent-text").await,
+        CONSENT,
+        "the tenant's own agreement"
+    );
     app.click("consent-agree").await;
     if shots {
         app.screenshot("06-consent").await;
@@ -85,7 +89,13 @@ async fn kiosk_end_to_end() {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     let (_, code) = api.create_kiosk(&t.admin, &t.site).await;
-    api.patch("/api/v1/settings", &t.admin, json!({ "consent_text": { "en": CONSENT } })).await.expect(200);
+    api.patch(
+        "/api/v1/settings",
+        &t.admin,
+        json!({ "consent_text": { "en": CONSENT } }),
+    )
+    .await
+    .expect(200);
     let pin = server.command(&["tls-pin"]).await.trim().to_owned();
     let env = KioskEnv::new().await;
     let cert = server.data_dir.path().join("tls/cert.pem");
@@ -101,8 +111,13 @@ async fn kiosk_end_to_end() {
     app.click("setup-submit").await;
     app.wait("screen-welcome").await;
     app.screenshot("02-welcome").await;
-    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
-    assert_eq!(config["pins"], json!([pin]), "URLs and pins live in the config file");
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
+    assert_eq!(
+        config["pins"],
+        json!([pin]),
+        "URLs and pins live in the config file"
+    );
 
     // Self check-in, then check-out by badge code.
     fill_visitor(&app, NAME, true).await;
@@ -139,15 +154,31 @@ async fn kiosk_end_to_end() {
     app.click("consent-submit").await;
     let shown = app.wait_any(&["screen-error"]).await;
     assert_eq!(shown, "screen-error");
-    assert_eq!(app.wait("screen-error").await.attr("data-kind").await.expect("attr").as_deref(), Some("unreachable"));
+    assert_eq!(
+        app.wait("screen-error")
+            .await
+            .attr("data-kind")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("unreachable")
+    );
     app.screenshot("10-unreachable").await;
     server.restart_same_port().await;
     app.click("error-retry").await;
     app.wait("screen-confirmation").await;
     app.click("confirmation-done").await;
     let api = server.api();
-    let log = api.get("/api/v1/visits?limit=200", &t.admin).await.expect(200);
-    let retried = log["items"].as_array().expect("items").iter().filter(|v| v["visitor_name"] == "Retry Visitor").count();
+    let log = api
+        .get("/api/v1/visits?limit=200", &t.admin)
+        .await
+        .expect(200);
+    let retried = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|v| v["visitor_name"] == "Retry Visitor")
+        .count();
     assert_eq!(retried, 1, "the retry made exactly one visit");
 
     // Receptionist override: list, check out, exit.
@@ -166,11 +197,17 @@ async fn kiosk_end_to_end() {
     app.wait("override-empty").await;
     app.click("override-exit").await;
     app.wait("screen-welcome").await;
-    let log = api.get("/api/v1/visits?status=on_site", &t.admin).await.expect(200);
+    let log = api
+        .get("/api/v1/visits?status=on_site", &t.admin)
+        .await
+        .expect(200);
     assert_eq!(log["total"], 0, "the receptionist checked the visitor out");
 
     // The time from the final tap to the confirmation, over many check-ins.
-    let rounds: usize = std::env::var("VESTIBULE_KIOSK_CHECKINS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let rounds: usize = std::env::var("VESTIBULE_KIOSK_CHECKINS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
     let mut times = Vec::with_capacity(rounds);
     for i in 0..rounds {
         fill_visitor(&app, &format!("Timed Visitor {i}"), false).await;
@@ -191,8 +228,13 @@ async fn kiosk_end_to_end() {
     app.close().await;
 
     // Several server URLs: a dead one first, and the check-in goes to the next one.
-    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.config_path()).expect("config")).expect("json");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     config["server_urls"] = json!([format!("https://localhost:{dead}"), server.base()]);
     config["idle_secs"] = json!(60);
     env.configure(config.clone());
@@ -200,10 +242,16 @@ async fn kiosk_end_to_end() {
     app.wait("screen-welcome").await;
     fill_visitor(&app, "Failover Visitor", false).await;
     let (_, failover_took) = submit(&app).await;
-    println!("kiosk: check-in past a dead first server URL took {:.0} ms", failover_took.as_secs_f64() * 1000.0);
+    println!(
+        "kiosk: check-in past a dead first server URL took {:.0} ms",
+        failover_took.as_secs_f64() * 1000.0
+    );
     app.click("confirmation-done").await;
     app.close().await;
-    let log = api.get("/api/v1/visits?limit=1", &t.admin).await.expect(200);
+    let log = api
+        .get("/api/v1/visits?limit=1", &t.admin)
+        .await
+        .expect(200);
     assert_eq!(log["items"][0]["visitor_name"], "Failover Visitor");
 
     // A server with another certificate: refused, with the pin-mismatch screen.
@@ -215,19 +263,45 @@ async fn kiosk_end_to_end() {
     app.click("start-checkout").await;
     app.type_in("checkout-code", "ABCDEFGH").await;
     app.click("checkout-submit").await;
-    assert_eq!(app.wait("screen-error").await.attr("data-kind").await.expect("attr").as_deref(), Some("pin_mismatch"));
+    assert_eq!(
+        app.wait("screen-error")
+            .await
+            .attr("data-kind")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("pin_mismatch")
+    );
     app.screenshot("13-pin-mismatch").await;
     app.close().await;
 
     // Nothing personal was left on disk: the config holds URLs and pins, the keychain the token.
     for file in env.files() {
         let bytes = std::fs::read(&file).unwrap_or_default();
-        if let Some(found) = contains_any(&bytes, &[NAME, EMAIL, PHONE, COMPANY, "Retry Visitor", "Timed Visitor", "Failover Visitor"]) {
+        if let Some(found) = contains_any(
+            &bytes,
+            &[
+                NAME,
+                EMAIL,
+                PHONE,
+                COMPANY,
+                "Retry Visitor",
+                "Timed Visitor",
+                "Failover Visitor",
+            ],
+        ) {
             panic!("{} holds {found:?}", file.display());
         }
     }
     // Nor in the server's log of the whole run.
     let logged = server.log();
-    assert!(logged.contains("finished processing request"), "the log was captured");
-    assert_eq!(contains_any(logged.as_bytes(), &[NAME, EMAIL, PHONE, COMPANY]), None, "personal data in the server's log");
+    assert!(
+        logged.contains("finished processing request"),
+        "the log was captured"
+    );
+    assert_eq!(
+        contains_any(logged.as_bytes(), &[NAME, EMAIL, PHONE, COMPANY]),
+        None,
+        "personal data in the server's log"
+    );
 }

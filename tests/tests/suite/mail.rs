@@ -16,20 +16,34 @@ const VISITOR: &str = "Mail Visitor";
 
 /// A server whose failed emails are retried after 1 s, and whose claims last 4 s.
 async fn server(engine: Engine) -> TestServer {
-    TestServer::start_with(engine, &["--mail-retry-secs", "1", "--mail-lease-secs", "4"]).await
+    TestServer::start_with(
+        engine,
+        &["--mail-retry-secs", "1", "--mail-lease-secs", "4"],
+    )
+    .await
 }
 
 /// Points the tenant's mail at `smtp`, trusting `ca` (PEM) if given.
 async fn configure(api: &Api, t: &Tenant, smtp: &SmtpServer, ca: Option<&str>) {
-    let security = if smtp.mode == SmtpMode::Tls { "tls" } else { "starttls" };
+    let security = if smtp.mode == SmtpMode::Tls {
+        "tls"
+    } else {
+        "starttls"
+    };
     let body = json!({
         "host": "localhost", "port": smtp.port, "security": security,
         "username": SMTP_USER, "password": SMTP_PASSWORD,
         "from_address": "reception@acme.test", "from_name": "ACME Reception", "ca_pem": ca,
     });
-    let saved = api.put("/api/v1/integrations/smtp", &t.admin, body).await.expect(200);
+    let saved = api
+        .put("/api/v1/integrations/smtp", &t.admin, body)
+        .await
+        .expect(200);
     assert_eq!(saved["has_password"], true);
-    assert!(saved.get("password").is_none(), "the password is never shown");
+    assert!(
+        saved.get("password").is_none(),
+        "the password is never shown"
+    );
 }
 
 fn cert_files(server: &TestServer) -> (std::path::PathBuf, std::path::PathBuf, String) {
@@ -40,30 +54,53 @@ fn cert_files(server: &TestServer) -> (std::path::PathBuf, std::path::PathBuf, S
 
 /// The tenant's notifications, newest first.
 async fn notifications(api: &Api, t: &Tenant) -> Vec<Value> {
-    api.get("/api/v1/notifications", &t.admin).await.expect(200)["items"].as_array().expect("items").clone()
+    api.get("/api/v1/notifications", &t.admin).await.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone()
 }
 
 /// Waits until the newest notification satisfies `done`.
-async fn wait_notification(api: &Api, t: &Tenant, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    wait_until(&format!("the newest notification is {what}"), Duration::from_secs(30), async || {
-        notifications(api, t).await.into_iter().next().filter(|n| done(n))
-    })
+async fn wait_notification(
+    api: &Api,
+    t: &Tenant,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    wait_until(
+        &format!("the newest notification is {what}"),
+        Duration::from_secs(30),
+        async || {
+            notifications(api, t)
+                .await
+                .into_iter()
+                .next()
+                .filter(|n| done(n))
+        },
+    )
     .await
 }
 
 /// Waits until every notification satisfies `done`: the sender has nothing left to do with them.
 async fn wait_all_notifications(api: &Api, t: &Tenant, what: &str, done: impl Fn(&Value) -> bool) {
-    wait_until(&format!("every notification is {what}"), Duration::from_secs(30), async || {
-        notifications(api, t).await.iter().all(&done).then_some(())
-    })
+    wait_until(
+        &format!("every notification is {what}"),
+        Duration::from_secs(30),
+        async || notifications(api, t).await.iter().all(&done).then_some(()),
+    )
     .await;
 }
 
 /// A header's value, unfolded.
 fn header(message: &str, name: &str) -> Option<String> {
     let text = message.replace("\r\n", "\n");
-    let head = text.split("\n\n").next().unwrap_or_default().replace("\n ", " ");
-    head.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(": ").map(str::to_owned))
+    let head = text
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\n ", " ");
+    head.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": ").map(str::to_owned))
 }
 
 /// Decodes RFC 2047 `=?utf-8?b?...?=` words (what non-ASCII subjects become); the space
@@ -76,7 +113,14 @@ fn decode_words(raw: &str) -> String {
         let decoded = w
             .strip_prefix("=?utf-8?b?")
             .and_then(|r| r.strip_suffix("?="))
-            .map(|b| String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).expect("base64")).expect("UTF-8"));
+            .map(|b| {
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b)
+                        .expect("base64"),
+                )
+                .expect("UTF-8")
+            });
         let joins_previous = last_encoded && decoded.is_some();
         if !out.is_empty() && !joins_previous {
             out.push(' ');
@@ -98,38 +142,91 @@ async fn one_email_per_check_in(engine: Engine, mode: SmtpMode) {
     let visit = t.check_in(&api, "mail-1", VISITOR).await;
     let got = smtp.wait_for(1, Duration::from_secs(30)).await;
     let m = &got[0];
-    assert_eq!(header(m, "X-Envelope-To").as_deref(), Some("harriet@acme.test"), "{m}");
-    assert_eq!(header(m, "Subject").as_deref(), Some("Mail Visitor is at Headquarters reception"), "{m}");
-    assert!(header(m, "From").is_some_and(|f| f.contains("reception@acme.test")), "{m}");
-    assert!(m.contains("multipart/alternative") && m.contains("text/plain") && m.contains("text/html"), "{m}");
-    assert!(m.contains("Mail Visitor from Globex Corporation is at Headquarters reception."), "{m}");
+    assert_eq!(
+        header(m, "X-Envelope-To").as_deref(),
+        Some("harriet@acme.test"),
+        "{m}"
+    );
+    assert_eq!(
+        header(m, "Subject").as_deref(),
+        Some("Mail Visitor is at Headquarters reception"),
+        "{m}"
+    );
+    assert!(
+        header(m, "From").is_some_and(|f| f.contains("reception@acme.test")),
+        "{m}"
+    );
+    assert!(
+        m.contains("multipart/alternative") && m.contains("text/plain") && m.contains("text/html"),
+        "{m}"
+    );
+    assert!(
+        m.contains("Mail Visitor from Globex Corporation is at Headquarters reception."),
+        "{m}"
+    );
     let sent = wait_notification(&api, &t, "sent", |n| n["status"] == "sent").await;
-    assert_eq!(header(m, "Message-ID").as_deref(), sent["message_id"].as_str(), "the recorded Message-ID is the one sent");
+    assert_eq!(
+        header(m, "Message-ID").as_deref(),
+        sent["message_id"].as_str(),
+        "the recorded Message-ID is the one sent"
+    );
     assert!(!visit.is_empty());
 
     // The tenant's language; and the check-out email when the tenant wants it.
-    api.patch("/api/v1/settings", &t.admin, json!({"language": "fr", "notify_checkout": true, "notify_waiting_minutes": 10}))
-        .await
-        .expect(200);
+    api.patch(
+        "/api/v1/settings",
+        &t.admin,
+        json!({"language": "fr", "notify_checkout": true, "notify_waiting_minutes": 10}),
+    )
+    .await
+    .expect(200);
     let visit = t.check_in(&api, "mail-2", "Zoé Durand").await;
     // The "still waiting" reminder is scheduled ten minutes after the check-in.
     let all = notifications(&api, &t).await;
-    let reminder = all.iter().find(|n| n["status"] == "pending").expect("a pending reminder");
-    let due = chrono::DateTime::parse_from_rfc3339(reminder["next_attempt_at"].as_str().expect("time")).expect("RFC 3339");
-    let created = chrono::DateTime::parse_from_rfc3339(reminder["created_at"].as_str().expect("time")).expect("RFC 3339");
-    assert!((595..=600).contains(&(due - created).num_seconds()), "{reminder}");
+    let reminder = all
+        .iter()
+        .find(|n| n["status"] == "pending")
+        .expect("a pending reminder");
+    let due =
+        chrono::DateTime::parse_from_rfc3339(reminder["next_attempt_at"].as_str().expect("time"))
+            .expect("RFC 3339");
+    let created =
+        chrono::DateTime::parse_from_rfc3339(reminder["created_at"].as_str().expect("time"))
+            .expect("RFC 3339");
+    assert!(
+        (595..=600).contains(&(due - created).num_seconds()),
+        "{reminder}"
+    );
     let got = smtp.wait_for(2, Duration::from_secs(30)).await;
     let subject = header(&got[1], "Subject").map(|s| decode_words(&s));
-    assert_eq!(subject.as_deref(), Some("Zoé Durand vous attend à l'accueil de Headquarters"), "{}", got[1]);
-    api.post(&format!("/api/v1/visits/{visit}/checkout"), &t.admin, json!({})).await.expect(204);
+    assert_eq!(
+        subject.as_deref(),
+        Some("Zoé Durand vous attend à l'accueil de Headquarters"),
+        "{}",
+        got[1]
+    );
+    api.post(
+        &format!("/api/v1/visits/{visit}/checkout"),
+        &t.admin,
+        json!({}),
+    )
+    .await
+    .expect(204);
     smtp.wait_for(3, Duration::from_secs(30)).await;
     // Once all but the reminder are marked sent, nothing more can go out before the reminder is due.
     wait_all_notifications(&api, &t, "sent, or the reminder not yet due", |n| {
         n["status"] == "sent" || (n["status"] == "pending" && n["attempts"] == 0)
     })
     .await;
-    assert_eq!(smtp.messages().len(), 3, "exactly one email per event (the reminder is not due)");
-    assert!(!server.log().contains(VISITOR), "no visitor name in the server's log");
+    assert_eq!(
+        smtp.messages().len(),
+        3,
+        "exactly one email per event (the reminder is not due)"
+    );
+    assert!(
+        !server.log().contains(VISITOR),
+        "no visitor name in the server's log"
+    );
 }
 
 #[tokio::test]
@@ -153,15 +250,28 @@ async fn mail_server_down_delays_the_email_not_the_check_in() {
 
     let started = std::time::Instant::now();
     t.check_in(&api, "down-1", VISITOR).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "the check-in did not wait for the mail server");
-    let failed = wait_notification(&api, &t, "with an error", |n| n["last_error"].is_string()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the check-in did not wait for the mail server"
+    );
+    let failed =
+        wait_notification(&api, &t, "with an error", |n| n["last_error"].is_string()).await;
     assert_eq!(failed["status"], "pending", "{failed}");
-    assert!(failed["last_error"].as_str().is_some_and(|e| e.contains("could not be reached")), "{failed}");
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("could not be reached")),
+        "{failed}"
+    );
 
     smtp.restart().await;
     smtp.wait_for(1, Duration::from_secs(30)).await;
     wait_notification(&api, &t, "sent", |n| n["status"] == "sent").await;
-    assert_eq!(smtp.messages().len(), 1, "the attempts that failed sent nothing");
+    assert_eq!(
+        smtp.messages().len(),
+        1,
+        "the attempts that failed sent nothing"
+    );
 }
 
 #[tokio::test]
@@ -176,17 +286,31 @@ async fn no_starttls_or_a_bad_certificate_means_no_send() {
     configure(&api, &t, &plain, Some(&pem)).await;
     t.check_in(&api, "plain-1", VISITOR).await;
     let n = wait_notification(&api, &t, "with an error", |n| n["last_error"].is_string()).await;
-    assert!(n["last_error"].as_str().is_some_and(|e| e.to_lowercase().contains("starttls")), "{n}");
+    assert!(
+        n["last_error"]
+            .as_str()
+            .is_some_and(|e| e.to_lowercase().contains("starttls")),
+        "{n}"
+    );
 
     // A certificate the sender cannot verify (no CA given for this self-signed one).
     let tls = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
     configure(&api, &t, &tls, None).await;
     t.check_in(&api, "tls-1", VISITOR).await;
-    let n = wait_notification(&api, &t, "with a TLS error", |n| n["last_error"].as_str().is_some_and(|e| e.contains("TLS"))).await;
+    let n = wait_notification(&api, &t, "with a TLS error", |n| {
+        n["last_error"].as_str().is_some_and(|e| e.contains("TLS"))
+    })
+    .await;
     assert_eq!(n["status"], "pending", "{n}");
     // Retried (every second) and refused again: still nothing sent.
-    wait_all_notifications(&api, &t, "tried three times", |n| n["attempts"].as_i64().is_some_and(|a| a >= 3)).await;
-    assert!(plain.messages().is_empty() && tls.messages().is_empty(), "nothing was sent");
+    wait_all_notifications(&api, &t, "tried three times", |n| {
+        n["attempts"].as_i64().is_some_and(|a| a >= 3)
+    })
+    .await;
+    assert!(
+        plain.messages().is_empty() && tls.messages().is_empty(),
+        "nothing was sent"
+    );
 }
 
 #[tokio::test]
@@ -205,7 +329,16 @@ async fn a_crash_between_send_and_mark_does_not_send_twice() {
     server.restart().await;
     let api = server.api();
     let n = wait_notification(&api, &t, "given up", |n| n["status"] == "failed").await;
-    assert!(n["last_error"].as_str().is_some_and(|e| e.contains("not sent again")), "{n}");
+    assert!(
+        n["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not sent again")),
+        "{n}"
+    );
     // Given up on is final: the sender never takes it again.
-    assert_eq!(smtp.messages().len(), 1, "the message was not sent a second time");
+    assert_eq!(
+        smtp.messages().len(),
+        1,
+        "the message was not sent a second time"
+    );
 }

@@ -41,14 +41,21 @@ async fn refuses_bad_master_keys(engine: Engine) {
 
     let key_file = server.data_dir.path().join("master.key");
     let original = std::fs::read_to_string(&key_file).expect("the key file made on first start");
-    let mode = std::fs::metadata(&key_file).expect("meta").permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&key_file)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600, "the key file is created owner-only");
     let other = STANDARD.encode([7u8; 32]);
     let storage = server.storage.clone();
 
     write_key(&key_file, &other, 0o600);
     let err = refused(&storage, &[]).await;
-    assert!(err.contains("is not the one this database was written under"), "{err}");
+    assert!(
+        err.contains("is not the one this database was written under"),
+        "{err}"
+    );
 
     std::fs::remove_file(&key_file).expect("remove");
     let err = refused(&storage, &[]).await;
@@ -61,7 +68,10 @@ async fn refuses_bad_master_keys(engine: Engine) {
 
     write_key(&key_file, &original, 0o600);
     let err = refused(&storage, &[("VESTIBULE_MASTER_KEY", &other)]).await;
-    assert!(err.contains("is not the one"), "the environment variable is used when set: {err}");
+    assert!(
+        err.contains("is not the one"),
+        "the environment variable is used when set: {err}"
+    );
     let err = refused(&storage, &[("VESTIBULE_MASTER_KEY", "not base64!")]).await;
     assert!(err.contains("base64"), "{err}");
 
@@ -71,7 +81,10 @@ async fn refuses_bad_master_keys(engine: Engine) {
     let admin = api.login("acme", "admin@acme.test").await;
     let log = api.get("/api/v1/visits", &admin).await.expect(200);
     assert_eq!(log["items"][0]["visitor_name"], "Kept Visitor");
-    assert!(!server.log().contains(original.trim()), "the key never appears in the log");
+    assert!(
+        !server.log().contains(original.trim()),
+        "the key never appears in the log"
+    );
 }
 
 both_engines!(refuses_bad_master_keys);
@@ -82,32 +95,53 @@ both_engines!(refuses_bad_master_keys);
 #[tokio::test]
 async fn keeps_the_master_key_in_the_keychain() {
     let keychain = SecretService::start();
-    let entry = ("VESTIBULE_MASTER_KEY_KEYCHAIN".to_owned(), "vestibule-test".to_owned());
+    let entry = (
+        "VESTIBULE_MASTER_KEY_KEYCHAIN".to_owned(),
+        "vestibule-test".to_owned(),
+    );
     let env: Vec<(String, String)> = keychain.env().into_iter().chain([entry.clone()]).collect();
     let mut server = TestServer::start_env(Engine::Sqlite, &[], env).await;
-    assert!(!server.data_dir.path().join("master.key").exists(), "no key file when the keychain holds the key");
+    assert!(
+        !server.data_dir.path().join("master.key").exists(),
+        "no key file when the keychain holds the key"
+    );
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     t.check_in(&api, "k", "Keychain Visitor").await;
     let rotated = server.command(&["keys", "rotate-kek"]).await;
-    assert!(rotated.contains("the old master key is no longer needed"), "{rotated}");
+    assert!(
+        rotated.contains("the old master key is no longer needed"),
+        "{rotated}"
+    );
     server.kill().await;
     server.restart().await;
     let api = server.api();
     let admin = api.login("acme", "admin@acme.test").await;
     let log = api.get("/api/v1/visits", &admin).await.expect(200);
-    assert_eq!(log["items"][0]["visitor_name"], "Keychain Visitor", "read back under the rotated key from the keychain");
+    assert_eq!(
+        log["items"][0]["visitor_name"], "Keychain Visitor",
+        "read back under the rotated key from the keychain"
+    );
     server.kill().await;
 
     let storage = server.storage.clone();
     let empty = SecretService::start();
-    let env = [("DBUS_SESSION_BUS_ADDRESS", empty.address.as_str()), ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test")];
+    let env = [
+        ("DBUS_SESSION_BUS_ADDRESS", empty.address.as_str()),
+        ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test"),
+    ];
     let err = refused(&storage, &env).await;
-    assert!(err.contains("no master key in the keychain entry master-key@vestibule-test"), "{err}");
+    assert!(
+        err.contains("no master key in the keychain entry master-key@vestibule-test"),
+        "{err}"
+    );
     drop(empty);
     let err = refused(
         &storage,
-        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"), ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test")],
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+            ("VESTIBULE_MASTER_KEY_KEYCHAIN", "vestibule-test"),
+        ],
     )
     .await;
     assert!(err.contains("keychain"), "no keychain, no start: {err}");

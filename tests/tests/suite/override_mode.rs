@@ -7,7 +7,9 @@ use serde_json::json;
 use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, api::visitor, world::PIN};
 
 async fn import(api: &Api, admin: &Auth, csv: &str) -> vestibule_tests::Resp {
-    let Auth::Bearer(token) = admin else { panic!("a session") };
+    let Auth::Bearer(token) = admin else {
+        panic!("a session")
+    };
     let res = api
         .client
         .post(format!("{}/api/v1/hosts/import", api.base))
@@ -19,7 +21,12 @@ async fn import(api: &Api, admin: &Auth, csv: &str) -> vestibule_tests::Resp {
         .expect("sent");
     let (status, headers) = (res.status(), res.headers().clone());
     let text = res.text().await.unwrap_or_default();
-    vestibule_tests::Resp { status, headers, body: serde_json::from_str(&text).unwrap_or_default(), text }
+    vestibule_tests::Resp {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or_default(),
+        text,
+    }
 }
 
 async fn directory_import_and_export(engine: Engine) {
@@ -35,80 +42,204 @@ async fn directory_import_and_export(engine: Engine) {
         other = uuid::Uuid::now_v7()
     );
     let r = import(&api, &t.admin, &bad).await;
-    assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "invalid_input"),
+        "{}",
+        r.text
+    );
     let rows: Vec<(u64, String)> = r.body["error"]["details"]
         .as_array()
         .expect("details")
         .iter()
-        .map(|e| (e["line"].as_u64().expect("line"), e["column"].as_str().expect("column").to_owned()))
+        .map(|e| {
+            (
+                e["line"].as_u64().expect("line"),
+                e["column"].as_str().expect("column").to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(rows, vec![(3, "name".into()), (4, "email".into()), (5, "site_id".into()), (6, "site_id".into())]);
-    assert_eq!(api.get("/api/v1/hosts", &t.admin).await.expect(200), hosts_before, "nothing imported");
+    assert_eq!(
+        rows,
+        vec![
+            (3, "name".into()),
+            (4, "email".into()),
+            (5, "site_id".into()),
+            (6, "site_id".into())
+        ]
+    );
+    assert_eq!(
+        api.get("/api/v1/hosts", &t.admin).await.expect(200),
+        hosts_before,
+        "nothing imported"
+    );
     let r = import(&api, &t.admin, "first,last\nA,B\n").await;
-    assert_eq!(r.status, 422, "a file without the required columns is refused");
+    assert_eq!(
+        r.status, 422,
+        "a file without the required columns is refused"
+    );
 
-    let good = format!("Name,Email,Site_ID\nGrace Hopper,grace@acme.test,{s}\nAlan Turing,alan@acme.test,{s}\n", s = t.site);
+    let good = format!(
+        "Name,Email,Site_ID\nGrace Hopper,grace@acme.test,{s}\nAlan Turing,alan@acme.test,{s}\n",
+        s = t.site
+    );
     let r = import(&api, &t.admin, &good).await;
     assert_eq!(r.expect(201)["imported"], 2);
-    let found = api.get("/api/v1/kiosk/hosts?q=grace", &t.device).await.expect(200);
+    let found = api
+        .get("/api/v1/kiosk/hosts?q=grace", &t.device)
+        .await
+        .expect(200);
     assert_eq!(found[0]["display_name"], "Grace Hopper");
 
     // The export holds the log, with formula-looking cells defused.
     let body = visitor(&t.host, "=HYPERLINK(\"x\")", "vera@example.com");
     api.check_in(&t.device, "csv-1", &body).await.expect(201);
-    let Auth::Bearer(token) = &t.admin else { panic!() };
-    let res = api.client.get(format!("{}/api/v1/visits/export.csv", api.base)).bearer_auth(token).send().await.expect("sent");
+    let Auth::Bearer(token) = &t.admin else {
+        panic!()
+    };
+    let res = api
+        .client
+        .get(format!("{}/api/v1/visits/export.csv", api.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().expect("ascii").starts_with("text/csv"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/csv")
+    );
     let csv = res.text().await.expect("body");
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("visit_id,site_id,host_id,host_name,visitor_name,visitor_email"));
     assert_eq!(lines.len(), 2);
-    assert!(lines[1].contains("\"'=HYPERLINK(\"\"x\"\")\""), "{}", lines[1]);
+    assert!(
+        lines[1].contains("\"'=HYPERLINK(\"\"x\"\")\""),
+        "{}",
+        lines[1]
+    );
 }
 
 async fn accounts_lock_and_pins(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
-    let wrong = json!({"tenant": "acme", "email": "admin@acme.test", "password": "wrong password!!"});
+    let wrong =
+        json!({"tenant": "acme", "email": "admin@acme.test", "password": "wrong password!!"});
     for _ in 0..5 {
-        assert_eq!(api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await.code(), "invalid_credentials");
+        assert_eq!(
+            api.post("/api/v1/auth/login", &Auth::None, wrong.clone())
+                .await
+                .code(),
+            "invalid_credentials"
+        );
     }
-    let r = api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await;
+    let r = api
+        .post("/api/v1/auth/login", &Auth::None, wrong.clone())
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
-    let retry: u64 = r.headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    let retry: u64 = r.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
     assert!((1..=30).contains(&retry));
     let right = json!({"tenant": "acme", "email": "admin@acme.test", "password": "correct horse battery staple"});
-    assert_eq!(api.post("/api/v1/auth/login", &Auth::None, right).await.code(), "locked", "even the right password waits");
+    assert_eq!(
+        api.post("/api/v1/auth/login", &Auth::None, right)
+            .await
+            .code(),
+        "locked",
+        "even the right password waits"
+    );
     // Unknown tenants and users look the same as a wrong password.
-    let r =
-        api.post("/api/v1/auth/login", &Auth::None, json!({"tenant": "nope", "email": "a@b.test", "password": "whatever whatever"})).await;
+    let r = api
+        .post(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({"tenant": "nope", "email": "a@b.test", "password": "whatever whatever"}),
+        )
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (401, "invalid_credentials"));
 
     // PINs lock the same way, and only the PIN.
     for _ in 0..5 {
-        let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": "000000"})).await;
+        let r = api
+            .post(
+                "/api/v1/kiosk/override",
+                &t.device,
+                json!({"email": t.receptionist, "pin": "000000"}),
+            )
+            .await;
         assert_eq!(r.code(), "invalid_credentials");
     }
-    let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": "000000"})).await;
+    let r = api
+        .post(
+            "/api/v1/kiosk/override",
+            &t.device,
+            json!({"email": t.receptionist, "pin": "000000"}),
+        )
+        .await;
     assert_eq!(r.code(), "locked");
-    let r = api.post("/api/v1/kiosk/override", &t.device, json!({"email": t.receptionist, "pin": PIN})).await;
+    let r = api
+        .post(
+            "/api/v1/kiosk/override",
+            &t.device,
+            json!({"email": t.receptionist, "pin": PIN}),
+        )
+        .await;
     assert_eq!(r.code(), "locked");
 
     // An admin without a PIN gets one, and a disabled user loses their sessions.
-    let admin2 = api.create_user(&server.operator_token, &t.id, "second@acme.test", "admin", None).await;
+    let admin2 = api
+        .create_user(
+            &server.operator_token,
+            &t.id,
+            "second@acme.test",
+            "admin",
+            None,
+        )
+        .await;
     let id = admin2["id"].as_str().expect("id");
     assert_eq!(admin2["has_pin"], false);
     let second = api.login("acme", "second@acme.test").await;
     api.get("/api/v1/sites", &second).await.expect(200);
-    let updated = api.patch(&format!("/api/v1/users/{id}"), &second, json!({"pin": "135790"})).await.expect(200);
+    let updated = api
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &second,
+            json!({"pin": "135790"}),
+        )
+        .await
+        .expect(200);
     assert_eq!(updated["has_pin"], true);
-    api.override_login(&t.device, "second@acme.test", "135790").await;
+    api.override_login(&t.device, "second@acme.test", "135790")
+        .await;
     let first_admin = t.admin.clone();
-    api.patch(&format!("/api/v1/users/{id}"), &first_admin, json!({"disabled": true})).await.expect(200);
-    assert_eq!(api.get("/api/v1/sites", &second).await.status, 401, "disabling ends the sessions");
-    assert_eq!(api.patch(&format!("/api/v1/users/{id}"), &first_admin, json!({"bogus": 1})).await.status, 422);
+    api.patch(
+        &format!("/api/v1/users/{id}"),
+        &first_admin,
+        json!({"disabled": true}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        api.get("/api/v1/sites", &second).await.status,
+        401,
+        "disabling ends the sessions"
+    );
+    assert_eq!(
+        api.patch(
+            &format!("/api/v1/users/{id}"),
+            &first_admin,
+            json!({"bogus": 1})
+        )
+        .await
+        .status,
+        422
+    );
 }
 
 async fn override_mode_runs_the_desk(engine: Engine) {
@@ -129,18 +260,51 @@ async fn override_mode_runs_the_desk(engine: Engine) {
         .await;
     let visit = r.expect(201)["visit_id"].as_str().expect("id").to_owned();
     let fixed = api
-        .patch(&format!("/api/v1/kiosk/override/visits/{visit}"), &override_token, json!({"name": "Walter Inn", "company": "Inn & Co"}))
+        .patch(
+            &format!("/api/v1/kiosk/override/visits/{visit}"),
+            &override_token,
+            json!({"name": "Walter Inn", "company": "Inn & Co"}),
+        )
         .await
         .expect(200);
-    assert_eq!((fixed["visitor_name"].as_str(), fixed["visitor_company"].as_str()), (Some("Walter Inn"), Some("Inn & Co")));
-    let on_site = api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200);
+    assert_eq!(
+        (
+            fixed["visitor_name"].as_str(),
+            fixed["visitor_company"].as_str()
+        ),
+        (Some("Walter Inn"), Some("Inn & Co"))
+    );
+    let on_site = api
+        .get("/api/v1/kiosk/override/visits", &override_token)
+        .await
+        .expect(200);
     assert_eq!(on_site[0]["visitor_name"], "Walter Inn");
-    api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &override_token, json!({})).await.expect(204);
-    assert_eq!(api.get("/api/v1/kiosk/override/visits", &override_token).await.expect(200), json!([]));
-    let r = api.post(&format!("/api/v1/kiosk/override/visits/{visit}/checkout"), &override_token, json!({})).await;
+    api.post(
+        &format!("/api/v1/kiosk/override/visits/{visit}/checkout"),
+        &override_token,
+        json!({}),
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        api.get("/api/v1/kiosk/override/visits", &override_token)
+            .await
+            .expect(200),
+        json!([])
+    );
+    let r = api
+        .post(
+            &format!("/api/v1/kiosk/override/visits/{visit}/checkout"),
+            &override_token,
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, 404, "a visit checks out once");
 
-    let audit = api.get("/api/v1/audit?limit=20", &t.admin).await.expect(200);
+    let audit = api
+        .get("/api/v1/audit?limit=20", &t.admin)
+        .await
+        .expect(200);
     let by_override: Vec<&str> = audit["items"]
         .as_array()
         .expect("items")
@@ -148,11 +312,24 @@ async fn override_mode_runs_the_desk(engine: Engine) {
         .filter(|e| e["actor"].as_str().is_some_and(|a| a.contains("@kiosk:")))
         .filter_map(|e| e["action"].as_str())
         .collect();
-    for action in ["override.start", "visit.check_in", "visit.correct", "visit.check_out"] {
-        assert!(by_override.contains(&action), "{action} not done under the receptionist: {by_override:?}");
+    for action in [
+        "override.start",
+        "visit.check_in",
+        "visit.correct",
+        "visit.check_out",
+    ] {
+        assert!(
+            by_override.contains(&action),
+            "{action} not done under the receptionist: {by_override:?}"
+        );
     }
     // The device token alone does not open override routes.
-    assert_eq!(api.get("/api/v1/kiosk/override/visits", &t.device).await.status, 401);
+    assert_eq!(
+        api.get("/api/v1/kiosk/override/visits", &t.device)
+            .await
+            .status,
+        401
+    );
 }
 
 async fn settings_reach_the_kiosk(engine: Engine) {
@@ -162,18 +339,55 @@ async fn settings_reach_the_kiosk(engine: Engine) {
     let other = Tenant::setup(&api, &server.operator_token, "globex").await;
 
     let defaults = api.get("/api/v1/settings", &t.admin).await.expect(200);
-    assert_eq!(defaults, json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null}));
-    let seen = api.get("/api/v1/kiosk/settings", &t.device).await.expect(200);
-    assert_eq!((seen["tenant_name"].as_str(), seen["site_name"].as_str()), (Some("acme"), Some("Headquarters")));
+    assert_eq!(
+        defaults,
+        json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null})
+    );
+    let seen = api
+        .get("/api/v1/kiosk/settings", &t.device)
+        .await
+        .expect(200);
+    assert_eq!(
+        (seen["tenant_name"].as_str(), seen["site_name"].as_str()),
+        (Some("acme"), Some("Headquarters"))
+    );
 
-    let texts = json!({"en": "Our rules.\r\nWear your badge.", "fr": "Nos règles.\nPortez votre badge."});
+    let texts =
+        json!({"en": "Our rules.\r\nWear your badge.", "fr": "Nos règles.\nPortez votre badge."});
     let body = json!({"language": "fr", "consent_text": texts, "notify_checkout": true, "notify_waiting_minutes": 15});
-    let saved = api.patch("/api/v1/settings", &t.admin, body).await.expect(200);
-    assert_eq!(saved["consent_text"]["en"], "Our rules.\nWear your badge.", "line breaks normalised");
-    assert_eq!((saved["notify_checkout"].as_bool(), saved["notify_waiting_minutes"].as_u64()), (Some(true), Some(15)));
-    let seen = api.get("/api/v1/kiosk/settings", &t.device).await.expect(200);
-    assert_eq!((seen["language"].as_str(), seen["consent_text"]["fr"].as_str()), (Some("fr"), Some("Nos règles.\nPortez votre badge.")));
-    assert_eq!(api.get("/api/v1/kiosk/settings", &other.device).await.expect(200)["consent_text"], json!({}), "per tenant");
+    let saved = api
+        .patch("/api/v1/settings", &t.admin, body)
+        .await
+        .expect(200);
+    assert_eq!(
+        saved["consent_text"]["en"], "Our rules.\nWear your badge.",
+        "line breaks normalised"
+    );
+    assert_eq!(
+        (
+            saved["notify_checkout"].as_bool(),
+            saved["notify_waiting_minutes"].as_u64()
+        ),
+        (Some(true), Some(15))
+    );
+    let seen = api
+        .get("/api/v1/kiosk/settings", &t.device)
+        .await
+        .expect(200);
+    assert_eq!(
+        (
+            seen["language"].as_str(),
+            seen["consent_text"]["fr"].as_str()
+        ),
+        (Some("fr"), Some("Nos règles.\nPortez votre badge."))
+    );
+    assert_eq!(
+        api.get("/api/v1/kiosk/settings", &other.device)
+            .await
+            .expect(200)["consent_text"],
+        json!({}),
+        "per tenant"
+    );
 
     // Bad input changes nothing.
     for bad in [
@@ -186,14 +400,42 @@ async fn settings_reach_the_kiosk(engine: Engine) {
         json!({"bogus": true}),
     ] {
         let r = api.patch("/api/v1/settings", &t.admin, bad.clone()).await;
-        assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{bad}: {}", r.text);
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (422, "invalid_input"),
+            "{bad}: {}",
+            r.text
+        );
     }
-    assert_eq!(api.get("/api/v1/settings", &t.admin).await.expect(200), saved);
+    assert_eq!(
+        api.get("/api/v1/settings", &t.admin).await.expect(200),
+        saved
+    );
     // Turning the reminder off; a kiosk or a receptionist cannot change settings.
-    let off = api.patch("/api/v1/settings", &t.admin, json!({"notify_waiting_minutes": 0})).await.expect(200);
+    let off = api
+        .patch(
+            "/api/v1/settings",
+            &t.admin,
+            json!({"notify_waiting_minutes": 0}),
+        )
+        .await
+        .expect(200);
     assert_eq!(off["notify_waiting_minutes"], json!(null));
-    assert_eq!(api.patch("/api/v1/settings", &t.device, json!({"language": "en"})).await.status, 401);
-    assert_eq!(api.get("/api/v1/kiosk/settings", &t.admin).await.status, 401);
+    assert_eq!(
+        api.patch("/api/v1/settings", &t.device, json!({"language": "en"}))
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        api.get("/api/v1/kiosk/settings", &t.admin).await.status,
+        401
+    );
 }
 
-both_engines!(directory_import_and_export, accounts_lock_and_pins, override_mode_runs_the_desk, settings_reach_the_kiosk);
+both_engines!(
+    directory_import_and_export,
+    accounts_lock_and_pins,
+    override_mode_runs_the_desk,
+    settings_reach_the_kiosk
+);

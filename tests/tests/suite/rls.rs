@@ -8,8 +8,18 @@ use futures::future::join_all;
 use server::{ids::TenantId, store::APP_ROLE};
 use sqlx::Row;
 
-const TENANT_TABLES: &[&str] =
-    &["sites", "users", "hosts", "kiosks", "sessions", "visitors", "visits", "audit_log", "outbox", "integrations"];
+const TENANT_TABLES: &[&str] = &[
+    "sites",
+    "users",
+    "hosts",
+    "kiosks",
+    "sessions",
+    "visitors",
+    "visits",
+    "audit_log",
+    "outbox",
+    "integrations",
+];
 
 #[tokio::test]
 async fn the_app_role_is_not_privileged_and_rls_is_forced() {
@@ -19,7 +29,10 @@ async fn the_app_role_is_not_privileged_and_rls_is_forced() {
         .fetch_one(fx.pg())
         .await
         .expect("the role exists");
-    assert!(!role.get::<bool, _>(0) && !role.get::<bool, _>(1), "the app role must not be superuser nor bypass RLS");
+    assert!(
+        !role.get::<bool, _>(0) && !role.get::<bool, _>(1),
+        "the app role must not be superuser nor bypass RLS"
+    );
     for table in TENANT_TABLES.iter().chain(&["api_keys"]) {
         let row =
             sqlx::query("SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relname = $1")
@@ -27,8 +40,15 @@ async fn the_app_role_is_not_privileged_and_rls_is_forced() {
                 .fetch_one(fx.pg())
                 .await
                 .expect("table");
-        assert!(row.get::<bool, _>(0) && row.get::<bool, _>(1), "{table}: RLS must be enabled and forced");
-        assert_ne!(row.get::<String, _>(2), APP_ROLE, "{table} must not be owned by the app role");
+        assert!(
+            row.get::<bool, _>(0) && row.get::<bool, _>(1),
+            "{table}: RLS must be enabled and forced"
+        );
+        assert_ne!(
+            row.get::<String, _>(2),
+            APP_ROLE,
+            "{table} must not be owned by the app role"
+        );
     }
 }
 
@@ -38,24 +58,43 @@ async fn with_no_tenant_set_a_query_returns_no_rows() {
     let t = tenant(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
     tx.insert_site("HQ", "UTC").await.expect("site");
-    tx.audit(server::store::Actor::User(uuid::Uuid::nil()), "x", "y").await.expect("audit");
+    tx.audit(server::store::Actor::User(uuid::Uuid::nil()), "x", "y")
+        .await
+        .expect("audit");
     tx.commit().await.expect("commit");
 
     let mut conn = fx.pg().acquire().await.expect("conn");
-    sqlx::query("SET ROLE vestibule_app").execute(&mut *conn).await.expect("set role");
+    sqlx::query("SET ROLE vestibule_app")
+        .execute(&mut *conn)
+        .await
+        .expect("set role");
     for table in ["sites", "audit_log"] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(&mut *conn).await.expect("count");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_one(&mut *conn)
+            .await
+            .expect("count");
         assert_eq!(n, 0, "{table} without a tenant");
         let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("tx");
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(t.0.to_string()).execute(&mut *tx).await.expect("set");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *tx).await.expect("count");
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(t.0.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("set");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
         assert_eq!(n, 1, "{table} inside the tenant");
         tx.rollback().await.expect("rollback");
     }
     // Writing a row of another tenant is refused by the policy's WITH CHECK.
     let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("tx");
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(t.0.to_string()).execute(&mut *tx).await.expect("set");
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.0.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set");
     let other = uuid::Uuid::now_v7();
     let err = sqlx::query("INSERT INTO sites (tenant_id, id, name, timezone, created_at) VALUES ($1, $2, 'x', 'UTC', now())")
         .bind(other)
@@ -93,9 +132,19 @@ async fn a_pool_of_one_never_leaks_a_tenant_between_requests() {
         sites.iter().map(|s| s.id).collect::<Vec<_>>() == vec![site]
     }))
     .await;
-    assert!(runs.iter().all(|ok| *ok), "{} of 200 requests saw another tenant's rows", runs.iter().filter(|ok| !**ok).count());
+    assert!(
+        runs.iter().all(|ok| *ok),
+        "{} of 200 requests saw another tenant's rows",
+        runs.iter().filter(|ok| !**ok).count()
+    );
 
     // After those transactions, the one connection carries no tenant setting.
     let mut g = fx.store.global(false).await.expect("tx");
-    assert!(g.current_tenant_setting().await.expect("setting").unwrap_or_default().is_empty());
+    assert!(
+        g.current_tenant_setting()
+            .await
+            .expect("setting")
+            .unwrap_or_default()
+            .is_empty()
+    );
 }

@@ -24,12 +24,18 @@ fn no_redirects(server: &TestServer) -> reqwest::Client {
     for cert in CertificateDer::pem_slice_iter(&server.cert_pem()) {
         roots.add(cert.expect("PEM certificate")).expect("root");
     }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    reqwest::Client::builder().tls_backend_preconfigured(config).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 fn form_value(v: &str) -> String {
@@ -43,10 +49,30 @@ fn form_value(v: &str) -> String {
 
 async fn setup(server: &TestServer, api: &Api, slug: &str, idp: &TestIdp, extra: Value) -> Sso {
     let op = Auth::bearer(server.operator_token.clone());
-    let r = api.post("/api/v1/operator/tenants", &op, json!({"slug": slug, "name": slug, "plan": "enterprise"})).await;
+    let r = api
+        .post(
+            "/api/v1/operator/tenants",
+            &op,
+            json!({"slug": slug, "name": slug, "plan": "enterprise"}),
+        )
+        .await;
     let id = r.expect(201)["id"].as_str().expect("id").to_owned();
-    api.create_user(&server.operator_token, &id, &format!("admin@{slug}.test"), "admin", None).await;
-    api.create_user(&server.operator_token, &id, &format!("mallory@{slug}.test"), "receptionist", Some("246810")).await;
+    api.create_user(
+        &server.operator_token,
+        &id,
+        &format!("admin@{slug}.test"),
+        "admin",
+        None,
+    )
+    .await;
+    api.create_user(
+        &server.operator_token,
+        &id,
+        &format!("mallory@{slug}.test"),
+        "receptionist",
+        Some("246810"),
+    )
+    .await;
     let admin = api.login(slug, &format!("admin@{slug}.test")).await;
     let mut body = json!({"entity_id": idp.entity_id, "sso_url": format!("{}/healthz", api.base),
         "certificates": [idp.cert_pem()], "sp_base_url": api.base});
@@ -65,18 +91,35 @@ async fn setup(server: &TestServer, api: &Api, slug: &str, idp: &TestIdp, extra:
 impl Sso {
     /// Starts an SP-initiated login; returns the AuthnRequest ID (which is also the RelayState).
     async fn start_login(&self, api: &Api) -> String {
-        let res = api.client.get(format!("{}/api/v1/saml/{}/login", api.base, self.slug)).send().await.expect("login");
+        let res = api
+            .client
+            .get(format!("{}/api/v1/saml/{}/login", api.base, self.slug))
+            .send()
+            .await
+            .expect("login");
         // The test IdP's SSO URL is the server's /healthz, so a followed redirect lands there.
         let url = match res.headers().get("location").and_then(|l| l.to_str().ok()) {
             Some(l) => reqwest::Url::parse(l).expect("a redirect URL"),
             None => res.url().clone(),
         };
-        assert!(url.query_pairs().any(|(k, _)| k == "SAMLRequest"), "redirected with an AuthnRequest");
-        url.query_pairs().find(|(k, _)| k == "RelayState").map(|(_, v)| v.into_owned()).expect("RelayState")
+        assert!(
+            url.query_pairs().any(|(k, _)| k == "SAMLRequest"),
+            "redirected with an AuthnRequest"
+        );
+        url.query_pairs()
+            .find(|(k, _)| k == "RelayState")
+            .map(|(_, v)| v.into_owned())
+            .expect("RelayState")
     }
 
     fn claims(&self, idp: &TestIdp, who: &str, request: Option<&str>) -> Claims {
-        Claims::new(idp, &self.entity_id, &self.acs, &format!("{who}@{}.test", self.slug), request)
+        Claims::new(
+            idp,
+            &self.entity_id,
+            &self.acs,
+            &format!("{who}@{}.test", self.slug),
+            request,
+        )
     }
 }
 
@@ -96,21 +139,40 @@ async fn post_acs(api: &Api, slug: &str, xml: &str, relay: Option<&str>, json: b
     let res = req.send().await.expect("acs");
     let (status, headers) = (res.status(), res.headers().clone());
     let text = res.text().await.unwrap_or_default();
-    Resp { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
+    Resp {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
 }
 
 /// Asserts a refusal: 401 `saml_rejected`, a message with `why`, no token, no cookie.
 #[track_caller]
 fn refused(case: &str, r: &Resp, why: &str) {
     let msg = r.body["error"]["message"].as_str().unwrap_or_default();
-    assert_eq!((r.status.as_u16(), r.code()), (401, "saml_rejected"), "{case}: {}", r.text);
-    assert!(msg.contains(why), "{case}: message {msg:?} should say {why:?}");
-    assert!(r.body.get("token").is_none() && !r.headers.contains_key("set-cookie"), "{case}: no session");
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (401, "saml_rejected"),
+        "{case}: {}",
+        r.text
+    );
+    assert!(
+        msg.contains(why),
+        "{case}: message {msg:?} should say {why:?}"
+    );
+    assert!(
+        r.body.get("token").is_none() && !r.headers.contains_key("set-cookie"),
+        "{case}: no session"
+    );
     println!("attack {case}: refused, 401 saml_rejected: {msg}");
 }
 
 fn token_of(r: &Resp) -> String {
-    r.body["token"].as_str().expect("a session token").to_owned()
+    r.body["token"]
+        .as_str()
+        .expect("a session token")
+        .to_owned()
 }
 
 /// `<ds:Signature…</ds:Signature>` of a signed document.
@@ -138,23 +200,65 @@ fn xsw(idp: &TestIdp, sso: &Sso, request: &str) -> Vec<(&'static str, String)> {
     let response_sig = signature_of(&signed_response);
     let original_response = c.response("", &c.assertion(""));
     // Assertion-signature variants.
-    let signed_assertion = idp.sign(&c.assertion(&signature_template(&c.assertion_id, Alg::RsaSha256)), "Assertion");
+    let signed_assertion = idp.sign(
+        &c.assertion(&signature_template(&c.assertion_id, Alg::RsaSha256)),
+        "Assertion",
+    );
     let assertion_sig = signature_of(&signed_assertion);
     let original_assertion = c.assertion("");
-    let evil_with_inner = evil_unsigned.replace("</saml:Assertion>", &format!("{signed_assertion}</saml:Assertion>"));
+    let evil_with_inner = evil_unsigned.replace(
+        "</saml:Assertion>",
+        &format!("{signed_assertion}</saml:Assertion>"),
+    );
     vec![
-        ("XSW1", evil.response(&with_inside_signature(&response_sig, &original_response), &evil_unsigned)),
-        ("XSW2", evil.response(&format!("{original_response}{response_sig}"), &evil_unsigned)),
-        ("XSW3", c.response("", &format!("{evil_unsigned}{signed_assertion}"))),
+        (
+            "XSW1",
+            evil.response(
+                &with_inside_signature(&response_sig, &original_response),
+                &evil_unsigned,
+            ),
+        ),
+        (
+            "XSW2",
+            evil.response(
+                &format!("{original_response}{response_sig}"),
+                &evil_unsigned,
+            ),
+        ),
+        (
+            "XSW3",
+            c.response("", &format!("{evil_unsigned}{signed_assertion}")),
+        ),
         ("XSW4", c.response("", &evil_with_inner)),
-        ("XSW5", c.response("", &format!("{}{original_assertion}", evil.assertion(&assertion_sig)))),
-        ("XSW6", c.response("", &evil.assertion(&with_inside_signature(&assertion_sig, &original_assertion)))),
-        ("XSW7", c.response("", &format!("<samlp:Extensions>{signed_assertion}</samlp:Extensions>{evil_unsigned}"))),
+        (
+            "XSW5",
+            c.response(
+                "",
+                &format!("{}{original_assertion}", evil.assertion(&assertion_sig)),
+            ),
+        ),
+        (
+            "XSW6",
+            c.response(
+                "",
+                &evil.assertion(&with_inside_signature(&assertion_sig, &original_assertion)),
+            ),
+        ),
+        (
+            "XSW7",
+            c.response(
+                "",
+                &format!("<samlp:Extensions>{signed_assertion}</samlp:Extensions>{evil_unsigned}"),
+            ),
+        ),
         (
             "XSW8",
             c.response(
                 "",
-                &evil.assertion(&with_inside_signature(&assertion_sig, &format!("<ds:Object>{original_assertion}</ds:Object>"))),
+                &evil.assertion(&with_inside_signature(
+                    &assertion_sig,
+                    &format!("<ds:Object>{original_assertion}</ds:Object>"),
+                )),
             ),
         ),
     ]
@@ -170,28 +274,65 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     // The SP metadata names the tenant's entity ID and ACS URL.
     let md = api.get("/api/v1/saml/corp/metadata", &Auth::None).await;
     assert_eq!(md.status.as_u16(), 200);
-    assert!(md.text.contains(&a.entity_id) && md.text.contains(&a.acs), "{}", md.text);
+    assert!(
+        md.text.contains(&a.entity_id) && md.text.contains(&a.acs),
+        "{}",
+        md.text
+    );
 
     // A valid SP-initiated login, assertion signed: the token works on an admin route.
     let rid = a.start_login(&api).await;
-    let ok = post_acs(&api, "corp", &idp.assertion_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256), Some(&rid), true).await;
+    let ok = post_acs(
+        &api,
+        "corp",
+        &idp.assertion_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256),
+        Some(&rid),
+        true,
+    )
+    .await;
     assert_eq!(ok.status.as_u16(), 200, "{}", ok.text);
     let token = token_of(&ok);
-    assert!(token.starts_with("vss_"), "the same kind of session token as a password login");
+    assert!(
+        token.starts_with("vss_"),
+        "the same kind of session token as a password login"
+    );
     let session = Auth::bearer(token);
-    assert_eq!(api.get("/api/v1/auth/me", &session).await.expect(200)["email"], "admin@corp.test");
+    assert_eq!(
+        api.get("/api/v1/auth/me", &session).await.expect(200)["email"],
+        "admin@corp.test"
+    );
     api.get("/api/v1/users", &session).await.expect(200);
 
     // A valid one with the whole response signed, for a browser: cookie + 303 to the relay path.
     let rid = a.start_login(&api).await;
     let browser = Api::new(no_redirects(&server), api.base.clone());
-    let r = post_acs(&browser, "corp", &idp.response_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256), Some(&rid), false).await;
+    let r = post_acs(
+        &browser,
+        "corp",
+        &idp.response_signed(&a.claims(&idp, "admin", Some(&rid)), Alg::RsaSha256),
+        Some(&rid),
+        false,
+    )
+    .await;
     assert_eq!(r.status.as_u16(), 303, "{}", r.text);
     assert_eq!(r.headers["location"], "/", "to the relay path");
     let cookie = r.headers["set-cookie"].to_str().expect("cookie").to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("Secure")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().expect("name=value").to_owned();
-    let me = api.send(reqwest::Method::GET, "/api/v1/auth/me", &Auth::None, None, &[("cookie", &pair)]).await;
+    let me = api
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/auth/me",
+            &Auth::None,
+            None,
+            &[("cookie", &pair)],
+        )
+        .await;
     assert_eq!(me.expect(200)["email"], "admin@corp.test");
 
     // The attacks, each on a fresh login request so that only the attack is wrong.
@@ -200,51 +341,113 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     let rid = a.start_login(&api).await;
     let c = a.claims(&idp, "admin", Some(&rid));
     cases.push(("unsigned", c.response("", &c.assertion("")), "signature"));
-    cases.push(("signed by another key", other.assertion_signed(&c, Alg::RsaSha256), "signature"));
-    cases.push(("SHA-1 signature", idp.assertion_signed(&c, Alg::RsaSha1), "SHA-1"));
+    cases.push((
+        "signed by another key",
+        other.assertion_signed(&c, Alg::RsaSha256),
+        "signature",
+    ));
+    cases.push((
+        "SHA-1 signature",
+        idp.assertion_signed(&c, Alg::RsaSha1),
+        "SHA-1",
+    ));
     let mut injected = a.claims(&idp, "admin", Some(&rid));
     injected.name_id = "admin@corp.test.evil.com".into();
-    let signed = idp.assertion_signed(&injected, Alg::RsaSha256).replace("admin@corp.test.evil.com", "admin@corp.test<!---->.evil.com");
+    let signed = idp.assertion_signed(&injected, Alg::RsaSha256).replace(
+        "admin@corp.test.evil.com",
+        "admin@corp.test<!---->.evil.com",
+    );
     cases.push(("comment injection in NameID", signed, "comment"));
     let mut wrong = c.clone();
     wrong.audience = "https://evil.test/sp".into();
-    cases.push(("wrong audience", idp.assertion_signed(&wrong, Alg::RsaSha256), "audience"));
+    cases.push((
+        "wrong audience",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "audience",
+    ));
     let mut wrong = c.clone();
     wrong.destination = "https://evil.test/acs".into();
-    cases.push(("wrong destination (signed response)", idp.response_signed(&wrong, Alg::RsaSha256), "Destination"));
-    cases.push(("wrong destination (signed assertion)", idp.assertion_signed(&wrong, Alg::RsaSha256), "Destination"));
+    cases.push((
+        "wrong destination (signed response)",
+        idp.response_signed(&wrong, Alg::RsaSha256),
+        "Destination",
+    ));
+    cases.push((
+        "wrong destination (signed assertion)",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "Destination",
+    ));
     let mut wrong = c.clone();
     wrong.recipient = "https://evil.test/acs".into();
-    cases.push(("wrong recipient", idp.assertion_signed(&wrong, Alg::RsaSha256), "Recipient"));
+    cases.push((
+        "wrong recipient",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "Recipient",
+    ));
     let mut wrong = c.clone();
     wrong.issuer = "https://evil.test/idp".into();
-    cases.push(("wrong issuer", idp.assertion_signed(&wrong, Alg::RsaSha256), "issuer"));
+    cases.push((
+        "wrong issuer",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "issuer",
+    ));
     let mut wrong = c.clone();
-    (wrong.issue_instant, wrong.not_before, wrong.not_on_or_after) =
-        (Utc::now() - Duration::minutes(20), Utc::now() - Duration::minutes(21), Utc::now() - Duration::minutes(15));
-    cases.push(("expired (issued 20 minutes ago)", idp.assertion_signed(&wrong, Alg::RsaSha256), "too long ago"));
+    (wrong.issue_instant, wrong.not_before, wrong.not_on_or_after) = (
+        Utc::now() - Duration::minutes(20),
+        Utc::now() - Duration::minutes(21),
+        Utc::now() - Duration::minutes(15),
+    );
+    cases.push((
+        "expired (issued 20 minutes ago)",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "too long ago",
+    ));
     let mut wrong = c.clone();
     wrong.not_on_or_after = Utc::now() - Duration::minutes(3);
-    cases.push(("expired (NotOnOrAfter passed)", idp.assertion_signed(&wrong, Alg::RsaSha256), "expired"));
+    cases.push((
+        "expired (NotOnOrAfter passed)",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "expired",
+    ));
     let mut wrong = c.clone();
     wrong.not_before = Utc::now() + Duration::minutes(10);
-    cases.push(("not yet valid (NotBefore)", idp.assertion_signed(&wrong, Alg::RsaSha256), "not valid yet"));
+    cases.push((
+        "not yet valid (NotBefore)",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "not valid yet",
+    ));
     let mut wrong = c.clone();
     wrong.in_response_to = Some("_not-the-request".into());
-    cases.push(("InResponseTo mismatch", idp.assertion_signed(&wrong, Alg::RsaSha256), "InResponseTo"));
+    cases.push((
+        "InResponseTo mismatch",
+        idp.assertion_signed(&wrong, Alg::RsaSha256),
+        "InResponseTo",
+    ));
     for (name, xml) in xsw(&idp, &a, &rid) {
         cases.push((name, xml, "forbidden structure"));
     }
     for (name, xml, why) in &cases {
-        refused(name, &post_acs(&api, "corp", xml, Some(&rid), true).await, why);
+        refused(
+            name,
+            &post_acs(&api, "corp", xml, Some(&rid), true).await,
+            why,
+        );
     }
     // None of them used up the request: it still signs in once, and only once.
     let good = idp.assertion_signed(&a.claims(&idp, "mallory", Some(&rid)), Alg::RsaSha256);
     assert_eq!(
-        post_acs(&api, "corp", &good, Some(&rid), true).await.expect(200)["token"].as_str().map(|t| t.starts_with("vss_")),
+        post_acs(&api, "corp", &good, Some(&rid), true)
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .map(|t| t.starts_with("vss_")),
         Some(true)
     );
-    refused("replayed (request used)", &post_acs(&api, "corp", &good, Some(&rid), true).await, "InResponseTo");
+    refused(
+        "replayed (request used)",
+        &post_acs(&api, "corp", &good, Some(&rid), true).await,
+        "InResponseTo",
+    );
 
     // A response for tenant A posted to tenant B's ACS (same IdP, same key): refused.
     let b = setup(&server, &api, "other", &idp, json!({})).await;
@@ -252,14 +455,28 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     let for_a = a.claims(&idp, "admin", Some(&rid_b));
     refused(
         "tenant A's response at tenant B",
-        &post_acs(&api, "other", &idp.response_signed(&for_a, Alg::RsaSha256), Some(&rid_b), true).await,
+        &post_acs(
+            &api,
+            "other",
+            &idp.response_signed(&for_a, Alg::RsaSha256),
+            Some(&rid_b),
+            true,
+        )
+        .await,
         "Destination",
     );
     let mut for_a = a.claims(&idp, "admin", Some(&rid_b));
     for_a.destination = b.acs.clone();
     refused(
         "tenant A's assertion at tenant B",
-        &post_acs(&api, "other", &idp.assertion_signed(&for_a, Alg::RsaSha256), Some(&rid_b), true).await,
+        &post_acs(
+            &api,
+            "other",
+            &idp.assertion_signed(&for_a, Alg::RsaSha256),
+            Some(&rid_b),
+            true,
+        )
+        .await,
         "audience",
     );
 
@@ -274,18 +491,38 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     .await
     .expect(200);
     let mut c = a.claims(&idp, "newcomer", None);
-    c.attributes = vec![("groups".into(), vec!["staff".into(), "vestibule-admins".into()])];
+    c.attributes = vec![(
+        "groups".into(),
+        vec!["staff".into(), "vestibule-admins".into()],
+    )];
     let unsolicited = idp.assertion_signed(&c, Alg::RsaSha256);
-    let t = post_acs(&api, "corp", &unsolicited, None, true).await.expect(200)["token"].as_str().expect("token").to_owned();
-    let me = api.get("/api/v1/auth/me", &Auth::bearer(t)).await.expect(200);
-    assert_eq!((me["email"].as_str(), me["role"].as_str()), (Some("newcomer@corp.test"), Some("admin")));
-    refused("replayed assertion", &post_acs(&api, "corp", &unsolicited, None, true).await, "replay");
+    let t = post_acs(&api, "corp", &unsolicited, None, true)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let me = api
+        .get("/api/v1/auth/me", &Auth::bearer(t))
+        .await
+        .expect(200);
+    assert_eq!(
+        (me["email"].as_str(), me["role"].as_str()),
+        (Some("newcomer@corp.test"), Some("admin"))
+    );
+    refused(
+        "replayed assertion",
+        &post_acs(&api, "corp", &unsolicited, None, true).await,
+        "replay",
+    );
 
     // Enforced SSO: password login refused with a clear code; a business tenant cannot set SSO.
     let mut body = api.get("/api/v1/sso/saml", &a.admin).await.expect(200);
     body = json!({"entity_id": body["entity_id"], "sso_url": body["sso_url"], "certificates": body["certificates"],
         "sp_base_url": body["sp_base_url"], "enforce": true});
-    api.put("/api/v1/sso/saml", &a.admin, body).await.expect(200);
+    api.put("/api/v1/sso/saml", &a.admin, body)
+        .await
+        .expect(200);
     let r = api
         .post(
             "/api/v1/auth/login",
@@ -293,24 +530,59 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
             json!({"tenant": "corp", "email": "admin@corp.test", "password": "correct horse battery staple"}),
         )
         .await;
-    assert_eq!((r.status.as_u16(), r.code()), (403, "sso_required"), "{}", r.text);
-    println!("SSO enforced: password login refused, 403 sso_required: {}", r.body["error"]["message"]);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (403, "sso_required"),
+        "{}",
+        r.text
+    );
+    println!(
+        "SSO enforced: password login refused, 403 sso_required: {}",
+        r.body["error"]["message"]
+    );
     // The kiosk override still takes the receptionist's PIN; an SSO session is no override.
     let site = api.create_site(&a.admin, "HQ").await;
     let (_, code) = api.create_kiosk(&a.admin, &site).await;
     let device = api.enroll(&code).await;
-    let Auth::Bearer(device_token) = &device else { panic!("a device token") };
-    let sso_as_override = Auth::Override { device: device_token.clone(), token: token_of(&ok) };
+    let Auth::Bearer(device_token) = &device else {
+        panic!("a device token")
+    };
+    let sso_as_override = Auth::Override {
+        device: device_token.clone(),
+        token: token_of(&ok),
+    };
     assert_eq!(
-        api.get("/api/v1/kiosk/override/visits", &sso_as_override).await.status.as_u16(),
+        api.get("/api/v1/kiosk/override/visits", &sso_as_override)
+            .await
+            .status
+            .as_u16(),
         401,
         "an SSO session is not an override token"
     );
-    let r = api.post("/api/v1/kiosk/override", &device, json!({"email": "mallory@corp.test", "pin": "135791"})).await;
-    assert_eq!(r.status.as_u16(), 401, "a wrong PIN is refused with SSO enforced: {}", r.text);
-    api.override_login(&device, "mallory@corp.test", "246810").await;
+    let r = api
+        .post(
+            "/api/v1/kiosk/override",
+            &device,
+            json!({"email": "mallory@corp.test", "pin": "135791"}),
+        )
+        .await;
+    assert_eq!(
+        r.status.as_u16(),
+        401,
+        "a wrong PIN is refused with SSO enforced: {}",
+        r.text
+    );
+    api.override_login(&device, "mallory@corp.test", "246810")
+        .await;
     let biz = api.create_tenant(&server.operator_token, "smallco").await;
-    api.create_user(&server.operator_token, &biz, "admin@smallco.test", "admin", None).await;
+    api.create_user(
+        &server.operator_token,
+        &biz,
+        "admin@smallco.test",
+        "admin",
+        None,
+    )
+    .await;
     let biz_admin = api.login("smallco", "admin@smallco.test").await;
     let r = api
         .put(
@@ -319,7 +591,12 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
             json!({"entity_id": "x", "sso_url": "https://x.test", "certificates": [idp.cert_pem()], "sp_base_url": api.base}),
         )
         .await;
-    assert_eq!((r.status.as_u16(), r.code()), (403, "forbidden"), "{}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (403, "forbidden"),
+        "{}",
+        r.text
+    );
     println!("{engine:?}: SSO test took {:?}", started.elapsed());
 }
 

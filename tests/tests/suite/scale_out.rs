@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use serde_json::json;
-use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, load::Load, private_pg::PrivatePg, wait_until};
+use vestibule_tests::{
+    Auth, Engine, Tenant, TestServer, api::visitor, load::Load, private_pg::PrivatePg, wait_until,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_restart_under_load() {
@@ -17,37 +19,97 @@ async fn postgres_restart_under_load() {
     let mut server = TestServer::start_on_url(url, &[]).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "pgrestart").await;
-    assert_eq!(api.get("/readyz", &Auth::None).await.expect(200)["status"], "ready");
+    assert_eq!(
+        api.get("/readyz", &Auth::None).await.expect(200)["status"],
+        "ready"
+    );
 
-    let load = Load::start(vec![api.clone()], t.device.clone(), t.host.clone(), 8, "pgr");
+    let load = Load::start(
+        vec![api.clone()],
+        t.device.clone(),
+        t.host.clone(),
+        8,
+        "pgr",
+    );
     load.wait_for_progress(20).await;
     pg.stop();
     let down = Instant::now();
     // While it is down: a clear 503 in the envelope, for check-ins and for the readiness probe.
-    let r = api.check_in(&t.device, "while-down", &visitor(&t.host, "Dora Down", "dora@example.com")).await;
-    assert_eq!((r.status.as_u16(), r.code()), (503, "unavailable"), "{}", r.text);
+    let r = api
+        .check_in(
+            &t.device,
+            "while-down",
+            &visitor(&t.host, "Dora Down", "dora@example.com"),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (503, "unavailable"),
+        "{}",
+        r.text
+    );
     assert!(r.headers.contains_key("retry-after"));
     let r = api.get("/readyz", &Auth::None).await;
-    assert_eq!((r.status.as_u16(), r.code()), (503, "unavailable"), "{}", r.text);
-    assert_eq!(api.get("/healthz", &Auth::None).await.expect(200)["status"], "ok", "the process itself stays up");
-    println!("503 answered {:.1} s after the stop", down.elapsed().as_secs_f64());
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (503, "unavailable"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        api.get("/healthz", &Auth::None).await.expect(200)["status"],
+        "ok",
+        "the process itself stays up"
+    );
+    println!(
+        "503 answered {:.1} s after the stop",
+        down.elapsed().as_secs_f64()
+    );
     pg.start_again();
     let back = Instant::now();
-    wait_until("the server is ready after PostgreSQL came back", Duration::from_secs(30), async || {
-        (api.get("/readyz", &Auth::None).await.status == 200).then_some(())
-    })
+    wait_until(
+        "the server is ready after PostgreSQL came back",
+        Duration::from_secs(30),
+        async || (api.get("/readyz", &Auth::None).await.status == 200).then_some(()),
+    )
     .await;
-    println!("ready again {:.1} s after PostgreSQL came back", back.elapsed().as_secs_f64());
+    println!(
+        "ready again {:.1} s after PostgreSQL came back",
+        back.elapsed().as_secs_f64()
+    );
     load.wait_for_progress(20).await;
     let mut ledger = load.stop().await;
-    println!("acknowledged {}, other answers {:?}", ledger.acked.len(), ledger.statuses);
-    assert!(ledger.statuses.get(&503).copied().unwrap_or(0) > 0, "the load saw no 503 while PostgreSQL was down");
-    assert!(ledger.statuses.keys().all(|s| *s == 503), "answers other than 201 and 503: {:?}", ledger.statuses);
+    println!(
+        "acknowledged {}, other answers {:?}",
+        ledger.acked.len(),
+        ledger.statuses
+    );
+    assert!(
+        ledger.statuses.get(&503).copied().unwrap_or(0) > 0,
+        "the load saw no 503 while PostgreSQL was down"
+    );
+    assert!(
+        ledger.statuses.keys().all(|s| *s == 503),
+        "answers other than 201 and 503: {:?}",
+        ledger.statuses
+    );
     assert!(server.is_running(), "the server must not need a restart");
     ledger.settle(&api, &t.device, &t.host).await;
     // The check-in refused while the database was down goes through when sent again.
-    let r = api.check_in(&t.device, "while-down", &visitor(&t.host, "Dora Down", "dora@example.com")).await;
-    ledger.acked.insert("while-down".into(), (r.expect(201)["visit_id"].as_str().expect("id").to_owned(), "Dora Down".into()));
+    let r = api
+        .check_in(
+            &t.device,
+            "while-down",
+            &visitor(&t.host, "Dora Down", "dora@example.com"),
+        )
+        .await;
+    ledger.acked.insert(
+        "while-down".into(),
+        (
+            r.expect(201)["visit_id"].as_str().expect("id").to_owned(),
+            "Dora Down".into(),
+        ),
+    );
     ledger.verify(&api, &t.admin).await;
     server.kill().await;
 }
@@ -66,54 +128,102 @@ async fn two_replicas_one_killed_under_load() {
         api.check_in(&t.device, "same-key-both-replicas", &body)
     }))
     .await;
-    let ids: std::collections::HashSet<String> =
-        both.into_iter().map(|r| r.expect(201)["visit_id"].as_str().expect("id").to_owned()).collect();
-    assert_eq!(ids.len(), 1, "one key made several visits across replicas: {ids:?}");
+    let ids: std::collections::HashSet<String> = both
+        .into_iter()
+        .map(|r| r.expect(201)["visit_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "one key made several visits across replicas: {ids:?}"
+    );
 
     // Lockout across replicas: failures on either count together.
     let wrong = json!({"tenant": t.slug, "email": format!("admin@{}.test", t.slug), "password": "not the password"});
     for i in 0..5 {
         let api = if i % 2 == 0 { &a } else { &b };
-        assert_eq!(api.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await.status, 401);
+        assert_eq!(
+            api.post("/api/v1/auth/login", &Auth::None, wrong.clone())
+                .await
+                .status,
+            401
+        );
     }
-    let r = b.post("/api/v1/auth/login", &Auth::None, wrong.clone()).await;
+    let r = b
+        .post("/api/v1/auth/login", &Auth::None, wrong.clone())
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
     let r = a.post("/api/v1/auth/login", &Auth::None, wrong).await;
     assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
 
     // Both replicas under load; one dies; the clients go on with the other.
-    let load = Load::start(vec![a.clone(), b.clone()], t.device.clone(), t.host.clone(), 12, "rep");
+    let load = Load::start(
+        vec![a.clone(), b.clone()],
+        t.device.clone(),
+        t.host.clone(),
+        12,
+        "rep",
+    );
     load.wait_for_progress(60).await;
     replica.kill().await;
     // Every client, those of the killed replica included, goes on with the other.
     load.wait_for_progress(60).await;
     let mut ledger = load.stop().await;
-    println!("acknowledged {}, other answers {:?}", ledger.acked.len(), ledger.statuses);
-    assert!(ledger.statuses.get(&0).copied().unwrap_or(0) > 0, "the kill cut no request");
-    assert!(ledger.statuses.keys().all(|s| *s == 0), "unexpected answers: {:?}", ledger.statuses);
+    println!(
+        "acknowledged {}, other answers {:?}",
+        ledger.acked.len(),
+        ledger.statuses
+    );
+    assert!(
+        ledger.statuses.get(&0).copied().unwrap_or(0) > 0,
+        "the kill cut no request"
+    );
+    assert!(
+        ledger.statuses.keys().all(|s| *s == 0),
+        "unexpected answers: {:?}",
+        ledger.statuses
+    );
     ledger.settle(&a, &t.device, &t.host).await;
-    ledger.acked.insert("same-key-both-replicas".into(), (ids.into_iter().next().expect("id"), "Ida Twice".into()));
+    ledger.acked.insert(
+        "same-key-both-replicas".into(),
+        (ids.into_iter().next().expect("id"), "Ida Twice".into()),
+    );
     ledger.verify(&a, &t.admin).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_send_each_email_once() {
     use vestibule_tests::smtp::{SMTP_PASSWORD, SMTP_USER, SmtpMode, SmtpServer};
-    let server = TestServer::start_with(Engine::Postgres, &["--mail-retry-secs", "1", "--mail-lease-secs", "4"]).await;
+    let server = TestServer::start_with(
+        Engine::Postgres,
+        &["--mail-retry-secs", "1", "--mail-lease-secs", "4"],
+    )
+    .await;
     let replica = server.replica().await;
     let (a, b) = (server.api(), server.api_at(replica.port));
     let t = Tenant::setup(&a, &server.operator_token, "mailreplicas").await;
     let dir = server.data_dir.path().join("tls");
-    let smtp = SmtpServer::start(SmtpMode::Starttls, &dir.join("cert.pem"), &dir.join("key.pem"), 0).await;
+    let smtp = SmtpServer::start(
+        SmtpMode::Starttls,
+        &dir.join("cert.pem"),
+        &dir.join("key.pem"),
+        0,
+    )
+    .await;
     let pem = String::from_utf8(server.cert_pem()).expect("PEM");
     let body = json!({
         "host": "localhost", "port": smtp.port, "security": "starttls", "username": SMTP_USER, "password": SMTP_PASSWORD,
         "from_address": "reception@replicas.test", "from_name": "Reception", "ca_pem": pem,
     });
-    a.put("/api/v1/integrations/smtp", &t.admin, body).await.expect(200);
+    a.put("/api/v1/integrations/smtp", &t.admin, body)
+        .await
+        .expect(200);
     join_all((0..20).map(|i| {
         let api = if i % 2 == 0 { &a } else { &b };
-        let (key, body) = (format!("mail-{i}"), visitor(&t.host, &format!("Replica Visitor {i}"), "rv@example.com"));
+        let (key, body) = (
+            format!("mail-{i}"),
+            visitor(&t.host, &format!("Replica Visitor {i}"), "rv@example.com"),
+        );
         let device = &t.device;
         async move { api.check_in(device, &key, &body).await }
     }))
@@ -122,15 +232,29 @@ async fn two_replicas_send_each_email_once() {
     .for_each(|r| assert_eq!(r.status, 201, "{}", r.text));
     let got = smtp.wait_for(20, Duration::from_secs(60)).await;
     // Once all 20 are marked sent, neither replica will send any of them again.
-    wait_until("all 20 notifications are marked sent", Duration::from_secs(30), async || {
-        let n = a.get("/api/v1/notifications", &t.admin).await.expect(200);
-        let items = n["items"].as_array().expect("items").clone();
-        (items.len() == 20 && items.iter().all(|n| n["status"] == "sent")).then_some(())
-    })
+    wait_until(
+        "all 20 notifications are marked sent",
+        Duration::from_secs(30),
+        async || {
+            let n = a.get("/api/v1/notifications", &t.admin).await.expect(200);
+            let items = n["items"].as_array().expect("items").clone();
+            (items.len() == 20 && items.iter().all(|n| n["status"] == "sent")).then_some(())
+        },
+    )
     .await;
     let all = smtp.messages();
-    assert_eq!(all.len(), 20, "two replicas sent {} emails for 20 check-ins", all.len());
-    let ids: std::collections::HashSet<&str> =
-        got.iter().filter_map(|m| m.lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:"))).collect();
+    assert_eq!(
+        all.len(),
+        20,
+        "two replicas sent {} emails for 20 check-ins",
+        all.len()
+    );
+    let ids: std::collections::HashSet<&str> = got
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        })
+        .collect();
     assert_eq!(ids.len(), 20, "an email was sent twice");
 }

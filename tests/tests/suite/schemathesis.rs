@@ -15,8 +15,17 @@ const SEED: &str = "20261129";
 /// revoke the run's kiosk, delete its receptionist or its tenant, which ends the device and override
 /// tokens: the kiosk's operations run first, while those credentials hold.
 const RUNS: [(&str, &[&str]); 3] = [
-    ("kiosk, override and public operations", &["--include-tag-regex", "^(kiosk|override|health|meta)$"]),
-    ("staff operations", &["--exclude-tag-regex", "^(kiosk|override|health|meta|operator)$"]),
+    (
+        "kiosk, override and public operations",
+        &["--include-tag-regex", "^(kiosk|override|health|meta)$"],
+    ),
+    (
+        "staff operations",
+        &[
+            "--exclude-tag-regex",
+            "^(kiosk|override|health|meta|operator)$",
+        ],
+    ),
     ("operator operations", &["--include-tag", "operator"]),
 ];
 
@@ -48,25 +57,44 @@ enabled = false
 
 #[tokio::test]
 async fn every_response_matches_the_openapi_document_and_none_is_a_server_error() {
-    let Some(tool) = python_tool("schemathesis") else { return };
+    let Some(tool) = python_tool("schemathesis") else {
+        return;
+    };
     let server = TestServer::start(Engine::Sqlite).await;
     let api = server.api();
     let tenant = Tenant::setup(&api, &server.operator_token, "fuzzed").await;
-    let Auth::Bearer(device) = &tenant.device else { panic!("a device token") };
-    let Auth::Bearer(session) = &tenant.admin else { panic!("a session token") };
-    let Auth::Override { token: override_token, .. } = api.override_login(&tenant.device, &tenant.receptionist, PIN).await else {
+    let Auth::Bearer(device) = &tenant.device else {
+        panic!("a device token")
+    };
+    let Auth::Bearer(session) = &tenant.admin else {
+        panic!("a session token")
+    };
+    let Auth::Override {
+        token: override_token,
+        ..
+    } = api
+        .override_login(&tenant.device, &tenant.receptionist, PIN)
+        .await
+    else {
         panic!("an override token")
     };
     tenant.check_in(&api, "scan-1", "Vera Visitor").await;
 
     let work = tempfile::tempdir().expect("tempdir");
     let config_path = work.path().join("schemathesis.toml");
-    std::fs::write(&config_path, config(&server.operator_token, session, device, &override_token)).expect("write the config");
+    std::fs::write(
+        &config_path,
+        config(&server.operator_token, session, device, &override_token),
+    )
+    .expect("write the config");
     let cert = server.data_dir.path().join("tls/cert.pem");
     let mut total_cases = 0;
     for (group, filter) in RUNS {
         let mut cmd = tokio::process::Command::new(&tool);
-        cmd.arg("--config-file").arg(&config_path).args(["--no-color", "run"]).arg(format!("{}/api/v1/openapi.json", server.base()));
+        cmd.arg("--config-file")
+            .arg(&config_path)
+            .args(["--no-color", "run"])
+            .arg(format!("{}/api/v1/openapi.json", server.base()));
         cmd.arg("--tls-verify").arg(&cert).args(filter);
         cmd.args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
             .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED, "--generation-database", "none"])
@@ -84,12 +112,22 @@ async fn every_response_matches_the_openapi_document_and_none_is_a_server_error(
             .await
             .expect("schemathesis finished within 10 minutes")
             .expect("schemathesis ran");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "schemathesis found problems with the {group}:\n{text}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "schemathesis found problems with the {group}:\n{text}"
+        );
         println!("--- schemathesis, the {group} ---\n{text}");
-        total_cases += cases(&text).unwrap_or_else(|| panic!("no test case count in schemathesis' output:\n{text}"));
+        total_cases += cases(&text)
+            .unwrap_or_else(|| panic!("no test case count in schemathesis' output:\n{text}"));
     }
-    println!("schemathesis: {total_cases} test cases, no failure (seed {SEED}, at most {MAX_EXAMPLES} examples per operation)");
+    println!(
+        "schemathesis: {total_cases} test cases, no failure (seed {SEED}, at most {MAX_EXAMPLES} examples per operation)"
+    );
 }
 
 /// The number of test cases a schemathesis run reports ("Test cases:" then "N generated, ...").

@@ -14,14 +14,42 @@ async fn failed_logins_lock_and_spoofed_forwarding_changes_nothing() {
     let server = TestServer::start(Engine::Sqlite).await;
     let api = server.api();
     Tenant::setup(&api, &server.operator_token, "acme").await;
-    let wrong = json!({"tenant": "acme", "email": "admin@acme.test", "password": "wrong password!!"});
+    let wrong =
+        json!({"tenant": "acme", "email": "admin@acme.test", "password": "wrong password!!"});
     for i in 0..5 {
         let spoof = format!("198.51.100.{i}");
-        let r = api.send(reqwest::Method::POST, "/api/v1/auth/login", &Auth::None, Some(&wrong), &[("X-Forwarded-For", &spoof)]).await;
-        assert_eq!((r.status.as_u16(), r.code()), (401, "invalid_credentials"), "attempt {}: {}", i + 1, r.text);
+        let r = api
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                &Auth::None,
+                Some(&wrong),
+                &[("X-Forwarded-For", &spoof)],
+            )
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (401, "invalid_credentials"),
+            "attempt {}: {}",
+            i + 1,
+            r.text
+        );
     }
-    let r = api.send(reqwest::Method::POST, "/api/v1/auth/login", &Auth::None, Some(&wrong), &[("X-Forwarded-For", "203.0.113.77")]).await;
-    assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "the 6th failed login is refused: {}", r.text);
+    let r = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            &Auth::None,
+            Some(&wrong),
+            &[("X-Forwarded-For", "203.0.113.77")],
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (429, "locked"),
+        "the 6th failed login is refused: {}",
+        r.text
+    );
     assert!(r.headers.contains_key("retry-after"));
 }
 
@@ -33,16 +61,32 @@ async fn sign_in_attempts_are_limited_per_client_address() {
     let mut refused = None;
     for i in 0..12 {
         let spoof = format!("192.0.2.{i}"); // a different "client" each time, says the header
-        let r = api.send(reqwest::Method::POST, "/api/v1/auth/login", &Auth::None, Some(&bad), &[("X-Forwarded-For", &spoof)]).await;
+        let r = api
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                &Auth::None,
+                Some(&bad),
+                &[("X-Forwarded-For", &spoof)],
+            )
+            .await;
         if r.status == 429 {
             assert_eq!(r.code(), "rate_limited", "{}", r.text);
-            let retry: u64 = r.headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+            let retry: u64 = r.headers["retry-after"]
+                .to_str()
+                .expect("ascii")
+                .parse()
+                .expect("seconds");
             assert!((1..=60).contains(&retry), "{retry}");
             refused = Some(i);
             break;
         }
     }
-    assert_eq!(refused, Some(8), "the 9th attempt within a minute from one address is refused");
+    assert_eq!(
+        refused,
+        Some(8),
+        "the 9th attempt within a minute from one address is refused"
+    );
 }
 
 #[tokio::test]
@@ -52,14 +96,27 @@ async fn a_device_token_is_rate_limited() {
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     let mut statuses = Vec::new();
     for _ in 0..10 {
-        statuses.push(api.get("/api/v1/kiosk/hosts?q=Har", &t.device).await.status.as_u16());
+        statuses.push(
+            api.get("/api/v1/kiosk/hosts?q=Har", &t.device)
+                .await
+                .status
+                .as_u16(),
+        );
     }
-    assert!(statuses[..6].iter().all(|s| *s == 200), "a burst of 3× the rate passes: {statuses:?}");
-    assert!(statuses.contains(&429), "then the device is slowed down: {statuses:?}");
+    assert!(
+        statuses[..6].iter().all(|s| *s == 200),
+        "a burst of 3× the rate passes: {statuses:?}"
+    );
+    assert!(
+        statuses.contains(&429),
+        "then the device is slowed down: {statuses:?}"
+    );
     // Another device of the same tenant is not affected.
     let (_, code) = api.create_kiosk(&t.admin, &t.site).await;
     let other = api.enroll(&code).await;
-    api.get("/api/v1/kiosk/hosts?q=Har", &other).await.expect(200);
+    api.get("/api/v1/kiosk/hosts?q=Har", &other)
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
@@ -76,15 +133,33 @@ async fn every_response_carries_security_headers_and_a_request_id() {
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
         assert_eq!(h["referrer-policy"], "no-referrer");
-        assert!(h["strict-transport-security"].to_str().expect("ascii").starts_with("max-age="));
-        assert!(h["content-security-policy"].to_str().expect("ascii").contains("default-src 'none'"));
+        assert!(
+            h["strict-transport-security"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("max-age=")
+        );
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .expect("ascii")
+                .contains("default-src 'none'")
+        );
         assert!(!h.contains_key("server"), "no server banner");
         assert!(h.contains_key("x-request-id"));
     }
     // The error envelope names the request, and so does the log.
-    let id = unauthorized.headers["x-request-id"].to_str().expect("ascii").to_owned();
+    let id = unauthorized.headers["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     assert_eq!(unauthorized.body["error"]["request_id"], id.as_str());
-    wait_until("the request ID is in the server's log", Duration::from_secs(10), async || server.log().contains(&id).then_some(())).await;
+    wait_until(
+        "the request ID is in the server's log",
+        Duration::from_secs(10),
+        async || server.log().contains(&id).then_some(()),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -92,7 +167,9 @@ async fn bodies_are_capped_on_every_route() {
     let server = TestServer::start(Engine::Sqlite).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
-    let Auth::Bearer(token) = &t.admin else { panic!("a session") };
+    let Auth::Bearer(token) = &t.admin else {
+        panic!("a session")
+    };
     // A route that reads no body at all still refuses one declared too large, before it is sent.
     for path in ["/healthz", "/api/v1/visits"] {
         let mut tls = server.raw_tls().await;
@@ -123,7 +200,10 @@ async fn a_slow_client_is_dropped_while_check_ins_go_on() {
     let mut tls = server.raw_tls().await;
     let slow = tokio::spawn(async move {
         let started = Instant::now();
-        for b in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".iter().chain(b"a".repeat(60).iter()) {
+        for b in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+            .iter()
+            .chain(b"a".repeat(60).iter())
+        {
             if tls.write_all(&[*b]).await.is_err() || tls.flush().await.is_err() {
                 return started.elapsed();
             }
@@ -136,12 +216,19 @@ async fn a_slow_client_is_dropped_while_check_ins_go_on() {
     // Meanwhile visitors keep checking in.
     for i in 0..8 {
         let started = Instant::now();
-        t.check_in(&api, &format!("slow-{i}"), "Normal Visitor").await;
-        assert!(started.elapsed() < Duration::from_secs(2), "a check-in waited behind the slow client");
+        t.check_in(&api, &format!("slow-{i}"), "Normal Visitor")
+            .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a check-in waited behind the slow client"
+        );
         // Visitors arrive over the whole attack, not all at its start.
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let dropped_after = slow.await.expect("slow client");
-    assert!(dropped_after <= Duration::from_secs(8), "dropped after {dropped_after:?}");
+    assert!(
+        dropped_after <= Duration::from_secs(8),
+        "dropped after {dropped_after:?}"
+    );
     println!("slowloris client dropped after {dropped_after:?}");
 }

@@ -19,8 +19,13 @@ async fn strings(server: &TestServer, sql: &str, param: &str) -> Vec<String> {
             sqlx::query_scalar(sql).bind(param).fetch_all(&mut c).await
         }
         None => {
-            let url = format!("sqlite://{}?mode=ro", server.data_dir.path().join("vestibule.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+            let url = format!(
+                "sqlite://{}?mode=ro",
+                server.data_dir.path().join("vestibule.db").display()
+            );
+            let mut c = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("connect");
             sqlx::query_scalar(sql).bind(param).fetch_all(&mut c).await
         }
     }
@@ -48,7 +53,9 @@ async fn deleting_a_tenant_shreds_it(engine: Engine) {
     assert!(tables.len() >= 12, "{tables:?}");
     let wrapped_sql = match engine {
         Engine::Sqlite => "SELECT hex(wrapped_key) FROM tenant_keys WHERE hex(tenant_id) = $1",
-        Engine::Postgres => "SELECT encode(wrapped_key, 'hex') FROM tenant_keys WHERE tenant_id::text = $1",
+        Engine::Postgres => {
+            "SELECT encode(wrapped_key, 'hex') FROM tenant_keys WHERE tenant_id::text = $1"
+        }
     };
     let tenant_param = match engine {
         Engine::Sqlite => id.simple().to_string().to_uppercase(),
@@ -59,12 +66,22 @@ async fn deleting_a_tenant_shreds_it(engine: Engine) {
 
     let operator = Auth::bearer(server.operator_token.clone());
     let path = format!("/api/v1/operator/tenants/{}", acme.id);
-    api.send(Method::DELETE, &path, &operator, None, &[]).await.expect(204);
-    api.send(Method::DELETE, &path, &operator, None, &[]).await.expect(404);
+    api.send(Method::DELETE, &path, &operator, None, &[])
+        .await
+        .expect(204);
+    api.send(Method::DELETE, &path, &operator, None, &[])
+        .await
+        .expect(404);
 
     // Its credentials are dead; the other tenant works as before.
     assert_eq!(api.get("/api/v1/visits", &acme.admin).await.status, 401);
-    let r = api.check_in(&acme.device, "after", &vestibule_tests::api::visitor(&acme.host, "Late Visitor", "late@example.com")).await;
+    let r = api
+        .check_in(
+            &acme.device,
+            "after",
+            &vestibule_tests::api::visitor(&acme.host, "Late Visitor", "late@example.com"),
+        )
+        .await;
     assert_eq!(r.status, 401);
     let login = api
         .post(
@@ -79,12 +96,24 @@ async fn deleting_a_tenant_shreds_it(engine: Engine) {
     assert_eq!(log["total"], 2);
 
     for table in tables.iter().chain([&"tenants".to_owned()]) {
-        let column = if table == "tenants" { "id" } else { "tenant_id" };
-        let sql = match engine {
-            Engine::Sqlite => format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table} WHERE hex({column}) = $1"),
-            Engine::Postgres => format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table} WHERE {column}::text = $1"),
+        let column = if table == "tenants" {
+            "id"
+        } else {
+            "tenant_id"
         };
-        assert_eq!(strings(&server, &sql, &tenant_param).await, ["0"], "{table} still has rows of the deleted tenant");
+        let sql = match engine {
+            Engine::Sqlite => {
+                format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table} WHERE hex({column}) = $1")
+            }
+            Engine::Postgres => {
+                format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table} WHERE {column}::text = $1")
+            }
+        };
+        assert_eq!(
+            strings(&server, &sql, &tenant_param).await,
+            ["0"],
+            "{table} still has rows of the deleted tenant"
+        );
     }
 
     if engine == Engine::Sqlite {
@@ -92,8 +121,14 @@ async fn deleting_a_tenant_shreds_it(engine: Engine) {
         let mut files = std::fs::read(dir.join("vestibule.db")).expect("database file");
         files.extend(std::fs::read(dir.join("vestibule.db-wal")).unwrap_or_default());
         for w in &wrapped {
-            let bytes: Vec<u8> = (0..w.len()).step_by(2).map(|i| u8::from_str_radix(&w[i..i + 2], 16).expect("hex")).collect();
-            assert!(!files.windows(bytes.len()).any(|x| x == bytes.as_slice()), "a destroyed key is still in the database files");
+            let bytes: Vec<u8> = (0..w.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&w[i..i + 2], 16).expect("hex"))
+                .collect();
+            assert!(
+                !files.windows(bytes.len()).any(|x| x == bytes.as_slice()),
+                "a destroyed key is still in the database files"
+            );
         }
     }
 }

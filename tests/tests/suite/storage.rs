@@ -57,7 +57,11 @@ async fn directory(fx: &Fixture, slug: &str) -> (TenantId, Uuid, Uuid) {
     let mut tx = fx.store.write(t).await.expect("tx");
     let site = tx.insert_site("HQ", "Europe/Paris").await.expect("site");
     let host = tx
-        .insert_host(&NewHost { name: "Harriet Host".into(), email: Email::parse("harriet@example.com").expect("email"), site_id: site.id })
+        .insert_host(&NewHost {
+            name: "Harriet Host".into(),
+            email: Email::parse("harriet@example.com").expect("email"),
+            site_id: site.id,
+        })
         .await
         .expect("host");
     tx.commit().await.expect("commit");
@@ -73,11 +77,17 @@ async fn sites_and_hosts_round_trip(engine: Engine) {
     tx.update_site(&s).await.expect("update");
     assert_eq!(tx.sites().await.expect("list")[0].name, "Headquarters");
     let h = tx.host(host).await.expect("read").expect("exists");
-    assert_eq!((h.name.as_str(), h.email.as_str(), h.site_id), ("Harriet Host", "harriet@example.com", site));
+    assert_eq!(
+        (h.name.as_str(), h.email.as_str(), h.site_id),
+        ("Harriet Host", "harriet@example.com", site)
+    );
     tx.commit().await.expect("commit");
     // A failed statement ends its transaction (PostgreSQL aborts it): callers start a new one.
     let mut tx = fx.store.write(t).await.expect("tx");
-    assert!(matches!(tx.delete_site(site).await, Err(Error::Conflict(_))), "a site with hosts cannot go");
+    assert!(
+        matches!(tx.delete_site(site).await, Err(Error::Conflict(_))),
+        "a site with hosts cannot go"
+    );
     drop(tx);
     let mut tx = fx.store.write(t).await.expect("tx");
     assert!(tx.delete_host(host).await.expect("delete"));
@@ -90,19 +100,51 @@ async fn rows_of_one_tenant_are_invisible_to_another(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let (a, a_site, a_host) = directory(&fx, "alpha").await;
     let (b, _, b_host) = directory(&fx, "bravo").await;
-    let (a_visit, _) = visit(&fx, a, a_site, a_host, "k", "Anna").await.expect("visit");
+    let (a_visit, _) = visit(&fx, a, a_site, a_host, "k", "Anna")
+        .await
+        .expect("visit");
     let mut tx = fx.store.write(b).await.expect("tx");
     assert!(tx.site(a_site).await.expect("read").is_none());
     assert!(tx.host(a_host).await.expect("read").is_none());
     assert!(tx.visit(a_visit.id).await.expect("read").is_none());
-    assert_eq!(tx.hosts(None).await.expect("list").iter().map(|h| h.id).collect::<Vec<_>>(), vec![b_host]);
-    assert_eq!(tx.visits(&VisitFilterSql { limit: 50, ..Default::default() }).await.expect("list").1, 0);
-    assert!(matches!(tx.check_out(Actor::User(Uuid::nil()), a_visit.id, None).await, Err(Error::NotFound)));
+    assert_eq!(
+        tx.hosts(None)
+            .await
+            .expect("list")
+            .iter()
+            .map(|h| h.id)
+            .collect::<Vec<_>>(),
+        vec![b_host]
+    );
+    assert_eq!(
+        tx.visits(&VisitFilterSql {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .1,
+        0
+    );
+    assert!(matches!(
+        tx.check_out(Actor::User(Uuid::nil()), a_visit.id, None)
+            .await,
+        Err(Error::NotFound)
+    ));
     // A host of B cannot be attached to A's site either.
-    let err = tx.insert_host(&NewHost { name: "X".into(), email: Email::parse("x@example.com").expect("email"), site_id: a_site }).await;
+    let err = tx
+        .insert_host(&NewHost {
+            name: "X".into(),
+            email: Email::parse("x@example.com").expect("email"),
+            site_id: a_site,
+        })
+        .await;
     assert!(matches!(err, Err(Error::InvalidInput(_))));
     drop(tx);
-    assert!(matches!(visit(&fx, b, a_site, a_host, "k2", "Bruno").await, Err(Error::NotFound)));
+    assert!(matches!(
+        visit(&fx, b, a_site, a_host, "k2", "Bruno").await,
+        Err(Error::NotFound)
+    ));
 }
 
 async fn users_lock_out_after_five_failures(engine: Engine) {
@@ -110,15 +152,30 @@ async fn users_lock_out_after_five_failures(engine: Engine) {
     let t = tenant(&fx, "acme").await;
     let email = Email::parse("Desk@Example.com").expect("email");
     let mut tx = fx.store.write(t).await.expect("tx");
-    let user = tx.insert_user(&email, "Rita", Role::Receptionist, "$argon2id$v=19$m=19456,t=2,p=1$x$y", Some("pin")).await.expect("user");
+    let user = tx
+        .insert_user(
+            &email,
+            "Rita",
+            Role::Receptionist,
+            "$argon2id$v=19$m=19456,t=2,p=1$x$y",
+            Some("pin"),
+        )
+        .await
+        .expect("user");
     tx.commit().await.expect("commit");
     let mut tx = fx.store.write(t).await.expect("tx");
-    assert!(matches!(tx.insert_user(&email, "Dup", Role::Admin, "h", None).await, Err(Error::Conflict(_))));
+    assert!(matches!(
+        tx.insert_user(&email, "Dup", Role::Admin, "h", None).await,
+        Err(Error::Conflict(_))
+    ));
     drop(tx);
     let mut tx = fx.store.write(t).await.expect("tx");
     // The blind index finds the user whatever the case of the address.
     let lower = Email::parse("desk@example.com").expect("email");
-    assert_eq!(tx.user_by_email(&lower).await.expect("read").map(|u| u.id), Some(user.id));
+    assert_eq!(
+        tx.user_by_email(&lower).await.expect("read").map(|u| u.id),
+        Some(user.id)
+    );
     let mut locked = None;
     for _ in 0..5 {
         let u = tx.user(user.id).await.expect("read").expect("user");
@@ -128,9 +185,15 @@ async fn users_lock_out_after_five_failures(engine: Engine) {
     assert!(until > fx.store.clock().now() + Duration::seconds(20));
     let u = tx.user(user.id).await.expect("read").expect("user");
     assert_eq!((u.failed_pins, u.failed_logins), (5, 0));
-    let again = tx.record_failure(&u, Attempt::Pin).await.expect("record").expect("still locked");
+    let again = tx
+        .record_failure(&u, Attempt::Pin)
+        .await
+        .expect("record")
+        .expect("still locked");
     assert!(again > until, "the lock grows with each failure");
-    tx.reset_failures(user.id, Attempt::Pin).await.expect("reset");
+    tx.reset_failures(user.id, Attempt::Pin)
+        .await
+        .expect("reset");
     let u = tx.user(user.id).await.expect("read").expect("user");
     assert_eq!((u.failed_pins, u.pin_locked_until), (0, None));
     tx.commit().await.expect("commit");
@@ -140,23 +203,84 @@ async fn sessions_expire_and_are_bound_to_their_kind(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let t = tenant(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
-    let user = tx.insert_user(&Email::parse("a@example.com").expect("e"), "Ada", Role::Admin, "h", None).await.expect("user");
+    let user = tx
+        .insert_user(
+            &Email::parse("a@example.com").expect("e"),
+            "Ada",
+            Role::Admin,
+            "h",
+            None,
+        )
+        .await
+        .expect("user");
     let soon = fx.store.clock().now() + Duration::minutes(5);
-    tx.insert_session(user.id, SessionKind::Session, None, b"live-hash", soon, soon).await.expect("session");
-    tx.insert_session(user.id, SessionKind::Session, None, b"past-hash", fx.store.clock().now() - Duration::seconds(1), soon)
-        .await
-        .expect("session");
-    tx.insert_session(user.id, SessionKind::Session, None, b"abs-hash", soon, fx.store.clock().now() - Duration::seconds(1))
-        .await
-        .expect("session");
-    assert!(tx.session(SessionKind::Session, b"live-hash").await.expect("read").is_some());
-    assert!(tx.session(SessionKind::Override, b"live-hash").await.expect("read").is_none(), "kinds do not mix");
-    assert!(tx.session(SessionKind::Session, b"past-hash").await.expect("read").is_none(), "idle expiry");
-    assert!(tx.session(SessionKind::Session, b"abs-hash").await.expect("read").is_none(), "absolute expiry");
+    tx.insert_session(
+        user.id,
+        SessionKind::Session,
+        None,
+        b"live-hash",
+        soon,
+        soon,
+    )
+    .await
+    .expect("session");
+    tx.insert_session(
+        user.id,
+        SessionKind::Session,
+        None,
+        b"past-hash",
+        fx.store.clock().now() - Duration::seconds(1),
+        soon,
+    )
+    .await
+    .expect("session");
+    tx.insert_session(
+        user.id,
+        SessionKind::Session,
+        None,
+        b"abs-hash",
+        soon,
+        fx.store.clock().now() - Duration::seconds(1),
+    )
+    .await
+    .expect("session");
+    assert!(
+        tx.session(SessionKind::Session, b"live-hash")
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert!(
+        tx.session(SessionKind::Override, b"live-hash")
+            .await
+            .expect("read")
+            .is_none(),
+        "kinds do not mix"
+    );
+    assert!(
+        tx.session(SessionKind::Session, b"past-hash")
+            .await
+            .expect("read")
+            .is_none(),
+        "idle expiry"
+    );
+    assert!(
+        tx.session(SessionKind::Session, b"abs-hash")
+            .await
+            .expect("read")
+            .is_none(),
+        "absolute expiry"
+    );
     let mut u = user.clone();
     u.disabled = true;
     tx.update_user(&u).await.expect("disable");
-    assert!(tx.session(SessionKind::Session, b"live-hash").await.expect("read").is_none(), "a disabled user has no session");
+    assert!(
+        tx.session(SessionKind::Session, b"live-hash")
+            .await
+            .expect("read")
+            .is_none(),
+        "a disabled user has no session"
+    );
     tx.commit().await.expect("commit");
 }
 
@@ -164,30 +288,82 @@ async fn kiosks_enroll_once_and_revoke(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let (t, site, _) = directory(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
-    let kiosk = tx.insert_kiosk(site, "Lobby", b"code-hash", fx.store.clock().now() + Duration::hours(1)).await.expect("kiosk");
+    let kiosk = tx
+        .insert_kiosk(
+            site,
+            "Lobby",
+            b"code-hash",
+            fx.store.clock().now() + Duration::hours(1),
+        )
+        .await
+        .expect("kiosk");
     tx.commit().await.expect("commit");
     let mut g = fx.store.global(true).await.expect("tx");
-    let target = g.take_enrollment(b"code-hash").await.expect("take").expect("found");
+    let target = g
+        .take_enrollment(b"code-hash")
+        .await
+        .expect("take")
+        .expect("found");
     assert_eq!((target.tenant_id, target.kiosk_id), (t.0, kiosk.id));
-    assert!(g.take_enrollment(b"code-hash").await.expect("take").is_none(), "a code works once");
+    assert!(
+        g.take_enrollment(b"code-hash")
+            .await
+            .expect("take")
+            .is_none(),
+        "a code works once"
+    );
     let mut tx = fx.store.switch(g, t).await.expect("switch");
-    assert!(tx.enroll_kiosk(kiosk.id, b"device-hash").await.expect("enroll"));
-    assert!(!tx.enroll_kiosk(kiosk.id, b"other-hash").await.expect("enroll"), "no second enrollment");
-    assert_eq!(tx.kiosk_by_token(b"device-hash").await.expect("read").map(|k| k.id), Some(kiosk.id));
+    assert!(
+        tx.enroll_kiosk(kiosk.id, b"device-hash")
+            .await
+            .expect("enroll")
+    );
+    assert!(
+        !tx.enroll_kiosk(kiosk.id, b"other-hash")
+            .await
+            .expect("enroll"),
+        "no second enrollment"
+    );
+    assert_eq!(
+        tx.kiosk_by_token(b"device-hash")
+            .await
+            .expect("read")
+            .map(|k| k.id),
+        Some(kiosk.id)
+    );
     assert!(tx.revoke_kiosk(kiosk.id).await.expect("revoke"));
-    assert!(tx.kiosk_by_token(b"device-hash").await.expect("read").is_none());
-    assert!(tx.kiosk(kiosk.id).await.expect("read").expect("kept").revoked_at.is_some());
+    assert!(
+        tx.kiosk_by_token(b"device-hash")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        tx.kiosk(kiosk.id)
+            .await
+            .expect("read")
+            .expect("kept")
+            .revoked_at
+            .is_some()
+    );
     tx.commit().await.expect("commit");
 }
 
 async fn check_in_is_idempotent_and_atomic(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let (t, site, host) = directory(&fx, "acme").await;
-    let (first, replayed) = visit(&fx, t, site, host, "key-1", "Vera").await.expect("visit");
+    let (first, replayed) = visit(&fx, t, site, host, "key-1", "Vera")
+        .await
+        .expect("visit");
     assert!(!replayed);
-    let (again, replayed) = visit(&fx, t, site, host, "key-1", "Vera").await.expect("replay");
+    let (again, replayed) = visit(&fx, t, site, host, "key-1", "Vera")
+        .await
+        .expect("replay");
     assert!(replayed);
-    assert_eq!((again.id, again.badge_code.as_str()), (first.id, first.badge_code.as_str()));
+    assert_eq!(
+        (again.id, again.badge_code.as_str()),
+        (first.id, first.badge_code.as_str())
+    );
     // Same key, other request (the test hashes the key itself, so forge another hash).
     let body = visitor_body(host, "Vera");
     let mut tx = fx.store.write(t).await.expect("tx");
@@ -200,12 +376,26 @@ async fn check_in_is_idempotent_and_atomic(engine: Engine) {
         kiosk_id: None,
         idempotency: Some(("key-1".into(), b"another body".to_vec())),
     };
-    assert!(matches!(tx.check_in(&other).await, Err(Error::IdempotencyMismatch)));
+    assert!(matches!(
+        tx.check_in(&other).await,
+        Err(Error::IdempotencyMismatch)
+    ));
     drop(tx);
     let mut tx = fx.store.read(t).await.expect("tx");
-    assert_eq!(tx.outbox_len().await.expect("outbox"), 1, "one notification, written with the visit");
+    assert_eq!(
+        tx.outbox_len().await.expect("outbox"),
+        1,
+        "one notification, written with the visit"
+    );
     let v = tx.visit(first.id).await.expect("read").expect("visit");
-    assert_eq!((v.visitor_name.as_str(), v.visitor_company.as_deref(), v.purpose.as_deref()), ("Vera", Some("Globex"), Some("Audit")));
+    assert_eq!(
+        (
+            v.visitor_name.as_str(),
+            v.visitor_company.as_deref(),
+            v.purpose.as_deref()
+        ),
+        ("Vera", Some("Globex"), Some("Audit"))
+    );
     assert_eq!(v.status, VisitStatus::OnSite);
 }
 
@@ -214,34 +404,102 @@ async fn visit_log_filters_and_pages(engine: Engine) {
     let (t, site, host) = directory(&fx, "acme").await;
     let mut ids = Vec::new();
     for i in 0..7 {
-        ids.push(visit(&fx, t, site, host, &format!("k{i}"), &format!("Visitor {i}")).await.expect("visit").0);
+        ids.push(
+            visit(
+                &fx,
+                t,
+                site,
+                host,
+                &format!("k{i}"),
+                &format!("Visitor {i}"),
+            )
+            .await
+            .expect("visit")
+            .0,
+        );
     }
     let mut tx = fx.store.write(t).await.expect("tx");
     let badge = BadgeCode::parse(&ids[0].badge_code).expect("badge");
-    assert_eq!(tx.check_out_badge(Actor::Kiosk(Uuid::nil()), site, &badge).await.expect("out"), ids[0].id);
-    assert!(matches!(tx.check_out_badge(Actor::Kiosk(Uuid::nil()), site, &badge).await, Err(Error::NotFound)), "only once");
-    tx.check_out(Actor::User(Uuid::nil()), ids[1].id, Some(site)).await.expect("out");
-    let fix = CorrectVisit { name: Some(PersonName::parse("Corrected Name").expect("name")), ..Default::default() };
-    assert_eq!(tx.correct_visit(Actor::User(Uuid::nil()), ids[2].id, None, &fix).await.expect("fix").visitor_name, "Corrected Name");
+    assert_eq!(
+        tx.check_out_badge(Actor::Kiosk(Uuid::nil()), site, &badge)
+            .await
+            .expect("out"),
+        ids[0].id
+    );
+    assert!(
+        matches!(
+            tx.check_out_badge(Actor::Kiosk(Uuid::nil()), site, &badge)
+                .await,
+            Err(Error::NotFound)
+        ),
+        "only once"
+    );
+    tx.check_out(Actor::User(Uuid::nil()), ids[1].id, Some(site))
+        .await
+        .expect("out");
+    let fix = CorrectVisit {
+        name: Some(PersonName::parse("Corrected Name").expect("name")),
+        ..Default::default()
+    };
+    assert_eq!(
+        tx.correct_visit(Actor::User(Uuid::nil()), ids[2].id, None, &fix)
+            .await
+            .expect("fix")
+            .visitor_name,
+        "Corrected Name"
+    );
     tx.commit().await.expect("commit");
 
     let mut tx = fx.store.read(t).await.expect("tx");
-    let all = VisitFilterSql { limit: 3, ..Default::default() };
+    let all = VisitFilterSql {
+        limit: 3,
+        ..Default::default()
+    };
     let (page, total) = tx.visits(&all).await.expect("page");
     assert_eq!((page.len(), total), (3, 7));
     assert_eq!(page[0].id, ids[6].id, "newest first");
-    let (last, _) = tx.visits(&VisitFilterSql { offset: 6, ..all.clone() }).await.expect("page");
-    assert_eq!(last.iter().map(|v| v.id).collect::<Vec<_>>(), vec![ids[0].id]);
-    let out = VisitFilterSql { status: Some(VisitStatus::CheckedOut), limit: 50, ..Default::default() };
+    let (last, _) = tx
+        .visits(&VisitFilterSql {
+            offset: 6,
+            ..all.clone()
+        })
+        .await
+        .expect("page");
+    assert_eq!(
+        last.iter().map(|v| v.id).collect::<Vec<_>>(),
+        vec![ids[0].id]
+    );
+    let out = VisitFilterSql {
+        status: Some(VisitStatus::CheckedOut),
+        limit: 50,
+        ..Default::default()
+    };
     assert_eq!(tx.visits(&out).await.expect("filter").1, 2);
-    let on =
-        VisitFilterSql { status: Some(VisitStatus::OnSite), site_id: Some(site), host_id: Some(host), limit: 50, ..Default::default() };
+    let on = VisitFilterSql {
+        status: Some(VisitStatus::OnSite),
+        site_id: Some(site),
+        host_id: Some(host),
+        limit: 50,
+        ..Default::default()
+    };
     assert_eq!(tx.visits(&on).await.expect("filter").1, 5);
-    let window = VisitFilterSql { from: Some(ids[3].checked_in_at), to: Some(ids[5].checked_in_at), limit: 50, ..Default::default() };
+    let window = VisitFilterSql {
+        from: Some(ids[3].checked_in_at),
+        to: Some(ids[5].checked_in_at),
+        limit: 50,
+        ..Default::default()
+    };
     let (inside, n) = tx.visits(&window).await.expect("filter");
     assert_eq!(n, 2, "from is inclusive, to exclusive");
-    assert_eq!(inside.iter().map(|v| v.id).collect::<Vec<_>>(), vec![ids[4].id, ids[3].id]);
-    let nobody = VisitFilterSql { site_id: Some(Uuid::now_v7()), limit: 50, ..Default::default() };
+    assert_eq!(
+        inside.iter().map(|v| v.id).collect::<Vec<_>>(),
+        vec![ids[4].id, ids[3].id]
+    );
+    let nobody = VisitFilterSql {
+        site_id: Some(Uuid::now_v7()),
+        limit: 50,
+        ..Default::default()
+    };
     assert_eq!(tx.visits(&nobody).await.expect("filter").1, 0);
 }
 
@@ -251,21 +509,28 @@ async fn audit_chain_verifies_and_detects_tampering(engine: Engine) {
     visit(&fx, t, site, host, "k", "Vera").await.expect("visit");
     let mut tx = fx.store.write(t).await.expect("tx");
     for i in 0..5 {
-        tx.audit(Actor::User(Uuid::nil()), "test.entry", format!("thing:{i}")).await.expect("audit");
+        tx.audit(Actor::User(Uuid::nil()), "test.entry", format!("thing:{i}"))
+            .await
+            .expect("audit");
     }
     tx.commit().await.expect("commit");
     let mut tx = fx.store.read(t).await.expect("tx");
     let check = tx.verify_audit().await.expect("verify");
     assert_eq!((check.entries, check.broken_at), (6, None));
     drop(tx);
-    fx.raw("UPDATE audit_log SET action = 'test.forged' WHERE seq = 3").await;
+    fx.raw("UPDATE audit_log SET action = 'test.forged' WHERE seq = 3")
+        .await;
     let mut tx = fx.store.read(t).await.expect("tx");
     assert_eq!(tx.verify_audit().await.expect("verify").broken_at, Some(3));
     drop(tx);
-    fx.raw("UPDATE audit_log SET action = 'test.entry' WHERE seq = 3").await;
+    fx.raw("UPDATE audit_log SET action = 'test.entry' WHERE seq = 3")
+        .await;
     fx.raw("DELETE FROM audit_log WHERE seq = 6").await;
     let mut tx = fx.store.read(t).await.expect("tx");
-    assert!(tx.verify_audit().await.expect("verify").broken_at.is_some(), "a removed last entry is noticed");
+    assert!(
+        tx.verify_audit().await.expect("verify").broken_at.is_some(),
+        "a removed last entry is noticed"
+    );
 }
 
 /// A sealed value is bound to its tenant, table, column and row: moved anywhere else, it does not open.
@@ -273,30 +538,66 @@ async fn moved_ciphertexts_do_not_open(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let (a, a_site, a_host) = directory(&fx, "alpha").await;
     let (b, b_site, b_host) = directory(&fx, "bravo").await;
-    let (v1, _) = visit(&fx, a, a_site, a_host, "k1", "First Visitor").await.expect("visit");
-    let (v2, _) = visit(&fx, a, a_site, a_host, "k2", "Second Visitor").await.expect("visit");
-    let (v3, _) = visit(&fx, a, a_site, a_host, "k3", "Third Visitor").await.expect("visit");
-    let (vb, _) = visit(&fx, b, b_site, b_host, "kb", "Bravo Visitor").await.expect("visit");
-    let unreadable = |r: Result<Option<server::store::VisitRow>, Error>| matches!(r, Err(Error::Internal(_)));
+    let (v1, _) = visit(&fx, a, a_site, a_host, "k1", "First Visitor")
+        .await
+        .expect("visit");
+    let (v2, _) = visit(&fx, a, a_site, a_host, "k2", "Second Visitor")
+        .await
+        .expect("visit");
+    let (v3, _) = visit(&fx, a, a_site, a_host, "k3", "Third Visitor")
+        .await
+        .expect("visit");
+    let (vb, _) = visit(&fx, b, b_site, b_host, "kb", "Bravo Visitor")
+        .await
+        .expect("visit");
+    let unreadable =
+        |r: Result<Option<server::store::VisitRow>, Error>| matches!(r, Err(Error::Internal(_)));
 
     // Another row of the same column.
-    fx.copy_cell("visitors", ("name_enc", v1.visitor_id), ("name_enc", v2.visitor_id)).await;
+    fx.copy_cell(
+        "visitors",
+        ("name_enc", v1.visitor_id),
+        ("name_enc", v2.visitor_id),
+    )
+    .await;
     let mut tx = fx.store.read(a).await.expect("tx");
-    assert!(unreadable(tx.visit(v2.id).await), "a name moved to another row opened");
-    assert_eq!(tx.visit(v1.id).await.expect("read").expect("visit").visitor_name, "First Visitor", "the source is intact");
+    assert!(
+        unreadable(tx.visit(v2.id).await),
+        "a name moved to another row opened"
+    );
+    assert_eq!(
+        tx.visit(v1.id)
+            .await
+            .expect("read")
+            .expect("visit")
+            .visitor_name,
+        "First Visitor",
+        "the source is intact"
+    );
     drop(tx);
 
     // Another column of the same row.
-    fx.copy_cell("visitors", ("company_enc", v3.visitor_id), ("name_enc", v3.visitor_id)).await;
+    fx.copy_cell(
+        "visitors",
+        ("company_enc", v3.visitor_id),
+        ("name_enc", v3.visitor_id),
+    )
+    .await;
     let mut tx = fx.store.read(a).await.expect("tx");
-    assert!(unreadable(tx.visit(v3.id).await), "a company moved into the name column opened");
+    assert!(
+        unreadable(tx.visit(v3.id).await),
+        "a company moved into the name column opened"
+    );
     drop(tx);
 
     // Another tenant (the same row id cannot exist twice, so B's row gets A's ciphertext).
     let sql = "UPDATE visitors SET name_enc = (SELECT name_enc FROM visitors WHERE id = $1) WHERE id = $2";
     fx.raw_bind2(sql, v1.visitor_id, vb.visitor_id).await;
     let mut tx = fx.store.read(b).await.expect("tx");
-    assert!(unreadable(tx.visit(vb.id).await), "a name moved to another tenant opened");
+    assert!(
+        unreadable(tx.visit(vb.id).await),
+        "a name moved to another tenant opened"
+    );
 }
 
 both_engines!(

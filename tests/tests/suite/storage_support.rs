@@ -32,9 +32,18 @@ impl Fixture {
     pub async fn sqlite() -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("vestibule.db");
-        let store = Store::open_sqlite(&path, &KeySource::File(dir.path().join("master.key"))).await.expect("open SQLite");
-        let raw = SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("raw SQLite");
-        Fixture { store, raw: Raw::Sqlite(raw), _dir: dir, _db: None }
+        let store = Store::open_sqlite(&path, &KeySource::File(dir.path().join("master.key")))
+            .await
+            .expect("open SQLite");
+        let raw = SqlitePool::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("raw SQLite");
+        Fixture {
+            store,
+            raw: Raw::Sqlite(raw),
+            _dir: dir,
+            _db: None,
+        }
     }
 
     pub async fn postgres() -> Fixture {
@@ -45,9 +54,16 @@ impl Fixture {
         let db = TestDb::create().await;
         let dir = tempfile::tempdir().expect("tempdir");
         let keys = KeySource::File(dir.path().join("master.key"));
-        let store = Store::open_postgres(&db.url, max_connections, &keys).await.expect("open PostgreSQL");
+        let store = Store::open_postgres(&db.url, max_connections, &keys)
+            .await
+            .expect("open PostgreSQL");
         let raw = PgPool::connect(&db.url).await.expect("raw PostgreSQL");
-        Fixture { store, raw: Raw::Postgres(raw), _dir: dir, _db: Some(db) }
+        Fixture {
+            store,
+            raw: Raw::Postgres(raw),
+            _dir: dir,
+            _db: Some(db),
+        }
     }
 
     /// Runs SQL as the database owner, bypassing the store.
@@ -62,7 +78,10 @@ impl Fixture {
     /// Copies one stored cell over another, bypassing the store (what an attacker with write
     /// access to the database, or a careless restore, could do).
     pub async fn copy_cell(&self, table: &str, from: (&str, uuid::Uuid), to: (&str, uuid::Uuid)) {
-        let sql = format!("UPDATE {table} SET {} = (SELECT {} FROM {table} WHERE id = $1) WHERE id = $2", to.0, from.0);
+        let sql = format!(
+            "UPDATE {table} SET {} = (SELECT {} FROM {table} WHERE id = $1) WHERE id = $2",
+            to.0, from.0
+        );
         self.raw_bind2(&sql, from.1, to.1).await;
     }
 
@@ -70,8 +89,18 @@ impl Fixture {
     pub async fn raw_bind2(&self, sql: &str, first: uuid::Uuid, second: uuid::Uuid) {
         let sql = sql.to_owned();
         match &self.raw {
-            Raw::Sqlite(p) => sqlx::query(AssertSqlSafe(sql)).bind(first).bind(second).execute(p).await.map(|_| ()),
-            Raw::Postgres(p) => sqlx::query(AssertSqlSafe(sql)).bind(first).bind(second).execute(p).await.map(|_| ()),
+            Raw::Sqlite(p) => sqlx::query(AssertSqlSafe(sql))
+                .bind(first)
+                .bind(second)
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Raw::Postgres(p) => sqlx::query(AssertSqlSafe(sql))
+                .bind(first)
+                .bind(second)
+                .execute(p)
+                .await
+                .map(|_| ()),
         }
         .expect("raw SQL");
     }
@@ -87,7 +116,11 @@ impl Fixture {
 
 /// Creates a tenant.
 pub async fn tenant(fx: &Fixture, slug: &str) -> TenantId {
-    let (row, tx) = fx.store.create_tenant(slug, slug, Plan::Business).await.expect("tenant");
+    let (row, tx) = fx
+        .store
+        .create_tenant(slug, slug, Plan::Business)
+        .await
+        .expect("tenant");
     tx.commit().await.expect("commit");
     TenantId(row.id)
 }

@@ -9,13 +9,27 @@ use vestibule_tests::{Engine, TestServer, server::server_bin};
 /// Runs `openssl s_client` against the server with extra arguments; returns (success, output).
 fn s_client(port: u16, args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl")
-        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-brief"])
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "localhost",
+            "-brief",
+        ])
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
         .expect("openssl is installed (cargo xtask test checks)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success() && text.contains("CONNECTION ESTABLISHED"), text)
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.success() && text.contains("CONNECTION ESTABLISHED"),
+        text,
+    )
 }
 
 #[tokio::test]
@@ -25,12 +39,18 @@ async fn old_protocols_are_refused_and_modern_ones_work() {
     for old in ["-tls1", "-tls1_1"] {
         let (ok, text) = s_client(server.port, &[old, "-cipher", "DEFAULT:@SECLEVEL=0"]);
         assert!(!ok, "{old} was accepted:\n{text}");
-        assert!(text.contains("alert"), "{old}: expected a TLS alert from the server:\n{text}");
+        assert!(
+            text.contains("alert"),
+            "{old}: expected a TLS alert from the server:\n{text}"
+        );
     }
     for (flag, name) in [("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")] {
         let (ok, text) = s_client(server.port, &[flag]);
         assert!(ok, "{flag} failed:\n{text}");
-        assert!(text.contains(&format!("Protocol version: {name}")), "{text}");
+        assert!(
+            text.contains(&format!("Protocol version: {name}")),
+            "{text}"
+        );
         assert!(text.contains("ECDHE") || name == "TLSv1.3", "{text}");
     }
     // A TLS 1.2 client with a non-ECDHE or non-AEAD suite gets nothing.
@@ -41,7 +61,9 @@ async fn old_protocols_are_refused_and_modern_ones_work() {
     // Our own client, limited to one version at a time.
     for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
         let api = server.api_with(&[version]).expect("client");
-        api.get("/healthz", &vestibule_tests::Auth::None).await.expect(200);
+        api.get("/healthz", &vestibule_tests::Auth::None)
+            .await
+            .expect(200);
     }
 }
 
@@ -51,19 +73,32 @@ fn pin_on_the_wire(port: u16) -> String {
         "openssl s_client -connect 127.0.0.1:{port} -servername localhost </dev/null 2>/dev/null \
          | openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"
     );
-    let out = Command::new("sh").args(["-c", &script]).output().expect("sh");
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("sh");
     format!("sha256/{}", String::from_utf8_lossy(&out.stdout).trim())
 }
 
 #[tokio::test]
 async fn tls_pin_matches_the_served_certificate() {
     let server = TestServer::start(Engine::Sqlite).await;
-    let out = Command::new(server_bin()).args(["tls-pin", "--data-dir"]).arg(server.data_dir.path()).output().expect("tls-pin");
+    let out = Command::new(server_bin())
+        .args(["tls-pin", "--data-dir"])
+        .arg(server.data_dir.path())
+        .output()
+        .expect("tls-pin");
     assert!(out.status.success());
     let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    assert!(printed.starts_with("sha256/") && printed.len() == 51, "{printed}");
+    assert!(
+        printed.starts_with("sha256/") && printed.len() == 51,
+        "{printed}"
+    );
     assert_eq!(printed, pin_on_the_wire(server.port));
-    assert!(server.log().contains(&printed), "the pin is logged at start");
+    assert!(
+        server.log().contains(&printed),
+        "the pin is logged at start"
+    );
 }
 
 #[tokio::test]
@@ -71,8 +106,22 @@ async fn a_given_certificate_is_served_and_pinned() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
@@ -95,11 +144,27 @@ async fn a_given_certificate_is_served_and_pinned() {
         .expect("serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let line =
-        tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await.expect("started").expect("read").expect("a line");
-    let port: u16 = line.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).expect("a port");
-    let out = Command::new(server_bin()).args(["tls-pin", "--cert"]).arg(&cert).output().expect("tls-pin");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), pin_on_the_wire(port));
-    assert!(!data.path().join("tls").exists(), "no self-signed certificate is made when one is given");
+    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("started")
+        .expect("read")
+        .expect("a line");
+    let port: u16 = line
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("a port");
+    let out = Command::new(server_bin())
+        .args(["tls-pin", "--cert"])
+        .arg(&cert)
+        .output()
+        .expect("tls-pin");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        pin_on_the_wire(port)
+    );
+    assert!(
+        !data.path().join("tls").exists(),
+        "no self-signed certificate is made when one is given"
+    );
     child.kill().await.ok();
 }

@@ -24,63 +24,104 @@ const PROTOCOLS: [(&str, &str, bool); 6] = [
 /// does not comply with that configuration, which is not an error here.
 fn sslyze(tool: &Path, port: u16, mozilla: &str, json: Option<&Path>) -> String {
     let mut cmd = Command::new(tool);
-    cmd.arg(format!("--mozilla_config={mozilla}")).arg(format!("localhost:{port}{{127.0.0.1}}"));
+    cmd.arg(format!("--mozilla_config={mozilla}"))
+        .arg(format!("localhost:{port}{{127.0.0.1}}"));
     if let Some(path) = json {
         cmd.arg(format!("--json_out={}", path.display()));
     }
     let out = cmd.output().expect("run sslyze");
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     let complete = matches!(out.status.code(), Some(0 | 1));
-    assert!(complete, "sslyze failed ({}):\n{report}{}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        complete,
+        "sslyze failed ({}):\n{report}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     report
 }
 
 /// The lines of sslyze's report that say whether the server complies with a Mozilla configuration.
 fn compliance(report: &str) -> Vec<&str> {
-    let section = report.split_once("COMPLIANCE AGAINST").map_or("", |(_, rest)| rest);
-    section.lines().skip(2).map(str::trim).filter(|l| !l.is_empty()).collect()
+    let section = report
+        .split_once("COMPLIANCE AGAINST")
+        .map_or("", |(_, rest)| rest);
+    section
+        .lines()
+        .skip(2)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// What Mozilla's configurations say of the self-signed certificate itself: it has no path to a
 /// public root (kiosks trust it as their root and pin its key), and it is valid five years where
 /// Mozilla's limits are meant for certificates of public CAs.
 fn about_the_self_signed_certificate(issue: &str) -> bool {
-    issue.starts_with("* certificate_path_validation:") || issue.starts_with("* maximum_certificate_lifespan:")
+    issue.starts_with("* certificate_path_validation:")
+        || issue.starts_with("* maximum_certificate_lifespan:")
 }
 
 /// A TLS 1.2 suite the server may offer: ECDHE key exchange and an AEAD cipher, never CBC.
 fn modern_tls12_suite(name: &str) -> bool {
-    name.starts_with("TLS_ECDHE_") && !name.contains("_CBC_") && (name.contains("_GCM_") || name.contains("_CHACHA20_POLY1305_"))
+    name.starts_with("TLS_ECDHE_")
+        && !name.contains("_CBC_")
+        && (name.contains("_GCM_") || name.contains("_CHACHA20_POLY1305_"))
 }
 
 fn suite_names(list: &Value) -> Vec<String> {
-    list.as_array().into_iter().flatten().filter_map(|s| s["cipher_suite"]["name"].as_str()).map(str::to_owned).collect()
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["cipher_suite"]["name"].as_str())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test]
 async fn sslyze_finds_only_tls_1_2_and_1_3_with_ecdhe_aead_suites_and_the_pinned_key() {
-    let Some(tool) = python_tool("sslyze") else { return };
+    let Some(tool) = python_tool("sslyze") else {
+        return;
+    };
     let server = TestServer::start(Engine::Sqlite).await;
     let json_path = server.data_dir.path().join("sslyze.json");
     let intermediate = sslyze(&tool, server.port, "intermediate", Some(&json_path));
-    let report: Value = serde_json::from_slice(&std::fs::read(&json_path).expect("sslyze's JSON")).expect("sslyze's JSON parses");
+    let report: Value = serde_json::from_slice(&std::fs::read(&json_path).expect("sslyze's JSON"))
+        .expect("sslyze's JSON parses");
     let scan = &report["server_scan_results"][0];
-    assert_eq!(scan["connectivity_status"], "COMPLETED", "sslyze could not connect:\n{intermediate}");
+    assert_eq!(
+        scan["connectivity_status"], "COMPLETED",
+        "sslyze could not connect:\n{intermediate}"
+    );
     assert_eq!(scan["scan_status"], "COMPLETED", "{intermediate}");
     let result = &scan["scan_result"];
 
     let version = report["sslyze_version"].as_str().unwrap_or("?");
-    println!("sslyze {version} against localhost:{} (127.0.0.1):", server.port);
+    println!(
+        "sslyze {version} against localhost:{} (127.0.0.1):",
+        server.port
+    );
     let mut problems = Vec::new();
     for (command, name, allowed) in PROTOCOLS {
         let r = &result[command];
-        assert_eq!(r["status"], "COMPLETED", "sslyze's {command} did not complete: {}", r["error_trace"]);
+        assert_eq!(
+            r["status"], "COMPLETED",
+            "sslyze's {command} did not complete: {}",
+            r["error_trace"]
+        );
         let accepted = suite_names(&r["result"]["accepted_cipher_suites"]);
-        let rejected = r["result"]["rejected_cipher_suites"].as_array().map_or(0, Vec::len);
+        let rejected = r["result"]["rejected_cipher_suites"]
+            .as_array()
+            .map_or(0, Vec::len);
         if accepted.is_empty() {
             println!("  {name}: rejected (all {rejected} cipher suites tried were refused)");
         } else {
-            println!("  {name}: accepted {} of {} suites: {}", accepted.len(), accepted.len() + rejected, accepted.join(", "));
+            println!(
+                "  {name}: accepted {} of {} suites: {}",
+                accepted.len(),
+                accepted.len() + rejected,
+                accepted.join(", ")
+            );
         }
         if !allowed && !accepted.is_empty() {
             problems.push(format!("{name} is accepted: {}", accepted.join(", ")));
@@ -95,30 +136,66 @@ async fn sslyze_finds_only_tls_1_2_and_1_3_with_ecdhe_aead_suites_and_the_pinned
         }
     }
 
-    let out = Command::new(server_bin()).args(["tls-pin", "--data-dir"]).arg(server.data_dir.path()).output().expect("tls-pin");
+    let out = Command::new(server_bin())
+        .args(["tls-pin", "--data-dir"])
+        .arg(server.data_dir.path())
+        .output()
+        .expect("tls-pin");
     assert!(out.status.success(), "tls-pin failed");
     let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let deployments = result["certificate_info"]["result"]["certificate_deployments"].as_array().cloned().unwrap_or_default();
-    assert!(!deployments.is_empty(), "sslyze saw no certificate:\n{intermediate}");
+    let deployments = result["certificate_info"]["result"]["certificate_deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !deployments.is_empty(),
+        "sslyze saw no certificate:\n{intermediate}"
+    );
     for d in &deployments {
         let leaf = &d["received_certificate_chain"][0];
-        let seen = format!("sha256/{}", leaf["hpkp_pin"].as_str().expect("sslyze's hpkp_pin of the leaf"));
-        println!("  certificate: {}, SPKI pin {seen} (tls-pin: {printed})", leaf["subject"]["rfc4514_string"].as_str().unwrap_or("?"));
+        let seen = format!(
+            "sha256/{}",
+            leaf["hpkp_pin"]
+                .as_str()
+                .expect("sslyze's hpkp_pin of the leaf")
+        );
+        println!(
+            "  certificate: {}, SPKI pin {seen} (tls-pin: {printed})",
+            leaf["subject"]["rfc4514_string"].as_str().unwrap_or("?")
+        );
         if seen != printed {
-            problems.push(format!("the served certificate's pin {seen} is not the one tls-pin prints, {printed}"));
+            problems.push(format!(
+                "the served certificate's pin {seen} is not the one tls-pin prints, {printed}"
+            ));
         }
     }
 
     // Mozilla's intermediate configuration is what the server must meet, but for its certificate.
     let verdict = compliance(&intermediate);
-    println!("sslyze --mozilla_config=intermediate:\n  {}", verdict.join("\n  "));
-    assert!(!verdict.is_empty(), "sslyze printed no compliance check:\n{intermediate}");
-    for issue in verdict.iter().filter(|l| l.starts_with("* ") && !about_the_self_signed_certificate(l)) {
+    println!(
+        "sslyze --mozilla_config=intermediate:\n  {}",
+        verdict.join("\n  ")
+    );
+    assert!(
+        !verdict.is_empty(),
+        "sslyze printed no compliance check:\n{intermediate}"
+    );
+    for issue in verdict
+        .iter()
+        .filter(|l| l.starts_with("* ") && !about_the_self_signed_certificate(l))
+    {
         problems.push(format!("Mozilla intermediate: {issue}"));
     }
     // Modern (TLS 1.3 only) is printed for the record: the design keeps TLS 1.2 (ECDHE + AEAD) on.
     let modern = sslyze(&tool, server.port, "modern", None);
-    println!("sslyze --mozilla_config=modern:\n  {}", compliance(&modern).join("\n  "));
+    println!(
+        "sslyze --mozilla_config=modern:\n  {}",
+        compliance(&modern).join("\n  ")
+    );
 
-    assert!(problems.is_empty(), "sslyze found:\n  {}\n\nits output:\n{intermediate}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "sslyze found:\n  {}\n\nits output:\n{intermediate}",
+        problems.join("\n  ")
+    );
 }

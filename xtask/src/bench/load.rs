@@ -44,7 +44,11 @@ impl Target {
             "host_id": host_id,
             "purpose": "Benchmark"
         });
-        Target { base: base.to_owned(), body: body.to_string(), run: run.to_owned() }
+        Target {
+            base: base.to_owned(),
+            body: body.to_string(),
+            run: run.to_owned(),
+        }
     }
 }
 
@@ -77,12 +81,16 @@ impl Stats {
         if self.latencies_us.is_empty() {
             return f64::NAN;
         }
-        let i = ((self.latencies_us.len() as f64 * p).ceil() as usize).clamp(1, self.latencies_us.len()) - 1;
+        let i = ((self.latencies_us.len() as f64 * p).ceil() as usize)
+            .clamp(1, self.latencies_us.len())
+            - 1;
         self.latencies_us[i] as f64 / 1000.0
     }
 
     pub fn max_ms(&self) -> f64 {
-        self.latencies_us.last().map_or(f64::NAN, |v| *v as f64 / 1000.0)
+        self.latencies_us
+            .last()
+            .map_or(f64::NAN, |v| *v as f64 / 1000.0)
     }
 }
 
@@ -107,7 +115,13 @@ async fn send(k: &Kiosk, t: &Target, kind: Kind, key: &str) -> anyhow::Result<()
 }
 
 /// Closed loop: every client sends back to back for `warmup + secs`; counts the last `secs`.
-pub async fn closed(kiosks: &[Kiosk], t: &Target, kind: Kind, warmup: Duration, secs: Duration) -> anyhow::Result<Stats> {
+pub async fn closed(
+    kiosks: &[Kiosk],
+    t: &Target,
+    kind: Kind,
+    warmup: Duration,
+    secs: Duration,
+) -> anyhow::Result<Stats> {
     let start = Instant::now();
     let (from, until) = (start + warmup, start + warmup + secs);
     let t = Arc::new(t.clone());
@@ -136,7 +150,13 @@ pub async fn closed(kiosks: &[Kiosk], t: &Target, kind: Kind, warmup: Duration, 
 }
 
 /// Open loop at `rate` requests a second in all, spread over the clients, for `secs`.
-pub async fn open(kiosks: &[Kiosk], t: &Target, kind: Kind, rate: f64, secs: Duration) -> anyhow::Result<Stats> {
+pub async fn open(
+    kiosks: &[Kiosk],
+    t: &Target,
+    kind: Kind,
+    rate: f64,
+    secs: Duration,
+) -> anyhow::Result<Stats> {
     let n = kiosks.len() as f64;
     let interval = Duration::from_secs_f64(n / rate);
     let start = tokio::time::Instant::now() + Duration::from_millis(100);
@@ -166,8 +186,14 @@ pub async fn open(kiosks: &[Kiosk], t: &Target, kind: Kind, rate: f64, secs: Dur
     merge(tasks, secs).await
 }
 
-async fn merge(tasks: Vec<tokio::task::JoinHandle<Stats>>, secs: Duration) -> anyhow::Result<Stats> {
-    let mut all = Stats { secs: secs.as_secs_f64(), ..Stats::default() };
+async fn merge(
+    tasks: Vec<tokio::task::JoinHandle<Stats>>,
+    secs: Duration,
+) -> anyhow::Result<Stats> {
+    let mut all = Stats {
+        secs: secs.as_secs_f64(),
+        ..Stats::default()
+    };
     for task in tasks {
         let s = task.await.context("a load client panicked")?;
         all.ok += s.ok;

@@ -35,10 +35,19 @@ pub struct BenchOpts {
 const BATCH: usize = 64;
 
 pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
-    let services = if opts.sqlite_only { crate::prereqs::Started::default() } else { crate::prereqs::postgres()? };
+    let services = if opts.sqlite_only {
+        crate::prereqs::Started::default()
+    } else {
+        crate::prereqs::postgres()?
+    };
     let result = (|| {
-        workspace::cargo(&["build", "--release", "--package", "vestibule-server"], &[])?;
-        let bin = workspace::target_dir()?.join("release").join("vestibule-server");
+        workspace::cargo(
+            &["build", "--release", "--package", "vestibule-server"],
+            &[],
+        )?;
+        let bin = workspace::target_dir()?
+            .join("release")
+            .join("vestibule-server");
         let runtime = tokio::runtime::Runtime::new()?;
         runtime.block_on(measure(opts, &bin))
     })();
@@ -47,7 +56,10 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
     print_table(&results);
     let out = workspace::root().join("bench");
     std::fs::create_dir_all(&out)?;
-    std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&results)? + "\n")?;
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&results)? + "\n",
+    )?;
     println!("written to bench/results.json");
     Ok(())
 }
@@ -55,10 +67,17 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
 async fn measure(opts: &BenchOpts, bin: &std::path::Path) -> anyhow::Result<Value> {
     let secs = Duration::from_secs(opts.secs);
     let mut engines = serde_json::Map::new();
-    engines.insert("sqlite".into(), engine(opts, bin, None, secs).await.context("the SQLite runs")?);
+    engines.insert(
+        "sqlite".into(),
+        engine(opts, bin, None, secs)
+            .await
+            .context("the SQLite runs")?,
+    );
     if !opts.sqlite_only {
         let db = server::PgDatabase::create().await?;
-        let pg = engine(opts, bin, Some(&db.url), secs).await.context("the PostgreSQL runs");
+        let pg = engine(opts, bin, Some(&db.url), secs)
+            .await
+            .context("the PostgreSQL runs");
         db.drop_it().await;
         engines.insert("postgres".into(), pg?);
     }
@@ -76,7 +95,12 @@ fn latency(s: &Stats) -> Value {
     json!({"p50_ms": s.percentile_ms(0.50), "p99_ms": s.percentile_ms(0.99), "max_ms": s.max_ms(), "answered": s.ok, "failed": s.failed})
 }
 
-async fn engine(opts: &BenchOpts, bin: &std::path::Path, pg: Option<&str>, secs: Duration) -> anyhow::Result<Value> {
+async fn engine(
+    opts: &BenchOpts,
+    bin: &std::path::Path,
+    pg: Option<&str>,
+    secs: Duration,
+) -> anyhow::Result<Value> {
     let name = if pg.is_some() { "postgres" } else { "sqlite" };
     let dir = std::env::temp_dir().join(format!("vestibule-bench-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -84,14 +108,44 @@ async fn engine(opts: &BenchOpts, bin: &std::path::Path, pg: Option<&str>, secs:
     let warm = Duration::from_secs(1);
     let mut server = BenchServer::start(bin, &dir, pg, &[]).await?;
     let (kiosks, host) = server.setup(opts.clients).await?;
-    println!("{name}: measuring with {} clients, {} s a run", opts.clients, secs.as_secs());
-    let noop = load::closed(&kiosks, &Target::new(&server.base, &host, "noop"), Kind::Noop, warm, secs).await?;
+    println!(
+        "{name}: measuring with {} clients, {} s a run",
+        opts.clients,
+        secs.as_secs()
+    );
+    let noop = load::closed(
+        &kiosks,
+        &Target::new(&server.base, &host, "noop"),
+        Kind::Noop,
+        warm,
+        secs,
+    )
+    .await?;
     println!("  no-op:      {:>8.0} requests/s", noop.rps());
-    let on = load::closed(&kiosks, &Target::new(&server.base, &host, "peak"), Kind::CheckIn, warm, secs).await?;
+    let on = load::closed(
+        &kiosks,
+        &Target::new(&server.base, &host, "peak"),
+        Kind::CheckIn,
+        warm,
+        secs,
+    )
+    .await?;
     println!("  check-in:   {:>8.0} /s ({} failed)", on.rps(), on.failed);
     let half = on.rps() / 2.0;
-    let lat = load::open(&kiosks, &Target::new(&server.base, &host, "half"), Kind::CheckIn, half, secs).await?;
-    println!("  at {half:.0}/s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", lat.percentile_ms(0.5), lat.percentile_ms(0.99), lat.max_ms());
+    let lat = load::open(
+        &kiosks,
+        &Target::new(&server.base, &host, "half"),
+        Kind::CheckIn,
+        half,
+        secs,
+    )
+    .await?;
+    println!(
+        "  at {half:.0}/s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.percentile_ms(0.5),
+        lat.percentile_ms(0.99),
+        lat.max_ms()
+    );
     server.stop();
     let mut out = json!({
         "noop_rps": noop.rps(),
@@ -102,8 +156,16 @@ async fn engine(opts: &BenchOpts, bin: &std::path::Path, pg: Option<&str>, secs:
         "half_peak_rate": half,
     });
     if pg.is_none() {
-        let mut off_server = BenchServer::start(bin, &dir, None, &["--commit-batch-max", "1"]).await?;
-        let off = load::closed(&kiosks, &Target::new(&off_server.base, &host, "off"), Kind::CheckIn, warm, secs).await?;
+        let mut off_server =
+            BenchServer::start(bin, &dir, None, &["--commit-batch-max", "1"]).await?;
+        let off = load::closed(
+            &kiosks,
+            &Target::new(&off_server.base, &host, "off"),
+            Kind::CheckIn,
+            warm,
+            secs,
+        )
+        .await?;
         println!("  check-in, group commit off: {:>8.0} /s", off.rps());
         off_server.stop();
         let raw = raw::check_in_rows(&dir, BATCH, secs).await?;
@@ -118,24 +180,54 @@ async fn engine(opts: &BenchOpts, bin: &std::path::Path, pg: Option<&str>, secs:
 }
 
 fn print_table(r: &Value) {
-    let f = |v: &Value| v.as_f64().map_or("-".to_owned(), |x| if x >= 100.0 { format!("{x:.0}") } else { format!("{x:.2}") });
+    let f = |v: &Value| {
+        v.as_f64().map_or("-".to_owned(), |x| {
+            if x >= 100.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.2}")
+            }
+        })
+    };
     println!();
     println!("{:<44} {:>12} {:>12}", "measure", "sqlite", "postgres");
     let rows: [(&str, &[&str]); 11] = [
         ("no-op GET /healthz (requests/s)", &["noop_rps"]),
         ("check-ins (/s)", &["check_in_rps"]),
-        ("check-ins, group commit off (/s)", &["check_in_group_commit_off_rps"]),
-        ("bare SQLite, same rows (check-ins/s)", &["raw_sqlite_rows_rps"]),
-        ("ratio check-in / no-op (target >= 0.5)", &["ratio_check_in_to_noop"]),
-        ("ratio group commit on / off (target >= 5)", &["ratio_group_commit_on_to_off"]),
-        ("ratio check-in / bare SQLite", &["ratio_check_in_to_raw_sqlite"]),
+        (
+            "check-ins, group commit off (/s)",
+            &["check_in_group_commit_off_rps"],
+        ),
+        (
+            "bare SQLite, same rows (check-ins/s)",
+            &["raw_sqlite_rows_rps"],
+        ),
+        (
+            "ratio check-in / no-op (target >= 0.5)",
+            &["ratio_check_in_to_noop"],
+        ),
+        (
+            "ratio group commit on / off (target >= 5)",
+            &["ratio_group_commit_on_to_off"],
+        ),
+        (
+            "ratio check-in / bare SQLite",
+            &["ratio_check_in_to_raw_sqlite"],
+        ),
         ("latency at half peak: rate (/s)", &["half_peak_rate"]),
         ("  p50 (ms)", &["latency_at_half_peak", "p50_ms"]),
-        ("  p99 (ms, target <= 10 on SQLite)", &["latency_at_half_peak", "p99_ms"]),
+        (
+            "  p99 (ms, target <= 10 on SQLite)",
+            &["latency_at_half_peak", "p99_ms"],
+        ),
         ("  max (ms)", &["latency_at_half_peak", "max_ms"]),
     ];
     for (label, path) in rows {
         let get = |engine: &str| path.iter().fold(&r["engines"][engine], |v, k| &v[*k]);
-        println!("{label:<44} {:>12} {:>12}", f(get("sqlite")), f(get("postgres")));
+        println!(
+            "{label:<44} {:>12} {:>12}",
+            f(get("sqlite")),
+            f(get("postgres"))
+        );
     }
 }

@@ -26,7 +26,11 @@ const ROWS: &str = "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, em
      UPDATE tenants SET audit_seq = $18, audit_head = $21 WHERE id = $1";
 
 /// Check-ins' worth of rows written a second, in batches of `batch`, for `secs`.
-pub async fn check_in_rows(dir: &std::path::Path, batch: usize, secs: Duration) -> anyhow::Result<f64> {
+pub async fn check_in_rows(
+    dir: &std::path::Path,
+    batch: usize,
+    secs: Duration,
+) -> anyhow::Result<f64> {
     let options = SqliteConnectOptions::new()
         .filename(dir.join("raw.db"))
         .create_if_missing(true)
@@ -66,7 +70,12 @@ pub async fn check_in_rows(dir: &std::path::Path, batch: usize, secs: Duration) 
         let mut tx = c.begin().await?;
         for _ in 0..batch {
             n += 1;
-            let (visitor, visit, outbox, at) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), chrono::Utc::now());
+            let (visitor, visit, outbox, at) = (
+                Uuid::now_v7(),
+                Uuid::now_v7(),
+                Uuid::now_v7(),
+                chrono::Utc::now(),
+            );
             sqlx::query(ROWS)
                 .bind(tenant)
                 .bind(visitor)

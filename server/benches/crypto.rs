@@ -7,7 +7,8 @@ use std::{collections::HashMap, hint::black_box};
 use criterion::{Criterion, criterion_group, criterion_main};
 use server::{
     crypto::{Field, Key, TenantKeys},
-    store::{TenantId, sealed},
+    ids::TenantId,
+    store::sealed,
 };
 use uuid::Uuid;
 use vestibule_shared::types::Email;

@@ -360,9 +360,11 @@ impl Engine {
     async fn scrub(&self) -> Result<(), Error> {
         match (self, self.dialect().scrub()) {
             (Engine::Sqlite { writer, .. }, Some(sql)) => {
-                drop(sqlx::query(sql).execute(writer).await?)
+                sqlx::query(sql).execute(writer).await?;
             }
-            (Engine::Postgres(pool), Some(sql)) => drop(sqlx::query(sql).execute(pool).await?),
+            (Engine::Postgres(pool), Some(sql)) => {
+                sqlx::query(sql).execute(pool).await?;
+            }
             (_, None) => {}
         }
         Ok(())

@@ -13,7 +13,7 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 /// running at the deadline is cut short. Fails the test, naming `what` was awaited, if `timeout`
 /// passes first.
 ///
-/// ```ignore
+/// ```text
 /// let status = wait_until("the server is ready", Duration::from_secs(30), async || {
 ///     let r = api.get("/readyz", &Auth::None).await;
 ///     (r.status == 200).then_some(r)

@@ -1,7 +1,7 @@
 //! Query helpers: one SQL text, its parameters bound onto whichever engine the transaction runs
 //! on. A repository function is then its SQL, a tuple of parameters and the type it reads:
 //!
-//! ```ignore
+//! ```text
 //! let n = self.execute("UPDATE kiosks SET name = $3 WHERE tenant_id = $1 AND id = $2", (id, name)).await?;
 //! ```
 //!

@@ -152,20 +152,20 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
 }
 
 /// Checks a visitor in at a kiosk's site; shared by the kiosk and the override mode.
+/// A check-in's answer: `201` (or `200` for a replay) with `Idempotent-Replayed`, and the visit.
+pub(super) type CheckInAnswer = (
+    StatusCode,
+    [(HeaderName, HeaderValue); 1],
+    ApiJson<CheckedIn>,
+);
+
 pub(super) async fn record_check_in(
     state: &AppState,
     k: &Kiosk,
     actor: Actor,
     headers: &HeaderMap,
     body: CheckIn,
-) -> Result<
-    (
-        StatusCode,
-        [(HeaderName, HeaderValue); 1],
-        ApiJson<CheckedIn>,
-    ),
-    Error,
-> {
+) -> Result<CheckInAnswer, Error> {
     let key = idempotency_key(headers)?;
     let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
     let hash = Sha256::digest(&canonical).to_vec();
@@ -215,14 +215,7 @@ async fn check_in(
     k: Kiosk,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckIn>,
-) -> Result<
-    (
-        StatusCode,
-        [(HeaderName, HeaderValue); 1],
-        ApiJson<CheckedIn>,
-    ),
-    Error,
-> {
+) -> Result<CheckInAnswer, Error> {
     record_check_in(&state, &k, k.actor(), &headers, body).await
 }
 

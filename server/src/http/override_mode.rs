@@ -4,7 +4,7 @@
 
 use axum::{
     extract::State,
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
+    http::{HeaderMap, StatusCode},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use vestibule_shared::{
 };
 
 use super::{
-    device::record_check_in,
+    device::{CheckInAnswer, record_check_in},
     extract::{ApiJson, ApiPath},
     views,
 };
@@ -57,14 +57,7 @@ async fn check_in_for(
     o: Override,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckIn>,
-) -> Result<
-    (
-        StatusCode,
-        [(HeaderName, HeaderValue); 1],
-        ApiJson<CheckedIn>,
-    ),
-    Error,
-> {
+) -> Result<CheckInAnswer, Error> {
     record_check_in(&state, &o.device, o.actor(), &headers, body).await
 }
 

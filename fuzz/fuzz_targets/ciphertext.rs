@@ -12,7 +12,7 @@ use std::{collections::HashMap, sync::LazyLock};
 use libfuzzer_sys::fuzz_target;
 use server::{
     crypto::{Field, Key, TenantKeys},
-    store::TenantId,
+    ids::TenantId,
 };
 use uuid::Uuid;
 

@@ -1,6 +1,8 @@
 //! `vestibule-server keys status | rotate-dek | rotate-kek`: key management on a live database.
 //! Servers keep serving during both rotations: they write under a new data key as soon as its
 //! version commits, and read a rotated master key from their key source when the database names it.
+//! On PostgreSQL these commands run as the database URL's user (the schema owner), not as the
+//! server's app role: they list every tenant and rewrite the master-key record.
 
 use std::time::{Duration, Instant};
 
@@ -8,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Storage, open_store};
+use super::{Storage, create_data_dir};
 use crate::{
     ids::TenantId,
     store::{RekeyCursor, Store},
@@ -47,10 +49,18 @@ pub struct RotateDek {
 
 pub async fn run(command: Keys) -> anyhow::Result<()> {
     match command {
-        Keys::Status(storage) => status(&open_store(&storage).await?).await,
+        Keys::Status(storage) => status(&open_owner(&storage).await?).await,
         Keys::RotateDek(args) => rotate_dek(args).await,
         Keys::RotateKek(storage) => rotate_kek(storage).await,
     }
+}
+
+/// Opens the store as the schema owner (see the module's header).
+async fn open_owner(s: &Storage) -> anyhow::Result<Store> {
+    create_data_dir(&s.data_dir)?;
+    Store::open_as_owner(s.database_url.as_deref(), &s.data_dir, &s.key_source())
+        .await
+        .context("opening the database")
 }
 
 async fn status(store: &Store) -> anyhow::Result<()> {
@@ -74,7 +84,7 @@ async fn status(store: &Store) -> anyhow::Result<()> {
 }
 
 async fn rotate_dek(args: RotateDek) -> anyhow::Result<()> {
-    let store = open_store(&args.storage).await?;
+    let store = open_owner(&args.storage).await?;
     let tenants: Vec<(TenantId, String)> = store
         .tenant_ids()
         .await?
@@ -131,7 +141,7 @@ async fn rotate_dek(args: RotateDek) -> anyhow::Result<()> {
 }
 
 async fn rotate_kek(storage: Storage) -> anyhow::Result<()> {
-    let store = open_store(&storage).await?;
+    let store = open_owner(&storage).await?;
     let source = storage.key_source();
     let next = source.next();
     let new = tokio::task::spawn_blocking(move || match next.load()? {

@@ -22,11 +22,28 @@ pub struct TenantRow {
 
 impl TenantRow {
     pub fn plan(&self) -> Plan {
-        match self.plan.as_str() {
-            "enterprise" => Plan::Enterprise,
-            "business" => Plan::Business,
-            _ => Plan::Free,
-        }
+        plan_of(&self.plan)
+    }
+}
+
+/// What routing needs of a tenant looked up before it is entered (by slug or id), and no more.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TenantRoute {
+    pub id: Uuid,
+    pub plan: String,
+}
+
+impl TenantRoute {
+    pub fn plan(&self) -> Plan {
+        plan_of(&self.plan)
+    }
+}
+
+fn plan_of(plan: &str) -> Plan {
+    match plan {
+        "enterprise" => Plan::Enterprise,
+        "business" => Plan::Business,
+        _ => Plan::Free,
     }
 }
 
@@ -46,6 +63,8 @@ pub fn role_str(role: Role) -> &'static str {
 }
 
 impl GlobalTx {
+    /// Creates a tenant row. The transaction enters the new tenant first (on PostgreSQL the app
+    /// role may write only the current tenant's row) and stays in it.
     pub async fn insert_tenant(
         &mut self,
         slug: &str,
@@ -61,6 +80,7 @@ impl GlobalTx {
             created_at: self.now(),
         };
         let genesis = [0u8; 32];
+        self.tx.set_tenant(crate::ids::TenantId(row.id)).await?;
         match self
             .tx
             .execute(
@@ -83,14 +103,16 @@ impl GlobalTx {
         }
     }
 
-    pub async fn tenant_by_slug(&mut self, slug: &str) -> Result<Option<TenantRow>, Error> {
-        const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE slug = $1";
-        self.tx.fetch_optional(SQL, (slug,)).await
+    /// The tenant with this slug, as routing needs it.
+    pub async fn tenant_by_slug(&mut self, slug: &str) -> Result<Option<TenantRoute>, Error> {
+        let sql = self.tx.dialect().tenant_route_by_slug();
+        self.tx.fetch_optional(sql, (slug,)).await
     }
 
-    pub async fn tenant_by_id(&mut self, id: Uuid) -> Result<Option<TenantRow>, Error> {
-        const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE id = $1";
-        self.tx.fetch_optional(SQL, (id,)).await
+    /// The tenant with this id, as routing needs it.
+    pub async fn tenant_by_id(&mut self, id: Uuid) -> Result<Option<TenantRoute>, Error> {
+        let sql = self.tx.dialect().tenant_route_by_id();
+        self.tx.fetch_optional(sql, (id,)).await
     }
 
     /// Stores the hash of a new platform-operator token.

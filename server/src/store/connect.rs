@@ -1,16 +1,22 @@
 //! Opening a store: the SQLite file in the data dir (WAL, `synchronous=FULL`, foreign keys) or a
-//! PostgreSQL URL; embedded migrations run before the pool is handed out.
+//! PostgreSQL URL; embedded migrations run before the pool is handed out. On PostgreSQL the URL's
+//! user (the schema owner) migrates and records a fresh database's master key; the pool's queries
+//! then run as [`APP_ROLE`], which may only read those (migration `0008_least_privilege.sql`).
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    Connection, Executor, PgConnection,
+    Connection, Executor,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
 use super::{Engine, Store};
-use crate::{clock::Clock, crypto::KeySource, error::Error};
+use crate::{
+    clock::Clock,
+    crypto::{Crypto, KeySource},
+    error::Error,
+};
 
 /// The PostgreSQL role the server's queries run as: it owns no table and cannot bypass RLS.
 pub const APP_ROLE: &str = "vestibule_app";
@@ -25,9 +31,29 @@ impl Store {
         data_dir: &Path,
         keys: &KeySource,
     ) -> Result<Store, Error> {
+        Self::open_as(database_url, data_dir, keys, true).await
+    }
+
+    /// Opens like [`Store::open`], but on PostgreSQL the queries run as the URL's user (the schema
+    /// owner) instead of [`APP_ROLE`]: for the `keys` commands, which walk every tenant and
+    /// rewrite the master-key record, neither of which the app role may do.
+    pub async fn open_as_owner(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        keys: &KeySource,
+    ) -> Result<Store, Error> {
+        Self::open_as(database_url, data_dir, keys, false).await
+    }
+
+    async fn open_as(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        keys: &KeySource,
+        as_app: bool,
+    ) -> Result<Store, Error> {
         match database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Self::open_postgres(url, 16, keys).await
+                Self::connect_postgres(url, 16, keys, as_app).await
             }
             Some(url) => Err(Error::Config(format!(
                 "unsupported database URL scheme in {:?}: use postgres:// (or omit it for SQLite)",
@@ -60,7 +86,9 @@ impl Store {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Self::with_keys(Engine::Sqlite { writer, reader }, keys).await
+        let engine = Engine::Sqlite { writer, reader };
+        let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
+        Ok(Self::assemble(engine, crypto))
     }
 
     /// Connects to PostgreSQL at `url`, migrates as the URL's user (the schema owner), then hands
@@ -70,17 +98,39 @@ impl Store {
         max_connections: u32,
         keys: &KeySource,
     ) -> Result<Store, Error> {
+        Self::connect_postgres(url, max_connections, keys, true).await
+    }
+
+    /// Migrates and proves the master key as the URL's user (the schema owner: it alone writes
+    /// the migrations table and the master-key record), then hands out a pool whose connections
+    /// run as [`APP_ROLE`] if `as_app`, else as that user.
+    async fn connect_postgres(
+        url: &str,
+        max_connections: u32,
+        keys: &KeySource,
+        as_app: bool,
+    ) -> Result<Store, Error> {
         let options = PgConnectOptions::from_str(url)?;
-        let mut owner = PgConnection::connect_with(&options).await?;
-        POSTGRES_MIGRATIONS
-            .run(&mut owner)
-            .await
-            .map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
-        owner.close().await?;
+        let owner = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let crypto = async {
+            POSTGRES_MIGRATIONS
+                .run(&owner)
+                .await
+                .map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
+            let engine = Engine::Postgres(owner.clone());
+            super::keys::kek_for(&engine, keys, &Clock::system()).await
+        }
+        .await;
+        owner.close().await;
+        let crypto = crypto?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(3))
-            .after_connect(|conn, _| {
+            .acquire_timeout(Duration::from_secs(3));
+        let pool = if as_app {
+            pool.after_connect(|conn, _| {
                 Box::pin(async move {
                     let user: String = sqlx::query_scalar("SELECT current_user::text")
                         .fetch_one(&mut *conn)
@@ -91,9 +141,11 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await?;
-        Self::with_keys(Engine::Postgres(pool), keys).await
+        } else {
+            pool
+        };
+        let pool = pool.connect_with(options).await?;
+        Ok(Self::assemble(Engine::Postgres(pool), crypto))
     }
 
     /// Writes a consistent copy of the SQLite database at `db` to `out` (`VACUUM INTO`), while the
@@ -184,15 +236,13 @@ impl Store {
         Ok(())
     }
 
-    async fn with_keys(engine: Engine, keys: &KeySource) -> Result<Store, Error> {
-        let clock = Clock::system();
-        let crypto = super::keys::kek_for(&engine, keys, &clock).await?;
-        Ok(Store {
+    fn assemble(engine: Engine, crypto: Crypto) -> Store {
+        Store {
             engine,
             crypto: Arc::new(crypto),
-            clock,
+            clock: Clock::system(),
             committer: None,
-        })
+        }
     }
 
     /// Turns on group commit (SQLite only) with batches of at most `max_batch` writes; 1 (or

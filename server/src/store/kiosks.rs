@@ -135,8 +135,7 @@ impl GlobalTx {
         &mut self,
         code_hash: &[u8],
     ) -> Result<Option<EnrollmentTarget>, Error> {
-        self.tx
-            .fetch_optional("DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at", (code_hash,))
-            .await
+        let sql = self.tx.dialect().take_enrollment();
+        self.tx.fetch_optional(sql, (code_hash,)).await
     }
 }

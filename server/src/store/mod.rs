@@ -16,7 +16,10 @@
 //!
 //! Tenancy on PostgreSQL is enforced by row-level security as well: a tenant transaction first sets
 //! the dialect's tenant setting (transaction-local), and the pool's connections run as
-//! `vestibule_app`.
+//! `vestibule_app`, which sees no tenant row outside its tenant (a [`GlobalTx`] finds a tenant or
+//! an enrollment code through the dialect's lookups) and cannot write the migrations or the
+//! master-key record: the URL's user (the owner) migrates and records a fresh database's master
+//! key, and the `keys` commands open their store with [`Store::open_as_owner`].
 //!
 //! Entering a tenant reads its key versions from the tenant row (a write transaction on
 //! PostgreSQL locks that row, so a tenant's writers, on any replica, queue behind each other and
@@ -43,7 +46,7 @@ mod sessions;
 mod settings;
 mod visits;
 
-pub use accounts::{Attempt, TenantRow, UserRow};
+pub use accounts::{Attempt, TenantRoute, TenantRow, UserRow};
 pub use audit::{Actor, AuditRow, ChainCheck};
 pub use check_in::{CheckedInRow, NewVisit};
 pub use connect::APP_ROLE;

@@ -1,8 +1,9 @@
 //! What differs between the two engines, in one file per engine: how a transaction begins, the
 //! session settings PostgreSQL's row-level security reads (SQLite has none and binds the tenant in
 //! every query instead), row locks (a SQLite write transaction already holds the database's one
-//! write lock, so it takes none), the outbox claim, the check-in's one-round-trip write, and the
-//! clean-up after keys are destroyed. Every other statement is one SQL text that both engines run.
+//! write lock, so it takes none), the outbox claim, the check-in's one-round-trip write, the
+//! lookups made before a tenant is known (PostgreSQL's app role reaches those rows only through
+//! functions), and the clean-up after keys are destroyed. Every other statement is one SQL text that both engines run.
 //!
 //! A transaction finds its engine's dialect with [`Tx::dialect`](super::Tx::dialect).
 
@@ -45,6 +46,18 @@ pub(crate) trait Dialect: Sync {
     /// The id of the master key the database is written under, which no rotation may replace
     /// before the transaction ends (it is about to wrap a key under it).
     fn kek_id_for_wrap(&self) -> &'static str;
+
+    /// The routing columns `(id, plan)` of the tenant with the slug `$1`, before it is entered
+    /// (PostgreSQL: through a narrow `SECURITY DEFINER` function; the app role sees no tenant row
+    /// outside its tenant).
+    fn tenant_route_by_slug(&self) -> &'static str;
+
+    /// The routing columns `(id, plan)` of the tenant with the id `$1`, before it is entered.
+    fn tenant_route_by_id(&self) -> &'static str;
+
+    /// Deletes the enrollment code with the hash `$1` and returns `(tenant_id, kiosk_id,
+    /// expires_at)`, before its tenant is known.
+    fn take_enrollment(&self) -> &'static str;
 
     /// The id of the master key the database is written under, held for a master-key rotation.
     fn kek_id_for_rotation(&self) -> &'static str;

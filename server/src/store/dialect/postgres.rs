@@ -1,7 +1,10 @@
 //! PostgreSQL's side of the [`Dialect`]: reads run as one read-only snapshot, row-level security
 //! is pointed at the tenant by a transaction-local setting, rows are locked where SQLite's single
 //! writer would serialise (`FOR UPDATE`, `FOR SHARE`, and `SKIP LOCKED` so replicas claim
-//! different outbox rows), and the check-in write is one statement of data-modifying CTEs.
+//! different outbox rows), and the check-in write is one statement of data-modifying CTEs. What
+//! the app role may not read or lock itself (a tenant or an enrollment code before the tenant is
+//! known, the master-key record's lock) goes through the `SECURITY DEFINER` functions of
+//! migration 0008.
 
 use super::Dialect;
 use crate::store::check_in::check_in_rows;
@@ -45,12 +48,28 @@ impl Dialect for Postgres {
         "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1 FOR UPDATE"
     }
 
+    // The app role may only read kek_check, and a row lock needs UPDATE rights: the function (run
+    // as the owner, migration 0008) takes the share lock for the calling transaction.
     fn kek_id_for_wrap(&self) -> &'static str {
-        "SELECT kek_id FROM kek_check WHERE id = 1 FOR SHARE"
+        "SELECT kek_id_for_wrap()"
     }
 
     fn kek_id_for_rotation(&self) -> &'static str {
         "SELECT kek_id FROM kek_check WHERE id = 1 FOR UPDATE"
+    }
+
+    // The app role sees no tenant row and no enrollment code outside its tenant; these functions
+    // (migration 0008) answer one key at a time with the routing columns only.
+    fn tenant_route_by_slug(&self) -> &'static str {
+        "SELECT id, plan FROM tenant_route_by_slug($1)"
+    }
+
+    fn tenant_route_by_id(&self) -> &'static str {
+        "SELECT id, plan FROM tenant_route_by_id($1)"
+    }
+
+    fn take_enrollment(&self) -> &'static str {
+        "SELECT tenant_id, kiosk_id, expires_at FROM take_enrollment_code($1)"
     }
 
     fn check_in_write(&self) -> &'static str {

@@ -53,6 +53,18 @@ impl Dialect for Sqlite {
         "SELECT kek_id FROM kek_check WHERE id = 1"
     }
 
+    fn tenant_route_by_slug(&self) -> &'static str {
+        "SELECT id, plan FROM tenants WHERE slug = $1"
+    }
+
+    fn tenant_route_by_id(&self) -> &'static str {
+        "SELECT id, plan FROM tenants WHERE id = $1"
+    }
+
+    fn take_enrollment(&self) -> &'static str {
+        "DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at"
+    }
+
     fn check_in_write(&self) -> &'static str {
         concat!(
             check_in_rows!(visitor),

@@ -53,6 +53,7 @@ struct Metrics {
     outbox_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     pool_size: Family<PoolLabels, Gauge>,
     pool_idle: Family<PoolLabels, Gauge>,
+    checkout_backoffs: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -68,6 +69,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let outbox_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
     let pool_size = Family::<PoolLabels, Gauge>::default();
     let pool_idle = Family::<PoolLabels, Gauge>::default();
+    let checkout_backoffs = Counter::default();
     registry.register("http_requests", "HTTP requests answered", requests.clone());
     registry.register(
         "http_request_duration_seconds",
@@ -88,6 +90,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "commit_batch_size",
         "Check-ins written per SQLite group commit",
         commit_batch.clone(),
+    );
+    registry.register(
+        "checkout_backoffs",
+        "Times a kiosk was made to wait after too many unknown badge codes",
+        checkout_backoffs.clone(),
     );
     registry.register(
         "outbox_depth",
@@ -120,6 +127,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         outbox_age,
         pool_size,
         pool_idle,
+        checkout_backoffs,
     }
 });
 
@@ -155,7 +163,7 @@ pub fn check_in() {
     METRICS.check_ins.inc();
 }
 
-/// A request refused by the named limit (`ip`, `device`, `sign_in`).
+/// A request refused by the named limit (`ip`, `device`, `sign_in`, `checkout_backoff`).
 pub fn rate_limited(limit: &'static str) {
     METRICS
         .rate_limited
@@ -166,6 +174,11 @@ pub fn rate_limited(limit: &'static str) {
 /// One group commit of `n` jobs.
 pub fn commit_batch(n: usize) {
     METRICS.commit_batch.observe(n as f64);
+}
+
+/// A kiosk made to wait (longer) after too many unknown badge codes.
+pub fn checkout_backoff() {
+    METRICS.checkout_backoffs.inc();
 }
 
 /// What the scrape reads from the store at scrape time.

@@ -10,6 +10,7 @@
 
 pub mod aead;
 pub mod kek;
+mod throttle;
 
 use std::{
     collections::HashMap,
@@ -24,6 +25,7 @@ use vestibule_shared::types::Email;
 
 pub use aead::Key;
 pub use kek::{Kek, KeySource};
+pub use throttle::Door;
 
 use crate::{error::Error, ids::TenantId};
 

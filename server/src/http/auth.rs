@@ -1,6 +1,12 @@
 //! Sign-in for admins and receptionists: password login to an opaque session token, logout.
-//! Five failures lock the account with a doubling backoff; the lock lives in the database, so it
-//! holds across replicas.
+//!
+//! Failures are counted by what was typed (tenant, email), not by a found account
+//! (`store/throttle.rs`): five in a row lock that identity with a doubling backoff, in the
+//! database, so it holds across replicas. Every failing path does the same work whether the
+//! tenant or the account exists: a read of the tenant and the counter, one user lookup (a lookup
+//! that finds no one when the tenant is unknown), one Argon2id verification (against a dummy hash
+//! when there is no account) and one write of the counter. So neither the answers nor their
+//! timing tell who has an account (`cargo xtask bench --login-timing` measures the timing).
 
 use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,10 +21,11 @@ use crate::{
         Staff, password,
         token::{self, TokenKind},
     },
+    crypto::Door,
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{Attempt, SessionKind, TenantTx, UserRow},
+    store::{SessionKind, Throttle, ThrottleKey, UserRow},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,46 +35,44 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
 }
 
-/// Checks a secret (password or PIN) of `user` with lockout. On failure the counter is written
-/// and committed before the error is returned.
-pub(super) async fn check_secret(
-    mut tx: TenantTx,
-    user: Option<UserRow>,
-    secret: &str,
-    attempt: Attempt,
-) -> Result<(TenantTx, UserRow), Error> {
-    let locked_until = user.as_ref().and_then(|u| match attempt {
-        Attempt::Login => u.login_locked_until,
-        Attempt::Pin => u.pin_locked_until,
-    });
-    let now = tx.now();
-    if let Some(until) = locked_until.filter(|t| *t > now) {
-        return Err(Error::Locked {
-            retry_after: (until - now).num_seconds().max(1) as u64,
-        });
+/// Refuses an identity while its counter is locked.
+pub(super) fn refuse_if_locked(seen: &Throttle, state: &AppState) -> Result<(), Error> {
+    match seen.locked_for(state.clock.now()) {
+        Some(retry_after) => Err(Error::Locked { retry_after }),
+        None => Ok(()),
     }
-    let stored = user
-        .as_ref()
-        .filter(|u| !u.disabled)
-        .and_then(|u| match attempt {
-            Attempt::Login => Some(u.password_hash.as_str()),
-            Attempt::Pin => u.pin_hash.as_deref(),
-        });
+}
+
+/// Verifies a typed secret against `user`'s (its password or PIN; a dummy hash when there is no
+/// user, or it is disabled, or has no PIN). A failure is counted against `key` and committed
+/// before `invalid_credentials` is returned; a success clears a count.
+pub(super) async fn verify_secret(
+    state: &AppState,
+    key: &ThrottleKey,
+    seen: &Throttle,
+    user: Option<&UserRow>,
+    door: Door,
+    secret: &str,
+) -> Result<(), Error> {
+    let stored = user.filter(|u| !u.disabled).and_then(|u| match door {
+        Door::Login => Some(u.password_hash.as_str()),
+        Door::Pin => u.pin_hash.as_deref(),
+    });
     let ok = password::verify(stored, secret).await?;
-    match user {
-        Some(u) if ok => {
-            if u.failed_logins > 0 || u.failed_pins > 0 {
-                tx.reset_failures(u.id, attempt).await?;
-            }
-            Ok((tx, u))
-        }
-        Some(u) => {
-            // The failure that reaches the limit locks the account; the next attempt is refused.
-            tx.record_failure(&u, attempt).await?;
-            tx.commit().await?;
-            Err(Error::InvalidCredentials)
-        }
-        None => Err(Error::InvalidCredentials),
+    if ok && seen.failures == 0 {
+        return Ok(());
+    }
+    let mut g = state.store.global(true).await?;
+    if ok {
+        g.clear_throttle(key).await?;
+    } else {
+        g.record_failure(key).await?;
+    }
+    g.commit().await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidCredentials)
     }
 }
 
@@ -78,23 +83,46 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<ApiJson<SessionToken>, Error> {
+    let key = state
+        .store
+        .throttle_key(Door::Login, body.tenant.as_str(), &body.email);
     let mut g = state.store.global(false).await?;
     let tenant = g.tenant_by_slug(body.tenant.as_str()).await?;
+    let seen = g.throttle(&key).await?;
     g.commit().await?;
-    let Some(tenant) = tenant else {
-        // Same work as a wrong password, so tenants cannot be discovered by timing.
-        password::verify(None, body.password.expose()).await?;
+    refuse_if_locked(&seen, &state)?;
+    let (tenant, user) = match tenant {
+        Some(tenant) => {
+            let id = TenantId(tenant.id);
+            let mut tx = state.store.read(id).await?;
+            // SSO (and so its enforcement) is for the enterprise plan only.
+            if tenant.plan() == Plan::Enterprise && tx.sso_enforced().await? {
+                return Err(Error::SsoRequired);
+            }
+            let user = tx.user_by_email(&body.email).await?;
+            tx.commit().await?;
+            (Some(id), user)
+        }
+        None => {
+            let mut g = state.store.global(false).await?;
+            g.user_by_email_nowhere().await?;
+            g.commit().await?;
+            (None, None)
+        }
+    };
+    verify_secret(
+        &state,
+        &key,
+        &seen,
+        user.as_ref(),
+        Door::Login,
+        body.password.expose(),
+    )
+    .await?;
+    let (Some(tenant), Some(user)) = (tenant, user) else {
         return Err(Error::InvalidCredentials);
     };
-    // SSO (and so its enforcement) is for the enterprise plan only.
-    let enterprise = tenant.plan() == Plan::Enterprise;
-    let tenant = TenantId(tenant.id);
     let mut tx = state.store.write(tenant).await?;
-    if enterprise && tx.sso_enforced().await? {
-        return Err(Error::SsoRequired);
-    }
-    let user = tx.user_by_email(&body.email).await?;
-    let (mut tx, user) = check_secret(tx, user, body.password.expose(), Attempt::Login).await?;
     if password::needs_rehash(&user.password_hash) {
         tx.set_password_hash(user.id, &password::hash(body.password.expose()).await?)
             .await?;

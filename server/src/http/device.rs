@@ -19,7 +19,7 @@ use vestibule_shared::{
 };
 
 use super::{
-    auth::check_secret,
+    auth::{refuse_if_locked, verify_secret},
     extract::{ApiJson, ApiQuery},
 };
 use crate::{
@@ -27,10 +27,12 @@ use crate::{
         Kiosk,
         token::{self, TokenKind},
     },
+    crypto::Door,
     error::Error,
     ids::TenantId,
+    metrics,
     state::AppState,
-    store::{Actor, Attempt, NewVisit, SessionKind},
+    store::{Actor, NewVisit, SessionKind},
 };
 
 /// The most directory entries one search returns.
@@ -219,19 +221,50 @@ async fn check_in(
     record_check_in(&state, &k, k.actor(), &headers, body).await
 }
 
-/// Checks a visitor out by the code on their badge.
+/// Checks a visitor out by the code on their badge. After ten unknown codes in a row the kiosk
+/// must wait before its next check-out (`429 rate_limited` with `Retry-After`): 1 s, doubling with
+/// each further miss up to 60 s; each such wait is audited and counted in the metrics.
 #[utoipa::path(post, path = "/api/v1/kiosk/visits/checkout", tag = "kiosk", request_body = CheckOut,
-    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("device" = [])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)),
+    security(("device" = [])))]
 async fn check_out(
     State(state): State<AppState>,
     k: Kiosk,
     ApiJson(body): ApiJson<CheckOut>,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(k.tenant).await?;
-    tx.check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code)
-        .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    let before = tx.badge_misses(k.kiosk.id).await?;
+    if let Some(retry_after) = before.wait_at(tx.now()) {
+        metrics::rate_limited("checkout_backoff");
+        return Err(Error::RateLimited { retry_after });
+    }
+    match tx
+        .check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code)
+        .await
+    {
+        Ok(_) => {
+            if before.misses > 0 {
+                tx.clear_badge_misses(k.kiosk.id).await?;
+            }
+            tx.commit().await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(Error::NotFound) => {
+            let after = tx.record_badge_miss(k.kiosk.id).await?;
+            if after.blocked_until.is_some() {
+                tx.audit(
+                    k.actor(),
+                    "kiosk.checkout_backoff",
+                    format!("kiosk:{}", k.kiosk.id),
+                )
+                .await?;
+                metrics::checkout_backoff();
+            }
+            tx.commit().await?;
+            Err(Error::NotFound)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A receptionist's PIN step-up on this kiosk: returns a short-lived override token.
@@ -243,9 +276,27 @@ async fn override_login(
     k: Kiosk,
     ApiJson(body): ApiJson<OverrideLogin>,
 ) -> Result<ApiJson<OverrideToken>, Error> {
-    let mut tx = state.store.write(k.tenant).await?;
+    let key = state
+        .store
+        .throttle_key(Door::Pin, &k.tenant.0.to_string(), &body.email);
+    let mut g = state.store.global(false).await?;
+    let seen = g.throttle(&key).await?;
+    g.commit().await?;
+    refuse_if_locked(&seen, &state)?;
+    let mut tx = state.store.read(k.tenant).await?;
     let user = tx.user_by_email(&body.email).await?;
-    let (mut tx, user) = check_secret(tx, user, body.pin.expose(), Attempt::Pin).await?;
+    tx.commit().await?;
+    verify_secret(
+        &state,
+        &key,
+        &seen,
+        user.as_ref(),
+        Door::Pin,
+        body.pin.expose(),
+    )
+    .await?;
+    let user = user.ok_or(Error::InvalidCredentials)?;
+    let mut tx = state.store.write(k.tenant).await?;
     let issued = token::issue(TokenKind::Override, Some(k.tenant));
     let at = state.clock.now();
     let expires_at = at + state.settings.override_idle;

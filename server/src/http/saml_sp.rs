@@ -315,6 +315,11 @@ async fn acs(
         .into_response())
 }
 
+/// The one refusal for an email that names no active user (disabled, or unknown with
+/// just-in-time provisioning off): the answer does not tell which.
+const NO_ACTIVE_USER: &str =
+    "no active user of this tenant has this email, and none is provisioned just in time";
+
 /// The user the assertion names: found by the email's blind index, its role updated from the
 /// groups if they map to one, or provisioned just in time.
 async fn sign_in_user(
@@ -326,7 +331,7 @@ async fn sign_in_user(
 ) -> Result<uuid::Uuid, Error> {
     if let Some(mut user) = tx.user_by_email(email).await? {
         if user.disabled {
-            return Err(Error::SamlRejected("this user is disabled in this tenant"));
+            return Err(Error::SamlRejected(NO_ACTIVE_USER));
         }
         if let Some(r) = role.filter(|r| *r != user.role) {
             user.role = r;
@@ -342,9 +347,7 @@ async fn sign_in_user(
         return Ok(user.id);
     }
     let (Some(default_role), Some(hash)) = (settings.jit_role, jit_hash) else {
-        return Err(Error::SamlRejected(
-            "no user of this tenant has this email, and just-in-time provisioning is off",
-        ));
+        return Err(Error::SamlRejected(NO_ACTIVE_USER));
     };
     // The name starts as the email; an admin can change it. The password is random and unknown.
     let name = PersonName::parse(email.as_str())

@@ -147,10 +147,6 @@ pub struct UserRow {
     pub pin_hash: Option<String>,
     pub role: Role,
     pub disabled: bool,
-    pub failed_logins: i64,
-    pub login_locked_until: Option<DateTime<Utc>>,
-    pub failed_pins: i64,
-    pub pin_locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -163,28 +159,17 @@ struct RawUser {
     pin_hash: Option<String>,
     role: String,
     disabled: bool,
-    failed_logins: i64,
-    login_locked_until: Option<DateTime<Utc>>,
-    failed_pins: i64,
-    pin_locked_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }
 
 macro_rules! user_select {
     ($rest:literal) => {
         concat!(
-            "SELECT id, email_enc, name_enc, password_hash, pin_hash, role, disabled, failed_logins, ",
-            "login_locked_until, failed_pins, pin_locked_until, created_at FROM users WHERE tenant_id = $1",
+            "SELECT id, email_enc, name_enc, password_hash, pin_hash, role, disabled, created_at ",
+            "FROM users WHERE tenant_id = $1",
             $rest
         )
     };
-}
-
-/// Which counter a failed attempt counts against.
-#[derive(Debug, Clone, Copy)]
-pub enum Attempt {
-    Login,
-    Pin,
 }
 
 impl TenantTx {
@@ -202,10 +187,6 @@ impl TenantTx {
                 Role::Receptionist
             },
             disabled: r.disabled,
-            failed_logins: r.failed_logins,
-            login_locked_until: r.login_locked_until,
-            failed_pins: r.failed_pins,
-            pin_locked_until: r.pin_locked_until,
             created_at: r.created_at,
         })
     }
@@ -294,47 +275,6 @@ impl TenantTx {
             > 0)
     }
 
-    /// Records a failed attempt; from the 5th on, locks the counter's door for 30 s doubling up
-    /// to 1 hour. Returns the lock's end if the account is now locked.
-    pub async fn record_failure(
-        &mut self,
-        user: &UserRow,
-        attempt: Attempt,
-    ) -> Result<Option<DateTime<Utc>>, Error> {
-        let failures = match attempt {
-            Attempt::Login => user.failed_logins,
-            Attempt::Pin => user.failed_pins,
-        } + 1;
-        let locked_until = (failures >= 5).then(|| {
-            let secs = 30i64.saturating_mul(1 << (failures - 5).min(7)).min(3600);
-            self.now() + chrono::Duration::seconds(secs)
-        });
-        let sql = match attempt {
-            Attempt::Login => {
-                "UPDATE users SET failed_logins = $3, login_locked_until = $4 WHERE tenant_id = $1 AND id = $2"
-            }
-            Attempt::Pin => {
-                "UPDATE users SET failed_pins = $3, pin_locked_until = $4 WHERE tenant_id = $1 AND id = $2"
-            }
-        };
-        self.execute(sql, (user.id, failures, locked_until)).await?;
-        Ok(locked_until)
-    }
-
-    /// Clears the failure counter after a success.
-    pub async fn reset_failures(&mut self, user_id: Uuid, attempt: Attempt) -> Result<(), Error> {
-        let sql = match attempt {
-            Attempt::Login => {
-                "UPDATE users SET failed_logins = 0, login_locked_until = NULL WHERE tenant_id = $1 AND id = $2"
-            }
-            Attempt::Pin => {
-                "UPDATE users SET failed_pins = 0, pin_locked_until = NULL WHERE tenant_id = $1 AND id = $2"
-            }
-        };
-        self.execute(sql, (user_id,)).await?;
-        Ok(())
-    }
-
     /// Replaces a password hash (rehash on login when below policy).
     pub async fn set_password_hash(&mut self, user_id: Uuid, hash: &str) -> Result<(), Error> {
         self.execute(
@@ -349,5 +289,22 @@ impl TenantTx {
     pub async fn tenant_row(&mut self) -> Result<TenantRow, Error> {
         const SQL: &str = "SELECT id, slug, name, plan, created_at FROM tenants WHERE id = $1";
         self.fetch_optional(SQL, ()).await?.ok_or(Error::NotFound)
+    }
+}
+
+impl GlobalTx {
+    /// The lookup of [`TenantTx::user_by_email`] in a tenant that does not exist: it finds no
+    /// one at the same cost, so that signing in to an unknown tenant does the same work as to a
+    /// real one.
+    pub async fn user_by_email_nowhere(&mut self) -> Result<(), Error> {
+        let none: Option<RawUser> = self
+            .tx
+            .fetch_optional(
+                user_select!(" AND email_idx = $2"),
+                (Uuid::nil(), &[0u8; 16][..]),
+            )
+            .await?;
+        debug_assert!(none.is_none(), "no user belongs to the nil tenant");
+        Ok(())
     }
 }

@@ -29,6 +29,7 @@
 
 mod accounts;
 mod audit;
+mod badge_misses;
 mod check_in;
 mod commit;
 mod connect;
@@ -44,10 +45,12 @@ mod saml;
 pub mod sealed;
 mod sessions;
 mod settings;
+mod throttle;
 mod visits;
 
-pub use accounts::{Attempt, TenantRoute, TenantRow, UserRow};
+pub use accounts::{TenantRoute, TenantRow, UserRow};
 pub use audit::{Actor, AuditRow, ChainCheck};
+pub use badge_misses::BadgeMisses;
 pub use check_in::{CheckedInRow, NewVisit};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
@@ -56,6 +59,7 @@ pub use kiosks::{EnrollmentTarget, KioskRow};
 pub use outbox::{Backlog, Notification, OutboxItem, OutboxRow};
 pub use rotation::{KeyStatus, RekeyCursor};
 pub use sessions::{SessionKind, SessionRow};
+pub use throttle::{Throttle, ThrottleKey};
 pub use visits::{VisitFilterSql, VisitRow};
 
 use std::sync::Arc;

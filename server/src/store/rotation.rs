@@ -23,6 +23,7 @@ use crate::{
 
 /// Tenant tables in an order that deletes children before parents.
 const TENANT_TABLES: &[&str] = &[
+    "badge_misses",
     "sessions",
     "enrollment_codes",
     "visits",

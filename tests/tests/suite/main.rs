@@ -29,6 +29,7 @@ macro_rules! both_engines {
 
 mod at_rest;
 mod bad_input;
+mod badge_guessing;
 mod crash;
 mod e2e;
 mod early_refusal;
@@ -48,6 +49,7 @@ mod schemathesis;
 mod shield;
 mod shredding;
 mod storage;
+mod sign_in_oracle;
 mod storage_support;
 mod tls;
 mod tls_scan;

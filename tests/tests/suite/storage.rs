@@ -4,9 +4,10 @@
 use crate::storage_support::{Fixture, tenant};
 use chrono::Duration;
 use server::{
+    crypto::Door,
     error::Error,
     ids::TenantId,
-    store::{Actor, Attempt, NewHost, NewVisit, SessionKind, VisitFilterSql},
+    store::{Actor, NewHost, NewVisit, SessionKind, Throttle, VisitFilterSql},
 };
 use uuid::Uuid;
 use vestibule_shared::{
@@ -176,27 +177,39 @@ async fn users_lock_out_after_five_failures(engine: Engine) {
         tx.user_by_email(&lower).await.expect("read").map(|u| u.id),
         Some(user.id)
     );
-    let mut locked = None;
-    for _ in 0..5 {
-        let u = tx.user(user.id).await.expect("read").expect("user");
-        locked = tx.record_failure(&u, Attempt::Pin).await.expect("record");
-    }
-    let until = locked.expect("locked after 5 failures");
-    assert!(until > fx.store.clock().now() + Duration::seconds(20));
-    let u = tx.user(user.id).await.expect("read").expect("user");
-    assert_eq!((u.failed_pins, u.failed_logins), (5, 0));
-    let again = tx
-        .record_failure(&u, Attempt::Pin)
-        .await
-        .expect("record")
-        .expect("still locked");
-    assert!(again > until, "the lock grows with each failure");
-    tx.reset_failures(user.id, Attempt::Pin)
-        .await
-        .expect("reset");
-    let u = tx.user(user.id).await.expect("read").expect("user");
-    assert_eq!((u.failed_pins, u.pin_locked_until), (0, None));
     tx.commit().await.expect("commit");
+    // Failures are counted by what was typed, whoever (if anyone) it names.
+    let key = fx.store.throttle_key(Door::Pin, "acme", &email);
+    let other = fx.store.throttle_key(Door::Login, "acme", &email);
+    assert_eq!(key, fx.store.throttle_key(Door::Pin, "ACME", &lower));
+    let mut g = fx.store.global(true).await.expect("tx");
+    let mut last = Throttle::default();
+    for n in 1..=5 {
+        last = g.record_failure(&key).await.expect("record");
+        assert_eq!(last.failures, n);
+        assert_eq!(last.locked_until.is_some(), n == 5, "failure {n}");
+    }
+    let until = last.locked_until.expect("locked after 5 failures");
+    assert!(until > fx.store.clock().now() + Duration::seconds(20));
+    assert_eq!(g.throttle(&key).await.expect("read"), last);
+    assert_eq!(g.throttle(&other).await.expect("read"), Throttle::default());
+    let again = g.record_failure(&key).await.expect("record");
+    assert!(
+        again.locked_until.expect("still locked") > until,
+        "the lock grows with each failure"
+    );
+    g.clear_throttle(&key).await.expect("clear");
+    assert_eq!(g.throttle(&key).await.expect("read"), Throttle::default());
+    g.record_failure(&other).await.expect("record");
+    g.commit().await.expect("commit");
+    // A count is forgotten a day after its last failure.
+    fx.store
+        .clock()
+        .advance(Duration::days(1) + Duration::seconds(1));
+    let mut g = fx.store.global(true).await.expect("tx");
+    assert_eq!(g.throttle(&other).await.expect("read"), Throttle::default());
+    assert_eq!(g.record_failure(&other).await.expect("record").failures, 1);
+    g.commit().await.expect("commit");
 }
 
 async fn sessions_expire_and_are_bound_to_their_kind(engine: Engine) {

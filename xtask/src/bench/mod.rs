@@ -3,8 +3,11 @@
 //! keep-alive, check-ins with SQLite group commit off, the bare-SQLite storage limit, and check-in
 //! latency at half the measured peak. Prints a table and writes `bench/results.json`. The numbers
 //! are ratios of runs on the same machine at the same time, not absolute claims.
+//! `--login-timing` measures instead whether a failed login's time tells who has an account
+//! (see [`login`]).
 
 mod load;
+mod login;
 mod raw;
 mod server;
 
@@ -29,6 +32,13 @@ pub struct BenchOpts {
     /// Skip the PostgreSQL runs.
     #[arg(long)]
     sqlite_only: bool,
+    /// Measure failed logins' timing for real and unknown accounts instead (see `login.rs`).
+    #[arg(long)]
+    login_timing: bool,
+    /// With `--login-timing`: the server binaries to compare, as `label=path`, instead of the
+    /// release build.
+    #[arg(long, value_name = "LABEL=PATH", requires = "login_timing")]
+    server_bin: Vec<String>,
 }
 
 /// The group-commit batch bound the server runs with by default (`--commit-batch-max`).
@@ -41,26 +51,46 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         crate::prereqs::postgres()?
     };
     let result = (|| {
-        workspace::cargo(
-            &["build", "--release", "--package", "vestibule-server"],
-            &[],
-        )?;
-        let bin = workspace::target_dir()?
-            .join("release")
-            .join("vestibule-server");
+        let mut bins = opts
+            .server_bin
+            .iter()
+            .map(|b| {
+                b.split_once('=')
+                    .map(|(label, path)| (label.to_owned(), path.into()))
+                    .context("--server-bin takes LABEL=PATH")
+            })
+            .collect::<anyhow::Result<Vec<(String, std::path::PathBuf)>>>()?;
+        if bins.is_empty() {
+            workspace::cargo(
+                &["build", "--release", "--package", "vestibule-server"],
+                &[],
+            )?;
+            let bin = workspace::target_dir()?.join("release/vestibule-server");
+            bins.push(("release".to_owned(), bin));
+        }
         let runtime = tokio::runtime::Runtime::new()?;
-        runtime.block_on(measure(opts, &bin))
+        if opts.login_timing {
+            runtime.block_on(login::measure(&bins, opts.sqlite_only))
+        } else {
+            let results = runtime.block_on(measure(opts, &bins[0].1))?;
+            print_table(&results);
+            Ok(results)
+        }
     })();
     services.stop();
     let results = result?;
-    print_table(&results);
+    let name = if opts.login_timing {
+        "login-timing.json"
+    } else {
+        "results.json"
+    };
     let out = workspace::root().join("bench");
     std::fs::create_dir_all(&out)?;
     std::fs::write(
-        out.join("results.json"),
+        out.join(name),
         serde_json::to_string_pretty(&results)? + "\n",
     )?;
-    println!("written to bench/results.json");
+    println!("written to bench/{name}");
     Ok(())
 }
 

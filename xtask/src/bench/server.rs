@@ -9,6 +9,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use reqwest::Client;
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
@@ -81,8 +82,9 @@ impl BenchServer {
         })
     }
 
-    /// A tenant, a site, a host, and `clients` enrolled kiosks, each with its own connection.
-    pub async fn setup(&self, clients: usize) -> anyhow::Result<(Vec<Kiosk>, String)> {
+    /// An operator token, and the `bench` tenant (business plan) with its admin, made through the
+    /// API: `(operator token, tenant id)`.
+    pub async fn tenant(&self) -> anyhow::Result<(String, String)> {
         let out = Command::new(&self.bin)
             .arg("operator-token")
             .args(&self.storage)
@@ -98,7 +100,7 @@ impl BenchServer {
             .context("no token")?
             .trim()
             .to_owned();
-        let c = client(&self.cert)?;
+        let c = self.client()?;
         let b = &self.base;
         let tenant = post(
             &c,
@@ -107,15 +109,37 @@ impl BenchServer {
             json!({"slug": "bench", "name": "Bench", "plan": "business"}),
         )
         .await?;
-        let tid = tenant["id"].as_str().context("tenant id")?;
-        let user = json!({"email": "admin@bench.test", "name": "Bench Admin", "role": "admin", "password": "bench-password-1"});
-        post(
-            &c,
-            format!("{b}/api/v1/operator/tenants/{tid}/users"),
-            &op,
-            user,
-        )
-        .await?;
+        let tid = tenant["id"].as_str().context("tenant id")?.to_owned();
+        self.create_user(&op, &tid, "admin@bench.test", "bench-password-1")
+            .await?;
+        Ok((op, tid))
+    }
+
+    /// A client that trusts this server's certificate.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        client(&self.cert)
+    }
+
+    /// An admin of tenant `tid`, made by the operator.
+    pub async fn create_user(
+        &self,
+        op: &str,
+        tid: &str,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
+        let user =
+            json!({"email": email, "name": "Bench Admin", "role": "admin", "password": password});
+        let url = format!("{}/api/v1/operator/tenants/{tid}/users", self.base);
+        post(&self.client()?, url, op, user).await?;
+        Ok(())
+    }
+
+    /// A tenant, a site, a host, and `clients` enrolled kiosks, each with its own connection.
+    pub async fn setup(&self, clients: usize) -> anyhow::Result<(Vec<Kiosk>, String)> {
+        self.tenant().await?;
+        let c = self.client()?;
+        let b = &self.base;
         let login =
             json!({"tenant": "bench", "email": "admin@bench.test", "password": "bench-password-1"});
         let session = c

@@ -1,6 +1,9 @@
 //! What the tests need besides cargo: the `openssl` command line (the TLS tests' independent
 //! peer), `xmlsec1` (the SAML tests' independent signer) and the libxmlsec1 and libclang
-//! development packages (the server's SAML signature checks build on them), the Python tools some tests drive (sslyze, schemathesis, aiosmtpd; pinned, in a
+//! development packages (the server's SAML signature checks build on them), `testssl` (Debian's
+//! testssl.sh, the TLS scan's second scanner beside sslyze) and `promtool` (from Debian's
+//! prometheus package, which lints a scrape of `/metrics`; the Prometheus server that package
+//! also brings is never left running or enabled), the Python tools some tests drive (sslyze, schemathesis, aiosmtpd; pinned, in a
 //! virtualenv of their own, see [`python_tools`]), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), the
 //! kiosk's build and test stack (Tauri's WebKitGTK libraries, Node.js and npm, Xvfb,
 //! WebKitWebDriver and `tauri-driver`), and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
@@ -205,6 +208,9 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("WebKitWebDriver", "webkit2gtk-driver"),
         // The SAML tests' independent signer; libxmlsec1-dev and libclang-dev build samael's xmlsec.
         ("xmlsec1", "xmlsec1"),
+        // The TLS scan's second scanner, and Prometheus' linter of a scrape.
+        ("testssl", "testssl.sh"),
+        ("promtool", "prometheus"),
     ];
     let mut missing: Vec<&str> = tools
         .iter()
@@ -245,6 +251,9 @@ pub fn ensure() -> anyhow::Result<Started> {
     if !missing.is_empty() {
         if root_debian {
             apt_install(&missing)?;
+            if missing.contains(&"prometheus") {
+                no_prometheus_server();
+            }
         } else {
             bail!(
                 "missing: {} (Debian/Ubuntu: apt-get install {})",
@@ -255,6 +264,17 @@ pub fn ensure() -> anyhow::Result<Started> {
     }
     ensure_tauri_driver()?;
     postgres()
+}
+
+/// The tests want only `promtool` of Debian's prometheus package: where systemd runs, the
+/// Prometheus server the package enabled and started (on port 9090) is stopped and disabled.
+fn no_prometheus_server() {
+    if Path::new("/run/systemd/system").exists() {
+        println!("xtask: stopping and disabling the Prometheus server (only promtool is needed)");
+        let _ = Command::new("systemctl")
+            .args(["disable", "--now", "prometheus"])
+            .status();
+    }
 }
 
 /// Makes sure a PostgreSQL server listens on 127.0.0.1:5432 (or `VESTIBULE_TEST_PG_URL` is set);

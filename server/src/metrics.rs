@@ -3,8 +3,13 @@
 //! sizes; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
 //! outbox backlog and the database pools' use). This module only holds what others feed it.
 //! Labels are route templates and fixed words, never values.
+//!
+//! A scrape gets the format it asks for ([`Format`]): OpenMetrics text when its `Accept` names
+//! it (as Prometheus' own scraper does), else Prometheus' classic text format 0.0.4, which
+//! `promtool check metrics` lints; each with its own content type.
 
 use std::{
+    collections::HashSet,
     sync::LazyLock,
     time::{Duration, Instant},
 };
@@ -48,12 +53,12 @@ struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     check_ins: Counter,
     rate_limited: Family<LimitLabels, Counter>,
+    checkout_backoffs: Counter,
     commit_batch: Histogram,
     outbox_depth: Gauge,
     outbox_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     pool_size: Family<PoolLabels, Gauge>,
     pool_idle: Family<PoolLabels, Gauge>,
-    checkout_backoffs: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -64,12 +69,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     });
     let check_ins = Counter::default();
     let rate_limited = Family::<LimitLabels, Counter>::default();
+    let checkout_backoffs = Counter::default();
     let commit_batch = Histogram::new(exponential_buckets(1.0, 2.0, 8));
     let outbox_depth = Gauge::default();
     let outbox_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
     let pool_size = Family::<PoolLabels, Gauge>::default();
     let pool_idle = Family::<PoolLabels, Gauge>::default();
-    let checkout_backoffs = Counter::default();
     registry.register("http_requests", "HTTP requests answered", requests.clone());
     registry.register(
         "http_request_duration_seconds",
@@ -87,14 +92,14 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         rate_limited.clone(),
     );
     registry.register(
-        "commit_batch_size",
-        "Check-ins written per SQLite group commit",
-        commit_batch.clone(),
-    );
-    registry.register(
         "checkout_backoffs",
         "Times a kiosk was made to wait after too many unknown badge codes",
         checkout_backoffs.clone(),
+    );
+    registry.register(
+        "commit_batch_size",
+        "Check-ins written per SQLite group commit",
+        commit_batch.clone(),
     );
     registry.register(
         "outbox_depth",
@@ -122,12 +127,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         latency,
         check_ins,
         rate_limited,
+        checkout_backoffs,
         commit_batch,
         outbox_depth,
         outbox_age,
         pool_size,
         pool_idle,
-        checkout_backoffs,
     }
 });
 
@@ -171,14 +176,14 @@ pub fn rate_limited(limit: &'static str) {
         .inc();
 }
 
-/// One group commit of `n` jobs.
-pub fn commit_batch(n: usize) {
-    METRICS.commit_batch.observe(n as f64);
-}
-
 /// A kiosk made to wait (longer) after too many unknown badge codes.
 pub fn checkout_backoff() {
     METRICS.checkout_backoffs.inc();
+}
+
+/// One group commit of `n` jobs.
+pub fn commit_batch(n: usize) {
+    METRICS.commit_batch.observe(n as f64);
 }
 
 /// What the scrape reads from the store at scrape time.
@@ -192,8 +197,44 @@ pub struct Gauges {
     pub pools: Vec<(&'static str, u32, usize)>,
 }
 
-/// The metrics in Prometheus' text format, with `gauges` as read now.
-pub fn render(gauges: &Gauges) -> Result<String, std::fmt::Error> {
+/// The two text formats of a scrape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Prometheus' classic text format, version 0.0.4: a counter family is named by its sample
+    /// (`x_total`), and there is no `# EOF`.
+    Classic,
+    /// OpenMetrics 1.0 text: a counter family is named without `_total`, and `# EOF` ends it.
+    OpenMetrics,
+}
+
+impl Format {
+    /// OpenMetrics when `accept` (the request's `Accept` header) names it, else classic.
+    pub fn from_accept(accept: Option<&str>) -> Format {
+        let wants_openmetrics = accept.into_iter().flat_map(|a| a.split(',')).any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            parts
+                .next()
+                .is_some_and(|t| t.eq_ignore_ascii_case("application/openmetrics-text"))
+                && !parts.any(|p| matches!(p, "q=0" | "q=0.0" | "q=0.00" | "q=0.000"))
+        });
+        if wants_openmetrics {
+            Format::OpenMetrics
+        } else {
+            Format::Classic
+        }
+    }
+
+    /// The content type of a body in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Classic => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
+
+/// The metrics in `format`, with `gauges` as read now.
+pub fn render(gauges: &Gauges, format: Format) -> Result<String, std::fmt::Error> {
     METRICS.outbox_depth.set(gauges.outbox_depth);
     METRICS.outbox_age.set(gauges.outbox_oldest_age_secs);
     for &(pool, size, idle) in &gauges.pools {
@@ -208,5 +249,83 @@ pub fn render(gauges: &Gauges) -> Result<String, std::fmt::Error> {
     }
     let mut out = String::new();
     encode(&mut out, &METRICS.registry)?;
-    Ok(out)
+    Ok(match format {
+        Format::OpenMetrics => out,
+        Format::Classic => classic(&out),
+    })
+}
+
+/// OpenMetrics text (what the encoder writes) in the classic format: the `HELP` and `TYPE` lines
+/// of a counter family name its sample (`x_total`); `unknown` is `untyped`; a counter's
+/// `_created` sample, `# UNIT` lines and the `# EOF` marker have no place there and are dropped.
+fn classic(openmetrics: &str) -> String {
+    let counters: HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let is_created = |line: &str| {
+        line.split_once(['{', ' '])
+            .and_then(|(name, _)| name.strip_suffix("_created"))
+            .is_some_and(|family| counters.contains(family))
+    };
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") || is_created(line) {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "].into_iter().find_map(|prefix| {
+            let (name, rest) = line.strip_prefix(prefix)?.split_once(' ')?;
+            Some((prefix, name, rest))
+        });
+        match meta {
+            Some((prefix, name, rest)) => {
+                let suffix = if counters.contains(name) {
+                    "_total"
+                } else {
+                    ""
+                };
+                let rest = if prefix == "# TYPE " && rest == "unknown" {
+                    "untyped"
+                } else {
+                    rest
+                };
+                out.push_str(&format!("{prefix}{name}{suffix} {rest}"));
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Format, classic};
+
+    #[test]
+    fn counters_are_named_by_their_sample_in_the_classic_format() {
+        let om = "# HELP app_hits Hits.\n# TYPE app_hits counter\napp_hits_total{a=\"b\"} 3\n\
+                  app_hits_created 1.5\n# HELP app_up Up.\n# TYPE app_up gauge\n# UNIT app_up x\n\
+                  app_up 1\n# TYPE app_odd unknown\napp_odd 2\n# EOF\n";
+        assert_eq!(
+            classic(om),
+            "# HELP app_hits_total Hits.\n# TYPE app_hits_total counter\napp_hits_total{a=\"b\"} 3\n\
+             # HELP app_up Up.\n# TYPE app_up gauge\napp_up 1\n# TYPE app_odd untyped\napp_odd 2\n"
+        );
+    }
+
+    #[test]
+    fn openmetrics_only_when_the_scraper_asks_for_it() {
+        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;\
+                          version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(Format::from_accept(Some(prometheus)), Format::OpenMetrics);
+        for accept in [
+            None,
+            Some("*/*"),
+            Some("text/plain"),
+            Some("application/openmetrics-text;q=0"),
+        ] {
+            assert_eq!(Format::from_accept(accept), Format::Classic, "{accept:?}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use axum::{
     extract::State,
-    http::header,
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::ErrorEnvelope;
 
 use super::extract::ApiJson;
-use crate::{auth::Operator, error::Error, state::AppState};
+use crate::{auth::Operator, error::Error, metrics::Format, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,12 +40,19 @@ async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Error>
     Ok(ApiJson(Health { status: "ready" }))
 }
 
-/// The server's metrics in Prometheus' text format.
+/// The server's metrics: OpenMetrics text when `Accept` names `application/openmetrics-text` (as
+/// Prometheus' scraper does), else Prometheus' classic text format 0.0.4.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, body = String, content_type = "text/plain"), (status = 401, body = ErrorEnvelope),
-        (status = 503, body = ErrorEnvelope)),
+    responses((status = 200, description = "The metrics, in the format the `Accept` header asks for",
+            content((String = "text/plain"), (String = "application/openmetrics-text"))),
+        (status = 401, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
     security(("operator" = [])))]
-async fn metrics(State(state): State<AppState>, _operator: Operator) -> Result<Response, Error> {
+async fn metrics(
+    State(state): State<AppState>,
+    _operator: Operator,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let format = Format::from_accept(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     let backlog = state.store.outbox_backlog().await?;
     let pools = state
         .store
@@ -58,13 +65,6 @@ async fn metrics(State(state): State<AppState>, _operator: Operator) -> Result<R
         outbox_oldest_age_secs: backlog.oldest_age_secs,
         pools,
     };
-    let text = crate::metrics::render(&gauges).map_err(|e| Error::Internal(e.into()))?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response())
+    let text = crate::metrics::render(&gauges, format).map_err(|e| Error::Internal(e.into()))?;
+    Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
 }

@@ -1,6 +1,7 @@
 //! Running the server: graceful shutdown on SIGTERM (the request in flight completes, new
 //! connections are refused, exit code 0, nothing acknowledged lost), the operator's Prometheus
-//! metrics, JSON logs without personal data, and backup then restore of the SQLite database.
+//! metrics (the classic text format, which `promtool check metrics` must pass, or OpenMetrics when
+//! asked for), JSON logs without personal data, and backup then restore of the SQLite database.
 
 use std::time::Duration;
 
@@ -84,6 +85,31 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
     );
 }
 
+/// Lints a scrape with Prometheus' own checker, `promtool check metrics` (which reads the
+/// classic text format); it must find nothing.
+fn promtool_check_metrics(scrape: &str) {
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (cargo xtask test installs Debian's prometheus)");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), scrape.as_bytes())
+        .expect("send the scrape to promtool");
+    let out = child.wait_with_output().expect("promtool");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool check metrics ({}):\n{said}\nthe scrape:\n{scrape}",
+        out.status
+    );
+}
+
 #[tokio::test]
 async fn metrics_for_the_operator_only_and_json_logs_without_personal_data() {
     let env = vec![("VESTIBULE_LOG_FORMAT".to_owned(), "json".to_owned())];
@@ -135,15 +161,40 @@ async fn metrics_for_the_operator_only_and_json_logs_without_personal_data() {
         .get("/metrics", &Auth::bearer(&server.operator_token))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(
-        r.headers["content-type"]
-            .to_str()
-            .is_ok_and(|c| c.starts_with("text/plain"))
+    assert_eq!(
+        r.headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
     );
     let text = r.text;
+    promtool_check_metrics(&text);
+    assert!(!text.contains("# EOF"), "OpenMetrics' end marker in 0.0.4");
+    // Prometheus' own scraper asks for OpenMetrics, and gets it.
+    let om = api
+        .send(
+            reqwest::Method::GET,
+            "/metrics",
+            &Auth::bearer(&server.operator_token),
+            None,
+            &[(
+                "Accept",
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+            )],
+        )
+        .await;
+    assert_eq!(
+        om.headers["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    assert!(om.text.ends_with("\n# EOF\n"), "{}", om.text);
+    assert!(
+        om.text
+            .contains("# TYPE vestibule_check_ins counter\nvestibule_check_ins_total 3\n")
+    );
     for line in [
         r#"vestibule_http_requests_total{method="POST",route="/api/v1/kiosk/visits",status="201"} 4"#,
-        "vestibule_check_ins_total 3",
+        "# TYPE vestibule_check_ins_total counter\nvestibule_check_ins_total 3\n",
+        "# TYPE vestibule_http_requests_total counter\n",
+        "# TYPE vestibule_rate_limited_total counter\n",
         r#"vestibule_rate_limited_total{limit="sign_in"} 1"#,
         "vestibule_outbox_depth ",
         "vestibule_outbox_oldest_age_seconds ",

@@ -158,12 +158,22 @@ async fn serve(
         .await?
         .with_clock(clock.clone())
         .with_group_commit(args.commit_batch_max as usize);
-    let files = match (args.tls_cert, args.tls_key) {
-        (Some(cert), Some(key)) => tls::CertFiles { cert, key },
-        _ => tls::self_signed(&args.storage.data_dir, clock.now().date_naive())?,
+    let (files, self_signed) = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => (tls::CertFiles { cert, key }, false),
+        _ => (
+            tls::self_signed(&args.storage.data_dir, clock.now().date_naive())?,
+            true,
+        ),
     };
     let pin = tls::pin_of_file(&files.cert)?;
     let config = axum_server::tls_rustls::RustlsConfig::from_config(tls::server_config(&files)?);
+    if self_signed {
+        tokio::spawn(tls::keep_renewed(
+            files.clone(),
+            clock.clone(),
+            config.clone(),
+        ));
+    }
     tracing::info!(%pin, engine = if store.is_postgres() { "postgres" } else { "sqlite" }, "TLS certificate SPKI pin");
 
     let settings = Settings {

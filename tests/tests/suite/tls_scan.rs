@@ -3,8 +3,14 @@
 //! the one `tls-pin` prints; and the server must meet Mozilla's "intermediate" configuration in all
 //! but what it says of the self-signed certificate (trusted by its pin, not by a public root).
 //! The verdict lines, and the check against Mozilla's "modern" configuration, are printed.
+//! A second scanner, testssl.sh, must find nothing of MEDIUM severity or above but what a
+//! self-signed certificate cannot avoid ([`SELF_SIGNED_FINDINGS`]); its findings are printed.
 
-use std::{path::Path, process::Command};
+use std::{
+    path::Path,
+    process::Command,
+    time::{Duration, Instant},
+};
 
 use serde_json::Value;
 use vestibule_tests::{Engine, TestServer, pytools::python_tool, server::server_bin};
@@ -196,6 +202,108 @@ async fn sslyze_finds_only_tls_1_2_and_1_3_with_ecdhe_aead_suites_and_the_pinned
     assert!(
         problems.is_empty(),
         "sslyze found:\n  {}\n\nits output:\n{intermediate}",
+        problems.join("\n  ")
+    );
+}
+
+/// What testssl.sh finds of any self-signed certificate, whatever the server does: no chain to a
+/// public root (`cert_chain_of_trust`, CRITICAL: kiosks trust the certificate itself and pin its
+/// key) and no CRL or OCSP URL (`cert_revocation`, HIGH: there is no CA to revoke it).
+const SELF_SIGNED_FINDINGS: [&str; 2] = ["cert_chain_of_trust", "cert_revocation"];
+
+/// testssl.sh's severities that fail the test (FATAL: the scan itself failed).
+const SERIOUS: [&str; 4] = ["MEDIUM", "HIGH", "CRITICAL", "FATAL"];
+
+/// testssl.sh's checks run: protocols, cipher categories, forward secrecy, the server's
+/// preferences, its defaults and certificate, HTTP headers and the vulnerabilities; all it does by
+/// default but its client simulations (sslyze and the openssl tests cover clients) and the list
+/// of RC4 suites (the cipher categories and the vulnerabilities already look for RC4).
+const TESTSSL_CHECKS: [&str; 7] = ["-p", "-s", "-f", "-P", "-S", "-h", "-U"];
+
+#[tokio::test]
+async fn testssl_finds_nothing_of_medium_severity_but_the_self_signed_certificate() {
+    let available = Command::new("testssl").arg("--version").output().is_ok();
+    if !available {
+        let why = "`testssl` is not installed (cargo xtask test installs Debian's testssl.sh)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let server = TestServer::start(Engine::Sqlite).await;
+    let json_path = server.data_dir.path().join("testssl.json");
+    let started = Instant::now();
+    let out = Command::new("testssl")
+        .args([
+            "--quiet",
+            "--warnings",
+            "off",
+            "--color",
+            "0",
+            "--ip",
+            "127.0.0.1",
+        ])
+        .arg("--jsonfile")
+        .arg(&json_path)
+        .args(TESTSSL_CHECKS)
+        .arg(format!("https://localhost:{}", server.port))
+        .output()
+        .expect("run testssl");
+    let took = started.elapsed();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let findings: Vec<Value> = std::fs::read(&json_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "testssl wrote no JSON ({}):\n{report}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let field = |f: &Value, name: &str| f[name].as_str().unwrap_or("").to_owned();
+    let ids: Vec<String> = findings.iter().map(|f| field(f, "id")).collect();
+    // One finding of each section: the scan ran through (`HSTS`, or `HSTS_time` when it is sent).
+    for expected in [
+        "scanTime",
+        "cipher_order",
+        "cert_validityPeriod",
+        "HSTS",
+        "heartbleed",
+    ] {
+        assert!(
+            ids.iter().any(|id| id.starts_with(expected)),
+            "testssl's scan is incomplete, no {expected}:\n{report}"
+        );
+    }
+
+    println!(
+        "testssl.sh {} against localhost:{} in {:.0?}; findings above OK and INFO:",
+        TESTSSL_CHECKS.join(" "),
+        server.port,
+        Duration::from_secs(took.as_secs())
+    );
+    let mut problems = Vec::new();
+    for f in &findings {
+        let (id, severity, finding) = (field(f, "id"), field(f, "severity"), field(f, "finding"));
+        if matches!(severity.as_str(), "OK" | "INFO") {
+            continue;
+        }
+        let allowed = SELF_SIGNED_FINDINGS.contains(&id.as_str());
+        println!(
+            "  {severity} {id}: {finding}{}",
+            if allowed {
+                " (a self-signed certificate's)"
+            } else {
+                ""
+            }
+        );
+        if SERIOUS.contains(&severity.as_str()) && !allowed {
+            problems.push(format!("{severity} {id}: {finding}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "testssl found:\n  {}\n\nits output:\n{report}",
         problems.join("\n  ")
     );
 }

@@ -34,6 +34,8 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("the request body is too large")]
     PayloadTooLarge,
+    #[error("the request headers are too many or too large together")]
+    HeadersTooLarge,
     #[error("a valid credential is required")]
     Unauthorized,
     #[error("wrong email or password")]
@@ -85,6 +87,10 @@ impl Error {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::InvalidJson)
             }
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Error::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                ErrorCode::HeadersTooLarge,
+            ),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     InvalidEnrollmentCode,
     /// The request body is too large.
     PayloadTooLarge,
+    /// The request's headers are too many or too large together (431).
+    HeadersTooLarge,
     /// Too many requests from this client, device or address: wait `Retry-After` seconds.
     RateLimited,
     /// The request took too long and was abandoned.

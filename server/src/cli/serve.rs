@@ -216,10 +216,13 @@ async fn serve(
         .acceptor(acceptor)
         .first_request_timeout(header_timeout)
         .handle(handle.clone());
+    // hyper's own caps on a request head, above the shield's (which answers in the envelope).
     server
         .http_builder()
         .http1()
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        .max_buf_size(crate::shield::HYPER_HEAD_BUFFER)
+        .max_headers(crate::shield::HYPER_MAX_HEADERS);
     let server = server.serve(app.into_make_service_with_connect_info::<SocketAddr>());
     let announce = async {
         if let Some(addr) = handle.listening().await {

@@ -1,7 +1,8 @@
 //! The error responses of every operation in the OpenAPI document, derived from what the operation
 //! takes: a credential can be refused (401), an admin-only credential too (403), a body can be
 //! unreadable, too large or not JSON (400, 413, 415), and a body or a parameter can be invalid
-//! (422), and any request can be rate-limited (429). Each answers the contract's error envelope.
+//! (422), and any request can be rate-limited (429) or carry too many or too large headers (431).
+//! Each answers the contract's error envelope.
 //! Responses an operation documents itself win.
 
 use utoipa::openapi::{
@@ -84,6 +85,10 @@ fn statuses(op: &Operation) -> Vec<(&'static str, &'static str)> {
     out.push((
         "429",
         "Too many requests from this client, device or address; see `Retry-After`",
+    ));
+    out.push((
+        "431",
+        "The request's headers are too many or too large together",
     ));
     out
 }

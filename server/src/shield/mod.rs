@@ -1,5 +1,6 @@
-//! The shield in front of the API: request IDs, security headers, the body-size limits and a request
-//! timeout on every route, and rate limits per client IP, per device token and (on sign-in
+//! The shield in front of the API: request IDs, security headers, caps on the request's headers
+//! (their total size and their number: 431), the body-size limits and a request timeout on every
+//! route, and rate limits per client IP, per device token and (on sign-in
 //! routes) per client IP for credential attempts; plus, at the connection level
 //! ([`conn::ConnectionCap`] and the timeouts set in `cli::serve`), a cap on connections,
 //! bounded TLS-handshake and header-read times, so slow clients are dropped, and a lingering
@@ -27,6 +28,17 @@ use uuid::Uuid;
 
 use crate::error::{Error, REQUEST_ID, RequestId};
 use limit::Limiter;
+
+/// The most bytes of request headers (names, values and their separators) a request may carry.
+pub const HEADER_BYTES_LIMIT: usize = 16 * 1024;
+/// The most request headers (lines) a request may carry.
+pub const HEADER_COUNT_LIMIT: usize = 100;
+/// hyper's own limits, well above the shield's so that the shield answers (in the envelope) what is
+/// moderately over; hyper refuses what is beyond them with a bare 431 and closes the connection.
+/// The buffer also bounds what a connection holds of an unfinished request head.
+pub const HYPER_HEAD_BUFFER: usize = 256 * 1024;
+/// See [`HYPER_HEAD_BUFFER`].
+pub const HYPER_MAX_HEADERS: usize = 256;
 
 /// The largest JSON body any route accepts.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
@@ -142,6 +154,9 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
             .is_some_and(|v| v.as_bytes() != b"0");
     let mut response = REQUEST_ID
         .scope(id.clone(), async {
+            if let Err(e) = headers_within_limits(req.headers()) {
+                return e.into_response();
+            }
             let ip = client::client_ip(peer, req.headers(), &shield.settings.trusted_proxies);
             if let Err(e) = shield.limit(ip, &req) {
                 return e.into_response();
@@ -167,7 +182,7 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
     if sends_body
         && matches!(
             response.status().as_u16(),
-            401 | 403 | 404 | 405 | 413 | 415 | 429
+            401 | 403 | 404 | 405 | 413 | 415 | 429 | 431
         )
     {
         response
@@ -175,6 +190,19 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// Refuses a request whose headers are too many or too large together (each counted as sent:
+/// `name: value` and its line end).
+fn headers_within_limits(headers: &axum::http::HeaderMap) -> Result<(), Error> {
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers.len() > HEADER_COUNT_LIMIT || bytes > HEADER_BYTES_LIMIT {
+        return Err(Error::HeadersTooLarge);
+    }
+    Ok(())
 }
 
 /// What every response carries: no caching (answers hold personal data), no sniffing, no

@@ -1,13 +1,16 @@
 //! The shield in front of the API, tested through the real server: account lockout and per-IP
 //! sign-in limits that a spoofed `X-Forwarded-For` cannot reset, per-device and per-IP rate limits
-//! with `Retry-After`, a body-size cap on every route, security headers and request IDs on every
-//! response, and slow clients (slowloris) dropped while check-ins keep succeeding.
+//! with `Retry-After`, a body-size cap on every route, caps on the request headers' size and
+//! number (431 in the envelope), security headers and request IDs on every response, and slow
+//! clients (slowloris) dropped while check-ins keep succeeding.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vestibule_tests::{Auth, Engine, Tenant, TestServer, wait_until};
+use vestibule_tests::{
+    Auth, Engine, Tenant, TestServer, api::visitor, load::all_visits, wait_until,
+};
 
 #[tokio::test]
 async fn failed_logins_lock_and_spoofed_forwarding_changes_nothing() {
@@ -188,6 +191,91 @@ async fn bodies_are_capped_on_every_route() {
     let big = json!({"name": "x".repeat(70 * 1024), "timezone": "UTC"});
     let r = api.post("/api/v1/sites", &t.admin, big).await;
     assert_eq!((r.status.as_u16(), r.code()), (413, "payload_too_large"));
+}
+
+#[tokio::test]
+async fn too_many_or_too_large_request_headers_get_431_and_change_nothing() {
+    let server = TestServer::start(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let body = visitor(&t.host, "Hedda Headers", "hedda@example.com");
+    let numbered: Vec<String> = (0..200).map(|i| format!("x-probe-{i}")).collect();
+    let cases: [(&str, Vec<(&str, String)>); 3] = [
+        (
+            "one 20 KiB header",
+            vec![("x-probe", "h".repeat(20 * 1024))],
+        ),
+        (
+            "one 100 KiB header",
+            vec![("x-probe", "h".repeat(100 * 1024))],
+        ),
+        (
+            "200 small headers",
+            numbered
+                .iter()
+                .map(|n| (n.as_str(), "1".to_owned()))
+                .collect(),
+        ),
+    ];
+    for (i, (what, extra)) in cases.iter().enumerate() {
+        let key = format!("headers-{i}");
+        let mut headers: Vec<(&str, &str)> = vec![("Idempotency-Key", &key)];
+        headers.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
+        let r = api
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/kiosk/visits",
+                &t.device,
+                Some(&body),
+                &headers,
+            )
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (431, "headers_too_large"),
+            "{what}: {}",
+            r.text
+        );
+        assert!(
+            r.body["error"]["request_id"].is_string(),
+            "{what}: {}",
+            r.text
+        );
+        assert!(!r.text.contains("Hedda"), "{what}: {}", r.text);
+    }
+    // Beyond hyper's own limits, hyper itself refuses (431, without the envelope) and closes.
+    let mut tls = server.raw_tls().await;
+    let many: String = (0..600).map(|i| format!("x-probe-{i}: 1\r\n")).collect();
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: localhost\r\n{many}\r\n");
+    tls.write_all(head.as_bytes()).await.expect("send the head");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 431"), "600 headers: {answer}");
+
+    // Nothing was checked in; an ordinary request, with the headers browsers send, still passes.
+    assert!(
+        all_visits(&api, &t.admin).await.is_empty(),
+        "a refused check-in was recorded"
+    );
+    let ordinary = [
+        (
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+        ),
+        ("Accept-Language", "en-GB,en;q=0.9,de;q=0.8"),
+        ("Idempotency-Key", "headers-ok"),
+    ];
+    let r = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/kiosk/visits",
+            &t.device,
+            Some(&body),
+            &ordinary,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
 }
 
 #[tokio::test]

@@ -3,7 +3,10 @@
 //! Every run prints a fresh kiosk enrollment code, the server's TLS pin and the demo credentials,
 //! and, on a desktop (`DISPLAY` or `WAYLAND_DISPLAY` set), starts the kiosk app enrolled against
 //! the server: its config file (server URL, pin, the server's certificate as its CA, and on first
-//! run the enrollment code) is written to `<data-dir>/kiosk/kiosk.json`.
+//! run the enrollment code) is written to `<data-dir>/kiosk/kiosk.json`. A local mail catcher
+//! (`mailcatcher.rs`, over TLS) receives the hosts' emails into `<data-dir>/mail/`, and the demo
+//! tenant's SMTP settings point at it; without one, they are removed, so that the kiosk never
+//! promises an email that cannot go out.
 
 use std::{
     io::{BufRead, BufReader, Read},
@@ -17,7 +20,7 @@ use reqwest::Client;
 use rustls::pki_types::{CertificateDer, pem::PemObject};
 use serde_json::{Value, json};
 
-use crate::workspace;
+use crate::{mailcatcher, workspace};
 
 fn random_hex(bytes: usize) -> anyhow::Result<String> {
     let mut buf = vec![0u8; bytes];
@@ -89,15 +92,24 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
         .arg(&data_dir)
         .output()?;
     let tls_pin = String::from_utf8_lossy(&pin_out.stdout).trim().to_owned();
+    let catcher = mailcatcher::MailCatcher::start(&data_dir, random_hex(16)?)
+        .inspect_err(|e| eprintln!("xtask: no mail catcher for the demo: {e:#}"))
+        .ok();
 
     let runtime = tokio::runtime::Runtime::new()?;
+    let cert = data_dir.join("tls/cert.pem");
     let demo = runtime.block_on(async {
-        let client = client(&data_dir.join("tls/cert.pem"))?;
+        let client = client(&cert)?;
         if let Some(op) = operator {
             let demo = create_demo(&client, &base, &op).await?;
             write_private(&demo_file, demo.to_string().as_bytes())?;
         }
         let mut demo: Value = serde_json::from_str(&std::fs::read_to_string(&demo_file)?)?;
+        let token = login(&client, &base, &demo).await?;
+        match &catcher {
+            Some(c) => c.configure(&client, &base, &token, &cert).await?,
+            None => mailcatcher::unconfigure(&client, &base, &token).await?,
+        }
         demo["enrollment_code"] = json!(enrollment_code(&client, &base, &demo).await?);
         anyhow::Ok(demo)
     })?;
@@ -120,6 +132,15 @@ pub fn run(data_dir: &Path, listen: &str) -> anyhow::Result<()> {
         demo["receptionist_email"].as_str().unwrap_or(""),
         demo["pin"].as_str().unwrap_or("")
     );
+    match &catcher {
+        Some(c) => println!(
+            "  Host emails (local mail catcher): {}/ (one .eml file per email)",
+            c.maildir.display()
+        ),
+        None => println!(
+            "  Host emails:                     none (no mail catcher; the kiosk sends visitors to reception)"
+        ),
+    }
     println!(
         "  (credentials are kept in {} ; Ctrl-C stops the server)",
         demo_file.display()

@@ -7,6 +7,7 @@ mod audit;
 mod bench;
 mod demo;
 mod fuzz;
+mod mailcatcher;
 mod prereqs;
 mod ui;
 mod workspace;

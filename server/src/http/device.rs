@@ -201,12 +201,15 @@ pub(super) async fn record_check_in(
             visit_id: visit.id,
             badge_code: visit.badge_code,
             checked_in_at: visit.checked_in_at,
+            host_notification: visit.host_notification,
         }),
     ))
 }
 
 /// Checks a visitor in. Replaying the same `Idempotency-Key` with the same body returns the same
-/// visit (`Idempotent-Replayed: true`); with another body it is a 422.
+/// visit (`Idempotent-Replayed: true`); with another body it is a 422. `host_notification` says
+/// whether an email to the host was queued (`queued`: the tenant has an SMTP server) or nobody
+/// will be told (`none`), and is what the kiosk tells the visitor.
 #[utoipa::path(post, path = "/api/v1/kiosk/visits", tag = "kiosk", request_body = CheckIn,
     params(("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_:.-]{1,128}$",
         description = "One key per check-in attempt; retries reuse it")),

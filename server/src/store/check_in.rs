@@ -1,17 +1,19 @@
 //! The check-in: one statement reads what it depends on (the host's site, the reminder setting,
 //! the audit chain head, an earlier visit under the same idempotency key, whether the drawn badge
-//! code is taken), one statement writes the visitor, the visit, the host's notifications, the
-//! audit entry and the new chain head. Two round trips on either engine: on SQLite every check-in
-//! runs on the one writer (`commit.rs`) and each statement there is a hand-off to sqlx's worker
-//! thread and back, so their number is what bounds check-ins per second. The write's rows are
-//! written here once; the dialect joins them (one multi-statement query on SQLite, whose `$N`
-//! parameters are shared by the statements; one statement of data-modifying CTEs on PostgreSQL).
+//! code is taken, whether the tenant has an SMTP server), one statement writes the visitor, the
+//! visit, the host's notifications (only when there is an SMTP server to send them: a notice
+//! bound to fail is not queued), the audit entry and the new chain head. Two round trips on either
+//! engine: on SQLite every check-in runs on the one writer (`commit.rs`) and each statement there
+//! is a hand-off to sqlx's worker thread and back, so their number is what bounds check-ins per
+//! second. The write's rows are written here once; the dialect joins them (one multi-statement
+//! query on SQLite, whose `$N` parameters are shared by the statements; one statement of
+//! data-modifying CTEs on PostgreSQL).
 
 use chrono::{DateTime, Utc};
 use rand::RngExt;
 use uuid::Uuid;
 use vestibule_shared::{
-    dto::visits::VisitorDetails,
+    dto::visits::{HostNotification, VisitorDetails},
     types::{BadgeCode, CODE_ALPHABET},
 };
 
@@ -42,6 +44,8 @@ pub struct CheckedInRow {
     pub visitor_id: Uuid,
     pub badge_code: String,
     pub checked_in_at: DateTime<Utc>,
+    /// Whether the host's check-in notice was queued (on a replay: whether it was, back then).
+    pub host_notification: HostNotification,
 }
 
 /// What a check-in reads before it writes.
@@ -57,11 +61,18 @@ struct CheckInFacts {
     checked_in_at: Option<DateTime<Utc>>,
     request_hash: Option<Vec<u8>>,
     badge_taken: bool,
+    /// Whether the tenant has an SMTP server to send the host's notice with.
+    smtp_configured: bool,
+    /// For a replay: whether the earlier check-in queued its notice (its outbox row has the
+    /// visit's id).
+    notice_queued: bool,
 }
 
 const FACTS: &str = "SELECT h.site_id, t.notify_waiting_minutes, t.audit_seq, t.audit_head, \
      v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, \
-     EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken \
+     EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken, \
+     EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
+     EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued \
      FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
      LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
      WHERE t.id = $1";
@@ -80,7 +91,7 @@ macro_rules! check_in_rows {
     };
     (outbox) => {
         "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
-         SELECT $1, $18, 'host_notification', $19, 0, $8, $8 \
+         SELECT $1, $18, 'host_notification', $19, 0, $8, $8 WHERE $18 IS NOT NULL \
          UNION ALL SELECT $1, $20, 'host_notification', $21, 0, $22, $8 WHERE $20 IS NOT NULL"
     };
     (audit) => {
@@ -130,10 +141,11 @@ params! {
         idempotency_key: Option<&'a str>,
         /// `$17`
         request_hash: Option<&'a [u8]>,
-        /// `$18`: the outbox row of the host's check-in notice.
-        notice_id: Uuid,
+        /// `$18`: the outbox row of the host's check-in notice (the visit's id, so that a replay
+        /// finds it); `None`: no notice (no SMTP server).
+        notice_id: Option<Uuid>,
         /// `$19`
-        notice: &'a [u8],
+        notice: Option<&'a [u8]>,
         /// `$20`: the outbox row of the "still waiting" reminder; `None`: no reminder.
         reminder_id: Option<Uuid>,
         /// `$21`
@@ -148,6 +160,15 @@ params! {
         audit_prev: &'a [u8],
         /// `$26`: the audit entry's hash, the chain's new head.
         audit_hash: &'a [u8],
+    }
+}
+
+/// What the kiosk may tell the visitor, given whether the host's notice is in the outbox.
+fn told(queued: bool) -> HostNotification {
+    if queued {
+        HostNotification::Queued
+    } else {
+        HostNotification::None
     }
 }
 
@@ -181,6 +202,7 @@ impl TenantTx {
                         visitor_id,
                         badge_code,
                         checked_in_at,
+                        host_notification: told(facts.notice_queued),
                     },
                     true,
                 ))
@@ -211,17 +233,31 @@ impl TenantTx {
             .purpose
             .as_ref()
             .map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
-        let notice = self.sealed_notification(&Notification {
-            event: "check_in".into(),
-            visit_id,
-        })?;
-        // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
-        let reminder = match facts.notify_waiting_minutes {
-            Some(minutes) => {
-                let (id, sealed) = self.sealed_notification(&Notification {
-                    event: "waiting".into(),
+        // The host's notice, under the visit's id, only when there is a server to send it.
+        let notice = if facts.smtp_configured {
+            Some(self.sealed_notification(
+                visit_id,
+                &Notification {
+                    event: "check_in".into(),
                     visit_id,
-                })?;
+                },
+            )?)
+        } else {
+            None
+        };
+        // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
+        let reminder = match facts
+            .notify_waiting_minutes
+            .filter(|_| facts.smtp_configured)
+        {
+            Some(minutes) => {
+                let (id, sealed) = self.sealed_notification(
+                    new_id(),
+                    &Notification {
+                        event: "waiting".into(),
+                        visit_id,
+                    },
+                )?;
                 Some((id, sealed, at + chrono::Duration::minutes(minutes.into())))
             }
             None => None,
@@ -253,8 +289,8 @@ impl TenantTx {
             kiosk_id: new.kiosk_id,
             idempotency_key: key.as_deref(),
             request_hash: hash.as_deref(),
-            notice_id: notice.0,
-            notice: &notice.1,
+            notice_id: notice.as_ref().map(|n| n.0),
+            notice: notice.as_ref().map(|n| n.1.as_slice()),
             reminder_id: reminder.as_ref().map(|r| r.0),
             reminder: reminder.as_ref().map(|r| r.1.as_slice()),
             reminder_due: reminder.as_ref().map(|r| r.2),
@@ -272,6 +308,7 @@ impl TenantTx {
                 visitor_id,
                 badge_code: badge,
                 checked_in_at: at,
+                host_notification: told(notice.is_some()),
             },
             false,
         ))

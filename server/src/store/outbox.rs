@@ -124,12 +124,12 @@ impl GlobalTx {
 }
 
 impl TenantTx {
-    /// A new outbox row id and `notification` sealed under it.
+    /// The outbox row id `id` and `notification` sealed under it.
     pub(super) fn sealed_notification(
         &self,
+        id: Uuid,
         notification: &Notification,
     ) -> Result<(Uuid, Vec<u8>), Error> {
-        let id = new_id();
         let payload = serde_json::to_string(notification).map_err(|e| Error::Internal(e.into()))?;
         Ok((id, self.keys.seal(OUTBOX_PAYLOAD, id, &payload)))
     }
@@ -142,7 +142,7 @@ impl TenantTx {
     ) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
                            VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)";
-        let (id, sealed) = self.sealed_notification(notification)?;
+        let (id, sealed) = self.sealed_notification(new_id(), notification)?;
         self.execute(SQL, (id, sealed, due, self.now())).await?;
         Ok(())
     }

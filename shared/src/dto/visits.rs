@@ -46,13 +46,27 @@ pub struct CheckIn {
     pub purpose: Option<Purpose>,
 }
 
-/// A visit just checked in: its id, the badge code to show, and when.
+/// Whether the host will be told of a check-in: what the kiosk may promise the visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum HostNotification {
+    /// An email to the host is queued on the tenant's configured SMTP server.
+    Queued,
+    /// Nobody will be told (the tenant has no SMTP server): the visitor should tell reception.
+    None,
+}
+
+/// A visit just checked in: its id, the badge code to show, when, and whether the host will be
+/// told.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckedIn {
     pub visit_id: Uuid,
     pub badge_code: String,
     pub checked_in_at: DateTime<Utc>,
+    /// Decided in the transaction that wrote the visit; a replay answers what the first said.
+    pub host_notification: HostNotification,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

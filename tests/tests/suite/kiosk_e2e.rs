@@ -1,5 +1,6 @@
 //! The real kiosk app (`vestibule-kiosk` under Xvfb, driven through tauri-driver and
-//! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment, self check-in, check-out by badge code, receptionist
+//! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment, self check-in
+//! (whose confirmation promises no email from a tenant without SMTP), check-out by badge code, receptionist
 //! override (list, check out, exit), the idle wipe, a server that is down then up again (retry,
 //! no duplicate visit), fail-over past a dead server URL, and a server with another certificate
 //! refused with the pin-mismatch screen. Afterwards no file the kiosk left under its home or temp dir holds the visitor's
@@ -123,6 +124,11 @@ async fn kiosk_end_to_end() {
     fill_visitor(&app, NAME, true).await;
     let (badge, _) = submit(&app).await;
     assert_eq!(badge.len(), 8, "{badge}");
+    // This tenant has no SMTP server: the kiosk promises no email, it sends the visitor to reception.
+    assert_eq!(
+        app.text("host-notice").await,
+        "Please tell reception you are here."
+    );
     app.screenshot("07-confirmation").await;
     let log = api.get("/api/v1/visits", &t.admin).await.expect(200);
     assert_eq!(log["items"][0]["visitor_name"], NAME);

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use vestibule_shared::{
     dto::{
         accounts::Role,
-        visits::{CheckIn, CorrectVisit, VisitStatus},
+        visits::{CheckIn, CorrectVisit, HostNotification, VisitStatus},
     },
     types::{BadgeCode, Email, PersonName},
 };
@@ -365,6 +365,20 @@ async fn kiosks_enroll_once_and_revoke(engine: Engine) {
 async fn check_in_is_idempotent_and_atomic(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let (t, site, host) = directory(&fx, "acme").await;
+    // With an SMTP server the host's notice is queued with the visit (without one, nothing is:
+    // `host_notice.rs` checks both through the API).
+    let mut tx = fx.store.write(t).await.expect("tx");
+    let smtp = server::store::SmtpConfig {
+        host: "localhost".into(),
+        port: 465,
+        security: vestibule_shared::dto::mail::SmtpSecurity::Tls,
+        username: None,
+        from_address: "reception@acme.test".into(),
+        from_name: None,
+        ca_pem: None,
+    };
+    tx.put_smtp(&smtp, None).await.expect("smtp");
+    tx.commit().await.expect("commit");
     let (first, replayed) = visit(&fx, t, site, host, "key-1", "Vera")
         .await
         .expect("visit");
@@ -373,6 +387,10 @@ async fn check_in_is_idempotent_and_atomic(engine: Engine) {
         .await
         .expect("replay");
     assert!(replayed);
+    assert_eq!(
+        (first.host_notification, again.host_notification),
+        (HostNotification::Queued, HostNotification::Queued)
+    );
     assert_eq!(
         (again.id, again.badge_code.as_str()),
         (first.id, first.badge_code.as_str())

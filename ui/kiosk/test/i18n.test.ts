@@ -25,6 +25,16 @@ describe('i18n', () => {
     expect(translate('en', 'welcome.site', { tenant: 'ACME', site: 'Paris' })).toBe('ACME · Paris');
   });
 
+  it('says only what will happen for the host, in both languages', () => {
+    expect(translate('en', 'confirm.notifying')).toBe('We are letting your host know.');
+    expect(translate('en', 'confirm.tell_reception')).toBe('Please tell reception you are here.');
+    expect(translate('fr', 'confirm.notifying')).toBe('Nous prévenons votre hôte.');
+    expect(translate('fr', 'confirm.tell_reception')).toBe('Veuillez signaler votre arrivée à l\u2019accueil.');
+    for (const lang of ['en', 'fr'] as const) {
+      for (const text of Object.values(dictionaries[lang])) expect(text).not.toMatch(/has been notified|a été prévenu/);
+    }
+  });
+
   it('does not interpret parameter values as placeholders', () => {
     expect(translate('en', 'confirm.welcome', { name: '{name} $& $1' })).toBe('Welcome, {name} $& $1');
   });

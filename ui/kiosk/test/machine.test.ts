@@ -20,7 +20,12 @@ const HOSTS = [
   { id: 'h-2', display_name: 'Alain Durand' },
 ];
 
-const CHECKED_IN = { visit_id: 'v-1', badge_code: 'ABCD2345', checked_in_at: '2025-01-01T09:00:00Z' };
+const CHECKED_IN = {
+  visit_id: 'v-1',
+  badge_code: 'ABCD2345',
+  checked_in_at: '2025-01-01T09:00:00Z',
+  host_notification: 'queued',
+};
 
 const VISITS = [
   {
@@ -204,14 +209,26 @@ describe('self check-in', () => {
     await m.submitCheckIn();
     expect(f.of('check_in')).toEqual([{ cmd: 'check_in', args: EXPECTED_CHECK_IN }]);
     expect(m.s.screen).toBe('confirmation');
-    expect(m.s.confirmation).toEqual({ name: 'Ada Lovelace', badgeCode: 'ABCD2345', visitId: 'v-1' });
+    expect(m.s.confirmation).toEqual({ name: 'Ada Lovelace', badgeCode: 'ABCD2345', visitId: 'v-1', hostNotification: 'queued' });
+    expect(m.confirmationNotice).toBe('confirm.notifying');
     expect(m.s.form.email).toBe('');
 
     await m.confirmationDone();
     expect(m.s.screen).toBe('welcome');
     expect(m.s.confirmation).toBeNull();
+    expect(m.confirmationNotice).toBeNull();
     expect(f.names()).toEqual(['kiosk_status', 'kiosk_status', 'search_hosts', 'check_in', 'wipe']);
     expect(f.of('wipe')[0].args).toBeUndefined();
+  });
+
+  it('asks the visitor to tell reception when the server notifies nobody', async () => {
+    const f = fake({ check_in: () => ({ ...CHECKED_IN, host_notification: 'none' }) });
+    const m = await started(f);
+    await toConsent(m);
+    await m.submitCheckIn();
+    expect(m.s.screen).toBe('confirmation');
+    expect(m.s.confirmation?.hostNotification).toBe('none');
+    expect(m.confirmationNotice).toBe('confirm.tell_reception');
   });
 
   it('returns from the confirmation by itself after 15 s, wiping', async () => {
@@ -522,6 +539,7 @@ describe('override', () => {
     expect(f.of('check_in')).toHaveLength(0);
     expect(f.of('override_check_in')).toEqual([{ cmd: 'override_check_in', args: EXPECTED_CHECK_IN }]);
     expect(m.s.screen).toBe('confirmation');
+    expect(m.confirmationNotice).toBe('confirm.notifying');
     await m.confirmationDone();
     expect(m.s.screen).toBe('override-list');
     expect(f.of('wipe')).toHaveLength(1);

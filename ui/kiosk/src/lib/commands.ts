@@ -11,6 +11,7 @@ import type { CorrectionArgs } from './generated/CorrectionArgs';
 import type { DirectoryEntry } from './generated/DirectoryEntry';
 import type { EnrollArgs } from './generated/EnrollArgs';
 import type { ErrorKind } from './generated/ErrorKind';
+import type { HostNotification } from './generated/HostNotification';
 import type { KioskStatus } from './generated/KioskStatus';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
@@ -25,6 +26,7 @@ export type {
   CommandError,
   CorrectionArgs,
   ErrorKind,
+  HostNotification,
   KioskStatus,
   OnSiteVisit,
   OverrideSession,

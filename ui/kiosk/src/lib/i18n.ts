@@ -68,7 +68,8 @@ const en = {
   'confirm.welcome': 'Welcome, {name}',
   'confirm.badge': 'Your badge code',
   'confirm.qr': 'QR code of badge {code}',
-  'confirm.notified': 'Your host has been notified.',
+  'confirm.notifying': 'We are letting your host know.',
+  'confirm.tell_reception': 'Please tell reception you are here.',
   'confirm.keep': 'Keep this code to check out when you leave.',
 
   'checkout.title': 'Check out',
@@ -197,7 +198,8 @@ const fr: Dictionary = {
   'confirm.welcome': 'Bienvenue, {name}',
   'confirm.badge': 'Votre code de badge',
   'confirm.qr': 'QR code du badge {code}',
-  'confirm.notified': 'Votre hôte a été prévenu.',
+  'confirm.notifying': 'Nous prévenons votre hôte.',
+  'confirm.tell_reception': 'Veuillez signaler votre arrivée à l\u2019accueil.',
   'confirm.keep': 'Gardez ce code pour signaler votre départ.',
 
   'checkout.title': 'Départ',

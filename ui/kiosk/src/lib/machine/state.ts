@@ -1,7 +1,7 @@
 // The kiosk's state: what the screens show, the visitor's form, inline errors. Plain data, so the
 // Svelte app can hand in a `$state` object and every change re-renders.
 
-import type { ErrorKind, Host, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
+import type { ErrorKind, Host, HostNotification, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 
 export type Screen =
@@ -78,7 +78,8 @@ export interface KioskState {
   hostSearching: boolean;
   hostSearchFailed: boolean;
   host: Host | null;
-  confirmation: { name: string; badgeCode: string; visitId: string } | null;
+  /** What the confirmation shows; `hostNotification` is the server's word on whether the host is told. */
+  confirmation: { name: string; badgeCode: string; visitId: string; hostNotification: HostNotification } | null;
   checkout: { code: string; done: boolean };
   login: { email: string; pin: string };
   override: { expiresAt: string } | null;

@@ -3,7 +3,7 @@
 
 import { normalizeCode } from '@vestibule/common';
 import { toCommandError, type CheckInArgs, type Host } from '../commands';
-import type { Lang } from '../i18n';
+import type { Lang, MessageKey } from '../i18n';
 import {
   lines,
   validateBadgeCode,
@@ -236,7 +236,12 @@ export abstract class VisitorMachine extends MachineCore {
       const res = pending.override ? await this.cmd.overrideCheckIn(pending.req) : await this.cmd.checkIn(pending.req);
       if (epoch !== this.epoch) return;
       this.pendingCheckIn = null;
-      this.s.confirmation = { name: pending.req.visitor.name, badgeCode: res.badge_code, visitId: res.visit_id };
+      this.s.confirmation = {
+        name: pending.req.visitor.name,
+        badgeCode: res.badge_code,
+        visitId: res.visit_id,
+        hostNotification: res.host_notification,
+      };
       // Keep only what the confirmation shows; the rest of the form goes now.
       this.s.form = emptyForm();
       this.s.host = null;
@@ -271,6 +276,16 @@ export abstract class VisitorMachine extends MachineCore {
     } finally {
       if (epoch === this.epoch) this.s.busy = false;
     }
+  }
+
+  /**
+   * What the confirmation says about the host: that they are being told only when the server
+   * queued a notification for them; otherwise, to tell reception (never a promise not kept).
+   */
+  get confirmationNotice(): MessageKey | null {
+    const c = this.s.confirmation;
+    if (!c) return null;
+    return c.hostNotification === 'queued' ? 'confirm.notifying' : 'confirm.tell_reception';
   }
 
   /** Leaves the confirmation: wipes everything and returns to welcome (or the on-site list). */

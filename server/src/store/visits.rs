@@ -172,9 +172,12 @@ impl TenantTx {
         self.checked_out(actor, id).await
     }
 
-    /// What follows a check-out: the audit entry and, if the tenant wants it, the host's email.
+    /// What follows a check-out: the audit entry and, if the tenant wants it and has an SMTP
+    /// server to send it by, the host's email (none is queued only to fail).
     async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
-        if self.settings().await?.notify_checkout {
+        const SMTP: &str =
+            "SELECT EXISTS (SELECT 1 FROM integrations WHERE tenant_id = $1 AND kind = 'smtp')";
+        if self.settings().await?.notify_checkout && self.scalar::<bool>(SMTP, ()).await? {
             self.enqueue(
                 &Notification {
                     event: "check_out".into(),

@@ -60,10 +60,11 @@ async fn failed_logins_lock_and_spoofed_forwarding_changes_nothing() {
 async fn sign_in_attempts_are_limited_per_client_address() {
     let server = TestServer::start_with(Engine::Sqlite, &["--sign-in-per-minute", "8"]).await;
     let api = server.api();
-    let bad = json!({"tenant": "nobody", "email": "a@b.test", "password": "whatever whatever"});
     let mut refused = None;
     for i in 0..12 {
         let spoof = format!("192.0.2.{i}"); // a different "client" each time, says the header
+        // A different email each time too, so that no identity's lockout comes first.
+        let bad = json!({"tenant": "nobody", "email": format!("a{i}@b.test"), "password": "whatever whatever"});
         let r = api
             .send(
                 reqwest::Method::POST,

@@ -10,6 +10,7 @@
 
 use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::accounts::{Login, Plan, SessionToken, User},
@@ -25,7 +26,7 @@ use crate::{
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{SessionKind, Throttle, ThrottleKey, UserRow},
+    store::{Actor, SessionKind, TenantTx, Throttle, ThrottleKey, UserRow},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -127,10 +128,22 @@ async fn login(
         tx.set_password_hash(user.id, &password::hash(body.password.expose()).await?)
             .await?;
     }
-    let issued = token::issue(TokenKind::Session, Some(tenant));
+    let session = open_session(&state, &mut tx, user.id, "auth.login").await?;
+    tx.commit().await?;
+    Ok(ApiJson(session))
+}
+
+/// Opens a console session for `user` in `tx` and audits it as `action`; the caller commits.
+pub(super) async fn open_session(
+    state: &AppState,
+    tx: &mut TenantTx,
+    user: Uuid,
+    action: &str,
+) -> Result<SessionToken, Error> {
+    let issued = token::issue(TokenKind::Session, Some(tx.tenant));
     let expires_at = state.clock.now() + state.settings.session_ttl;
     tx.insert_session(
-        user.id,
+        user,
         SessionKind::Session,
         None,
         &issued.hash,
@@ -138,17 +151,12 @@ async fn login(
         expires_at,
     )
     .await?;
-    tx.audit(
-        crate::store::Actor::User(user.id),
-        "auth.login",
-        format!("user:{}", user.id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ApiJson(SessionToken {
+    tx.audit(Actor::User(user), action, format!("user:{user}"))
+        .await?;
+    Ok(SessionToken {
         token: issued.token.to_string(),
         expires_at,
-    }))
+    })
 }
 
 /// Ends the current session.

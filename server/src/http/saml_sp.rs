@@ -25,17 +25,17 @@ use vestibule_shared::{
     types::{Email, PersonName, Slug},
 };
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, RawBody};
+use super::{
+    auth::open_session,
+    extract::{ApiJson, ApiPath, ApiQuery, RawBody},
+};
 use crate::{
-    auth::{
-        password,
-        token::{self, TokenKind},
-    },
+    auth::password,
     error::Error,
     ids::TenantId,
     saml::{self, SamlSettings, SpUrls},
     state::AppState,
-    store::{Actor, SessionKind, TenantTx},
+    store::{Actor, TenantTx},
 };
 
 /// The cookie a browser sign-in sets.
@@ -270,23 +270,7 @@ async fn acs(
         ));
     }
     let user_id = sign_in_user(&mut tx, &t.settings, &email, role, jit_hash.as_deref()).await?;
-    let issued = token::issue(TokenKind::Session, Some(t.tenant));
-    let expires_at = state.clock.now() + state.settings.session_ttl;
-    tx.insert_session(
-        user_id,
-        SessionKind::Session,
-        None,
-        &issued.hash,
-        expires_at,
-        expires_at,
-    )
-    .await?;
-    tx.audit(
-        Actor::User(user_id),
-        "auth.saml_login",
-        format!("user:{user_id}"),
-    )
-    .await?;
+    let session = open_session(&state, &mut tx, user_id, "auth.saml_login").await?;
     tx.commit().await?;
 
     let wants_json = headers
@@ -294,17 +278,13 @@ async fn acs(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/json"));
     if wants_json {
-        return Ok(ApiJson(SessionToken {
-            token: issued.token.to_string(),
-            expires_at,
-        })
-        .into_response());
+        return Ok(ApiJson(session).into_response());
     }
     let relay = pending.map_or_else(|| DEFAULT_RELAY.to_owned(), |(_, relay)| relay);
     let max_age = state.settings.session_ttl.num_seconds();
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-        issued.token.as_str()
+        session.token
     );
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.into()))?;
     let location = HeaderValue::from_str(&relay).map_err(|e| Error::Internal(e.into()))?;

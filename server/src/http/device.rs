@@ -180,16 +180,7 @@ pub(super) async fn record_check_in(
         kiosk_id: Some(k.kiosk.id),
         idempotency: Some((key, hash)),
     };
-    let (visit, replayed) = state
-        .store
-        .write_batched(k.tenant, move |mut tx| {
-            let new = new.clone();
-            async move {
-                let out = tx.check_in(&new).await;
-                (tx, out)
-            }
-        })
-        .await?;
+    let (visit, replayed) = state.store.check_in(k.tenant, new).await?;
     if !replayed {
         crate::metrics::check_in();
     }

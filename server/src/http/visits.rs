@@ -204,7 +204,8 @@ async fn check_out_visit(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The tenant's audit log, newest first.
+/// The tenant's audit log, newest first (entries still waiting for their place in the chain are
+/// chained first).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Paging),
     responses((status = 200, body = Page<AuditEntry>)), security(("session" = ["admin"])))]
 async fn list_audit(
@@ -213,6 +214,7 @@ async fn list_audit(
     ApiQuery(p): ApiQuery<Paging>,
 ) -> Result<ApiJson<Page<AuditEntry>>, Error> {
     let (limit, offset) = paging(p.limit, p.offset)?;
+    state.store.seal_audit(a.0.tenant).await?;
     let mut tx = state.store.read(a.0.tenant).await?;
     let (rows, total) = tx.audit_entries(limit, offset).await?;
     tx.commit().await?;
@@ -231,6 +233,7 @@ async fn verify_audit(
     State(state): State<AppState>,
     a: Admin,
 ) -> Result<ApiJson<AuditVerification>, Error> {
+    state.store.seal_audit(a.0.tenant).await?;
     let mut tx = state.store.read(a.0.tenant).await?;
     let check = tx.verify_audit().await?;
     tx.commit().await?;

@@ -1,7 +1,9 @@
 //! The mail sender: a task in every server process that claims due outbox rows (a lease, so
 //! replicas never share a row), writes each host's email and sends it over TLS, then marks the
 //! row sent, or schedules a retry with exponential backoff, or gives up after a bounded time
-//! with the reason recorded. A check-in never waits for any of this.
+//! with the reason recorded. A check-in never waits for any of this. Rows are claimed up to 64 at
+//! a time and handled a tenant at a time: one transaction prepares the tenant's emails, one
+//! connection (one TLS handshake, one login) sends them, one transaction records the outcomes.
 //!
 //! Never twice: right before the SMTP exchange the row's Message-ID and `sending_at` are
 //! committed. A row claimed again with `sending_at` set belongs to a process that died mid-send;
@@ -11,7 +13,7 @@
 mod compose;
 mod smtp;
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -19,7 +21,7 @@ use uuid::Uuid;
 use crate::{
     error::Error,
     ids::TenantId,
-    store::{Store, TenantTx},
+    store::{HostRow, SiteRow, Store, TenantTx},
 };
 
 /// How the sender paces itself.
@@ -52,7 +54,7 @@ impl Default for MailSettings {
 }
 
 /// Rows claimed per round.
-const CLAIM_BATCH: i64 = 16;
+const CLAIM_BATCH: i64 = 64;
 
 /// Runs the sender until `stop` turns true; finishes the message in hand first, then gives back
 /// the leases of the rows it claimed but did not start.
@@ -66,12 +68,12 @@ pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver
                 Vec::new()
             }
         };
-        for (tenant, id) in &claimed {
+        for (tenant, ids) in by_tenant(&claimed) {
             if *stop.borrow() {
                 break;
             }
-            if let Err(e) = deliver(&store, &settings, &owner, *tenant, *id).await {
-                tracing::warn!(error = %e, outbox = %id, "a notification could not be processed");
+            if let Err(e) = deliver(&store, &settings, &owner, tenant, &ids, &stop).await {
+                tracing::warn!(error = %e, rows = ids.len(), "notifications could not be processed");
             }
         }
         if claimed.is_empty() {
@@ -87,6 +89,18 @@ pub async fn run(store: Store, settings: MailSettings, mut stop: watch::Receiver
             tracing::warn!(error = %e, "giving back the outbox leases failed; they run out by themselves")
         }
     }
+}
+
+/// The claimed rows grouped by tenant, in the order of the claim.
+fn by_tenant(claimed: &[(TenantId, Uuid)]) -> Vec<(TenantId, Vec<Uuid>)> {
+    let mut groups: Vec<(TenantId, Vec<Uuid>)> = Vec::new();
+    for &(tenant, id) in claimed {
+        match groups.iter_mut().find(|(t, _)| *t == tenant) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((tenant, vec![id])),
+        }
+    }
+    groups
 }
 
 /// Gives back the claims not yet being sent, so another process sends them without waiting for
@@ -112,63 +126,94 @@ async fn claim(
 
 /// An email ready to go out.
 struct Outgoing {
-    account: crate::store::SmtpAccount,
     message: lettre::Message,
     message_id: String,
 }
 
+/// What every email of one tenant's batch needs once: its SMTP account and settings, and the
+/// hosts and sites already read.
+struct Batch {
+    account: Option<crate::store::SmtpAccount>,
+    settings: vestibule_shared::dto::settings::Settings,
+    hosts: HashMap<Uuid, Option<HostRow>>,
+    sites: HashMap<Uuid, Option<SiteRow>>,
+}
+
+/// Delivers one tenant's claimed rows `ids`: one transaction writes their emails and records
+/// that they are being sent, one connection sends them, one transaction records the outcomes.
+/// If `stop` turns true on the way, the rows not yet sent are given back untouched.
 async fn deliver(
     store: &Store,
     s: &MailSettings,
     owner: &str,
     tenant: TenantId,
-    id: Uuid,
+    ids: &[Uuid],
+    stop: &watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let mut tx = store.write(tenant).await?;
-    let Some(item) = tx.outbox_item(id, owner).await? else {
-        return tx.commit().await;
+    let mut batch = Batch {
+        account: tx.smtp().await?,
+        settings: tx.settings().await?,
+        hosts: HashMap::new(),
+        sites: HashMap::new(),
     };
-    let outgoing = match (&item.sending_at, &item.message_id) {
-        (Some(_), message_id) => {
+    let mut ready = Vec::new();
+    for &id in ids {
+        let Some(item) = tx.outbox_item(id, owner).await? else {
+            continue;
+        };
+        if item.sending_at.is_some() {
             let reason = format!(
                 "interrupted while being sent (Message-ID {}); not sent again, so it cannot arrive twice",
-                message_id.as_deref().unwrap_or("unknown")
+                item.message_id.as_deref().unwrap_or("unknown")
             );
             tx.outbox_failed(id, &reason).await?;
-            None
+            continue;
         }
-        (None, _) => prepare(&mut tx, &item).await?,
-    };
-    let Some(Outgoing {
-        account,
-        message,
-        message_id,
-    }) = outgoing
-    else {
-        return tx.commit().await;
-    };
-    tx.outbox_sending(id, &message_id).await?;
+        if let Some(out) = prepare(&mut tx, &item, &mut batch).await? {
+            tx.outbox_sending(id, &out.message_id).await?;
+            ready.push((item, out.message));
+        }
+    }
     tx.commit().await?;
+    let Some(account) = batch.account.filter(|_| !ready.is_empty()) else {
+        return Ok(());
+    };
 
-    let sent = smtp::send(&account, message, s.send_timeout).await;
+    let transport = smtp::transport(&account, s.send_timeout);
     drop(account);
+    let mut outcomes = Vec::with_capacity(ready.len());
+    for (item, message) in ready {
+        let outcome = match &transport {
+            _ if *stop.borrow() => None,
+            Ok(t) => Some(smtp::send(t, message).await),
+            Err(e) => Some(Err(e.clone())),
+        };
+        outcomes.push((item, outcome));
+    }
+    drop(transport);
     let mut tx = store.write(tenant).await?;
-    match sent {
-        Ok(()) => {
-            tx.outbox_sent(id).await?;
-            tracing::info!(outbox = %id, "host notified");
-        }
-        Err(e) => {
-            let age = (tx.now() - item.created_at).to_std().unwrap_or_default();
-            let delay = backoff(s, item.attempts);
-            if e.permanent || age + delay > s.give_up {
-                tx.outbox_failed(id, &e.reason).await?;
-                tracing::warn!(outbox = %id, reason = %e.reason, "gave up on a notification");
-            } else {
-                let next = tx.now()
-                    + chrono::Duration::from_std(delay).map_err(|e| Error::Internal(e.into()))?;
-                tx.outbox_retry(id, next, &e.reason).await?;
-                tracing::info!(outbox = %id, reason = %e.reason, retry_in = ?delay, "notification deferred");
+    for (item, outcome) in outcomes {
+        let id = item.id;
+        match outcome {
+            None => tx.outbox_unsend(id).await?,
+            Some(Ok(())) => {
+                tx.outbox_sent(id).await?;
+                tracing::info!(outbox = %id, "host notified");
+            }
+            Some(Err(e)) => {
+                let age = (tx.now() - item.created_at).to_std().unwrap_or_default();
+                let delay = backoff(s, item.attempts);
+                if e.permanent || age + delay > s.give_up {
+                    tx.outbox_failed(id, &e.reason).await?;
+                    tracing::warn!(outbox = %id, reason = %e.reason, "gave up on a notification");
+                } else {
+                    let next = tx.now()
+                        + chrono::Duration::from_std(delay)
+                            .map_err(|e| Error::Internal(e.into()))?;
+                    tx.outbox_retry(id, next, &e.reason).await?;
+                    tracing::info!(outbox = %id, reason = %e.reason, retry_in = ?delay, "notification deferred");
+                }
             }
         }
     }
@@ -179,6 +224,7 @@ async fn deliver(
 async fn prepare(
     tx: &mut TenantTx,
     item: &crate::store::OutboxItem,
+    batch: &mut Batch,
 ) -> Result<Option<Outgoing>, Error> {
     let n = &item.notification;
     let Some(visit) = tx.visit(n.visit_id).await? else {
@@ -194,14 +240,27 @@ async fn prepare(
         .await?;
         return Ok(None);
     }
-    let Some(account) = tx.smtp().await? else {
+    let Some(account) = &batch.account else {
         tx.outbox_failed(item.id, "no SMTP server is configured for this tenant")
             .await?;
         return Ok(None);
     };
-    let settings = tx.settings().await?;
-    let host = tx.host(visit.host_id).await?;
-    let site = tx.site(visit.site_id).await?;
+    let host = match batch.hosts.get(&visit.host_id) {
+        Some(h) => h.clone(),
+        None => {
+            let h = tx.host(visit.host_id).await?;
+            batch.hosts.insert(visit.host_id, h.clone());
+            h
+        }
+    };
+    let site = match batch.sites.get(&visit.site_id) {
+        Some(s) => s.clone(),
+        None => {
+            let s = tx.site(visit.site_id).await?;
+            batch.sites.insert(visit.site_id, s.clone());
+            s
+        }
+    };
     let (Some(host), Some(site)) = (host, site) else {
         tx.outbox_failed(item.id, "the host or site no longer exists")
             .await?;
@@ -217,7 +276,7 @@ async fn prepare(
         badge: &visit.badge_code,
         minutes: (tx.now() - visit.checked_in_at).num_minutes(),
     };
-    let Some(content) = compose::compose(settings.language, &facts) else {
+    let Some(content) = compose::compose(batch.settings.language, &facts) else {
         tx.outbox_failed(item.id, "unknown notification kind")
             .await?;
         return Ok(None);
@@ -230,9 +289,8 @@ async fn prepare(
         .unwrap_or("vestibule.invalid")
         .to_owned();
     let message_id = format!("<{}@{domain}>", item.id);
-    match smtp::message(&account, &host.email, &message_id, content) {
+    match smtp::message(account, &host.email, &message_id, content) {
         Ok(message) => Ok(Some(Outgoing {
-            account,
             message,
             message_id,
         })),

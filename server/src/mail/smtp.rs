@@ -1,4 +1,4 @@
-//! Sending one message with lettre over rustls. TLS is never optional: implicit TLS, or STARTTLS
+//! Sending messages with lettre over rustls, a batch of them over one connection. TLS is never optional: implicit TLS, or STARTTLS
 //! that must succeed before anything else is sent (`Tls::Required`); the certificate is verified
 //! against the public roots plus the tenant's own CA if it gave one.
 
@@ -9,6 +9,7 @@ use lettre::{
     message::{Mailbox, MultiPart},
     transport::smtp::{
         authentication::Credentials,
+        PoolConfig,
         client::{Certificate, Tls, TlsParameters},
     },
 };
@@ -19,7 +20,7 @@ use crate::store::SmtpAccount;
 
 /// Why a send failed, in words that carry no personal data (SMTP replies can echo addresses, so
 /// only their code is kept), and whether trying again can help.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SendError {
     pub reason: String,
     pub permanent: bool,
@@ -63,12 +64,12 @@ pub fn message(
         .map_err(|_| SendError::config("the message could not be built"))
 }
 
-/// Sends `message` through the tenant's SMTP server.
-pub async fn send(
-    account: &SmtpAccount,
-    message: Message,
-    timeout: Duration,
-) -> Result<(), SendError> {
+/// A connection to the tenant's SMTP server, opened at the first send and kept for the next ones
+/// (one TLS handshake and one login for a whole batch of messages).
+pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// The transport for the tenant's SMTP server, each exchange bounded by `timeout`.
+pub fn transport(account: &SmtpAccount, timeout: Duration) -> Result<Transport, SendError> {
     let c = &account.config;
     let mut tls = TlsParameters::builder(c.host.clone());
     if let Some(pem) = &c.ca_pem {
@@ -87,11 +88,16 @@ pub async fn send(
         .map_err(|e| SendError::config(format!("SMTP settings: {e}")))?
         .port(c.port)
         .tls(tls)
-        .timeout(Some(timeout));
+        .timeout(Some(timeout))
+        .pool_config(PoolConfig::new().max_size(1));
     if let (Some(user), Some(password)) = (&c.username, &account.password) {
         builder = builder.credentials(Credentials::new(user.clone(), password.to_string()));
     }
-    let transport = builder.build();
+    Ok(builder.build())
+}
+
+/// Sends `message` over `transport`.
+pub async fn send(transport: &Transport, message: Message) -> Result<(), SendError> {
     transport
         .send(message)
         .await

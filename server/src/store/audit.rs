@@ -2,8 +2,10 @@
 //! hash, its sequence number, tenant, time, actor, action and target, so an edited, removed or
 //! reordered entry breaks every hash after it. The chain head (seq and hash) lives on the tenant
 //! row and is read with a row lock (the dialect's `audit_head_for_write`), so concurrent writers
-//! (even on several replicas) queue on it instead of forking the chain. Entries hold ids only,
-//! never personal data.
+//! (even on several replicas) queue on it instead of forking the chain. Check-ins append theirs
+//! without waiting: in SQLite's group commit (`commit.rs`, the chain advancing in memory within a
+//! batch) or, on PostgreSQL, through `audit_pending` and the sealer (`seal.rs`). Entries hold ids
+//! only, never personal data.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};

@@ -1,13 +1,15 @@
 //! The check-in: one statement reads what it depends on (the host's site, the reminder setting,
-//! the audit chain head, an earlier visit under the same idempotency key, whether the drawn badge
-//! code is taken, whether the tenant has an SMTP server), one statement writes the visitor, the
-//! visit, the host's notifications (only when there is an SMTP server to send them: a notice
-//! bound to fail is not queued), the audit entry and the new chain head. Two round trips on either
-//! engine: on SQLite every check-in runs on the one writer (`commit.rs`) and each statement there
-//! is a hand-off to sqlx's worker thread and back, so their number is what bounds check-ins per
-//! second. The write's rows are written here once; the dialect joins them (one multi-statement
-//! query on SQLite, whose `$N` parameters are shared by the statements; one statement of
-//! data-modifying CTEs on PostgreSQL).
+//! the tenant's key versions and audit chain head, an earlier visit under the same idempotency
+//! key, whether the drawn badge code is taken, whether the tenant has an SMTP server), one
+//! statement writes the visitor, the visit, the host's notifications (only when there is an SMTP
+//! server to send them: a notice bound to fail is not queued), the audit entry and the new chain
+//! head. The rows are written here once ([`check_in_rows!`]); the dialect joins them (several
+//! statements on SQLite, whose `$N` parameters are shared by the statements; data-modifying CTEs
+//! on PostgreSQL). What to write is decided without the database ([`decide`], [`plan`]), so that
+//! SQLite's group committer (`commit.rs`) reads the facts of a whole batch in one statement and
+//! writes the whole batch in one statement, the audit chain advancing in memory between them.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rand::RngExt;
@@ -18,11 +20,15 @@ use vestibule_shared::{
 };
 
 use super::audit::next_entry;
-use super::outbox::Notification;
-use super::query::params;
+use super::outbox::{Notification, seal_notification};
+use super::query::{Both, params};
 use super::sealed::{VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
-use super::{Actor, TenantTx};
-use crate::{error::Error, ids::new_id};
+use super::{Actor, TenantTx, Tx};
+use crate::{
+    crypto::TenantKeys,
+    error::Error,
+    ids::{TenantId, new_id},
+};
 
 /// A check-in to write.
 #[derive(Debug, Clone)]
@@ -50,17 +56,20 @@ pub struct CheckedInRow {
 
 /// What a check-in reads before it writes.
 #[derive(sqlx::FromRow)]
-struct CheckInFacts {
+pub(super) struct CheckInFacts {
     site_id: Option<Uuid>,
     notify_waiting_minutes: Option<i32>,
-    audit_seq: i64,
-    audit_head: Vec<u8>,
+    /// The tenant's key versions (current, oldest still readable).
+    pub key_version: i64,
+    pub min_decryption_version: i64,
+    pub audit_seq: i64,
+    pub audit_head: Vec<u8>,
     visit_id: Option<Uuid>,
     visitor_id: Option<Uuid>,
     badge_code: Option<String>,
     checked_in_at: Option<DateTime<Utc>>,
     request_hash: Option<Vec<u8>>,
-    badge_taken: bool,
+    pub badge_taken: bool,
     /// Whether the tenant has an SMTP server to send the host's notice with.
     smtp_configured: bool,
     /// For a replay: whether the earlier check-in queued its notice (its outbox row has the
@@ -68,8 +77,9 @@ struct CheckInFacts {
     notice_queued: bool,
 }
 
-const FACTS: &str = "SELECT h.site_id, t.notify_waiting_minutes, t.audit_seq, t.audit_head, \
-     v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, \
+/// The facts of one check-in; its parameters are [`facts_params`] (`$1` the tenant).
+pub(super) const FACTS: &str = "SELECT h.site_id, t.notify_waiting_minutes, t.key_version, t.min_decryption_version, \
+     t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, \
      EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken, \
      EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
      EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued \
@@ -77,8 +87,20 @@ const FACTS: &str = "SELECT h.site_id, t.notify_waiting_minutes, t.audit_seq, t.
      LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
      WHERE t.id = $1";
 
+/// The parameters of [`FACTS`] after the tenant: the host, the kiosk, the idempotency key and the
+/// drawn badge code.
+pub(super) fn facts_params(
+    new: &NewVisit,
+    badge: &str,
+) -> (Uuid, Option<Uuid>, Option<String>, String) {
+    let key = new.idempotency.as_ref().map(|(k, _)| k.clone());
+    (new.host_id, new.kiosk_id, key, badge.to_owned())
+}
+
 /// The rows of a check-in, which the dialect joins into one write (`check_in_write`): several
-/// statements on SQLite, data-modifying CTEs on PostgreSQL. Their parameters are [`CheckInWrite`].
+/// statements on SQLite, data-modifying CTEs on PostgreSQL. Their parameters are [`CheckInRows`]
+/// (`$1` to `$23`), then on SQLite, where the write appends to the audit chain, [`Chained`]
+/// (`$24` to `$26`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
 macro_rules! check_in_rows {
     (visitor) => {
         "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
@@ -94,35 +116,52 @@ macro_rules! check_in_rows {
          SELECT $1, $18, 'host_notification', $19, 0, $8, $8 WHERE $18 IS NOT NULL \
          UNION ALL SELECT $1, $20, 'host_notification', $21, 0, $22, $8 WHERE $20 IS NOT NULL"
     };
+    (pending) => {
+        "INSERT INTO audit_pending (tenant_id, id, at, actor, action, target) \
+         VALUES ($1, $9, $8, $14, 'visit.check_in', $23)"
+    };
     (audit) => {
         "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) \
-         VALUES ($1, $23, $8, $14, 'visit.check_in', $24, $25, $26)"
+         VALUES ($1, $24, $8, $14, 'visit.check_in', $23, $25, $26)"
     };
     (head) => {
-        "UPDATE tenants SET audit_seq = $23, audit_head = $26 WHERE id = $1"
+        "UPDATE tenants SET audit_seq = $24, audit_head = $26 WHERE id = $1"
     };
 }
 pub(super) use check_in_rows;
 
+/// How many parameters one check-in's facts have.
+pub(super) const FACTS_PARAMS: usize = 5;
+
+/// How many parameters SQLite's check-in write has ([`CheckInRows`], then [`Chained`]).
+pub(super) const WRITE_PARAMS: usize = 26;
+
+/// The audit entry's place in the chain: `$24` its sequence number (the chain's new length),
+/// `$25` the previous hash, `$26` its hash (the chain's new head).
+pub(super) type Chained = (i64, Vec<u8>, Vec<u8>);
+
+/// What the audit entry of a check-in says.
+const ACTION: &str = "visit.check_in";
+
 params! {
-    /// The parameters of the check-in write, bound in the order of the fields.
-    struct CheckInWrite<'a> {
+    /// The parameters of a check-in's rows, bound in the order of the fields.
+    pub(super) struct CheckInRows {
         /// `$1`
-        tenant: Uuid,
+        pub tenant: Uuid,
         /// `$2`
         visitor_id: Uuid,
         /// `$3`
-        name_enc: &'a [u8],
+        name_enc: Vec<u8>,
         /// `$4`
-        email_enc: &'a [u8],
+        email_enc: Vec<u8>,
         /// `$5`
-        email_idx: &'a [u8],
+        email_idx: Vec<u8>,
         /// `$6`
-        company_enc: Option<&'a [u8]>,
+        company_enc: Option<Vec<u8>>,
         /// `$7`
-        phone_enc: Option<&'a [u8]>,
+        phone_enc: Option<Vec<u8>>,
         /// `$8`: the visitor's creation, the check-in, the notice's due time, the audit entry.
-        at: DateTime<Utc>,
+        pub at: DateTime<Utc>,
         /// `$9`
         visit_id: Uuid,
         /// `$10`
@@ -130,37 +169,43 @@ params! {
         /// `$11`
         host_id: Uuid,
         /// `$12`
-        purpose_enc: Option<&'a [u8]>,
+        purpose_enc: Option<Vec<u8>>,
         /// `$13`
-        badge_code: &'a str,
+        badge_code: String,
         /// `$14`: the visit's `created_by` and the audit entry's actor.
-        actor: &'a str,
+        pub actor: String,
         /// `$15`
         kiosk_id: Option<Uuid>,
         /// `$16`
-        idempotency_key: Option<&'a str>,
+        idempotency_key: Option<String>,
         /// `$17`
-        request_hash: Option<&'a [u8]>,
+        request_hash: Option<Vec<u8>>,
         /// `$18`: the outbox row of the host's check-in notice (the visit's id, so that a replay
         /// finds it); `None`: no notice (no SMTP server).
         notice_id: Option<Uuid>,
         /// `$19`
-        notice: Option<&'a [u8]>,
+        notice: Option<Vec<u8>>,
         /// `$20`: the outbox row of the "still waiting" reminder; `None`: no reminder.
         reminder_id: Option<Uuid>,
         /// `$21`
-        reminder: Option<&'a [u8]>,
+        reminder: Option<Vec<u8>>,
         /// `$22`
         reminder_due: Option<DateTime<Utc>>,
-        /// `$23`: the audit entry's sequence number, the chain's new length.
-        audit_seq: i64,
-        /// `$24`
-        audit_target: &'a str,
-        /// `$25`
-        audit_prev: &'a [u8],
-        /// `$26`: the audit entry's hash, the chain's new head.
-        audit_hash: &'a [u8],
+        /// `$23`: what the audit entry is about.
+        pub audit_target: String,
     }
+}
+
+/// A check-in decided: the rows to write, and the answer once they are written.
+pub(super) struct Planned {
+    pub rows: CheckInRows,
+    pub row: CheckedInRow,
+}
+
+/// The audit entry of `rows` chained after `head` (the chain's seq and hash).
+pub(super) fn chained(rows: &CheckInRows, head: (i64, Vec<u8>)) -> Chained {
+    let e = next_entry(rows.tenant, head, rows.at, &rows.actor, ACTION, &rows.audit_target);
+    (e.seq, e.prev, e.hash)
 }
 
 /// What the kiosk may tell the visitor, given whether the host's notice is in the outbox.
@@ -172,161 +217,171 @@ fn told(queued: bool) -> HostNotification {
     }
 }
 
-fn badge_code() -> String {
+/// Draws a badge code.
+pub(super) fn badge_code() -> String {
     let mut rng = rand::rng();
     (0..BadgeCode::LEN)
         .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
         .collect()
 }
 
+/// What the facts decide before anything is sealed: `Ok(Some(_))` is the earlier check-in under
+/// the same idempotency key (a replay), `Err` a refusal (another request under that key, a host
+/// not at the kiosk's site), `Ok(None)` a check-in to write.
+pub(super) fn decide(facts: &CheckInFacts, new: &NewVisit) -> Result<Option<CheckedInRow>, Error> {
+    if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) = (
+        facts.visit_id,
+        facts.visitor_id,
+        facts.badge_code.clone(),
+        facts.checked_in_at,
+    ) {
+        let hash = new.idempotency.as_ref().map(|(_, h)| h);
+        return if facts.request_hash.as_ref() == hash {
+            Ok(Some(CheckedInRow {
+                id,
+                visitor_id,
+                badge_code,
+                checked_in_at,
+                host_notification: told(facts.notice_queued),
+            }))
+        } else {
+            Err(Error::IdempotencyMismatch)
+        };
+    }
+    if facts.site_id != Some(new.site_id) {
+        return Err(Error::NotFound);
+    }
+    Ok(None)
+}
+
+/// Seals the visitor's details and the host's notices under `keys`: the rows of a check-in that
+/// [`decide`] let through.
+pub(super) fn plan(
+    keys: &TenantKeys,
+    tenant: TenantId,
+    new: &NewVisit,
+    facts: &CheckInFacts,
+    badge: String,
+    at: DateTime<Utc>,
+) -> Result<Planned, Error> {
+    let (visitor_id, visit_id) = (new_id(), new_id());
+    let (v, c) = (&new.visitor, keys);
+    let sealed = |field, row, value: &str| c.seal(field, row, value);
+    // The host's notice, under the visit's id, only when there is a server to send it.
+    let notification = |id, event: &str| {
+        let n = Notification {
+            event: event.into(),
+            visit_id,
+        };
+        seal_notification(c, id, &n)
+    };
+    let notice = facts
+        .smtp_configured
+        .then(|| notification(visit_id, "check_in"))
+        .transpose()?;
+    // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
+    let reminder = match facts
+        .notify_waiting_minutes
+        .filter(|_| facts.smtp_configured)
+    {
+        Some(minutes) => {
+            let (id, sealed) = notification(new_id(), "waiting")?;
+            Some((id, sealed, at + chrono::Duration::minutes(minutes.into())))
+        }
+        None => None,
+    };
+    let row = CheckedInRow {
+        id: visit_id,
+        visitor_id,
+        badge_code: badge.clone(),
+        checked_in_at: at,
+        host_notification: told(notice.is_some()),
+    };
+    let (key, hash) = new.idempotency.clone().unzip();
+    let (notice_id, notice) = notice.unzip();
+    let rows = CheckInRows {
+        tenant: tenant.0,
+        visitor_id,
+        name_enc: sealed(VISITOR_NAME, visitor_id, v.name.as_str()),
+        email_enc: sealed(VISITOR_EMAIL, visitor_id, v.email.as_str()),
+        email_idx: c.email_index(&v.email),
+        company_enc: v
+            .company
+            .as_ref()
+            .map(|x| sealed(VISITOR_COMPANY, visitor_id, x.as_str())),
+        phone_enc: v
+            .phone
+            .as_ref()
+            .map(|x| sealed(VISITOR_PHONE, visitor_id, x.as_str())),
+        at,
+        visit_id,
+        site_id: new.site_id,
+        host_id: new.host_id,
+        purpose_enc: new
+            .purpose
+            .as_ref()
+            .map(|p| sealed(VISIT_PURPOSE, visit_id, p)),
+        badge_code: badge,
+        actor: new.actor.to_string(),
+        kiosk_id: new.kiosk_id,
+        idempotency_key: key,
+        request_hash: hash,
+        notice_id,
+        notice,
+        reminder_id: reminder.as_ref().map(|r| r.0),
+        reminder_due: reminder.as_ref().map(|r| r.2),
+        reminder: reminder.map(|r| r.1),
+        audit_target: format!("visit:{visit_id}"),
+    };
+    Ok(Planned { rows, row })
+}
+
+/// A badge code no visit of `tenant` has and none of `drawn` (codes of the same batch): the
+/// first one drawn was taken, with 31^8 codes a rare event. Authoritative: the transaction holds
+/// the tenant's write lock on both engines.
+pub(super) async fn free_badge_code(
+    tx: &mut Tx,
+    tenant: TenantId,
+    drawn: &HashSet<(TenantId, String)>,
+) -> Result<String, Error> {
+    const TAKEN: &str =
+        "SELECT EXISTS (SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2)";
+    for _ in 0..8 {
+        let badge = badge_code();
+        if !drawn.contains(&(tenant, badge.clone()))
+            && !tx.scalar::<bool>(TAKEN, (tenant.0, &badge)).await?
+        {
+            return Ok(badge);
+        }
+    }
+    Err(Error::Internal(anyhow::anyhow!(
+        "no free badge code after 8 tries"
+    )))
+}
+
 impl TenantTx {
     /// Checks a visitor in; returns the visit and whether it replays an earlier request with the
     /// same idempotency key.
     pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
-        let (key, hash) = new.idempotency.clone().unzip();
         let mut badge = badge_code();
         let facts: Option<CheckInFacts> = self
-            .fetch_optional(FACTS, (new.host_id, new.kiosk_id, key.as_deref(), &badge))
+            .fetch_optional(FACTS, facts_params(new, &badge))
             .await?;
         let facts = facts.ok_or(Error::NotFound)?;
-        if let (Some(id), Some(visitor_id), Some(badge_code), Some(checked_in_at)) = (
-            facts.visit_id,
-            facts.visitor_id,
-            facts.badge_code,
-            facts.checked_in_at,
-        ) {
-            return if facts.request_hash == hash {
-                Ok((
-                    CheckedInRow {
-                        id,
-                        visitor_id,
-                        badge_code,
-                        checked_in_at,
-                        host_notification: told(facts.notice_queued),
-                    },
-                    true,
-                ))
-            } else {
-                Err(Error::IdempotencyMismatch)
-            };
-        }
-        if facts.site_id != Some(new.site_id) {
-            return Err(Error::NotFound);
+        if let Some(earlier) = decide(&facts, new)? {
+            return Ok((earlier, true));
         }
         if facts.badge_taken {
-            badge = self.free_badge_code().await?;
+            badge = free_badge_code(&mut self.tx, self.tenant, &HashSet::new()).await?;
         }
-        let (visitor_id, visit_id, at) = (new_id(), new_id(), self.now());
-        let (v, c) = (&new.visitor, &self.keys);
-        let name_enc = c.seal(VISITOR_NAME, visitor_id, v.name.as_str());
-        let email_enc = c.seal(VISITOR_EMAIL, visitor_id, v.email.as_str());
-        let email_idx = c.email_index(&v.email);
-        let company_enc = v
-            .company
-            .as_ref()
-            .map(|x| c.seal(VISITOR_COMPANY, visitor_id, x.as_str()));
-        let phone_enc = v
-            .phone
-            .as_ref()
-            .map(|x| c.seal(VISITOR_PHONE, visitor_id, x.as_str()));
-        let purpose_enc = new
-            .purpose
-            .as_ref()
-            .map(|p| c.seal(VISIT_PURPOSE, visit_id, p));
-        // The host's notice, under the visit's id, only when there is a server to send it.
-        let notice = if facts.smtp_configured {
-            Some(self.sealed_notification(
-                visit_id,
-                &Notification {
-                    event: "check_in".into(),
-                    visit_id,
-                },
-            )?)
+        let p = plan(&self.keys, self.tenant, new, &facts, badge, self.now())?;
+        let write = self.tx.dialect().check_in_write();
+        if self.tx.dialect().seals_audit_later() {
+            self.tx.execute(write, p.rows).await?;
         } else {
-            None
-        };
-        // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
-        let reminder = match facts
-            .notify_waiting_minutes
-            .filter(|_| facts.smtp_configured)
-        {
-            Some(minutes) => {
-                let (id, sealed) = self.sealed_notification(
-                    new_id(),
-                    &Notification {
-                        event: "waiting".into(),
-                        visit_id,
-                    },
-                )?;
-                Some((id, sealed, at + chrono::Duration::minutes(minutes.into())))
-            }
-            None => None,
-        };
-        let actor = new.actor.to_string();
-        let entry = next_entry(
-            self.tenant.0,
-            (facts.audit_seq, facts.audit_head),
-            at,
-            &actor,
-            "visit.check_in",
-            format!("visit:{visit_id}"),
-        );
-        let write = CheckInWrite {
-            tenant: self.tenant.0,
-            visitor_id,
-            name_enc: &name_enc,
-            email_enc: &email_enc,
-            email_idx: &email_idx,
-            company_enc: company_enc.as_deref(),
-            phone_enc: phone_enc.as_deref(),
-            at,
-            visit_id,
-            site_id: new.site_id,
-            host_id: new.host_id,
-            purpose_enc: purpose_enc.as_deref(),
-            badge_code: &badge,
-            actor: &actor,
-            kiosk_id: new.kiosk_id,
-            idempotency_key: key.as_deref(),
-            request_hash: hash.as_deref(),
-            notice_id: notice.as_ref().map(|n| n.0),
-            notice: notice.as_ref().map(|n| n.1.as_slice()),
-            reminder_id: reminder.as_ref().map(|r| r.0),
-            reminder: reminder.as_ref().map(|r| r.1.as_slice()),
-            reminder_due: reminder.as_ref().map(|r| r.2),
-            audit_seq: entry.seq,
-            audit_target: &entry.target,
-            audit_prev: &entry.prev,
-            audit_hash: &entry.hash,
-        };
-        self.tx
-            .execute(self.tx.dialect().check_in_write(), write)
-            .await?;
-        Ok((
-            CheckedInRow {
-                id: visit_id,
-                visitor_id,
-                badge_code: badge,
-                checked_in_at: at,
-                host_notification: told(notice.is_some()),
-            },
-            false,
-        ))
-    }
-
-    /// A badge code no visit of the tenant has (the first one drawn was taken: with 31^8 codes,
-    /// rare). Authoritative: the transaction holds the tenant's write lock on both engines.
-    async fn free_badge_code(&mut self) -> Result<String, Error> {
-        const TAKEN: &str =
-            "SELECT EXISTS (SELECT 1 FROM visits WHERE tenant_id = $1 AND badge_code = $2)";
-        for _ in 0..8 {
-            let badge = badge_code();
-            if !self.scalar::<bool>(TAKEN, (&badge,)).await? {
-                return Ok(badge);
-            }
+            let chain = chained(&p.rows, (facts.audit_seq, facts.audit_head));
+            self.tx.execute(write, Both(p.rows, chain)).await?;
         }
-        Err(Error::Internal(anyhow::anyhow!(
-            "no free badge code after 8 tries"
-        )))
+        Ok((p.row, false))
     }
 }

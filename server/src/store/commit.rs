@@ -1,19 +1,33 @@
 //! Group commit on SQLite: check-ins from concurrent requests are written by one committer task
-//! that runs whatever is waiting (at most `max_batch` jobs) in one transaction, so one `fsync`
+//! that takes whatever is waiting (at most `max_batch`) into one transaction, so one `fsync`
 //! (`synchronous=FULL`) covers them all; each request is answered only after its batch commits.
 //! Nothing waits for a batch to fill: a batch is what queued up while the previous one committed.
 //!
-//! A job runs inside the shared transaction after the jobs before it, so it sees their writes
-//! (the audit chain and idempotency keys stay exact). If any job of a batch fails, the whole batch
-//! is rolled back and its jobs run again one transaction each, so one bad request never fails its
-//! neighbours; a job must therefore have no effect outside its transaction.
+//! Every statement is a hand-off to sqlx's worker thread and back, so a batch costs a fixed number
+//! of them, whatever its size: `BEGIN IMMEDIATE`, one statement reading every check-in's facts
+//! (the copies of `check_in.rs`'s query joined by `UNION ALL`, numbered on), one multi-statement
+//! query writing every check-in's rows, `COMMIT`. Between the two, the batch is decided in memory
+//! in arrival order: a check-in sees the ones before it (the audit chain advances from one to the
+//! next, a repeated idempotency key replays or conflicts, a drawn badge code is not reused). The
+//! transaction holds SQLite's write lock, so the facts stay true until the commit. If anything
+//! fails (a statement, the commit), the batch is rolled back and each check-in runs again in a
+//! transaction of its own, so one bad request never fails its neighbours.
 
-use std::{any::Any, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
-use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
-use super::{Engine, TenantTx, Tx, enter_keys};
+use super::check_in::{
+    CheckInFacts, FACTS, FACTS_PARAMS, WRITE_PARAMS, badge_code, chained, decide, facts_params,
+    free_badge_code, plan,
+};
+use super::query::{Both, built_once, renumber};
+use super::dialect::{Dialect, Sqlite};
+use super::{CheckedInRow, Engine, Hold, NewVisit, TenantTx, Tx, enter_keys, keys_at};
 use crate::{
     clock::Clock,
     crypto::{Crypto, TenantKeys},
@@ -21,20 +35,19 @@ use crate::{
     ids::TenantId,
 };
 
-type Output = Result<Box<dyn Any + Send>, Error>;
+/// A check-in's answer: the visit, and whether it replays an earlier request.
+pub(super) type Answer = Result<(CheckedInRow, bool), Error>;
 
-/// A unit of work of one tenant, re-runnable.
-pub(super) type Work =
-    Arc<dyn Fn(TenantTx) -> BoxFuture<'static, (TenantTx, Output)> + Send + Sync>;
+/// The most check-ins in one batch: SQLite binds at most 32,766 parameters to a query.
+const MOST: usize = 1024;
 
-pub(super) struct Job {
-    pub tenant: TenantId,
-    pub clock: Clock,
-    pub work: Work,
-    pub reply: oneshot::Sender<Output>,
+struct Job {
+    tenant: TenantId,
+    new: NewVisit,
+    reply: oneshot::Sender<Answer>,
 }
 
-/// The handle requests send their jobs through.
+/// The handle requests send their check-ins through.
 #[derive(Clone)]
 pub(super) struct Committer {
     jobs: mpsc::Sender<Job>,
@@ -42,49 +55,46 @@ pub(super) struct Committer {
 
 impl Committer {
     /// Starts the committer task on the engine's writer; it ends when every handle is dropped.
-    pub fn start(engine: Engine, crypto: Arc<Crypto>, max_batch: usize) -> Committer {
-        let (jobs, rx) = mpsc::channel(max_batch.max(1) * 64);
-        tokio::spawn(run(rx, engine, crypto, max_batch.max(1)));
+    pub fn start(engine: Engine, crypto: Arc<Crypto>, clock: Clock, max_batch: usize) -> Committer {
+        let max_batch = max_batch.clamp(1, MOST);
+        let (jobs, rx) = mpsc::channel(max_batch * 64);
+        tokio::spawn(run(rx, engine, crypto, clock, max_batch));
         Committer { jobs }
     }
 
-    pub async fn submit(&self, tenant: TenantId, clock: Clock, work: Work) -> Output {
+    pub async fn submit(&self, tenant: TenantId, new: NewVisit) -> Answer {
         let (reply, answer) = oneshot::channel();
+        let closed = || Error::Database(sqlx::Error::PoolClosed);
         self.jobs
-            .send(Job {
-                tenant,
-                clock,
-                work,
-                reply,
-            })
+            .send(Job { tenant, new, reply })
             .await
-            .map_err(|_| Error::Database(sqlx::Error::PoolClosed))?;
-        answer
-            .await
-            .map_err(|_| Error::Database(sqlx::Error::PoolClosed))?
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, engine: Engine, crypto: Arc<Crypto>, max_batch: usize) {
+async fn run(
+    mut rx: mpsc::Receiver<Job>,
+    engine: Engine,
+    crypto: Arc<Crypto>,
+    clock: Clock,
+    max_batch: usize,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         crate::metrics::commit_batch(batch.len());
-        if batch.len() == 1 {
-            let job = batch.pop().expect("one job");
-            let out = one_transaction(&engine, &crypto, &job).await;
-            let _ = job.reply.send(out);
-            continue;
-        }
-        match shared_transaction(&engine, &crypto, &batch).await {
-            Ok(outputs) => {
-                for (job, out) in batch.drain(..).zip(outputs) {
-                    let _ = job.reply.send(Ok(out));
+        let work: Vec<_> = batch.iter().map(|j| (j.tenant, &j.new)).collect();
+        match together(&engine, &crypto, &clock, &work).await {
+            Ok(answers) => {
+                for (job, answer) in batch.drain(..).zip(answers) {
+                    let _ = job.reply.send(answer);
                 }
             }
-            Err(()) => {
+            Err(e) => {
+                tracing::warn!(error = %e, jobs = batch.len(), "a check-in batch failed; running each alone");
                 for job in batch.drain(..) {
-                    let out = one_transaction(&engine, &crypto, &job).await;
-                    let _ = job.reply.send(out);
+                    let answer = one_transaction(&engine, &crypto, &clock, &job).await;
+                    let _ = job.reply.send(answer);
                 }
             }
         }
@@ -92,51 +102,173 @@ async fn run(mut rx: mpsc::Receiver<Job>, engine: Engine, crypto: Arc<Crypto>, m
 }
 
 /// Runs `job` in a transaction of its own and commits it if it succeeds.
-async fn one_transaction(engine: &Engine, crypto: &Crypto, job: &Job) -> Output {
+async fn one_transaction(engine: &Engine, crypto: &Crypto, clock: &Clock, job: &Job) -> Answer {
     let mut tx = engine.begin(true).await?;
-    let keys = enter_keys(&mut tx, crypto, job.tenant, true).await?;
-    let (ttx, out) = (job.work)(TenantTx {
+    let keys = enter_keys(&mut tx, crypto, job.tenant, Hold::Alone).await?;
+    let mut tx = TenantTx {
         tx,
         tenant: job.tenant,
         keys,
-        clock: job.clock.clone(),
-    })
-    .await;
-    if out.is_ok() {
-        ttx.commit().await?;
-    }
-    out
+        clock: clock.clone(),
+    };
+    let answer = tx.check_in(&job.new).await?;
+    tx.commit().await?;
+    Ok(answer)
 }
 
-/// Runs every job of `batch` in one transaction; `Err` (rolled back) if any of them, or the
-/// commit, failed.
-async fn shared_transaction(
+/// Runs every check-in of `batch` in one transaction, in order, and commits it; `Err` (rolled
+/// back) if a statement or the commit failed.
+pub(super) async fn together(
     engine: &Engine,
     crypto: &Crypto,
-    batch: &[Job],
-) -> Result<Vec<Box<dyn Any + Send>>, ()> {
-    let mut tx: Tx = engine.begin(true).await.map_err(drop)?;
-    let mut outputs = Vec::with_capacity(batch.len());
-    let mut entered: Option<(TenantId, Arc<TenantKeys>)> = None;
-    for job in batch {
-        // This transaction holds SQLite's write lock: a tenant's key versions cannot change in it.
-        let keys = match &entered {
-            Some((t, k)) if *t == job.tenant => k.clone(),
-            _ => enter_keys(&mut tx, crypto, job.tenant, true)
-                .await
-                .map_err(drop)?,
-        };
-        entered = Some((job.tenant, keys.clone()));
-        let (ttx, out) = (job.work)(TenantTx {
-            tx,
-            tenant: job.tenant,
-            keys,
-            clock: job.clock.clone(),
+    clock: &Clock,
+    batch: &[(TenantId, &NewVisit)],
+) -> Result<Vec<Answer>, Error> {
+    let mut tx = engine.begin(true).await?;
+    let answers = check_in_all(&mut tx, crypto, clock, batch).await?;
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// A row of the batch's facts: the check-in it belongs to, and its facts.
+#[derive(sqlx::FromRow)]
+struct Numbered {
+    i: i64,
+    #[sqlx(flatten)]
+    facts: CheckInFacts,
+}
+
+/// What the batch has decided so far for one tenant: its keys and its audit chain head.
+type Tenant = (Arc<TenantKeys>, (i64, Vec<u8>));
+
+/// An idempotency key in the batch: (tenant, kiosk, key) → (request hash, the visit).
+type Keyed = HashMap<(TenantId, Option<Uuid>, String), (Vec<u8>, CheckedInRow)>;
+
+async fn check_in_all(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    clock: &Clock,
+    batch: &[(TenantId, &NewVisit)],
+) -> Result<Vec<Answer>, Error> {
+    let drawn: Vec<String> = batch.iter().map(|_| badge_code()).collect();
+    let params: Vec<_> = batch
+        .iter()
+        .zip(&drawn)
+        .map(|((tenant, new), badge)| {
+            let (host, kiosk, key, badge) = facts_params(new, badge);
+            (tenant.0, host, kiosk, key, badge)
         })
-        .await;
-        tx = ttx.tx;
-        outputs.push(out.map_err(drop)?);
+        .collect();
+    let rows: Vec<Numbered> = tx.fetch_all(facts_sql(batch.len()), params).await?;
+    let mut facts: Vec<Option<CheckInFacts>> = batch.iter().map(|_| None).collect();
+    for r in rows {
+        if let Some(slot) = usize::try_from(r.i).ok().and_then(|i| facts.get_mut(i)) {
+            slot.get_or_insert(r.facts);
+        }
     }
-    tx.commit().await.map_err(drop)?;
-    Ok(outputs)
+    let mut tenants: HashMap<TenantId, Tenant> = HashMap::new();
+    let mut keyed = Keyed::new();
+    let mut badges: HashSet<(TenantId, String)> = HashSet::new();
+    let mut writes = Vec::new();
+    let mut answers = Vec::with_capacity(batch.len());
+    for ((&(tenant, new), facts), badge) in batch.iter().zip(facts).zip(drawn) {
+        let key = new
+            .idempotency
+            .clone()
+            .map(|(k, hash)| ((tenant, new.kiosk_id, k), hash));
+        let earlier = key.as_ref().and_then(|(k, _)| keyed.get(k));
+        let decided = match (facts, earlier) {
+            (None, _) => Err(Error::NotFound),
+            (Some(_), Some((hash, row))) => match &key {
+                Some((_, h)) if h == hash => Ok(Ok(row.clone())),
+                _ => Err(Error::IdempotencyMismatch),
+            },
+            (Some(facts), None) => decide(&facts, new).map(|e| e.ok_or(facts)),
+        };
+        let facts = match decided {
+            Err(refused) => {
+                answers.push(Err(refused));
+                continue;
+            }
+            Ok(Ok(replay)) => {
+                answers.push(Ok((replay, true)));
+                continue;
+            }
+            Ok(Err(facts)) => facts,
+        };
+        let badge = if facts.badge_taken || badges.contains(&(tenant, badge.clone())) {
+            free_badge_code(tx, tenant, &badges).await?
+        } else {
+            badge
+        };
+        let (keys, head) = match tenants.remove(&tenant) {
+            Some(t) => t,
+            None => {
+                let versions = (facts.key_version as u32, facts.min_decryption_version as u32);
+                let keys = keys_at(tx, crypto, tenant, versions).await?;
+                (keys, (facts.audit_seq, facts.audit_head.clone()))
+            }
+        };
+        let p = plan(&keys, tenant, new, &facts, badge, clock.now())?;
+        let chain = chained(&p.rows, head);
+        tenants.insert(tenant, (keys, (chain.0, chain.2.clone())));
+        badges.insert((tenant, p.row.badge_code.clone()));
+        if let Some((k, hash)) = key {
+            keyed.insert(k, (hash, p.row.clone()));
+        }
+        writes.push(Both(p.rows, chain));
+        answers.push(Ok((p.row, false)));
+    }
+    if !writes.is_empty() {
+        tx.execute(write_sql(writes.len()), writes).await?;
+    }
+    Ok(answers)
+}
+
+/// The batch's facts query for `n` check-ins: `n` copies of [`FACTS`] joined by `UNION ALL`,
+/// each numbered on and naming its check-in.
+fn facts_sql(n: usize) -> &'static str {
+    built_once("check-in facts", n, || {
+        let columns = FACTS.strip_prefix("SELECT ").unwrap_or(FACTS);
+        (0..n)
+            .map(|i| format!("SELECT {i} AS i, {}", renumber(columns, FACTS_PARAMS * i)))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    })
+}
+
+/// The batch's write for `n` check-ins: `n` copies of SQLite's check-in write, numbered on.
+fn write_sql(n: usize) -> &'static str {
+    built_once("check-in write", n, || {
+        (0..n)
+            .map(|i| renumber(Sqlite.check_in_write(), WRITE_PARAMS * i))
+            .collect::<Vec<_>>()
+            .join(";\n")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The highest parameter number in `sql`.
+    fn highest(sql: &str) -> usize {
+        sql.split('$')
+            .skip(1)
+            .filter_map(|s| {
+                let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+                d.parse().ok()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn every_copy_has_its_own_parameters() {
+        assert_eq!(highest(FACTS), FACTS_PARAMS);
+        assert_eq!(highest(Sqlite.check_in_write()), WRITE_PARAMS);
+        assert_eq!(highest(facts_sql(3)), 3 * FACTS_PARAMS);
+        assert_eq!(highest(write_sql(3)), 3 * WRITE_PARAMS);
+        assert_eq!(facts_sql(3).matches(" UNION ALL ").count(), 2);
+    }
 }

@@ -74,9 +74,10 @@ impl Store {
             // Deleted rows (destroyed keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
+        // The group committer's queries are one text per batch size (`commit.rs`): room for them.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().statement_cache_capacity(512))
             .await?;
         SQLITE_MIGRATIONS
             .run(&writer)
@@ -237,21 +238,26 @@ impl Store {
     }
 
     fn assemble(engine: Engine, crypto: Crypto) -> Store {
+        let sealer = matches!(engine, Engine::Postgres(_))
+            .then(|| super::seal::Sealer::start(engine.clone()));
         Store {
             engine,
             crypto: Arc::new(crypto),
             clock: Clock::system(),
             committer: None,
+            sealer,
         }
     }
 
     /// Turns on group commit (SQLite only) with batches of at most `max_batch` writes; 1 (or
     /// PostgreSQL, which has its own commit path) keeps one transaction per write.
+    /// Call it after [`Store::with_clock`]: the committer keeps the clock it starts with.
     pub fn with_group_commit(mut self, max_batch: usize) -> Store {
         if matches!(self.engine, Engine::Sqlite { .. }) && max_batch > 1 {
             self.committer = Some(super::commit::Committer::start(
                 self.engine.clone(),
                 self.crypto.clone(),
+                self.clock.clone(),
                 max_batch,
             ));
         }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use vestibule_shared::dto::accounts::Plan;
 
-use super::{Engine, Store, TenantRow, TenantTx, Tx};
+use super::{Engine, Hold, Store, TenantRow, TenantTx, Tx};
 use crate::{
     clock::Clock,
     crypto::{Crypto, Kek, Key, KeySource, Purpose, TenantKeys},
@@ -23,19 +23,18 @@ struct WrappedKey {
     kek_id: String,
 }
 
-/// The tenant's (current, minimum) data-key versions; `None` if the tenant does not exist. With
-/// `lock` the tenant's row stays locked until the transaction ends (the dialect's
-/// `key_versions_for_write`).
+/// The tenant's (current, minimum) data-key versions; `None` if the tenant does not exist. The
+/// tenant's row is then held as `hold` says until the transaction ends.
 pub(super) async fn versions(
     tx: &mut Tx,
     tenant: TenantId,
-    lock: bool,
+    hold: Hold,
 ) -> Result<Option<(u32, u32)>, Error> {
     const SQL: &str = "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1";
-    let sql = if lock {
-        tx.dialect().key_versions_for_write()
-    } else {
-        SQL
+    let sql = match hold {
+        Hold::Nothing => SQL,
+        Hold::Alone => tx.dialect().key_versions_for_write(),
+        Hold::Beside => tx.dialect().key_versions_beside(),
     };
     let row: Option<(i64, i64)> = tx.fetch_optional(sql, (tenant.0,)).await?;
     Ok(row.map(|(current, min)| (current as u32, min as u32)))

@@ -42,6 +42,7 @@ mod outbox;
 mod query;
 mod rotation;
 mod saml;
+mod seal;
 pub mod sealed;
 mod sessions;
 mod settings;
@@ -83,6 +84,8 @@ pub struct Store {
     clock: Clock,
     /// SQLite's group committer (`None`: one transaction per write, as on PostgreSQL).
     committer: Option<commit::Committer>,
+    /// PostgreSQL's audit sealer (`None` on SQLite, where check-ins chain their own entries).
+    sealer: Option<seal::Sealer>,
 }
 
 /// How many of a pool's connections are open and idle.
@@ -217,13 +220,13 @@ impl Store {
     /// Opens a read-write transaction in `tenant`.
     pub async fn write(&self, tenant: TenantId) -> Result<TenantTx, Error> {
         let tx = self.begin(true).await?;
-        self.enter(tx, tenant, true).await
+        self.enter(tx, tenant, Hold::Alone).await
     }
 
     /// Opens a read-only transaction in `tenant` (on SQLite it does not wait for the writer).
     pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, Error> {
         let tx = self.begin(false).await?;
-        self.enter(tx, tenant, false).await
+        self.enter(tx, tenant, Hold::Nothing).await
     }
 
     /// Opens a transaction outside any tenant.
@@ -236,15 +239,15 @@ impl Store {
 
     /// Moves a global write transaction into `tenant` (once the tenant is known, as in enrollment).
     pub async fn switch(&self, tx: GlobalTx, tenant: TenantId) -> Result<TenantTx, Error> {
-        self.enter(tx.tx, tenant, true).await
+        self.enter(tx.tx, tenant, Hold::Alone).await
     }
 
     async fn begin(&self, write: bool) -> Result<Tx, Error> {
         self.engine.begin(write).await
     }
 
-    async fn enter(&self, mut tx: Tx, tenant: TenantId, write: bool) -> Result<TenantTx, Error> {
-        let keys = enter_keys(&mut tx, &self.crypto, tenant, write).await?;
+    async fn enter(&self, mut tx: Tx, tenant: TenantId, hold: Hold) -> Result<TenantTx, Error> {
+        let keys = enter_keys(&mut tx, &self.crypto, tenant, hold).await?;
         Ok(TenantTx {
             tx,
             tenant,
@@ -253,37 +256,60 @@ impl Store {
         })
     }
 
-    /// Runs `work` in a write transaction of `tenant` and commits it if `work` succeeds. On SQLite
-    /// with group commit, concurrent calls share one transaction (one `fsync`); this returns only
-    /// once the transaction holding `work` committed. `work` may run more than once (see
-    /// [`commit`]), so it must have no effect outside its transaction.
-    pub async fn write_batched<T, F, Fut>(&self, tenant: TenantId, work: F) -> Result<T, Error>
-    where
-        T: Send + 'static,
-        F: Fn(TenantTx) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = (TenantTx, Result<T, Error>)> + Send + 'static,
-    {
-        let Some(committer) = &self.committer else {
-            let (tx, out) = work(self.write(tenant).await?).await;
-            let value = out?;
-            tx.commit().await?;
-            return Ok(value);
-        };
-        let erased: commit::Work = Arc::new(move |tx| -> futures::future::BoxFuture<'static, _> {
-            let fut = work(tx);
-            Box::pin(async move {
-                let (tx, out) = fut.await;
-                (
-                    tx,
-                    out.map(|v| Box::new(v) as Box<dyn std::any::Any + Send>),
-                )
-            })
-        });
-        let value = committer.submit(tenant, self.clock.clone(), erased).await?;
-        value
-            .downcast::<T>()
-            .map(|v| *v)
-            .map_err(|_| Error::Internal(anyhow::anyhow!("a batched write returned another type")))
+    /// Checks a visitor in (see `check_in.rs`) and commits; returns the visit and whether it
+    /// replays an earlier request with the same idempotency key. On SQLite with group commit,
+    /// concurrent check-ins share one transaction (`commit.rs`); this returns once it committed.
+    pub async fn check_in(
+        &self,
+        tenant: TenantId,
+        new: NewVisit,
+    ) -> Result<(CheckedInRow, bool), Error> {
+        if let Some(committer) = &self.committer {
+            return committer.submit(tenant, new).await;
+        }
+        // Check-ins of a tenant run side by side on PostgreSQL: two of them may take the same
+        // idempotency key (or badge code) at once, and the one that loses to the unique index
+        // runs again, to find the winner's visit (or draw another code).
+        let mut again = true;
+        loop {
+            let tx = self.begin(true).await?;
+            let mut tx = self.enter(tx, tenant, Hold::Beside).await?;
+            match tx.check_in(&new).await {
+                Err(e) if again && is_unique_violation(&e) => again = false,
+                out => {
+                    let out = out?;
+                    tx.commit().await?;
+                    if let Some(sealer) = &self.sealer {
+                        sealer.kick(tenant);
+                    }
+                    return Ok(out);
+                }
+            }
+        }
+    }
+
+    /// Checks in several visitors as one batch: on SQLite in one transaction, in order, exactly
+    /// as the group committer does (one statement reads them all, one writes them all); on
+    /// PostgreSQL side by side. Each gets its own answer. For the storage conformance suite.
+    pub async fn check_in_together(
+        &self,
+        batch: Vec<(TenantId, NewVisit)>,
+    ) -> Result<Vec<Result<(CheckedInRow, bool), Error>>, Error> {
+        if matches!(self.engine, Engine::Sqlite { .. }) {
+            let work: Vec<_> = batch.iter().map(|(t, new)| (*t, new)).collect();
+            return commit::together(&self.engine, &self.crypto, &self.clock, &work).await;
+        }
+        let each = batch.into_iter().map(|(t, new)| self.check_in(t, new));
+        Ok(futures::future::join_all(each).await)
+    }
+
+    /// Chains `tenant`'s pending audit entries now (PostgreSQL; see `seal.rs`): before the log is
+    /// listed or verified. Returns how many there were.
+    pub async fn seal_audit(&self, tenant: TenantId) -> Result<usize, Error> {
+        match self.sealer {
+            Some(_) => seal::seal(&self.engine, tenant).await,
+            None => Ok(0),
+        }
     }
 
     /// The clock every transaction of this store reads the time from.
@@ -378,19 +404,44 @@ impl Engine {
     }
 }
 
-/// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (locking the tenant row
-/// on a PostgreSQL write) and returns its keys, from the cache while the versions are unchanged.
+/// How a transaction holds its tenant's row until it ends (on PostgreSQL; SQLite's one writer
+/// is alone anyway).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Hold {
+    /// Not at all (reads).
+    Nothing,
+    /// Exclusively: the tenant's other writers and key rotation wait (the dialect's
+    /// `key_versions_for_write`).
+    Alone,
+    /// Shared with other such transactions, exclusive of rotation (check-ins: the dialect's
+    /// `key_versions_beside`).
+    Beside,
+}
+
+/// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (holding the tenant
+/// row as `hold` says) and returns its keys, from the cache while the versions are unchanged.
 async fn enter_keys(
     tx: &mut Tx,
     crypto: &Crypto,
     tenant: TenantId,
-    write: bool,
+    hold: Hold,
 ) -> Result<Arc<TenantKeys>, Error> {
     tx.set_tenant(tenant).await?;
-    let Some(versions) = keys::versions(tx, tenant, write).await? else {
+    let Some(versions) = keys::versions(tx, tenant, hold).await? else {
         crypto.forget(tenant);
         return Err(Error::NotFound);
     };
+    keys_at(tx, crypto, tenant, versions).await
+}
+
+/// `tenant`'s keys at `versions` (current, oldest readable), read in `tx`: from the cache while
+/// they are the cached ones.
+async fn keys_at(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    tenant: TenantId,
+    versions: (u32, u32),
+) -> Result<Arc<TenantKeys>, Error> {
     Ok(match crypto.cached(tenant) {
         Some(k) if (k.current, k.min) == versions => k,
         _ => crypto.remember(

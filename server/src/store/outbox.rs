@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::sealed::OUTBOX_PAYLOAD;
 use super::{GlobalTx, TenantTx, Tx};
 use crate::{
+    crypto::TenantKeys,
     error::Error,
     ids::{TenantId, new_id},
 };
@@ -123,16 +124,17 @@ impl GlobalTx {
     }
 }
 
+/// The outbox row id `id` and `notification` sealed under it with `keys`.
+pub(super) fn seal_notification(
+    keys: &TenantKeys,
+    id: Uuid,
+    notification: &Notification,
+) -> Result<(Uuid, Vec<u8>), Error> {
+    let payload = serde_json::to_string(notification).map_err(|e| Error::Internal(e.into()))?;
+    Ok((id, keys.seal(OUTBOX_PAYLOAD, id, &payload)))
+}
+
 impl TenantTx {
-    /// The outbox row id `id` and `notification` sealed under it.
-    pub(super) fn sealed_notification(
-        &self,
-        id: Uuid,
-        notification: &Notification,
-    ) -> Result<(Uuid, Vec<u8>), Error> {
-        let payload = serde_json::to_string(notification).map_err(|e| Error::Internal(e.into()))?;
-        Ok((id, self.keys.seal(OUTBOX_PAYLOAD, id, &payload)))
-    }
 
     /// Writes a notification for the sender, due at `due`.
     pub async fn enqueue(
@@ -142,7 +144,7 @@ impl TenantTx {
     ) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
                            VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)";
-        let (id, sealed) = self.sealed_notification(new_id(), notification)?;
+        let (id, sealed) = seal_notification(&self.keys, new_id(), notification)?;
         self.execute(SQL, (id, sealed, due, self.now())).await?;
         Ok(())
     }
@@ -177,6 +179,14 @@ impl TenantTx {
             "UPDATE outbox SET sending_at = $3, message_id = $4 WHERE tenant_id = $1 AND id = $2";
         self.outbox_update(SQL, id, self.now(), Some(message_id))
             .await
+    }
+
+    /// Gives row `id` back untouched, before its SMTP exchange began (the sender is stopping).
+    pub async fn outbox_unsend(&mut self, id: Uuid) -> Result<(), Error> {
+        const SQL: &str = "UPDATE outbox SET sending_at = NULL, message_id = NULL, lease_owner = NULL, lease_until = NULL \
+                           WHERE tenant_id = $1 AND id = $2";
+        self.execute(SQL, (id,)).await?;
+        Ok(())
     }
 
     /// The SMTP server accepted the message.

@@ -9,6 +9,11 @@
 //! [`GlobalTx`](super::GlobalTx) uses) bind the tuple alone. A parameter type must encode on both
 //! engines and a row type decode on both, so a query cannot compile for one engine only.
 
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex},
+};
+
 use sqlx::{
     Arguments, Database, Encode, FromRow, Postgres, SqlSafeStr, Sqlite, Type, error::BoxDynError,
     postgres::PgRow, sqlite::SqliteRow,
@@ -69,15 +74,15 @@ tuple_params!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 /// Declares a struct of named query parameters, bound in the order of its fields (the first
 /// field is `$1`): for a statement with too many parameters to read as a tuple.
 macro_rules! params {
-    ($(#[$m:meta])* $vis:vis struct $name:ident<$lt:lifetime> { $($(#[$fm:meta])* $field:ident: $ty:ty,)* }) => {
+    ($(#[$m:meta])* $vis:vis struct $name:ident$(<$lt:lifetime>)? { $($(#[$fm:meta])* $fvis:vis $field:ident: $ty:ty,)* }) => {
         $(#[$m])*
-        $vis struct $name<$lt> { $($(#[$fm])* $field: $ty,)* }
+        $vis struct $name$(<$lt>)? { $($(#[$fm])* $fvis $field: $ty,)* }
 
-        $crate::store::query::params!(@bind $name<$lt>, ::sqlx::Sqlite, $($field)*);
-        $crate::store::query::params!(@bind $name<$lt>, ::sqlx::Postgres, $($field)*);
+        $crate::store::query::params!(@bind $name$(<$lt>)?, ::sqlx::Sqlite, $($field)*);
+        $crate::store::query::params!(@bind $name$(<$lt>)?, ::sqlx::Postgres, $($field)*);
     };
-    (@bind $name:ident<$lt:lifetime>, $db:ty, $($field:ident)*) => {
-        impl<$lt> $crate::store::query::Bind<$db> for $name<$lt> {
+    (@bind $name:ident$(<$lt:lifetime>)?, $db:ty, $($field:ident)*) => {
+        impl$(<$lt>)? $crate::store::query::Bind<$db> for $name$(<$lt>)? {
             fn bind(self, args: &mut <$db as ::sqlx::Database>::Arguments) -> Result<(), ::sqlx::error::BoxDynError> {
                 $(::sqlx::Arguments::add(args, self.$field)?;)*
                 Ok(())
@@ -86,6 +91,58 @@ macro_rules! params {
     };
 }
 pub(crate) use params;
+
+/// Several statements' parameters, one after the other (for a multi-statement query whose
+/// statements are numbered on: see the group committer).
+impl<DB: Database, P: Bind<DB>> Bind<DB> for Vec<P> {
+    fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        self.into_iter().try_for_each(|p| p.bind(args))
+    }
+}
+
+/// Two sets of parameters, the second numbered on after the first.
+pub(crate) struct Both<A, B>(pub A, pub B);
+
+impl<DB: Database, A: Bind<DB>, B: Bind<DB>> Bind<DB> for Both<A, B> {
+    fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        self.0.bind(args)?;
+        self.1.bind(args)
+    }
+}
+
+/// `sql` with every parameter `$n` made `$(n + by)`: a statement's copy for the next set of
+/// parameters in a query that writes several rows at once.
+pub(crate) fn renumber(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + sql.len() / 8);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The query `build` makes for `n` rows of the statement `name`, built once and kept (callers
+/// bound `n`, so a few dozen texts at most): drivers cache prepared statements by their text.
+pub(crate) fn built_once(
+    name: &'static str,
+    n: usize,
+    build: impl FnOnce() -> String,
+) -> &'static str {
+    static BUILT: LazyLock<Mutex<HashMap<(&'static str, usize), &'static str>>> =
+        LazyLock::new(Default::default);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    built
+        .entry((name, n))
+        .or_insert_with(|| Box::leak(build().into_boxed_str()))
+}
 
 /// `params` after the tenant: what [`TenantTx`]'s helpers bind.
 struct InTenant<P>(Uuid, P);
@@ -236,5 +293,17 @@ impl TenantTx {
         (T,): Record,
     {
         self.tx.scalar(sql, InTenant(self.tenant.0, params)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_numbered_on() {
+        assert_eq!(renumber("a = $1 AND b = $12, $", 26), "a = $27 AND b = $38, $");
+        assert_eq!(built_once("t", 2, || "x".into()), "x");
+        assert_eq!(built_once("t", 2, || "y".into()), "x");
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::{
-    Actor, Store, TenantTx,
+    Actor, Hold, Store, TenantTx,
     keys::{self, insert_key},
     on_tx,
     sealed::SEALED_TABLES,
@@ -351,7 +351,7 @@ impl Store {
         let tenant = TenantId(id);
         let mut g = self.global(true).await?;
         g.tx.set_tenant(tenant).await?;
-        if keys::versions(&mut g.tx, tenant, true).await?.is_none() {
+        if keys::versions(&mut g.tx, tenant, Hold::Alone).await?.is_none() {
             return Ok(false);
         }
         // Version 0 names no key: every process's cached keys of this tenant stop being used.

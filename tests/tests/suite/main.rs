@@ -30,6 +30,7 @@ macro_rules! both_engines {
 mod at_rest;
 mod bad_input;
 mod badge_guessing;
+mod check_in_batch;
 mod crash;
 mod e2e;
 mod early_refusal;

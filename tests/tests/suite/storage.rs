@@ -545,6 +545,8 @@ async fn audit_chain_verifies_and_detects_tampering(engine: Engine) {
             .expect("audit");
     }
     tx.commit().await.expect("commit");
+    // On PostgreSQL the check-in's entry waits for the sealer; it is chained after the others.
+    fx.store.seal_audit(t).await.expect("seal");
     let mut tx = fx.store.read(t).await.expect("tx");
     let check = tx.verify_audit().await.expect("verify");
     assert_eq!((check.entries, check.broken_at), (6, None));

@@ -3,7 +3,7 @@
 //! every query instead), row locks (a SQLite write transaction already holds the database's one
 //! write lock, so it takes none), the outbox claim, the check-in's one-round-trip write, the
 //! lookups made before a tenant is known (PostgreSQL's app role reaches those rows only through
-//! functions), and the clean-up after keys are destroyed. Every other statement is one SQL text that both engines run.
+//! functions), where a check-in's audit entry is chained, and the clean-up after keys are destroyed. Every other statement is one SQL text that both engines run.
 //!
 //! A transaction finds its engine's dialect with [`Tx::dialect`](super::Tx::dialect).
 
@@ -43,6 +43,10 @@ pub(crate) trait Dialect: Sync {
     /// the transaction ends, so a tenant's writers queue behind each other and behind rotation.
     fn key_versions_for_write(&self) -> &'static str;
 
+    /// The same versions, held so that rotation waits for the transaction but other transactions
+    /// that hold them this way do not (check-ins of one tenant run side by side).
+    fn key_versions_beside(&self) -> &'static str;
+
     /// The id of the master key the database is written under, which no rotation may replace
     /// before the transaction ends (it is about to wrap a key under it).
     fn kek_id_for_wrap(&self) -> &'static str;
@@ -62,9 +66,14 @@ pub(crate) trait Dialect: Sync {
     /// The id of the master key the database is written under, held for a master-key rotation.
     fn kek_id_for_rotation(&self) -> &'static str;
 
-    /// Writes a check-in in one round trip: the visitor, the visit, its notifications, the audit
-    /// entry and the new chain head (the parameters are `check_in.rs`'s `CheckInWrite`).
+    /// Writes a check-in in one round trip: the visitor, the visit, its notifications and its
+    /// audit entry (the parameters are `check_in.rs`'s `CheckInRows`, then, where the write
+    /// appends to the chain and moves its head, `Chained`).
     fn check_in_write(&self) -> &'static str;
+
+    /// Whether a check-in's audit entry waits in `audit_pending` for the sealer (`seal.rs`)
+    /// instead of being chained by the check-in's own write.
+    fn seals_audit_later(&self) -> bool;
 
     /// Run on the writer, outside any transaction, after keys were destroyed, so that no copy of
     /// them lingers in the engine's files.

@@ -1,7 +1,8 @@
 //! PostgreSQL's side of the [`Dialect`]: reads run as one read-only snapshot, row-level security
 //! is pointed at the tenant by a transaction-local setting, rows are locked where SQLite's single
 //! writer would serialise (`FOR UPDATE`, `FOR SHARE`, and `SKIP LOCKED` so replicas claim
-//! different outbox rows), and the check-in write is one statement of data-modifying CTEs. What
+//! different outbox rows), and the check-in write is one statement of data-modifying CTEs that
+//! leaves its audit entry for the sealer (`seal.rs`). What
 //! the app role may not read or lock itself (a tenant or an enrollment code before the tenant is
 //! known, the master-key record's lock) goes through the `SECURITY DEFINER` functions of
 //! migration 0008.
@@ -48,6 +49,12 @@ impl Dialect for Postgres {
         "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1 FOR UPDATE"
     }
 
+    // A key share conflicts with rotation's `FOR UPDATE` only: check-ins of one tenant do not
+    // queue behind each other, nor behind the sealer's `FOR NO KEY UPDATE` of the chain head.
+    fn key_versions_beside(&self) -> &'static str {
+        "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1 FOR KEY SHARE"
+    }
+
     // The app role may only read kek_check, and a row lock needs UPDATE rights: the function (run
     // as the owner, migration 0008) takes the share lock for the calling transaction.
     fn kek_id_for_wrap(&self) -> &'static str {
@@ -80,11 +87,15 @@ impl Dialect for Postgres {
             check_in_rows!(visit),
             "), outbox AS (",
             check_in_rows!(outbox),
-            "), audit AS (",
-            check_in_rows!(audit),
             ") ",
-            check_in_rows!(head)
+            check_in_rows!(pending)
         )
+    }
+
+    // A chain head held from the check-in's start to its commit would make a tenant's check-ins
+    // one at a time (each waiting for the one before to reach the disk).
+    fn seals_audit_later(&self) -> bool {
+        true
     }
 
     // Dead tuples go with autovacuum.

@@ -45,6 +45,10 @@ impl Dialect for Sqlite {
         "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1"
     }
 
+    fn key_versions_beside(&self) -> &'static str {
+        "SELECT key_version, min_decryption_version FROM tenants WHERE id = $1"
+    }
+
     fn kek_id_for_wrap(&self) -> &'static str {
         "SELECT kek_id FROM kek_check WHERE id = 1"
     }
@@ -77,6 +81,11 @@ impl Dialect for Sqlite {
             ";\n",
             check_in_rows!(head)
         )
+    }
+
+    // The group committer chains a whole batch's entries in the one writer's transaction.
+    fn seals_audit_later(&self) -> bool {
+        false
     }
 
     // Destroyed keys' pages are zeroed in the database file (`secure_delete`); this moves the WAL

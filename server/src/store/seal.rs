@@ -1,0 +1,112 @@
+//! The audit sealer (PostgreSQL): check-ins leave their audit entries in `audit_pending`
+//! (migration 0009) instead of queueing on their tenant's chain head from start to commit; this
+//! moves a tenant's pending entries into the hash chain in one transaction of its own, in the
+//! order of their ids (UUIDv7: the check-in's time). Only that transaction holds the chain head
+//! (`FOR NO KEY UPDATE` of the tenant row, which check-ins' key share does not conflict with, and
+//! which queues behind any other writer appending to the chain), so the chain never forks.
+//!
+//! Every process seals the tenants it just checked visitors in for (a task woken after each
+//! commit), and the log is sealed before it is listed or verified, so an entry waits for its
+//! place in the chain for about one transaction. One transaction seals whatever is pending: under
+//! load a tenant's entries are chained in batches, much like SQLite's group commit.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::audit::next_entry;
+use super::query::{built_once, renumber};
+use super::{Engine, Tx};
+use crate::{error::Error, ids::TenantId};
+
+/// The most entries chained by one statement.
+const CHUNK: usize = 64;
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    id: Uuid,
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    target: String,
+}
+
+/// Wakes the sealing task for a tenant.
+#[derive(Clone)]
+pub(super) struct Sealer {
+    tenants: mpsc::UnboundedSender<TenantId>,
+}
+
+impl Sealer {
+    /// Starts the sealing task on `engine`; it ends when every handle is dropped.
+    pub fn start(engine: Engine) -> Sealer {
+        let (tenants, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(rx, engine));
+        Sealer { tenants }
+    }
+
+    /// Asks for `tenant`'s pending entries to be sealed soon.
+    pub fn kick(&self, tenant: TenantId) {
+        let _ = self.tenants.send(tenant);
+    }
+}
+
+async fn run(mut rx: mpsc::UnboundedReceiver<TenantId>, engine: Engine) {
+    let mut woken = Vec::new();
+    while rx.recv_many(&mut woken, 1024).await > 0 {
+        let tenants: HashSet<TenantId> = woken.drain(..).collect();
+        for tenant in tenants {
+            if let Err(e) = seal(&engine, tenant).await {
+                tracing::warn!(error = %e, "sealing audit entries failed; they are sealed on the next try");
+            }
+        }
+    }
+}
+
+/// Chains `tenant`'s pending audit entries; returns how many.
+pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Error> {
+    const HEAD: &str =
+        "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR NO KEY UPDATE";
+    const TAKE: &str =
+        "DELETE FROM audit_pending WHERE tenant_id = $1 RETURNING id, at, actor, action, target";
+    const MOVE_HEAD: &str = "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1";
+    let mut tx: Tx = engine.begin(true).await?;
+    tx.set_tenant(tenant).await?;
+    let Some(mut head) = tx.fetch_optional::<(i64, Vec<u8>)>(HEAD, (tenant.0,)).await? else {
+        return Ok(0);
+    };
+    let mut pending: Vec<Pending> = tx.fetch_all(TAKE, (tenant.0,)).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    pending.sort_by_key(|p| p.id);
+    for chunk in pending.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|p| {
+                let e = next_entry(tenant.0, head.clone(), p.at, &p.actor, &p.action, &p.target);
+                head = (e.seq, e.hash.clone());
+                let (actor, action) = (p.actor.clone(), p.action.clone());
+                (tenant.0, e.seq, p.at, actor, action, e.target, e.prev, e.hash)
+            })
+            .collect();
+        tx.execute(entries_sql(chunk.len()), rows).await?;
+    }
+    tx.execute(MOVE_HEAD, (tenant.0, head.0, head.1)).await?;
+    tx.commit().await?;
+    Ok(pending.len())
+}
+
+/// One statement appending `n` chained entries.
+fn entries_sql(n: usize) -> &'static str {
+    const ROW: &str = "($1, $2, $3, $4, $5, $6, $7, $8)";
+    built_once("audit entries", n, || {
+        let rows: Vec<String> = (0..n).map(|i| renumber(ROW, 8 * i)).collect();
+        format!(
+            "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES {}",
+            rows.join(", ")
+        )
+    })
+}

@@ -1,0 +1,146 @@
+//! One batch of check-ins, each with its own right answer: a replay of a visit committed before,
+//! another request under that committed key, a host of another site, an unknown host, a key
+//! repeated inside the batch (same request: a replay; another request: refused), the same key in
+//! another tenant, and good check-ins of two tenants. On SQLite the batch runs exactly as the
+//! group committer runs it (one statement reads every check-in's facts, one writes every row);
+//! on PostgreSQL the same check-ins run side by side, so which of two racing requests under one
+//! key comes first is not fixed, and the loser of a race to the unique index runs again.
+
+use crate::storage_support::{Fixture, tenant};
+use server::{
+    error::Error,
+    ids::TenantId,
+    store::{Actor, CheckedInRow, NewHost, NewVisit},
+};
+use uuid::Uuid;
+use vestibule_shared::{dto::visits::CheckIn, types::Email};
+use vestibule_tests::Engine;
+
+/// A site with one host: (site, host).
+async fn site_with_host(fx: &Fixture, t: TenantId, name: &str) -> (Uuid, Uuid) {
+    let mut tx = fx.store.write(t).await.expect("tx");
+    let site = tx.insert_site(name, "Europe/Paris").await.expect("site");
+    let host = tx
+        .insert_host(&NewHost {
+            name: "Harriet Host".into(),
+            email: Email::parse("harriet@example.com").expect("email"),
+            site_id: site.id,
+        })
+        .await
+        .expect("host");
+    tx.commit().await.expect("commit");
+    (site.id, host.id)
+}
+
+/// A check-in at `site` for `host` under `key`; `request` stands for the request's hash.
+fn visit(site: Uuid, host: Uuid, key: &str, request: &str) -> NewVisit {
+    let body: CheckIn = serde_json::from_value(serde_json::json!({
+        "visitor": {"name": "Vera Visitor", "email": "vera@example.com"},
+        "host_id": host,
+    }))
+    .expect("valid check-in");
+    NewVisit {
+        site_id: site,
+        host_id: host,
+        visitor: body.visitor,
+        purpose: None,
+        actor: Actor::Kiosk(Uuid::nil()),
+        kiosk_id: None,
+        idempotency: Some((key.to_owned(), request.as_bytes().to_vec())),
+    }
+}
+
+/// The audit entries of `t` (after sealing), and whether the chain verifies.
+async fn audit(fx: &Fixture, t: TenantId) -> (i64, bool) {
+    fx.store.seal_audit(t).await.expect("seal");
+    let mut tx = fx.store.read(t).await.expect("tx");
+    let check = tx.verify_audit().await.expect("verify");
+    (check.entries, check.broken_at.is_none())
+}
+
+type Answer = Result<(CheckedInRow, bool), Error>;
+
+/// Of two check-ins under one key and one request, one is new and the other replays it.
+fn one_new_one_replay(a: &Answer, b: &Answer) -> Uuid {
+    let (Ok((a, a_replayed)), Ok((b, b_replayed))) = (a, b) else {
+        panic!("both answered: {a:?} {b:?}");
+    };
+    assert_eq!(a.id, b.id, "the replay is the same visit");
+    assert_eq!(a.badge_code, b.badge_code);
+    assert!(a_replayed ^ b_replayed, "exactly one of them is new");
+    a.id
+}
+
+async fn one_batch_answers_each_check_in(engine: Engine) {
+    let fx = Fixture::on(engine).await;
+    let a = tenant(&fx, "acme").await;
+    let b = tenant(&fx, "globex").await;
+    let (site, host) = site_with_host(&fx, a, "HQ").await;
+    let (_, elsewhere) = site_with_host(&fx, a, "Annex").await;
+    let (b_site, b_host) = site_with_host(&fx, b, "HQ").await;
+    let early = fx
+        .store
+        .check_in(a, visit(site, host, "early", "request-0"))
+        .await
+        .expect("a check-in before the batch");
+    let before = (audit(&fx, a).await.0, audit(&fx, b).await.0);
+
+    let batch = vec![
+        (a, visit(site, host, "k1", "request-1")),       // 0: new
+        (a, visit(site, host, "early", "request-0")),    // 1: replays the earlier visit
+        (a, visit(site, host, "early", "other")),        // 2: refused: another request
+        (a, visit(site, host, "k2", "request-2")),       // 3: new (or refused, if 7 came first)
+        (a, visit(site, elsewhere, "k3", "request-3")),  // 4: a host of another site
+        (b, visit(b_site, b_host, "k1", "request-1")),   // 5: new: the same key in another tenant
+        (a, visit(site, host, "k1", "request-1")),       // 6: replays 0 (or 0 replays it)
+        (a, visit(site, host, "k2", "other")),           // 7: refused (or new, if it came first)
+        (a, visit(site, Uuid::now_v7(), "k4", "req-4")), // 8: an unknown host
+        (a, visit(site, host, "k5", "request-5")),       // 9: new
+    ];
+    let answers = fx.store.check_in_together(batch).await.expect("the batch");
+
+    let (replay, replayed) = answers[1].as_ref().expect("the replay");
+    assert_eq!((replay.id, *replayed), (early.0.id, true));
+    assert!(matches!(answers[2], Err(Error::IdempotencyMismatch)));
+    assert!(matches!(answers[4], Err(Error::NotFound)), "{:?}", answers[4]);
+    assert!(matches!(answers[8], Err(Error::NotFound)), "{:?}", answers[8]);
+    let (other_tenant, replayed) = answers[5].as_ref().expect("the other tenant's");
+    assert!(!replayed);
+    let (good, replayed) = answers[9].as_ref().expect("a good check-in");
+    assert!(!replayed);
+    let k1 = one_new_one_replay(&answers[0], &answers[6]);
+    let (k2_new, k2_refused) = match (&answers[3], &answers[7]) {
+        (Ok((v, false)), Err(Error::IdempotencyMismatch)) => (v, 3),
+        (Err(Error::IdempotencyMismatch), Ok((v, false))) => (v, 7),
+        other => panic!("one new, one refused: {other:?}"),
+    };
+    if engine == Engine::Sqlite {
+        // The batch runs in order.
+        assert!(matches!(answers[0], Ok((_, false))));
+        assert_eq!(k2_refused, 7);
+    }
+    let new = [k1, k2_new.id, good.id];
+    let mut badges: Vec<&str> = [&answers[0], &answers[6], &answers[3], &answers[7], &answers[9]]
+        .into_iter()
+        .filter_map(|a| a.as_ref().ok())
+        .filter(|(_, replayed)| !replayed)
+        .map(|(v, _)| v.badge_code.as_str())
+        .collect();
+    badges.sort_unstable();
+    badges.dedup();
+    assert_eq!(badges.len(), new.len(), "every new visit has its own badge");
+
+    // Exactly the new visits were written, each with its audit entry, and both chains verify.
+    let mut tx = fx.store.read(a).await.expect("tx");
+    for id in [early.0.id, k1, k2_new.id, good.id] {
+        assert!(tx.visit(id).await.expect("read").is_some(), "visit {id}");
+    }
+    drop(tx);
+    let mut tx = fx.store.read(b).await.expect("tx");
+    assert!(tx.visit(other_tenant.id).await.expect("read").is_some());
+    drop(tx);
+    assert_eq!(audit(&fx, a).await, (before.0 + 3, true));
+    assert_eq!(audit(&fx, b).await, (before.1 + 1, true));
+}
+
+both_engines!(one_batch_answers_each_check_in);

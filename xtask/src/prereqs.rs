@@ -37,14 +37,14 @@ impl Started {
     }
 }
 
-fn have(cmd: &str) -> bool {
+pub(crate) fn have(cmd: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {cmd}")])
         .output()
         .is_ok_and(|o| o.status.success())
 }
 
-fn is_root_on_debian() -> bool {
+pub(crate) fn is_root_on_debian() -> bool {
     Path::new("/etc/debian_version").exists()
         && Command::new("id")
             .arg("-u")
@@ -52,7 +52,7 @@ fn is_root_on_debian() -> bool {
             .is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
-fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     println!("xtask: installing {}", packages.join(" "));
     let ok = Command::new("apt-get").arg("update").status()?.success()
         && Command::new("apt-get")

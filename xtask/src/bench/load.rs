@@ -1,8 +1,9 @@
-//! The load generator of `cargo xtask bench`: clients on loopback, one kept-alive TLS connection
-//! each. Closed loop (each client sends its next request as soon as the last is answered) for
-//! peak throughput; open loop (requests sent on a fixed schedule, latency counted from the
-//! scheduled time, so a slow answer cannot hide the queue behind it) for latency at a given rate.
-//! Every run has a fixed duration and stops by itself.
+//! The project's own load generator (reqwest): clients on loopback, one kept-alive TLS connection
+//! each. Open loop (requests sent on a fixed schedule, latency counted from the scheduled time,
+//! so a slow answer cannot hide the queue behind it) for the latency at half the peak, which wrk
+//! cannot do; closed loop (each client sends its next request as soon as the last is answered)
+//! once for no-ops, to show how far it falls short of wrk (it spends more CPU per request than
+//! the server, so it is not used for peaks). Every run has a fixed duration and stops by itself.
 
 use std::{
     sync::Arc,
@@ -39,17 +40,22 @@ pub struct Target {
 
 impl Target {
     pub fn new(base: &str, host_id: &str, run: &str) -> Target {
-        let body = serde_json::json!({
-            "visitor": {"name": "Bench Visitor", "email": "bench@example.com", "company": "Load Testing Ltd", "phone": "+33 1 23 45 67 89"},
-            "host_id": host_id,
-            "purpose": "Benchmark"
-        });
         Target {
             base: base.to_owned(),
-            body: body.to_string(),
+            body: check_in_body(host_id),
             run: run.to_owned(),
         }
     }
+}
+
+/// The check-in body every generator sends: one visitor's details and the host.
+pub fn check_in_body(host_id: &str) -> String {
+    serde_json::json!({
+        "visitor": {"name": "Bench Visitor", "email": "bench@example.com", "company": "Load Testing Ltd", "phone": "+33 1 23 45 67 89"},
+        "host_id": host_id,
+        "purpose": "Benchmark"
+    })
+    .to_string()
 }
 
 /// What a run measured.

@@ -1,6 +1,7 @@
 //! The server under benchmark: the release binary on a loopback port with a data dir (and
 //! PostgreSQL database) of the bench's own, limits raised so the load generator is never
-//! throttled, and a tenant with one host and one enrolled kiosk per client, made through the API.
+//! throttled; tenants and their admins made through the API (see `setup.rs` for the rest), and
+//! `/metrics` read with an operator token.
 
 use std::{
     io::{BufRead, BufReader},
@@ -13,15 +14,17 @@ use reqwest::Client;
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
-use super::load::Kiosk;
 use crate::demo::{client, post};
 
 pub struct BenchServer {
     child: Child,
+    stopped: bool,
     bin: PathBuf,
     storage: Vec<String>,
     pub base: String,
     cert: PathBuf,
+    /// One kept-alive connection for polling `/metrics`.
+    poll: Client,
 }
 
 impl BenchServer {
@@ -75,16 +78,25 @@ impl BenchServer {
         };
         Ok(BenchServer {
             child,
+            stopped: false,
             bin: bin.to_owned(),
             storage,
             base: format!("https://localhost:{port}"),
             cert: dir.join("tls/cert.pem"),
+            poll: client(&dir.join("tls/cert.pem"))?,
         })
     }
 
     /// An operator token, and the `bench` tenant (business plan) with its admin, made through the
     /// API: `(operator token, tenant id)`.
     pub async fn tenant(&self) -> anyhow::Result<(String, String)> {
+        let op = self.operator_token()?;
+        let tid = self.create_tenant(&op, "bench").await?;
+        Ok((op, tid))
+    }
+
+    /// A fresh platform-operator token (the `operator-token` command on the server's storage).
+    pub fn operator_token(&self) -> anyhow::Result<String> {
         let out = Command::new(&self.bin)
             .arg("operator-token")
             .args(&self.storage)
@@ -94,30 +106,43 @@ impl BenchServer {
             "operator-token failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let op = String::from_utf8_lossy(&out.stdout)
+        Ok(String::from_utf8_lossy(&out.stdout)
             .lines()
             .last()
             .context("no token")?
             .trim()
-            .to_owned();
+            .to_owned())
+    }
+
+    /// Tenant `slug` (business plan) with its admin `admin@<slug>.test`; its id.
+    pub async fn create_tenant(&self, op: &str, slug: &str) -> anyhow::Result<String> {
         let c = self.client()?;
-        let b = &self.base;
         let tenant = post(
             &c,
-            format!("{b}/api/v1/operator/tenants"),
-            &op,
-            json!({"slug": "bench", "name": "Bench", "plan": "business"}),
+            format!("{}/api/v1/operator/tenants", self.base),
+            op,
+            json!({"slug": slug, "name": slug, "plan": "business"}),
         )
         .await?;
         let tid = tenant["id"].as_str().context("tenant id")?.to_owned();
-        self.create_user(&op, &tid, "admin@bench.test", "bench-password-1")
+        self.create_user(op, &tid, &format!("admin@{slug}.test"), "bench-password-1")
             .await?;
-        Ok((op, tid))
+        Ok(tid)
     }
 
     /// A client that trusts this server's certificate.
     pub fn client(&self) -> anyhow::Result<Client> {
         client(&self.cert)
+    }
+
+    /// The server's TLS certificate and key (PEM files), which the SMTP sink reuses.
+    pub fn cert_and_key(&self) -> (PathBuf, PathBuf) {
+        (self.cert.clone(), self.cert.with_file_name("key.pem"))
+    }
+
+    /// The server's process id (for its CPU share).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// An admin of tenant `tid`, made by the operator.
@@ -135,73 +160,36 @@ impl BenchServer {
         Ok(())
     }
 
-    /// A tenant, a site, a host, and `clients` enrolled kiosks, each with its own connection.
-    pub async fn setup(&self, clients: usize) -> anyhow::Result<(Vec<Kiosk>, String)> {
-        self.tenant().await?;
-        let c = self.client()?;
-        let b = &self.base;
-        let login =
-            json!({"tenant": "bench", "email": "admin@bench.test", "password": "bench-password-1"});
-        let session = c
-            .post(format!("{b}/api/v1/auth/login"))
-            .json(&login)
+    /// `GET /metrics` (Prometheus text) with the operator token `op`.
+    pub async fn metrics(&self, op: &str) -> anyhow::Result<String> {
+        let res = self
+            .poll
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(op)
             .send()
-            .await?
-            .json::<serde_json::Value>()
             .await?;
-        let admin = session["token"]
-            .as_str()
-            .context("login failed")?
-            .to_owned();
-        let site = post(
-            &c,
-            format!("{b}/api/v1/sites"),
-            &admin,
-            json!({"name": "HQ", "timezone": "Europe/Paris"}),
-        )
-        .await?;
-        let site_id = site["id"].as_str().context("site id")?;
-        let host = post(
-            &c,
-            format!("{b}/api/v1/hosts"),
-            &admin,
-            json!({"name": "Harriet Host", "email": "harriet@bench.test", "site_id": site_id}),
-        )
-        .await?;
-        let mut kiosks = Vec::with_capacity(clients);
-        for i in 0..clients {
-            let k = post(
-                &c,
-                format!("{b}/api/v1/kiosks"),
-                &admin,
-                json!({"site_id": site_id, "name": format!("Tablet {i}")}),
-            )
-            .await?;
-            let code = k["enrollment_code"].as_str().context("enrollment code")?;
-            let enrolled = c
-                .post(format!("{b}/api/v1/kiosk/enroll"))
-                .json(&json!({"enrollment_code": code}))
-                .send()
-                .await?;
-            let enrolled: serde_json::Value = enrolled.json().await?;
-            let device = enrolled["device_token"]
-                .as_str()
-                .context("device token")?
-                .to_owned();
-            kiosks.push(Kiosk {
-                client: client(&self.cert)?,
-                device,
-            });
-        }
-        Ok((kiosks, host["id"].as_str().context("host id")?.to_owned()))
+        let status = res.status();
+        anyhow::ensure!(status.is_success(), "GET /metrics: {status}");
+        Ok(res.text().await?)
     }
 
     /// SIGTERM, then waits for the process.
     pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-s", "TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
+        self.stopped = true;
+    }
+}
+
+/// A run that failed half-way still stops its server.
+impl Drop for BenchServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

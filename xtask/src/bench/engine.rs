@@ -1,0 +1,209 @@
+//! One engine's runs, in order: no-op and check-in peaks with wrk, the own generator's no-op and
+//! its open-loop latency at half the peak, check-ins over many tenants (PostgreSQL), the sustained
+//! runs without and with SMTP, then (SQLite) group commit off and the bare-SQLite limit. Every
+//! wrk run but the sustained ones has one second of warm-up first.
+
+use std::{path::Path, time::Duration};
+
+use serde_json::{Value, json};
+
+use super::{
+    BATCH, BenchOpts, cpu,
+    load::{self, Kind, Target},
+    raw,
+    server::BenchServer,
+    smtp_sink::SmtpSink,
+    sustained,
+    wrk::{self, KioskTarget},
+};
+
+/// One engine's server, its data dir and what every run needs.
+struct Bench<'a> {
+    opts: &'a BenchOpts,
+    dir: std::path::PathBuf,
+    server: BenchServer,
+    /// Makes idempotency keys unique across bench invocations.
+    stamp: String,
+}
+
+impl Bench<'_> {
+    fn pid(&self) -> Option<u32> {
+        Some(self.server.pid())
+    }
+
+    /// A check-in script named `label`, its keys unique to this run.
+    fn script(&self, label: &str, kiosks: &[KioskTarget]) -> anyhow::Result<std::path::PathBuf> {
+        let run = format!("{label}-{}", self.stamp);
+        wrk::check_in_script(
+            &self.dir,
+            label,
+            &run,
+            &load::check_in_body("HOST_ID"),
+            kiosks,
+        )
+    }
+
+    /// One second of warm-up, then the measured wrk run, against `path` of the server.
+    async fn wrk(
+        &self,
+        path: &str,
+        label: &str,
+        kiosks: &[KioskTarget],
+    ) -> anyhow::Result<wrk::Outcome> {
+        let url = format!("{}{path}", self.server.base);
+        let (warm, script) = if kiosks.is_empty() {
+            let s = wrk::noop_script(&self.dir)?;
+            (s.clone(), s)
+        } else {
+            let warm = self.script(&format!("{label}-warm"), kiosks)?;
+            (warm, self.script(label, kiosks)?)
+        };
+        let c = self.opts.clients;
+        wrk::run(&url, &warm, c, 1, self.pid()).await?;
+        wrk::run(&url, &script, c, self.opts.secs, self.pid()).await
+    }
+}
+
+fn show(what: &str, o: &wrk::Outcome) {
+    println!(
+        "  {what:<34} {:>8.0} /s  ({} failed; p99 {:.1} ms; CPU busy {:.0}%, of it the server {:.0}%)",
+        o.rps(),
+        o.failed,
+        o.p99_ms,
+        o.cpu_busy * 100.0,
+        o.server_cpu * 100.0
+    );
+}
+
+/// Runs the project's own generator (`run`) with the machine's CPU counted meanwhile.
+async fn own<F>(pid: Option<u32>, run: F) -> anyhow::Result<(load::Stats, f64, f64)>
+where
+    F: std::future::Future<Output = anyhow::Result<load::Stats>>,
+{
+    let before = cpu::Snapshot::now(pid);
+    let stats = run.await?;
+    let after = cpu::Snapshot::now(pid);
+    Ok((
+        stats,
+        after.busy_since(&before),
+        after.process_since(&before),
+    ))
+}
+
+pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::Result<Value> {
+    let name = if pg.is_some() { "postgres" } else { "sqlite" };
+    let dir = std::env::temp_dir().join(format!("vestibule-bench-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let server = BenchServer::start(bin, &dir, pg, &[]).await?;
+    let fleet = server.setup(opts.clients).await?;
+    let stamp = format!(
+        "{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    );
+    let mut b = Bench {
+        opts,
+        dir,
+        server,
+        stamp,
+    };
+    let (secs, warm) = (Duration::from_secs(opts.secs), Duration::from_secs(1));
+    println!(
+        "{name}: measuring with {} connections, {} s a run",
+        opts.clients, opts.secs
+    );
+
+    let noop = b.wrk("/healthz", "noop", &[]).await?;
+    show("no-op GET /healthz (wrk)", &noop);
+    let t = Target::new(&b.server.base, &fleet.host, "own-noop");
+    let (own_noop, busy, srv) = own(
+        b.pid(),
+        load::closed(&fleet.kiosks, &t, Kind::Noop, warm, secs),
+    )
+    .await?;
+    println!(
+        "  {:<34} {:>8.0} /s  ({} failed; CPU busy {:.0}%, of it the server {:.0}%): {:.2} of wrk's",
+        "no-op, own generator",
+        own_noop.rps(),
+        own_noop.failed,
+        busy * 100.0,
+        srv * 100.0,
+        own_noop.rps() / noop.rps()
+    );
+    let own_noop = json!({"rps": own_noop.rps(), "failed": own_noop.failed, "cpu_busy": busy, "server_cpu": srv});
+
+    let peak = b
+        .wrk("/api/v1/kiosk/visits", "peak", &fleet.targets)
+        .await?;
+    show("check-ins (wrk)", &peak);
+    let half = peak.rps() / 2.0;
+    let t = Target::new(&b.server.base, &fleet.host, &format!("half-{}", b.stamp));
+    let (lat, busy, srv) = own(
+        b.pid(),
+        load::open(&fleet.kiosks, &t, Kind::CheckIn, half, secs),
+    )
+    .await?;
+    println!(
+        "  at {half:.0}/s (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%)",
+        lat.percentile_ms(0.5),
+        lat.percentile_ms(0.99),
+        lat.max_ms(),
+        lat.failed,
+        busy * 100.0
+    );
+    let mut out = json!({
+        "noop": noop.json(),
+        "noop_own_generator": own_noop,
+        "ratio_own_generator_to_wrk_noop": own_noop["rps"].as_f64().unwrap_or(f64::NAN) / noop.rps(),
+        "check_in": peak.json(),
+        "ratio_check_in_to_noop": peak.rps() / noop.rps(),
+        "check_in_cpu_busy": peak.cpu_busy,
+        "latency_at_half_peak": {
+            "rate": half, "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
+            "max_ms": lat.max_ms(), "answered": lat.ok, "failed": lat.failed,
+            "cpu_busy": busy, "server_cpu": srv,
+        },
+    });
+    if pg.is_some() {
+        let many = b.server.more_tenants(&fleet.op, opts.tenants).await?;
+        let o = b.wrk("/api/v1/kiosk/visits", "tenants", &many).await?;
+        show(&format!("check-ins over {} tenants", opts.tenants), &o);
+        out["check_in_many_tenants"] = o.json();
+        out["many_tenants"] = json!(opts.tenants);
+    }
+
+    let timeout = Duration::from_secs(opts.drain_timeout_secs);
+    let script = b.script("sustained", &fleet.targets)?;
+    let (c, s) = (opts.clients, opts.secs);
+    let plain = sustained::run(&b.server, &fleet.op, &script, c, s, timeout, None).await?;
+    let (cert, key) = b.server.cert_and_key();
+    let sink = SmtpSink::start(&cert, &key)?;
+    b.server.configure_smtp(&fleet.admin, sink.port).await?;
+    let script = b.script("sustained-smtp", &fleet.targets)?;
+    let smtp = sustained::run(&b.server, &fleet.op, &script, c, s, timeout, Some(&sink)).await?;
+    crate::mailcatcher::unconfigure(&b.server.client()?, &b.server.base, &fleet.admin).await?;
+    drop(sink);
+    for (key, r) in [("sustained_no_smtp", plain), ("sustained_smtp", smtp)] {
+        out[format!("ratio_{key}_to_peak")] =
+            json!(r["sustained_rps"].as_f64().unwrap_or(f64::NAN) / peak.rps());
+        out[key] = r;
+    }
+    b.server.stop();
+
+    if pg.is_none() {
+        b.server = BenchServer::start(bin, &b.dir, None, &["--commit-batch-max", "1"]).await?;
+        let off = b.wrk("/api/v1/kiosk/visits", "off", &fleet.targets).await;
+        b.server.stop();
+        let off = off?;
+        show("check-ins, group commit off", &off);
+        let raw = raw::check_in_rows(&b.dir, BATCH, secs).await?;
+        println!("  bare SQLite, same rows in batches of {BATCH}: {raw:>8.0} check-ins' worth/s");
+        out["check_in_group_commit_off"] = off.json();
+        out["ratio_group_commit_on_to_off"] = json!(peak.rps() / off.rps());
+        out["raw_sqlite_rows_rps"] = json!(raw);
+        out["ratio_check_in_to_raw_sqlite"] = json!(peak.rps() / raw);
+    }
+    let _ = std::fs::remove_dir_all(&b.dir);
+    Ok(out)
+}

@@ -150,7 +150,7 @@ async fn deliver(
     ids: &[Uuid],
     stop: &watch::Receiver<bool>,
 ) -> Result<(), Error> {
-    let mut tx = store.write(tenant).await?;
+    let mut tx = store.write_beside(tenant).await?;
     let mut batch = Batch {
         account: tx.smtp().await?,
         settings: tx.settings().await?,
@@ -192,7 +192,7 @@ async fn deliver(
         outcomes.push((item, outcome));
     }
     drop(transport);
-    let mut tx = store.write(tenant).await?;
+    let mut tx = store.write_beside(tenant).await?;
     for (item, outcome) in outcomes {
         let id = item.id;
         match outcome {

@@ -177,24 +177,25 @@ async fn check_in_all(
             .clone()
             .map(|(k, hash)| ((tenant, new.kiosk_id, k), hash));
         let earlier = key.as_ref().and_then(|(k, _)| keyed.get(k));
-        let decided = match (facts, earlier) {
-            (None, _) => Err(Error::NotFound),
-            (Some(_), Some((hash, row))) => match &key {
-                Some((_, h)) if h == hash => Ok(Ok(row.clone())),
+        // Answered from the facts and the batch so far, or to be written.
+        let facts = match (facts, earlier) {
+            (None, _) => Err(Err(Error::NotFound)),
+            (Some(_), Some((hash, row))) => Err(match &key {
+                Some((_, h)) if h == hash => Ok((row.clone(), true)),
                 _ => Err(Error::IdempotencyMismatch),
+            }),
+            (Some(facts), None) => match decide(&facts, new) {
+                Ok(None) => Ok(facts),
+                Ok(Some(earlier)) => Err(Ok((earlier, true))),
+                Err(refused) => Err(Err(refused)),
             },
-            (Some(facts), None) => decide(&facts, new).map(|e| e.ok_or(facts)),
         };
-        let facts = match decided {
-            Err(refused) => {
-                answers.push(Err(refused));
+        let facts = match facts {
+            Ok(facts) => facts,
+            Err(answer) => {
+                answers.push(answer);
                 continue;
             }
-            Ok(Ok(replay)) => {
-                answers.push(Ok((replay, true)));
-                continue;
-            }
-            Ok(Err(facts)) => facts,
         };
         let badge = if facts.badge_taken || badges.contains(&(tenant, badge.clone())) {
             free_badge_code(tx, tenant, &badges).await?

@@ -223,6 +223,14 @@ impl Store {
         self.enter(tx, tenant, Hold::Alone).await
     }
 
+    /// Opens a read-write transaction in `tenant` that does not hold up the tenant's other writers
+    /// that open theirs this way (check-ins, the mail sender), only key rotation (PostgreSQL;
+    /// SQLite has one writer anyway). For work that never moves the audit chain head itself.
+    pub async fn write_beside(&self, tenant: TenantId) -> Result<TenantTx, Error> {
+        let tx = self.begin(true).await?;
+        self.enter(tx, tenant, Hold::Beside).await
+    }
+
     /// Opens a read-only transaction in `tenant` (on SQLite it does not wait for the writer).
     pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, Error> {
         let tx = self.begin(false).await?;
@@ -272,8 +280,7 @@ impl Store {
         // runs again, to find the winner's visit (or draw another code).
         let mut again = true;
         loop {
-            let tx = self.begin(true).await?;
-            let mut tx = self.enter(tx, tenant, Hold::Beside).await?;
+            let mut tx = self.write_beside(tenant).await?;
             match tx.check_in(&new).await {
                 Err(e) if again && is_unique_violation(&e) => again = false,
                 out => {

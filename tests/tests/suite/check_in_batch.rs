@@ -16,8 +16,16 @@ use uuid::Uuid;
 use vestibule_shared::{dto::visits::CheckIn, types::Email};
 use vestibule_tests::Engine;
 
-/// A site with one host: (site, host).
-async fn site_with_host(fx: &Fixture, t: TenantId, name: &str) -> (Uuid, Uuid) {
+/// Where check-ins happen: a site, its host and its kiosk.
+#[derive(Clone, Copy)]
+struct Desk {
+    site: Uuid,
+    host: Uuid,
+    kiosk: Uuid,
+}
+
+/// A site with one host and one kiosk.
+async fn desk(fx: &Fixture, t: TenantId, name: &str) -> Desk {
     let mut tx = fx.store.write(t).await.expect("tx");
     let site = tx.insert_site(name, "Europe/Paris").await.expect("site");
     let host = tx
@@ -28,24 +36,34 @@ async fn site_with_host(fx: &Fixture, t: TenantId, name: &str) -> (Uuid, Uuid) {
         })
         .await
         .expect("host");
+    let code = format!("code-{}-{name}", t.0);
+    let expires = fx.store.clock().now() + chrono::Duration::hours(1);
+    let kiosk = tx
+        .insert_kiosk(site.id, "Lobby", code.as_bytes(), expires)
+        .await
+        .expect("kiosk");
     tx.commit().await.expect("commit");
-    (site.id, host.id)
+    Desk {
+        site: site.id,
+        host: host.id,
+        kiosk: kiosk.id,
+    }
 }
 
-/// A check-in at `site` for `host` under `key`; `request` stands for the request's hash.
-fn visit(site: Uuid, host: Uuid, key: &str, request: &str) -> NewVisit {
+/// A check-in at `d`'s kiosk for `host` under `key`; `request` stands for the request's hash.
+fn visit(d: Desk, host: Uuid, key: &str, request: &str) -> NewVisit {
     let body: CheckIn = serde_json::from_value(serde_json::json!({
         "visitor": {"name": "Vera Visitor", "email": "vera@example.com"},
         "host_id": host,
     }))
     .expect("valid check-in");
     NewVisit {
-        site_id: site,
+        site_id: d.site,
         host_id: host,
         visitor: body.visitor,
         purpose: None,
-        actor: Actor::Kiosk(Uuid::nil()),
-        kiosk_id: None,
+        actor: Actor::Kiosk(d.kiosk),
+        kiosk_id: Some(d.kiosk),
         idempotency: Some((key.to_owned(), request.as_bytes().to_vec())),
     }
 }
@@ -75,43 +93,51 @@ async fn one_batch_answers_each_check_in(engine: Engine) {
     let fx = Fixture::on(engine).await;
     let a = tenant(&fx, "acme").await;
     let b = tenant(&fx, "globex").await;
-    let (site, host) = site_with_host(&fx, a, "HQ").await;
-    let (_, elsewhere) = site_with_host(&fx, a, "Annex").await;
-    let (b_site, b_host) = site_with_host(&fx, b, "HQ").await;
+    let d = desk(&fx, a, "HQ").await;
+    let annex = desk(&fx, a, "Annex").await;
+    let db = desk(&fx, b, "HQ").await;
     let early = fx
         .store
-        .check_in(a, visit(site, host, "early", "request-0"))
+        .check_in(a, visit(d, d.host, "early", "request-0"))
         .await
         .expect("a check-in before the batch");
     let before = (audit(&fx, a).await.0, audit(&fx, b).await.0);
 
     let batch = vec![
-        (a, visit(site, host, "k1", "request-1")),       // 0: new
-        (a, visit(site, host, "early", "request-0")),    // 1: replays the earlier visit
-        (a, visit(site, host, "early", "other")),        // 2: refused: another request
-        (a, visit(site, host, "k2", "request-2")),       // 3: new (or refused, if 7 came first)
-        (a, visit(site, elsewhere, "k3", "request-3")),  // 4: a host of another site
-        (b, visit(b_site, b_host, "k1", "request-1")),   // 5: new: the same key in another tenant
-        (a, visit(site, host, "k1", "request-1")),       // 6: replays 0 (or 0 replays it)
-        (a, visit(site, host, "k2", "other")),           // 7: refused (or new, if it came first)
-        (a, visit(site, Uuid::now_v7(), "k4", "req-4")), // 8: an unknown host
-        (a, visit(site, host, "k5", "request-5")),       // 9: new
+        (a, visit(d, d.host, "k1", "request-1")),         // 0: new
+        (a, visit(d, d.host, "early", "request-0")),      // 1: replays the earlier visit
+        (a, visit(d, d.host, "early", "other")),          // 2: refused: another request
+        (a, visit(d, d.host, "k2", "request-2")),         // 3: new (or refused, if 7 came first)
+        (a, visit(d, annex.host, "k3", "request-3")),     // 4: a host of another site
+        (b, visit(db, db.host, "k1", "request-1")),       // 5: new: the same key in another tenant
+        (a, visit(d, d.host, "k1", "request-1")),         // 6: replays 0 (or 0 replays it)
+        (a, visit(d, d.host, "k2", "other")),             // 7: refused (or new, if it came first)
+        (a, visit(d, Uuid::now_v7(), "k4", "request-4")), // 8: an unknown host
+        (a, visit(d, d.host, "k5", "request-5")),         // 9: new
     ];
     let answers = fx.store.check_in_together(batch).await.expect("the batch");
 
     let (replay, replayed) = answers[1].as_ref().expect("the replay");
     assert_eq!((replay.id, *replayed), (early.0.id, true));
     assert!(matches!(answers[2], Err(Error::IdempotencyMismatch)));
-    assert!(matches!(answers[4], Err(Error::NotFound)), "{:?}", answers[4]);
-    assert!(matches!(answers[8], Err(Error::NotFound)), "{:?}", answers[8]);
+    assert!(
+        matches!(answers[4], Err(Error::NotFound)),
+        "{:?}",
+        answers[4]
+    );
+    assert!(
+        matches!(answers[8], Err(Error::NotFound)),
+        "{:?}",
+        answers[8]
+    );
     let (other_tenant, replayed) = answers[5].as_ref().expect("the other tenant's");
     assert!(!replayed);
     let (good, replayed) = answers[9].as_ref().expect("a good check-in");
     assert!(!replayed);
     let k1 = one_new_one_replay(&answers[0], &answers[6]);
     let (k2_new, k2_refused) = match (&answers[3], &answers[7]) {
-        (Ok((v, false)), Err(Error::IdempotencyMismatch)) => (v, 3),
-        (Err(Error::IdempotencyMismatch), Ok((v, false))) => (v, 7),
+        (Ok((v, false)), Err(Error::IdempotencyMismatch)) => (v, 7),
+        (Err(Error::IdempotencyMismatch), Ok((v, false))) => (v, 3),
         other => panic!("one new, one refused: {other:?}"),
     };
     if engine == Engine::Sqlite {
@@ -120,12 +146,18 @@ async fn one_batch_answers_each_check_in(engine: Engine) {
         assert_eq!(k2_refused, 7);
     }
     let new = [k1, k2_new.id, good.id];
-    let mut badges: Vec<&str> = [&answers[0], &answers[6], &answers[3], &answers[7], &answers[9]]
-        .into_iter()
-        .filter_map(|a| a.as_ref().ok())
-        .filter(|(_, replayed)| !replayed)
-        .map(|(v, _)| v.badge_code.as_str())
-        .collect();
+    let mut badges: Vec<&str> = [
+        &answers[0],
+        &answers[6],
+        &answers[3],
+        &answers[7],
+        &answers[9],
+    ]
+    .into_iter()
+    .filter_map(|a| a.as_ref().ok())
+    .filter(|(_, replayed)| !replayed)
+    .map(|(v, _)| v.badge_code.as_str())
+    .collect();
     badges.sort_unstable();
     badges.dedup();
     assert_eq!(badges.len(), new.len(), "every new visit has its own badge");

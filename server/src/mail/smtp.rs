@@ -8,8 +8,8 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
     transport::smtp::{
-        authentication::Credentials,
         PoolConfig,
+        authentication::Credentials,
         client::{Certificate, Tls, TlsParameters},
     },
 };

@@ -204,7 +204,14 @@ pub(super) struct Planned {
 
 /// The audit entry of `rows` chained after `head` (the chain's seq and hash).
 pub(super) fn chained(rows: &CheckInRows, head: (i64, Vec<u8>)) -> Chained {
-    let e = next_entry(rows.tenant, head, rows.at, &rows.actor, ACTION, &rows.audit_target);
+    let e = next_entry(
+        rows.tenant,
+        head,
+        rows.at,
+        &rows.actor,
+        ACTION,
+        &rows.audit_target,
+    );
     (e.seq, e.prev, e.hash)
 }
 

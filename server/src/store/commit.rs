@@ -25,8 +25,8 @@ use super::check_in::{
     CheckInFacts, FACTS, FACTS_PARAMS, WRITE_PARAMS, badge_code, chained, decide, facts_params,
     free_badge_code, plan,
 };
-use super::query::{Both, built_once, renumber};
 use super::dialect::{Dialect, Sqlite};
+use super::query::{Both, built_once, renumber};
 use super::{CheckedInRow, Engine, Hold, NewVisit, TenantTx, Tx, enter_keys, keys_at};
 use crate::{
     clock::Clock,
@@ -205,7 +205,10 @@ async fn check_in_all(
         let (keys, head) = match tenants.remove(&tenant) {
             Some(t) => t,
             None => {
-                let versions = (facts.key_version as u32, facts.min_decryption_version as u32);
+                let versions = (
+                    facts.key_version as u32,
+                    facts.min_decryption_version as u32,
+                );
                 let keys = keys_at(tx, crypto, tenant, versions).await?;
                 (keys, (facts.audit_seq, facts.audit_head.clone()))
             }

@@ -135,7 +135,6 @@ pub(super) fn seal_notification(
 }
 
 impl TenantTx {
-
     /// Writes a notification for the sender, due at `due`.
     pub async fn enqueue(
         &mut self,

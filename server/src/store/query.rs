@@ -302,7 +302,10 @@ mod tests {
 
     #[test]
     fn parameters_are_numbered_on() {
-        assert_eq!(renumber("a = $1 AND b = $12, $", 26), "a = $27 AND b = $38, $");
+        assert_eq!(
+            renumber("a = $1 AND b = $12, $", 26),
+            "a = $27 AND b = $38, $"
+        );
         assert_eq!(built_once("t", 2, || "x".into()), "x");
         assert_eq!(built_once("t", 2, || "y".into()), "x");
     }

@@ -351,7 +351,10 @@ impl Store {
         let tenant = TenantId(id);
         let mut g = self.global(true).await?;
         g.tx.set_tenant(tenant).await?;
-        if keys::versions(&mut g.tx, tenant, Hold::Alone).await?.is_none() {
+        if keys::versions(&mut g.tx, tenant, Hold::Alone)
+            .await?
+            .is_none()
+        {
             return Ok(false);
         }
         // Version 0 names no key: every process's cached keys of this tenant stop being used.

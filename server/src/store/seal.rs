@@ -67,14 +67,16 @@ async fn run(mut rx: mpsc::UnboundedReceiver<TenantId>, engine: Engine) {
 
 /// Chains `tenant`'s pending audit entries; returns how many.
 pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Error> {
-    const HEAD: &str =
-        "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR NO KEY UPDATE";
+    const HEAD: &str = "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR NO KEY UPDATE";
     const TAKE: &str =
         "DELETE FROM audit_pending WHERE tenant_id = $1 RETURNING id, at, actor, action, target";
     const MOVE_HEAD: &str = "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1";
     let mut tx: Tx = engine.begin(true).await?;
     tx.set_tenant(tenant).await?;
-    let Some(mut head) = tx.fetch_optional::<(i64, Vec<u8>)>(HEAD, (tenant.0,)).await? else {
+    let Some(mut head) = tx
+        .fetch_optional::<(i64, Vec<u8>)>(HEAD, (tenant.0,))
+        .await?
+    else {
         return Ok(0);
     };
     let mut pending: Vec<Pending> = tx.fetch_all(TAKE, (tenant.0,)).await?;
@@ -89,7 +91,9 @@ pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Err
                 let e = next_entry(tenant.0, head.clone(), p.at, &p.actor, &p.action, &p.target);
                 head = (e.seq, e.hash.clone());
                 let (actor, action) = (p.actor.clone(), p.action.clone());
-                (tenant.0, e.seq, p.at, actor, action, e.target, e.prev, e.hash)
+                (
+                    tenant.0, e.seq, p.at, actor, action, e.target, e.prev, e.hash,
+                )
             })
             .collect();
         tx.execute(entries_sql(chunk.len()), rows).await?;

@@ -2,15 +2,17 @@
 //! implicit TLS (rustls) under the bench server's own self-signed certificate, which the tenant's
 //! SMTP settings then trust as their CA (the server's certificate checks stay on). It speaks
 //! enough ESMTP for a real client: EHLO/HELO, AUTH PLAIN and LOGIN (any credentials), MAIL, RCPT,
-//! DATA, RSET, NOOP, QUIT, any number of messages per connection; it counts the messages and
+//! DATA, RSET, NOOP, QUIT, any number of messages per connection; it counts the messages (and
+//! those whose Message-ID it has seen before: an email sent twice) and
 //! throws their data away. A thread per connection; dropping the sink stops accepting.
 
 use std::{
+    collections::HashSet,
     io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},
     path::Path,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
@@ -23,8 +25,29 @@ const MAX_LINE: usize = 64 * 1024;
 
 pub struct SmtpSink {
     pub port: u16,
-    messages: Arc<AtomicU64>,
+    tally: Arc<Tally>,
     stop: Arc<AtomicBool>,
+}
+
+/// What the sink has received.
+#[derive(Default)]
+struct Tally {
+    messages: AtomicU64,
+    /// Messages whose Message-ID had been received before.
+    repeats: AtomicU64,
+    ids: Mutex<HashSet<String>>,
+}
+
+impl Tally {
+    fn record(&self, message_id: Option<String>) {
+        self.messages.fetch_add(1, Ordering::SeqCst);
+        if let Some(id) = message_id {
+            let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+            if !ids.insert(id) {
+                self.repeats.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
 }
 
 impl SmtpSink {
@@ -43,9 +66,9 @@ impl SmtpSink {
         let config = Arc::new(config);
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
-        let messages = Arc::new(AtomicU64::new(0));
+        let tally = Arc::new(Tally::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let (count, stopped) = (messages.clone(), stop.clone());
+        let (count, stopped) = (tally.clone(), stop.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stopped.load(Ordering::SeqCst) {
@@ -58,16 +81,17 @@ impl SmtpSink {
                 });
             }
         });
-        Ok(SmtpSink {
-            port,
-            messages,
-            stop,
-        })
+        Ok(SmtpSink { port, tally, stop })
     }
 
     /// Messages accepted so far.
     pub fn messages(&self) -> u64 {
-        self.messages.load(Ordering::SeqCst)
+        self.tally.messages.load(Ordering::SeqCst)
+    }
+
+    /// Messages accepted so far whose Message-ID had come before.
+    pub fn repeats(&self) -> u64 {
+        self.tally.repeats.load(Ordering::SeqCst)
     }
 }
 
@@ -80,11 +104,7 @@ impl Drop for SmtpSink {
 }
 
 /// One connection: the TLS handshake, then the dialogue.
-fn session(
-    tcp: TcpStream,
-    config: Arc<rustls::ServerConfig>,
-    count: &AtomicU64,
-) -> anyhow::Result<()> {
+fn session(tcp: TcpStream, config: Arc<rustls::ServerConfig>, count: &Tally) -> anyhow::Result<()> {
     tcp.set_nodelay(true)?;
     let tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config)?, tcp);
     let mut r = BufReader::new(tls);
@@ -95,7 +115,7 @@ fn session(
 }
 
 /// The greeting, then commands until QUIT or the end of the stream.
-fn dialogue<S: Read + Write>(r: &mut BufReader<S>, count: &AtomicU64) -> anyhow::Result<()> {
+fn dialogue<S: Read + Write>(r: &mut BufReader<S>, tally: &Tally) -> anyhow::Result<()> {
     reply(r, "220 localhost ESMTP vestibule bench sink")?;
     let mut line = Vec::new();
     while read_line(r, &mut line)? {
@@ -112,15 +132,8 @@ fn dialogue<S: Read + Write>(r: &mut BufReader<S>, count: &AtomicU64) -> anyhow:
             "MAIL" | "RCPT" | "RSET" | "NOOP" => reply(r, "250 2.0.0 OK")?,
             "DATA" => {
                 reply(r, "354 End data with <CR><LF>.<CR><LF>")?;
-                loop {
-                    if !read_line(r, &mut line)? {
-                        return Ok(());
-                    }
-                    if line == b".\r\n" || line == b".\n" {
-                        break;
-                    }
-                }
-                count.fetch_add(1, Ordering::SeqCst);
+                let Some(id) = data(r)? else { return Ok(()) };
+                tally.record(id);
                 reply(r, "250 2.0.0 OK: queued")?;
             }
             "QUIT" => return reply(r, "221 2.0.0 Bye"),
@@ -128,6 +141,37 @@ fn dialogue<S: Read + Write>(r: &mut BufReader<S>, count: &AtomicU64) -> anyhow:
         }
     }
     Ok(())
+}
+
+/// A message's data up to the lone dot, thrown away but for its Message-ID (`Some(None)` when it
+/// has none; `None` when the stream ended first).
+fn data<S: Read>(r: &mut BufReader<S>) -> anyhow::Result<Option<Option<String>>> {
+    let (mut line, mut id, mut in_headers, mut id_next) = (Vec::new(), None, true, false);
+    loop {
+        if !read_line(r, &mut line)? {
+            return Ok(None);
+        }
+        if line == b".\r\n" || line == b".\n" {
+            return Ok(Some(id));
+        }
+        let text = String::from_utf8_lossy(&line);
+        let value = text.trim();
+        if !in_headers {
+            continue;
+        }
+        if value.is_empty() {
+            in_headers = false;
+        } else if id_next && text.starts_with([' ', '\t']) {
+            id = Some(value.to_owned());
+        } else if let Some((name, v)) = text.split_once(':')
+            && name.eq_ignore_ascii_case("message-id")
+        {
+            id = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+            id_next = id.is_none();
+            continue;
+        }
+        id_next = false;
+    }
 }
 
 /// AUTH PLAIN (the credentials inline or on the next line) or LOGIN (user, then password).
@@ -175,25 +219,33 @@ fn read_line<S: Read>(r: &mut BufReader<S>, line: &mut Vec<u8>) -> anyhow::Resul
 mod tests {
     use super::*;
 
-    /// A client's dialogue over plain TCP: two messages on one connection, both AUTH kinds.
+    /// A client's dialogue over plain TCP: three messages on one connection, both AUTH kinds.
     #[test]
     fn dialogue_counts_messages() {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let server = std::thread::spawn(move || {
-            let count = AtomicU64::new(0);
+            let tally = Tally::default();
             let (conn, _) = listener.accept().expect("accept");
-            dialogue(&mut BufReader::new(conn), &count).expect("dialogue");
-            count.load(Ordering::SeqCst)
+            dialogue(&mut BufReader::new(conn), &tally).expect("dialogue");
+            (
+                tally.messages.load(Ordering::SeqCst),
+                tally.repeats.load(Ordering::SeqCst),
+            )
         });
         let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         let script = "EHLO me\r\nAUTH PLAIN AGJlbmNoAHB3\r\nAUTH LOGIN\r\nYmVuY2g=\r\ncHc=\r\n\
-                      MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n\
-                      RSET\r\nNOOP\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n..dot\r\n.\r\nQUIT\r\n";
+                      MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n\
+                      Message-ID: <a@x>\r\nSubject: x\r\n\r\nMessage-ID: <b@x>\r\n.\r\n\
+                      RSET\r\nNOOP\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n\
+                      message-id:\r\n <a@x>\r\n\r\n..dot\r\n.\r\n\
+                      MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\nSubject: y\r\n\r\nhi\r\n.\r\n\
+                      QUIT\r\n";
         c.write_all(script.as_bytes()).expect("write");
         let mut answers = String::new();
         c.read_to_string(&mut answers).expect("read");
-        assert_eq!(server.join().expect("server"), 2);
+        // Three messages, the second a repeat of the first's Message-ID (folded onto its own line).
+        assert_eq!(server.join().expect("server"), (3, 1));
         let codes: Vec<&str> = answers
             .lines()
             .filter(|l| l.as_bytes().get(3) == Some(&b' '))
@@ -203,7 +255,7 @@ mod tests {
             codes,
             [
                 "220", "250", "235", "334", "334", "235", "250", "250", "354", "250", "250", "250",
-                "250", "250", "354", "250", "221"
+                "250", "250", "354", "250", "250", "250", "354", "250", "221"
             ]
         );
     }

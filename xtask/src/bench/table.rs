@@ -148,6 +148,10 @@ fn rows(r: &Value) -> Vec<Row> {
             &["sustained_smtp", "emails_at_sink"],
         ),
         row(
+            "    of them repeats",
+            &["sustained_smtp", "emails_sent_twice"],
+        ),
+        row(
             "  drain after the run (s)",
             &["sustained_smtp", "drain", "secs"],
         )

@@ -199,10 +199,10 @@ fn auth<S: Read + Write>(r: &mut BufReader<S>, arg: &str) -> anyhow::Result<()> 
     reply(r, "235 2.7.0 Authentication successful")
 }
 
+/// Sends one reply in one write (one TLS record), as mail servers do.
 fn reply<S: Read + Write>(r: &mut BufReader<S>, text: &str) -> anyhow::Result<()> {
     let w = r.get_mut();
-    w.write_all(text.as_bytes())?;
-    w.write_all(b"\r\n")?;
+    w.write_all(format!("{text}\r\n").as_bytes())?;
     w.flush()?;
     Ok(())
 }

@@ -26,8 +26,9 @@ use super::check_in::{
     free_badge_code, plan,
 };
 use super::dialect::{Dialect, Sqlite};
+use super::keys::{Hold, enter_keys, keys_at};
 use super::query::{Both, built_once, renumber};
-use super::{CheckedInRow, Engine, Hold, NewVisit, TenantTx, Tx, enter_keys, keys_at};
+use super::{CheckedInRow, Engine, NewVisit, TenantTx, Tx};
 use crate::{
     clock::Clock,
     crypto::{Crypto, TenantKeys},

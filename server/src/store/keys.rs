@@ -2,12 +2,12 @@
 //! transaction enters it, creating them with the tenant, and proving at start that the loaded
 //! KEK is the one the database was written under.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use vestibule_shared::dto::accounts::Plan;
 
-use super::{Engine, Hold, Store, TenantRow, TenantTx, Tx};
+use super::{Engine, Store, TenantRow, TenantTx, Tx};
 use crate::{
     clock::Clock,
     crypto::{Crypto, Kek, Key, KeySource, Purpose, TenantKeys},
@@ -21,6 +21,54 @@ struct WrappedKey {
     version: i64,
     wrapped_key: Vec<u8>,
     kek_id: String,
+}
+
+/// How a transaction holds its tenant's row until it ends (on PostgreSQL; SQLite's one writer
+/// is alone anyway).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Hold {
+    /// Not at all (reads).
+    Nothing,
+    /// Exclusively: the tenant's other writers and key rotation wait (the dialect's
+    /// `key_versions_for_write`).
+    Alone,
+    /// Shared with other such transactions, exclusive of rotation (check-ins: the dialect's
+    /// `key_versions_beside`).
+    Beside,
+}
+
+/// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (holding the tenant
+/// row as `hold` says) and returns its keys, from the cache while the versions are unchanged.
+pub(super) async fn enter_keys(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    tenant: TenantId,
+    hold: Hold,
+) -> Result<Arc<TenantKeys>, Error> {
+    tx.set_tenant(tenant).await?;
+    let Some(versions) = versions(tx, tenant, hold).await? else {
+        crypto.forget(tenant);
+        return Err(Error::NotFound);
+    };
+    keys_at(tx, crypto, tenant, versions).await
+}
+
+/// `tenant`'s keys at `versions` (current, oldest readable), read in `tx`: from the cache while
+/// they are the cached ones.
+pub(super) async fn keys_at(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    tenant: TenantId,
+    versions: (u32, u32),
+) -> Result<Arc<TenantKeys>, Error> {
+    Ok(match crypto.cached(tenant) {
+        Some(k) if (k.current, k.min) == versions => k,
+        _ => crypto.remember(
+            load(tx, crypto, tenant, versions)
+                .await?
+                .ok_or(Error::NotFound)?,
+        ),
+    })
 }
 
 /// The tenant's (current, minimum) data-key versions; `None` if the tenant does not exist. The

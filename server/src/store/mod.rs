@@ -75,6 +75,7 @@ use crate::{
     ids::TenantId,
 };
 use dialect::Dialect;
+use keys::{Hold, enter_keys};
 
 /// The storage seam: a pool of one of the two engines.
 #[derive(Clone)]
@@ -310,15 +311,6 @@ impl Store {
         Ok(futures::future::join_all(each).await)
     }
 
-    /// Chains `tenant`'s pending audit entries now (PostgreSQL; see `seal.rs`): before the log is
-    /// listed or verified. Returns how many there were.
-    pub async fn seal_audit(&self, tenant: TenantId) -> Result<usize, Error> {
-        match self.sealer {
-            Some(_) => seal::seal(&self.engine, tenant).await,
-            None => Ok(0),
-        }
-    }
-
     /// The clock every transaction of this store reads the time from.
     pub fn clock(&self) -> &Clock {
         &self.clock
@@ -409,54 +401,6 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// How a transaction holds its tenant's row until it ends (on PostgreSQL; SQLite's one writer
-/// is alone anyway).
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Hold {
-    /// Not at all (reads).
-    Nothing,
-    /// Exclusively: the tenant's other writers and key rotation wait (the dialect's
-    /// `key_versions_for_write`).
-    Alone,
-    /// Shared with other such transactions, exclusive of rotation (check-ins: the dialect's
-    /// `key_versions_beside`).
-    Beside,
-}
-
-/// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (holding the tenant
-/// row as `hold` says) and returns its keys, from the cache while the versions are unchanged.
-async fn enter_keys(
-    tx: &mut Tx,
-    crypto: &Crypto,
-    tenant: TenantId,
-    hold: Hold,
-) -> Result<Arc<TenantKeys>, Error> {
-    tx.set_tenant(tenant).await?;
-    let Some(versions) = keys::versions(tx, tenant, hold).await? else {
-        crypto.forget(tenant);
-        return Err(Error::NotFound);
-    };
-    keys_at(tx, crypto, tenant, versions).await
-}
-
-/// `tenant`'s keys at `versions` (current, oldest readable), read in `tx`: from the cache while
-/// they are the cached ones.
-async fn keys_at(
-    tx: &mut Tx,
-    crypto: &Crypto,
-    tenant: TenantId,
-    versions: (u32, u32),
-) -> Result<Arc<TenantKeys>, Error> {
-    Ok(match crypto.cached(tenant) {
-        Some(k) if (k.current, k.min) == versions => k,
-        _ => crypto.remember(
-            keys::load(tx, crypto, tenant, versions)
-                .await?
-                .ok_or(Error::NotFound)?,
-        ),
-    })
 }
 
 /// Whether a database error is a unique-constraint violation.

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::{
-    Actor, Hold, Store, TenantTx,
-    keys::{self, insert_key},
+    Actor, Store, TenantTx,
+    keys::{self, Hold, insert_key},
     on_tx,
     sealed::SEALED_TABLES,
 };

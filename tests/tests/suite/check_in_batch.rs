@@ -6,14 +6,14 @@
 //! on PostgreSQL the same check-ins run side by side, so which of two racing requests under one
 //! key comes first is not fixed, and the loser of a race to the unique index runs again.
 
-use crate::storage_support::{Fixture, tenant};
+use crate::storage_support::{Fixture, site_with_host, tenant};
 use server::{
     error::Error,
     ids::TenantId,
-    store::{Actor, CheckedInRow, NewHost, NewVisit},
+    store::{Actor, CheckedInRow, NewVisit},
 };
 use uuid::Uuid;
-use vestibule_shared::{dto::visits::CheckIn, types::Email};
+use vestibule_shared::dto::visits::CheckIn;
 use vestibule_tests::Engine;
 
 /// Where check-ins happen: a site, its host and its kiosk.
@@ -27,25 +27,17 @@ struct Desk {
 /// A site with one host and one kiosk.
 async fn desk(fx: &Fixture, t: TenantId, name: &str) -> Desk {
     let mut tx = fx.store.write(t).await.expect("tx");
-    let site = tx.insert_site(name, "Europe/Paris").await.expect("site");
-    let host = tx
-        .insert_host(&NewHost {
-            name: "Harriet Host".into(),
-            email: Email::parse("harriet@example.com").expect("email"),
-            site_id: site.id,
-        })
-        .await
-        .expect("host");
+    let (site, host) = site_with_host(&mut tx, name).await;
     let code = format!("code-{}-{name}", t.0);
     let expires = fx.store.clock().now() + chrono::Duration::hours(1);
     let kiosk = tx
-        .insert_kiosk(site.id, "Lobby", code.as_bytes(), expires)
+        .insert_kiosk(site, "Lobby", code.as_bytes(), expires)
         .await
         .expect("kiosk");
     tx.commit().await.expect("commit");
     Desk {
-        site: site.id,
-        host: host.id,
+        site,
+        host,
         kiosk: kiosk.id,
     }
 }

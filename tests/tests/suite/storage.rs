@@ -1,7 +1,7 @@
 //! The storage conformance suite: every test runs against SQLite and PostgreSQL through the same
 //! `Store` seam, with a fresh database each. PostgreSQL adds checks of its row-level security.
 
-use crate::storage_support::{Fixture, tenant};
+use crate::storage_support::{Fixture, site_with_host, tenant};
 use chrono::Duration;
 use server::{
     crypto::Door,
@@ -56,17 +56,9 @@ async fn visit(
 async fn directory(fx: &Fixture, slug: &str) -> (TenantId, Uuid, Uuid) {
     let t = tenant(fx, slug).await;
     let mut tx = fx.store.write(t).await.expect("tx");
-    let site = tx.insert_site("HQ", "Europe/Paris").await.expect("site");
-    let host = tx
-        .insert_host(&NewHost {
-            name: "Harriet Host".into(),
-            email: Email::parse("harriet@example.com").expect("email"),
-            site_id: site.id,
-        })
-        .await
-        .expect("host");
+    let (site, host) = site_with_host(&mut tx, "HQ").await;
     tx.commit().await.expect("commit");
-    (t, site.id, host.id)
+    (t, site, host)
 }
 
 async fn sites_and_hosts_round_trip(engine: Engine) {

@@ -1,9 +1,14 @@
 //! Fixtures of the storage tests: a fresh store on either engine, and raw SQL access to the same
 //! database for what the store must never do itself (tampering with the audit log, say).
 
-use server::{crypto::KeySource, ids::TenantId, store::Store};
+use server::{
+    crypto::KeySource,
+    ids::TenantId,
+    store::{NewHost, Store, TenantTx},
+};
 use sqlx::{AssertSqlSafe, Executor, PgPool, SqlitePool};
-use vestibule_shared::dto::accounts::Plan;
+use uuid::Uuid;
+use vestibule_shared::{dto::accounts::Plan, types::Email};
 use vestibule_tests::{Engine, TestDb};
 
 /// A store on one engine, with what keeps its database alive.
@@ -123,4 +128,18 @@ pub async fn tenant(fx: &Fixture, slug: &str) -> TenantId {
         .expect("tenant");
     tx.commit().await.expect("commit");
     TenantId(row.id)
+}
+
+/// A site named `name` with one host, Harriet, in `tx`'s tenant: (site, host).
+pub async fn site_with_host(tx: &mut TenantTx, name: &str) -> (Uuid, Uuid) {
+    let site = tx.insert_site(name, "Europe/Paris").await.expect("site");
+    let host = tx
+        .insert_host(&NewHost {
+            name: "Harriet Host".into(),
+            email: Email::parse("harriet@example.com").expect("email"),
+            site_id: site.id,
+        })
+        .await
+        .expect("host");
+    (site.id, host.id)
 }

@@ -8,9 +8,12 @@
 //! Every process seals the tenants it just checked visitors in for (a task woken after each
 //! commit), and the log is sealed before it is listed or verified, so an entry waits for its
 //! place in the chain for about one transaction. One transaction seals whatever is pending: under
-//! load a tenant's entries are chained in batches, much like SQLite's group commit.
+//! load a tenant's entries are chained in batches, much like SQLite's group commit. Every
+//! [`SWEEP`] the task also seals every tenant that has entries waiting (migration 0010 lets that
+//! one query see them all): what a process that died between a check-in's commit and its sealing
+//! left behind waits no longer than that.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Duration};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -23,6 +26,9 @@ use crate::{error::Error, ids::TenantId};
 
 /// The most entries chained by one statement.
 const CHUNK: usize = 64;
+
+/// How often every tenant with entries waiting is sealed.
+const SWEEP: Duration = Duration::from_secs(30);
 
 #[derive(sqlx::FromRow)]
 struct Pending {
@@ -55,14 +61,41 @@ impl Sealer {
 
 async fn run(mut rx: mpsc::UnboundedReceiver<TenantId>, engine: Engine) {
     let mut woken = Vec::new();
-    while rx.recv_many(&mut woken, 1024).await > 0 {
-        let tenants: HashSet<TenantId> = woken.drain(..).collect();
+    let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP, SWEEP);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let tenants: HashSet<TenantId> = tokio::select! {
+            n = rx.recv_many(&mut woken, 1024) => {
+                if n == 0 {
+                    return;
+                }
+                woken.drain(..).collect()
+            }
+            _ = sweep.tick() => match waiting(&engine).await {
+                Ok(tenants) => tenants.into_iter().collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "finding audit entries to seal failed");
+                    continue;
+                }
+            },
+        };
         for tenant in tenants {
             if let Err(e) = seal(&engine, tenant).await {
                 tracing::warn!(error = %e, "sealing audit entries failed; they are sealed on the next try");
             }
         }
     }
+}
+
+/// The tenants that have entries waiting to be sealed (at most 1,000 a sweep).
+async fn waiting(engine: &Engine) -> Result<Vec<TenantId>, Error> {
+    const SCOPE: &str = "SELECT set_config('app.audit_sweep', 'on', true)";
+    const TENANTS: &str = "SELECT DISTINCT tenant_id FROM audit_pending LIMIT 1000";
+    let mut tx: Tx = engine.begin(false).await?;
+    tx.execute(SCOPE, ()).await?;
+    let tenants: Vec<(Uuid,)> = tx.fetch_all(TENANTS, ()).await?;
+    tx.commit().await?;
+    Ok(tenants.into_iter().map(|(t,)| TenantId(t)).collect())
 }
 
 impl Store {
@@ -73,6 +106,19 @@ impl Store {
             Some(_) => seal(&self.engine, tenant).await,
             None => Ok(0),
         }
+    }
+
+    /// Seals every tenant that has entries waiting, as the sealing task does every [`SWEEP`]
+    /// (PostgreSQL). Returns how many entries were sealed.
+    pub async fn sweep_audit(&self) -> Result<usize, Error> {
+        if self.sealer.is_none() {
+            return Ok(0);
+        }
+        let mut sealed = 0;
+        for tenant in waiting(&self.engine).await? {
+            sealed += seal(&self.engine, tenant).await?;
+        }
+        Ok(sealed)
     }
 }
 

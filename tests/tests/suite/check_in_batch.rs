@@ -168,3 +168,29 @@ async fn one_batch_answers_each_check_in(engine: Engine) {
 }
 
 both_engines!(one_batch_answers_each_check_in);
+
+/// On PostgreSQL, what a process that died between a check-in's commit and its sealing left in
+/// `audit_pending` is chained by the sweep, tenant by tenant, and the chains still verify.
+#[tokio::test]
+async fn the_sweep_seals_what_a_dead_process_left() {
+    let fx = Fixture::postgres().await;
+    let a = tenant(&fx, "acme").await;
+    let b = tenant(&fx, "globex").await;
+    let before = (audit(&fx, a).await.0, audit(&fx, b).await.0);
+    let left = "INSERT INTO audit_pending (tenant_id, id, at, actor, action, target) \
+                VALUES ($1, $2, now(), 'kiosk', 'visit.check_in', 'visit')";
+    for t in [a, a, b] {
+        fx.raw_bind2(left, t.0, Uuid::now_v7()).await;
+    }
+    // The sealing task's own sweep may take some of them first; between the two, all three.
+    let swept = fx.store.sweep_audit().await.expect("sweep");
+    assert!(swept <= 3, "{swept}");
+    assert_eq!(fx.store.sweep_audit().await.expect("sweep"), 0);
+    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_pending")
+        .fetch_one(fx.pg())
+        .await
+        .expect("count");
+    assert_eq!(waiting, 0);
+    assert_eq!(audit(&fx, a).await, (before.0 + 2, true));
+    assert_eq!(audit(&fx, b).await, (before.1 + 1, true));
+}

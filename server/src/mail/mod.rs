@@ -180,18 +180,18 @@ async fn deliver(
         return Ok(());
     };
 
-    let transport = smtp::transport(&account, s.send_timeout);
-    drop(account);
+    let mut session = smtp::Session::new(&account, s.send_timeout);
     let mut outcomes = Vec::with_capacity(ready.len());
     for (item, message) in ready {
-        let outcome = match &transport {
-            _ if *stop.borrow() => None,
-            Ok(t) => Some(smtp::send(t, message).await),
-            Err(e) => Some(Err(e.clone())),
+        let stopping = *stop.borrow();
+        let outcome = match stopping {
+            true => None,
+            false => Some(session.send(message).await),
         };
         outcomes.push((item, outcome));
     }
-    drop(transport);
+    session.close().await;
+    drop(account);
     let mut tx = store.write_beside(tenant).await?;
     for (item, outcome) in outcomes {
         let id = item.id;

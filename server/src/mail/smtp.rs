@@ -1,18 +1,32 @@
-//! Sending messages with lettre over rustls, a batch of them over one connection. TLS is never optional: implicit TLS, or STARTTLS
+//! Sending messages with lettre over rustls, a batch of them over one connection ([`Session`]). TLS is never optional: implicit TLS, or STARTTLS
 //! that must succeed before anything else is sent (`Tls::Required`); the certificate is verified
 //! against the public roots plus the tenant's own CA if it gave one.
 
-use std::time::Duration;
+use std::{
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    Message,
     message::{Mailbox, MultiPart},
     transport::smtp::{
-        PoolConfig,
-        authentication::Credentials,
-        client::{Certificate, Tls, TlsParameters},
+        authentication::{Credentials, DEFAULT_MECHANISMS},
+        client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters},
+        extension::ClientId,
     },
 };
+use rustls::{
+    ClientConfig, RootCertStore,
+    pki_types::{CertificateDer, ServerName, pem::PemObject},
+};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::TcpStream,
+};
+use tokio_rustls::TlsConnector;
 use vestibule_shared::dto::mail::SmtpSecurity;
 
 use super::compose::Content;
@@ -64,45 +78,217 @@ pub fn message(
         .map_err(|_| SendError::config("the message could not be built"))
 }
 
-/// A connection to the tenant's SMTP server, opened at the first send and kept for the next ones
-/// (one TLS handshake and one login for a whole batch of messages).
-pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
+/// A session with the tenant's SMTP server: one TCP connection, one TLS handshake and one login
+/// for a whole batch of messages, opened at the first send. The socket has `TCP_NODELAY`:
+/// lettre writes a message's body and its closing `.` separately, and with Nagle's algorithm
+/// that last small write waits for the server's delayed ACK (about 40 ms on Linux), which made
+/// every email take 40 ms whatever the server's speed. Implicit TLS is rustls over the socket
+/// (`tokio-rustls`, the roots lettre uses plus the tenant's CA); STARTTLS is lettre's, required
+/// before anything else is sent. Every exchange (connecting, one message) is bounded by `timeout`.
+pub struct Session<'a> {
+    account: &'a SmtpAccount,
+    timeout: Duration,
+    conn: Option<AsyncSmtpConnection>,
+    /// Why connecting failed: the rest of the batch fails the same way without trying again.
+    down: Option<SendError>,
+}
 
-/// The transport for the tenant's SMTP server, each exchange bounded by `timeout`.
-pub fn transport(account: &SmtpAccount, timeout: Duration) -> Result<Transport, SendError> {
+impl<'a> Session<'a> {
+    pub fn new(account: &'a SmtpAccount, timeout: Duration) -> Session<'a> {
+        Session {
+            account,
+            timeout,
+            conn: None,
+            down: None,
+        }
+    }
+
+    /// Sends `message`, connecting first if no connection is open.
+    pub async fn send(&mut self, message: Message) -> Result<(), SendError> {
+        if let Some(e) = &self.down {
+            return Err(e.clone());
+        }
+        let mut conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => match timeout(self.timeout, connect(self.account)).await {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) | Err(e) => {
+                    self.down = Some(e.clone());
+                    return Err(e);
+                }
+            },
+        };
+        let sent = timeout(self.timeout, async {
+            conn.send(message.envelope(), &message.formatted())
+                .await
+                .map_err(|e| classify(&e))
+        })
+        .await
+        .and_then(|r| r);
+        if !conn.has_broken() && sent.is_ok() {
+            self.conn = Some(conn);
+        }
+        sent.map(|_| ())
+    }
+
+    /// Says goodbye to the server, if a connection is open.
+    pub async fn close(mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let _ = timeout(self.timeout, async {
+                conn.quit().await.map_err(|e| classify(&e))
+            })
+            .await;
+        }
+    }
+}
+
+/// `work` within `limit`; running out of time is a transient failure.
+async fn timeout<T>(
+    limit: Duration,
+    work: impl Future<Output = Result<T, SendError>>,
+) -> Result<Result<T, SendError>, SendError> {
+    tokio::time::timeout(limit, work)
+        .await
+        .map_err(|_| SendError {
+            reason: "the SMTP server did not answer in time".into(),
+            permanent: false,
+        })
+}
+
+/// Opens a connection to the tenant's SMTP server: TCP with `TCP_NODELAY`, TLS (implicit, or
+/// STARTTLS required before anything else), EHLO, and the login if the account has one.
+async fn connect(account: &SmtpAccount) -> Result<AsyncSmtpConnection, SendError> {
     let c = &account.config;
-    let mut tls = TlsParameters::builder(c.host.clone());
-    if let Some(pem) = &c.ca_pem {
-        let ca = Certificate::from_pem(pem.as_bytes())
+    let unreachable = |_| SendError {
+        reason: "the SMTP server could not be reached".into(),
+        permanent: false,
+    };
+    let tcp = TcpStream::connect((c.host.as_str(), c.port))
+        .await
+        .map_err(unreachable)?;
+    tcp.set_nodelay(true).map_err(unreachable)?;
+    let hello = ClientId::default();
+    let mut conn = match c.security {
+        SmtpSecurity::Tls => {
+            let name = ServerName::try_from(c.host.clone())
+                .map_err(|_| SendError::config("the SMTP host is not a valid server name"))?;
+            let tls = TlsConnector::from(client_config(account)?)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| tls_failed(&e))?;
+            AsyncSmtpConnection::connect_with_transport(Box::new(Implicit(tls)), &hello).await
+        }
+        SmtpSecurity::Starttls => {
+            let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await;
+            if let Ok(conn) = &mut conn {
+                conn.starttls(tls_parameters(account)?, &hello)
+                    .await
+                    .map_err(|e| classify(&e))?;
+            }
+            conn
+        }
+    }
+    .map_err(|e| classify(&e))?;
+    if let (Some(user), Some(password)) = (&c.username, &account.password) {
+        let credentials = Credentials::new(user.clone(), password.to_string());
+        conn.auth(DEFAULT_MECHANISMS, &credentials)
+            .await
+            .map_err(|e| classify(&e))?;
+    }
+    Ok(conn)
+}
+
+/// The tenant's CA certificates, if it gave one.
+fn tenant_roots(account: &SmtpAccount) -> Result<Vec<CertificateDer<'static>>, SendError> {
+    let Some(pem) = &account.config.ca_pem else {
+        return Ok(Vec::new());
+    };
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| SendError::config("the SMTP CA certificate does not parse"))
+}
+
+/// lettre's TLS settings for STARTTLS: the public roots plus the tenant's CA.
+fn tls_parameters(account: &SmtpAccount) -> Result<TlsParameters, SendError> {
+    let mut tls = TlsParameters::builder(account.config.host.clone());
+    for der in tenant_roots(account)? {
+        let ca = Certificate::from_der(der.to_vec())
             .map_err(|_| SendError::config("the SMTP CA certificate does not parse"))?;
         tls = tls.add_root_certificate(ca);
     }
-    let tls = tls
-        .build_rustls()
-        .map_err(|e| SendError::config(format!("TLS settings: {e}")))?;
-    let tls = match c.security {
-        SmtpSecurity::Tls => Tls::Wrapper(tls),
-        SmtpSecurity::Starttls => Tls::Required(tls),
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&c.host)
-        .map_err(|e| SendError::config(format!("SMTP settings: {e}")))?
-        .port(c.port)
-        .tls(tls)
-        .timeout(Some(timeout))
-        .pool_config(PoolConfig::new().max_size(1));
-    if let (Some(user), Some(password)) = (&c.username, &account.password) {
-        builder = builder.credentials(Credentials::new(user.clone(), password.to_string()));
-    }
-    Ok(builder.build())
+    tls.build_rustls()
+        .map_err(|e| SendError::config(format!("TLS settings: {e}")))
 }
 
-/// Sends `message` over `transport`.
-pub async fn send(transport: &Transport, message: Message) -> Result<(), SendError> {
-    transport
-        .send(message)
-        .await
-        .map(|_| ())
-        .map_err(|e| classify(&e))
+/// The same for implicit TLS, as a rustls client configuration: TLS 1.2 or 1.3, ring, the
+/// public roots lettre trusts (`webpki-roots`) plus the tenant's CA.
+fn client_config(account: &SmtpAccount) -> Result<Arc<ClientConfig>, SendError> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in tenant_roots(account)? {
+        roots
+            .add(der)
+            .map_err(|_| SendError::config("the SMTP CA certificate is not usable"))?;
+    }
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| SendError::config(format!("TLS settings: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// An implicit-TLS connection, as lettre takes an existing stream.
+#[derive(Debug)]
+struct Implicit(tokio_rustls::client::TlsStream<TcpStream>);
+
+impl AsyncTokioStream for Implicit {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.0.get_ref().0.peer_addr()
+    }
+}
+
+impl AsyncRead for Implicit {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Implicit {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// A failed TLS handshake, in rustls' words if that is what it was.
+fn tls_failed(e: &std::io::Error) -> SendError {
+    match rustls_error(e) {
+        Some(tls) => SendError {
+            reason: format!("TLS with the SMTP server failed: {tls}"),
+            permanent: false,
+        },
+        None => SendError {
+            reason: "the SMTP server could not be reached".into(),
+            permanent: false,
+        },
+    }
 }
 
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {

@@ -1,7 +1,8 @@
-//! One engine's runs, in order: no-op and check-in peaks with wrk, the own generator's no-op and
-//! its open-loop latency at half the peak, check-ins over many tenants (PostgreSQL), the sustained
-//! runs without and with SMTP, then (SQLite) group commit off and the bare-SQLite limit. Every
-//! wrk run but the sustained ones has one second of warm-up first.
+//! One engine's runs, in order: the no-op peak with wrk and with the own generator, the
+//! check-in peak with wrk, a profiled check-in run ([`profile`]), the own generator's open-loop
+//! latency at half the peak, check-ins over many tenants (PostgreSQL), the sustained runs without
+//! and with SMTP, then (SQLite) group commit off and the bare-SQLite limit. Every wrk run but the
+//! sustained and profiled ones has one second of warm-up first.
 
 use std::{path::Path, time::Duration};
 
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 use super::{
     BATCH, BenchOpts, cpu,
     load::{self, Kind, Target},
-    raw,
+    profile, raw,
     server::BenchServer,
     smtp_sink::SmtpSink,
     sustained,
@@ -137,6 +138,10 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         .wrk("/api/v1/kiosk/visits", "peak", &fleet.targets)
         .await?;
     show("check-ins (wrk)", &peak);
+    let url = format!("{}/api/v1/kiosk/visits", b.server.base);
+    let script = b.script("profile", &fleet.targets)?;
+    let (c, pid) = (opts.clients, b.server.pid());
+    let (_, profile) = profile::check_ins(&b.dir, &url, &script, c, opts.secs, pid).await?;
     let half = peak.rps() / 2.0;
     let t = Target::new(&b.server.base, &fleet.host, &format!("half-{}", b.stamp));
     let (lat, busy, srv) = own(
@@ -159,6 +164,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         "check_in": peak.json(),
         "ratio_check_in_to_noop": peak.rps() / noop.rps(),
         "check_in_cpu_busy": peak.cpu_busy,
+        "profile": profile,
         "latency_at_half_peak": {
             "rate": half, "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
             "max_ms": lat.max_ms(), "answered": lat.ok, "failed": lat.failed,

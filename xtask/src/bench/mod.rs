@@ -5,7 +5,8 @@
 //! latency at half the measured peak (the project's own open-loop generator, [`load`]), and
 //! sustained throughput until the outbox has drained, without and with SMTP (to the bench's own
 //! sink, [`smtp_sink`]; see [`sustained`]). Each run also reports how busy the machine's CPUs were
-//! ([`cpu`]). Prints a table against the targets and writes `bench/results.json`. The numbers are
+//! ([`cpu`]), and one more check-in run is profiled to split the CPU time per check-in
+//! ([`profile`]). Prints a table against the targets and writes `bench/results.json`. The numbers are
 //! ratios of runs on the same machine at the same time, not absolute claims.
 //! `--login-timing` measures instead whether a failed login's time tells who has an account
 //! (see [`login`]).
@@ -14,6 +15,7 @@ mod cpu;
 mod engine;
 mod load;
 mod login;
+mod profile;
 mod raw;
 mod server;
 mod setup;
@@ -86,6 +88,7 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         let runtime = tokio::runtime::Runtime::new()?;
         if !opts.login_timing {
             wrk::ensure()?;
+            profile::ensure()?;
         }
         if opts.login_timing {
             runtime.block_on(login::measure(&bins, opts.sqlite_only))

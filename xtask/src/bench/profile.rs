@@ -1,0 +1,205 @@
+//! Where a check-in's CPU time goes: a wrk check-in run with `perf record` sampling the server
+//! (999 Hz, every thread, no call graph), then `perf report` of the samples by the function
+//! they landed in, sorted into TLS+HTTP, JSON, crypto, SQL, the async runtime, memory and libc,
+//! the kernel (sockets, scheduling, file sync) and the rest by the function's crate or library
+//! (see [`category`]). A sample is counted where the CPU was, not by who called it: a `memcpy`
+//! made by rustls is "memory and libc", not TLS. The server's CPU time per check-in comes from
+//! its `/proc/<pid>/stat` over the run, the whole machine's (server, wrk, database) from
+//! `/proc/stat`; the limit each implies is the machine's cores divided by it. `perf` comes from
+//! Debian's `linux-perf` package, installed when missing (as root on Debian).
+
+use std::{path::Path, process::Stdio};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use super::wrk;
+use crate::prereqs;
+
+/// The categories, in the order they are printed.
+const CATEGORIES: [&str; 8] = [
+    "TLS+HTTP",
+    "JSON",
+    "crypto",
+    "SQL",
+    "async runtime",
+    "memory and libc",
+    "kernel",
+    "rest",
+];
+
+/// Installs Debian's `linux-perf` when `perf` is missing (as root on Debian), else fails saying
+/// what to install.
+pub fn ensure() -> anyhow::Result<()> {
+    if prereqs::have("perf") {
+        return Ok(());
+    }
+    if !prereqs::is_root_on_debian() {
+        bail!("missing: perf, the bench's profiler (Debian: apt-get install linux-perf)");
+    }
+    prereqs::apt_install(&["linux-perf"])
+}
+
+/// The category of a sample in `dso` (perf's name for the binary or library) at `symbol`.
+fn category(dso: &str, symbol: &str) -> &'static str {
+    let has = |words: &[&str]| words.iter().any(|w| symbol.contains(w));
+    if dso.contains("kernel") || dso.starts_with("[") {
+        "kernel"
+    } else if has(&[
+        "rustls",
+        "ring_core",
+        "ring::",
+        "webpki",
+        "hyper",
+        "axum",
+        "http::",
+        "httparse",
+        "tower",
+        "h2::",
+    ]) {
+        "TLS+HTTP"
+    } else if has(&["serde_json", "serde::", "serde_path_to_error"]) {
+        "JSON"
+    } else if has(&[
+        "chacha20",
+        "poly1305",
+        "sha2::",
+        "hmac",
+        "argon2",
+        "blake2",
+        "server::crypto",
+    ]) {
+        "crypto"
+    } else if has(&["sqlite3", "sqlx", "Vdbe", "btree", "pager"]) {
+        "SQL"
+    } else if has(&[
+        "tokio",
+        "mio::",
+        "futures",
+        "parking_lot",
+        "crossbeam",
+        "std::sys",
+        "std::thread",
+    ]) {
+        "async runtime"
+    } else if dso.starts_with("libc") || dso.starts_with("ld-linux") || has(&["malloc", "free"]) {
+        "memory and libc"
+    } else {
+        "rest"
+    }
+}
+
+/// The share of samples per category, from `perf report --stdio` lines
+/// (`  12.34%  dso  [.] symbol`).
+fn shares(report: &str) -> Vec<(&'static str, f64)> {
+    let mut by: Vec<(&'static str, f64)> = CATEGORIES.iter().map(|c| (*c, 0.0)).collect();
+    for line in report.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(pct), Some(dso)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Some(pct) = pct.strip_suffix('%').and_then(|p| p.parse::<f64>().ok()) else {
+            continue;
+        };
+        let symbol: Vec<&str> = parts.skip(1).collect();
+        let c = category(dso, &symbol.join(" "));
+        if let Some(slot) = by.iter_mut().find(|(name, _)| *name == c) {
+            slot.1 += pct / 100.0;
+        }
+    }
+    by
+}
+
+/// Runs wrk's check-ins (`script` against `url`) for `secs` seconds while `perf` samples the
+/// server `pid`; returns the run and its profile: µs of CPU per check-in and where they went.
+pub async fn check_ins(
+    dir: &Path,
+    url: &str,
+    script: &Path,
+    clients: usize,
+    secs: u64,
+    pid: u32,
+) -> anyhow::Result<(wrk::Outcome, Value)> {
+    let data = dir.join("perf.data");
+    let mut perf = tokio::process::Command::new("perf")
+        .args(["record", "-F", "999", "-p", &pid.to_string(), "-o"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting perf record")?;
+    let run = wrk::run(url, script, clients, secs, Some(pid)).await;
+    if let Some(perf_pid) = perf.id() {
+        let _ = tokio::process::Command::new("kill")
+            .args(["-INT", &perf_pid.to_string()])
+            .status()
+            .await;
+    }
+    perf.wait().await.context("waiting for perf record")?;
+    let run = run?;
+    let report = tokio::process::Command::new("perf")
+        .args([
+            "report",
+            "--stdio",
+            "--no-children",
+            "--sort",
+            "dso,sym",
+            "-q",
+        ])
+        .args(["--percent-limit", "0", "-i"])
+        .arg(&data)
+        .output()
+        .await
+        .context("running perf report")?;
+    anyhow::ensure!(report.status.success(), "perf report failed");
+    let by = shares(&String::from_utf8_lossy(&report.stdout));
+    let _ = std::fs::remove_file(&data);
+
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let per = |share_of_machine: f64| share_of_machine * cores * run.secs * 1e6 / run.ok as f64;
+    let (server_us, machine_us) = (per(run.server_cpu), per(run.cpu_busy));
+    println!(
+        "  profile of {:.0} check-ins/s: server {server_us:.0} µs CPU per check-in (limit {:.0}/s on {cores} cores), \
+         whole machine {machine_us:.0} µs (limit {:.0}/s)",
+        run.rps(),
+        cores * 1e6 / server_us,
+        cores * 1e6 / machine_us,
+    );
+    let split: Vec<String> = by
+        .iter()
+        .map(|(c, s)| format!("{c} {:.0} µs ({:.0}%)", s * server_us, s * 100.0))
+        .collect();
+    println!("    {}", split.join(", "));
+    let profile = json!({
+        "check_ins_per_sec": run.rps(),
+        "server_cpu_us_per_check_in": server_us,
+        "machine_cpu_us_per_check_in": machine_us,
+        "limit_server_cpu_per_sec": cores * 1e6 / server_us,
+        "limit_machine_cpu_per_sec": cores * 1e6 / machine_us,
+        "server_us_by_category": by.iter().map(|(c, s)| (c.to_string(), json!(s * server_us))).collect::<serde_json::Map<_, _>>(),
+    });
+    Ok((run, profile))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_lines_sorted_into_categories() {
+        let report = "    40.00%  vestibule-server  [.] rustls::conn::ConnectionCommon::process\n\
+                      \x20   20.00%  vestibule-server  [.] sqlite3VdbeExec\n\
+                      \x20   10.00%  [kernel.kallsyms]  [k] tcp_sendmsg\n\
+                      \x20   10.00%  libc.so.6  [.] __memmove_avx_unaligned_erms\n\
+                      \x20   10.00%  vestibule-server  [.] <serde_json::de::Deserializer<R>>::parse\n\
+                      \x20   10.00%  vestibule-server  [.] chacha20::backends::avx2::inner\n";
+        let by = shares(report);
+        let get = |c: &str| by.iter().find(|(n, _)| *n == c).map_or(0.0, |(_, s)| *s);
+        assert!((get("TLS+HTTP") - 0.4).abs() < 1e-9);
+        assert!((get("SQL") - 0.2).abs() < 1e-9);
+        assert!((get("kernel") - 0.1).abs() < 1e-9);
+        assert!((get("memory and libc") - 0.1).abs() < 1e-9);
+        assert!((get("JSON") - 0.1).abs() < 1e-9);
+        assert!((get("crypto") - 0.1).abs() < 1e-9);
+    }
+}

@@ -89,10 +89,17 @@ fn category(dso: &str, symbol: &str) -> &'static str {
     }
 }
 
+/// Each category's share of the samples.
+type Shares = Vec<(&'static str, f64)>;
+
+/// The functions most samples landed in, to print beside the categories.
+const TOP: usize = 12;
+
 /// The share of samples per category, from `perf report --stdio` lines
-/// (`  12.34%  dso  [.] symbol`).
-fn shares(report: &str) -> Vec<(&'static str, f64)> {
-    let mut by: Vec<(&'static str, f64)> = CATEGORIES.iter().map(|c| (*c, 0.0)).collect();
+/// (`  12.34%  dso  [.] symbol`, most samples first), and the [`TOP`] functions with theirs.
+fn shares(report: &str) -> (Shares, Vec<(String, f64)>) {
+    let mut by: Shares = CATEGORIES.iter().map(|c| (*c, 0.0)).collect();
+    let mut top = Vec::new();
     for line in report.lines() {
         let mut parts = line.split_whitespace();
         let (Some(pct), Some(dso)) = (parts.next(), parts.next()) else {
@@ -101,13 +108,16 @@ fn shares(report: &str) -> Vec<(&'static str, f64)> {
         let Some(pct) = pct.strip_suffix('%').and_then(|p| p.parse::<f64>().ok()) else {
             continue;
         };
-        let symbol: Vec<&str> = parts.skip(1).collect();
-        let c = category(dso, &symbol.join(" "));
+        let symbol = parts.skip(1).collect::<Vec<&str>>().join(" ");
+        let c = category(dso, &symbol);
         if let Some(slot) = by.iter_mut().find(|(name, _)| *name == c) {
             slot.1 += pct / 100.0;
         }
+        if top.len() < TOP {
+            top.push((format!("{symbol} ({dso}, {c})"), pct / 100.0));
+        }
     }
-    by
+    (by, top)
 }
 
 /// Runs wrk's check-ins (`script` against `url`) for `secs` seconds while `perf` samples the
@@ -152,7 +162,7 @@ pub async fn check_ins(
         .await
         .context("running perf report")?;
     anyhow::ensure!(report.status.success(), "perf report failed");
-    let by = shares(&String::from_utf8_lossy(&report.stdout));
+    let (by, top) = shares(&String::from_utf8_lossy(&report.stdout));
     let _ = std::fs::remove_file(&data);
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
@@ -170,6 +180,10 @@ pub async fn check_ins(
         .map(|(c, s)| format!("{c} {:.0} µs ({:.0}%)", s * server_us, s * 100.0))
         .collect();
     println!("    {}", split.join(", "));
+    println!("    the functions most of the server's CPU time was spent in:");
+    for (f, share) in &top {
+        println!("      {:>5.1}%  {f}", share * 100.0);
+    }
     let profile = json!({
         "check_ins_per_sec": run.rps(),
         "server_cpu_us_per_check_in": server_us,
@@ -177,6 +191,7 @@ pub async fn check_ins(
         "limit_server_cpu_per_sec": cores * 1e6 / server_us,
         "limit_machine_cpu_per_sec": cores * 1e6 / machine_us,
         "server_us_by_category": by.iter().map(|(c, s)| (c.to_string(), json!(s * server_us))).collect::<serde_json::Map<_, _>>(),
+        "top_functions": top.iter().map(|(f, s)| json!({"function": f, "share": s})).collect::<Vec<_>>(),
     });
     Ok((run, profile))
 }
@@ -193,7 +208,8 @@ mod tests {
                       \x20   10.00%  libc.so.6  [.] __memmove_avx_unaligned_erms\n\
                       \x20   10.00%  vestibule-server  [.] <serde_json::de::Deserializer<R>>::parse\n\
                       \x20   10.00%  vestibule-server  [.] chacha20::backends::avx2::inner\n";
-        let by = shares(report);
+        let (by, top) = shares(report);
+        assert_eq!(top.len(), 6);
         let get = |c: &str| by.iter().find(|(n, _)| *n == c).map_or(0.0, |(_, s)| *s);
         assert!((get("TLS+HTTP") - 0.4).abs() < 1e-9);
         assert!((get("SQL") - 0.2).abs() < 1e-9);

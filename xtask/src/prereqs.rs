@@ -52,6 +52,18 @@ pub(crate) fn is_root_on_debian() -> bool {
             .is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
+/// Installs Debian's `package` when `cmd` is missing (as root on Debian), else fails naming
+/// `what` it is and the package to install.
+pub(crate) fn command(cmd: &str, package: &str, what: &str) -> anyhow::Result<()> {
+    if have(cmd) {
+        return Ok(());
+    }
+    if !is_root_on_debian() {
+        bail!("missing: {cmd}, {what} (Debian: apt-get install {package})");
+    }
+    apt_install(&[package])
+}
+
 pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     println!("xtask: installing {}", packages.join(" "));
     let ok = Command::new("apt-get").arg("update").status()?.success()

@@ -10,7 +10,7 @@
 
 use std::{path::Path, process::Stdio};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::{Value, json};
 
 use super::wrk;
@@ -28,16 +28,9 @@ const CATEGORIES: [&str; 8] = [
     "rest",
 ];
 
-/// Installs Debian's `linux-perf` when `perf` is missing (as root on Debian), else fails saying
-/// what to install.
+/// Installs Debian's `linux-perf` when `perf` is missing.
 pub fn ensure() -> anyhow::Result<()> {
-    if prereqs::have("perf") {
-        return Ok(());
-    }
-    if !prereqs::is_root_on_debian() {
-        bail!("missing: perf, the bench's profiler (Debian: apt-get install linux-perf)");
-    }
-    prereqs::apt_install(&["linux-perf"])
+    prereqs::command("perf", "linux-perf", "the bench's profiler")
 }
 
 /// The category of a sample in `dso` (perf's name for the binary or library) at `symbol`.

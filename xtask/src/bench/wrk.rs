@@ -10,22 +10,15 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::{Value, json};
 
 use super::cpu;
 use crate::prereqs;
 
-/// Installs Debian's `wrk` package when the command is missing (as root on Debian), else fails
-/// saying what to install.
+/// Installs Debian's `wrk` package when the command is missing.
 pub fn ensure() -> anyhow::Result<()> {
-    if prereqs::have("wrk") {
-        return Ok(());
-    }
-    if !prereqs::is_root_on_debian() {
-        bail!("missing: wrk, the bench's load generator (Debian/Ubuntu: apt-get install wrk)");
-    }
-    prereqs::apt_install(&["wrk"])
+    prereqs::command("wrk", "wrk", "the bench's load generator")
 }
 
 /// A kiosk the script sends check-ins as: its device token and the host id of its tenant.

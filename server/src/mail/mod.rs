@@ -183,10 +183,10 @@ async fn deliver(
     let mut session = smtp::Session::new(&account, s.send_timeout);
     let mut outcomes = Vec::with_capacity(ready.len());
     for (item, message) in ready {
-        let stopping = *stop.borrow();
-        let outcome = match stopping {
-            true => None,
-            false => Some(session.send(message).await),
+        let outcome = if *stop.borrow() {
+            None
+        } else {
+            Some(session.send(message).await)
         };
         outcomes.push((item, outcome));
     }

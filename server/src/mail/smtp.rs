@@ -47,6 +47,26 @@ impl SendError {
             permanent: true,
         }
     }
+
+    fn transient(reason: impl Into<String>) -> SendError {
+        SendError {
+            reason: reason.into(),
+            permanent: false,
+        }
+    }
+
+    fn unreachable() -> SendError {
+        SendError::transient("the SMTP server could not be reached")
+    }
+
+    fn timed_out() -> SendError {
+        SendError::transient("the SMTP server did not answer in time")
+    }
+
+    /// rustls' own words (unknown issuer, name mismatch, ...): no personal data in them.
+    fn tls(e: &rustls::Error) -> SendError {
+        SendError::transient(format!("TLS with the SMTP server failed: {e}"))
+    }
 }
 
 /// Builds the MIME message: text and HTML alternatives, with our Message-ID.
@@ -149,20 +169,14 @@ async fn timeout<T>(
 ) -> Result<Result<T, SendError>, SendError> {
     tokio::time::timeout(limit, work)
         .await
-        .map_err(|_| SendError {
-            reason: "the SMTP server did not answer in time".into(),
-            permanent: false,
-        })
+        .map_err(|_| SendError::timed_out())
 }
 
 /// Opens a connection to the tenant's SMTP server: TCP with `TCP_NODELAY`, TLS (implicit, or
 /// STARTTLS required before anything else), EHLO, and the login if the account has one.
 async fn connect(account: &SmtpAccount) -> Result<AsyncSmtpConnection, SendError> {
     let c = &account.config;
-    let unreachable = |_| SendError {
-        reason: "the SMTP server could not be reached".into(),
-        permanent: false,
-    };
+    let unreachable = |_| SendError::unreachable();
     let tcp = TcpStream::connect((c.host.as_str(), c.port))
         .await
         .map_err(unreachable)?;
@@ -175,7 +189,9 @@ async fn connect(account: &SmtpAccount) -> Result<AsyncSmtpConnection, SendError
             let tls = TlsConnector::from(client_config(account)?)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| tls_failed(&e))?;
+                .map_err(|e| {
+                    rustls_error(&e).map_or_else(SendError::unreachable, SendError::tls)
+                })?;
             AsyncSmtpConnection::connect_with_transport(Box::new(Implicit(tls)), &hello).await
         }
         SmtpSecurity::Starttls => {
@@ -277,31 +293,13 @@ impl AsyncWrite for Implicit {
     }
 }
 
-/// A failed TLS handshake, in rustls' words if that is what it was.
-fn tls_failed(e: &std::io::Error) -> SendError {
-    match rustls_error(e) {
-        Some(tls) => SendError {
-            reason: format!("TLS with the SMTP server failed: {tls}"),
-            permanent: false,
-        },
-        None => SendError {
-            reason: "the SMTP server could not be reached".into(),
-            permanent: false,
-        },
-    }
-}
-
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     let code = e
         .status()
         .map(|c| format!(" (SMTP {c})"))
         .unwrap_or_default();
     if let Some(tls) = rustls_error(e) {
-        // rustls' own words (unknown issuer, name mismatch, ...): no personal data in them.
-        return SendError {
-            reason: format!("TLS with the SMTP server failed: {tls}"),
-            permanent: false,
-        };
+        return SendError::tls(tls);
     }
     if e.is_permanent() {
         return SendError {
@@ -310,28 +308,16 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
         };
     }
     if e.is_transient() {
-        return SendError {
-            reason: format!("the SMTP server deferred the message{code}"),
-            permanent: false,
-        };
+        return SendError::transient(format!("the SMTP server deferred the message{code}"));
     }
     if e.is_timeout() {
-        return SendError {
-            reason: "the SMTP server did not answer in time".into(),
-            permanent: false,
-        };
+        return SendError::timed_out();
     }
     if e.is_client() || e.is_tls() {
         // lettre's own messages, such as a server that does not offer STARTTLS.
-        return SendError {
-            reason: format!("SMTP: {e}"),
-            permanent: false,
-        };
+        return SendError::transient(format!("SMTP: {e}"));
     }
-    SendError {
-        reason: "the SMTP server could not be reached".into(),
-        permanent: false,
-    }
+    SendError::unreachable()
 }
 
 /// The rustls error behind a failed connection, if that is what it was (io errors hide it).

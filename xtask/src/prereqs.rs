@@ -205,6 +205,40 @@ fn pg_versions() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The Debian packages the server's build needs that are missing: samael's xmlsec feature (the
+/// server's SAML signature checks) links libxmlsec1 and runs bindgen, which needs libclang.
+fn server_libraries() -> anyhow::Result<Vec<&'static str>> {
+    let mut missing = Vec::new();
+    if !have("pkg-config")
+        || !Command::new("pkg-config")
+            .args(["--exists", "xmlsec1"])
+            .status()?
+            .success()
+    {
+        missing.extend(["pkg-config", "libxmlsec1-dev"]);
+    }
+    if is_root_on_debian() && !deb_installed("libclang-dev") {
+        missing.push("libclang-dev");
+    }
+    Ok(missing)
+}
+
+/// Installs what building the server needs (for `cargo xtask bench` on a fresh machine).
+pub fn server_build() -> anyhow::Result<()> {
+    let missing = server_libraries()?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root_on_debian() {
+        bail!(
+            "missing: {} (Debian/Ubuntu: apt-get install {})",
+            missing.join(", "),
+            missing.join(" ")
+        );
+    }
+    apt_install(&missing)
+}
+
 /// Makes sure every prerequisite is there; returns what it started.
 pub fn ensure() -> anyhow::Result<Started> {
     let root_debian = is_root_on_debian();
@@ -229,7 +263,6 @@ pub fn ensure() -> anyhow::Result<Started> {
         .filter(|(cmd, _)| !have(cmd))
         .map(|(_, package)| *package)
         .collect();
-    missing.dedup();
     if !have("pkg-config")
         || !Command::new("pkg-config")
             .args([
@@ -248,18 +281,9 @@ pub fn ensure() -> anyhow::Result<Started> {
             "librsvg2-dev",
         ]);
     }
-    // samael's xmlsec feature (the server's SAML signature checks) links libxmlsec1 and runs bindgen.
-    if !have("pkg-config")
-        || !Command::new("pkg-config")
-            .args(["--exists", "xmlsec1"])
-            .status()?
-            .success()
-    {
-        missing.push("libxmlsec1-dev");
-    }
-    if root_debian && !deb_installed("libclang-dev") {
-        missing.push("libclang-dev");
-    }
+    missing.extend(server_libraries()?);
+    missing.sort_unstable();
+    missing.dedup();
     if !missing.is_empty() {
         if root_debian {
             apt_install(&missing)?;

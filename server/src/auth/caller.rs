@@ -168,12 +168,11 @@ impl FromRequestParts<AppState> for Kiosk {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let p = presented(parts, "authorization", TokenKind::Device)?;
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
-        let mut tx = enter(state, tenant, false).await?;
-        let kiosk = tx
-            .kiosk_by_token(&p.hash)
+        let kiosk = state
+            .store
+            .kiosk_by_token(tenant, &p.hash)
             .await?
             .ok_or(Error::Unauthorized)?;
-        tx.commit().await?;
         if !kiosk
             .token_hash
             .as_deref()

@@ -157,7 +157,7 @@ async fn serve(
     let store = open_store(&args.storage)
         .await?
         .with_clock(clock.clone())
-        .with_group_commit(args.commit_batch_max as usize);
+        .with_group_commit(args.commit_batch_max as usize)?;
     let (files, self_signed) = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => (tls::CertFiles { cert, key }, false),
         _ => (

@@ -1,6 +1,7 @@
-//! Group commit on SQLite: check-ins from concurrent requests are written by one committer task
-//! that takes whatever is waiting (at most `max_batch`) into one transaction, so one `fsync`
-//! (`synchronous=FULL`) covers them all; each request is answered only after its batch commits.
+//! Group commit on SQLite: check-ins from concurrent requests are written by one committer (a
+//! task on a thread and runtime of its own) that takes whatever is waiting (at most `max_batch`)
+//! into one transaction, so one `fsync` (`synchronous=FULL`) covers them all; each request is
+//! answered only after its batch commits.
 //! Nothing waits for a batch to fill: a batch is what queued up while the previous one committed.
 //!
 //! Every statement is a hand-off to sqlx's worker thread and back, so a batch costs a fixed number
@@ -55,12 +56,26 @@ pub(super) struct Committer {
 }
 
 impl Committer {
-    /// Starts the committer task on the engine's writer; it ends when every handle is dropped.
-    pub fn start(engine: Engine, crypto: Arc<Crypto>, clock: Clock, max_batch: usize) -> Committer {
+    /// Starts the committer on the engine's writer; it ends when every handle is dropped.
+    ///
+    /// It runs on a thread and runtime of its own: every statement of a batch is an await, and
+    /// on the server's runtime each wake-up would queue behind the requests' tasks, while every
+    /// request waits for the batch.
+    pub fn start(
+        engine: Engine,
+        crypto: Arc<Crypto>,
+        clock: Clock,
+        max_batch: usize,
+    ) -> std::io::Result<Committer> {
         let max_batch = max_batch.clamp(1, MOST);
         let (jobs, rx) = mpsc::channel(max_batch * 64);
-        tokio::spawn(run(rx, engine, crypto, clock, max_batch));
-        Committer { jobs }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("group-commit".into())
+            .spawn(move || runtime.block_on(run(rx, engine, crypto, clock, max_batch)))?;
+        Ok(Committer { jobs })
     }
 
     pub async fn submit(&self, tenant: TenantId, new: NewVisit) -> Answer {

@@ -74,22 +74,34 @@ impl Store {
             // Deleted rows (destroyed keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
-        // The group committer's queries are one text per batch size (`commit.rs`): room for them.
+        // A local file cannot hang up: no ping before each use (a round trip to the connection's
+        // thread). The group committer's queries are one text per batch size (`commit.rs`): room
+        // for them. The writer leaves checkpoints to a connection of their own (`checkpoint.rs`).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone().statement_cache_capacity(512))
+            .test_before_acquire(false)
+            .connect_with(
+                options
+                    .clone()
+                    .statement_cache_capacity(512)
+                    .pragma("wal_autocheckpoint", "0"),
+            )
             .await?;
         SQLITE_MIGRATIONS
             .run(&writer)
             .await
             .map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;
+        let checkpoints = super::checkpoint::start(&options).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
         let engine = Engine::Sqlite { writer, reader };
         let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
-        Ok(Self::assemble(engine, crypto))
+        let mut store = Self::assemble(engine, crypto);
+        store.checkpoints = Some(Arc::new(checkpoints));
+        Ok(store)
     }
 
     /// Connects to PostgreSQL at `url`, migrates as the URL's user (the schema owner), then hands
@@ -246,22 +258,25 @@ impl Store {
             clock: Clock::system(),
             committer: None,
             sealer,
+            checkpoints: None,
         }
     }
 
     /// Turns on group commit (SQLite only) with batches of at most `max_batch` writes; 1 (or
     /// PostgreSQL, which has its own commit path) keeps one transaction per write.
     /// Call it after [`Store::with_clock`]: the committer keeps the clock it starts with.
-    pub fn with_group_commit(mut self, max_batch: usize) -> Store {
+    pub fn with_group_commit(mut self, max_batch: usize) -> Result<Store, Error> {
         if matches!(self.engine, Engine::Sqlite { .. }) && max_batch > 1 {
-            self.committer = Some(super::commit::Committer::start(
+            let committer = super::commit::Committer::start(
                 self.engine.clone(),
                 self.crypto.clone(),
                 self.clock.clone(),
                 max_batch,
-            ));
+            )
+            .map_err(|e| Error::Config(format!("starting the group committer: {e}")))?;
+            self.committer = Some(committer);
         }
-        self
+        Ok(self)
     }
 
     /// This store with `clock` as its time source.

@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GlobalTx, TenantTx};
-use crate::{error::Error, ids::new_id};
+use super::{GlobalTx, Store, TenantTx};
+use crate::{
+    error::Error,
+    ids::{TenantId, new_id},
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KioskRow {
@@ -110,15 +113,6 @@ impl TenantTx {
         Ok(self.execute(SQL, (id, token_hash, self.now())).await? > 0)
     }
 
-    /// The live (enrolled, not revoked) kiosk with this device-token hash.
-    pub async fn kiosk_by_token(&mut self, token_hash: &[u8]) -> Result<Option<KioskRow>, Error> {
-        self.fetch_optional(
-            kiosk_select!(" AND token_hash = $2 AND revoked_at IS NULL"),
-            (token_hash,),
-        )
-        .await
-    }
-
     pub async fn touch_kiosk(&mut self, id: Uuid) -> Result<(), Error> {
         self.execute(
             "UPDATE kiosks SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2",
@@ -126,6 +120,19 @@ impl TenantTx {
         )
         .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The live (enrolled, not revoked) kiosk of `tenant` with this device-token hash: every
+    /// kiosk request asks, so it is one statement without keys (a kiosk row has no sealed field).
+    pub async fn kiosk_by_token(
+        &self,
+        tenant: TenantId,
+        token_hash: &[u8],
+    ) -> Result<Option<KioskRow>, Error> {
+        let sql = self.engine.dialect().kiosk_by_token();
+        self.engine.read_one(tenant, sql, (token_hash,)).await
     }
 }
 

@@ -31,6 +31,7 @@ mod accounts;
 mod audit;
 mod badge_misses;
 mod check_in;
+mod checkpoint;
 mod commit;
 mod connect;
 mod dialect;
@@ -87,6 +88,8 @@ pub struct Store {
     committer: Option<commit::Committer>,
     /// PostgreSQL's audit sealer (`None` on SQLite, where check-ins chain their own entries).
     sealer: Option<seal::Sealer>,
+    /// SQLite's WAL checkpoints, off the writer (`None` on PostgreSQL).
+    checkpoints: Option<Arc<checkpoint::Checkpoints>>,
 }
 
 /// How many of a pool's connections are open and idle.

@@ -8,6 +8,8 @@
 //! [`TenantTx`]'s helpers bind the transaction's tenant as `$1` before the tuple; [`Tx`]'s (which
 //! [`GlobalTx`](super::GlobalTx) uses) bind the tuple alone. A parameter type must encode on both
 //! engines and a row type decode on both, so a query cannot compile for one engine only.
+//! `Engine::read_one` runs one statement about a tenant outside any transaction, for the lookups
+//! every request makes.
 
 use std::{
     collections::HashMap,
@@ -20,8 +22,8 @@ use sqlx::{
 };
 use uuid::Uuid;
 
-use super::{TenantTx, Tx, on_tx};
-use crate::error::Error;
+use super::{Engine, TenantTx, Tx, on_tx};
+use crate::{error::Error, ids::TenantId};
 
 /// Values that bind, in order, onto one engine's query arguments.
 pub(crate) trait Bind<DB: Database> {
@@ -293,6 +295,32 @@ impl TenantTx {
         (T,): Record,
     {
         self.tx.scalar(sql, InTenant(self.tenant.0, params)).await
+    }
+}
+
+impl Engine {
+    /// The first row of one statement about `tenant` (`$1`, then `params`) run outside any
+    /// transaction: on SQLite on a reader, on PostgreSQL where the statement itself confines
+    /// itself to the tenant (the dialect's lookups through functions: it has no tenant setting).
+    pub(super) async fn read_one<R: Record>(
+        &self,
+        tenant: TenantId,
+        sql: &'static str,
+        params: impl Params,
+    ) -> Result<Option<R>, Error> {
+        let args = InTenant(tenant.0, params);
+        Ok(match self {
+            Engine::Sqlite { reader, .. } => {
+                sqlx::query_as_with(sql, arguments::<Sqlite, _>(args)?)
+                    .fetch_optional(reader)
+                    .await?
+            }
+            Engine::Postgres(pool) => {
+                sqlx::query_as_with(sql, arguments::<Postgres, _>(args)?)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
     }
 }
 

@@ -361,18 +361,25 @@ async fn lookups_before_the_tenant_is_known_return_routing_columns_only() {
         .await
         .expect("take");
     assert!(taken.is_empty(), "an unknown code finds nothing");
+    let kiosk = sqlx::query("SELECT * FROM kiosk_by_token($1, '\\x00')")
+        .bind(a.0)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("kiosk");
+    assert!(kiosk.is_empty(), "an unknown device token finds nothing");
     conn.detach();
     // Each runs as the owner with a fixed search path, and only the app role may call it.
     let functions: Vec<(String, bool, Vec<String>, bool)> = sqlx::query_as(
         "SELECT p.proname::text, p.prosecdef, coalesce(p.proconfig, '{}'), \
          p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) x WHERE x.grantee = 0) \
          FROM pg_proc p WHERE p.proname IN \
-         ('tenant_route_by_slug', 'tenant_route_by_id', 'take_enrollment_code', 'kek_id_for_wrap')",
+         ('tenant_route_by_slug', 'tenant_route_by_id', 'take_enrollment_code', 'kek_id_for_wrap', \
+         'kiosk_by_token')",
     )
     .fetch_all(fx.pg())
     .await
     .expect("functions");
-    assert_eq!(functions.len(), 4);
+    assert_eq!(functions.len(), 5);
     for (name, definer, config, public) in functions {
         assert!(definer, "{name} is SECURITY DEFINER");
         assert_eq!(config, ["search_path=pg_catalog, pg_temp"], "{name}");

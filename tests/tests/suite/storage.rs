@@ -329,20 +329,19 @@ async fn kiosks_enroll_once_and_revoke(engine: Engine) {
             .expect("enroll"),
         "no second enrollment"
     );
-    assert_eq!(
-        tx.kiosk_by_token(b"device-hash")
-            .await
-            .expect("read")
-            .map(|k| k.id),
-        Some(kiosk.id)
-    );
-    assert!(tx.revoke_kiosk(kiosk.id).await.expect("revoke"));
+    tx.commit().await.expect("commit");
+    let live = |tenant| fx.store.kiosk_by_token(tenant, b"device-hash");
+    assert_eq!(live(t).await.expect("read").map(|k| k.id), Some(kiosk.id));
+    let (other, _, _) = directory(&fx, "globex").await;
     assert!(
-        tx.kiosk_by_token(b"device-hash")
-            .await
-            .expect("read")
-            .is_none()
+        live(other).await.expect("read").is_none(),
+        "a device token works in its own tenant only"
     );
+    let mut tx = fx.store.write(t).await.expect("tx");
+    assert!(tx.revoke_kiosk(kiosk.id).await.expect("revoke"));
+    tx.commit().await.expect("commit");
+    assert!(live(t).await.expect("read").is_none());
+    let mut tx = fx.store.write(t).await.expect("tx");
     assert!(
         tx.kiosk(kiosk.id)
             .await

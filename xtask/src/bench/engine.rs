@@ -12,7 +12,7 @@ use super::{
     BATCH, BenchOpts, cpu,
     load::{self, Kind, Target},
     profile, raw,
-    server::BenchServer,
+    server::{BenchServer, PgDatabase},
     smtp_sink::SmtpSink,
     sustained,
     wrk::{self, KioskTarget},
@@ -25,6 +25,8 @@ struct Bench<'a> {
     server: BenchServer,
     /// Makes idempotency keys unique across bench invocations.
     stamp: String,
+    /// The PostgreSQL database's URL, whose statistics are refreshed after each warm-up.
+    pg: Option<String>,
 }
 
 impl Bench<'_> {
@@ -61,6 +63,9 @@ impl Bench<'_> {
         };
         let c = self.opts.clients;
         wrk::run(&url, &warm, c, 1, self.pid()).await?;
+        if let Some(pg) = &self.pg {
+            PgDatabase::analyze(pg).await?;
+        }
         wrk::run(&url, &script, c, self.opts.secs, self.pid()).await
     }
 }
@@ -108,6 +113,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         dir,
         server,
         stamp,
+        pg: pg.map(str::to_owned),
     };
     let (secs, warm) = (Duration::from_secs(opts.secs), Duration::from_secs(1));
     println!(
@@ -134,10 +140,15 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     );
     let own_noop = json!({"rps": own_noop.rps(), "failed": own_noop.failed, "cpu_busy": busy, "server_cpu": srv});
 
+    let before = b.server.metrics(&fleet.op).await?;
     let peak = b
         .wrk("/api/v1/kiosk/visits", "peak", &fleet.targets)
         .await?;
     show("check-ins (wrk)", &peak);
+    let batch = mean_batch(&before, &b.server.metrics(&fleet.op).await?);
+    if let Some(batch) = batch {
+        println!("  {:<34} {batch:>8.1}", "check-ins per committed batch");
+    }
     let url = format!("{}/api/v1/kiosk/visits", b.server.base);
     let script = b.script("profile", &fleet.targets)?;
     let (c, pid) = (opts.clients, b.server.pid());
@@ -164,6 +175,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         "check_in": peak.json(),
         "ratio_check_in_to_noop": peak.rps() / noop.rps(),
         "check_in_cpu_busy": peak.cpu_busy,
+        "check_ins_per_batch": batch,
         "profile": profile,
         "latency_at_half_peak": {
             "rate": half, "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
@@ -212,4 +224,14 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     }
     let _ = std::fs::remove_dir_all(&b.dir);
     Ok(out)
+}
+
+/// The mean size of the group commit's batches between two scrapes of `/metrics` (SQLite).
+fn mean_batch(before: &str, after: &str) -> Option<f64> {
+    let grew = |name| Some(sustained::metric(after, name)? - sustained::metric(before, name)?);
+    let (sum, count) = (
+        grew("vestibule_commit_batch_size_sum")?,
+        grew("vestibule_commit_batch_size_count")?,
+    );
+    (count > 0.0).then(|| sum / count)
 }

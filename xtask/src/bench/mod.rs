@@ -78,6 +78,7 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             })
             .collect::<anyhow::Result<Vec<(String, std::path::PathBuf)>>>()?;
         if bins.is_empty() {
+            crate::prereqs::server_build()?;
             workspace::cargo(
                 &["build", "--release", "--package", "vestibule-server"],
                 &[],

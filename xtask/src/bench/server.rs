@@ -221,6 +221,17 @@ impl PgDatabase {
         })
     }
 
+    /// Refreshes the planner's statistics of the database at `url`. The bench's tables grow from
+    /// empty to tens of thousands of rows in seconds, and a statement prepared while a table was
+    /// empty keeps a plan that scans it; a server in use has autovacuum's statistics (it analyses
+    /// a table once a minute at most, once enough of it changed).
+    pub async fn analyze(url: &str) -> anyhow::Result<()> {
+        let mut c = PgConnection::connect(url).await?;
+        c.execute("ANALYZE").await?;
+        c.close().await?;
+        Ok(())
+    }
+
     pub async fn drop_it(self) {
         if let Ok(mut c) = PgConnection::connect(&self.admin).await {
             let _ = c

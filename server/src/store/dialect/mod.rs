@@ -2,8 +2,9 @@
 //! session settings PostgreSQL's row-level security reads (SQLite has none and binds the tenant in
 //! every query instead), row locks (a SQLite write transaction already holds the database's one
 //! write lock, so it takes none), the outbox claim, the check-in's one-round-trip write, the
-//! lookups made before a tenant is known (PostgreSQL's app role reaches those rows only through
-//! functions), where a check-in's audit entry is chained, and the clean-up after keys are destroyed. Every other statement is one SQL text that both engines run.
+//! lookups made before a tenant is known or outside a transaction (PostgreSQL's app role reaches
+//! those rows only through functions), where a check-in's audit entry is chained, and the clean-up
+//! after keys are destroyed. Every other statement is one SQL text that both engines run.
 //!
 //! A transaction finds its engine's dialect with [`Tx::dialect`](super::Tx::dialect).
 
@@ -65,6 +66,11 @@ pub(crate) trait Dialect: Sync {
 
     /// The id of the master key the database is written under, held for a master-key rotation.
     fn kek_id_for_rotation(&self) -> &'static str;
+
+    /// The live kiosk `(id, site_id, name, token_hash, created_at, enrolled_at, revoked_at,
+    /// last_seen_at)` of the tenant `$1` with the device-token hash `$2`: one statement outside
+    /// any transaction, as every kiosk request asks.
+    fn kiosk_by_token(&self) -> &'static str;
 
     /// Writes a check-in in one round trip: the visitor, the visit, its notifications and its
     /// audit entry (the parameters are `check_in.rs`'s `CheckInRows`, then, where the write

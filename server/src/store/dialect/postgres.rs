@@ -65,6 +65,12 @@ impl Dialect for Postgres {
         "SELECT kek_id FROM kek_check WHERE id = 1 FOR UPDATE"
     }
 
+    // Outside a transaction there is no tenant setting: the function (migration 0011) answers for
+    // the tenant it is given.
+    fn kiosk_by_token(&self) -> &'static str {
+        "SELECT id, site_id, name, token_hash, created_at, enrolled_at, revoked_at, last_seen_at FROM kiosk_by_token($1, $2)"
+    }
+
     // The app role sees no tenant row and no enrollment code outside its tenant; these functions
     // (migration 0008) answer one key at a time with the routing columns only.
     fn tenant_route_by_slug(&self) -> &'static str {

@@ -2,7 +2,8 @@
 //! (999 Hz, every thread, no call graph), then `perf report` of the samples by the function
 //! they landed in, sorted into TLS+HTTP, JSON, crypto, SQL, the async runtime, memory and libc,
 //! the kernel (sockets, scheduling, file sync) and the rest by the function's crate or library
-//! (see [`category`]). A sample is counted where the CPU was, not by who called it: a `memcpy`
+//! (see [`category`]), and by thread (a thread busy a whole core bounds the rate by itself).
+//! A sample is counted where the CPU was, not by who called it: a `memcpy`
 //! made by rustls is "memory and libc", not TLS. The server's CPU time per check-in comes from
 //! its `/proc/<pid>/stat` over the run, the whole machine's (server, wrk, database) from
 //! `/proc/stat`; the limit each implies is the machine's cores divided by it. `perf` comes from
@@ -113,6 +114,19 @@ fn shares(report: &str) -> (Shares, Vec<(String, f64)>) {
     (by, top)
 }
 
+/// The share of samples per thread name, from `perf report --sort comm` lines (`  12.34%  name`;
+/// the kernel cuts names to 15 bytes: `tokio-runtime-w`, `sqlx-sqlite-wor`, `group-commit`).
+fn by_thread(report: &str) -> Vec<(String, f64)> {
+    report
+        .lines()
+        .filter_map(|line| {
+            let (pct, name) = line.trim().split_once(char::is_whitespace)?;
+            let pct = pct.strip_suffix('%')?.parse::<f64>().ok()?;
+            Some((name.trim().to_owned(), pct / 100.0))
+        })
+        .collect()
+}
+
 /// Runs wrk's check-ins (`script` against `url`) for `secs` seconds while `perf` samples the
 /// server `pid`; returns the run and its profile: µs of CPU per check-in and where they went.
 pub async fn check_ins(
@@ -156,6 +170,15 @@ pub async fn check_ins(
         .context("running perf report")?;
     anyhow::ensure!(report.status.success(), "perf report failed");
     let (by, top) = shares(&String::from_utf8_lossy(&report.stdout));
+    let threads = tokio::process::Command::new("perf")
+        .args(["report", "--stdio", "--no-children", "--sort", "comm", "-q"])
+        .args(["--percent-limit", "1", "-i"])
+        .arg(&data)
+        .output()
+        .await
+        .context("running perf report by thread")?;
+    anyhow::ensure!(threads.status.success(), "perf report by thread failed");
+    let threads = by_thread(&String::from_utf8_lossy(&threads.stdout));
     let _ = std::fs::remove_file(&data);
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
@@ -173,6 +196,13 @@ pub async fn check_ins(
         .map(|(c, s)| format!("{c} {:.0} µs ({:.0}%)", s * server_us, s * 100.0))
         .collect();
     println!("    {}", split.join(", "));
+    // A thread (or the threads of one name) using a whole core bounds the rate by itself.
+    let cores_used = |share: f64| share * server_us * run.rps() / 1e6;
+    let split: Vec<String> = threads
+        .iter()
+        .map(|(t, s)| format!("{t} {:.0} µs ({:.2} cores)", s * server_us, cores_used(*s)))
+        .collect();
+    println!("    by thread: {}", split.join(", "));
     println!("    the functions most of the server's CPU time was spent in:");
     for (f, share) in &top {
         println!("      {:>5.1}%  {f}", share * 100.0);
@@ -184,6 +214,7 @@ pub async fn check_ins(
         "limit_server_cpu_per_sec": cores * 1e6 / server_us,
         "limit_machine_cpu_per_sec": cores * 1e6 / machine_us,
         "server_us_by_category": by.iter().map(|(c, s)| (c.to_string(), json!(s * server_us))).collect::<serde_json::Map<_, _>>(),
+        "server_us_by_thread": threads.iter().map(|(t, s)| json!({"thread": t, "us": s * server_us, "cores": cores_used(*s)})).collect::<Vec<_>>(),
         "top_functions": top.iter().map(|(f, s)| json!({"function": f, "share": s})).collect::<Vec<_>>(),
     });
     Ok((run, profile))
@@ -192,6 +223,15 @@ pub async fn check_ins(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_lines_by_thread() {
+        let report = "    60.00%  tokio-runtime-w\n    25.50%  group-commit\n";
+        let threads = by_thread(report);
+        assert_eq!(threads.len(), 2);
+        assert_eq!(threads[1].0, "group-commit");
+        assert!((threads[1].1 - 0.255).abs() < 1e-9);
+    }
 
     #[test]
     fn report_lines_sorted_into_categories() {

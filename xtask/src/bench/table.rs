@@ -100,6 +100,7 @@ fn rows(r: &Value) -> Vec<Row> {
             .goal(AtLeast(0.9, "sqlite"))
             .percent(),
         row("  of it the server", &["check_in", "server_cpu"]).percent(),
+        row("  check-ins per committed batch", &["check_ins_per_batch"]),
         row(
             "check-ins, group commit off (/s)",
             &["check_in_group_commit_off", "rps"],
@@ -126,6 +127,10 @@ fn rows(r: &Value) -> Vec<Row> {
         row("  p50 (ms)", &["latency_at_half_peak", "p50_ms"]),
         row("  p99 (ms)", &["latency_at_half_peak", "p99_ms"]).goal(AtMost(10.0, "sqlite")),
         row("  max (ms)", &["latency_at_half_peak", "max_ms"]),
+        row(
+            "  server's own p99 at most (ms)",
+            &["latency_at_half_peak", "server_p99_at_most_ms"],
+        ),
         row(
             "sustained, no SMTP (/s)",
             &["sustained_no_smtp", "sustained_rps"],

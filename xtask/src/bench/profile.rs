@@ -2,9 +2,9 @@
 //! (999 Hz, every thread, no call graph), then `perf report` of the samples by the function
 //! they landed in, sorted into TLS+HTTP, JSON, crypto, SQL, the async runtime, memory and libc,
 //! the kernel (sockets, scheduling, file sync) and the rest by the function's crate or library
-//! (see [`category`]), and by thread (a thread busy a whole core bounds the rate by itself).
-//! A sample is counted where the CPU was, not by who called it: a `memcpy`
-//! made by rustls is "memory and libc", not TLS. The server's CPU time per check-in comes from
+//! (see [`category`]), and by thread (a thread busy a whole core bounds the rate by itself). A
+//! sample is counted where the CPU was, not by who called it: a `memcpy` made by rustls is
+//! "memory and libc", not TLS. The server's CPU time per check-in comes from
 //! its `/proc/<pid>/stat` over the run, the whole machine's (server, wrk, database) from
 //! `/proc/stat`; the limit each implies is the machine's cores divided by it. `perf` comes from
 //! Debian's `linux-perf` package, installed when missing (as root on Debian).
@@ -115,7 +115,7 @@ fn shares(report: &str) -> (Shares, Vec<(String, f64)>) {
 }
 
 /// The share of samples per thread name, from `perf report --sort comm` lines (`  12.34%  name`;
-/// the kernel cuts names to 15 bytes: `tokio-runtime-w`, `sqlx-sqlite-wor`, `group-commit`).
+/// the kernel cuts names to 15 bytes: `tokio-rt-worker`, `sqlx-sqlite-wor`, `group-commit`).
 fn by_thread(report: &str) -> Vec<(String, f64)> {
     report
         .lines()
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn report_lines_by_thread() {
-        let report = "    60.00%  tokio-runtime-w\n    25.50%  group-commit\n";
+        let report = "    60.00%  tokio-rt-worker\n    25.50%  group-commit\n";
         let threads = by_thread(report);
         assert_eq!(threads.len(), 2);
         assert_eq!(threads[1].0, "group-commit");

@@ -2,8 +2,9 @@
 //! replicas never share a row), writes each host's email and sends it over TLS, then marks the
 //! row sent, or schedules a retry with exponential backoff, or gives up after a bounded time
 //! with the reason recorded. A check-in never waits for any of this. Rows are claimed up to 64 at
-//! a time and handled a tenant at a time: one transaction prepares the tenant's emails, one
-//! connection (one TLS handshake, one login) sends them, one transaction records the outcomes.
+//! a time and handled a tenant at a time: one transaction prepares the tenant's emails, up to
+//! four connections at once (a TLS handshake and a login each) send them, one transaction records
+//! the outcomes.
 //!
 //! Never twice: right before the SMTP exchange the row's Message-ID and `sending_at` are
 //! committed. A row claimed again with `sending_at` set belongs to a process that died mid-send;
@@ -55,6 +56,11 @@ impl Default for MailSettings {
 
 /// Rows claimed per round.
 const CLAIM_BATCH: i64 = 64;
+
+/// The most connections one tenant's batch is sent over at once, and how many messages make it
+/// worth another (each costs a TLS handshake and a login).
+const CONNECTIONS: usize = 4;
+const PER_CONNECTION: usize = 8;
 
 /// Runs the sender until `stop` turns true; finishes the message in hand first, then gives back
 /// the leases of the rows it claimed but did not start.
@@ -140,7 +146,8 @@ struct Batch {
 }
 
 /// Delivers one tenant's claimed rows `ids`: one transaction writes their emails and records
-/// that they are being sent, one connection sends them, one transaction records the outcomes.
+/// that they are being sent, up to [`CONNECTIONS`] connections send them, one transaction
+/// records the outcomes.
 /// If `stop` turns true on the way, the rows not yet sent are given back untouched.
 async fn deliver(
     store: &Store,
@@ -180,17 +187,32 @@ async fn deliver(
         return Ok(());
     };
 
-    let mut session = smtp::Session::new(&account, s.send_timeout);
-    let mut outcomes = Vec::with_capacity(ready.len());
-    for (item, message) in ready {
-        let outcome = if *stop.borrow() {
-            None
-        } else {
-            Some(session.send(message).await)
-        };
-        outcomes.push((item, outcome));
+    // Several connections at once: each message waits for the server's answers at every step of
+    // its exchange, and one connection would leave the machine idle meanwhile.
+    let lanes = ready.len().div_ceil(PER_CONNECTION).clamp(1, CONNECTIONS);
+    let mut split: Vec<Vec<_>> = (0..lanes).map(|_| Vec::new()).collect();
+    for (i, one) in ready.into_iter().enumerate() {
+        split[i % lanes].push(one);
     }
-    session.close().await;
+    let sends = split.into_iter().map(|lane| async {
+        let mut session = smtp::Session::new(&account, s.send_timeout);
+        let mut outcomes = Vec::with_capacity(lane.len());
+        for (item, message) in lane {
+            let outcome = if *stop.borrow() {
+                None
+            } else {
+                Some(session.send(message).await)
+            };
+            outcomes.push((item, outcome));
+        }
+        session.close().await;
+        outcomes
+    });
+    let outcomes: Vec<_> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     drop(account);
     let mut tx = store.write_beside(tenant).await?;
     for (item, outcome) in outcomes {

@@ -1,6 +1,7 @@
-//! Sending messages with lettre over rustls, a batch of them over one connection ([`Session`]). TLS is never optional: implicit TLS, or STARTTLS
-//! that must succeed before anything else is sent (`Tls::Required`); the certificate is verified
-//! against the public roots plus the tenant's own CA if it gave one.
+//! Sending messages with lettre over rustls, a batch of them over one connection ([`Session`]).
+//! TLS is never optional: implicit TLS, or STARTTLS that must succeed before anything else is sent
+//! (`Tls::Required`); the certificate is verified against the public roots plus the tenant's own
+//! CA if it gave one.
 
 use std::{
     pin::Pin,

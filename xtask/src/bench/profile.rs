@@ -127,6 +127,20 @@ fn by_thread(report: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// `perf report` of the samples in `data`, sorted by `sort`, down to `limit` percent: its lines
+/// (`  12.34%  <the sort keys>`, most samples first).
+async fn report(data: &Path, sort: &str, limit: &str) -> anyhow::Result<String> {
+    let out = tokio::process::Command::new("perf")
+        .args(["report", "--stdio", "--no-children", "-q", "--sort", sort])
+        .args(["--percent-limit", limit, "-i"])
+        .arg(data)
+        .output()
+        .await
+        .with_context(|| format!("running perf report by {sort}"))?;
+    anyhow::ensure!(out.status.success(), "perf report by {sort} failed");
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Runs wrk's check-ins (`script` against `url`) for `secs` seconds while `perf` samples the
 /// server `pid`; returns the run and its profile: µs of CPU per check-in and where they went.
 pub async fn check_ins(
@@ -154,31 +168,8 @@ pub async fn check_ins(
     }
     perf.wait().await.context("waiting for perf record")?;
     let run = run?;
-    let report = tokio::process::Command::new("perf")
-        .args([
-            "report",
-            "--stdio",
-            "--no-children",
-            "--sort",
-            "dso,sym",
-            "-q",
-        ])
-        .args(["--percent-limit", "0", "-i"])
-        .arg(&data)
-        .output()
-        .await
-        .context("running perf report")?;
-    anyhow::ensure!(report.status.success(), "perf report failed");
-    let (by, top) = shares(&String::from_utf8_lossy(&report.stdout));
-    let threads = tokio::process::Command::new("perf")
-        .args(["report", "--stdio", "--no-children", "--sort", "comm", "-q"])
-        .args(["--percent-limit", "1", "-i"])
-        .arg(&data)
-        .output()
-        .await
-        .context("running perf report by thread")?;
-    anyhow::ensure!(threads.status.success(), "perf report by thread failed");
-    let threads = by_thread(&String::from_utf8_lossy(&threads.stdout));
+    let (by, top) = shares(&report(&data, "dso,sym", "0").await?);
+    let threads = by_thread(&report(&data, "comm", "1").await?);
     let _ = std::fs::remove_file(&data);
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;

@@ -1,10 +1,11 @@
 //! The mail sender: a task in every server process that claims due outbox rows (a lease, so
 //! replicas never share a row), writes each host's email and sends it over TLS, then marks the
 //! row sent, or schedules a retry with exponential backoff, or gives up after a bounded time
-//! with the reason recorded. A check-in never waits for any of this. Rows are claimed up to 64 at
-//! a time and handled a tenant at a time: one transaction prepares the tenant's emails, up to
-//! four connections at once (a TLS handshake and a login each) send them, one transaction records
-//! the outcomes.
+//! with the reason recorded. A check-in never waits for any of this. Rows are claimed up to 256
+//! at a time and handled a tenant at a time: a read transaction writes the tenant's emails, one
+//! statement records that they are being sent, up to four connections at once (a TLS handshake
+//! and a login each) send them, one statement records those sent. On SQLite, whose one writer
+//! the check-ins share, a batch of emails so costs three short write transactions.
 //!
 //! Never twice: right before the SMTP exchange the row's Message-ID and `sending_at` are
 //! committed. A row claimed again with `sending_at` set belongs to a process that died mid-send;
@@ -55,7 +56,7 @@ impl Default for MailSettings {
 }
 
 /// Rows claimed per round.
-const CLAIM_BATCH: i64 = 64;
+const CLAIM_BATCH: i64 = 256;
 
 /// The most connections one tenant's batch is sent over at once, and how many messages make it
 /// worth another (each costs a TLS handshake and a login).
@@ -145,9 +146,9 @@ struct Batch {
     sites: HashMap<Uuid, Option<SiteRow>>,
 }
 
-/// Delivers one tenant's claimed rows `ids`: one transaction writes their emails and records
-/// that they are being sent, up to [`CONNECTIONS`] connections send them, one transaction
-/// records the outcomes.
+/// Delivers one tenant's claimed rows `ids`: a read transaction writes their emails (holding up
+/// no writer), one statement records that they are being sent, up to [`CONNECTIONS`] connections
+/// send them, one statement records the ones sent (the others one by one).
 /// If `stop` turns true on the way, the rows not yet sent are given back untouched.
 async fn deliver(
     store: &Store,
@@ -157,7 +158,7 @@ async fn deliver(
     ids: &[Uuid],
     stop: &watch::Receiver<bool>,
 ) -> Result<(), Error> {
-    let mut tx = store.write_beside(tenant).await?;
+    let mut tx = store.read(tenant).await?;
     let mut batch = Batch {
         account: tx.smtp().await?,
         settings: tx.settings().await?,
@@ -165,24 +166,34 @@ async fn deliver(
         sites: HashMap::new(),
     };
     let mut ready = Vec::new();
-    for &id in ids {
-        let Some(item) = tx.outbox_item(id, owner).await? else {
-            continue;
-        };
+    let mut given_up = Vec::new();
+    for item in tx.outbox_items(ids, owner).await? {
         if item.sending_at.is_some() {
             let reason = format!(
                 "interrupted while being sent (Message-ID {}); not sent again, so it cannot arrive twice",
                 item.message_id.as_deref().unwrap_or("unknown")
             );
-            tx.outbox_failed(id, &reason).await?;
+            given_up.push((item.id, reason));
             continue;
         }
-        if let Some(out) = prepare(&mut tx, &item, &mut batch).await? {
-            tx.outbox_sending(id, &out.message_id).await?;
-            ready.push((item, out.message));
+        match prepare(&mut tx, &item, &mut batch).await? {
+            Ok(out) => ready.push((item, out)),
+            Err(reason) => given_up.push((item.id, reason)),
         }
     }
     tx.commit().await?;
+
+    let mut tx = store.write_beside(tenant).await?;
+    for (id, reason) in &given_up {
+        tx.outbox_failed(*id, reason).await?;
+    }
+    let sending: Vec<_> = ready
+        .iter()
+        .map(|(item, out)| (item.id, out.message_id.clone()))
+        .collect();
+    let marked = tx.outbox_sending(&sending, owner).await?;
+    tx.commit().await?;
+    ready.retain(|(item, _)| marked.contains(&item.id));
     let Some(account) = batch.account.filter(|_| !ready.is_empty()) else {
         return Ok(());
     };
@@ -197,11 +208,11 @@ async fn deliver(
     let sends = split.into_iter().map(|lane| async {
         let mut session = smtp::Session::new(&account, s.send_timeout);
         let mut outcomes = Vec::with_capacity(lane.len());
-        for (item, message) in lane {
+        for (item, out) in lane {
             let outcome = if *stop.borrow() {
                 None
             } else {
-                Some(session.send(message).await)
+                Some(session.send(out.message).await)
             };
             outcomes.push((item, outcome));
         }
@@ -215,14 +226,12 @@ async fn deliver(
         .collect();
     drop(account);
     let mut tx = store.write_beside(tenant).await?;
+    let mut sent = Vec::new();
     for (item, outcome) in outcomes {
         let id = item.id;
         match outcome {
             None => tx.outbox_unsend(id).await?,
-            Some(Ok(())) => {
-                tx.outbox_sent(id).await?;
-                tracing::info!(outbox = %id, "host notified");
-            }
+            Some(Ok(())) => sent.push(id),
             Some(Err(e)) => {
                 let age = (tx.now() - item.created_at).to_std().unwrap_or_default();
                 let delay = backoff(s, item.attempts);
@@ -239,33 +248,31 @@ async fn deliver(
             }
         }
     }
-    tx.commit().await
+    tx.outbox_sent(&sent).await?;
+    tx.commit().await?;
+    if !sent.is_empty() {
+        tracing::info!(sent = sent.len(), "hosts notified");
+    }
+    Ok(())
 }
 
-/// Writes the email a row asks for; `None` (with the reason recorded) for rows that need none.
+/// Writes the email a row asks for; `Err` with the reason to record for rows that need none.
 async fn prepare(
     tx: &mut TenantTx,
     item: &crate::store::OutboxItem,
     batch: &mut Batch,
-) -> Result<Option<Outgoing>, Error> {
+) -> Result<Result<Outgoing, String>, Error> {
     let n = &item.notification;
     let Some(visit) = tx.visit(n.visit_id).await? else {
-        tx.outbox_failed(item.id, "the visit no longer exists")
-            .await?;
-        return Ok(None);
+        return Ok(Err("the visit no longer exists".into()));
     };
     if n.event == "waiting" && visit.checked_out_at.is_some() {
-        tx.outbox_failed(
-            item.id,
-            "not needed: the visitor left before the reminder was due",
-        )
-        .await?;
-        return Ok(None);
+        return Ok(Err(
+            "not needed: the visitor left before the reminder was due".into(),
+        ));
     }
     let Some(account) = &batch.account else {
-        tx.outbox_failed(item.id, "no SMTP server is configured for this tenant")
-            .await?;
-        return Ok(None);
+        return Ok(Err("no SMTP server is configured for this tenant".into()));
     };
     let host = match batch.hosts.get(&visit.host_id) {
         Some(h) => h.clone(),
@@ -284,9 +291,7 @@ async fn prepare(
         }
     };
     let (Some(host), Some(site)) = (host, site) else {
-        tx.outbox_failed(item.id, "the host or site no longer exists")
-            .await?;
-        return Ok(None);
+        return Ok(Err("the host or site no longer exists".into()));
     };
     let facts = compose::Facts {
         event: &n.event,
@@ -299,9 +304,7 @@ async fn prepare(
         minutes: (tx.now() - visit.checked_in_at).num_minutes(),
     };
     let Some(content) = compose::compose(batch.settings.language, &facts) else {
-        tx.outbox_failed(item.id, "unknown notification kind")
-            .await?;
-        return Ok(None);
+        return Ok(Err("unknown notification kind".into()));
     };
     let domain = account
         .config
@@ -311,16 +314,12 @@ async fn prepare(
         .unwrap_or("vestibule.invalid")
         .to_owned();
     let message_id = format!("<{}@{domain}>", item.id);
-    match smtp::message(account, &host.email, &message_id, content) {
-        Ok(message) => Ok(Some(Outgoing {
+    Ok(smtp::message(account, &host.email, &message_id, content)
+        .map(|message| Outgoing {
             message,
             message_id,
-        })),
-        Err(e) => {
-            tx.outbox_failed(item.id, &e.reason).await?;
-            Ok(None)
-        }
-    }
+        })
+        .map_err(|e| e.reason))
 }
 
 /// `retry_base × 2^attempts`, at most `retry_max`.

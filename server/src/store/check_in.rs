@@ -9,7 +9,7 @@
 //! SQLite's group committer (`commit.rs`) reads the facts of a whole batch in one statement and
 //! writes the whole batch in one statement, the audit chain advancing in memory between them.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use rand::RngExt;
@@ -20,12 +20,14 @@ use vestibule_shared::{
 };
 
 use super::audit::next_entry;
+use super::keys::keys_at;
 use super::outbox::{Notification, seal_notification};
 use super::query::{Both, params};
 use super::sealed::{VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
 use super::{Actor, TenantTx, Tx};
 use crate::{
-    crypto::TenantKeys,
+    clock::Clock,
+    crypto::{Crypto, TenantKeys},
     error::Error,
     ids::{TenantId, new_id},
 };
@@ -77,15 +79,25 @@ pub(super) struct CheckInFacts {
     notice_queued: bool,
 }
 
-/// The facts of one check-in; its parameters are [`facts_params`] (`$1` the tenant).
-pub(super) const FACTS: &str = "SELECT h.site_id, t.notify_waiting_minutes, t.key_version, t.min_decryption_version, \
-     t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, \
-     EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken, \
-     EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
-     EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued \
-     FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
-     LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
-     WHERE t.id = $1";
+/// The facts of one check-in; its parameters are [`facts_params`] (`$1` the tenant). The
+/// dialect's `check_in_facts` is this text, on PostgreSQL holding the tenant row as
+/// `key_versions_beside` does.
+macro_rules! check_in_facts {
+    () => {
+        "SELECT h.site_id, t.notify_waiting_minutes, t.key_version, t.min_decryption_version, \
+         t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, \
+         EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken, \
+         EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
+         EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued \
+         FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
+         LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
+         WHERE t.id = $1"
+    };
+}
+pub(super) use check_in_facts;
+
+/// [`check_in_facts!`]: the text the group committer copies for each check-in of a batch.
+pub(super) const FACTS: &str = check_in_facts!();
 
 /// The parameters of [`FACTS`] after the tenant: the host, the kiosk, the idempotency key and the
 /// drawn badge code.
@@ -366,29 +378,70 @@ pub(super) async fn free_badge_code(
     )))
 }
 
+/// Where a check-in gets the tenant's keys.
+pub(super) enum Keys<'a> {
+    /// From the transaction, which entered the tenant holding its row (the versions the facts
+    /// read are the ones the keys were loaded at).
+    Entered(Arc<TenantKeys>),
+    /// From `Crypto`'s cache or the database, at the versions the facts read.
+    Read(&'a Crypto),
+}
+
+/// Checks a visitor in inside `tx` (a write transaction pointed at `tenant`: `Engine::begin_in`):
+/// reads the facts (on PostgreSQL holding the tenant row against rotation, the
+/// tenant's key versions coming with them), writes; returns the visit and whether it replays
+/// an earlier request with the same idempotency key.
+pub(super) async fn check_in(
+    tx: &mut Tx,
+    keys: Keys<'_>,
+    clock: &Clock,
+    tenant: TenantId,
+    new: &NewVisit,
+) -> Result<(CheckedInRow, bool), Error> {
+    let mut badge = badge_code();
+    let (host, kiosk, key, drawn) = facts_params(new, &badge);
+    let facts: Option<CheckInFacts> = tx
+        .fetch_optional(
+            tx.dialect().check_in_facts(),
+            (tenant.0, host, kiosk, key, drawn),
+        )
+        .await?;
+    let Some(facts) = facts else {
+        if let Keys::Read(crypto) = keys {
+            crypto.forget(tenant);
+        }
+        return Err(Error::NotFound);
+    };
+    if let Some(earlier) = decide(&facts, new)? {
+        return Ok((earlier, true));
+    }
+    if facts.badge_taken {
+        badge = free_badge_code(tx, tenant, &HashSet::new()).await?;
+    }
+    let versions = (
+        facts.key_version as u32,
+        facts.min_decryption_version as u32,
+    );
+    let keys = match keys {
+        Keys::Entered(keys) => keys,
+        Keys::Read(crypto) => keys_at(tx, crypto, tenant, versions).await?,
+    };
+    let p = plan(&keys, tenant, new, &facts, badge, clock.now())?;
+    let write = tx.dialect().check_in_write();
+    if tx.dialect().seals_audit_later() {
+        tx.execute(write, p.rows).await?;
+    } else {
+        let chain = chained(&p.rows, (facts.audit_seq, facts.audit_head));
+        tx.execute(write, Both(p.rows, chain)).await?;
+    }
+    Ok((p.row, false))
+}
+
 impl TenantTx {
-    /// Checks a visitor in; returns the visit and whether it replays an earlier request with the
-    /// same idempotency key.
+    /// Checks a visitor in inside this write transaction (the storage tests; the server's
+    /// check-ins go through `Store::check_in`).
     pub async fn check_in(&mut self, new: &NewVisit) -> Result<(CheckedInRow, bool), Error> {
-        let mut badge = badge_code();
-        let facts: Option<CheckInFacts> = self
-            .fetch_optional(FACTS, facts_params(new, &badge))
-            .await?;
-        let facts = facts.ok_or(Error::NotFound)?;
-        if let Some(earlier) = decide(&facts, new)? {
-            return Ok((earlier, true));
-        }
-        if facts.badge_taken {
-            badge = free_badge_code(&mut self.tx, self.tenant, &HashSet::new()).await?;
-        }
-        let p = plan(&self.keys, self.tenant, new, &facts, badge, self.now())?;
-        let write = self.tx.dialect().check_in_write();
-        if self.tx.dialect().seals_audit_later() {
-            self.tx.execute(write, p.rows).await?;
-        } else {
-            let chain = chained(&p.rows, (facts.audit_seq, facts.audit_head));
-            self.tx.execute(write, Both(p.rows, chain)).await?;
-        }
-        Ok((p.row, false))
+        let keys = Keys::Entered(self.keys.clone());
+        check_in(&mut self.tx, keys, &self.clock, self.tenant, new).await
     }
 }

@@ -4,10 +4,14 @@
 //! answered only after its batch commits.
 //! Nothing waits for a batch to fill: a batch is what queued up while the previous one committed.
 //!
-//! Every statement is a hand-off to sqlx's worker thread and back, so a batch costs a fixed number
-//! of them, whatever its size: `BEGIN IMMEDIATE`, one statement reading every check-in's facts
-//! (the copies of `check_in.rs`'s query joined by `UNION ALL`, numbered on), one multi-statement
-//! query writing every check-in's rows, `COMMIT`. Between the two, the batch is decided in memory
+//! Every statement is a hand-off to sqlx's worker thread and back, so a batch costs two of them,
+//! whatever its size: `BEGIN IMMEDIATE` with one statement reading every check-in's facts (the
+//! copies of `check_in.rs`'s query joined by `UNION ALL`, numbered on), then one multi-statement
+//! query writing every check-in's rows and `COMMIT`. The committer keeps the writer connection
+//! from one batch to the next (sqlx tests a connection as it goes back to the pool: one more
+//! hand-off) while no other writer waits for it (the engine counts them), so that the mail sender
+//! and the console get their turn under a steady load. Between the two statements, the batch is
+//! decided in memory
 //! in arrival order: a check-in sees the ones before it (the audit chain advances from one to the
 //! next, a repeated idempotency key replays or conflicts, a drawn badge code is not reused). The
 //! transaction holds SQLite's write lock, so the facts stay true until the commit. If anything
@@ -16,9 +20,10 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{Arc, atomic::Ordering},
 };
 
+use sqlx::{Sqlite, pool::PoolConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -26,10 +31,10 @@ use super::check_in::{
     CheckInFacts, FACTS, FACTS_PARAMS, WRITE_PARAMS, badge_code, chained, decide, facts_params,
     free_badge_code, plan,
 };
-use super::dialect::{Dialect, Sqlite};
-use super::keys::{Hold, enter_keys, keys_at};
+use super::dialect::{self, Dialect};
+use super::keys::keys_at;
 use super::query::{Both, built_once, renumber};
-use super::{CheckedInRow, Engine, NewVisit, TenantTx, Tx};
+use super::{CheckedInRow, Engine, NewVisit, Tx};
 use crate::{
     clock::Clock,
     crypto::{Crypto, TenantKeys},
@@ -96,17 +101,42 @@ async fn run(
     clock: Clock,
     max_batch: usize,
 ) {
+    let Engine::Sqlite { writer, wanted, .. } = &engine else {
+        return;
+    };
     let mut batch = Vec::with_capacity(max_batch);
-    while rx.recv_many(&mut batch, max_batch).await > 0 {
+    let mut held: Option<PoolConnection<Sqlite>> = None;
+    loop {
+        // Idle, or another writer waiting (the mail sender, the console): the writer goes back
+        // to the pool, and the committer queues behind them.
+        if rx.is_empty() || wanted.load(Ordering::SeqCst) > 0 {
+            held = None;
+        }
+        if rx.recv_many(&mut batch, max_batch).await == 0 {
+            break;
+        }
         crate::metrics::commit_batch(batch.len());
+        let conn = match held.take() {
+            Some(c) => Ok(c),
+            None => writer.acquire().await,
+        };
         let work: Vec<_> = batch.iter().map(|j| (j.tenant, &j.new)).collect();
-        match together(&engine, &crypto, &clock, &work).await {
+        let done = match conn {
+            Ok(conn) => {
+                let (conn, answers) = on(conn, &crypto, &clock, &work).await;
+                held = conn;
+                answers
+            }
+            Err(e) => Err(e.into()),
+        };
+        match done {
             Ok(answers) => {
                 for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
                 }
             }
             Err(e) => {
+                held = None;
                 tracing::warn!(error = %e, jobs = batch.len(), "a check-in batch failed; running each alone");
                 for job in batch.drain(..) {
                     let answer = one_transaction(&engine, &crypto, &clock, &job).await;
@@ -119,15 +149,9 @@ async fn run(
 
 /// Runs `job` in a transaction of its own and commits it if it succeeds.
 async fn one_transaction(engine: &Engine, crypto: &Crypto, clock: &Clock, job: &Job) -> Answer {
-    let mut tx = engine.begin(true).await?;
-    let keys = enter_keys(&mut tx, crypto, job.tenant, Hold::Alone).await?;
-    let mut tx = TenantTx {
-        tx,
-        tenant: job.tenant,
-        keys,
-        clock: clock.clone(),
-    };
-    let answer = tx.check_in(&job.new).await?;
+    let mut tx = engine.begin_in(true, job.tenant).await?;
+    let keys = super::check_in::Keys::Read(crypto);
+    let answer = super::check_in::check_in(&mut tx, keys, clock, job.tenant, &job.new).await?;
     tx.commit().await?;
     Ok(answer)
 }
@@ -140,10 +164,32 @@ pub(super) async fn together(
     clock: &Clock,
     batch: &[(TenantId, &NewVisit)],
 ) -> Result<Vec<Answer>, Error> {
-    let mut tx = engine.begin(true).await?;
-    let answers = check_in_all(&mut tx, crypto, clock, batch).await?;
-    tx.commit().await?;
-    Ok(answers)
+    let Engine::Sqlite { writer, .. } = engine else {
+        return Err(Error::Internal(anyhow::anyhow!("group commit is SQLite's")));
+    };
+    on(writer.acquire().await?, crypto, clock, batch).await.1
+}
+
+/// Runs `batch` on the writer `conn` (see [`check_in_all`]); gives the connection back if it is
+/// still fit for the next batch: outside a transaction. After a failure it rolls back, and if
+/// even that fails the connection is closed.
+async fn on(
+    conn: PoolConnection<Sqlite>,
+    crypto: &Crypto,
+    clock: &Clock,
+    batch: &[(TenantId, &NewVisit)],
+) -> (Option<PoolConnection<Sqlite>>, Result<Vec<Answer>, Error>) {
+    let mut tx = Tx::SqliteBatch(conn);
+    let answers = check_in_all(&mut tx, crypto, clock, batch).await;
+    let Tx::SqliteBatch(mut conn) = tx else {
+        return (None, answers);
+    };
+    if answers.is_err() && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+        // Still in the failed transaction, or broken: not to be used again.
+        conn.close_on_drop();
+        return (None, answers);
+    }
+    (Some(conn), answers)
 }
 
 /// A row of the batch's facts: the check-in it belongs to, and its facts.
@@ -175,6 +221,7 @@ async fn check_in_all(
             (tenant.0, host, kiosk, key, badge)
         })
         .collect();
+    // The transaction begins in the facts' statement and commits in the write's.
     let rows: Vec<Numbered> = tx.fetch_all(facts_sql(batch.len()), params).await?;
     let mut facts: Vec<Option<CheckInFacts>> = batch.iter().map(|_| None).collect();
     for r in rows {
@@ -239,29 +286,35 @@ async fn check_in_all(
         writes.push(Both(p.rows, chain));
         answers.push(Ok((p.row, false)));
     }
-    if !writes.is_empty() {
+    if writes.is_empty() {
+        tx.execute("COMMIT", ()).await?;
+    } else {
         tx.execute(write_sql(writes.len()), writes).await?;
     }
     Ok(answers)
 }
 
-/// The batch's facts query for `n` check-ins: `n` copies of [`FACTS`] joined by `UNION ALL`,
-/// each numbered on and naming its check-in.
+/// The batch's facts query for `n` check-ins, after `BEGIN IMMEDIATE` (the write lock, taken in
+/// the same hand-off to SQLite's thread): `n` copies of [`FACTS`] joined by `UNION ALL`, each
+/// numbered on and naming its check-in.
 fn facts_sql(n: usize) -> &'static str {
     built_once("check-in facts", n, || {
         let columns = FACTS.strip_prefix("SELECT ").unwrap_or(FACTS);
-        (0..n)
+        let facts = (0..n)
             .map(|i| format!("SELECT {i} AS i, {}", renumber(columns, FACTS_PARAMS * i)))
             .collect::<Vec<_>>()
-            .join(" UNION ALL ")
+            .join(" UNION ALL ");
+        format!("BEGIN IMMEDIATE;\n{facts}")
     })
 }
 
-/// The batch's write for `n` check-ins: `n` copies of SQLite's check-in write, numbered on.
+/// The batch's write for `n` check-ins: `n` copies of SQLite's check-in write, numbered on, then
+/// `COMMIT`.
 fn write_sql(n: usize) -> &'static str {
     built_once("check-in write", n, || {
         (0..n)
-            .map(|i| renumber(Sqlite.check_in_write(), WRITE_PARAMS * i))
+            .map(|i| renumber(dialect::Sqlite.check_in_write(), WRITE_PARAMS * i))
+            .chain(["COMMIT".to_owned()])
             .collect::<Vec<_>>()
             .join(";\n")
     })
@@ -286,7 +339,7 @@ mod tests {
     #[test]
     fn every_copy_has_its_own_parameters() {
         assert_eq!(highest(FACTS), FACTS_PARAMS);
-        assert_eq!(highest(Sqlite.check_in_write()), WRITE_PARAMS);
+        assert_eq!(highest(dialect::Sqlite.check_in_write()), WRITE_PARAMS);
         assert_eq!(highest(facts_sql(3)), 3 * FACTS_PARAMS);
         assert_eq!(highest(write_sql(3)), 3 * WRITE_PARAMS);
         assert_eq!(facts_sql(3).matches(" UNION ALL ").count(), 2);

@@ -97,7 +97,11 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
-        let engine = Engine::Sqlite { writer, reader };
+        let engine = Engine::Sqlite {
+            writer,
+            reader,
+            wanted: Arc::default(),
+        };
         let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
         let mut store = Self::assemble(engine, crypto);
         store.checkpoints = Some(Arc::new(checkpoints));
@@ -139,8 +143,11 @@ impl Store {
         .await;
         owner.close().await;
         let crypto = crypto?;
+        // No test before each use (a round trip per transaction): a broken connection fails its
+        // first statement, which runs again on another (`on_live`).
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(3));
         let pool = if as_app {
             pool.after_connect(|conn, _| {

@@ -37,15 +37,15 @@ pub(super) enum Hold {
     Beside,
 }
 
-/// Enters `tenant` in `tx`: sets the tenant context, reads its key versions (holding the tenant
-/// row as `hold` says) and returns its keys, from the cache while the versions are unchanged.
+/// Enters `tenant` in `tx` (already pointed at it: `Engine::begin_in`, or `Tx::set_tenant`):
+/// reads its key versions (holding the tenant row as `hold` says) and returns its keys, from the
+/// cache while the versions are unchanged.
 pub(super) async fn enter_keys(
     tx: &mut Tx,
     crypto: &Crypto,
     tenant: TenantId,
     hold: Hold,
 ) -> Result<Arc<TenantKeys>, Error> {
-    tx.set_tenant(tenant).await?;
     let Some(versions) = versions(tx, tenant, hold).await? else {
         crypto.forget(tenant);
         return Err(Error::NotFound);

@@ -64,7 +64,10 @@ pub use sessions::{SessionKind, SessionRow};
 pub use throttle::{Throttle, ThrottleKey};
 pub use visits::{VisitFilterSql, VisitRow};
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
@@ -106,6 +109,9 @@ enum Engine {
     Sqlite {
         writer: SqlitePool,
         reader: SqlitePool,
+        /// How many are waiting for the writer other than the group committer, which keeps it
+        /// from one batch to the next only while this is 0 (`commit.rs`).
+        wanted: Arc<AtomicUsize>,
     },
     Postgres(PgPool),
 }
@@ -113,6 +119,9 @@ enum Engine {
 /// An open transaction on either engine.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// SQLite's writer, held by the group committer, which begins and commits its transactions
+    /// in the statements of a batch (`commit.rs`).
+    SqliteBatch(sqlx::pool::PoolConnection<Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -122,6 +131,11 @@ macro_rules! on_tx {
     ($tx:expr, |$c:ident, $db:ident| $body:expr) => {
         match $tx {
             $crate::store::Tx::Sqlite(t) => {
+                type $db = ::sqlx::Sqlite;
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::SqliteBatch(t) => {
                 type $db = ::sqlx::Sqlite;
                 let $c = &mut **t;
                 $body
@@ -136,6 +150,10 @@ macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
             $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::SqliteBatch(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -166,6 +184,9 @@ impl Tx {
     async fn commit(self) -> Result<(), Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
+            Tx::SqliteBatch(mut c) => {
+                sqlx::query("COMMIT").execute(&mut *c).await?;
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -174,7 +195,7 @@ impl Tx {
     /// The statements that differ on this transaction's engine.
     pub(crate) fn dialect(&self) -> &'static dyn Dialect {
         match self {
-            Tx::Sqlite(_) => &dialect::Sqlite,
+            Tx::Sqlite(_) | Tx::SqliteBatch(_) => &dialect::Sqlite,
             Tx::Postgres(_) => &dialect::Postgres,
         }
     }
@@ -223,7 +244,7 @@ impl GlobalTx {
 impl Store {
     /// Opens a read-write transaction in `tenant`.
     pub async fn write(&self, tenant: TenantId) -> Result<TenantTx, Error> {
-        let tx = self.begin(true).await?;
+        let tx = self.engine.begin_in(true, tenant).await?;
         self.enter(tx, tenant, Hold::Alone).await
     }
 
@@ -231,13 +252,13 @@ impl Store {
     /// that open theirs this way (check-ins, the mail sender), only key rotation (PostgreSQL;
     /// SQLite has one writer anyway). For work that never moves the audit chain head itself.
     pub async fn write_beside(&self, tenant: TenantId) -> Result<TenantTx, Error> {
-        let tx = self.begin(true).await?;
+        let tx = self.engine.begin_in(true, tenant).await?;
         self.enter(tx, tenant, Hold::Beside).await
     }
 
     /// Opens a read-only transaction in `tenant` (on SQLite it does not wait for the writer).
     pub async fn read(&self, tenant: TenantId) -> Result<TenantTx, Error> {
-        let tx = self.begin(false).await?;
+        let tx = self.engine.begin_in(false, tenant).await?;
         self.enter(tx, tenant, Hold::Nothing).await
     }
 
@@ -251,13 +272,16 @@ impl Store {
 
     /// Moves a global write transaction into `tenant` (once the tenant is known, as in enrollment).
     pub async fn switch(&self, tx: GlobalTx, tenant: TenantId) -> Result<TenantTx, Error> {
-        self.enter(tx.tx, tenant, Hold::Alone).await
+        let mut tx = tx.tx;
+        tx.set_tenant(tenant).await?;
+        self.enter(tx, tenant, Hold::Alone).await
     }
 
     async fn begin(&self, write: bool) -> Result<Tx, Error> {
         self.engine.begin(write).await
     }
 
+    /// Enters `tenant` in `tx`, which is already pointed at it.
     async fn enter(&self, mut tx: Tx, tenant: TenantId, hold: Hold) -> Result<TenantTx, Error> {
         let keys = enter_keys(&mut tx, &self.crypto, tenant, hold).await?;
         Ok(TenantTx {
@@ -284,8 +308,9 @@ impl Store {
         // runs again, to find the winner's visit (or draw another code).
         let mut again = true;
         loop {
-            let mut tx = self.write_beside(tenant).await?;
-            match tx.check_in(&new).await {
+            let mut tx = self.engine.begin_in(true, tenant).await?;
+            let keys = check_in::Keys::Read(&self.crypto);
+            match check_in::check_in(&mut tx, keys, &self.clock, tenant, &new).await {
                 Err(e) if again && is_unique_violation(&e) => again = false,
                 out => {
                     let out = out?;
@@ -322,7 +347,7 @@ impl Store {
     /// How the engine's connection pools are used (for the metrics).
     pub fn pool_use(&self) -> Vec<PoolUse> {
         match &self.engine {
-            Engine::Sqlite { writer, reader } => vec![
+            Engine::Sqlite { writer, reader, .. } => vec![
                 PoolUse {
                     name: "sqlite_writer",
                     size: writer.size(),
@@ -350,7 +375,7 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         match &self.engine {
-            Engine::Sqlite { writer, reader } => {
+            Engine::Sqlite { writer, reader, .. } => {
                 writer.close().await;
                 reader.close().await;
             }
@@ -368,25 +393,48 @@ impl Engine {
     }
 
     async fn begin(&self, write: bool) -> Result<Tx, Error> {
+        self.begin_as(write, None).await
+    }
+
+    /// Begins a transaction already in `tenant` (see [`Dialect::begin_in_tenant`]); a tenant
+    /// transaction that began otherwise sets the tenant itself ([`Tx::set_tenant`]).
+    async fn begin_in(&self, write: bool, tenant: TenantId) -> Result<Tx, Error> {
+        match self.dialect().begin_in_tenant(write, tenant.0) {
+            Some(sql) => self.begin_as(write, Some(sql)).await,
+            None => {
+                let mut tx = self.begin(write).await?;
+                tx.set_tenant(tenant).await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Begins with the dialect's statement, or `sql` if given.
+    async fn begin_as(&self, write: bool, sql: Option<String>) -> Result<Tx, Error> {
         async fn begin<DB: sqlx::Database>(
             pool: &sqlx::Pool<DB>,
-            sql: Option<&'static str>,
-        ) -> Result<sqlx::Transaction<'static, DB>, Error> {
-            Ok(match sql {
-                Some(sql) => pool.begin_with(sql).await?,
-                None => pool.begin().await?,
-            })
+            sql: Option<sqlx::AssertSqlSafe<String>>,
+        ) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+            match sql {
+                Some(sql) => pool.begin_with(sql).await,
+                None => pool.begin().await,
+            }
         }
         let d = self.dialect();
-        let sql = if write {
+        let given = if write {
             d.begin_write()
         } else {
             d.begin_read()
         };
+        let sql = sql.or_else(|| given.map(str::to_owned));
+        let safe = || sql.clone().map(sqlx::AssertSqlSafe);
         Ok(match self {
-            Engine::Sqlite { writer, .. } if write => Tx::Sqlite(begin(writer, sql).await?),
-            Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, sql).await?),
-            Engine::Postgres(pool) => Tx::Postgres(begin(pool, sql).await?),
+            Engine::Sqlite { writer, wanted, .. } if write => {
+                let _waiting = Wanting::new(wanted);
+                Tx::Sqlite(begin(writer, safe()).await?)
+            }
+            Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, safe()).await?),
+            Engine::Postgres(pool) => Tx::Postgres(on_live(pool, || begin(pool, safe())).await?),
         })
     }
 
@@ -394,7 +442,8 @@ impl Engine {
     /// [`Dialect::scrub`]).
     async fn scrub(&self) -> Result<(), Error> {
         match (self, self.dialect().scrub()) {
-            (Engine::Sqlite { writer, .. }, Some(sql)) => {
+            (Engine::Sqlite { writer, wanted, .. }, Some(sql)) => {
+                let _waiting = Wanting::new(wanted);
                 sqlx::query(sql).execute(writer).await?;
             }
             (Engine::Postgres(pool), Some(sql)) => {
@@ -403,6 +452,51 @@ impl Engine {
             (_, None) => {}
         }
         Ok(())
+    }
+}
+
+/// Counts one more waiting for SQLite's writer while it lives.
+struct Wanting<'a>(&'a AtomicUsize);
+
+impl<'a> Wanting<'a> {
+    fn new(wanted: &'a AtomicUsize) -> Wanting<'a> {
+        wanted.fetch_add(1, Ordering::SeqCst);
+        Wanting(wanted)
+    }
+}
+
+impl Drop for Wanting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `op` again, on another of the pool's connections, while it fails because the connection
+/// it was given is broken: PostgreSQL's pool does not test a connection before handing it out
+/// (a round trip per transaction), so after the database restarted each idle connection fails
+/// once, at its first statement; every connection failing means the database is down.
+pub(super) async fn on_live<T, F: Future<Output = Result<T, sqlx::Error>>>(
+    pool: &PgPool,
+    mut op: impl FnMut() -> F,
+) -> Result<T, sqlx::Error> {
+    let mut left = pool.options().get_max_connections();
+    loop {
+        match op().await {
+            Err(e) if left > 0 && is_broken_connection(&e) => left -= 1,
+            out => return out,
+        }
+    }
+}
+
+/// Whether `e` says the connection is closed under the statement (SQLSTATE class 08, or 57P:
+/// the database was shut down), not that the database refused the statement.
+fn is_broken_connection(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 

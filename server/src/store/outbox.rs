@@ -5,9 +5,12 @@
 //! found with it set was interrupted mid-send and is not sent again. The claim, the lease release
 //! and the backlog see every tenant's rows: on PostgreSQL only inside the dialect's `outbox_scope`.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use super::query::{Both, built_once, numbered, one_each, padded};
 use super::sealed::OUTBOX_PAYLOAD;
 use super::{GlobalTx, TenantTx, Tx};
 use crate::{
@@ -148,36 +151,85 @@ impl TenantTx {
         Ok(())
     }
 
-    /// The row `id` if `owner` still holds its lease and it is neither sent nor given up.
-    pub async fn outbox_item(
+    /// The rows of `ids` that `owner` still holds and that are neither sent nor given up, in the
+    /// order of `ids`: one statement.
+    pub async fn outbox_items(
         &mut self,
-        id: Uuid,
+        ids: &[Uuid],
         owner: &str,
-    ) -> Result<Option<OutboxItem>, Error> {
-        const SQL: &str = "SELECT id, payload_enc, attempts, created_at, sending_at, message_id FROM outbox \
-                           WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND sent_at IS NULL AND failed_at IS NULL";
-        let row: Option<RawItem> = self.fetch_optional(SQL, (id, owner)).await?;
-        let Some((id, sealed, attempts, created_at, sending_at, message_id)) = row else {
-            return Ok(None);
-        };
-        let payload = self.keys.open(OUTBOX_PAYLOAD, id, &sealed)?;
-        let notification = serde_json::from_str(&payload).map_err(|e| Error::Internal(e.into()))?;
-        Ok(Some(OutboxItem {
-            id,
-            notification,
-            attempts,
-            created_at,
-            sending_at,
-            message_id,
-        }))
+    ) -> Result<Vec<OutboxItem>, Error> {
+        let list = one_each(ids);
+        let sql = built_once("outbox items", list.len(), || {
+            format!(
+                "SELECT id, payload_enc, attempts, created_at, sending_at, message_id FROM outbox \
+                 WHERE tenant_id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL AND id IN ({})",
+                numbered(3, list.len())
+            )
+        });
+        let rows: Vec<RawItem> = self.fetch_all(sql, Both((owner,), list)).await?;
+        let mut items = HashMap::with_capacity(rows.len());
+        for (id, sealed, attempts, created_at, sending_at, message_id) in rows {
+            let payload = self.keys.open(OUTBOX_PAYLOAD, id, &sealed)?;
+            let notification =
+                serde_json::from_str(&payload).map_err(|e| Error::Internal(e.into()))?;
+            let item = OutboxItem {
+                id,
+                notification,
+                attempts,
+                created_at,
+                sending_at,
+                message_id,
+            };
+            items.insert(id, item);
+        }
+        Ok(ids.iter().filter_map(|id| items.remove(id)).collect())
     }
 
-    /// Records, before the SMTP exchange, that row `id` is being sent as `message_id`.
-    pub async fn outbox_sending(&mut self, id: Uuid, message_id: &str) -> Result<(), Error> {
-        const SQL: &str =
-            "UPDATE outbox SET sending_at = $3, message_id = $4 WHERE tenant_id = $1 AND id = $2";
-        self.outbox_update(SQL, id, self.now(), Some(message_id))
-            .await
+    /// Records, before the SMTP exchanges, that the rows of `sending` (row, Message-ID) are being
+    /// sent: one statement, for the rows `owner` still holds; returns those.
+    pub async fn outbox_sending(
+        &mut self,
+        sending: &[(Uuid, String)],
+        owner: &str,
+    ) -> Result<HashSet<Uuid>, Error> {
+        if sending.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let pairs = padded(sending);
+        let n = pairs.len();
+        let sql = built_once("outbox sending", n, || {
+            let cases: String = (0..n)
+                .map(|i| format!(" WHEN ${} THEN ${}", 4 + 2 * i, 5 + 2 * i))
+                .collect();
+            let ids: Vec<String> = (0..n).map(|i| format!("${}", 4 + 2 * i)).collect();
+            format!(
+                "UPDATE outbox SET sending_at = $2, message_id = CASE id{cases} END \
+                 WHERE tenant_id = $1 AND lease_owner = $3 AND sent_at IS NULL AND failed_at IS NULL \
+                 AND id IN ({}) RETURNING id",
+                ids.join(", ")
+            )
+        });
+        let marked: Vec<(Uuid,)> = self
+            .fetch_all(sql, Both((self.now(), owner), pairs))
+            .await?;
+        Ok(marked.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// The SMTP server accepted the messages of the rows `ids`: one statement.
+    pub async fn outbox_sent(&mut self, ids: &[Uuid]) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list = one_each(ids);
+        let sql = built_once("outbox sent", list.len(), || {
+            format!(
+                "UPDATE outbox SET sent_at = $2, lease_owner = NULL, lease_until = NULL, last_error = NULL \
+                 WHERE tenant_id = $1 AND id IN ({})",
+                numbered(3, list.len())
+            )
+        });
+        self.execute(sql, Both((self.now(),), list)).await?;
+        Ok(())
     }
 
     /// Gives row `id` back untouched, before its SMTP exchange began (the sender is stopping).
@@ -186,12 +238,6 @@ impl TenantTx {
                            WHERE tenant_id = $1 AND id = $2";
         self.execute(SQL, (id,)).await?;
         Ok(())
-    }
-
-    /// The SMTP server accepted the message.
-    pub async fn outbox_sent(&mut self, id: Uuid) -> Result<(), Error> {
-        const SQL: &str = "UPDATE outbox SET sent_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2";
-        self.outbox_update(SQL, id, self.now(), None).await
     }
 
     /// Gives up on row `id` with `error` (no personal data).

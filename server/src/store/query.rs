@@ -146,6 +146,30 @@ pub(crate) fn built_once(
         .or_insert_with(|| Box::leak(build().into_boxed_str()))
 }
 
+/// `$first, $(first + 1), …`: `n` parameters, for an `IN` list.
+pub(crate) fn numbered(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `values`, the last one repeated up to the next power of two: a list bound as parameters of
+/// its own, in a few sizes only (an `IN` list does not mind the repeats), so that a few texts
+/// of a query built for a list are prepared, not one per length.
+pub(crate) fn padded<T: Clone>(values: &[T]) -> Vec<T> {
+    let mut v = values.to_vec();
+    if let Some(last) = values.last() {
+        v.resize(values.len().next_power_of_two(), last.clone());
+    }
+    v
+}
+
+/// Each of `ids` as a parameter of its own, padded ([`padded`]).
+pub(crate) fn one_each(ids: &[Uuid]) -> Vec<(Uuid,)> {
+    padded(ids).into_iter().map(|id| (id,)).collect()
+}
+
 /// `params` after the tenant: what [`TenantTx`]'s helpers bind.
 struct InTenant<P>(Uuid, P);
 
@@ -316,9 +340,11 @@ impl Engine {
                     .await?
             }
             Engine::Postgres(pool) => {
-                sqlx::query_as_with(sql, arguments::<Postgres, _>(args)?)
-                    .fetch_optional(pool)
-                    .await?
+                let args = arguments::<Postgres, _>(args)?;
+                super::on_live(pool, || {
+                    sqlx::query_as_with(sql, args.clone()).fetch_optional(pool)
+                })
+                .await?
             }
         })
     }
@@ -336,5 +362,14 @@ mod tests {
         );
         assert_eq!(built_once("t", 2, || "x".into()), "x");
         assert_eq!(built_once("t", 2, || "y".into()), "x");
+    }
+
+    #[test]
+    fn lists_come_in_a_few_sizes() {
+        assert_eq!(numbered(3, 3), "$3, $4, $5");
+        assert_eq!(padded(&[1, 2, 3]), [1, 2, 3, 3]);
+        assert_eq!(padded(&[1, 2, 3, 4]), [1, 2, 3, 4]);
+        assert_eq!(padded::<u8>(&[]), Vec::<u8>::new());
+        assert_eq!(one_each(&[Uuid::nil(); 5]).len(), 8);
     }
 }

@@ -128,8 +128,7 @@ pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Err
     const TAKE: &str =
         "DELETE FROM audit_pending WHERE tenant_id = $1 RETURNING id, at, actor, action, target";
     const MOVE_HEAD: &str = "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1";
-    let mut tx: Tx = engine.begin(true).await?;
-    tx.set_tenant(tenant).await?;
+    let mut tx: Tx = engine.begin_in(true, tenant).await?;
     let Some(mut head) = tx
         .fetch_optional::<(i64, Vec<u8>)>(HEAD, (tenant.0,))
         .await?

@@ -223,6 +223,24 @@ async fn one_email_per_check_in(engine: Engine, mode: SmtpMode) {
         3,
         "exactly one email per event (the reminder is not due)"
     );
+    // Several at once: one batch of rows, read, marked and settled together, each email once.
+    api.patch(
+        "/api/v1/settings",
+        &t.admin,
+        json!({"notify_waiting_minutes": 0}),
+    )
+    .await
+    .expect(200);
+    let keys: Vec<String> = (0..12).map(|i| format!("mail-many-{i}")).collect();
+    futures::future::join_all(keys.iter().map(|k| t.check_in(&api, k, VISITOR))).await;
+    let got = smtp.wait_for(15, Duration::from_secs(30)).await;
+    wait_all_notifications(&api, &t, "all sent but the reminder", |n| {
+        n["status"] == "sent" || (n["status"] == "pending" && n["attempts"] == 0)
+    })
+    .await;
+    let ids: std::collections::HashSet<_> =
+        got.iter().filter_map(|m| header(m, "Message-ID")).collect();
+    assert_eq!((got.len(), ids.len()), (15, 15), "one email per check-in");
     assert!(
         !server.log().contains(VISITOR),
         "no visitor name in the server's log"

@@ -25,6 +25,10 @@ pub(crate) trait Dialect: Sync {
     /// Points the transaction's row-level security at the tenant `$1` (its id as text).
     fn set_tenant(&self) -> Option<&'static str>;
 
+    /// How a transaction begins already pointed at `tenant` (one round trip: the beginning and
+    /// the tenant setting as one simple query; `None`: no setting, begin as usual).
+    fn begin_in_tenant(&self, write: bool, tenant: uuid::Uuid) -> Option<String>;
+
     /// Reads that tenant setting back (a check that it does not outlive its transaction).
     fn tenant_setting(&self) -> Option<&'static str>;
 
@@ -76,6 +80,11 @@ pub(crate) trait Dialect: Sync {
     /// audit entry (the parameters are `check_in.rs`'s `CheckInRows`, then, where the write
     /// appends to the chain and moves its head, `Chained`).
     fn check_in_write(&self) -> &'static str;
+
+    /// What a check-in reads before it writes (`check_in.rs`'s facts), holding the tenant row
+    /// as [`key_versions_beside`](Dialect::key_versions_beside) does: rotation waits for the
+    /// check-in, and the key versions read are the row's latest.
+    fn check_in_facts(&self) -> &'static str;
 
     /// Whether a check-in's audit entry waits in `audit_pending` for the sealer (`seal.rs`)
     /// instead of being chained by the check-in's own write.

@@ -8,7 +8,7 @@
 //! migration 0008.
 
 use super::Dialect;
-use crate::store::check_in::check_in_rows;
+use crate::store::check_in::{check_in_facts, check_in_rows};
 
 /// The PostgreSQL dialect.
 pub(crate) struct Postgres;
@@ -24,6 +24,20 @@ impl Dialect for Postgres {
 
     fn set_tenant(&self) -> Option<&'static str> {
         Some("SELECT set_config('app.tenant_id', $1, true)")
+    }
+
+    // The id is a UUID's text (hex digits and dashes), written into the query: a simple query
+    // takes no parameters.
+    fn begin_in_tenant(&self, write: bool, tenant: uuid::Uuid) -> Option<String> {
+        let begin = if write {
+            self.begin_write()
+        } else {
+            self.begin_read()
+        };
+        Some(format!(
+            "{}; SELECT set_config('app.tenant_id', '{tenant}', true)",
+            begin.unwrap_or("BEGIN")
+        ))
     }
 
     fn tenant_setting(&self) -> Option<&'static str> {
@@ -83,6 +97,10 @@ impl Dialect for Postgres {
 
     fn take_enrollment(&self) -> &'static str {
         "SELECT tenant_id, kiosk_id, expires_at FROM take_enrollment_code($1)"
+    }
+
+    fn check_in_facts(&self) -> &'static str {
+        concat!(check_in_facts!(), " FOR KEY SHARE OF t")
     }
 
     fn check_in_write(&self) -> &'static str {

@@ -22,6 +22,10 @@ impl Dialect for Sqlite {
         None
     }
 
+    fn begin_in_tenant(&self, _: bool, _: uuid::Uuid) -> Option<String> {
+        None
+    }
+
     fn tenant_setting(&self) -> Option<&'static str> {
         None
     }
@@ -72,6 +76,10 @@ impl Dialect for Sqlite {
 
     fn take_enrollment(&self) -> &'static str {
         "DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at"
+    }
+
+    fn check_in_facts(&self) -> &'static str {
+        crate::store::check_in::FACTS
     }
 
     fn check_in_write(&self) -> &'static str {

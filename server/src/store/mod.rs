@@ -434,7 +434,17 @@ impl Engine {
                 Tx::Sqlite(begin(writer, safe()).await?)
             }
             Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, safe()).await?),
-            Engine::Postgres(pool) => Tx::Postgres(on_live(pool, || begin(pool, safe())).await?),
+            Engine::Postgres(pool) => {
+                // sqlx counts a transaction only once its `BEGIN` has answered, so a begin
+                // cancelled in between (a client that went away) leaves its connection inside
+                // the transaction, and the pool hands it on. The begin runs on a task of its
+                // own: a cancelled request drops the finished transaction, which rolls back.
+                let pool = pool.clone();
+                let begun = tokio::spawn(async move {
+                    on_live(&pool, || begin(&pool, sql.clone().map(sqlx::AssertSqlSafe))).await
+                });
+                Tx::Postgres(begun.await.map_err(anyhow::Error::from)??)
+            }
         })
     }
 

@@ -624,6 +624,38 @@ async fn moved_ciphertexts_do_not_open(engine: Engine) {
     );
 }
 
+/// A transaction whose beginning is cancelled (its request went away) leaves nothing on its
+/// connection: the next transactions on it begin as their own. sqlx counts a PostgreSQL
+/// transaction only once its `BEGIN` has answered, so a begin dropped in between used to leave
+/// its connection inside that transaction, and the next read-only begin on it failed.
+async fn cancelled_begins_leave_nothing_behind(engine: Engine) {
+    let fx = Fixture::on(engine).await;
+    let (t, _, _) = directory(&fx, "acme").await;
+    for _ in 0..100 {
+        for write in [false, true] {
+            // Polled once (the connection taken, the begin sent), then dropped.
+            let begin = async {
+                if write {
+                    fx.store.write(t).await.map(drop)
+                } else {
+                    fx.store.read(t).await.map(drop)
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = begin => {}
+                _ = std::future::ready(()) => {}
+            }
+        }
+        let mut tx = fx
+            .store
+            .read(t)
+            .await
+            .expect("a read after cancelled begins");
+        assert_eq!(tx.sites().await.expect("sites").len(), 1);
+    }
+}
+
 both_engines!(
     moved_ciphertexts_do_not_open,
     sites_and_hosts_round_trip,
@@ -633,5 +665,6 @@ both_engines!(
     kiosks_enroll_once_and_revoke,
     check_in_is_idempotent_and_atomic,
     visit_log_filters_and_pages,
-    audit_chain_verifies_and_detects_tampering
+    audit_chain_verifies_and_detects_tampering,
+    cancelled_begins_leave_nothing_behind
 );

@@ -7,6 +7,7 @@
 //! process should do instead of sleeping.
 
 pub mod api;
+pub mod browser;
 pub mod idp;
 pub mod keychain;
 pub mod kiosk;

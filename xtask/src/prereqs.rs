@@ -6,7 +6,8 @@
 //! also brings is never left running or enabled), the Python tools some tests drive (sslyze, schemathesis, aiosmtpd; pinned, in a
 //! virtualenv of their own, see [`python_tools`]), a D-Bus daemon and gnome-keyring (the real Secret Service the keychain tests use), the
 //! kiosk's build and test stack (Tauri's WebKitGTK libraries, Node.js and npm, Xvfb,
-//! WebKitWebDriver and `tauri-driver`), and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
+//! WebKitWebDriver and `tauri-driver`), the console's browser tests' Chromium, chromedriver and
+//! NSS's `certutil`, and a PostgreSQL server on 127.0.0.1:5432 with trust auth for `postgres` (as on the CI
 //! machine). As root on Debian, missing packages are installed with apt-get and a stopped
 //! cluster is started; elsewhere the exact missing piece is named. Whatever is started here is
 //! stopped again by [`Started::stop`].
@@ -252,6 +253,11 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("npm", "npm"),
         ("Xvfb", "xvfb"),
         ("WebKitWebDriver", "webkit2gtk-driver"),
+        // The console's browser tests: Chromium, its WebDriver, and NSS's certutil (the browser
+        // trusts the test server's certificate through its own certificate database).
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+        ("certutil", "libnss3-tools"),
         // The SAML tests' independent signer; libxmlsec1-dev and libclang-dev build samael's xmlsec.
         ("xmlsec1", "xmlsec1"),
         // The TLS scan's second scanner, and Prometheus' linter of a scrape.

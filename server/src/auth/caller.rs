@@ -35,17 +35,20 @@ fn presented(parts: &Parts, header: &str, kind: TokenKind) -> Result<Presented, 
         .ok_or(Error::Unauthorized)
 }
 
-/// The session token of a browser signed in by SSO: the `__Host-vestibule_session` cookie
+/// The cookie of a browser session (signed in by password with `"cookie": true`, or by SAML).
+pub const SESSION_COOKIE: &str = "__Host-vestibule_session";
+
+/// The session token of a browser: the `__Host-vestibule_session` cookie
 /// (HttpOnly, Secure, SameSite=Strict, so no other site's page can send it).
 fn session_cookie(parts: &Parts) -> Result<Presented, Error> {
-    let prefix = "__Host-vestibule_session=";
+    let prefix = format!("{SESSION_COOKIE}=");
     let raw = parts
         .headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(prefix))
+        .find_map(|c| c.trim().strip_prefix(prefix.as_str()))
         .ok_or(Error::Unauthorized)?;
     token::parse(raw.trim())
         .filter(|p| p.kind == TokenKind::Session)
@@ -99,6 +102,8 @@ pub struct Staff {
     pub tenant: TenantId,
     pub user: UserRow,
     pub session_id: Uuid,
+    /// What `X-CSRF-Token` must carry when this session comes in a browser's cookie.
+    pub csrf: [u8; 32],
 }
 
 impl Staff {
@@ -107,15 +112,45 @@ impl Staff {
     }
 }
 
+/// The header a cookie-authenticated write carries (the value `GET /api/v1/auth/me` returns).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A browser session (the cookie) may write only with the session's CSRF value in
+/// `X-CSRF-Token`: another site's page can make the browser send the cookie (were SameSite to
+/// fail) but cannot read the value. Bearer tokens are never sent by a browser on its own.
+fn check_csrf(parts: &Parts, csrf: &[u8; 32]) -> Result<(), Error> {
+    if parts.method.is_safe() {
+        return Ok(());
+    }
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if token::same(sent, token::csrf_text(csrf).as_bytes()) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "a browser session's writes need the X-CSRF-Token header that GET /api/v1/auth/me gives",
+        ))
+    }
+}
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let p = match presented(parts, "authorization", TokenKind::Session) {
-            Err(_) if !parts.headers.contains_key("authorization") => session_cookie(parts)?,
-            other => other?,
+        let (p, by_cookie) = match presented(parts, "authorization", TokenKind::Session) {
+            Err(_) if !parts.headers.contains_key("authorization") => {
+                (session_cookie(parts)?, true)
+            }
+            other => (other?, false),
         };
         let tenant = p.tenant.ok_or(Error::Unauthorized)?;
+        let csrf = p.csrf.ok_or(Error::Unauthorized)?;
+        if by_cookie {
+            check_csrf(parts, &csrf)?;
+        }
         let mut tx = enter(state, tenant, false).await?;
         let session = tx
             .session(SessionKind::Session, &p.hash)
@@ -129,6 +164,7 @@ impl FromRequestParts<AppState> for Staff {
             tenant,
             user: session.user,
             session_id: session.id,
+            csrf,
         })
     }
 }

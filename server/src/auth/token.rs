@@ -41,12 +41,14 @@ pub struct Issued {
     pub hash: [u8; 32],
 }
 
-/// A token as presented: its kind, tenant and hash (the secret itself is not kept).
+/// A token as presented: its kind, tenant and hash (the secret itself is not kept), and for a
+/// session, the CSRF value its browser writes must carry.
 #[derive(Debug, Clone, Copy)]
 pub struct Presented {
     pub kind: TokenKind,
     pub tenant: Option<TenantId>,
     pub hash: [u8; 32],
+    pub csrf: Option<[u8; 32]>,
 }
 
 fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -96,7 +98,15 @@ pub fn parse(raw: &str) -> Option<Presented> {
         kind,
         tenant,
         hash: sha256(&[raw.as_bytes()]),
+        // Derived from the secret, never stored: only a page that can read `/auth/me` with the
+        // session learns it, and the database alone cannot make it.
+        csrf: (kind == TokenKind::Session).then(|| sha256(&[b"vestibule-csrf:", raw.as_bytes()])),
     })
+}
+
+/// How a CSRF value is written in `X-CSRF-Token`.
+pub fn csrf_text(csrf: &[u8; 32]) -> String {
+    URL_SAFE_NO_PAD.encode(csrf)
 }
 
 /// Constant-time equality of two stored hashes.

@@ -1,4 +1,5 @@
-//! Sign-in for admins and receptionists: password login to an opaque session token, logout.
+//! Sign-in for admins and receptionists: password login to an opaque session token (or, for a
+//! browser, the `__Host-vestibule_session` cookie and a CSRF value from `/auth/me`), logout.
 //!
 //! Failures are counted by what was typed (tenant, email), not by a found account
 //! (`store/throttle.rs`): five in a row lock that identity with a doubling backoff, in the
@@ -8,18 +9,24 @@
 //! when there is no account) and one write of the counter. So neither the answers nor their
 //! timing tell who has an account (`cargo xtask bench --login-timing` measures the timing).
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
-    dto::accounts::{Login, Plan, SessionToken, User},
+    dto::accounts::{Login, Me, Plan, SessionToken},
 };
 
 use super::{extract::ApiJson, views};
 use crate::{
     auth::{
-        Staff, password,
+        Staff,
+        caller::SESSION_COOKIE,
+        password,
         token::{self, TokenKind},
     },
     crypto::Door,
@@ -77,13 +84,43 @@ pub(super) async fn verify_secret(
     }
 }
 
-/// Signs in with a password.
+/// A `Set-Cookie` of the browser session: `value` for `max_age` seconds (an empty value and 0
+/// clear it). `__Host-` binds it to this origin: Secure, `Path=/`, no `Domain`.
+pub(super) fn session_cookie(value: &str, max_age: i64) -> Result<HeaderValue, Error> {
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+    );
+    HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.into()))
+}
+
+/// A session's answer: the token in the body, or (`cookie`) in the session cookie only.
+pub(super) fn session_answer(
+    state: &AppState,
+    session: SessionToken,
+    cookie: bool,
+) -> Result<Response, Error> {
+    if !cookie {
+        return Ok(ApiJson(session).into_response());
+    }
+    let value = session_cookie(
+        session.token.as_deref().unwrap_or_default(),
+        state.settings.session_ttl.num_seconds(),
+    )?;
+    let body = SessionToken {
+        token: None,
+        expires_at: session.expires_at,
+    };
+    Ok(([(header::SET_COOKIE, value)], ApiJson(body)).into_response())
+}
+
+/// Signs in with a password. With `"cookie": true` (a browser) the session goes in the
+/// `__Host-vestibule_session` cookie, not in the answer.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
     responses((status = 200, body = SessionToken), (status = 401, body = ErrorEnvelope), (status = 403, description = "SSO is enforced for this tenant (`sso_required`)", body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
-) -> Result<ApiJson<SessionToken>, Error> {
+) -> Result<Response, Error> {
     let key = state
         .store
         .throttle_key(Door::Login, body.tenant.as_str(), &body.email);
@@ -130,7 +167,7 @@ async fn login(
     }
     let session = open_session(&state, &mut tx, user.id, "auth.login").await?;
     tx.commit().await?;
-    Ok(ApiJson(session))
+    session_answer(&state, session, body.cookie)
 }
 
 /// Opens a console session for `user` in `tx` and audits it as `action`; the caller commits.
@@ -154,22 +191,26 @@ pub(super) async fn open_session(
     tx.audit(Actor::User(user), action, format!("user:{user}"))
         .await?;
     Ok(SessionToken {
-        token: issued.token.to_string(),
+        token: Some(issued.token.to_string()),
         expires_at,
     })
 }
 
-/// Ends the current session.
+/// Ends the current session, and clears a browser's cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)), security(("session" = [])))]
-async fn logout(State(state): State<AppState>, staff: Staff) -> Result<StatusCode, Error> {
+async fn logout(State(state): State<AppState>, staff: Staff) -> Result<Response, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
     tx.delete_session(staff.session_id).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    let cleared = session_cookie("", 0)?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cleared)]).into_response())
 }
 
-/// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = User)), security(("session" = [])))]
-async fn me(staff: Staff) -> ApiJson<User> {
-    ApiJson(views::user(staff.user))
+/// The signed-in user, and the `X-CSRF-Token` value a browser session's writes must send.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Me)), security(("session" = [])))]
+async fn me(staff: Staff) -> ApiJson<Me> {
+    ApiJson(Me {
+        csrf_token: token::csrf_text(&staff.csrf),
+        user: views::user(staff.user),
+    })
 }

@@ -14,7 +14,7 @@ use vestibule_shared::{
             DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch,
             OverrideLogin, OverrideToken,
         },
-        visits::{CheckIn, CheckOut, CheckedIn},
+        visits::{CheckIn, CheckOut, CheckedIn, VisitStatus},
     },
 };
 
@@ -183,6 +183,8 @@ pub(super) async fn record_check_in(
     let (visit, replayed) = state.store.check_in(k.tenant, new).await?;
     if !replayed {
         crate::metrics::check_in();
+        let on_site = VisitStatus::OnSite;
+        super::events::visit_changed(state, k.tenant, visit.id, k.kiosk.site_id, on_site).await;
     }
     let replayed = HeaderValue::from_static(if replayed { "true" } else { "false" });
     Ok((
@@ -236,11 +238,13 @@ async fn check_out(
         .check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code)
         .await
     {
-        Ok(_) => {
+        Ok(id) => {
             if before.misses > 0 {
                 tx.clear_badge_misses(k.kiosk.id).await?;
             }
             tx.commit().await?;
+            let out = VisitStatus::CheckedOut;
+            super::events::visit_changed(&state, k.tenant, id, k.kiosk.site_id, out).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(Error::NotFound) => {

@@ -2,8 +2,10 @@
 //! answer in the error envelope, body limits and request tracing.
 
 mod auth;
+mod console;
 mod device;
 mod error_responses;
+mod events;
 mod extract;
 mod health;
 mod hosts;
@@ -85,6 +87,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(kiosks::router())
         .merge(visits::router())
+        .merge(events::router())
         .merge(device::router())
         .merge(override_mode::router())
         .merge(settings::router())
@@ -105,7 +108,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 pub fn router(state: AppState) -> Router {
     let shield = state.shield.clone();
     Router::from(api())
-        .fallback(|| async { Error::NotFound })
+        .fallback(console::fallback)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(

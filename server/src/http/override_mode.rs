@@ -89,9 +89,12 @@ async fn check_out(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(o.device.tenant).await?;
-    tx.check_out(o.actor(), id, Some(o.device.kiosk.site_id))
+    let site = tx
+        .check_out(o.actor(), id, Some(o.device.kiosk.site_id))
         .await?;
     tx.commit().await?;
+    let out = vestibule_shared::dto::visits::VisitStatus::CheckedOut;
+    super::events::visit_changed(&state, o.device.tenant, id, site, out).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

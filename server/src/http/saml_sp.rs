@@ -38,8 +38,6 @@ use crate::{
     store::{Actor, TenantTx},
 };
 
-/// The cookie a browser sign-in sets.
-pub const SESSION_COOKIE: &str = "__Host-vestibule_session";
 /// The largest ACS form accepted: a 192 KiB response is 256 KiB of base64, and form encoding
 /// can triple its `+`, `/` and `=`.
 pub const ACS_BODY_LIMIT: usize = 1024 * 1024;
@@ -281,12 +279,10 @@ async fn acs(
         return Ok(ApiJson(session).into_response());
     }
     let relay = pending.map_or_else(|| DEFAULT_RELAY.to_owned(), |(_, relay)| relay);
-    let max_age = state.settings.session_ttl.num_seconds();
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-        session.token
-    );
-    let cookie = HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.into()))?;
+    let cookie = super::auth::session_cookie(
+        session.token.as_deref().unwrap_or_default(),
+        state.settings.session_ttl.num_seconds(),
+    )?;
     let location = HeaderValue::from_str(&relay).map_err(|e| Error::Internal(e.into()))?;
     Ok((
         StatusCode::SEE_OTHER,

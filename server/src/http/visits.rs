@@ -6,13 +6,17 @@ use axum::{
     http::{StatusCode, header},
     response::IntoResponse,
 };
+use chrono::FixedOffset;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::{
         Page,
-        visits::{AuditEntry, AuditVerification, CorrectVisit, Paging, Visit, VisitFilter},
+        visits::{
+            AuditEntry, AuditVerification, CorrectVisit, Paging, StatsQuery, Visit, VisitFilter,
+            VisitStats, VisitStatus,
+        },
     },
 };
 
@@ -33,6 +37,7 @@ const MAX_EXPORT_ROWS: i64 = 50_000;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_visits))
+        .routes(routes!(visit_stats))
         .routes(routes!(export_visits))
         .routes(routes!(get_visit, correct_visit))
         .routes(routes!(check_out_visit))
@@ -65,6 +70,7 @@ fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql,
         status: f.status,
         from: f.from,
         to: f.to,
+        email: f.email,
         limit,
         offset,
     })
@@ -88,6 +94,27 @@ async fn list_visits(
         limit,
         offset,
     }))
+}
+
+/// The dashboard: on site now, today's check-ins and check-outs, check-ins per day (30 days) and
+/// per hour of day, counted without decrypting anything.
+#[utoipa::path(get, path = "/api/v1/visits/stats", tag = "visits", params(StatsQuery),
+    responses((status = 200, body = VisitStats), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+async fn visit_stats(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> Result<ApiJson<VisitStats>, Error> {
+    let minutes = q.utc_offset_minutes.unwrap_or(0);
+    let offset = (-840..=840)
+        .contains(&minutes)
+        .then(|| FixedOffset::east_opt(minutes * 60))
+        .flatten()
+        .ok_or_else(|| Error::InvalidInput("utc_offset_minutes: must be -840 to 840".into()))?;
+    let mut tx = state.store.read(staff.tenant).await?;
+    let stats = tx.visit_stats(q.site_id, offset).await?;
+    tx.commit().await?;
+    Ok(ApiJson(stats))
 }
 
 /// The visit log as CSV (same filters; `limit`/`offset` are ignored, up to 50 000 rows).
@@ -187,6 +214,7 @@ async fn correct_visit(
     let mut tx = state.store.write(staff.tenant).await?;
     let row = tx.correct_visit(staff.actor(), id, None, &fix).await?;
     tx.commit().await?;
+    super::events::visit_changed(&state, staff.tenant, id, row.site_id, row.status).await;
     Ok(ApiJson(views::visit(row)))
 }
 
@@ -199,8 +227,9 @@ async fn check_out_visit(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
-    tx.check_out(staff.actor(), id, None).await?;
+    let site = tx.check_out(staff.actor(), id, None).await?;
     tx.commit().await?;
+    super::events::visit_changed(&state, staff.tenant, id, site, VisitStatus::CheckedOut).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -206,8 +206,10 @@ fn headers_within_limits(headers: &axum::http::HeaderMap) -> Result<(), Error> {
 }
 
 /// What every response carries: no caching (answers hold personal data), no sniffing, no
-/// framing, no referrer, a CSP that allows nothing, HSTS, and the request ID.
+/// framing, no referrer, a CSP that allows nothing, HSTS, and the request ID. The console's
+/// files set their own CSP and caching (`http/console.rs`), which are kept.
 fn secure_headers(h: &mut axum::http::HeaderMap, id: &str) {
+    const OWN: [HeaderName; 2] = [header::CONTENT_SECURITY_POLICY, header::CACHE_CONTROL];
     const HEADERS: [(HeaderName, &str); 7] = [
         (
             header::STRICT_TRANSPORT_SECURITY,
@@ -227,7 +229,9 @@ fn secure_headers(h: &mut axum::http::HeaderMap, id: &str) {
         ),
     ];
     for (name, value) in HEADERS {
-        h.insert(name, HeaderValue::from_static(value));
+        if !(OWN.contains(&name) && h.contains_key(&name)) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
     }
     h.remove(header::SERVER);
     if let Ok(v) = HeaderValue::from_str(id) {

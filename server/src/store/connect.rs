@@ -259,6 +259,7 @@ impl Store {
     fn assemble(engine: Engine, crypto: Crypto) -> Store {
         let sealer = matches!(engine, Engine::Postgres(_))
             .then(|| super::seal::Sealer::start(engine.clone()));
+        let events = super::events::Events::start(&engine);
         Store {
             engine,
             crypto: Arc::new(crypto),
@@ -266,6 +267,7 @@ impl Store {
             committer: None,
             sealer,
             checkpoints: None,
+            events,
         }
     }
 

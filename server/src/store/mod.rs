@@ -36,6 +36,7 @@ mod commit;
 mod connect;
 mod dialect;
 mod directory;
+mod events;
 mod integrations;
 mod keys;
 mod kiosks;
@@ -48,6 +49,7 @@ pub mod sealed;
 mod sessions;
 mod settings;
 mod throttle;
+mod visit_stats;
 mod visits;
 
 pub use accounts::{TenantRoute, TenantRow, UserRow};
@@ -56,6 +58,7 @@ pub use badge_misses::BadgeMisses;
 pub use check_in::{CheckedInRow, NewVisit};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
+pub use events::VisitChange;
 pub use integrations::{SmtpAccount, SmtpConfig};
 pub use kiosks::{EnrollmentTarget, KioskRow};
 pub use outbox::{Backlog, Notification, OutboxItem, OutboxRow};
@@ -93,6 +96,8 @@ pub struct Store {
     sealer: Option<seal::Sealer>,
     /// SQLite's WAL checkpoints, off the writer (`None` on PostgreSQL).
     checkpoints: Option<Arc<checkpoint::Checkpoints>>,
+    /// Live visit changes, for the console.
+    events: events::Events,
 }
 
 /// How many of a pool's connections are open and idle.

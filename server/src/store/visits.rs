@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::visits::{CorrectVisit, VisitStatus},
-    types::BadgeCode,
+    types::{BadgeCode, Email},
 };
 
 use super::outbox::Notification;
@@ -60,6 +60,8 @@ pub struct VisitFilterSql {
     pub status: Option<VisitStatus>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// The visitor's exact email, matched through its blind index (nothing is decrypted).
+    pub email: Option<Email>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -77,7 +79,8 @@ macro_rules! visit_select {
 }
 
 const FILTER: &str = " AND ($2 IS NULL OR v.site_id = $2) AND ($3 IS NULL OR v.host_id = $3) AND ($4 IS NULL OR v.status = $4) \
-     AND ($5 IS NULL OR v.checked_in_at >= $5) AND ($6 IS NULL OR v.checked_in_at < $6)";
+     AND ($5 IS NULL OR v.checked_in_at >= $5) AND ($6 IS NULL OR v.checked_in_at < $6) \
+     AND ($7 IS NULL OR v.visitor_id IN (SELECT id FROM visitors WHERE tenant_id = $1 AND email_idx = $7))";
 
 impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
@@ -113,22 +116,24 @@ impl TenantTx {
 
     /// A page of the visit log, newest first, and the number of visits matching the filter.
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<(Vec<VisitRow>, i64), Error> {
+        let email = f.email.as_ref().map(|e| self.keys.email_index(e));
         let filter = (
             f.site_id,
             f.host_id,
             f.status.map(VisitStatus::as_str),
             f.from,
             f.to,
+            email.clone(),
         );
-        let (site, host, status, from, to) = filter;
         let sql = format!(
-            "{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $7 OFFSET $8",
+            "{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $8 OFFSET $9",
             visit_select!("")
         );
+        let (site, host, status, from, to, email) = filter.clone();
         let raws: Vec<RawVisit> = self
             .fetch_all(
                 AssertSqlSafe(sql),
-                (site, host, status, from, to, f.limit, f.offset),
+                (site, host, status, from, to, email, f.limit, f.offset),
             )
             .await?;
         let count_sql = format!("SELECT COUNT(*) FROM visits v WHERE v.tenant_id = $1{FILTER}");
@@ -157,19 +162,22 @@ impl TenantTx {
         Ok(id)
     }
 
-    /// Checks out a visit by id (optionally only one of `site`).
+    /// Checks out a visit by id (optionally only one of `site`); returns the visit's site.
     pub async fn check_out(
         &mut self,
         actor: Actor,
         id: Uuid,
         site: Option<Uuid>,
-    ) -> Result<(), Error> {
+    ) -> Result<Uuid, Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
-                           WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site'";
-        if self.execute(SQL, (id, self.now(), site)).await? == 0 {
-            return Err(Error::NotFound);
-        }
-        self.checked_out(actor, id).await
+                           WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site' \
+                           RETURNING site_id";
+        let (site_id,): (Uuid,) = self
+            .fetch_optional(SQL, (id, self.now(), site))
+            .await?
+            .ok_or(Error::NotFound)?;
+        self.checked_out(actor, id).await?;
+        Ok(site_id)
     }
 
     /// What follows a check-out: the audit entry and, if the tenant wants it and has an SMTP

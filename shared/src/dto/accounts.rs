@@ -84,11 +84,24 @@ pub struct Login {
     pub tenant: Slug,
     pub email: Email,
     pub password: Password,
+    /// A browser sign-in: the session goes in the `__Host-vestibule_session` cookie (HttpOnly,
+    /// Secure, SameSite=Strict) instead of the answer, so no script can read it.
+    #[serde(default)]
+    pub cookie: bool,
 }
 
-/// A bearer token and when it stops working.
+/// A session and when it stops working: the bearer token, unless it went into a cookie.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionToken {
-    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// The signed-in user, and the value a browser session's writes must send in `X-CSRF-Token`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: User,
+    pub csrf_token: String,
 }

@@ -105,6 +105,16 @@ pub struct Visit {
     pub checked_out_at: Option<DateTime<Utc>>,
 }
 
+/// A visit that changed, as `GET /api/v1/events` sends it (`event: visit`): ids, the new status
+/// and when, never a name or anything else personal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VisitEvent {
+    pub visit_id: Uuid,
+    pub site_id: Uuid,
+    pub status: VisitStatus,
+    pub at: DateTime<Utc>,
+}
+
 /// Filters of the visit log.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -117,6 +127,9 @@ pub struct VisitFilter {
     pub from: Option<DateTime<Utc>>,
     /// Checked in before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// The visitor's exact email (matched through a blind index: nothing is decrypted to search).
+    #[param(value_type = Option<String>)]
+    pub email: Option<Email>,
     /// 1 to 200; 50 when absent.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -143,6 +156,49 @@ pub struct AuditVerification {
     pub entries: i64,
     /// The first sequence number whose hash does not match, if any.
     pub broken_at: Option<i64>,
+}
+
+/// Which visits the dashboard counts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// One site's visits; every site's when absent.
+    pub site_id: Option<Uuid>,
+    /// The viewer's offset from UTC in minutes (-840 to 840), which days and hours are counted
+    /// in; 0 when absent.
+    #[param(minimum = -840, maximum = 840)]
+    pub utc_offset_minutes: Option<i32>,
+}
+
+/// Visits on one day.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DayCount {
+    /// `YYYY-MM-DD`, in the viewer's offset.
+    pub date: String,
+    pub count: i64,
+}
+
+/// Visits that began in one hour of the day.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HourCount {
+    /// 0 to 23, in the viewer's offset.
+    pub hour: u32,
+    pub count: i64,
+}
+
+/// The dashboard's figures, counted from the visits' times and states (nothing is decrypted).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VisitStats {
+    pub on_site: i64,
+    pub checked_in_today: i64,
+    pub checked_out_today: i64,
+    /// Invited visitors expected today who have not arrived (0 until invitations exist).
+    pub expected_today: i64,
+    /// The last 30 days, oldest first, today included.
+    pub per_day: Vec<DayCount>,
+    /// Check-ins of the last 30 days by hour of the day.
+    pub per_hour: Vec<HourCount>,
 }
 
 /// Paging of lists without other filters.

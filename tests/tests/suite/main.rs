@@ -31,6 +31,7 @@ mod at_rest;
 mod bad_input;
 mod badge_guessing;
 mod check_in_batch;
+mod console_api;
 mod crash;
 mod e2e;
 mod early_refusal;

@@ -1,0 +1,113 @@
+//! Live visit changes for the console (`GET /api/v1/events`): which visit, its site, its new
+//! status and when, never a name. On SQLite (one process) a broadcast channel carries them; on
+//! PostgreSQL each change is a `NOTIFY` that every replica's listener relays to its own channel,
+//! so a console connected to one replica sees a check-in made on another. A change is published
+//! after its transaction commits; a lost one (a listener reconnecting) costs a console only a
+//! late refresh, never a wrong record, because the console re-reads what an event names.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, postgres::PgListener};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+use vestibule_shared::dto::visits::VisitEvent;
+
+use super::{Engine, Store};
+use crate::ids::TenantId;
+
+/// The PostgreSQL channel of visit changes.
+const CHANNEL: &str = "vestibule_visits";
+/// How many changes a slow subscriber may fall behind before it is told to resynchronise.
+const BACKLOG: usize = 1024;
+
+/// A change and its tenant (the stream of one tenant's console filters on it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VisitChange {
+    pub tenant: Uuid,
+    #[serde(flatten)]
+    pub event: VisitEvent,
+}
+
+/// The process's end of the change stream.
+#[derive(Clone)]
+pub struct Events {
+    local: broadcast::Sender<VisitChange>,
+}
+
+impl Events {
+    /// Starts relaying PostgreSQL's notifications (on SQLite there is nothing to relay).
+    pub(super) fn start(engine: &Engine) -> Events {
+        let (local, _) = broadcast::channel(BACKLOG);
+        if let Engine::Postgres(pool) = engine {
+            tokio::spawn(relay(pool.clone(), local.clone()));
+        }
+        Events { local }
+    }
+}
+
+/// Relays the channel's notifications to this process's subscribers, reconnecting when the
+/// connection drops.
+async fn relay(pool: PgPool, local: broadcast::Sender<VisitChange>) {
+    loop {
+        let listener = async {
+            let mut l = PgListener::connect_with(&pool).await?;
+            l.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        match listener.await {
+            Ok(mut l) => loop {
+                match l.recv().await {
+                    Ok(n) => {
+                        if let Ok(change) = serde_json::from_str::<VisitChange>(n.payload()) {
+                            let _ = local.send(change);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the visit change listener lost its connection");
+                        break;
+                    }
+                }
+            },
+            Err(e) => tracing::warn!(error = %e, "the visit change listener could not listen"),
+        }
+        if pool.is_closed() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+impl Store {
+    /// Tells every console of `tenant` (on every replica) that a visit changed. Called after the
+    /// change committed; a failure to tell is logged, not returned: the change itself stands.
+    pub async fn publish(&self, tenant: TenantId, event: VisitEvent) {
+        let change = VisitChange {
+            tenant: tenant.0,
+            event,
+        };
+        match &self.engine {
+            Engine::Sqlite { .. } => {
+                let _ = self.events.local.send(change);
+            }
+            Engine::Postgres(pool) => {
+                let Ok(payload) = serde_json::to_string(&change) else {
+                    return;
+                };
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(payload)
+                    .execute(pool)
+                    .await;
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "a visit change could not be published");
+                }
+            }
+        }
+    }
+
+    /// A new subscription to every tenant's visit changes, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<VisitChange> {
+        self.events.local.subscribe()
+    }
+}

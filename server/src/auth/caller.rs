@@ -14,7 +14,7 @@ use crate::{
     state::AppState,
     store::{Actor, KioskRow, SessionKind, UserRow},
 };
-use vestibule_shared::dto::accounts::Role;
+use vestibule_shared::{dto::accounts::Role, types::Email};
 
 /// The header that carries a kiosk override token next to the device token.
 pub const OVERRIDE_HEADER: &str = "x-override-token";
@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for Operator {
     }
 }
 
-/// A signed-in user of a tenant (admin or receptionist).
+/// A signed-in user of a tenant (admin, receptionist or host).
 #[derive(Debug, Clone)]
 pub struct Staff {
     pub tenant: TenantId,
@@ -109,6 +109,18 @@ pub struct Staff {
 impl Staff {
     pub fn actor(&self) -> Actor {
         Actor::User(self.user.id)
+    }
+
+    /// For a host, their email: they see only the visits of the hosts with that email. `None`
+    /// for desk staff, who see every visit. (Fails closed: a host whose stored email would not
+    /// parse sees nothing.)
+    pub fn own_visits(&self) -> Result<Option<Email>, Error> {
+        if self.user.role != Role::Host {
+            return Ok(None);
+        }
+        Email::parse(&self.user.email)
+            .map(Some)
+            .map_err(|_| Error::Forbidden("this account cannot see visits"))
     }
 }
 
@@ -166,6 +178,24 @@ impl FromRequestParts<AppState> for Staff {
             session_id: session.id,
             csrf,
         })
+    }
+}
+
+/// A signed-in admin or receptionist: who works the front desk (hosts may only look).
+#[derive(Debug, Clone)]
+pub struct Desk(pub Staff);
+
+impl FromRequestParts<AppState> for Desk {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if staff.user.role == Role::Host {
+            return Err(Error::Forbidden(
+                "this needs the admin or receptionist role",
+            ));
+        }
+        Ok(Self(staff))
     }
 }
 

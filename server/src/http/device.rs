@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::{
     ErrorEnvelope,
     dto::{
+        accounts::Role,
         kiosk::{
             DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch,
             OverrideLogin, OverrideToken,
@@ -169,6 +170,7 @@ pub(super) async fn record_check_in(
     body: CheckIn,
 ) -> Result<CheckInAnswer, Error> {
     let key = idempotency_key(headers)?;
+    let host_id = body.host_id;
     let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
     let hash = Sha256::digest(&canonical).to_vec();
     let new = NewVisit {
@@ -183,8 +185,8 @@ pub(super) async fn record_check_in(
     let (visit, replayed) = state.store.check_in(k.tenant, new).await?;
     if !replayed {
         crate::metrics::check_in();
-        let on_site = VisitStatus::OnSite;
-        super::events::visit_changed(state, k.tenant, visit.id, k.kiosk.site_id, on_site).await;
+        let visit = (visit.id, k.kiosk.site_id, host_id);
+        super::events::visit_changed(state, k.tenant, visit, VisitStatus::OnSite).await;
     }
     let replayed = HeaderValue::from_static(if replayed { "true" } else { "false" });
     Ok((
@@ -238,13 +240,13 @@ async fn check_out(
         .check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code)
         .await
     {
-        Ok(id) => {
+        Ok((id, host)) => {
             if before.misses > 0 {
                 tx.clear_badge_misses(k.kiosk.id).await?;
             }
             tx.commit().await?;
-            let out = VisitStatus::CheckedOut;
-            super::events::visit_changed(&state, k.tenant, id, k.kiosk.site_id, out).await;
+            let visit = (id, k.kiosk.site_id, host);
+            super::events::visit_changed(&state, k.tenant, visit, VisitStatus::CheckedOut).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(Error::NotFound) => {
@@ -282,7 +284,11 @@ async fn override_login(
     g.commit().await?;
     refuse_if_locked(&seen, &state)?;
     let mut tx = state.store.read(k.tenant).await?;
-    let user = tx.user_by_email(&body.email).await?;
+    // A host has no override, PIN or not: checked like an unknown account, as long.
+    let user = tx
+        .user_by_email(&body.email)
+        .await?
+        .filter(|u| u.role != Role::Host);
     tx.commit().await?;
     verify_secret(
         &state,

@@ -5,7 +5,7 @@
 //! a few minutes and the browser's `EventSource` reconnects, so a signed-out or expired
 //! session stops receiving at the latest then.
 
-use std::{convert::Infallible, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
     extract::State,
@@ -17,7 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::dto::visits::{VisitEvent, VisitStatus};
 
-use crate::{auth::Staff, ids::TenantId, state::AppState};
+use crate::{auth::Staff, error::Error, ids::TenantId, state::AppState};
 
 /// How long one stream lasts before the browser reconnects (and so re-authenticates).
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
@@ -30,20 +30,21 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub(super) async fn visit_changed(
     state: &AppState,
     tenant: TenantId,
-    visit_id: Uuid,
-    site_id: Uuid,
+    visit: (Uuid, Uuid, Uuid),
     status: VisitStatus,
 ) {
+    let (visit_id, site_id, host) = visit;
     let event = VisitEvent {
         visit_id,
         site_id,
         status,
         at: state.clock.now(),
     };
-    state.store.publish(tenant, event).await;
+    state.store.publish(tenant, host, event).await;
 }
 
-/// The tenant's visit changes as they happen (server-sent events; cookie or bearer session).
+/// The tenant's visit changes as they happen (server-sent events; cookie or bearer session); a
+/// host gets only the changes of their own visitors' visits.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses((status = 200, content_type = "text/event-stream", body = String,
         description = "`event: visit` with a VisitEvent as data; `event: resync` when changes were dropped")),
@@ -51,22 +52,36 @@ pub(super) async fn visit_changed(
 async fn events(
     State(state): State<AppState>,
     staff: Staff,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
     let tenant = staff.tenant.0;
-    let changes = stream::unfold(state.store.subscribe(), move |mut rx| async move {
-        loop {
-            let event = match rx.recv().await {
-                Ok(c) if c.tenant == tenant => Event::default().event("visit").json_data(c.event),
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => Ok(Event::default().event("resync").data("{}")),
-                Err(RecvError::Closed) => return None,
-            };
-            match event {
-                Ok(e) => return Some((Ok(e), rx)),
-                Err(_) => continue,
+    let rx = state.store.subscribe();
+    let own: Option<Arc<[Uuid]>> = match staff.own_visits()? {
+        Some(email) => {
+            let mut tx = state.store.read(staff.tenant).await?;
+            let hosts = tx.hosts_of(&email).await?;
+            tx.commit().await?;
+            Some(hosts.into())
+        }
+        None => None,
+    };
+    let changes = stream::unfold(rx, move |mut rx| {
+        let own = own.clone();
+        async move {
+            loop {
+                let event = match rx.recv().await {
+                    Ok(c) if c.tenant != tenant => continue,
+                    Ok(c) if own.as_ref().is_some_and(|h| !h.contains(&c.host)) => continue,
+                    Ok(c) => Event::default().event("visit").json_data(c.event),
+                    Err(RecvError::Lagged(_)) => Ok(Event::default().event("resync").data("{}")),
+                    Err(RecvError::Closed) => return None,
+                };
+                match event {
+                    Ok(e) => return Some((Ok(e), rx)),
+                    Err(_) => continue,
+                }
             }
         }
     });
     let until = tokio::time::sleep(STREAM_LIFETIME);
-    Sse::new(changes.take_until(until)).keep_alive(KeepAlive::default())
+    Ok(Sse::new(changes.take_until(until)).keep_alive(KeepAlive::default()))
 }

@@ -77,6 +77,8 @@ async fn correct(
         .correct_visit(o.actor(), id, Some(o.device.kiosk.site_id), &fix)
         .await?;
     tx.commit().await?;
+    let visit = (id, row.site_id, row.host_id);
+    super::events::visit_changed(&state, o.device.tenant, visit, row.status).await;
     Ok(ApiJson(views::visit(row)))
 }
 
@@ -89,12 +91,12 @@ async fn check_out(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(o.device.tenant).await?;
-    let site = tx
+    let (site, host) = tx
         .check_out(o.actor(), id, Some(o.device.kiosk.site_id))
         .await?;
     tx.commit().await?;
     let out = vestibule_shared::dto::visits::VisitStatus::CheckedOut;
-    super::events::visit_changed(&state, o.device.tenant, id, site, out).await;
+    super::events::visit_changed(&state, o.device.tenant, (id, site, host), out).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -188,7 +188,7 @@ fn group_role(settings: &SamlSettings, groups: &[String]) -> Option<Role> {
         .filter_map(|g| settings.group_roles.get(g))
         .copied()
         .collect();
-    [Role::Admin, Role::Receptionist]
+    [Role::Admin, Role::Receptionist, Role::Host]
         .into_iter()
         .find(|r| roles.contains(r))
 }

@@ -25,7 +25,7 @@ use super::{
     views,
 };
 use crate::{
-    auth::{Admin, Staff},
+    auth::{Admin, Desk, Staff},
     error::Error,
     state::AppState,
     store::{VisitFilterSql, VisitRow},
@@ -58,7 +58,12 @@ pub(super) fn paging(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i6
     Ok((limit, offset))
 }
 
-fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql, Error> {
+fn filter_sql(
+    staff: &Staff,
+    f: VisitFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<VisitFilterSql, Error> {
     if let (Some(from), Some(to)) = (f.from, f.to)
         && from > to
     {
@@ -71,6 +76,7 @@ fn filter_sql(f: VisitFilter, limit: i64, offset: i64) -> Result<VisitFilterSql,
         from: f.from,
         to: f.to,
         email: f.email,
+        host_email: staff.own_visits()?,
         limit,
         offset,
     })
@@ -86,7 +92,7 @@ async fn list_visits(
 ) -> Result<ApiJson<Page<Visit>>, Error> {
     let (limit, offset) = paging(f.limit, f.offset)?;
     let mut tx = state.store.read(staff.tenant).await?;
-    let (rows, total) = tx.visits(&filter_sql(f, limit, offset)?).await?;
+    let (rows, total) = tx.visits(&filter_sql(&staff, f, limit, offset)?).await?;
     tx.commit().await?;
     Ok(ApiJson(Page {
         items: rows.into_iter().map(views::visit).collect(),
@@ -112,7 +118,9 @@ async fn visit_stats(
         .flatten()
         .ok_or_else(|| Error::InvalidInput("utc_offset_minutes: must be -840 to 840".into()))?;
     let mut tx = state.store.read(staff.tenant).await?;
-    let stats = tx.visit_stats(q.site_id, offset).await?;
+    let stats = tx
+        .visit_stats(q.site_id, staff.own_visits()?.as_ref(), offset)
+        .await?;
     tx.commit().await?;
     Ok(ApiJson(stats))
 }
@@ -127,7 +135,7 @@ async fn export_visits(
 ) -> Result<impl IntoResponse, Error> {
     paging(f.limit, f.offset)?;
     let mut tx = state.store.read(a.0.tenant).await?;
-    let (rows, _) = tx.visits(&filter_sql(f, MAX_EXPORT_ROWS, 0)?).await?;
+    let (rows, _) = tx.visits(&filter_sql(&a.0, f, MAX_EXPORT_ROWS, 0)?).await?;
     tx.commit().await?;
     let csv = to_csv(&rows).map_err(|e| Error::Internal(e.into()))?;
     Ok((
@@ -195,8 +203,15 @@ async fn get_visit(
     staff: Staff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<Visit>, Error> {
+    let own = staff.own_visits()?;
     let mut tx = state.store.read(staff.tenant).await?;
     let row = tx.visit(id).await?.ok_or(Error::NotFound)?;
+    // A host sees their own visitors only; another's visit is as unknown as a missing one.
+    if let Some(email) = &own
+        && !tx.hosted_by(row.host_id, email).await?
+    {
+        return Err(Error::NotFound);
+    }
     tx.commit().await?;
     Ok(ApiJson(views::visit(row)))
 }
@@ -207,14 +222,15 @@ async fn get_visit(
     security(("session" = [])))]
 async fn correct_visit(
     State(state): State<AppState>,
-    staff: Staff,
+    Desk(staff): Desk,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(fix): ApiJson<CorrectVisit>,
 ) -> Result<ApiJson<Visit>, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
     let row = tx.correct_visit(staff.actor(), id, None, &fix).await?;
     tx.commit().await?;
-    super::events::visit_changed(&state, staff.tenant, id, row.site_id, row.status).await;
+    let visit = (id, row.site_id, row.host_id);
+    super::events::visit_changed(&state, staff.tenant, visit, row.status).await;
     Ok(ApiJson(views::visit(row)))
 }
 
@@ -223,13 +239,14 @@ async fn correct_visit(
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
 async fn check_out_visit(
     State(state): State<AppState>,
-    staff: Staff,
+    Desk(staff): Desk,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
-    let site = tx.check_out(staff.actor(), id, None).await?;
+    let (site, host) = tx.check_out(staff.actor(), id, None).await?;
     tx.commit().await?;
-    super::events::visit_changed(&state, staff.tenant, id, site, VisitStatus::CheckedOut).await;
+    let out = VisitStatus::CheckedOut;
+    super::events::visit_changed(&state, staff.tenant, (id, site, host), out).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

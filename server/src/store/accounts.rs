@@ -59,6 +59,7 @@ pub fn role_str(role: Role) -> &'static str {
     match role {
         Role::Admin => "admin",
         Role::Receptionist => "receptionist",
+        Role::Host => "host",
     }
 }
 
@@ -181,10 +182,10 @@ impl TenantTx {
             id: r.id,
             password_hash: r.password_hash,
             pin_hash: r.pin_hash,
-            role: if r.role == "admin" {
-                Role::Admin
-            } else {
-                Role::Receptionist
+            role: match r.role.as_str() {
+                "admin" => Role::Admin,
+                "receptionist" => Role::Receptionist,
+                _ => Role::Host,
             },
             disabled: r.disabled,
             created_at: r.created_at,

@@ -21,10 +21,12 @@ const CHANNEL: &str = "vestibule_visits";
 /// How many changes a slow subscriber may fall behind before it is told to resynchronise.
 const BACKLOG: usize = 1024;
 
-/// A change and its tenant (the stream of one tenant's console filters on it).
+/// A change, its tenant and the visit's host (the stream of one tenant's console filters on
+/// them; a host's console gets only their own visits' changes).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VisitChange {
     pub tenant: Uuid,
+    pub host: Uuid,
     #[serde(flatten)]
     pub event: VisitEvent,
 }
@@ -81,9 +83,10 @@ async fn relay(pool: PgPool, local: broadcast::Sender<VisitChange>) {
 impl Store {
     /// Tells every console of `tenant` (on every replica) that a visit changed. Called after the
     /// change committed; a failure to tell is logged, not returned: the change itself stands.
-    pub async fn publish(&self, tenant: TenantId, event: VisitEvent) {
+    pub async fn publish(&self, tenant: TenantId, host: Uuid, event: VisitEvent) {
         let change = VisitChange {
             tenant: tenant.0,
+            host,
             event,
         };
         match &self.engine {

@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Timelike, Utc};
 use uuid::Uuid;
-use vestibule_shared::dto::visits::{DayCount, HourCount, VisitStats};
+use vestibule_shared::{
+    dto::visits::{DayCount, HourCount, VisitStats},
+    types::Email,
+};
 
 use super::TenantTx;
 use crate::error::Error;
@@ -13,15 +16,19 @@ use crate::error::Error;
 pub const STATS_DAYS: i64 = 30;
 
 impl TenantTx {
-    /// The figures for one site (or all), with days starting at midnight in `offset`.
+    /// The figures for one site (or all), only of the hosts with `host_email` if given (a
+    /// signed-in host's own), with days starting at midnight in `offset`.
     pub async fn visit_stats(
         &mut self,
         site: Option<Uuid>,
+        host_email: Option<&Email>,
         offset: FixedOffset,
     ) -> Result<VisitStats, Error> {
         const SQL: &str = "SELECT v.checked_in_at, v.checked_out_at, v.status FROM visits v \
                            WHERE v.tenant_id = $1 AND ($2 IS NULL OR v.site_id = $2) \
-                           AND (v.checked_in_at >= $3 OR v.status = 'on_site')";
+                           AND (v.checked_in_at >= $3 OR v.status = 'on_site') \
+                           AND ($4 IS NULL OR v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $4))";
+        let host_idx = host_email.map(|e| self.keys.email_index(e));
         let now = self.now().with_timezone(&offset);
         let today = now.date_naive();
         let midnight = |days_ago: i64| -> DateTime<Utc> {
@@ -34,7 +41,7 @@ impl TenantTx {
         let first_day = midnight(STATS_DAYS - 1);
         let today_start = midnight(0);
         let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, String)> =
-            self.fetch_all(SQL, (site, first_day)).await?;
+            self.fetch_all(SQL, (site, first_day, host_idx)).await?;
 
         let mut per_day = vec![0i64; STATS_DAYS as usize];
         let mut per_hour = [0i64; 24];

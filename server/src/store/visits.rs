@@ -62,6 +62,8 @@ pub struct VisitFilterSql {
     pub to: Option<DateTime<Utc>>,
     /// The visitor's exact email, matched through its blind index (nothing is decrypted).
     pub email: Option<Email>,
+    /// Only the visits of the hosts with this email (a signed-in host's own).
+    pub host_email: Option<Email>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -80,7 +82,8 @@ macro_rules! visit_select {
 
 const FILTER: &str = " AND ($2 IS NULL OR v.site_id = $2) AND ($3 IS NULL OR v.host_id = $3) AND ($4 IS NULL OR v.status = $4) \
      AND ($5 IS NULL OR v.checked_in_at >= $5) AND ($6 IS NULL OR v.checked_in_at < $6) \
-     AND ($7 IS NULL OR v.visitor_id IN (SELECT id FROM visitors WHERE tenant_id = $1 AND email_idx = $7))";
+     AND ($7 IS NULL OR v.visitor_id IN (SELECT id FROM visitors WHERE tenant_id = $1 AND email_idx = $7)) \
+     AND ($8 IS NULL OR v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $8))";
 
 impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
@@ -116,24 +119,27 @@ impl TenantTx {
 
     /// A page of the visit log, newest first, and the number of visits matching the filter.
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<(Vec<VisitRow>, i64), Error> {
-        let email = f.email.as_ref().map(|e| self.keys.email_index(e));
+        let index = |e: &Option<Email>| e.as_ref().map(|e| self.keys.email_index(e));
         let filter = (
             f.site_id,
             f.host_id,
             f.status.map(VisitStatus::as_str),
             f.from,
             f.to,
-            email.clone(),
+            index(&f.email),
+            index(&f.host_email),
         );
         let sql = format!(
-            "{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $8 OFFSET $9",
+            "{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $9 OFFSET $10",
             visit_select!("")
         );
-        let (site, host, status, from, to, email) = filter.clone();
+        let (site, host, status, from, to, email, host_email) = filter.clone();
         let raws: Vec<RawVisit> = self
             .fetch_all(
                 AssertSqlSafe(sql),
-                (site, host, status, from, to, email, f.limit, f.offset),
+                (
+                    site, host, status, from, to, email, host_email, f.limit, f.offset,
+                ),
             )
             .await?;
         let count_sql = format!("SELECT COUNT(*) FROM visits v WHERE v.tenant_id = $1{FILTER}");
@@ -145,39 +151,54 @@ impl TenantTx {
         Ok((items, total))
     }
 
+    /// Whether `host` is one of the host records with this email (a signed-in host's own).
+    pub async fn hosted_by(&mut self, host: Uuid, email: &Email) -> Result<bool, Error> {
+        const SQL: &str = "SELECT EXISTS (SELECT 1 FROM hosts WHERE tenant_id = $1 AND id = $2 AND email_idx = $3)";
+        let idx = self.keys.email_index(email);
+        self.scalar(SQL, (host, idx)).await
+    }
+
     /// Checks out the on-site visit of `site` with this badge code.
     pub async fn check_out_badge(
         &mut self,
         actor: Actor,
         site: Uuid,
         badge: &BadgeCode,
-    ) -> Result<Uuid, Error> {
+    ) -> Result<(Uuid, Uuid), Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $4 \
-                           WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id";
-        let (id,): (Uuid,) = self
+                           WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id, host_id";
+        let (id, host): (Uuid, Uuid) = self
             .fetch_optional(SQL, (site, badge.as_str(), self.now()))
             .await?
             .ok_or(Error::NotFound)?;
         self.checked_out(actor, id).await?;
-        Ok(id)
+        Ok((id, host))
     }
 
-    /// Checks out a visit by id (optionally only one of `site`); returns the visit's site.
+    /// Checks out a visit by id (optionally only one of `site`); returns its site and host.
     pub async fn check_out(
         &mut self,
         actor: Actor,
         id: Uuid,
         site: Option<Uuid>,
-    ) -> Result<Uuid, Error> {
+    ) -> Result<(Uuid, Uuid), Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
                            WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site' \
-                           RETURNING site_id";
-        let (site_id,): (Uuid,) = self
+                           RETURNING site_id, host_id";
+        let found: (Uuid, Uuid) = self
             .fetch_optional(SQL, (id, self.now(), site))
             .await?
             .ok_or(Error::NotFound)?;
         self.checked_out(actor, id).await?;
-        Ok(site_id)
+        Ok(found)
+    }
+
+    /// The host records with this email (a signed-in host's own).
+    pub async fn hosts_of(&mut self, email: &Email) -> Result<Vec<Uuid>, Error> {
+        const SQL: &str = "SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $2";
+        let idx = self.keys.email_index(email);
+        let rows: Vec<(Uuid,)> = self.fetch_all(SQL, (idx,)).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// What follows a check-out: the audit entry and, if the tenant wants it and has an SMTP

@@ -24,6 +24,9 @@ pub enum Role {
     Admin,
     /// Runs a front desk: kiosk override with a PIN, the visit log.
     Receptionist,
+    /// An employee who receives visitors: sees only their own visitors (the hosts whose email is
+    /// theirs), in the console; no override, no settings.
+    Host,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -37,6 +37,7 @@ mod e2e;
 mod early_refusal;
 mod expiry;
 mod host_notice;
+mod host_role;
 mod idempotency;
 mod isolation;
 mod kiosk_e2e;

@@ -445,7 +445,8 @@ async fn visit_log_filters_and_pages(engine: Engine) {
     assert_eq!(
         tx.check_out_badge(Actor::Kiosk(Uuid::nil()), site, &badge)
             .await
-            .expect("out"),
+            .expect("out")
+            .0,
         ids[0].id
     );
     assert!(

@@ -11,6 +11,7 @@ use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, world::PIN
 /// What a host may do.
 const HOST_MAY: &[(&str, &str)] = &[
     ("GET", "/api/v1/auth/me"),
+    ("GET", "/api/v1/sites"),
     ("POST", "/api/v1/auth/logout"),
     ("GET", "/api/v1/visits"),
     ("GET", "/api/v1/visits/{id}"),

@@ -32,6 +32,7 @@ mod bad_input;
 mod badge_guessing;
 mod check_in_batch;
 mod console_api;
+mod console_e2e;
 mod crash;
 mod e2e;
 mod early_refusal;

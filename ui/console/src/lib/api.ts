@@ -1,0 +1,78 @@
+// The console's one way to the server: same-origin fetch with the session cookie, the CSRF value
+// on every write, and the error envelope turned into an ApiError whose message is the server's.
+
+export interface Envelope {
+  error: { code: string; message: string; details?: unknown; request_id?: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+
+/** Remembers the CSRF value `/api/v1/auth/me` gave (sent on every write). */
+export function setCsrf(value: string): void {
+  csrf = value;
+}
+
+const SAFE = new Set(['GET', 'HEAD']);
+
+/** The headers of a request: JSON when it has a body, `X-CSRF-Token` when it writes. */
+export function headersFor(method: string, body: unknown, contentType = 'application/json'): Record<string, string> {
+  const h: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) h['content-type'] = contentType;
+  if (!SAFE.has(method)) h['x-csrf-token'] = csrf;
+  return h;
+}
+
+/** Turns a failed answer into an ApiError with the envelope's message. */
+export async function failure(res: Response): Promise<ApiError> {
+  let env: Partial<Envelope> = {};
+  try {
+    env = (await res.json()) as Envelope;
+  } catch {
+    // not JSON: keep the status
+  }
+  const e = env.error;
+  return new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? res.statusText, e?.details);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+  const raw = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: headersFor(method, body, contentType),
+    body: raw as string | undefined,
+  });
+  if (!res.ok) throw await failure(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  del: (path: string) => request<void>('DELETE', path),
+  csv: <T>(path: string, text: string) => request<T>('POST', path, text, 'text/csv'),
+};
+
+/** A query string of the set values only. */
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? '?' + s : '';
+}

@@ -1,0 +1,57 @@
+// Who is signed in, the language shown, and the live feed's state.
+import { api, ApiError, setCsrf } from './api';
+import { i18n, type Lang } from './i18n';
+import type { Me } from './types';
+
+export const session = $state({
+  me: null as Me | null,
+  checked: false,
+  lang: 'en' as Lang,
+  live: 'reconnecting' as 'live' | 'reconnecting',
+});
+
+i18n.bindLanguage(() => session.lang);
+
+export function browserLang(): Lang {
+  return typeof navigator !== 'undefined' && navigator.language?.startsWith('fr') ? 'fr' : 'en';
+}
+
+export function setLang(lang: Lang): void {
+  session.lang = lang;
+  document.documentElement.lang = lang;
+}
+
+/** Reads who is signed in (null when nobody), and the tenant's language when the role may. */
+export async function loadMe(): Promise<void> {
+  try {
+    const me = await api.get<Me>('/api/v1/auth/me');
+    setCsrf(me.csrf_token);
+    session.me = me;
+    let lang = browserLang();
+    if (me.role === 'admin') {
+      const s = await api.get<{ language: Lang }>('/api/v1/settings');
+      lang = s.language;
+    }
+    setLang(lang);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    session.me = null;
+    setLang(browserLang());
+  } finally {
+    session.checked = true;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await api.post('/api/v1/auth/logout');
+  setCsrf('');
+  session.me = null;
+}
+
+/** Whether the signed-in user may open a screen. */
+export function mayOpen(route: string): boolean {
+  const role = session.me?.role;
+  if (role === 'admin') return true;
+  if (role === 'receptionist') return ['/', '/visits'].includes(route);
+  return ['/', '/visits'].includes(route);
+}

@@ -1,0 +1,72 @@
+// The wire types the console reads (see shared/src/dto in the repository).
+
+export type Role = 'admin' | 'receptionist' | 'host';
+export interface Me {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  csrf_token: string;
+}
+export interface Site {
+  id: string;
+  name: string;
+  timezone: string;
+}
+export interface Host {
+  id: string;
+  name: string;
+  email: string;
+  site_id: string;
+}
+export interface Kiosk {
+  id: string;
+  site_id: string;
+  name: string;
+  enrolled_at: string | null;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+}
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  has_pin: boolean;
+  disabled: boolean;
+}
+export interface Visit {
+  id: string;
+  site_id: string;
+  host_id: string;
+  host_name: string;
+  visitor_name: string;
+  visitor_email: string;
+  visitor_company: string | null;
+  purpose: string | null;
+  status: 'on_site' | 'checked_out';
+  badge_code: string;
+  checked_in_at: string;
+  checked_out_at: string | null;
+}
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+export interface Stats {
+  on_site: number;
+  checked_in_today: number;
+  checked_out_today: number;
+  expected_today: number;
+  per_day: { date: string; count: number }[];
+  per_hour: { hour: number; count: number }[];
+}
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+}

@@ -7,7 +7,7 @@ use vestibule_shared::{
     ErrorEnvelope,
     dto::{
         Page,
-        mail::{DeliveryStatus, Notification, PutSmtp, Smtp},
+        mail::{DeliveryStatus, Notification, PutSmtp, Smtp, SmtpTest},
         visits::Paging,
     },
 };
@@ -23,6 +23,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_smtp, put_smtp, delete_smtp))
+        .routes(routes!(test_smtp))
         .routes(routes!(list_notifications))
 }
 
@@ -97,6 +98,32 @@ async fn delete_smtp(State(state): State<AppState>, Admin(a): Admin) -> Result<S
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// How long a test email may take.
+const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Sends a test email to the signed-in admin now, through the tenant's SMTP server, and answers
+/// what really happened (`sent`, or the server's or TLS's reason). Audited.
+#[utoipa::path(post, path = "/api/v1/integrations/smtp/test", tag = "mail",
+    responses((status = 200, body = SmtpTest), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+async fn test_smtp(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+) -> Result<ApiJson<SmtpTest>, Error> {
+    let mut tx = state.store.write(a.tenant).await?;
+    let account = tx.smtp().await?.ok_or(Error::NotFound)?;
+    let lang = tx.settings().await?.language;
+    tx.audit(a.actor(), "smtp.test", format!("user:{}", a.user.id))
+        .await?;
+    tx.commit().await?;
+    let to = a.user.email.clone();
+    let sent = crate::mail::send_test(&account, &to, lang, TEST_TIMEOUT).await;
+    Ok(ApiJson(SmtpTest {
+        to,
+        sent: sent.is_ok(),
+        error: sent.err(),
+    }))
 }
 
 fn notification(r: OutboxRow) -> Notification {

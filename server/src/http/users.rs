@@ -1,4 +1,5 @@
-//! Tenant admin: the tenant's users (admins and receptionists), their passwords and PINs.
+//! Tenant admin: the tenant's users (admins, receptionists and hosts), their passwords and PINs,
+//! and lifting a sign-in or PIN lockout.
 
 use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -6,6 +7,7 @@ use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::accounts::{CreateUser, UpdateUser, User},
+    types::Email,
 };
 
 use super::{
@@ -14,6 +16,7 @@ use super::{
 };
 use crate::{
     auth::{Admin, password},
+    crypto::Door,
     error::Error,
     ids::TenantId,
     state::AppState,
@@ -24,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_user, list_users))
         .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(unlock_user))
 }
 
 /// Hashes a secret if one was given.
@@ -164,5 +168,35 @@ async fn delete_user(
     tx.audit(a.actor(), "user.delete", format!("user:{id}"))
         .await?;
     tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lifts a lockout of this user's sign-in and kiosk PIN (after repeated failures) at once.
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+async fn unlock_user(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
+    let mut tx = state.store.write(a.tenant).await?;
+    let user = tx.user(id).await?.ok_or(Error::NotFound)?;
+    let tenant = tx.tenant_row().await?;
+    tx.audit(a.actor(), "user.unlock", format!("user:{id}"))
+        .await?;
+    tx.commit().await?;
+    let email = Email::parse(&user.email).map_err(|e| Error::Internal(e.into()))?;
+    // The counters are keyed by what is typed: the tenant's slug (sign-in) or id (a kiosk's PIN).
+    let keys = [
+        state.store.throttle_key(Door::Login, &tenant.slug, &email),
+        state
+            .store
+            .throttle_key(Door::Pin, &a.tenant.0.to_string(), &email),
+    ];
+    let mut g = state.store.global(true).await?;
+    for key in &keys {
+        g.clear_throttle(key).await?;
+    }
+    g.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

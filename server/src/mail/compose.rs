@@ -23,6 +23,25 @@ pub struct Facts<'a> {
     pub minutes: i64,
 }
 
+/// The console's "send a test email": says only that the settings work.
+pub fn test_message(lang: Language) -> Content {
+    let (subject, text) = match lang {
+        Language::En => (
+            "Vestibule: test email",
+            "This test email shows that Vestibule can send your hosts their notifications.",
+        ),
+        Language::Fr => (
+            "Vestibule : e-mail de test",
+            "Cet e-mail de test montre que Vestibule peut envoyer leurs notifications à vos hôtes.",
+        ),
+    };
+    Content {
+        subject: subject.to_owned(),
+        text: format!("{text}\n"),
+        html: format!("<p>{text}</p>"),
+    }
+}
+
 /// Writes the email for `facts`; `None` for an event this version does not know.
 pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
     let who = match (f.company, lang) {

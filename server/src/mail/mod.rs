@@ -20,10 +20,12 @@ use std::{collections::HashMap, time::Duration};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use vestibule_shared::types::Language;
+
 use crate::{
     error::Error,
     ids::TenantId,
-    store::{HostRow, SiteRow, Store, TenantTx},
+    store::{HostRow, SiteRow, SmtpAccount, Store, TenantTx},
 };
 
 /// How the sender paces itself.
@@ -140,7 +142,7 @@ struct Outgoing {
 /// What every email of one tenant's batch needs once: its SMTP account and settings, and the
 /// hosts and sites already read.
 struct Batch {
-    account: Option<crate::store::SmtpAccount>,
+    account: Option<SmtpAccount>,
     settings: vestibule_shared::dto::settings::Settings,
     hosts: HashMap<Uuid, Option<HostRow>>,
     sites: HashMap<Uuid, Option<SiteRow>>,
@@ -320,6 +322,29 @@ async fn prepare(
             message_id,
         })
         .map_err(|e| e.reason))
+}
+
+/// Sends a test email through `account` to `to` (the admin asking), now, and says what happened:
+/// `Err` carries the reason (the SMTP server's or rustls' words, never the message).
+pub async fn send_test(
+    account: &SmtpAccount,
+    to: &str,
+    lang: Language,
+    timeout: Duration,
+) -> Result<(), String> {
+    let content = compose::test_message(lang);
+    let domain = account
+        .config
+        .from_address
+        .rsplit('@')
+        .next()
+        .unwrap_or("vestibule.invalid");
+    let message_id = format!("<test-{}@{domain}>", crate::ids::new_id());
+    let message = smtp::message(account, to, &message_id, content).map_err(|e| e.reason)?;
+    let mut session = smtp::Session::new(account, timeout);
+    let sent = session.send(message).await.map_err(|e| e.reason);
+    session.close().await;
+    sent
 }
 
 /// `retry_base × 2^attempts`, at most `retry_max`.

@@ -71,3 +71,12 @@ pub struct Notification {
     pub message_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
+
+/// What a test email did: `sent`, or the reason it was not (the SMTP server's or TLS's words).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SmtpTest {
+    /// Where it went: the signed-in admin's own address.
+    pub to: String,
+    pub sent: bool,
+    pub error: Option<String>,
+}

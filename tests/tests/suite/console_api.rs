@@ -194,9 +194,14 @@ async fn console_files(engine: Engine) {
     assert_eq!(r.status, 405, "{}", r.text);
 }
 
-/// Reads the event stream until a `visit` event names `visit_id`; returns how long it took.
-async fn wait_for_event(mut stream: reqwest::Response, visit_id: &str, not: &[&str]) -> Duration {
-    let started = Instant::now();
+/// Reads the event stream until a `visit` event names `visit_id`; returns the time since
+/// `started`.
+async fn wait_for_event(
+    mut stream: reqwest::Response,
+    visit_id: &str,
+    not: &[&str],
+    started: Instant,
+) -> Duration {
     let mut seen = String::new();
     let found = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(chunk) = stream.chunk().await.expect("the stream goes on") {
@@ -259,8 +264,9 @@ async fn live_events(engine: Engine) {
     let stream = subscribe().await;
     // Another tenant's check-in is not seen; this tenant's is.
     let theirs = other.check_in(&api, "theirs", "Vera Elsewhere").await;
+    let sent = Instant::now();
     let ours = t.check_in(&api, "ours", "Vera Visitor").await;
-    let took = wait_for_event(stream, &ours, &[&theirs]).await;
+    let took = wait_for_event(stream, &ours, &[&theirs], sent).await;
     eprintln!("check-in → event on {engine:?}: {took:?}");
     // A check-out is an event too.
     let stream = subscribe().await;
@@ -271,7 +277,7 @@ async fn live_events(engine: Engine) {
     )
     .await
     .expect(204);
-    wait_for_event(stream, &ours, &[]).await;
+    wait_for_event(stream, &ours, &[], Instant::now()).await;
     // Kiosks and the signed-out get nothing.
     let r = api.get("/api/v1/events", &t.device).await;
     assert_eq!(r.status, 401);

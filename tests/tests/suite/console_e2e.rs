@@ -84,10 +84,40 @@ async fn front_desk_walk() {
     // Sign in; the session is an HttpOnly cookie the page's scripts cannot read.
     b.open("/").await;
     b.wait(&testid("screen-login")).await;
+    let cold = b
+        .eval(
+            "return performance.getEntriesByType('navigation')[0].loadEventEnd;",
+            vec![],
+        )
+        .await;
+    eprintln!("[console] first load with an empty cache (sign-in page): {cold} ms");
     check_screen(&b, "01-sign-in", &mut violations).await;
     let started = Instant::now();
     sign_in(&b, "console").await;
     eprintln!("[console] signed in in {:?}", started.elapsed());
+    // Loads of the console signed in (its hashed files in the HTTP cache, index.html never): the
+    // browser's own timing of the page and its scripts, and until Today shows with its data
+    // (read after WebDriver saw it, so up to one 50 ms poll late); median of 10.
+    let (mut loaded, mut ready) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        b.open("/").await;
+        b.wait(&testid("count-on-site")).await;
+        let t = b
+            .eval(
+                "const n = performance.getEntriesByType('navigation')[0];
+                 return [n.loadEventEnd, performance.now()];",
+                vec![],
+            )
+            .await;
+        loaded.push(t[0].as_f64().unwrap_or(f64::NAN));
+        ready.push(t[1].as_f64().unwrap_or(f64::NAN));
+    }
+    loaded.sort_by(f64::total_cmp);
+    ready.sort_by(f64::total_cmp);
+    eprintln!(
+        "[console] load in Chromium, median of 10: page loaded {:.0} ms, Today shown with its data {:.0} ms",
+        loaded[5], ready[5]
+    );
     let cookie = b
         .client
         .get_named_cookie("__Host-vestibule_session")
@@ -180,18 +210,28 @@ async fn front_desk_walk() {
     go(&b, "/", "today").await;
     b.wait(&format!("{}[data-state=\"live\"]", testid("live")))
         .await;
-    let sent = Instant::now();
-    api.check_in(
-        &device,
-        "walk-1",
-        &visitor(&harriet, "Vera Visitor", "vera@example.com"),
-    )
-    .await
-    .expect(201);
-    b.wait_text(&testid("onsite-row"), "Vera Visitor").await;
+    let mut took = Vec::new();
+    for i in 0..5 {
+        let name = if i == 0 {
+            "Vera Visitor".to_owned()
+        } else {
+            format!("Walter Walk-in {i}")
+        };
+        let sent = Instant::now();
+        api.check_in(
+            &device,
+            &format!("walk-{i}"),
+            &visitor(&harriet, &name, "vera@example.com"),
+        )
+        .await
+        .expect(201);
+        b.wait_text("main", &name).await;
+        took.push(sent.elapsed());
+    }
+    took.sort();
     eprintln!(
-        "[console] check-in → visible on Today (SQLite): {:?}",
-        sent.elapsed()
+        "[console] check-in → visible on Today (SQLite): median {:?} of 5 {took:?}",
+        took[2]
     );
     for (i, name) in XSS_NAMES.iter().enumerate() {
         api.check_in(
@@ -202,17 +242,17 @@ async fn front_desk_walk() {
         .await
         .expect(201);
     }
-    b.wait_count(&testid("onsite-row"), 3).await;
+    b.wait_count(&testid("onsite-row"), 7).await;
     let shown = b.text("main").await;
     for name in XSS_NAMES {
         assert!(shown.contains(name), "{name} shows as text: {shown}");
     }
     assert_no_injection(&b).await;
-    b.wait_text(&testid("count-on-site"), "3").await;
+    b.wait_text(&testid("count-on-site"), "7").await;
     check_screen(&b, "02-today", &mut violations).await;
 
     // Check Vera out from Today, confirming.
-    let rows = b.wait_count(&testid("onsite-row"), 3).await;
+    let rows = b.wait_count(&testid("onsite-row"), 7).await;
     let mut vera = None;
     for row in rows {
         if row
@@ -225,18 +265,48 @@ async fn front_desk_walk() {
         }
     }
     let vera = vera.expect("Vera's row");
-    vera.find(fantoccini::Locator::Css(&testid("check-out")))
+    let button = vera
+        .find(fantoccini::Locator::Css(&testid("check-out")))
         .await
-        .expect("a check-out button")
-        .click()
+        .expect("a check-out button");
+    // By keyboard: Enter opens the dialog, whose focus stays inside it; Escape closes it without
+    // acting and gives focus back to the button.
+    button.send_keys("\u{e007}").await.expect("Enter");
+    b.wait("dialog[open]").await;
+    let inside = b
+        .eval(
+            "return document.activeElement.closest('dialog[open]') !== null;",
+            vec![],
+        )
+        .await;
+    assert_eq!(inside, json!(true), "focus moves into the dialog");
+    let escape = String::from(char::from(fantoccini::key::Key::Escape));
+    b.client
+        .active_element()
         .await
-        .expect("click check out");
+        .expect("focused element")
+        .send_keys(&escape)
+        .await
+        .expect("Escape");
+    let back = b
+        .eval(
+            "return [document.querySelector('dialog').open, document.activeElement.dataset.testid];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        back,
+        json!([false, "check-out"]),
+        "Escape closes and focus returns"
+    );
+    b.wait_text(&testid("count-on-site"), "7").await;
+    button.click().await.expect("click check out");
     b.click(&testid("confirm-yes")).await;
-    b.wait_text(&testid("count-on-site"), "2").await;
+    b.wait_text(&testid("count-on-site"), "6").await;
 
     // The visit log, its markup-named rows as text, and the CSV export.
     go(&b, "/visits", "visits").await;
-    b.wait_count(&testid("visit-row"), 3).await;
+    b.wait_count(&testid("visit-row"), 7).await;
     assert_no_injection(&b).await;
     check_screen(&b, "06-visit-log", &mut violations).await;
     let href = b

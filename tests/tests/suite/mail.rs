@@ -331,6 +331,44 @@ async fn no_starttls_or_a_bad_certificate_means_no_send() {
     );
 }
 
+/// "Send a test email" sends one now, to the admin asking, and reports what really happened:
+/// delivered by the TLS server it trusts; refused by one whose certificate it cannot verify.
+#[tokio::test]
+async fn a_test_email_reports_the_real_outcome() {
+    let server = server(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let r = api
+        .post("/api/v1/integrations/smtp/test", &t.admin, json!({}))
+        .await;
+    assert_eq!(r.status, 404, "no SMTP server yet: {}", r.text);
+    let (cert, key, pem) = cert_files(&server);
+    let tls = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    configure(&api, &t, &tls, Some(&pem)).await;
+    let ok = api
+        .post("/api/v1/integrations/smtp/test", &t.admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (ok["sent"].as_bool(), ok["to"].as_str()),
+        (Some(true), Some("admin@acme.test")),
+        "{ok}"
+    );
+    let got = tls.wait_for(1, Duration::from_secs(10)).await;
+    assert!(got[0].contains("admin@acme.test"), "{}", got[0]);
+    configure(&api, &t, &tls, None).await;
+    let refused = api
+        .post("/api/v1/integrations/smtp/test", &t.admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(refused["sent"], false, "{refused}");
+    assert!(
+        refused["error"].as_str().is_some_and(|e| e.contains("TLS")),
+        "{refused}"
+    );
+    assert_eq!(tls.messages().len(), 1, "the refused test sent nothing");
+}
+
 #[tokio::test]
 async fn a_crash_between_send_and_mark_does_not_send_twice() {
     let mut server = server(Engine::Sqlite).await;

@@ -54,7 +54,7 @@ async fn events(
     staff: Staff,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
     let tenant = staff.tenant.0;
-    let rx = state.store.subscribe();
+    let rx = state.store.subscribe().await;
     let own: Option<Arc<[Uuid]>> = match staff.own_visits()? {
         Some(email) => {
             let mut tx = state.store.read(staff.tenant).await?;

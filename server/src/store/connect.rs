@@ -259,7 +259,7 @@ impl Store {
     fn assemble(engine: Engine, crypto: Crypto) -> Store {
         let sealer = matches!(engine, Engine::Postgres(_))
             .then(|| super::seal::Sealer::start(engine.clone()));
-        let events = super::events::Events::start(&engine);
+        let events = super::events::Events::new();
         Store {
             engine,
             crypto: Arc::new(crypto),

@@ -4,12 +4,23 @@
 //! so a console connected to one replica sees a check-in made on another. A change is published
 //! after its transaction commits; a lost one (a listener reconnecting) costs a console only a
 //! late refresh, never a wrong record, because the console re-reads what an event names.
+//! The listener starts with the first subscriber, on a connection of its own (never one of the
+//! pool's, which it would hold for good).
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, postgres::PgListener};
-use tokio::sync::broadcast;
+use sqlx::{
+    PgPool,
+    postgres::{PgListener, PgPoolOptions},
+};
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 use vestibule_shared::dto::visits::VisitEvent;
 
@@ -35,30 +46,47 @@ pub struct VisitChange {
 #[derive(Clone)]
 pub struct Events {
     local: broadcast::Sender<VisitChange>,
+    /// Whether the relay of PostgreSQL's notifications was started.
+    relaying: Arc<AtomicBool>,
+    /// Whether it is listening right now.
+    listening: Arc<watch::Sender<bool>>,
 }
 
 impl Events {
-    /// Starts relaying PostgreSQL's notifications (on SQLite there is nothing to relay).
-    pub(super) fn start(engine: &Engine) -> Events {
+    pub(super) fn new() -> Events {
         let (local, _) = broadcast::channel(BACKLOG);
-        if let Engine::Postgres(pool) = engine {
-            tokio::spawn(relay(pool.clone(), local.clone()));
+        Events {
+            local,
+            relaying: Arc::new(AtomicBool::new(false)),
+            listening: Arc::new(watch::Sender::new(false)),
         }
-        Events { local }
     }
 }
 
+/// How long a first subscriber waits for the relay to listen.
+const LISTEN_WAIT: Duration = Duration::from_secs(5);
+
 /// Relays the channel's notifications to this process's subscribers, reconnecting when the
-/// connection drops.
-async fn relay(pool: PgPool, local: broadcast::Sender<VisitChange>) {
+/// connection drops. Its one connection is made with the app pool's options, outside the pool.
+async fn relay(
+    app: PgPool,
+    local: broadcast::Sender<VisitChange>,
+    listening: Arc<watch::Sender<bool>>,
+) {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy_with((*app.connect_options()).clone());
     loop {
         let listener = async {
-            let mut l = PgListener::connect_with(&pool).await?;
+            let mut l = PgListener::connect_with(&own).await?;
             l.listen(CHANNEL).await?;
             Ok::<_, sqlx::Error>(l)
         };
         match listener.await {
             Ok(mut l) => loop {
+                listening.send_replace(true);
                 match l.recv().await {
                     Ok(n) => {
                         if let Ok(change) = serde_json::from_str::<VisitChange>(n.payload()) {
@@ -66,6 +94,7 @@ async fn relay(pool: PgPool, local: broadcast::Sender<VisitChange>) {
                         }
                     }
                     Err(e) => {
+                        listening.send_replace(false);
                         tracing::warn!(error = %e, "the visit change listener lost its connection");
                         break;
                     }
@@ -73,7 +102,7 @@ async fn relay(pool: PgPool, local: broadcast::Sender<VisitChange>) {
             },
             Err(e) => tracing::warn!(error = %e, "the visit change listener could not listen"),
         }
-        if pool.is_closed() {
+        if app.is_closed() {
             return;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -109,8 +138,19 @@ impl Store {
         }
     }
 
-    /// A new subscription to every tenant's visit changes, from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<VisitChange> {
-        self.events.local.subscribe()
+    /// A new subscription to every tenant's visit changes, from now on. On PostgreSQL the
+    /// first one starts the relay of every replica's changes and waits (a few seconds at most)
+    /// until it listens, so that nothing committed after this returns is missed.
+    pub async fn subscribe(&self) -> broadcast::Receiver<VisitChange> {
+        let rx = self.events.local.subscribe();
+        if let Engine::Postgres(pool) = &self.engine {
+            let e = &self.events;
+            if !e.relaying.swap(true, Ordering::SeqCst) {
+                tokio::spawn(relay(pool.clone(), e.local.clone(), e.listening.clone()));
+            }
+            let mut listening = e.listening.subscribe();
+            let _ = tokio::time::timeout(LISTEN_WAIT, listening.wait_for(|on| *on)).await;
+        }
+        rx
     }
 }

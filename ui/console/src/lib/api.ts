@@ -67,6 +67,16 @@ export const api = {
   csv: <T>(path: string, text: string) => request<T>('POST', path, text, 'text/csv'),
 };
 
+/** Runs `work` and returns its error, or null when it succeeded: what a screen shows. */
+export async function attempt(work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await work();
+    return null;
+  } catch (e) {
+    return e;
+  }
+}
+
 /** A query string of the set values only. */
 export function query(params: Record<string, string | number | null | undefined>): string {
   const q = new URLSearchParams();

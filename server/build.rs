@@ -58,7 +58,8 @@ fn npm(ui: &Path, args: &[&str]) {
 }
 
 fn main() {
-    let ui: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let ui: PathBuf = Path::new(&manifest).join("../ui");
     for source in SOURCES {
         println!("cargo::rerun-if-changed=../ui/{source}");
     }

@@ -4,4 +4,4 @@
 
 export { CODE_ALPHABET, isBadgeCode, isEnrollmentCode, normalizeCode } from './code';
 export { createI18n, fill, type I18n, type Params } from './i18n';
-export { qrDataUrl, qrSvg } from './qr';
+export { qrDataUrl, qrPath, qrSvg } from './qr';

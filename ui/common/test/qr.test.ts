@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qrDataUrl, qrSvg } from '../src/qr';
+import { qrDataUrl, qrPath, qrSvg } from '../src/qr';
 
 describe('qr', () => {
   it('renders a self-contained SVG without style attributes or scripts', () => {
@@ -12,5 +12,11 @@ describe('qr', () => {
     const url = qrDataUrl('ABCD2345');
     expect(url.startsWith('data:image/svg+xml;base64,')).toBe(true);
     expect(atob(url.split(',')[1])).toBe(qrSvg('ABCD2345'));
+  });
+  it('gives the path alone for markup of its own', () => {
+    const { size, d } = qrPath('ABCD2345');
+    expect(size).toBeGreaterThan(21);
+    expect(d).toMatch(/^M\d+ \d+h1v1h-1z/);
+    expect(qrSvg('ABCD2345')).toContain(`d="${d}"`);
   });
 });

@@ -1,42 +1,162 @@
-// The console's pure logic: the API client's headers and errors, routes, the filters' query
-// string, the kiosk online rule, and that English and French have the same keys.
-import { describe, expect, it } from 'vitest';
-import { failure, headersFor, query, setCsrf } from '../src/lib/api';
+// The console's pure logic: the API client (CSRF on writes only, the error envelope, the field
+// an error names), the visit filters' query string and export link, the kiosk online rule, the
+// SAML group mappings, and that English and French have the same keys.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api, ApiError, blame, failure, fieldOf, headersFor, query, setCsrf } from '../src/lib/api';
+import { exportUrl, filterParams, NO_FILTERS, visitsUrl } from '../src/lib/filters';
 import { kioskState, ONLINE_WITHIN_MS } from '../src/lib/format';
 import { dictionaries } from '../src/lib/i18n';
+import { formatGroupRoles, parseGroupRoles } from '../src/lib/saml';
 
-describe('api', () => {
+describe('api headers', () => {
   it('sends the CSRF value on writes only', () => {
     setCsrf('abc');
     expect(headersFor('GET', undefined)['x-csrf-token']).toBeUndefined();
-    expect(headersFor('POST', {})['x-csrf-token']).toBe('abc');
-    expect(headersFor('DELETE', undefined)['x-csrf-token']).toBe('abc');
+    expect(headersFor('HEAD', undefined)['x-csrf-token']).toBeUndefined();
+    for (const m of ['POST', 'PUT', 'PATCH', 'DELETE']) expect(headersFor(m, {})['x-csrf-token']).toBe('abc');
+    expect(headersFor('POST', {})['content-type']).toBe('application/json');
+    expect(headersFor('GET', undefined)['content-type']).toBeUndefined();
     expect(headersFor('POST', 'a,b', 'text/csv')['content-type']).toBe('text/csv');
   });
-  it("reads the envelope's message", async () => {
-    const res = new Response(JSON.stringify({ error: { code: 'invalid_input', message: 'name: too long' } }), { status: 422 });
+});
+
+describe('api requests', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  function stub(res: () => Response) {
+    const calls: [string, RequestInit][] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push([url, init]);
+      return res();
+    });
+    return calls;
+  }
+  it('reads without the CSRF value, with the cookie', async () => {
+    setCsrf('tok');
+    const calls = stub(() => new Response('[]', { status: 200 }));
+    expect(await api.get('/api/v1/sites')).toEqual([]);
+    const [url, init] = calls[0];
+    expect(url).toBe('/api/v1/sites');
+    expect(init.method).toBe('GET');
+    expect(init.credentials).toBe('same-origin');
+    expect((init.headers as Record<string, string>)['x-csrf-token']).toBeUndefined();
+    expect(init.body).toBeUndefined();
+  });
+  it('writes JSON with the CSRF value, and 204 is no body', async () => {
+    setCsrf('tok');
+    const calls = stub(() => new Response(null, { status: 204 }));
+    expect(await api.post('/api/v1/sites', { name: 'HQ', timezone: 'UTC' })).toBeUndefined();
+    const [, init] = calls[0];
+    expect(init.method).toBe('POST');
+    expect((init.headers as Record<string, string>)['x-csrf-token']).toBe('tok');
+    expect(init.body).toBe('{"name":"HQ","timezone":"UTC"}');
+    await api.del('/api/v1/sites/1');
+    expect((calls[1][1].headers as Record<string, string>)['x-csrf-token']).toBe('tok');
+  });
+  it('sends a CSV file as text', async () => {
+    const calls = stub(() => new Response('{"imported":1,"errors":[]}', { status: 201 }));
+    expect(await api.csv('/api/v1/hosts/import', 'name,email,site_id\n')).toEqual({ imported: 1, errors: [] });
+    expect(calls[0][1].body).toBe('name,email,site_id\n');
+  });
+  it('throws the envelope as an ApiError', async () => {
+    stub(() => new Response(JSON.stringify({ error: { code: 'invalid_credentials', message: 'wrong email or password', request_id: 'r1' } }), { status: 401 }));
+    const e = await api.post('/api/v1/auth/login', {}).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ApiError);
+    expect([(e as ApiError).status, (e as ApiError).code, (e as ApiError).message]).toEqual([401, 'invalid_credentials', 'wrong email or password']);
+  });
+});
+
+describe('api errors', () => {
+  it("reads the envelope's message and details", async () => {
+    const rows = [{ line: 3, column: 'email', message: 'must be an email address' }];
+    const res = new Response(JSON.stringify({ error: { code: 'invalid_input', message: 'name: too long', details: rows } }), { status: 422 });
     const e = await failure(res);
     expect([e.status, e.code, e.message]).toEqual([422, 'invalid_input', 'name: too long']);
+    expect(e.details).toEqual(rows);
   });
-  it('keeps only set query values', () => {
-    expect(query({ a: '', b: null, c: 'x y', d: 0 })).toBe('?c=x+y&d=0');
+  it('keeps the status when the answer is not JSON', async () => {
+    const e = await failure(new Response('<html>', { status: 502, statusText: 'Bad Gateway' }));
+    expect([e.status, e.code, e.message]).toEqual([502, 'http_502', 'Bad Gateway']);
+  });
+  it('finds the field an error is about', () => {
+    const err = (message: string, details?: unknown) => new ApiError(422, 'invalid_input', message, details);
+    expect(fieldOf(err('name: must be 1 to 200 characters'))).toBe('name');
+    expect(fieldOf(err('consent_text.fr: too long'))).toBe('consent_text.fr');
+    expect(fieldOf(err('certificates[0]: not PEM'))).toBe('certificates[0]');
+    expect(fieldOf(err('anything', { field: 'group_roles' }))).toBe('group_roles');
+    expect(fieldOf(err('the body is not valid JSON (line 1, column 2)'))).toBeNull();
+    expect(fieldOf(new Error('name: x'))).toBeNull();
+    expect(blame(err('timezone: unknown'), 'timezone', 'p')).toEqual({ 'aria-invalid': 'true', 'aria-describedby': 'p' });
+    expect(blame(err('timezone: unknown'), 'name', 'p')).toEqual({});
+    expect(blame(err('certificates[0]: bad'), 'certificates', 'p')['aria-invalid']).toBe('true');
+    expect(blame(null, 'name', 'p')).toEqual({});
+  });
+});
+
+describe('query strings', () => {
+  it('keeps only set values', () => {
+    expect(query({ a: '', b: null, c: 'x y', d: 0, e: undefined })).toBe('?c=x+y&d=0');
     expect(query({})).toBe('');
+  });
+  it('turns the visit filters into the API parameters', () => {
+    const f = { ...NO_FILTERS, site_id: 's1', status: 'on_site', from: '2026-12-01', to: '2026-12-03', email: ' Ann@Example.com ' };
+    const p = filterParams(f);
+    expect(p.from).toBe(new Date('2026-12-01T00:00:00').toISOString());
+    expect(p.to).toBe(new Date('2026-12-03T23:59:59.999').toISOString());
+    expect(p.email).toBe('Ann@Example.com');
+    const list = new URL(visitsUrl(f, 50, 100), 'https://x.test');
+    expect(list.pathname).toBe('/api/v1/visits');
+    expect(Object.fromEntries(list.searchParams)).toEqual({
+      site_id: 's1',
+      status: 'on_site',
+      from: p.from,
+      to: p.to,
+      email: 'Ann@Example.com',
+      limit: '50',
+      offset: '100',
+    });
+  });
+  it('exports the same filters without paging', () => {
+    const f = { ...NO_FILTERS, host_id: 'h1', email: 'a+b@example.com' };
+    expect(exportUrl(f)).toBe('/api/v1/visits/export.csv?host_id=h1&email=a%2Bb%40example.com');
+    expect(exportUrl(NO_FILTERS)).toBe('/api/v1/visits/export.csv');
+    expect(visitsUrl(NO_FILTERS, 50, 0)).toBe('/api/v1/visits?limit=50&offset=0');
   });
 });
 
 describe('kiosks', () => {
   const k = { id: '1', site_id: 's', name: 'k', enrolled_at: null, revoked_at: null, last_seen_at: null as string | null };
+  const now = Date.parse('2026-12-04T10:00:00Z');
   it('is online when seen within two minutes', () => {
-    const now = Date.parse('2026-12-04T10:00:00Z');
+    expect(ONLINE_WITHIN_MS).toBe(120_000);
     expect(kioskState({ ...k, last_seen_at: new Date(now - ONLINE_WITHIN_MS + 1000).toISOString() }, now)).toBe('online');
+    expect(kioskState({ ...k, last_seen_at: new Date(now - ONLINE_WITHIN_MS).toISOString() }, now)).toBe('online');
     expect(kioskState({ ...k, last_seen_at: new Date(now - ONLINE_WITHIN_MS - 1000).toISOString() }, now)).toBe('offline');
-    expect(kioskState({ ...k, revoked_at: '2026-12-01T00:00:00Z' }, now)).toBe('revoked');
+  });
+  it('is offline when never seen, and revoked before anything else', () => {
+    expect(kioskState(k, now)).toBe('offline');
+    expect(kioskState({ ...k, last_seen_at: new Date(now).toISOString(), revoked_at: '2026-12-01T00:00:00Z' }, now)).toBe('revoked');
+  });
+});
+
+describe('saml group mappings', () => {
+  it('reads "group = role" lines and writes them back', () => {
+    const r = parseGroupRoles('staff = receptionist\n\n it-admins=ADMIN \n');
+    expect(r).toEqual({ ok: { staff: 'receptionist', 'it-admins': 'admin' } });
+    if ('ok' in r) expect(parseGroupRoles(formatGroupRoles(r.ok))).toEqual(r);
+  });
+  it('names the first bad line', () => {
+    expect(parseGroupRoles('a = host\nb = boss')).toEqual({ badLine: 2 });
+    expect(parseGroupRoles('= host')).toEqual({ badLine: 1 });
   });
 });
 
 describe('i18n', () => {
-  it('has every key in both languages', () => {
+  it('has every key in both languages, none empty', () => {
     expect(Object.keys(dictionaries.fr).sort()).toEqual(Object.keys(dictionaries.en).sort());
-    for (const v of Object.values(dictionaries.fr)) expect(v.length).toBeGreaterThan(0);
+    for (const v of [...Object.values(dictionaries.fr), ...Object.values(dictionaries.en)]) expect(v.trim().length).toBeGreaterThan(0);
+  });
+  it('uses the same placeholders in both languages', () => {
+    const holes = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [k, v] of Object.entries(dictionaries.en)) expect(holes(dictionaries.fr[k as keyof typeof dictionaries.en]), k).toEqual(holes(v));
   });
 });

@@ -1,13 +1,30 @@
-// Paths to screens.
+// Paths to screens, and which screens each role may open.
 import { describe, expect, it } from 'vitest';
-import { routeOf } from '../src/lib/router.svelte';
+import { ROUTES, routeOf } from '../src/lib/router.svelte';
+import { allowed } from '../src/lib/roles';
 
 describe('routes', () => {
-  it('maps paths to screens', () => {
-    expect(routeOf('/')).toBe('/');
-    expect(routeOf('/visits')).toBe('/visits');
+  it('maps every screen path to itself', () => {
+    for (const r of ROUTES) expect(routeOf(r)).toBe(r);
+  });
+  it('ignores a trailing slash and sends unknown paths to Today', () => {
     expect(routeOf('/visits/')).toBe('/visits');
+    expect(routeOf('/sites//')).toBe('/sites');
     expect(routeOf('/login')).toBe('/login');
     expect(routeOf('/nowhere')).toBe('/');
+    expect(routeOf('/sites/extra')).toBe('/');
+    expect(routeOf('')).toBe('/');
+  });
+});
+
+describe('roles', () => {
+  it('lets admins open everything', () => {
+    for (const r of ROUTES) expect(allowed('admin', r)).toBe(true);
+  });
+  it('gives receptionists and hosts the desk screens only', () => {
+    for (const role of ['receptionist', 'host'] as const) {
+      expect(ROUTES.filter((r) => allowed(role, r))).toEqual(['/', '/visits']);
+    }
+    expect(allowed(undefined, '/')).toBe(false);
   });
 });

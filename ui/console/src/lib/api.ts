@@ -77,6 +77,32 @@ export async function attempt(work: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
+/**
+ * The request field an error is about: `details.field` when the envelope names one, else the
+ * `field: rule` prefix the server's validation messages start with (`consent_text.fr: ...`).
+ */
+export function fieldOf(error: unknown): string | null {
+  if (!(error instanceof ApiError)) return null;
+  const d = error.details;
+  if (d && typeof d === 'object' && !Array.isArray(d)) {
+    const field = (d as { field?: unknown }).field;
+    if (typeof field === 'string') return field;
+  }
+  const m = /^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+|\[\d+\])*): /.exec(error.message);
+  return m ? m[1] : null;
+}
+
+/**
+ * The attributes that mark an input as the cause of `error` (when the error names `field`) and
+ * point it at the message with id `problemId`: spread them on the input.
+ */
+export function blame(error: unknown, field: string, problemId: string): Record<string, string> {
+  const f = fieldOf(error);
+  return f === field || f?.startsWith(field + '.') || f?.startsWith(field + '[')
+    ? { 'aria-invalid': 'true', 'aria-describedby': problemId }
+    : {};
+}
+
 /** A query string of the set values only. */
 export function query(params: Record<string, string | number | null | undefined>): string {
   const q = new URLSearchParams();

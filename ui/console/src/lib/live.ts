@@ -1,24 +1,52 @@
-// The live feed: one EventSource on /api/v1/events for the whole app; screens subscribe to be
-// told that a visit changed (and then re-read what they show).
+// The live feed: one EventSource on /api/v1/events for the whole app (same origin, so the
+// session cookie goes along); screens subscribe to be told that a visit changed (and then
+// re-read what they show: events carry ids only). The browser reconnects by itself after a
+// dropped connection; after a refused one (the source is closed) we start over in a while.
 import { session } from './session.svelte';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
+let retry: ReturnType<typeof setTimeout> | null = null;
+let reopened = false;
+
+/** How long to wait before opening the feed again after the server refused it. */
+export const RETRY_MS = 10_000;
 
 export function startLive(): void {
   if (source) return;
-  source = new EventSource('/api/v1/events');
-  source.onopen = () => (session.live = 'live');
-  source.onerror = () => (session.live = 'reconnecting');
-  const tell = () => listeners.forEach((l) => l());
-  source.addEventListener('visit', tell);
-  source.addEventListener('resync', tell);
+  const es = new EventSource('/api/v1/events');
+  source = es;
+  es.onopen = () => {
+    session.live = 'live';
+    // After a gap, changes may have been missed: read again.
+    if (reopened) tell();
+    reopened = true;
+  };
+  es.onerror = () => {
+    session.live = 'reconnecting';
+    if (es.readyState === EventSource.CLOSED && source === es) {
+      source = null;
+      retry = setTimeout(() => {
+        retry = null;
+        if (session.me) startLive();
+      }, RETRY_MS);
+    }
+  };
+  es.addEventListener('visit', tell);
+  es.addEventListener('resync', tell);
+}
+
+function tell(): void {
+  listeners.forEach((l) => l());
 }
 
 export function stopLive(): void {
+  if (retry) clearTimeout(retry);
+  retry = null;
   source?.close();
   source = null;
+  reopened = false;
   session.live = 'reconnecting';
 }
 

@@ -1,6 +1,7 @@
 // Who is signed in, the language shown, and the live feed's state.
 import { api, ApiError, setCsrf } from './api';
 import { i18n, type Lang } from './i18n';
+import { allowed } from './roles';
 import type { Me } from './types';
 
 export const session = $state({
@@ -28,9 +29,13 @@ export async function loadMe(): Promise<void> {
     setCsrf(me.csrf_token);
     session.me = me;
     let lang = browserLang();
+    // Only admins may read the settings (others get 403): they keep the browser's language.
     if (me.role === 'admin') {
-      const s = await api.get<{ language: Lang }>('/api/v1/settings');
-      lang = s.language;
+      try {
+        lang = (await api.get<{ language: Lang }>('/api/v1/settings')).language;
+      } catch {
+        // the browser's language will do
+      }
     }
     setLang(lang);
   } catch (e) {
@@ -50,8 +55,5 @@ export async function signOut(): Promise<void> {
 
 /** Whether the signed-in user may open a screen. */
 export function mayOpen(route: string): boolean {
-  const role = session.me?.role;
-  if (role === 'admin') return true;
-  if (role === 'receptionist') return ['/', '/visits'].includes(route);
-  return ['/', '/visits'].includes(route);
+  return allowed(session.me?.role, route);
 }

@@ -6,6 +6,9 @@ export interface Me {
   email: string;
   name: string;
   role: Role;
+  has_pin: boolean;
+  disabled: boolean;
+  created_at: string;
   csrf_token: string;
 }
 export interface Site {
@@ -27,6 +30,11 @@ export interface Kiosk {
   revoked_at: string | null;
   last_seen_at: string | null;
 }
+/** `POST /api/v1/kiosks` answers the kiosk and its one-time enrollment code. */
+export interface KioskCreated extends Kiosk {
+  enrollment_code: string;
+  enrollment_expires_at: string;
+}
 export interface User {
   id: string;
   email: string;
@@ -43,6 +51,7 @@ export interface Visit {
   visitor_name: string;
   visitor_email: string;
   visitor_company: string | null;
+  visitor_phone: string | null;
   purpose: string | null;
   status: 'on_site' | 'checked_out';
   badge_code: string;

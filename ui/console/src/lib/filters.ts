@@ -1,0 +1,38 @@
+// The visit log's filters as the API reads them: the list's query string (with paging) and the
+// CSV export link, which carries the same filters and no paging.
+import { query } from './api';
+
+export interface VisitFilters {
+  site_id: string;
+  host_id: string;
+  status: string;
+  /** A day as `<input type=date>` gives it (YYYY-MM-DD), in the browser's time zone. */
+  from: string;
+  /** The last day included (YYYY-MM-DD). */
+  to: string;
+  email: string;
+}
+
+export const NO_FILTERS: VisitFilters = { site_id: '', host_id: '', status: '', from: '', to: '', email: '' };
+
+/** The filters as query parameters: days become instants (start of `from`, end of `to`). */
+export function filterParams(f: VisitFilters): Record<string, string> {
+  return {
+    site_id: f.site_id,
+    host_id: f.host_id,
+    status: f.status,
+    from: f.from ? new Date(f.from + 'T00:00:00').toISOString() : '',
+    to: f.to ? new Date(f.to + 'T23:59:59.999').toISOString() : '',
+    email: f.email.trim(),
+  };
+}
+
+/** `GET /api/v1/visits` for one page of the filtered log. */
+export function visitsUrl(f: VisitFilters, limit: number, offset: number): string {
+  return '/api/v1/visits' + query({ ...filterParams(f), limit, offset });
+}
+
+/** The CSV export of everything the filters select. */
+export function exportUrl(f: VisitFilters): string {
+  return '/api/v1/visits/export.csv' + query(filterParams(f));
+}

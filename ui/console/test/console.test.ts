@@ -2,7 +2,7 @@
 // an error names), the visit filters' query string and export link, the kiosk online rule, the
 // SAML group mappings, and that English and French have the same keys.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, blame, failure, fieldOf, headersFor, query, setCsrf } from '../src/lib/api';
+import { api, ApiError, blame, failure, fieldOf, headersFor, onUnauthorized, query, setCsrf } from '../src/lib/api';
 import { exportUrl, filterParams, NO_FILTERS, visitsUrl } from '../src/lib/filters';
 import { kioskState, ONLINE_WITHIN_MS } from '../src/lib/format';
 import { dictionaries } from '../src/lib/i18n';
@@ -51,6 +51,16 @@ describe('api requests', () => {
     expect(init.body).toBe('{"name":"HQ","timezone":"UTC"}');
     await api.del('/api/v1/sites/1');
     expect((calls[1][1].headers as Record<string, string>)['x-csrf-token']).toBe('tok');
+  });
+  it('reports an ended session, but not a failed sign-in', async () => {
+    let ended = 0;
+    onUnauthorized(() => ended++);
+    stub(() => new Response(JSON.stringify({ error: { code: 'unauthenticated', message: 'sign in' } }), { status: 401 }));
+    await api.get('/api/v1/sites').catch(() => null);
+    expect(ended).toBe(1);
+    await api.post('/api/v1/auth/login', {}).catch(() => null);
+    await api.get('/api/v1/auth/me').catch(() => null);
+    expect(ended).toBe(1);
   });
   it('sends a CSV file as text', async () => {
     const calls = stub(() => new Response('{"imported":1,"errors":[]}', { status: 201 }));

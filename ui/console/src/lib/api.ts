@@ -23,6 +23,13 @@ export function setCsrf(value: string): void {
   csrf = value;
 }
 
+let unauthorized: (() => void) | null = null;
+
+/** Called when the session has ended under a signed-in screen (a 401 outside `/auth/`). */
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
 const SAFE = new Set(['GET', 'HEAD']);
 
 /** The headers of a request: JSON when it has a body, `X-CSRF-Token` when it writes. */
@@ -53,7 +60,10 @@ export async function request<T>(method: string, path: string, body?: unknown, c
     headers: headersFor(method, body, contentType),
     body: raw as string | undefined,
   });
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) {
+    if (res.status === 401 && !path.startsWith('/api/v1/auth/')) unauthorized?.();
+    throw await failure(res);
+  }
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }

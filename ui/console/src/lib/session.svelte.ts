@@ -1,5 +1,5 @@
 // Who is signed in, the language shown, and the live feed's state.
-import { api, ApiError, setCsrf } from './api';
+import { api, ApiError, onUnauthorized, setCsrf } from './api';
 import { i18n, type Lang } from './i18n';
 import { allowed } from './roles';
 import type { Me } from './types';
@@ -12,6 +12,12 @@ export const session = $state({
 });
 
 i18n.bindLanguage(() => session.lang);
+
+// A session that expired or was ended elsewhere: back to the sign-in screen.
+onUnauthorized(() => {
+  setCsrf('');
+  session.me = null;
+});
 
 export function browserLang(): Lang {
   return typeof navigator !== 'undefined' && navigator.language?.startsWith('fr') ? 'fr' : 'en';

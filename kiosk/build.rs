@@ -5,6 +5,8 @@ const COMMANDS: &[&str] = &[
     "enroll",
     "search_hosts",
     "check_in",
+    "lookup_invite",
+    "redeem_invite",
     "check_out",
     "wipe",
     "override_login",

@@ -11,12 +11,14 @@ use tauri::State;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::{
+        invites::InviteGreeting,
         kiosk::{DirectoryEntry, Enroll, Enrolled, OverrideToken},
         settings::KioskSettings,
         visits::{CheckOut, CheckedIn, Visit},
     },
     types::{
-        BadgeCode, CompanyName, Email, EnrollmentCode, PersonName, Phone, Pin, Purpose, SearchQuery,
+        BadgeCode, CompanyName, Email, EnrollmentCode, InviteCode, PersonName, Phone, Pin, Purpose,
+        SearchQuery,
     },
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -24,8 +26,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::{
     client::{As, Client},
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit,
-        OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs, VisitorInput,
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, InviteArgs, KioskStatus,
+        OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs, VisitorInput,
     },
     error::Error,
     state::{Kiosk, Session},
@@ -295,6 +297,63 @@ async fn submit_check_in(
 #[tauri::command]
 pub async fn check_in(kiosk: State<'_, Kiosk>, args: CheckInArgs) -> Result<CheckedIn, Error> {
     submit_check_in(&kiosk, "/api/v1/kiosk/visits", &args, false).await
+}
+
+/// What the server reads an invitation's code from.
+#[derive(Serialize)]
+struct InviteBody<'a> {
+    invite_code: &'a str,
+}
+
+fn invite_code(args: &InviteArgs) -> Result<InviteCode, Error> {
+    InviteCode::parse(&args.code).map_err(Error::invalid("code"))
+}
+
+/// The invited visitor's first name and host, to greet them before the agreement.
+#[tauri::command]
+pub async fn lookup_invite(
+    kiosk: State<'_, Kiosk>,
+    args: InviteArgs,
+) -> Result<InviteGreeting, Error> {
+    let code = invite_code(&args)?;
+    let body = InviteBody {
+        invite_code: code.as_str(),
+    };
+    as_device(&kiosk, async |s| {
+        s.client
+            .send(
+                Method::POST,
+                "/api/v1/kiosk/invites/lookup",
+                As::Device(&s.device),
+                Some(&body),
+                None,
+            )
+            .await
+    })
+    .await
+}
+
+/// Checks the invited visitor in with their code (a retry reuses the same idempotency key).
+#[tauri::command]
+pub async fn redeem_invite(kiosk: State<'_, Kiosk>, args: InviteArgs) -> Result<CheckedIn, Error> {
+    let code = invite_code(&args)?;
+    let body = InviteBody {
+        invite_code: code.as_str(),
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?;
+    let key = kiosk.idempotency_key(&bytes).await;
+    as_device(&kiosk, async |s| {
+        s.client
+            .send(
+                Method::POST,
+                "/api/v1/kiosk/visits",
+                As::Device(&s.device),
+                Some(&body),
+                Some(&key),
+            )
+            .await
+    })
+    .await
 }
 
 #[tauri::command]

@@ -59,6 +59,13 @@ pub struct CheckInArgs {
     pub purpose: Option<String>,
 }
 
+/// `lookup_invite` and `redeem_invite`: an invitation's code, as typed or scanned.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct InviteArgs {
+    pub code: String,
+}
+
 /// `check_out`: the code on the visitor's badge, as typed.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(TS))]

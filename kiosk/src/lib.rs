@@ -71,6 +71,8 @@ pub fn run() {
             commands::enroll,
             commands::search_hosts,
             commands::check_in,
+            commands::lookup_invite,
+            commands::redeem_invite,
             commands::check_out,
             commands::wipe,
             commands::override_login,

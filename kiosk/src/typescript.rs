@@ -10,12 +10,12 @@ use std::{
 };
 
 use ts_rs::{Config, TS};
-use vestibule_shared::dto::{kiosk::DirectoryEntry, visits::CheckedIn};
+use vestibule_shared::dto::{invites::InviteGreeting, kiosk::DirectoryEntry, visits::CheckedIn};
 
 use crate::{
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, KioskStatus, OnSiteVisit,
-        OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs,
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, InviteArgs, KioskStatus,
+        OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs,
     },
     error::{CommandError, ErrorKind},
 };
@@ -36,6 +36,8 @@ fn export_all(dir: &Path) {
         DirectoryEntry::export_all(&cfg),
         CheckInArgs::export_all(&cfg),
         CheckedIn::export_all(&cfg),
+        InviteArgs::export_all(&cfg),
+        InviteGreeting::export_all(&cfg),
         CheckOutArgs::export_all(&cfg),
         OverrideLoginArgs::export_all(&cfg),
         OverrideSession::export_all(&cfg),

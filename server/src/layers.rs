@@ -8,7 +8,7 @@ use std::{collections::BTreeMap, fs, path::Path};
 const LAYERS: &[&[&str]] = &[
     &["ids", "clock"],
     &["error", "metrics"],
-    &["crypto", "tls", "saml"],
+    &["crypto", "tls", "saml", "days"],
     &["store"],
     &["mail", "shield"],
     &["state"],

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
+pub mod days;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -89,6 +89,8 @@ text_type!(/// A visitor's company.
     CompanyName, 1, 200, "must be 1 to 200 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
 text_type!(/// Why a visitor came.
     Purpose, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
+text_type!(/// A note for the host and reception about an invited visitor.
+    Note, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// A display name of a tenant, site or kiosk.
     Label, 1, 120, "must be 1 to 120 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
 text_type!(/// A host-directory search string.
@@ -362,6 +364,28 @@ impl BadgeCode {
     }
 }
 
+/// An invitation's code: 10 characters of [`CODE_ALPHABET`] (about 49 bits) once normalised by
+/// [`normalize_code`], shown as `XXXXX-XXXXX`. Debug never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[2-9A-HJKMNP-Z]{5}-?[2-9A-HJKMNP-Z]{5}$")]
+pub struct InviteCode(String);
+
+impl InviteCode {
+    pub const LEN: usize = 10;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        code(raw, Self::LEN, "must be a 10-character invitation code").map(Self)
+    }
+    /// The canonical form without the dash (what is hashed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The grouped form shown to people.
+    pub fn display(&self) -> String {
+        format!("{}-{}", &self.0[..5], &self.0[5..])
+    }
+}
+
 /// A kiosk enrollment code: 16 characters of [`CODE_ALPHABET`] once normalised by
 /// [`normalize_code`], shown as `XXXX-XXXX-XXXX-XXXX`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -392,6 +416,44 @@ impl EnrollmentCode {
 impl std::fmt::Debug for EnrollmentCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("EnrollmentCode(..)")
+    }
+}
+
+/// Where a page of a list sorted newest first ends: its last item's time and id, written
+/// `<microseconds since the epoch>_<id as 32 hex digits>`. Clients treat it as opaque and pass back
+/// the `next` they were given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PageCursor {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub id: uuid::Uuid,
+}
+
+impl PageCursor {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        const RULE: ValidationError = ValidationError("must be a `next` cursor of this list");
+        let (micros, id) = raw.split_once('_').ok_or(RULE)?;
+        let at = micros
+            .parse::<i64>()
+            .ok()
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .ok_or(RULE)?;
+        let hex = id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let id = uuid::Uuid::try_parse(id).ok().filter(|_| hex).ok_or(RULE)?;
+        Ok(PageCursor { at, id })
+    }
+}
+
+impl TryFrom<String> for PageCursor {
+    type Error = ValidationError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<PageCursor> for String {
+    fn from(c: PageCursor) -> String {
+        format!("{}_{}", c.at.timestamp_micros(), c.id.simple())
     }
 }
 
@@ -444,7 +506,7 @@ macro_rules! redacted_debug {
         }
     )*};
 }
-redacted_debug!(Email, Phone);
+redacted_debug!(Email, Phone, InviteCode);
 
 macro_rules! string_conversions {
     ($($name:ident),*) => {$(
@@ -468,6 +530,7 @@ string_conversions!(
     Timezone,
     BadgeCode,
     EnrollmentCode,
+    InviteCode,
     ConsentText,
     HostName,
     CertificatesPem

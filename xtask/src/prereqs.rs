@@ -81,11 +81,13 @@ pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 
 /// The Python package index's tools the tests run, at exact versions. Hypothesis is pinned too: it generates
 /// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
-const PYTHON_TOOLS: [(&str, &str); 4] = [
+const PYTHON_TOOLS: [(&str, &str); 5] = [
     ("sslyze", "6.3.1"),
     ("schemathesis", "4.32.5"),
     ("hypothesis", "6.170.17"),
     ("aiosmtpd", "1.4.6"),
+    // Reads back the invitation email's calendar event, independently of the server's writer.
+    ("icalendar", "7.3.2"),
 ];
 
 /// Exits 0 when every `name==version` argument is installed at exactly that version.
@@ -263,6 +265,8 @@ pub fn ensure() -> anyhow::Result<Started> {
         // The TLS scan's second scanner, and Prometheus' linter of a scrape.
         ("testssl", "testssl.sh"),
         ("promtool", "prometheus"),
+        // Decodes the invitation email's QR code, independently of the server's encoder.
+        ("zbarimg", "zbar-tools"),
     ];
     let mut missing: Vec<&str> = tools
         .iter()

@@ -194,6 +194,17 @@ impl TenantKeys {
         mac.update(normalize_email(email.as_str()).as_bytes());
         mac.finalize().into_bytes()[..16].to_vec()
     }
+
+    /// The keyed hash of a code a visitor brings (`kind` says whose: `invite`), the only form in
+    /// which it is stored: a copy of the database cannot be searched for codes without the key.
+    pub fn code_index(&self, kind: &str, code: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.index.expose())
+            .expect("HMAC takes any key length");
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(code.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
 }
 
 /// The KEK and the tenants' unwrapped keys, cached per tenant.

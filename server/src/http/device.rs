@@ -11,6 +11,7 @@ use vestibule_shared::{
     ErrorEnvelope,
     dto::{
         accounts::Role,
+        invites::{KioskCheckIn, RedeemInvite},
         kiosk::{
             DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch,
             OverrideLogin, OverrideToken,
@@ -21,7 +22,7 @@ use vestibule_shared::{
 
 use super::{
     auth::{refuse_if_locked, verify_secret},
-    extract::{ApiJson, ApiQuery},
+    extract::{ApiJson, ApiQuery, parse_value},
 };
 use crate::{
     auth::{
@@ -135,7 +136,7 @@ async fn search_hosts(
 }
 
 /// The `Idempotency-Key` header: required, 1 to 128 of `A-Z a-z 0-9 - _ : .`.
-fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| Error::InvalidInput("Idempotency-Key: the header is required".into()))?
@@ -197,25 +198,35 @@ pub(super) async fn record_check_in(
             badge_code: visit.badge_code,
             checked_in_at: visit.checked_in_at,
             host_notification: visit.host_notification,
+            visitor_first_name: None,
+            host_name: None,
         }),
     ))
 }
 
-/// Checks a visitor in. Replaying the same `Idempotency-Key` with the same body returns the same
-/// visit (`Idempotent-Replayed: true`); with another body it is a 422. `host_notification` says
-/// whether an email to the host was queued (`queued`: the tenant has an SMTP server) or nobody
-/// will be told (`none`), and is what the kiosk tells the visitor.
-#[utoipa::path(post, path = "/api/v1/kiosk/visits", tag = "kiosk", request_body = CheckIn,
+/// Checks a visitor in: a walk-in with their details and host, or an invited visitor with the
+/// code of their invitation (`invite_code`; see `redeem.rs`). Replaying the same
+/// `Idempotency-Key` with the same body returns the same visit (`Idempotent-Replayed: true`); with
+/// another body it is a 422. `host_notification` says whether an email to the host was queued
+/// (`queued`: the tenant has an SMTP server) or nobody will be told (`none`), and is what the kiosk
+/// tells the visitor.
+#[utoipa::path(post, path = "/api/v1/kiosk/visits", tag = "kiosk", request_body = KioskCheckIn,
     params(("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_:.-]{1,128}$",
         description = "One key per check-in attempt; retries reuse it")),
-    responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)),
     security(("device" = [])))]
 async fn check_in(
     State(state): State<AppState>,
     k: Kiosk,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<CheckIn>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<CheckInAnswer, Error> {
+    if body.get("invite_code").is_some() {
+        let body = parse_value::<RedeemInvite>(body)?;
+        return super::redeem::redeem(&state, &k, &headers, body).await;
+    }
+    let body = parse_value::<CheckIn>(body)?;
     record_check_in(&state, &k, k.actor(), &headers, body).await
 }
 

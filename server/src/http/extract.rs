@@ -106,6 +106,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
+/// [`parse_json`] for a body already read as a JSON value (one whose shape depends on its keys).
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(ObjectsOnly(value)).map_err(|e| {
+        let path = cut(&e.path().to_string(), MAX_MESSAGE_PART);
+        let rule = cut(&rule_of(e.inner()), MAX_MESSAGE_PART);
+        Error::InvalidInput(format!("{path}: {rule}"))
+    })
+}
+
 /// The rule a serde error states, without the value it rejected (which may be personal data).
 fn rule_of(e: &serde_json::Error) -> String {
     let msg = e.to_string();

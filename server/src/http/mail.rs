@@ -158,10 +158,6 @@ async fn list_notifications(
     let mut tx = state.store.read(a.tenant).await?;
     let (rows, total) = tx.outbox(limit, offset).await?;
     tx.commit().await?;
-    Ok(ApiJson(Page {
-        items: rows.into_iter().map(notification).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    let items = rows.into_iter().map(notification).collect();
+    Ok(ApiJson(Page::new(items, total, limit, offset)))
 }

@@ -9,11 +9,13 @@ mod events;
 mod extract;
 mod health;
 mod hosts;
+mod invites;
 mod json_objects;
 mod kiosks;
 mod mail;
 mod operator;
 mod override_mode;
+mod redeem;
 mod saml_admin;
 mod saml_sp;
 mod settings;
@@ -87,8 +89,10 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(kiosks::router())
         .merge(visits::router())
+        .merge(invites::router())
         .merge(events::router())
         .merge(device::router())
+        .merge(redeem::router())
         .merge(override_mode::router())
         .merge(settings::router())
         .merge(mail::router())

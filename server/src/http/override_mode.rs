@@ -42,7 +42,7 @@ async fn on_site(State(state): State<AppState>, o: Override) -> Result<ApiJson<V
         ..Default::default()
     };
     let mut tx = state.store.read(o.device.tenant).await?;
-    let (rows, _) = tx.visits(&filter).await?;
+    let rows = tx.visits(&filter).await?;
     tx.commit().await?;
     Ok(ApiJson(rows.into_iter().map(views::visit).collect()))
 }

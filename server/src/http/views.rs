@@ -3,10 +3,11 @@
 use vestibule_shared::dto::{
     accounts::{Tenant, User},
     directory::{Host, Kiosk, Site},
+    invites::Invite,
     visits::{AuditEntry, Visit},
 };
 
-use crate::store::{AuditRow, HostRow, KioskRow, SiteRow, TenantRow, UserRow, VisitRow};
+use crate::store::{AuditRow, HostRow, InviteRow, KioskRow, SiteRow, TenantRow, UserRow, VisitRow};
 
 pub fn tenant(r: &TenantRow) -> Tenant {
     Tenant {
@@ -88,5 +89,25 @@ pub fn audit(r: AuditRow) -> AuditEntry {
         target: r.target,
         prev_hash: hex::encode(r.prev_hash),
         hash: hex::encode(r.hash),
+    }
+}
+
+/// An invitation; `code` only in the answer that created it.
+pub fn invite(r: InviteRow, code: Option<String>) -> Invite {
+    Invite {
+        id: r.id,
+        code,
+        site_id: r.site_id,
+        host_id: r.host_id,
+        host_name: r.host_name,
+        visitor_name: r.visitor_name,
+        visitor_email: r.visitor_email,
+        visitor_company: r.visitor_company,
+        note: r.note,
+        expected_at: r.expected_at,
+        expires_at: r.expires_at,
+        state: r.state,
+        visit_id: r.visit_id,
+        created_at: r.created_at,
     }
 }

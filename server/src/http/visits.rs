@@ -18,6 +18,7 @@ use vestibule_shared::{
             VisitStats, VisitStatus,
         },
     },
+    types::PageCursor,
 };
 
 use super::{
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_visits))
         .routes(routes!(get_visit, correct_visit))
         .routes(routes!(check_out_visit))
+        .routes(routes!(visit_history))
         .routes(routes!(list_audit))
         .routes(routes!(verify_audit))
 }
@@ -77,6 +79,7 @@ fn filter_sql(
         to: f.to,
         email: f.email,
         host_email: staff.own_visits()?,
+        after: f.after.map(|c| (c.at, c.id)),
         limit,
         offset,
     })
@@ -91,14 +94,31 @@ async fn list_visits(
     ApiQuery(f): ApiQuery<VisitFilter>,
 ) -> Result<ApiJson<Page<Visit>>, Error> {
     let (limit, offset) = paging(f.limit, f.offset)?;
+    // One row more than the page says whether there is a next one.
+    let filter = filter_sql(&staff, f, limit + 1, offset)?;
     let mut tx = state.store.read(staff.tenant).await?;
-    let (rows, total) = tx.visits(&filter_sql(&staff, f, limit, offset)?).await?;
+    let mut rows = tx.visits(&filter).await?;
+    let (total, total_capped) = tx.count_visits(&filter).await?;
     tx.commit().await?;
+    let page_len = usize::try_from(limit).map_err(|e| Error::Internal(e.into()))?;
+    let next = if rows.len() > page_len {
+        rows.truncate(page_len);
+        rows.last().map(|r| PageCursor {
+            at: r.checked_in_at,
+            id: r.id,
+        })
+    } else {
+        None
+    };
     Ok(ApiJson(Page {
-        items: rows.into_iter().map(views::visit).collect(),
-        total,
-        limit,
-        offset,
+        total_capped,
+        next,
+        ..Page::new(
+            rows.into_iter().map(views::visit).collect(),
+            total,
+            limit,
+            offset,
+        )
     }))
 }
 
@@ -135,7 +155,7 @@ async fn export_visits(
 ) -> Result<impl IntoResponse, Error> {
     paging(f.limit, f.offset)?;
     let mut tx = state.store.read(a.0.tenant).await?;
-    let (rows, _) = tx.visits(&filter_sql(&a.0, f, MAX_EXPORT_ROWS, 0)?).await?;
+    let rows = tx.visits(&filter_sql(&a.0, f, MAX_EXPORT_ROWS, 0)?).await?;
     tx.commit().await?;
     let csv = to_csv(&rows).map_err(|e| Error::Internal(e.into()))?;
     Ok((
@@ -216,6 +236,22 @@ async fn get_visit(
     Ok(ApiJson(views::visit(row)))
 }
 
+/// One visit's own history from the audit log (check-in, corrections, check-out), oldest first.
+#[utoipa::path(get, path = "/api/v1/visits/{id}/history", tag = "visits", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+async fn visit_history(
+    State(state): State<AppState>,
+    a: Admin,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<Vec<AuditEntry>>, Error> {
+    state.store.seal_audit(a.0.tenant).await?;
+    let mut tx = state.store.read(a.0.tenant).await?;
+    tx.visit(id).await?.ok_or(Error::NotFound)?;
+    let rows = tx.audit_of(&format!("visit:{id}")).await?;
+    tx.commit().await?;
+    Ok(ApiJson(rows.into_iter().map(views::audit).collect()))
+}
+
 /// Corrects a visit record (visitor details, host, purpose).
 #[utoipa::path(patch, path = "/api/v1/visits/{id}", tag = "visits", params(("id" = Uuid, Path)), request_body = CorrectVisit,
     responses((status = 200, body = Visit), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
@@ -264,12 +300,8 @@ async fn list_audit(
     let mut tx = state.store.read(a.0.tenant).await?;
     let (rows, total) = tx.audit_entries(limit, offset).await?;
     tx.commit().await?;
-    Ok(ApiJson(Page {
-        items: rows.into_iter().map(views::audit).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    let items = rows.into_iter().map(views::audit).collect();
+    Ok(ApiJson(Page::new(items, total, limit, offset)))
 }
 
 /// Re-computes the audit hash chain.

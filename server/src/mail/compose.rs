@@ -1,4 +1,5 @@
-//! The host's emails, in the tenant's language: plain text plus HTML (every value escaped).
+//! The host's emails, in the tenant's language: plain text plus HTML (every value escaped). An
+//! invitation's emails are in `invitation.rs`.
 
 use vestibule_shared::types::Language;
 
@@ -8,6 +9,16 @@ pub struct Content {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with an email; with `inline_id`, an image the HTML shows (`cid:<inline_id>`).
+#[derive(Debug)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub inline_id: Option<String>,
+    pub body: Vec<u8>,
 }
 
 /// The facts an email is made of.
@@ -21,6 +32,8 @@ pub struct Facts<'a> {
     pub badge: &'a str,
     /// For `waiting`: how long the visitor has been there.
     pub minutes: i64,
+    /// Whether the visitor came with the host's invitation.
+    pub invited: bool,
 }
 
 /// The console's "send a test email": says only that the settings work.
@@ -39,6 +52,7 @@ pub fn test_message(lang: Language) -> Content {
         subject: subject.to_owned(),
         text: format!("{text}\n"),
         html: format!("<p>{text}</p>"),
+        attachments: Vec::new(),
     }
 }
 
@@ -50,6 +64,20 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
         (None, _) => f.visitor.to_owned(),
     };
     let (subject, lead) = match (f.event, lang) {
+        ("check_in", Language::En) if f.invited => (
+            format!("Your invited guest {} has arrived at {}", f.visitor, f.site),
+            format!(
+                "Your invited guest {who} has arrived at {} reception.",
+                f.site
+            ),
+        ),
+        ("check_in", Language::Fr) if f.invited => (
+            format!("Votre invité(e) {} est arrivé(e) à {}", f.visitor, f.site),
+            format!(
+                "Votre invité(e) {who} est arrivé(e) à l'accueil de {}.",
+                f.site
+            ),
+        ),
         ("check_in", Language::En) => (
             format!("{} is at {} reception", f.visitor, f.site),
             format!("{who} is at {} reception.", f.site),
@@ -123,11 +151,12 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
         subject,
         text,
         html,
+        attachments: Vec::new(),
     })
 }
 
 /// HTML-escapes text for element content and quoted attributes.
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -156,6 +185,7 @@ mod tests {
             purpose: None,
             badge: "ABCD2345",
             minutes: 15,
+            invited: false,
         }
     }
 

@@ -13,6 +13,7 @@
 //! records why (with the Message-ID, to look up in the mail server's log). See the README.
 
 mod compose;
+mod invitation;
 mod smtp;
 
 use std::{collections::HashMap, time::Duration};
@@ -20,7 +21,7 @@ use std::{collections::HashMap, time::Duration};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use vestibule_shared::types::Language;
+use vestibule_shared::{dto::invites::InviteState, types::Language};
 
 use crate::{
     error::Error,
@@ -148,6 +149,28 @@ struct Batch {
     sites: HashMap<Uuid, Option<SiteRow>>,
 }
 
+impl Batch {
+    /// The host and the site, read once a batch; `None` if either no longer exists.
+    async fn host_and_site(
+        &mut self,
+        tx: &mut TenantTx,
+        host: Uuid,
+        site: Uuid,
+    ) -> Result<Option<(HostRow, SiteRow)>, Error> {
+        if !self.hosts.contains_key(&host) {
+            let h = tx.host(host).await?;
+            self.hosts.insert(host, h);
+        }
+        if !self.sites.contains_key(&site) {
+            let s = tx.site(site).await?;
+            self.sites.insert(site, s);
+        }
+        let h = self.hosts.get(&host).cloned().flatten();
+        let s = self.sites.get(&site).cloned().flatten();
+        Ok(h.zip(s))
+    }
+}
+
 /// Delivers one tenant's claimed rows `ids`: a read transaction writes their emails (holding up
 /// no writer), one statement records that they are being sent, up to [`CONNECTIONS`] connections
 /// send them, one statement records the ones sent (the others one by one).
@@ -265,6 +288,9 @@ async fn prepare(
     batch: &mut Batch,
 ) -> Result<Result<Outgoing, String>, Error> {
     let n = &item.notification;
+    if n.event.starts_with("invite") {
+        return prepare_invitation(tx, item, batch).await;
+    }
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
@@ -273,28 +299,16 @@ async fn prepare(
             "not needed: the visitor left before the reminder was due".into(),
         ));
     }
+    let Some((host, site)) = batch
+        .host_and_site(tx, visit.host_id, visit.site_id)
+        .await?
+    else {
+        return Ok(Err("the host or site no longer exists".into()));
+    };
     let Some(account) = &batch.account else {
         return Ok(Err("no SMTP server is configured for this tenant".into()));
     };
-    let host = match batch.hosts.get(&visit.host_id) {
-        Some(h) => h.clone(),
-        None => {
-            let h = tx.host(visit.host_id).await?;
-            batch.hosts.insert(visit.host_id, h.clone());
-            h
-        }
-    };
-    let site = match batch.sites.get(&visit.site_id) {
-        Some(s) => s.clone(),
-        None => {
-            let s = tx.site(visit.site_id).await?;
-            batch.sites.insert(visit.site_id, s.clone());
-            s
-        }
-    };
-    let (Some(host), Some(site)) = (host, site) else {
-        return Ok(Err("the host or site no longer exists".into()));
-    };
+    let invited = n.event == "check_in" && tx.invite_of_visit(visit.id).await?.is_some();
     let facts = compose::Facts {
         event: &n.event,
         visitor: &visit.visitor_name,
@@ -304,10 +318,21 @@ async fn prepare(
         purpose: visit.purpose.as_deref(),
         badge: &visit.badge_code,
         minutes: (tx.now() - visit.checked_in_at).num_minutes(),
+        invited,
     };
     let Some(content) = compose::compose(batch.settings.language, &facts) else {
         return Ok(Err("unknown notification kind".into()));
     };
+    Ok(outgoing(account, &host.email, item.id, content))
+}
+
+/// The message of outbox row `id` to `to`, with its Message-ID; `Err` with the reason to record.
+fn outgoing(
+    account: &SmtpAccount,
+    to: &str,
+    id: Uuid,
+    content: compose::Content,
+) -> Result<Outgoing, String> {
     let domain = account
         .config
         .from_address
@@ -315,13 +340,59 @@ async fn prepare(
         .next()
         .unwrap_or("vestibule.invalid")
         .to_owned();
-    let message_id = format!("<{}@{domain}>", item.id);
-    Ok(smtp::message(account, &host.email, &message_id, content)
+    let message_id = format!("<{id}@{domain}>");
+    smtp::message(account, to, &message_id, content)
         .map(|message| Outgoing {
             message,
             message_id,
         })
-        .map_err(|e| e.reason))
+        .map_err(|e| e.reason)
+}
+
+/// Writes an invitation's email: to the visitor (`invite`, with the code the row carries) or the
+/// host's confirmation (`invite_sent`).
+async fn prepare_invitation(
+    tx: &mut TenantTx,
+    item: &crate::store::OutboxItem,
+    batch: &mut Batch,
+) -> Result<Result<Outgoing, String>, Error> {
+    let n = &item.notification;
+    let Some(invite) = tx.invite(n.visit_id).await? else {
+        return Ok(Err("the invitation no longer exists".into()));
+    };
+    if invite.state == InviteState::Cancelled {
+        return Ok(Err("not needed: the invitation was cancelled".into()));
+    }
+    let Some((host, site)) = batch
+        .host_and_site(tx, invite.host_id, invite.site_id)
+        .await?
+    else {
+        return Ok(Err("the host or site no longer exists".into()));
+    };
+    let Some(account) = &batch.account else {
+        return Ok(Err("no SMTP server is configured for this tenant".into()));
+    };
+    let when = crate::days::local_time(invite.expected_at, &site.timezone);
+    let code = n.code.as_deref().unwrap_or_default();
+    let facts = invitation::Invitation {
+        id: invite.id,
+        visitor: &invite.visitor_name,
+        host: &host.name,
+        site: &site.name,
+        when: &when,
+        expected_at: invite.expected_at,
+        code,
+    };
+    let lang = batch.settings.language;
+    let (to, content) = match n.event.as_str() {
+        "invite" if !code.is_empty() => match invitation::to_visitor(lang, &facts) {
+            Ok(c) => (invite.visitor_email.as_str(), c),
+            Err(reason) => return Ok(Err(reason)),
+        },
+        "invite_sent" => (host.email.as_str(), invitation::to_host(lang, &facts)),
+        _ => return Ok(Err("unknown notification kind".into())),
+    };
+    Ok(outgoing(account, to, item.id, content))
 }
 
 /// Sends a test email through `account` to `to` (the admin asking), now, and says what happened:

@@ -12,7 +12,7 @@ use std::{
 
 use lettre::{
     Message,
-    message::{Mailbox, MultiPart},
+    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
     transport::smtp::{
         authentication::{Credentials, DEFAULT_MECHANISMS},
         client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters},
@@ -30,7 +30,7 @@ use tokio::{
 use tokio_rustls::TlsConnector;
 use vestibule_shared::dto::mail::SmtpSecurity;
 
-use super::compose::Content;
+use super::compose::{Attachment, Content};
 use crate::store::SmtpAccount;
 
 /// Why a send failed, in words that carry no personal data (SMTP replies can echo addresses, so
@@ -86,16 +86,44 @@ pub fn message(
     );
     let to: Mailbox = to
         .parse()
-        .map_err(|_| SendError::config("the host's email address is not valid"))?;
+        .map_err(|_| SendError::config("the recipient's email address is not valid"))?;
+    let body = MultiPart::alternative_plain_html(content.text, content.html);
+    let (inline, files): (Vec<_>, Vec<_>) = content
+        .attachments
+        .into_iter()
+        .partition(|a| a.inline_id.is_some());
+    let part = |a: Attachment| -> Result<SinglePart, SendError> {
+        let kind = ContentType::parse(a.content_type)
+            .map_err(|_| SendError::config("an attachment's type is not valid"))?;
+        Ok(match a.inline_id {
+            Some(id) => lettre::message::Attachment::new_inline(id).body(a.body, kind),
+            None => lettre::message::Attachment::new(a.filename).body(a.body, kind),
+        })
+    };
+    let body = if inline.is_empty() {
+        body
+    } else {
+        inline
+            .into_iter()
+            .try_fold(MultiPart::related().multipart(body), |related, a| {
+                Ok::<_, SendError>(related.singlepart(part(a)?))
+            })?
+    };
+    let body = if files.is_empty() {
+        body
+    } else {
+        files
+            .into_iter()
+            .try_fold(MultiPart::mixed().multipart(body), |mixed, a| {
+                Ok::<_, SendError>(mixed.singlepart(part(a)?))
+            })?
+    };
     Message::builder()
         .from(from)
         .to(to)
         .subject(content.subject)
         .message_id(Some(message_id.to_owned()))
-        .multipart(MultiPart::alternative_plain_html(
-            content.text,
-            content.html,
-        ))
+        .multipart(body)
         .map_err(|_| SendError::config("the message could not be built"))
 }
 

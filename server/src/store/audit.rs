@@ -164,6 +164,13 @@ impl TenantTx {
         Ok((rows, total))
     }
 
+    /// The entries about one target (`visit:<id>`, say), oldest first.
+    pub async fn audit_of(&mut self, target: &str) -> Result<Vec<AuditRow>, Error> {
+        const SQL: &str = "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log \
+                           WHERE tenant_id = $1 AND target = $2 ORDER BY seq LIMIT 1000";
+        self.fetch_all(SQL, (target,)).await
+    }
+
     /// Re-computes the whole chain from the genesis hash and compares it with the stored head.
     pub async fn verify_audit(&mut self) -> Result<ChainCheck, Error> {
         const CHAIN: &str = "SELECT seq, at, actor, action, target, prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq";

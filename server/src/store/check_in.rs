@@ -291,6 +291,7 @@ pub(super) fn plan(
         let n = Notification {
             event: event.into(),
             visit_id,
+            code: None,
         };
         seal_notification(c, id, &n)
     };

@@ -31,6 +31,13 @@ pub struct SmtpAccount {
 }
 
 impl TenantTx {
+    /// Whether the tenant has an SMTP server (without opening its password).
+    pub async fn has_smtp(&mut self) -> Result<bool, Error> {
+        const SQL: &str =
+            "SELECT EXISTS (SELECT 1 FROM integrations WHERE tenant_id = $1 AND kind = 'smtp')";
+        self.scalar(SQL, ()).await
+    }
+
     pub async fn smtp(&mut self) -> Result<Option<SmtpAccount>, Error> {
         let Some((id, config, sealed)) = self.integration(SMTP).await? else {
             return Ok(None);

@@ -22,9 +22,15 @@ use crate::{
 /// What the outbox row asks for (the sealed payload, opened).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Notification {
-    /// `check_in`, `check_out` or `waiting`.
+    /// `check_in`, `check_out` or `waiting` (to the host, about a visit); `invite` (to the invited
+    /// visitor) or `invite_sent` (the host's confirmation), about an invitation.
     pub event: String,
+    /// The visit, or for the invitation events the invitation.
     pub visit_id: Uuid,
+    /// For `invite`: the invitation's code, which the server keeps nowhere else (sealed here
+    /// with the rest of the payload, until the email is sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A claimed row, as the sender sees it.
@@ -138,16 +144,19 @@ pub(super) fn seal_notification(
 }
 
 impl TenantTx {
-    /// Writes a notification for the sender, due at `due`.
+    /// Writes a notification for the sender, due at `due`; `kind` says to whom
+    /// (`host_notification`, `visitor_invitation`).
     pub async fn enqueue(
         &mut self,
+        kind: &str,
         notification: &Notification,
         due: DateTime<Utc>,
     ) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
-                           VALUES ($1, $2, 'host_notification', $3, 0, $4, $5)";
+                           VALUES ($1, $2, $3, $4, 0, $5, $6)";
         let (id, sealed) = seal_notification(&self.keys, new_id(), notification)?;
-        self.execute(SQL, (id, sealed, due, self.now())).await?;
+        self.execute(SQL, (id, kind, sealed, due, self.now()))
+            .await?;
         Ok(())
     }
 

@@ -24,6 +24,7 @@ use crate::{
 /// Tenant tables in an order that deletes children before parents.
 const TENANT_TABLES: &[&str] = &[
     "badge_misses",
+    "invites",
     "sessions",
     "enrollment_codes",
     "visits",

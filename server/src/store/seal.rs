@@ -108,6 +108,14 @@ impl Store {
         }
     }
 
+    /// Tells the sealer that `tenant` has entries waiting (after a check-in written in a
+    /// transaction of its own rather than by [`Store::check_in`]); nothing on SQLite.
+    pub fn kick_sealer(&self, tenant: TenantId) {
+        if let Some(sealer) = &self.sealer {
+            sealer.kick(tenant);
+        }
+    }
+
     /// Seals every tenant that has entries waiting, as the sealing task does every [`SWEEP`]
     /// (PostgreSQL). Returns how many entries were sealed.
     pub async fn sweep_audit(&self) -> Result<usize, Error> {

@@ -14,6 +14,10 @@ pub const HOST_EMAIL: Field = Field::new("hosts", "email_enc");
 pub const USER_NAME: Field = Field::new("users", "name_enc");
 pub const USER_EMAIL: Field = Field::new("users", "email_enc");
 pub const OUTBOX_PAYLOAD: Field = Field::new("outbox", "payload_enc");
+pub const INVITE_NAME: Field = Field::new("invites", "name_enc");
+pub const INVITE_EMAIL: Field = Field::new("invites", "email_enc");
+pub const INVITE_COMPANY: Field = Field::new("invites", "company_enc");
+pub const INVITE_NOTE: Field = Field::new("invites", "note_enc");
 pub const INTEGRATION_SECRET: Field = Field::new("integrations", "secret_enc");
 
 /// The tables with sealed columns, and those columns.
@@ -26,5 +30,9 @@ pub const SEALED_TABLES: &[(&str, &[Field])] = &[
     ("hosts", &[HOST_NAME, HOST_EMAIL]),
     ("users", &[USER_NAME, USER_EMAIL]),
     ("outbox", &[OUTBOX_PAYLOAD]),
+    (
+        "invites",
+        &[INVITE_NAME, INVITE_EMAIL, INVITE_COMPANY, INVITE_NOTE],
+    ),
     ("integrations", &[INTEGRATION_SECRET]),
 ];

@@ -1,6 +1,7 @@
-//! The dashboard's figures: who is on site, today's check-ins and check-outs, and check-ins per
-//! day and per hour over the last 30 days, counted from the visits' times and states alone (no
-//! sealed field is opened). Days and hours are the viewer's, by a fixed UTC offset.
+//! The dashboard's figures: who is on site, who is still expected today (invitations), today's
+//! check-ins and check-outs, and check-ins per day and per hour over the last 30 days, counted
+//! from the visits' and invitations' times and states alone (no sealed field is opened). Days
+//! and hours are the viewer's, by a fixed UTC offset.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Timelike, Utc};
 use uuid::Uuid;
@@ -80,6 +81,17 @@ impl TenantTx {
             .zip(per_hour)
             .map(|(hour, count)| HourCount { hour, count })
             .collect();
+        const EXPECTED: &str = "SELECT COUNT(*) FROM invites i WHERE i.tenant_id = $1 AND ($2 IS NULL OR i.site_id = $2) \
+             AND i.state = 'expected' AND i.expires_at > $3 AND i.expected_at >= $4 AND i.expected_at < $5 \
+             AND ($6 IS NULL OR i.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $6))";
+        let host_idx = host_email.map(|e| self.keys.email_index(e));
+        let tomorrow = today_start + Duration::days(1);
+        stats.expected_today = self
+            .scalar(
+                EXPECTED,
+                (site, self.now(), today_start, tomorrow, host_idx),
+            )
+            .await?;
         Ok(stats)
     }
 }

@@ -9,6 +9,7 @@ use vestibule_shared::{
 };
 
 use super::outbox::Notification;
+use super::query::Both;
 use super::sealed::{
     HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE,
 };
@@ -64,9 +65,15 @@ pub struct VisitFilterSql {
     pub email: Option<Email>,
     /// Only the visits of the hosts with this email (a signed-in host's own).
     pub host_email: Option<Email>,
+    /// Only the visits after this one in the log's order (newest first): keyset paging, which
+    /// costs the same on the millionth visit as on the first.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
     pub offset: i64,
 }
+
+/// The visit log counts matching visits up to this many; past it, the count says "more".
+pub const VISIT_COUNT_CAP: i64 = 10_000;
 
 macro_rules! visit_select {
     ($rest:literal) => {
@@ -80,10 +87,37 @@ macro_rules! visit_select {
     };
 }
 
-const FILTER: &str = " AND ($2 IS NULL OR v.site_id = $2) AND ($3 IS NULL OR v.host_id = $3) AND ($4 IS NULL OR v.status = $4) \
-     AND ($5 IS NULL OR v.checked_in_at >= $5) AND ($6 IS NULL OR v.checked_in_at < $6) \
-     AND ($7 IS NULL OR v.visitor_id IN (SELECT id FROM visitors WHERE tenant_id = $1 AND email_idx = $7)) \
-     AND ($8 IS NULL OR v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $8))";
+/// The filter's predicates (parameters `$2` to `$8`, and `$9`, `$10` for the cursor). A filter
+/// that is present becomes its own predicate, so the planner can pick the index that serves it;
+/// an absent one still names its parameter (`$n IS NULL`), so every variant binds the same list.
+fn predicates(f: &VisitFilterSql) -> String {
+    let filters: [(bool, &str, &str); 8] = [
+        (f.site_id.is_some(), "v.site_id = $2", "$2 IS NULL"),
+        (f.host_id.is_some(), "v.host_id = $3", "$3 IS NULL"),
+        (f.status.is_some(), "v.status = $4", "$4 IS NULL"),
+        (f.from.is_some(), "v.checked_in_at >= $5", "$5 IS NULL"),
+        (f.to.is_some(), "v.checked_in_at < $6", "$6 IS NULL"),
+        (
+            f.email.is_some(),
+            "v.visitor_id IN (SELECT id FROM visitors WHERE tenant_id = $1 AND email_idx = $7)",
+            "$7 IS NULL",
+        ),
+        (
+            f.host_email.is_some(),
+            "v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $8)",
+            "$8 IS NULL",
+        ),
+        (
+            f.after.is_some(),
+            "(v.checked_in_at, v.id) < ($9, $10)",
+            "$9 IS NULL AND $10 IS NULL",
+        ),
+    ];
+    filters
+        .iter()
+        .map(|&(present, when, absent)| format!(" AND {}", if present { when } else { absent }))
+        .collect()
+}
 
 impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
@@ -117,10 +151,52 @@ impl TenantTx {
         raw.map(|r| self.visit_from(r)).transpose()
     }
 
-    /// A page of the visit log, newest first, and the number of visits matching the filter.
-    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<(Vec<VisitRow>, i64), Error> {
+    /// A page of the visit log, newest first.
+    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
+        let sql = format!(
+            "{}{} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $11 OFFSET $12",
+            visit_select!(""),
+            predicates(f)
+        );
+        let (at, id) = f.after.unzip();
+        let params = Both(self.filter_params(f), (at, id, f.limit, f.offset));
+        let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), params).await?;
+        raws.into_iter().map(|r| self.visit_from(r)).collect()
+    }
+
+    /// How many visits match the filter (the cursor aside), counted up to [`VISIT_COUNT_CAP`]:
+    /// the count and whether there are more.
+    pub async fn count_visits(&mut self, f: &VisitFilterSql) -> Result<(i64, bool), Error> {
+        let all = VisitFilterSql {
+            after: None,
+            ..f.clone()
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM visits v WHERE v.tenant_id = $1{} LIMIT {}) AS c",
+            predicates(&all),
+            VISIT_COUNT_CAP + 1
+        );
+        let params = Both(self.filter_params(f), (None::<DateTime<Utc>>, None::<Uuid>));
+        let n: i64 = self.scalar(AssertSqlSafe(sql), params).await?;
+        Ok((n.min(VISIT_COUNT_CAP), n > VISIT_COUNT_CAP))
+    }
+
+    /// The filter's values, `$2` to `$8`.
+    #[allow(clippy::type_complexity)]
+    fn filter_params(
+        &self,
+        f: &VisitFilterSql,
+    ) -> (
+        Option<Uuid>,
+        Option<Uuid>,
+        Option<&'static str>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+    ) {
         let index = |e: &Option<Email>| e.as_ref().map(|e| self.keys.email_index(e));
-        let filter = (
+        (
             f.site_id,
             f.host_id,
             f.status.map(VisitStatus::as_str),
@@ -128,27 +204,7 @@ impl TenantTx {
             f.to,
             index(&f.email),
             index(&f.host_email),
-        );
-        let sql = format!(
-            "{}{FILTER} ORDER BY v.checked_in_at DESC, v.id DESC LIMIT $9 OFFSET $10",
-            visit_select!("")
-        );
-        let (site, host, status, from, to, email, host_email) = filter.clone();
-        let raws: Vec<RawVisit> = self
-            .fetch_all(
-                AssertSqlSafe(sql),
-                (
-                    site, host, status, from, to, email, host_email, f.limit, f.offset,
-                ),
-            )
-            .await?;
-        let count_sql = format!("SELECT COUNT(*) FROM visits v WHERE v.tenant_id = $1{FILTER}");
-        let total: i64 = self.scalar(AssertSqlSafe(count_sql), filter).await?;
-        let items = raws
-            .into_iter()
-            .map(|r| self.visit_from(r))
-            .collect::<Result<_, _>>()?;
-        Ok((items, total))
+        )
     }
 
     /// Whether `host` is one of the host records with this email (a signed-in host's own).
@@ -204,13 +260,13 @@ impl TenantTx {
     /// What follows a check-out: the audit entry and, if the tenant wants it and has an SMTP
     /// server to send it by, the host's email (none is queued only to fail).
     async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
-        const SMTP: &str =
-            "SELECT EXISTS (SELECT 1 FROM integrations WHERE tenant_id = $1 AND kind = 'smtp')";
-        if self.settings().await?.notify_checkout && self.scalar::<bool>(SMTP, ()).await? {
+        if self.settings().await?.notify_checkout && self.has_smtp().await? {
             self.enqueue(
+                "host_notification",
                 &Notification {
                     event: "check_out".into(),
                     visit_id: id,
+                    code: None,
                 },
                 self.now(),
             )

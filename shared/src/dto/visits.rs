@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::types::{BadgeCode, CompanyName, Email, PersonName, Phone, Purpose};
+use crate::types::{BadgeCode, CompanyName, Email, PageCursor, PersonName, Phone, Purpose};
 
 /// Where a visit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -67,6 +67,14 @@ pub struct CheckedIn {
     pub checked_in_at: DateTime<Utc>,
     /// Decided in the transaction that wrote the visit; a replay answers what the first said.
     pub host_notification: HostNotification,
+    /// For an invited visitor: their first name and their host's name, for the kiosk's welcome
+    /// (nothing else of the invitation reaches the kiosk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub visitor_first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub host_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -135,6 +143,10 @@ pub struct VisitFilter {
     pub limit: Option<i64>,
     #[param(minimum = 0, maximum = 10_000_000)]
     pub offset: Option<i64>,
+    /// The `next` cursor of the previous page: the visits after it (newest first).
+    #[param(value_type = Option<String>, pattern = "^-?[0-9]{1,19}_[0-9a-f]{32}$")]
+    #[schema(value_type = Option<String>)]
+    pub after: Option<PageCursor>,
 }
 
 /// One entry of the tenant's audit log (a hash chain).
@@ -193,7 +205,7 @@ pub struct VisitStats {
     pub on_site: i64,
     pub checked_in_today: i64,
     pub checked_out_today: i64,
-    /// Invited visitors expected today who have not arrived (0 until invitations exist).
+    /// Invited visitors expected today who have not arrived yet.
     pub expected_today: i64,
     /// The last 30 days, oldest first, today included.
     pub per_day: Vec<DayCount>,

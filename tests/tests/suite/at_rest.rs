@@ -14,17 +14,36 @@ const EMAIL: &str = "Zoe.Quintessa@Example.org";
 const COMPANY: &str = "Quintessential Widgets GmbH";
 const PHONE: &str = "+49 30 9876 5432";
 const PURPOSE: &str = "Confidential merger talks";
+const INVITED: &str = "Ottoline Vexworth-Pyle";
+const INVITED_EMAIL: &str = "ottoline.vexworth@example.net";
+const INVITED_COMPANY: &str = "Vexworth Holdings";
+const NOTE: &str = "Bring the sealed envelope";
 
-fn needles(t: &Tenant) -> Vec<String> {
-    let mut n = vec![NAME, EMAIL, COMPANY, PHONE, PURPOSE, "Harriet Host"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
+/// What must not be found: the visitor's, the invited visitor's and the staff's details, and the
+/// invitation's code (`code`, in both forms).
+fn needles(t: &Tenant, code: &str) -> Vec<String> {
+    let mut n = vec![
+        NAME,
+        EMAIL,
+        COMPANY,
+        PHONE,
+        PURPOSE,
+        "Harriet Host",
+        INVITED,
+        INVITED_EMAIL,
+        INVITED_COMPANY,
+        NOTE,
+        code,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect::<Vec<_>>();
     n.extend([
         EMAIL.to_lowercase(),
         format!("harriet@{}.test", t.slug),
         t.receptionist.clone(),
         format!("admin@{}.test", t.slug),
+        code.replace('-', ""),
     ]);
     n
 }
@@ -54,8 +73,9 @@ fn assert_absent(what: &str, hay: &[u8], needles: &[String]) {
     }
 }
 
-/// A visitor's whole visit: check in with distinctive details, seen in override mode, checked out.
-async fn visit(server: &TestServer) -> Tenant {
+/// A visitor's whole visit: check in with distinctive details, seen in override mode, checked out;
+/// and an invited visitor checking in with their code. Returns the tenant and the code.
+async fn visit(server: &TestServer) -> (Tenant, String) {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
     let body = json!({"visitor": {"name": NAME, "email": EMAIL, "company": COMPANY, "phone": PHONE}, "host_id": t.host, "purpose": PURPOSE});
@@ -83,7 +103,18 @@ async fn visit(server: &TestServer) -> Tenant {
     // The returning-visitor and login lookups work through the blind index.
     api.login(&t.slug, &format!("ADMIN@{}.TEST", t.slug.to_uppercase()))
         .await;
-    t
+    let invite = json!({"visitor": {"name": INVITED, "email": INVITED_EMAIL, "company": INVITED_COMPANY},
+        "host_id": t.host, "site_id": t.site, "expected_at": chrono::Utc::now(), "note": NOTE});
+    let invite = api
+        .post("/api/v1/invites", &t.admin, invite)
+        .await
+        .expect(201);
+    let code = invite["code"].as_str().expect("code").to_owned();
+    let body = json!({"invite_code": code});
+    api.check_in(&t.device, "at-rest-invite", &body)
+        .await
+        .expect(201);
+    (t, code)
 }
 
 fn assert_argon2_policy(hash: &str) {
@@ -112,7 +143,7 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
         vec![("VESTIBULE_LOG".into(), "debug".into())],
     )
     .await;
-    let t = visit(&server).await;
+    let (t, code) = visit(&server).await;
     let dir = server.data_dir.path();
     let db = std::fs::read(dir.join("vestibule.db")).expect("database file");
     let wal = std::fs::read(dir.join("vestibule.db-wal")).expect("WAL file");
@@ -132,7 +163,7 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
     );
     let copy = std::fs::read(&backup).expect("backup file");
     assert!(copy.len() > 4096);
-    let needles = needles(&t);
+    let needles = needles(&t, &code);
     assert_absent("vestibule.db", &db, &needles);
     assert_absent("vestibule.db-wal", &wal, &needles);
     assert_absent("the backup", &copy, &needles);
@@ -157,13 +188,16 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
         .fetch_one(&mut conn)
         .await
         .expect("count");
-    assert_eq!(visits, 1, "the backup is a full copy");
+    assert_eq!(
+        visits, 2,
+        "the backup is a full copy (the visit and the invited one)"
+    );
 }
 
 #[tokio::test]
 async fn postgres_columns_hold_no_personal_data() {
     let server = TestServer::start(Engine::Postgres).await;
-    let t = visit(&server).await;
+    let (t, code) = visit(&server).await;
     let url = &server.db.as_ref().expect("a database").url;
     let mut conn = sqlx::PgConnection::connect(url)
         .await
@@ -176,7 +210,7 @@ async fn postgres_columns_hold_no_personal_data() {
     .await
     .expect("columns");
     assert!(columns.len() > 30, "every text and bytea column is scanned");
-    let needles = needles(&t);
+    let needles = needles(&t, &code);
     for c in columns {
         let (table, column, kind): (String, String, String) = (c.get(0), c.get(1), c.get(2));
         let expr = if kind == "bytea" {

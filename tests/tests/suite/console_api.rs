@@ -361,9 +361,93 @@ async fn dashboard_and_email_filter(engine: Engine) {
     assert_eq!(r.status, 422, "{}", r.text);
 }
 
+/// The visit log pages by cursor: the pages of a walk hold every visit once, newest first, the
+/// last page has no `next`, and a cursor that this list did not give is refused. A visit's own
+/// history comes from the audit log.
+async fn visit_log_paging(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "paging").await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(
+            t.check_in(&api, &format!("p{i}"), &format!("Pat {i}"))
+                .await,
+        );
+    }
+    let (mut seen, mut after, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let page = api
+            .get(&format!("/api/v1/visits?limit=2{after}"), &t.admin)
+            .await
+            .expect(200);
+        assert_eq!(
+            (page["total"].as_i64(), page.get("total_capped")),
+            (Some(5), None),
+            "{page}"
+        );
+        pages += 1;
+        seen.extend(page["items"].as_array().expect("items").iter().map(|v| {
+            let at = v["checked_in_at"]
+                .as_str()
+                .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok());
+            (at, v["id"].as_str().unwrap_or_default().to_owned())
+        }));
+        match page["next"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => break,
+        }
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0].0 >= w[1].0),
+        "newest first: {seen:?}"
+    );
+    let mut ids: Vec<String> = seen.into_iter().map(|(_, id)| id).collect();
+    ids.sort();
+    made.sort();
+    assert_eq!(
+        (pages, ids),
+        (3, made.clone()),
+        "three pages holding each visit once"
+    );
+    for bad in [
+        "nope",
+        "1_00",
+        "12_0123456789ABCDEF0123456789ABCDEF",
+        "x_0123456789abcdef0123456789abcdef",
+    ] {
+        let r = api
+            .get(&format!("/api/v1/visits?after={bad}"), &t.admin)
+            .await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+    }
+
+    api.post(
+        &format!("/api/v1/visits/{}/checkout", made[0]),
+        &t.admin,
+        json!({}),
+    )
+    .await
+    .expect(204);
+    let history = api
+        .get(&format!("/api/v1/visits/{}/history", made[0]), &t.admin)
+        .await
+        .expect(200);
+    let actions: Vec<&str> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["visit.check_in", "visit.check_out"], "{history}");
+    let unknown = format!("/api/v1/visits/{}/history", uuid::Uuid::new_v4());
+    assert_eq!(api.get(&unknown, &t.admin).await.status, 404);
+}
+
 both_engines!(
     browser_sessions,
     console_files,
     live_events,
-    dashboard_and_email_filter
+    dashboard_and_email_filter,
+    visit_log_paging
 );

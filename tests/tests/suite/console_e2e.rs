@@ -16,6 +16,7 @@ use vestibule_tests::{
     Api, Auth, Engine, TestServer,
     api::visitor,
     browser::{Browser, testid},
+    idp::TestIdp,
 };
 
 const ADMIN: &str = "ada@console.test";
@@ -98,6 +99,48 @@ async fn assert_no_injection(b: &Browser) {
         json!(0),
         "markup in a visitor's name became part of the page"
     );
+}
+
+/// "Sign in with SSO" shows on the sign-in page for a tenant with SAML, and not for one without.
+async fn sso_link(b: &Browser, api: &Api, server: &TestServer) {
+    let op = Auth::bearer(server.operator_token.clone());
+    let body = json!({"slug": "ssoco", "name": "SSO Co", "plan": "enterprise"});
+    let id = api
+        .post("/api/v1/operator/tenants", &op, body)
+        .await
+        .expect(201);
+    let id = id["id"].as_str().expect("id");
+    api.create_user(&server.operator_token, id, ADMIN, "admin", None)
+        .await;
+    let admin = api.login("ssoco", ADMIN).await;
+    let idp = TestIdp::new("https://idp.ssoco.test");
+    let saml = json!({"entity_id": idp.entity_id, "sso_url": format!("{}/healthz", api.base),
+        "certificates": [idp.cert_pem()], "sp_base_url": api.base});
+    api.put("/api/v1/sso/saml", &admin, saml).await.expect(200);
+
+    b.type_in("#tenant", "ssoco").await;
+    let link = b.wait(&testid("sign-in-sso")).await;
+    let href = link.attr("href").await.expect("href").unwrap_or_default();
+    assert!(href.ends_with("/api/v1/saml/ssoco/login?relay=/"), "{href}");
+    // Another tenant: once the page has asked about it, still no link.
+    b.eval("performance.clearResourceTimings(); return null;", vec![])
+        .await;
+    b.type_in("#tenant", "console").await;
+    let shown = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const asked = () => performance.getEntriesByType('resource')
+               .some(e => e.name.endsWith('/api/v1/saml/console/metadata'));
+             const poll = () => asked()
+               ? requestAnimationFrame(() => done(!!document.querySelector('[data-testid=sign-in-sso]')))
+               : setTimeout(poll, 20);
+             poll();",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(shown, json!(false), "no SSO link for a tenant without SAML");
 }
 
 async fn front_desk_walk() {
@@ -344,6 +387,38 @@ async fn front_desk_walk() {
         "the phone's formula sign is defused: {csv}"
     );
 
+    // An invitation made in the browser: its code shows once; the visitor is expected on Today
+    // and becomes a visit there, live, when the kiosk takes the code.
+    go(&b, "/invites", "invites").await;
+    b.type_in("#inv-name", "Ivy Invited").await;
+    b.type_in("#inv-email", "ivy@example.com").await;
+    b.select("#inv-host", &harriet).await;
+    b.click(&testid("invite-create")).await;
+    let invite_code = b.text(&testid("invite-code")).await;
+    b.wait_text(&testid("invite-row"), "Ivy Invited").await;
+    check_screen(&b, "12-invites", &mut violations).await;
+    go(&b, "/", "today").await;
+    b.wait_text(&testid("expected-row"), "Ivy Invited").await;
+    api.check_in(&device, "ivy", &json!({"invite_code": invite_code.trim()}))
+        .await
+        .expect(201);
+    vestibule_tests::wait_until(
+        "Ivy moves from expected to on site",
+        std::time::Duration::from_secs(20),
+        async || {
+            let moved = b
+                .eval(
+                    "return !document.querySelector('[data-testid=expected-row]') &&
+                       [...document.querySelectorAll('[data-testid=onsite-row]')]
+                         .some(r => r.textContent.includes('Ivy Invited'));",
+                    vec![],
+                )
+                .await;
+            (moved == json!(true)).then_some(())
+        },
+    )
+    .await;
+
     // The agreement text, changed in Settings, is what the kiosk gets.
     go(&b, "/settings", "settings").await;
     b.type_in("#consent-en", "Wear your badge where we can see it.")
@@ -415,6 +490,7 @@ async fn front_desk_walk() {
         .await
         .expect("fetch");
     assert_eq!(r, json!(401));
+    sso_link(&b, &api, &server).await;
     b.close().await;
     assert!(violations.is_empty(), "axe: {violations:#?}");
 }

@@ -17,6 +17,12 @@ const HOST_MAY: &[(&str, &str)] = &[
     ("GET", "/api/v1/visits/{id}"),
     ("GET", "/api/v1/visits/stats"),
     ("GET", "/api/v1/events"),
+    // Their own invitations (checked in `invites.rs`).
+    ("POST", "/api/v1/invites"),
+    ("GET", "/api/v1/invites"),
+    ("GET", "/api/v1/invites/{id}"),
+    ("GET", "/api/v1/invites/hosts"),
+    ("DELETE", "/api/v1/invites/{id}"),
 ];
 
 async fn hosts_see_only_their_visitors(engine: Engine) {

@@ -30,6 +30,7 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
         "/api/v1/kiosks",
         "/api/v1/visits?limit=200",
         "/api/v1/audit?limit=200",
+        "/api/v1/invites",
     ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
@@ -54,6 +55,10 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
             vestibule_tests::api::visitor(&b.host, "Mallory", "m@example.com")
         }
         ("POST", "/api/v1/kiosk/visits/checkout") => json!({"badge_code": "22222222"}),
+        ("POST", "/api/v1/invites") => {
+            json!({"visitor": {"name": "Mallory", "email": "m@example.com"},
+            "host_id": b.host, "site_id": b.site, "expected_at": chrono::Utc::now()})
+        }
         ("POST", "/api/v1/kiosk/override") => json!({"email": b.receptionist, "pin": PIN}),
         ("PATCH", "/api/v1/visits/{id}") | ("PATCH", "/api/v1/kiosk/override/visits/{id}") => {
             json!({"name": "Mallory", "host_id": b.host})
@@ -74,6 +79,18 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     let b_users = api.get("/api/v1/users", &b.admin).await.expect(200);
     let b_user = b_users[0]["id"].as_str().expect("id").to_owned();
     let a_override = api.override_login(&a.device, &a.receptionist, PIN).await;
+    let b_invite = api
+        .post(
+            "/api/v1/invites",
+            &b.admin,
+            json!({"visitor": {"name": "Iris Invited", "email": "iris@example.com"},
+                "host_id": b.host, "site_id": b.site, "expected_at": chrono::Utc::now()}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
 
     // Every id of B, and B's personal data, must stay out of every answer to A.
     let mut secrets = vec![
@@ -83,9 +100,11 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b.kiosk.clone(),
         b_visit.clone(),
         b_user.clone(),
+        b_invite.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
+        "Iris Invited".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
     ]);
@@ -144,6 +163,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("hosts") => b.host.clone(),
                 Some("kiosks") => b.kiosk.clone(),
                 Some("users") => b_user.clone(),
+                Some("invites") => b_invite.clone(),
                 _ => b_visit.clone(),
             };
             let url = path.replace("{id}", &target);

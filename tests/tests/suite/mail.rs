@@ -398,3 +398,126 @@ async fn a_crash_between_send_and_mark_does_not_send_twice() {
         "the message was not sent a second time"
     );
 }
+
+/// Reads an email with Python's standard library and the `icalendar` package (neither shares
+/// code with the server's writer): prints its plain text and its calendar event as JSON, and
+/// writes its PNG image to the path given.
+const READ_INVITATION: &str = r#"
+import email, json, sys, icalendar
+msg = email.message_from_bytes(open(sys.argv[1], 'rb').read())
+out = {}
+for part in msg.walk():
+    kind = part.get_content_type()
+    if kind == 'text/plain':
+        out['text'] = part.get_payload(decode=True).decode()
+    elif kind == 'image/png':
+        open(sys.argv[2], 'wb').write(part.get_payload(decode=True))
+        out['png_cid'] = part['Content-ID']
+    elif kind == 'text/calendar':
+        cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+        ev = next(iter(cal.walk('VEVENT')))
+        out['event'] = {'summary': str(ev['SUMMARY']), 'description': str(ev['DESCRIPTION']),
+                        'start': ev.decoded('DTSTART').isoformat()}
+print(json.dumps(out))
+"#;
+
+/// The invitation email, read back by independent tools: the code in its text, a QR code that
+/// `zbarimg` decodes to the code, and a calendar event at the expected time; the host gets a
+/// confirmation, and "your invited guest has arrived" when the visitor checks in with the code.
+#[tokio::test]
+async fn an_invitation_email_carries_its_code_as_text_qr_and_event() {
+    let server = server(Engine::Sqlite).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "acme").await;
+    let (cert, key, pem) = cert_files(&server);
+    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    configure(&api, &t, &smtp, Some(&pem)).await;
+    let at =
+        chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 7200, 0).expect("a time");
+    let invite = api
+        .post(
+            "/api/v1/invites",
+            &t.admin,
+            json!({"visitor": {"name": "Ada Lovelace", "email": "ada@example.com"},
+                   "host_id": t.host, "site_id": t.site, "expected_at": at}),
+        )
+        .await
+        .expect(201);
+    let code = invite["code"].as_str().expect("code").to_owned();
+    let got = smtp.wait_for(2, Duration::from_secs(30)).await;
+    let to = |who: &str| {
+        got.iter()
+            .find(|m| header(m, "X-Envelope-To").as_deref() == Some(who))
+            .unwrap_or_else(|| panic!("no email to {who}: {got:?}"))
+            .clone()
+    };
+    let ada = to("ada@example.com");
+    let host = to("harriet@acme.test");
+    assert_eq!(
+        header(&host, "Subject").as_deref(),
+        Some("Invitation sent to Ada Lovelace")
+    );
+    assert!(
+        header(&ada, "Subject").is_some_and(|s| s.starts_with("Your visit to Headquarters")),
+        "{ada}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (eml, png) = (dir.path().join("invite.eml"), dir.path().join("qr.png"));
+    std::fs::write(&eml, &ada).expect("write");
+    let out = std::process::Command::new(vestibule_tests::smtp::python())
+        .args(["-c", READ_INVITATION])
+        .arg(&eml)
+        .arg(&png)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        read["text"].as_str().is_some_and(|t| t.contains(&code)),
+        "{read}"
+    );
+    assert!(
+        read["png_cid"].as_str().is_some(),
+        "the QR code is inline: {read}"
+    );
+    let event = &read["event"];
+    assert!(
+        event["description"]
+            .as_str()
+            .is_some_and(|d| d.contains(&code)),
+        "{read}"
+    );
+    let start = event["start"]
+        .as_str()
+        .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok());
+    assert_eq!(start, Some(at), "{read}");
+    let zbar = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&png)
+        .output()
+        .expect("zbarimg (zbar-tools)");
+    assert_eq!(
+        String::from_utf8_lossy(&zbar.stdout).trim(),
+        code,
+        "zbarimg read the QR code"
+    );
+
+    // The visitor arrives with the code; the host hears that their invited guest is here.
+    api.check_in(&t.device, "ada", &json!({"invite_code": code}))
+        .await
+        .expect(201);
+    let got = smtp.wait_for(3, Duration::from_secs(30)).await;
+    let arrived = got
+        .iter()
+        .filter_map(|m| header(m, "Subject"))
+        .find(|s| s.contains("invited guest"));
+    assert_eq!(
+        arrived.as_deref(),
+        Some("Your invited guest Ada Lovelace has arrived at Headquarters")
+    );
+}

@@ -40,6 +40,7 @@ mod expiry;
 mod host_notice;
 mod host_role;
 mod idempotency;
+mod invites;
 mod isolation;
 mod kiosk_e2e;
 mod mail;

@@ -110,14 +110,13 @@ async fn rows_of_one_tenant_are_invisible_to_another(engine: Engine) {
         vec![b_host]
     );
     assert_eq!(
-        tx.visits(&VisitFilterSql {
+        tx.count_visits(&VisitFilterSql {
             limit: 50,
             ..Default::default()
         })
         .await
-        .expect("list")
-        .1,
-        0
+        .expect("count"),
+        (0, false)
     );
     assert!(matches!(
         tx.check_out(Actor::User(Uuid::nil()), a_visit.id, None)
@@ -478,10 +477,23 @@ async fn visit_log_filters_and_pages(engine: Engine) {
         limit: 3,
         ..Default::default()
     };
-    let (page, total) = tx.visits(&all).await.expect("page");
-    assert_eq!((page.len(), total), (3, 7));
+    let page = tx.visits(&all).await.expect("page");
+    let total = tx.count_visits(&all).await.expect("count");
+    assert_eq!((page.len(), total), (3, (7, false)));
     assert_eq!(page[0].id, ids[6].id, "newest first");
-    let (last, _) = tx
+    // Keyset paging: the page after the third visit starts with the fourth newest.
+    let after = tx
+        .visits(&VisitFilterSql {
+            after: Some((page[2].checked_in_at, page[2].id)),
+            ..all.clone()
+        })
+        .await
+        .expect("page");
+    assert_eq!(
+        after.iter().map(|v| v.id).collect::<Vec<_>>(),
+        vec![ids[3].id, ids[2].id, ids[1].id]
+    );
+    let last = tx
         .visits(&VisitFilterSql {
             offset: 6,
             ..all.clone()
@@ -497,7 +509,7 @@ async fn visit_log_filters_and_pages(engine: Engine) {
         limit: 50,
         ..Default::default()
     };
-    assert_eq!(tx.visits(&out).await.expect("filter").1, 2);
+    assert_eq!(tx.count_visits(&out).await.expect("filter").0, 2);
     let on = VisitFilterSql {
         status: Some(VisitStatus::OnSite),
         site_id: Some(site),
@@ -505,14 +517,15 @@ async fn visit_log_filters_and_pages(engine: Engine) {
         limit: 50,
         ..Default::default()
     };
-    assert_eq!(tx.visits(&on).await.expect("filter").1, 5);
+    assert_eq!(tx.count_visits(&on).await.expect("filter").0, 5);
     let window = VisitFilterSql {
         from: Some(ids[3].checked_in_at),
         to: Some(ids[5].checked_in_at),
         limit: 50,
         ..Default::default()
     };
-    let (inside, n) = tx.visits(&window).await.expect("filter");
+    let inside = tx.visits(&window).await.expect("filter");
+    let (n, _) = tx.count_visits(&window).await.expect("count");
     assert_eq!(n, 2, "from is inclusive, to exclusive");
     assert_eq!(
         inside.iter().map(|v| v.id).collect::<Vec<_>>(),
@@ -523,7 +536,7 @@ async fn visit_log_filters_and_pages(engine: Engine) {
         limit: 50,
         ..Default::default()
     };
-    assert_eq!(tx.visits(&nobody).await.expect("filter").1, 0);
+    assert_eq!(tx.count_visits(&nobody).await.expect("filter").0, 0);
 }
 
 async fn audit_chain_verifies_and_detects_tampering(engine: Engine) {

@@ -25,6 +25,11 @@ export function isBadgeCode(raw: string): boolean {
   return isCode(raw, 8);
 }
 
+/** Whether `raw` normalises to an invitation code: 10 characters of the alphabet. */
+export function isInviteCode(raw: string): boolean {
+  return isCode(raw, 10);
+}
+
 /** Whether `raw` normalises to an enrollment code: 16 characters of the alphabet. */
 export function isEnrollmentCode(raw: string): boolean {
   return isCode(raw, 16);

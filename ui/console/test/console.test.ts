@@ -113,7 +113,7 @@ describe('query strings', () => {
     expect(p.from).toBe(new Date('2026-12-01T00:00:00').toISOString());
     expect(p.to).toBe(new Date('2026-12-03T23:59:59.999').toISOString());
     expect(p.email).toBe('Ann@Example.com');
-    const list = new URL(visitsUrl(f, 50, 100), 'https://x.test');
+    const list = new URL(visitsUrl(f, 50, '1733290860123457_0123456789abcdef0123456789abcdef'), 'https://x.test');
     expect(list.pathname).toBe('/api/v1/visits');
     expect(Object.fromEntries(list.searchParams)).toEqual({
       site_id: 's1',
@@ -122,14 +122,14 @@ describe('query strings', () => {
       to: p.to,
       email: 'Ann@Example.com',
       limit: '50',
-      offset: '100',
+      after: '1733290860123457_0123456789abcdef0123456789abcdef',
     });
   });
   it('exports the same filters without paging', () => {
     const f = { ...NO_FILTERS, host_id: 'h1', email: 'a+b@example.com' };
     expect(exportUrl(f)).toBe('/api/v1/visits/export.csv?host_id=h1&email=a%2Bb%40example.com');
     expect(exportUrl(NO_FILTERS)).toBe('/api/v1/visits/export.csv');
-    expect(visitsUrl(NO_FILTERS, 50, 0)).toBe('/api/v1/visits?limit=50&offset=0');
+    expect(visitsUrl(NO_FILTERS, 50)).toBe('/api/v1/visits?limit=50');
   });
 });
 

@@ -23,7 +23,7 @@ describe('roles', () => {
   });
   it('gives receptionists and hosts the desk screens only', () => {
     for (const role of ['receptionist', 'host'] as const) {
-      expect(ROUTES.filter((r) => allowed(role, r))).toEqual(['/', '/visits']);
+      expect(ROUTES.filter((r) => allowed(role, r))).toEqual(['/', '/visits', '/invites']);
     }
     expect(allowed(undefined, '/')).toBe(false);
   });

@@ -55,6 +55,8 @@ function fake(overrides: Record<string, Handler> = {}, status: Partial<KioskStat
     override_correct: () => null,
     override_exit: () => null,
     enroll: () => ({ ...STATUS }),
+    lookup_invite: () => ({ visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
+    redeem_invite: () => ({ ...CHECKED_IN, visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
     ...overrides,
   };
   const invoke: InvokeFn = async (cmd, args) => {
@@ -277,6 +279,56 @@ describe('self check-in', () => {
     m.setHostQuery('   ');
     await vi.advanceTimersByTimeAsync(1000);
     expect(f.of('search_hosts')).toHaveLength(0);
+  });
+});
+
+describe('invited visitor', () => {
+  it('greets by first name before the agreement, then checks in with the normalised code', async () => {
+    const f = fake();
+    const m = await started(f);
+    m.startInvite();
+    expect(m.s.screen).toBe('invite');
+    m.setInviteCode('abcde fghjk');
+    await m.submitInviteCode();
+    expect(f.of('lookup_invite')[0].args).toEqual({ args: { code: 'ABCDEFGHJK' } });
+    expect(m.s.screen).toBe('consent');
+    expect(m.s.invite?.greeting).toEqual({ visitor_first_name: 'Ada', host_name: 'Harriet Host' });
+    await m.submitCheckIn();
+    expect(m.s.errors.consent).toBe('field.consent_required');
+    m.s.form.consent = true;
+    await m.submitCheckIn();
+    expect(f.of('redeem_invite')[0].args).toEqual({ args: { code: 'ABCDEFGHJK' } });
+    expect(f.of('check_in')).toHaveLength(0);
+    expect(m.s.screen).toBe('confirmation');
+    expect(m.s.confirmation).toMatchObject({ name: 'Ada', hostName: 'Harriet Host', badgeCode: 'ABCD2345' });
+    expect(m.s.invite).toBeNull();
+  });
+
+  it('says a code does not work without calling for a malformed one', async () => {
+    const f = fake({ lookup_invite: reject('not_found') });
+    const m = await started(f);
+    m.startInvite();
+    m.setInviteCode('ABC');
+    await m.submitInviteCode();
+    expect(m.s.errors['invite-code']).toBe('field.invite_invalid');
+    expect(f.of('lookup_invite')).toHaveLength(0);
+    m.setInviteCode('ABCDE-FGHJK');
+    await m.submitInviteCode();
+    expect(m.s.screen).toBe('invite');
+    expect(m.s.errors['invite-code']).toBe('field.invite_unknown');
+  });
+
+  it('shows the wait when codes were guessed, and goes back to welcome, wiping', async () => {
+    const f = fake({ lookup_invite: reject('locked') });
+    const m = await started(f);
+    m.startInvite();
+    m.setInviteCode('ABCDEFGHJK');
+    await m.submitInviteCode();
+    expect(m.s.formError).toBe('form.locked');
+    await m.back();
+    expect(m.s.screen).toBe('welcome');
+    expect(m.s.invite).toBeNull();
+    expect(f.names()).toContain('wipe');
   });
 });
 

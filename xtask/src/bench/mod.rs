@@ -9,7 +9,8 @@
 //! ([`profile`]). Prints a table against the targets and writes `bench/results.json`. The numbers are
 //! ratios of runs on the same machine at the same time, not absolute claims.
 //! `--login-timing` measures instead whether a failed login's time tells who has an account
-//! (see [`login`]).
+//! (see [`login`]); `--visit-log`, how long a page of the visit log takes on a million visits
+//! (see [`visit_log`]).
 
 mod cpu;
 mod engine;
@@ -22,6 +23,7 @@ mod setup;
 mod smtp_sink;
 mod sustained;
 mod table;
+mod visit_log;
 mod wrk;
 
 use std::path::Path;
@@ -52,6 +54,15 @@ pub struct BenchOpts {
     /// Measure failed logins' timing for real and unknown accounts instead (see `login.rs`).
     #[arg(long)]
     login_timing: bool,
+    /// Measure instead the visit log's page time on `--visits` visits (see `visit_log.rs`).
+    #[arg(long)]
+    visit_log: bool,
+    /// Visits in the tenant for `--visit-log`.
+    #[arg(long, default_value_t = 1_000_000)]
+    visits: usize,
+    /// Requests timed per case for `--visit-log`.
+    #[arg(long, default_value_t = 20)]
+    samples: usize,
     /// The server binaries to measure, as `label=path`, instead of the release build (the
     /// throughput bench takes the first; `--login-timing` compares them all).
     #[arg(long, value_name = "LABEL=PATH")]
@@ -87,6 +98,14 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             bins.push(("release".to_owned(), bin));
         }
         let runtime = tokio::runtime::Runtime::new()?;
+        if opts.visit_log {
+            return runtime.block_on(visit_log::measure(
+                &bins[0].1,
+                opts.visits,
+                opts.samples,
+                opts.sqlite_only,
+            ));
+        }
         if !opts.login_timing {
             wrk::ensure()?;
             profile::ensure()?;
@@ -102,7 +121,9 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
     })();
     services.stop();
     let results = result?;
-    let name = if opts.login_timing {
+    let name = if opts.visit_log {
+        "visit-log.json"
+    } else if opts.login_timing {
         "login-timing.json"
     } else {
         "results.json"

@@ -27,9 +27,9 @@ export function filterParams(f: VisitFilters): Record<string, string> {
   };
 }
 
-/** `GET /api/v1/visits` for one page of the filtered log. */
-export function visitsUrl(f: VisitFilters, limit: number, offset: number): string {
-  return '/api/v1/visits' + query({ ...filterParams(f), limit, offset });
+/** `GET /api/v1/visits` for one page of the filtered log: the first, or the one after `cursor`. */
+export function visitsUrl(f: VisitFilters, limit: number, cursor?: string): string {
+  return '/api/v1/visits' + query({ ...filterParams(f), limit, after: cursor });
 }
 
 /** The CSV export of everything the filters select. */

@@ -1,7 +1,7 @@
 // Which screens each role may open (the server enforces the same on every route).
 import type { Role } from './types';
 
-const DESK = ['/', '/visits'];
+const DESK = ['/', '/visits', '/invites'];
 
 export function allowed(role: Role | undefined, route: string): boolean {
   if (role === 'admin') return true;

@@ -1,7 +1,7 @@
 // Client-side routes on the History API: the server answers index.html for every path, and
 // in-app links are intercepted so a click changes the screen without a reload.
 
-export const ROUTES = ['/', '/visits', '/hosts', '/sites', '/kiosks', '/users', '/settings', '/email', '/sso', '/audit'] as const;
+export const ROUTES = ['/', '/visits', '/invites', '/hosts', '/sites', '/kiosks', '/users', '/settings', '/email', '/sso', '/audit'] as const;
 export type Route = (typeof ROUTES)[number] | '/login';
 
 /** The route a path shows (unknown paths show Today). */

@@ -61,8 +61,12 @@ export interface Visit {
 export interface Page<T> {
   items: T[];
   total: number;
+  /** More match than `total` (the visit log counts up to 10 000). */
+  total_capped?: boolean;
   limit: number;
   offset: number;
+  /** The cursor of the next page (keyset paging), absent on the last page. */
+  next?: string;
 }
 export interface Stats {
   on_site: number;
@@ -78,4 +82,26 @@ export interface AuditEntry {
   actor: string;
   action: string;
   target: string;
+}
+export interface InviteHost {
+  id: string;
+  name: string;
+  site_id: string;
+}
+export interface Invite {
+  id: string;
+  /** Only in the answer that created it. */
+  code?: string;
+  site_id: string;
+  host_id: string;
+  host_name: string;
+  visitor_name: string;
+  visitor_email: string;
+  visitor_company: string | null;
+  note: string | null;
+  expected_at: string;
+  expires_at: string;
+  state: 'expected' | 'checked_in' | 'cancelled' | 'expired';
+  visit_id: string | null;
+  created_at: string;
 }

@@ -12,6 +12,8 @@ import type { DirectoryEntry } from './generated/DirectoryEntry';
 import type { EnrollArgs } from './generated/EnrollArgs';
 import type { ErrorKind } from './generated/ErrorKind';
 import type { HostNotification } from './generated/HostNotification';
+import type { InviteArgs } from './generated/InviteArgs';
+import type { InviteGreeting } from './generated/InviteGreeting';
 import type { KioskStatus } from './generated/KioskStatus';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
@@ -27,6 +29,7 @@ export type {
   CorrectionArgs,
   ErrorKind,
   HostNotification,
+  InviteGreeting,
   KioskStatus,
   OnSiteVisit,
   OverrideSession,
@@ -73,6 +76,8 @@ export interface Commands {
   enroll(serverUrls: string[], pins: string[], enrollmentCode: string): Promise<KioskStatus>;
   searchHosts(q: string): Promise<Host[]>;
   checkIn(args: CheckInArgs): Promise<CheckedIn>;
+  lookupInvite(code: string): Promise<InviteGreeting>;
+  redeemInvite(code: string): Promise<CheckedIn>;
   checkOut(badgeCode: string): Promise<null>;
   wipe(): Promise<null>;
   overrideLogin(email: string, pin: string): Promise<OverrideSession>;
@@ -93,6 +98,8 @@ export function createCommands(invoke: InvokeFn): Commands {
       callWith<EnrollArgs, KioskStatus>('enroll', { server_urls: serverUrls, pins, enrollment_code: enrollmentCode }),
     searchHosts: (q) => callWith<SearchHostsArgs, Host[]>('search_hosts', { q }),
     checkIn: (args) => callWith('check_in', checkInArgs(args)),
+    lookupInvite: (code) => callWith<InviteArgs, InviteGreeting>('lookup_invite', { code }),
+    redeemInvite: (code) => callWith<InviteArgs, CheckedIn>('redeem_invite', { code }),
     checkOut: (badgeCode) => callWith<CheckOutArgs, null>('check_out', { badge_code: badgeCode }),
     wipe: () => call('wipe'),
     overrideLogin: (email, pin) => callWith<OverrideLoginArgs, OverrideSession>('override_login', { email, pin }),

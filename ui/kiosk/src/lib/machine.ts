@@ -45,7 +45,11 @@ export class KioskMachine extends VisitorMachine {
         return;
       case 'consent':
         this.clearErrors();
-        this.go('purpose');
+        this.go(this.s.invite ? 'invite' : 'purpose');
+        return;
+      case 'invite':
+        await this.wipe(false);
+        this.go('welcome');
         return;
       case 'checkout':
         this.s.checkout = { code: '', done: false };

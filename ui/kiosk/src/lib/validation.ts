@@ -1,6 +1,6 @@
 // Pure validators. Each returns the dictionary key of the error to show, or null when the value is valid.
 // The server (and the Rust side) validate again: these checks are for quick, friendly feedback.
-import { isBadgeCode, isEnrollmentCode, normalizeCode } from '@vestibule/common';
+import { isBadgeCode, isEnrollmentCode, isInviteCode, normalizeCode } from '@vestibule/common';
 import type { MessageKey } from './i18n';
 
 export type FieldError = MessageKey | null;
@@ -108,4 +108,10 @@ export function validatePins(raw: string): FieldError {
 export function validateEnrollmentCode(raw: string): FieldError {
   if (normalizeCode(raw).length === 0) return 'field.required';
   return isEnrollmentCode(raw) ? null : 'field.code_invalid';
+}
+
+/** An invitation code: 10 letters and digits (any case, spaces and dashes allowed). */
+export function validateInviteCode(raw: string): FieldError {
+  if (normalizeCode(raw).length === 0) return 'field.required';
+  return isInviteCode(raw) ? null : 'field.invite_invalid';
 }

@@ -9,4 +9,9 @@ export type CheckedIn = { visit_id: string, badge_code: string, checked_in_at: s
 /**
  * Decided in the transaction that wrote the visit; a replay answers what the first said.
  */
-host_notification: HostNotification, };
+host_notification: HostNotification, 
+/**
+ * For an invited visitor: their first name and their host's name, for the kiosk's welcome
+ * (nothing else of the invitation reaches the kiosk).
+ */
+visitor_first_name?: string, host_name?: string, };

@@ -9,6 +9,7 @@ import { DEFAULT_IDLE_SECS, DEFAULT_OVERRIDE_IDLE_SECS } from './state';
 
 /** Screens of the visitor flow that the visitor idle timeout applies to. */
 const VISITOR_IDLE_SCREENS: ReadonlySet<Screen> = new Set<Screen>([
+  'invite',
   'details',
   'host',
   'purpose',
@@ -158,6 +159,7 @@ export abstract class MachineCore {
   protected resetVisitor(): void {
     this.s.form = emptyForm();
     this.s.host = null;
+    this.s.invite = null;
     this.s.hosts = [];
     this.s.hostQuery = '';
     this.s.hostSearching = false;

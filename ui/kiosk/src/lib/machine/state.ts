@@ -1,13 +1,14 @@
 // The kiosk's state: what the screens show, the visitor's form, inline errors. Plain data, so the
 // Svelte app can hand in a `$state` object and every change re-renders.
 
-import type { ErrorKind, Host, HostNotification, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
+import type { ErrorKind, Host, HostNotification, InviteGreeting, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 
 export type Screen =
   | 'loading'
   | 'setup'
   | 'welcome'
+  | 'invite'
   | 'details'
   | 'host'
   | 'purpose'
@@ -32,6 +33,7 @@ export type Field =
   | 'purpose'
   | 'consent'
   | 'checkout-code'
+  | 'invite-code'
   | 'override-email'
   | 'override-pin'
   | 'correct-name'
@@ -78,8 +80,16 @@ export interface KioskState {
   hostSearching: boolean;
   hostSearchFailed: boolean;
   host: Host | null;
+  /** An invited visitor's code, and once looked up, whom it greets (their first name and host). */
+  invite: { code: string; greeting: InviteGreeting | null } | null;
   /** What the confirmation shows; `hostNotification` is the server's word on whether the host is told. */
-  confirmation: { name: string; badgeCode: string; visitId: string; hostNotification: HostNotification } | null;
+  confirmation: {
+    name: string;
+    badgeCode: string;
+    visitId: string;
+    hostNotification: HostNotification;
+    hostName?: string;
+  } | null;
   checkout: { code: string; done: boolean };
   login: { email: string; pin: string };
   override: { expiresAt: string } | null;
@@ -111,6 +121,7 @@ export function initialState(): KioskState {
     hostSearching: false,
     hostSearchFailed: false,
     host: null,
+    invite: null,
     confirmation: null,
     checkout: { code: '', done: false },
     login: { email: '', pin: '' },

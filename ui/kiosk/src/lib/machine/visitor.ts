@@ -1,8 +1,9 @@
 // The visitor's flows: setup (enrollment), welcome, self check-in (details → host → purpose →
-// consent → confirmation) and check-out by badge code.
+// consent → confirmation), an invited visitor's check-in (code → greeting and consent →
+// confirmation) and check-out by badge code.
 
 import { normalizeCode } from '@vestibule/common';
-import { toCommandError, type CheckInArgs, type Host } from '../commands';
+import { toCommandError, type CheckInArgs, type CommandError, type Host } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 import {
   lines,
@@ -10,6 +11,7 @@ import {
   validateCompany,
   validateEmail,
   validateEnrollmentCode,
+  validateInviteCode,
   validateName,
   validatePhone,
   validatePurpose,
@@ -83,6 +85,93 @@ export abstract class VisitorMachine extends MachineCore {
     this.resetVisitor();
     this.s.notice = null;
     this.go('details');
+  }
+
+  /** An invited visitor: the code screen, ready for a scanner's keystrokes at once. */
+  startInvite(): void {
+    void this.refreshStatus();
+    this.resetVisitor();
+    this.s.invite = { code: '', greeting: null };
+    this.s.notice = null;
+    this.go('invite');
+  }
+
+  setInviteCode(raw: string): void {
+    if (this.s.invite) this.s.invite.code = raw;
+  }
+
+  /** Looks the code up; on success greets the visitor on the agreement screen. */
+  async submitInviteCode(): Promise<void> {
+    const invite = this.s.invite;
+    if (this.s.busy || !invite) return;
+    this.clearErrors();
+    this.setErrors({ 'invite-code': validateInviteCode(invite.code) });
+    if (this.hasErrors()) return;
+    const code = normalizeCode(invite.code);
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        const greeting = await this.cmd.lookupInvite(code);
+        if (epoch !== this.epoch || !this.s.invite) return;
+        this.s.invite = { code, greeting };
+        this.s.error = null;
+        this.retryAction = null;
+        this.go('consent');
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        this.inviteFailed(toCommandError(e), send);
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+    };
+    await send();
+  }
+
+  /** An invitation's code was refused: say so on the code screen (never why). */
+  private inviteFailed(err: CommandError, retry: () => Promise<void>): void {
+    if (this.handleError(err, retry)) return;
+    this.go('invite');
+    if (this.s.invite) this.s.invite.greeting = null;
+    if (err.kind === 'locked') this.s.formError = 'form.locked';
+    else if (err.kind === 'not_found' || err.kind === 'validation') this.setErrors({ 'invite-code': 'field.invite_unknown' });
+    else this.s.formError = 'form.rejected';
+  }
+
+  /** Checks the invited visitor in, once they agreed. */
+  private async submitInvite(): Promise<void> {
+    const invite = this.s.invite;
+    if (!invite?.greeting) {
+      this.go('invite');
+      return;
+    }
+    const { code, greeting } = invite;
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        const res = await this.cmd.redeemInvite(code);
+        if (epoch !== this.epoch) return;
+        this.s.confirmation = {
+          name: res.visitor_first_name ?? greeting.visitor_first_name,
+          badgeCode: res.badge_code,
+          visitId: res.visit_id,
+          hostNotification: res.host_notification,
+          hostName: res.host_name ?? greeting.host_name,
+        };
+        this.s.invite = null;
+        this.s.form = emptyForm();
+        this.s.error = null;
+        this.retryAction = null;
+        this.go('confirmation');
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        this.inviteFailed(toCommandError(e), send);
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+    };
+    await send();
   }
 
   startCheckOut(): void {
@@ -199,6 +288,10 @@ export abstract class VisitorMachine extends MachineCore {
     this.clearErrors();
     if (!this.s.form.consent) {
       this.setErrors({ consent: 'field.consent_required' });
+      return;
+    }
+    if (this.s.invite) {
+      await this.submitInvite();
       return;
     }
     // Re-validate everything: the visitor may have come back through the screens.

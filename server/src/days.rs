@@ -1,0 +1,77 @@
+//! Days at a site: a site's time zone (from this machine's time zone database; UTC when it does
+//! not know the name), the day an instant falls on there, and where that day starts and ends.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::Error;
+
+/// The time zone named `tz` (a site's), UTC when this machine does not know it.
+pub fn zone(tz: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn to_chrono(z: &jiff::ZonedDateTime) -> Result<DateTime<Utc>, Error> {
+    DateTime::from_timestamp_micros(z.timestamp().as_microsecond())
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a time out of range")))
+}
+
+fn internal(e: jiff::Error) -> Error {
+    Error::Internal(e.into())
+}
+
+/// The day `at` falls on in `tz`.
+pub fn local_date(at: DateTime<Utc>, tz: &str) -> Result<NaiveDate, Error> {
+    let ts = jiff::Timestamp::from_microsecond(at.timestamp_micros()).map_err(internal)?;
+    let d = ts.to_zoned_datetime(zone(tz)).date();
+    NaiveDate::from_ymd_opt(d.year().into(), d.month() as u32, d.day() as u32)
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a date out of range")))
+}
+
+/// From the start of `day` in `tz` to the start of the next.
+pub fn day_window(day: NaiveDate, tz: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
+    use chrono::Datelike;
+    let out_of_range = || Error::InvalidInput("date: out of range".into());
+    let year = i16::try_from(day.year()).map_err(|_| out_of_range())?;
+    let d = jiff::civil::Date::new(year, day.month() as i8, day.day() as i8)
+        .map_err(|_| out_of_range())?;
+    let z = zone(tz);
+    let start = d.to_zoned_datetime(z.clone()).map_err(|_| out_of_range())?;
+    let next = d
+        .tomorrow()
+        .and_then(|t| t.to_zoned_datetime(z))
+        .map_err(|_| out_of_range())?;
+    Ok((to_chrono(&start)?, to_chrono(&next)?))
+}
+
+/// The end of the day `at` falls on in `tz` (the start of the next day there).
+pub fn end_of_day(at: DateTime<Utc>, tz: &str) -> Result<DateTime<Utc>, Error> {
+    day_window(local_date(at, tz)?, tz).map(|(_, end)| end)
+}
+
+/// `at` as the site's people read it: `2026-12-04 14:30` in `tz`.
+pub fn local_time(at: DateTime<Utc>, tz: &str) -> String {
+    jiff::Timestamp::from_microsecond(at.timestamp_micros())
+        .map(|ts| {
+            ts.to_zoned_datetime(zone(tz))
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_end_at_local_midnight() {
+        let at = DateTime::parse_from_rfc3339("2026-03-29T21:30:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        // Paris is on summer time from 29 March 2026 (UTC+2): 21:30 UTC is 23:30 there.
+        let end = end_of_day(at, "Europe/Paris").map(|t| t.to_rfc3339());
+        assert_eq!(end.ok().as_deref(), Some("2026-03-29T22:00:00+00:00"));
+        let end = end_of_day(at, "Nowhere/Unknown").map(|t| t.to_rfc3339());
+        assert_eq!(end.ok().as_deref(), Some("2026-03-30T00:00:00+00:00"));
+    }
+}

@@ -1,0 +1,238 @@
+//! Invitations, for the desk and for hosts (a host invites for themselves and sees only their own):
+//! create (the answer carries the code, once), list a day's, read one, cancel, the hosts one may
+//! invite for, and the desk's check-in of an invited visitor on arrival. The kiosk's side, checking
+//! in with a code, is `redeem.rs`.
+
+use axum::{extract::State, http::StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+use vestibule_shared::{
+    ErrorEnvelope,
+    dto::{
+        invites::{CreateInvite, Invite, InviteFilter, InviteHost, InviteState},
+        visits::{CheckedIn, VisitStatus},
+    },
+    types::{CODE_ALPHABET, InviteCode},
+};
+
+use super::{
+    extract::{ApiJson, ApiPath, ApiQuery},
+    views,
+};
+use crate::{
+    auth::{Desk, Staff},
+    days::{day_window, end_of_day, local_date},
+    error::Error,
+    state::AppState,
+    store::{NewInvite, TenantTx},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_invite, list_invites))
+        .routes(routes!(get_invite, cancel_invite))
+        .routes(routes!(check_in_invited))
+        .routes(routes!(invite_hosts))
+}
+
+/// The hosts the caller may invite for: every host for the desk, a host's own records for a host.
+#[utoipa::path(get, path = "/api/v1/invites/hosts", tag = "invites",
+    responses((status = 200, body = Vec<InviteHost>)), security(("session" = [])))]
+async fn invite_hosts(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<ApiJson<Vec<InviteHost>>, Error> {
+    let own = staff.own_visits()?;
+    let mut tx = state.store.read(staff.tenant).await?;
+    let mine = match &own {
+        Some(email) => Some(tx.hosts_of(email).await?),
+        None => None,
+    };
+    let hosts = tx.hosts(None).await?;
+    tx.commit().await?;
+    let mut hosts: Vec<InviteHost> = hosts
+        .into_iter()
+        .filter(|h| mine.as_ref().is_none_or(|m| m.contains(&h.id)))
+        .map(|h| InviteHost {
+            id: h.id,
+            name: h.name,
+            site_id: h.site_id,
+        })
+        .collect();
+    hosts.sort_by_key(|h| h.name.to_lowercase());
+    Ok(ApiJson(hosts))
+}
+
+/// The desk checks an invited visitor in on arrival (the visit is the desk's, at the invitation's
+/// site).
+#[utoipa::path(post, path = "/api/v1/invites/{id}/check-in", tag = "invites", params(("id" = Uuid, Path)),
+    responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn check_in_invited(
+    State(state): State<AppState>,
+    Desk(staff): Desk,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<(StatusCode, ApiJson<CheckedIn>), Error> {
+    let mut tx = state.store.write(staff.tenant).await?;
+    let invite = tx.invite(id).await?.ok_or(Error::NotFound)?;
+    if invite.state != InviteState::Expected {
+        return Err(Error::Conflict(
+            "only an invitation still expected can be checked in",
+        ));
+    }
+    let new = super::redeem::visit_of(&invite, None, staff.actor(), None, None)?;
+    let (visit, _) = tx.check_in(&new).await?;
+    tx.invite_checked_in(staff.actor(), invite.id, visit.id)
+        .await?;
+    tx.commit().await?;
+    state.store.kick_sealer(staff.tenant);
+    crate::metrics::check_in();
+    let change = (visit.id, invite.site_id, invite.host_id);
+    super::events::visit_changed(&state, staff.tenant, change, VisitStatus::OnSite).await;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(CheckedIn {
+            visit_id: visit.id,
+            badge_code: visit.badge_code,
+            checked_in_at: visit.checked_in_at,
+            host_notification: visit.host_notification,
+            visitor_first_name: None,
+            host_name: Some(invite.host_name),
+        }),
+    ))
+}
+
+/// Invites a visitor. The answer's `code` is the only time the code is shown: the server keeps a
+/// keyed hash of it. The invitation is good until the end of its expected day at the site.
+#[utoipa::path(post, path = "/api/v1/invites", tag = "invites", request_body = CreateInvite,
+    responses((status = 201, body = Invite), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn create_invite(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<CreateInvite>,
+) -> Result<(StatusCode, ApiJson<Invite>), Error> {
+    let own = staff.own_visits()?;
+    let mut tx = state.store.write(staff.tenant).await?;
+    // A host invites for themselves only.
+    if let Some(email) = &own
+        && !tx.hosted_by(body.host_id, email).await?
+    {
+        return Err(Error::Forbidden("a host invites only their own visitors"));
+    }
+    let site = tx
+        .site(body.site_id)
+        .await?
+        .ok_or_else(|| Error::InvalidInput("site_id: no such site".into()))?;
+    if body.expected_at < tx.now() - chrono::Duration::days(2)
+        || body.expected_at > tx.now() + chrono::Duration::days(366)
+    {
+        return Err(Error::InvalidInput(
+            "expected_at: must be from two days ago to a year ahead".into(),
+        ));
+    }
+    let code = new_code()?;
+    let new = NewInvite {
+        site_id: body.site_id,
+        host_id: body.host_id,
+        name: body.visitor.name.into(),
+        email: body.visitor.email,
+        company: body.visitor.company.map(Into::into),
+        note: body.note.map(Into::into),
+        expected_at: body.expected_at,
+        expires_at: end_of_day(body.expected_at, &site.timezone)?,
+        code: code.clone(),
+    };
+    let row = tx.insert_invite(staff.actor(), &new).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(views::invite(row, Some(code.display()))),
+    ))
+}
+
+/// The invitations expected on one day (the site's day, or UTC's without `site_id`), by time.
+#[utoipa::path(get, path = "/api/v1/invites", tag = "invites", params(InviteFilter),
+    responses((status = 200, body = Vec<Invite>), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+async fn list_invites(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(f): ApiQuery<InviteFilter>,
+) -> Result<ApiJson<Vec<Invite>>, Error> {
+    let own = staff.own_visits()?;
+    let mut tx = state.store.read(staff.tenant).await?;
+    let tz = match f.site_id {
+        Some(id) => tx.site(id).await?.ok_or(Error::NotFound)?.timezone,
+        None => "UTC".to_owned(),
+    };
+    let day = match f.date {
+        Some(d) => d,
+        None => local_date(tx.now(), &tz)?,
+    };
+    let window = day_window(day, &tz)?;
+    let rows = tx.invites(f.site_id, window, own.as_ref()).await?;
+    tx.commit().await?;
+    Ok(ApiJson(
+        rows.into_iter().map(|r| views::invite(r, None)).collect(),
+    ))
+}
+
+/// One invitation (a host: one of their own).
+#[utoipa::path(get, path = "/api/v1/invites/{id}", tag = "invites", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Invite), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+async fn get_invite(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<Invite>, Error> {
+    let mut tx = state.store.read(staff.tenant).await?;
+    let row = own_invite(&mut tx, &staff, id).await?;
+    tx.commit().await?;
+    Ok(ApiJson(views::invite(row, None)))
+}
+
+/// Cancels an invitation still expected: its code stops working.
+#[utoipa::path(delete, path = "/api/v1/invites/{id}", tag = "invites", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn cancel_invite(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
+    let mut tx = state.store.write(staff.tenant).await?;
+    own_invite(&mut tx, &staff, id).await?;
+    if !tx.cancel_invite(staff.actor(), id).await? {
+        return Err(Error::Conflict(
+            "only an invitation still expected can be cancelled",
+        ));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The invitation `id`, if the caller may see it (a host: only their own; another's is as unknown
+/// as a missing one).
+async fn own_invite(
+    tx: &mut TenantTx,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<crate::store::InviteRow, Error> {
+    let row = tx.invite(id).await?.ok_or(Error::NotFound)?;
+    if let Some(email) = staff.own_visits()?
+        && !tx.hosted_by(row.host_id, &email).await?
+    {
+        return Err(Error::NotFound);
+    }
+    Ok(row)
+}
+
+/// Draws an invitation code: 10 characters of the code alphabet, about 49 bits.
+fn new_code() -> Result<InviteCode, Error> {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    let raw: String = (0..InviteCode::LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    InviteCode::parse(&raw).map_err(|e| Error::Internal(e.into()))
+}

@@ -16,7 +16,10 @@ mod compose;
 mod invitation;
 mod smtp;
 
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    time::Duration,
+};
 
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -157,13 +160,11 @@ impl Batch {
         host: Uuid,
         site: Uuid,
     ) -> Result<Option<(HostRow, SiteRow)>, Error> {
-        if !self.hosts.contains_key(&host) {
-            let h = tx.host(host).await?;
-            self.hosts.insert(host, h);
+        if let Entry::Vacant(e) = self.hosts.entry(host) {
+            e.insert(tx.host(host).await?);
         }
-        if !self.sites.contains_key(&site) {
-            let s = tx.site(site).await?;
-            self.sites.insert(site, s);
+        if let Entry::Vacant(e) = self.sites.entry(site) {
+            e.insert(tx.site(site).await?);
         }
         let h = self.hosts.get(&host).cloned().flatten();
         let s = self.sites.get(&site).cloned().flatten();

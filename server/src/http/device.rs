@@ -34,7 +34,7 @@ use crate::{
     ids::TenantId,
     metrics,
     state::AppState,
-    store::{Actor, NewVisit, SessionKind},
+    store::{Actor, BadgeMisses, NewVisit, SessionKind, TenantTx},
 };
 
 /// The most directory entries one search returns.
@@ -242,11 +242,7 @@ async fn check_out(
     ApiJson(body): ApiJson<CheckOut>,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(k.tenant).await?;
-    let before = tx.badge_misses(k.kiosk.id).await?;
-    if let Some(retry_after) = before.wait_at(tx.now()) {
-        metrics::rate_limited("checkout_backoff");
-        return Err(Error::RateLimited { retry_after });
-    }
+    let before = not_waiting(&mut tx, &k, "checkout_backoff").await?;
     match tx
         .check_out_badge(k.actor(), k.kiosk.site_id, &body.badge_code)
         .await
@@ -260,22 +256,45 @@ async fn check_out(
             super::events::visit_changed(&state, k.tenant, visit, VisitStatus::CheckedOut).await;
             Ok(StatusCode::NO_CONTENT)
         }
-        Err(Error::NotFound) => {
-            let after = tx.record_badge_miss(k.kiosk.id).await?;
-            if after.blocked_until.is_some() {
-                tx.audit(
-                    k.actor(),
-                    "kiosk.checkout_backoff",
-                    format!("kiosk:{}", k.kiosk.id),
-                )
-                .await?;
-                metrics::checkout_backoff();
-            }
-            tx.commit().await?;
-            Err(Error::NotFound)
-        }
+        Err(Error::NotFound) => missed(tx, &k, "checkout_backoff").await,
         Err(e) => Err(e),
     }
+}
+
+/// The kiosk's unknown codes in a row (badges at check-out, invitations at check-in); a 429,
+/// counted under `limit`, while it must wait.
+pub(super) async fn not_waiting(
+    tx: &mut TenantTx,
+    k: &Kiosk,
+    limit: &'static str,
+) -> Result<BadgeMisses, Error> {
+    let before = tx.badge_misses(k.kiosk.id).await?;
+    if let Some(retry_after) = before.wait_at(tx.now()) {
+        metrics::rate_limited(limit);
+        return Err(Error::RateLimited { retry_after });
+    }
+    Ok(before)
+}
+
+/// Counts an unknown code as a miss (from the tenth in a row the kiosk must wait; each wait is
+/// audited as `kiosk.<backoff>` and counted) and answers 404.
+pub(super) async fn missed<T>(
+    mut tx: TenantTx,
+    k: &Kiosk,
+    backoff: &'static str,
+) -> Result<T, Error> {
+    let after = tx.record_badge_miss(k.kiosk.id).await?;
+    if after.blocked_until.is_some() {
+        tx.audit(
+            k.actor(),
+            &format!("kiosk.{backoff}"),
+            format!("kiosk:{}", k.kiosk.id),
+        )
+        .await?;
+        metrics::checkout_backoff();
+    }
+    tx.commit().await?;
+    Err(Error::NotFound)
 }
 
 /// A receptionist's PIN step-up on this kiosk: returns a short-lived override token.

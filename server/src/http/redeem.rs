@@ -24,7 +24,7 @@ use vestibule_shared::{
 };
 
 use super::{
-    device::{CheckInAnswer, idempotency_key},
+    device::{CheckInAnswer, idempotency_key, missed, not_waiting},
     extract::ApiJson,
 };
 use crate::{
@@ -32,8 +32,11 @@ use crate::{
     error::Error,
     metrics,
     state::AppState,
-    store::{Actor, BadgeMisses, InviteRow, NewVisit, TenantTx},
+    store::{Actor, InviteRow, NewVisit, TenantTx},
 };
+
+/// What a kiosk's wait after wrong invitation codes is audited and counted as.
+const BACKOFF: &str = "invite_backoff";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(lookup))
@@ -50,9 +53,9 @@ pub(super) async fn redeem(
     let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
     let hash = Sha256::digest(&canonical).to_vec();
     let mut tx = state.store.write(k.tenant).await?;
-    let before = not_waiting(&mut tx, k).await?;
+    let before = not_waiting(&mut tx, k, BACKOFF).await?;
     let Some(invite) = usable(&mut tx, k, Some(&key), &body.invite_code).await? else {
-        return missed(tx, k).await;
+        return missed(tx, k, BACKOFF).await;
     };
     let new = visit_of(
         &invite,
@@ -100,42 +103,15 @@ async fn lookup(
     ApiJson(body): ApiJson<InviteLookup>,
 ) -> Result<ApiJson<InviteGreeting>, Error> {
     let mut tx = state.store.write(k.tenant).await?;
-    not_waiting(&mut tx, &k).await?;
+    not_waiting(&mut tx, &k, BACKOFF).await?;
     let Some(invite) = usable(&mut tx, &k, None, &body.invite_code).await? else {
-        return missed(tx, &k).await;
+        return missed(tx, &k, BACKOFF).await;
     };
     tx.commit().await?;
     Ok(ApiJson(InviteGreeting {
         visitor_first_name: first_name(&invite.visitor_name),
         host_name: invite.host_name,
     }))
-}
-
-/// The kiosk's misses so far; a 429 while it must wait.
-async fn not_waiting(tx: &mut TenantTx, k: &Kiosk) -> Result<BadgeMisses, Error> {
-    let before = tx.badge_misses(k.kiosk.id).await?;
-    if let Some(retry_after) = before.wait_at(tx.now()) {
-        metrics::rate_limited("invite_backoff");
-        return Err(Error::RateLimited { retry_after });
-    }
-    Ok(before)
-}
-
-/// Counts a code that is no use here as a miss (from the tenth in a row the kiosk must wait, as
-/// for badge codes at check-out) and answers 404.
-async fn missed<T>(mut tx: TenantTx, k: &Kiosk) -> Result<T, Error> {
-    let after = tx.record_badge_miss(k.kiosk.id).await?;
-    if after.blocked_until.is_some() {
-        tx.audit(
-            k.actor(),
-            "kiosk.invite_backoff",
-            format!("kiosk:{}", k.kiosk.id),
-        )
-        .await?;
-        metrics::checkout_backoff();
-    }
-    tx.commit().await?;
-    Err(Error::NotFound)
 }
 
 /// The first word of a name (what the kiosk greets the visitor by).

@@ -185,23 +185,32 @@ pub(super) async fn record_check_in(
     };
     let (visit, replayed) = state.store.check_in(k.tenant, new).await?;
     if !replayed {
-        crate::metrics::check_in();
-        let visit = (visit.id, k.kiosk.site_id, host_id);
-        super::events::visit_changed(state, k.tenant, visit, VisitStatus::OnSite).await;
+        announce(state, k.tenant, (visit.id, k.kiosk.site_id, host_id)).await;
     }
+    Ok(answer(
+        replayed,
+        super::views::checked_in(visit, None, None),
+    ))
+}
+
+/// A new visit (id, site, host) is on site: counted, and told to the tenant's consoles.
+pub(super) async fn announce(
+    state: &AppState,
+    tenant: TenantId,
+    visit: (uuid::Uuid, uuid::Uuid, uuid::Uuid),
+) {
+    metrics::check_in();
+    super::events::visit_changed(state, tenant, visit, VisitStatus::OnSite).await;
+}
+
+/// A check-in's answer: `201` with `Idempotent-Replayed` and the visit.
+pub(super) fn answer(replayed: bool, visit: CheckedIn) -> CheckInAnswer {
     let replayed = HeaderValue::from_static(if replayed { "true" } else { "false" });
-    Ok((
+    (
         StatusCode::CREATED,
         [(HeaderName::from_static("idempotent-replayed"), replayed)],
-        ApiJson(CheckedIn {
-            visit_id: visit.id,
-            badge_code: visit.badge_code,
-            checked_in_at: visit.checked_in_at,
-            host_notification: visit.host_notification,
-            visitor_first_name: None,
-            host_name: None,
-        }),
-    ))
+        ApiJson(visit),
+    )
 }
 
 /// Checks a visitor in: a walk-in with their details and host, or an invited visitor with the

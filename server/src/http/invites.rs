@@ -10,7 +10,7 @@ use vestibule_shared::{
     ErrorEnvelope,
     dto::{
         invites::{CreateInvite, Invite, InviteFilter, InviteHost, InviteState},
-        visits::{CheckedIn, VisitStatus},
+        visits::CheckedIn,
     },
     types::{CODE_ALPHABET, InviteCode},
 };
@@ -86,20 +86,14 @@ async fn check_in_invited(
         .await?;
     tx.commit().await?;
     state.store.kick_sealer(staff.tenant);
-    crate::metrics::check_in();
-    let change = (visit.id, invite.site_id, invite.host_id);
-    super::events::visit_changed(&state, staff.tenant, change, VisitStatus::OnSite).await;
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(CheckedIn {
-            visit_id: visit.id,
-            badge_code: visit.badge_code,
-            checked_in_at: visit.checked_in_at,
-            host_notification: visit.host_notification,
-            visitor_first_name: None,
-            host_name: Some(invite.host_name),
-        }),
-    ))
+    super::device::announce(
+        &state,
+        staff.tenant,
+        (visit.id, invite.site_id, invite.host_id),
+    )
+    .await;
+    let answered = views::checked_in(visit, None, Some(invite.host_name));
+    Ok((StatusCode::CREATED, ApiJson(answered)))
 }
 
 /// Invites a visitor. The answer's `code` is the only time the code is shown: the server keeps a

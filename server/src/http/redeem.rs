@@ -8,29 +8,25 @@
 //! kiosk may look a code up (`POST /api/v1/kiosk/invites/lookup`) to greet the visitor by their
 //! first name: the same answers, the same count of misses, nothing written.
 
-use axum::{
-    extract::State,
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
-};
+use axum::{extract::State, http::HeaderMap};
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::{
     ErrorEnvelope,
     dto::{
         invites::{InviteGreeting, InviteLookup, InviteState, RedeemInvite},
-        visits::{CheckedIn, VisitStatus, VisitorDetails},
+        visits::VisitorDetails,
     },
     types::{CompanyName, Email, InviteCode, PersonName},
 };
 
 use super::{
-    device::{CheckInAnswer, idempotency_key, missed, not_waiting},
+    device::{CheckInAnswer, announce, answer, idempotency_key, missed, not_waiting},
     extract::ApiJson,
 };
 use crate::{
     auth::Kiosk,
     error::Error,
-    metrics,
     state::AppState,
     store::{Actor, InviteRow, NewVisit, TenantTx},
 };
@@ -74,23 +70,11 @@ pub(super) async fn redeem(
     tx.commit().await?;
     state.store.kick_sealer(k.tenant);
     if !replayed {
-        metrics::check_in();
-        let change = (visit.id, invite.site_id, invite.host_id);
-        super::events::visit_changed(state, k.tenant, change, VisitStatus::OnSite).await;
+        announce(state, k.tenant, (visit.id, invite.site_id, invite.host_id)).await;
     }
-    let replayed = HeaderValue::from_static(if replayed { "true" } else { "false" });
-    Ok((
-        StatusCode::CREATED,
-        [(HeaderName::from_static("idempotent-replayed"), replayed)],
-        ApiJson(CheckedIn {
-            visit_id: visit.id,
-            badge_code: visit.badge_code,
-            checked_in_at: visit.checked_in_at,
-            host_notification: visit.host_notification,
-            visitor_first_name: Some(first_name(&invite.visitor_name)),
-            host_name: Some(invite.host_name),
-        }),
-    ))
+    let first = first_name(&invite.visitor_name);
+    let answered = super::views::checked_in(visit, Some(first), Some(invite.host_name));
+    Ok(answer(replayed, answered))
 }
 
 /// Looks an invitation's code up for the kiosk's greeting, before the agreement.

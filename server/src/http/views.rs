@@ -4,10 +4,13 @@ use vestibule_shared::dto::{
     accounts::{Tenant, User},
     directory::{Host, Kiosk, Site},
     invites::Invite,
+    visits::CheckedIn,
     visits::{AuditEntry, Visit},
 };
 
-use crate::store::{AuditRow, HostRow, InviteRow, KioskRow, SiteRow, TenantRow, UserRow, VisitRow};
+use crate::store::{
+    AuditRow, CheckedInRow, HostRow, InviteRow, KioskRow, SiteRow, TenantRow, UserRow, VisitRow,
+};
 
 pub fn tenant(r: &TenantRow) -> Tenant {
     Tenant {
@@ -109,5 +112,21 @@ pub fn invite(r: InviteRow, code: Option<String>) -> Invite {
         state: r.state,
         visit_id: r.visit_id,
         created_at: r.created_at,
+    }
+}
+
+/// A visit just checked in; for an invited visitor with their first name and host's name.
+pub fn checked_in(
+    r: CheckedInRow,
+    visitor_first_name: Option<String>,
+    host_name: Option<String>,
+) -> CheckedIn {
+    CheckedIn {
+        visit_id: r.id,
+        badge_code: r.badge_code,
+        checked_in_at: r.checked_in_at,
+        host_notification: r.host_notification,
+        visitor_first_name,
+        host_name,
     }
 }

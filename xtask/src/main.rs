@@ -52,23 +52,27 @@ fn main() -> anyhow::Result<()> {
 
 fn test(args: &[String]) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let services = prereqs::ensure()?;
+    let services = timed("prerequisites", prereqs::ensure)?;
     let result = (|| {
-        audit::check()?;
-        ui::build_and_test()?;
-        workspace::cargo(&["build", "--workspace", "--all-targets"], &[])?;
+        timed("audit", audit::check)?;
+        timed("ui", ui::build_and_test)?;
+        timed("build", || {
+            workspace::cargo(&["build", "--workspace", "--all-targets"], &[])
+        })?;
         let bin = workspace::server_bin()?;
-        let py_bin = prereqs::python_tools()?;
+        let py_bin = timed("python tools", prereqs::python_tools)?;
         let mut cargo_args = vec!["test", "--workspace"];
         cargo_args.extend(args.iter().map(String::as_str));
-        workspace::cargo(
-            &cargo_args,
-            &[
-                ("VESTIBULE_SERVER_BIN", bin.as_os_str()),
-                ("VESTIBULE_PY_BIN", py_bin.as_os_str()),
-            ],
-        )?;
-        fuzz::run()
+        timed("tests", || {
+            workspace::cargo(
+                &cargo_args,
+                &[
+                    ("VESTIBULE_SERVER_BIN", bin.as_os_str()),
+                    ("VESTIBULE_PY_BIN", py_bin.as_os_str()),
+                ],
+            )
+        })?;
+        timed("fuzz", fuzz::run)
     })();
     services.stop();
     result?;
@@ -77,4 +81,16 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Runs one step of `test` and prints how long it took, so that a cold run shows where its
+/// time goes.
+fn timed<T>(step: &str, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let started = std::time::Instant::now();
+    let out = f();
+    println!(
+        "xtask: {step} took {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    out
 }

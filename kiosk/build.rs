@@ -11,6 +11,8 @@ const COMMANDS: &[&str] = &[
     "wipe",
     "override_login",
     "override_visits",
+    "override_expected",
+    "override_check_in_invited",
     "override_check_out",
     "override_check_in",
     "override_correct",

@@ -11,7 +11,7 @@ use tauri::State;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::{
-        invites::InviteGreeting,
+        invites::{ExpectedVisitor, InviteGreeting},
         kiosk::{DirectoryEntry, Enroll, Enrolled, OverrideToken},
         settings::KioskSettings,
         visits::{CheckOut, CheckedIn, Visit},
@@ -26,8 +26,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::{
     client::{As, Client},
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, InviteArgs, KioskStatus,
-        OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs, VisitorInput,
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
+        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs,
+        VisitArgs, VisitorInput,
     },
     error::Error,
     state::{Kiosk, Session},
@@ -444,6 +445,49 @@ pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>
             purpose: v.purpose,
         })
         .collect())
+}
+
+#[tauri::command]
+pub async fn override_expected(kiosk: State<'_, Kiosk>) -> Result<Vec<ExpectedArrival>, Error> {
+    let expected: Vec<ExpectedVisitor> = as_override(&kiosk, async |client, who| {
+        client
+            .send(
+                Method::GET,
+                "/api/v1/kiosk/override/invites",
+                who,
+                None::<&()>,
+                None,
+            )
+            .await
+    })
+    .await?;
+    Ok(expected
+        .into_iter()
+        .map(|e| ExpectedArrival {
+            id: e.id.to_string(),
+            visitor_name: e.visitor_name,
+            host_name: e.host_name,
+            expected_at: e.expected_at.to_rfc3339(),
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn override_check_in_invited(
+    kiosk: State<'_, Kiosk>,
+    args: InvitedArgs,
+) -> Result<(), Error> {
+    let path = format!(
+        "/api/v1/kiosk/override/invites/{}/check-in",
+        parse_id(&args.invite_id, "invite")?
+    );
+    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| {
+        client
+            .send(Method::POST, &path, who, None::<&()>, None)
+            .await
+    })
+    .await?;
+    Ok(())
 }
 
 #[tauri::command]

@@ -101,6 +101,23 @@ pub struct OnSiteVisit {
     pub purpose: Option<String>,
 }
 
+/// An invited visitor still expected today, as the receptionist's list shows them.
+#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct ExpectedArrival {
+    pub id: String,
+    pub visitor_name: String,
+    pub host_name: String,
+    pub expected_at: String,
+}
+
+/// `override_check_in_invited`: the invitation whose visitor has arrived.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct InvitedArgs {
+    pub invite_id: String,
+}
+
 /// `override_check_out`: the visit to end.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(TS))]

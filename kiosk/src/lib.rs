@@ -77,6 +77,8 @@ pub fn run() {
             commands::wipe,
             commands::override_login,
             commands::override_visits,
+            commands::override_expected,
+            commands::override_check_in_invited,
             commands::override_check_out,
             commands::override_check_in,
             commands::override_correct,

@@ -14,8 +14,9 @@ use vestibule_shared::dto::{invites::InviteGreeting, kiosk::DirectoryEntry, visi
 
 use crate::{
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, InviteArgs, KioskStatus,
-        OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs, VisitArgs,
+        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
+        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs,
+        VisitArgs,
     },
     error::{CommandError, ErrorKind},
 };
@@ -42,6 +43,8 @@ fn export_all(dir: &Path) {
         OverrideLoginArgs::export_all(&cfg),
         OverrideSession::export_all(&cfg),
         OnSiteVisit::export_all(&cfg),
+        ExpectedArrival::export_all(&cfg),
+        InvitedArgs::export_all(&cfg),
         VisitArgs::export_all(&cfg),
         CorrectionArgs::export_all(&cfg),
         CommandError::export_all(&cfg),

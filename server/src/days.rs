@@ -1,5 +1,6 @@
 //! Days at a site: a site's time zone (from this machine's time zone database; UTC when it does
-//! not know the name), the day an instant falls on there, and where that day starts and ends.
+//! not know the name), the day an instant falls on there, where that day starts and ends, and
+//! times as the site's people write them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -59,6 +60,21 @@ pub fn local_time(at: DateTime<Utc>, tz: &str) -> String {
         .unwrap_or_else(|_| at.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
+/// A time as written in an import: RFC 3339 with its offset (`2026-12-04T14:30:00Z`), or the
+/// site's own reading of it in `tz` (`2026-12-04 14:30`, or with a `T`).
+pub fn parse_time(raw: &str, tz: &str) -> Option<DateTime<Utc>> {
+    let ts = match raw.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts,
+        Err(_) => raw
+            .parse::<jiff::civil::DateTime>()
+            .ok()?
+            .to_zoned_datetime(zone(tz))
+            .ok()?
+            .timestamp(),
+    };
+    DateTime::from_timestamp_micros(ts.as_microsecond())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +89,17 @@ mod tests {
         assert_eq!(end.ok().as_deref(), Some("2026-03-29T22:00:00+00:00"));
         let end = end_of_day(at, "Nowhere/Unknown").map(|t| t.to_rfc3339());
         assert_eq!(end.ok().as_deref(), Some("2026-03-30T00:00:00+00:00"));
+    }
+
+    #[test]
+    fn import_times_are_read_at_the_site() {
+        let read = |raw: &str| parse_time(raw, "Europe/Paris").map(|t| t.to_rfc3339());
+        let at = Some("2026-12-04T13:30:00+00:00".to_owned());
+        assert_eq!(read("2026-12-04 14:30"), at);
+        assert_eq!(read("2026-12-04T14:30"), at);
+        assert_eq!(read("2026-12-04T13:30:00Z"), at);
+        assert_eq!(read("2026-12-04T15:30:00+02:00"), at);
+        assert_eq!(read("tomorrow"), None);
+        assert_eq!(read("2026-13-04 14:30"), None);
     }
 }

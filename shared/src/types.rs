@@ -91,6 +91,9 @@ text_type!(/// Why a visitor came.
     Purpose, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// A note for the host and reception about an invited visitor.
     Note, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
+text_type!(/// What an invited visitor should know on arriving at a site (the entrance, what to bring);
+    /// empty for nothing.
+    Instructions, 0, 1000, "must be at most 1000 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{0,1000}$");
 text_type!(/// A display name of a tenant, site or kiosk.
     Label, 1, 120, "must be 1 to 120 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
 text_type!(/// A host-directory search string.

@@ -91,14 +91,7 @@ impl Api {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Result<Resp, reqwest::Error> {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        req = match auth {
-            Auth::None => req,
-            Auth::Bearer(t) => req.bearer_auth(t),
-            Auth::Override { device, token } => {
-                req.bearer_auth(device).header("X-Override-Token", token)
-            }
-        };
+        let mut req = self.request(method, path, auth);
         if let Some(b) = body {
             req = req
                 .header("content-type", "application/json")
@@ -107,6 +100,23 @@ impl Api {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
+        Self::finish(req).await
+    }
+
+    /// A request to `path` with `auth`'s credentials.
+    fn request(&self, method: Method, path: &str, auth: &Auth) -> reqwest::RequestBuilder {
+        let req = self.client.request(method, format!("{}{path}", self.base));
+        match auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::Override { device, token } => {
+                req.bearer_auth(device).header("X-Override-Token", token)
+            }
+        }
+    }
+
+    /// Sends `req` and reads the whole answer.
+    async fn finish(req: reqwest::RequestBuilder) -> Result<Resp, reqwest::Error> {
         let res = req.send().await?;
         let (status, headers) = (res.status(), res.headers().clone());
         let text = res.text().await?;
@@ -117,6 +127,15 @@ impl Api {
             body,
             text,
         })
+    }
+
+    /// Posts a CSV file (an import).
+    pub async fn post_csv(&self, path: &str, auth: &Auth, csv: &str) -> Resp {
+        let req = self
+            .request(Method::POST, path, auth)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned());
+        Self::finish(req).await.expect("request sent")
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Resp {

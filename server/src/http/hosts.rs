@@ -11,13 +11,11 @@ use vestibule_shared::{
 };
 
 use super::{
+    csv_rows,
     extract::{ApiJson, ApiPath, ApiQuery, RawBody},
     views,
 };
 use crate::{auth::Admin, error::Error, state::AppState, store::NewHost};
-
-/// The most rows one import may hold.
-const MAX_IMPORT_ROWS: usize = 5_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -171,146 +169,19 @@ async fn import_hosts(
 }
 
 /// One row of an import: its line and the host it describes, or why it is invalid.
-pub type ParsedRow = Result<(u64, NewHost), RowError>;
+pub type ParsedRow = csv_rows::Parsed<NewHost>;
 
 /// Parses and validates a directory CSV (the body of `POST /api/v1/hosts/import`), row by row;
 /// whether each row's site exists is checked afterwards. Public for the fuzz targets.
 pub fn parse_csv(body: &[u8]) -> Result<Vec<ParsedRow>, Error> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|_| Error::InvalidInput("the file is not CSV".into()))?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (Some(ni), Some(ei), Some(si)) = (col("name"), col("email"), col("site_id")) else {
-        return Err(Error::InvalidInput(
-            "the CSV header must name the columns name, email and site_id".into(),
-        ));
-    };
-    let mut rows = Vec::new();
-    let mut lines = Lines {
-        body,
-        at: 0,
-        line: 1,
-    };
-    for (i, record) in reader.records().enumerate() {
-        if i >= MAX_IMPORT_ROWS {
-            return Err(Error::InvalidInput(format!(
-                "at most {MAX_IMPORT_ROWS} rows per import"
-            )));
-        }
-        let read_from = match &record {
-            Ok(r) => r.position(),
-            Err(e) => e.position(),
-        };
-        let line = read_from.map_or(i as u64 + 2, |p| lines.of_record(p.byte()));
-        let err = |column: &str, message: &str| RowError {
-            line,
-            column: column.into(),
-            message: message.into(),
-        };
-        let row = record
-            .map_err(|_| err("", "not a valid CSV row"))
-            .and_then(|r| {
-                let field = |i: usize| r.get(i).unwrap_or("");
-                let name = PersonName::parse(field(ni)).map_err(|e| err("name", e.0))?;
-                let email = Email::parse(field(ei)).map_err(|e| err("email", e.0))?;
-                let site_id =
-                    Uuid::try_parse(field(si)).map_err(|_| err("site_id", "must be a UUID"))?;
-                Ok((
-                    line,
-                    NewHost {
-                        name: name.into(),
-                        email,
-                        site_id,
-                    },
-                ))
-            });
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-/// Line numbers as the file's author sees them, for the error report. The csv reader skips blank
-/// lines, counts only `\n` as a line end and positions a record where its read began (before
-/// the blank lines it skipped), so its count drifts after a blank line or a lone `\r`.
-struct Lines<'a> {
-    body: &'a [u8],
-    /// How far the count has got, and the line there.
-    at: usize,
-    line: u64,
-}
-
-impl Lines<'_> {
-    /// The line on which the record that the reader began to read at byte `from` starts: past the
-    /// blank lines there. A line ends at `\n`, `\r\n` or a lone `\r`, as a record does.
-    fn of_record(&mut self, from: u64) -> u64 {
-        let from = usize::try_from(from).map_or(self.body.len(), |f| f.min(self.body.len()));
-        let start = from
-            + self.body[from..]
-                .iter()
-                .take_while(|b| matches!(b, b'\r' | b'\n'))
-                .count();
-        while self.at < start {
-            let ends_line = match self.body[self.at] {
-                b'\n' => true,
-                b'\r' => self.body.get(self.at + 1) != Some(&b'\n'),
-                _ => false,
-            };
-            self.line += u64::from(ends_line);
-            self.at += 1;
-        }
-        self.line
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SITE: &str = "01900000-0000-7000-8000-000000000002";
-
-    fn lines(csv: impl AsRef<[u8]>) -> Vec<u64> {
-        parse_csv(csv.as_ref())
-            .expect("a CSV")
-            .iter()
-            .map(|r| r.as_ref().map_or_else(|e| e.line, |(line, _)| *line))
-            .collect()
-    }
-
-    #[test]
-    fn rows_are_reported_on_their_own_lines() {
-        let row = format!("Ada Lovelace,ada@example.com,{SITE}");
-        assert_eq!(lines(format!("name,email,site_id\n{row}\n{row}\n")), [2, 3]);
-        assert_eq!(
-            lines(format!("name,email,site_id\n\n{row}\n\r\n\n{row}\n")),
-            [3, 6],
-            "blank lines"
-        );
-        assert_eq!(
-            lines(format!(
-                "name,email,site_id\r\n\"Ada\r\nLovelace\",x,y\r\n{row}\r\n"
-            )),
-            [2, 4],
-            "a field over two lines"
-        );
-        assert_eq!(
-            lines(format!("\u{feff}name,email,site_id\r{row}\r\r{row}")),
-            [2, 4],
-            "a BOM and lone carriage returns"
-        );
-        assert_eq!(
-            lines(format!("\n\nname,email,site_id\n{row}\n")),
-            [4],
-            "blank lines before the header"
-        );
-        assert_eq!(
-            lines(b"name,email,site_id\n\n\xff,x,y\n"),
-            [3],
-            "a row that is not UTF-8"
-        );
-    }
+    csv_rows::parse(body, &["name", "email", "site_id"], |row| {
+        Ok(NewHost {
+            name: PersonName::parse(row.get("name"))
+                .map_err(|e| row.error("name", e.0))?
+                .into(),
+            email: Email::parse(row.get("email")).map_err(|e| row.error("email", e.0))?,
+            site_id: Uuid::try_parse(row.get("site_id"))
+                .map_err(|_| row.error("site_id", "must be a UUID"))?,
+        })
+    })
 }

@@ -4,12 +4,13 @@
 //! in with a code, is `redeem.rs`.
 
 use axum::{extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::{
-        invites::{CreateInvite, Invite, InviteFilter, InviteHost, InviteState},
+        invites::{CreateInvite, ExpectedVisitor, Invite, InviteFilter, InviteHost, InviteState},
         visits::CheckedIn,
     },
     types::{CODE_ALPHABET, InviteCode},
@@ -23,8 +24,9 @@ use crate::{
     auth::{Desk, Staff},
     days::{day_window, end_of_day, local_date},
     error::Error,
+    ids::TenantId,
     state::AppState,
-    store::{NewInvite, TenantTx},
+    store::{Actor, NewInvite, TenantTx},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -32,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_invite, list_invites))
         .routes(routes!(get_invite, cancel_invite))
         .routes(routes!(check_in_invited))
+        .routes(routes!(resend_invite))
         .routes(routes!(invite_hosts))
 }
 
@@ -73,27 +76,37 @@ async fn check_in_invited(
     Desk(staff): Desk,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<(StatusCode, ApiJson<CheckedIn>), Error> {
-    let mut tx = state.store.write(staff.tenant).await?;
-    let invite = tx.invite(id).await?.ok_or(Error::NotFound)?;
+    let answered = check_in_for(&state, staff.tenant, staff.actor(), id, None).await?;
+    Ok((StatusCode::CREATED, ApiJson(answered)))
+}
+
+/// Staff check the visitor of the invitation `id` in on arrival (at `site` only, when given: a
+/// kiosk's in override mode): the visit is staff's, at the invitation's site.
+pub(super) async fn check_in_for(
+    state: &AppState,
+    tenant: TenantId,
+    actor: Actor,
+    id: Uuid,
+    site: Option<Uuid>,
+) -> Result<CheckedIn, Error> {
+    let mut tx = state.store.write(tenant).await?;
+    let invite = tx
+        .invite(id)
+        .await?
+        .filter(|i| site.is_none_or(|s| s == i.site_id))
+        .ok_or(Error::NotFound)?;
     if invite.state != InviteState::Expected {
         return Err(Error::Conflict(
             "only an invitation still expected can be checked in",
         ));
     }
-    let new = super::redeem::visit_of(&invite, None, staff.actor(), None, None)?;
+    let new = super::redeem::visit_of(&invite, None, actor, None, None)?;
     let (visit, _) = tx.check_in(&new).await?;
-    tx.invite_checked_in(staff.actor(), invite.id, visit.id)
-        .await?;
+    tx.invite_checked_in(actor, invite.id, visit.id).await?;
     tx.commit().await?;
-    state.store.kick_sealer(staff.tenant);
-    super::device::announce(
-        &state,
-        staff.tenant,
-        (visit.id, invite.site_id, invite.host_id),
-    )
-    .await;
-    let answered = views::checked_in(visit, None, Some(invite.host_name));
-    Ok((StatusCode::CREATED, ApiJson(answered)))
+    state.store.kick_sealer(tenant);
+    super::device::announce(state, tenant, (visit.id, invite.site_id, invite.host_id)).await;
+    Ok(views::checked_in(visit, None, Some(invite.host_name)))
 }
 
 /// Invites a visitor. The answer's `code` is the only time the code is shown: the server keeps a
@@ -118,12 +131,8 @@ async fn create_invite(
         .site(body.site_id)
         .await?
         .ok_or_else(|| Error::InvalidInput("site_id: no such site".into()))?;
-    if body.expected_at < tx.now() - chrono::Duration::days(2)
-        || body.expected_at > tx.now() + chrono::Duration::days(366)
-    {
-        return Err(Error::InvalidInput(
-            "expected_at: must be from two days ago to a year ahead".into(),
-        ));
+    if !expected_in_range(tx.now(), body.expected_at) {
+        return Err(Error::InvalidInput(format!("expected_at: {EXPECTED_RULE}")));
     }
     let code = new_code()?;
     let new = NewInvite {
@@ -205,6 +214,29 @@ async fn cancel_invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Sends an invitation still expected again, under a new code (the old one stops working: the
+/// server keeps only a hash of it). The answer carries the new code.
+#[utoipa::path(post, path = "/api/v1/invites/{id}/resend", tag = "invites", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Invite), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+    security(("session" = [])))]
+async fn resend_invite(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<ApiJson<Invite>, Error> {
+    let mut tx = state.store.write(staff.tenant).await?;
+    own_invite(&mut tx, &staff, id).await?;
+    let code = new_code()?;
+    if !tx.resend_invite(staff.actor(), id, &code).await? {
+        return Err(Error::Conflict(
+            "only an invitation still expected can be sent again",
+        ));
+    }
+    let row = tx.invite(id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(ApiJson(views::invite(row, Some(code.display()))))
+}
+
 /// The invitation `id`, if the caller may see it (a host: only their own; another's is as unknown
 /// as a missing one).
 async fn own_invite(
@@ -221,8 +253,37 @@ async fn own_invite(
     Ok(row)
 }
 
+/// How far from now an invitation may be expected.
+pub(super) const EXPECTED_RULE: &str = "must be from two days ago to a year ahead";
+
+/// Whether `at` is a time an invitation may be expected at ([`EXPECTED_RULE`]).
+pub(super) fn expected_in_range(now: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+    at >= now - chrono::Duration::days(2) && at <= now + chrono::Duration::days(366)
+}
+
+/// The invitations still expected today at `site` (the site's day), by expected time: what a
+/// receptionist sees on a kiosk in override mode.
+pub(super) async fn expected_today(
+    tx: &mut TenantTx,
+    site: Uuid,
+) -> Result<Vec<ExpectedVisitor>, Error> {
+    let tz = tx.site(site).await?.ok_or(Error::NotFound)?.timezone;
+    let window = day_window(local_date(tx.now(), &tz)?, &tz)?;
+    let rows = tx.invites(Some(site), window, None).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.state == InviteState::Expected)
+        .map(|r| ExpectedVisitor {
+            id: r.id,
+            visitor_name: r.visitor_name,
+            host_name: r.host_name,
+            expected_at: r.expected_at,
+        })
+        .collect())
+}
+
 /// Draws an invitation code: 10 characters of the code alphabet, about 49 bits.
-fn new_code() -> Result<InviteCode, Error> {
+pub(super) fn new_code() -> Result<InviteCode, Error> {
     use rand::RngExt;
     let mut rng = rand::rng();
     let raw: String = (0..InviteCode::LEN)

@@ -3,12 +3,14 @@
 
 mod auth;
 mod console;
+mod csv_rows;
 mod device;
 mod error_responses;
 mod events;
 mod extract;
 mod health;
 mod hosts;
+mod invite_import;
 mod invites;
 mod json_objects;
 mod kiosks;
@@ -90,6 +92,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(kiosks::router())
         .merge(visits::router())
         .merge(invites::router())
+        .merge(invite_import::router().layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)))
         .merge(events::router())
         .merge(device::router())
         .merge(redeem::router())

@@ -1,5 +1,6 @@
-//! Override mode on a kiosk: a receptionist, after the PIN step-up, sees who is in the building,
-//! checks people in or out for them and corrects records — all under the receptionist's identity.
+//! Override mode on a kiosk: a receptionist, after the PIN step-up, sees who is in the building
+//! and who is still expected today, checks people in (an invited visitor with one tap) or out
+//! for them and corrects records — all under the receptionist's identity.
 //! Every route needs the device token and an override token of that same kiosk.
 
 use axum::{
@@ -10,7 +11,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
-    dto::visits::{CheckIn, CheckedIn, CorrectVisit, Visit, VisitStatus},
+    dto::{
+        invites::ExpectedVisitor,
+        visits::{CheckIn, CheckedIn, CorrectVisit, Visit, VisitStatus},
+    },
 };
 
 use super::{
@@ -29,6 +33,36 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(correct))
         .routes(routes!(check_out))
         .routes(routes!(exit))
+        .routes(routes!(expected))
+        .routes(routes!(check_in_invited))
+}
+
+/// Who is still expected today at this kiosk's site (invitations not used yet), by time.
+#[utoipa::path(get, path = "/api/v1/kiosk/override/invites", tag = "override",
+    responses((status = 200, body = Vec<ExpectedVisitor>)), security(("device" = [], "override" = [])))]
+async fn expected(
+    State(state): State<AppState>,
+    o: Override,
+) -> Result<ApiJson<Vec<ExpectedVisitor>>, Error> {
+    let mut tx = state.store.read(o.device.tenant).await?;
+    let list = super::invites::expected_today(&mut tx, o.device.kiosk.site_id).await?;
+    tx.commit().await?;
+    Ok(ApiJson(list))
+}
+
+/// Checks in the visitor of an invitation of this site, on arrival.
+#[utoipa::path(post, path = "/api/v1/kiosk/override/invites/{id}/check-in", tag = "override", params(("id" = Uuid, Path)),
+    responses((status = 201, body = CheckedIn), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+    security(("device" = [], "override" = [])))]
+async fn check_in_invited(
+    State(state): State<AppState>,
+    o: Override,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<(StatusCode, ApiJson<CheckedIn>), Error> {
+    let site = Some(o.device.kiosk.site_id);
+    let answered =
+        super::invites::check_in_for(&state, o.device.tenant, o.actor(), id, site).await?;
+    Ok((StatusCode::CREATED, ApiJson(answered)))
 }
 
 /// Who is in the building: the on-site visits of this kiosk's site, newest first.

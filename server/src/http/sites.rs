@@ -6,6 +6,7 @@ use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::directory::{CreateSite, Site, UpdateSite},
+    types::Instructions,
 };
 
 use super::{
@@ -32,9 +33,13 @@ async fn create_site(
     ApiJson(body): ApiJson<CreateSite>,
 ) -> Result<(StatusCode, ApiJson<Site>), Error> {
     let mut tx = state.store.write(a.tenant).await?;
-    let row = tx
+    let mut row = tx
         .insert_site(body.name.as_str(), body.timezone.as_str())
         .await?;
+    if let Some(instructions) = body.arrival_instructions {
+        row.arrival_instructions = non_empty(instructions);
+        tx.update_site(&row).await?;
+    }
     tx.audit(a.actor(), "site.create", format!("site:{}", row.id))
         .await?;
     tx.commit().await?;
@@ -80,6 +85,9 @@ async fn update_site(
     if let Some(tz) = body.timezone {
         row.timezone = tz.into();
     }
+    if let Some(instructions) = body.arrival_instructions {
+        row.arrival_instructions = non_empty(instructions);
+    }
     tx.update_site(&row).await?;
     tx.audit(a.actor(), "site.update", format!("site:{id}"))
         .await?;
@@ -102,4 +110,9 @@ async fn delete_site(
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Arrival instructions as stored: none for an empty text.
+fn non_empty(i: Instructions) -> Option<String> {
+    Some(String::from(i)).filter(|s| !s.is_empty())
 }

@@ -39,6 +39,7 @@ pub fn site(r: SiteRow) -> Site {
         id: r.id,
         name: r.name,
         timezone: r.timezone,
+        arrival_instructions: r.arrival_instructions,
         created_at: r.created_at,
     }
 }

@@ -1,5 +1,6 @@
 //! The emails of an invitation, in the tenant's language: to the invited visitor (when and where,
-//! their host, the code in text and as a QR code, an inline PNG, and an `.ics` calendar event),
+//! their host, the site's arrival instructions, the code in text and as a QR code, an inline PNG,
+//! and an `.ics` calendar event),
 //! and the host's confirmation that it went out. Every value in HTML is escaped.
 
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +16,8 @@ pub struct Invitation<'a> {
     pub visitor: &'a str,
     pub host: &'a str,
     pub site: &'a str,
+    /// The site's arrival instructions, if it has some.
+    pub arrival: Option<&'a str>,
     /// The expected time as the site reads it.
     pub when: &'a str,
     pub expected_at: DateTime<Utc>,
@@ -27,10 +30,11 @@ const QR_CID: &str = "invitation-code";
 
 /// The email to the invited visitor.
 pub fn to_visitor(lang: Language, f: &Invitation<'_>) -> Result<Content, String> {
-    let (subject, lead, code_label, how, footer) = match lang {
+    let (subject, lead, arrival_label, code_label, how, footer) = match lang {
         Language::En => (
             format!("Your visit to {} on {}", f.site, f.when),
             format!("{} has invited you to {} on {}.", f.host, f.site, f.when),
+            "On arrival",
             "Your invitation code",
             "At the reception tablet, choose \"I have an invitation\" and scan the QR code or type the code.",
             "Sent by Vestibule, the visitor desk of your host.",
@@ -38,20 +42,29 @@ pub fn to_visitor(lang: Language, f: &Invitation<'_>) -> Result<Content, String>
         Language::Fr => (
             format!("Votre visite à {} le {}", f.site, f.when),
             format!("{} vous invite à {} le {}.", f.host, f.site, f.when),
+            "À votre arrivée",
             "Votre code d'invitation",
             "À la tablette de l'accueil, choisissez « J'ai une invitation » et présentez le QR code ou tapez le code.",
             "Envoyé par Vestibule, l'accueil visiteurs de votre hôte.",
         ),
     };
+    let arrival_text = f
+        .arrival
+        .map(|a| format!("{arrival_label}: {a}\n\n"))
+        .unwrap_or_default();
+    let arrival_html = f
+        .arrival
+        .map(|a| format!("<p>{}: {}</p>", escape(arrival_label), escape(a)))
+        .unwrap_or_default();
     let text = format!(
-        "{} {},\n\n{lead}\n\n{code_label}: {}\n\n{how}\n\n-- \n{footer}\n",
+        "{} {},\n\n{lead}\n\n{arrival_text}{code_label}: {}\n\n{how}\n\n-- \n{footer}\n",
         hello(lang),
         f.visitor,
         f.code
     );
     let html = format!(
         "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-         <p>{hello} {visitor},</p><p><strong>{lead}</strong></p>\
+         <p>{hello} {visitor},</p><p><strong>{lead}</strong></p>{arrival_html}\
          <p>{code_label}: <strong style=\"font-size:1.5em;letter-spacing:0.1em\">{code}</strong></p>\
          <p><img src=\"cid:{QR_CID}\" width=\"240\" height=\"240\" alt=\"{code_label}: {code}\"></p>\
          <p>{how}</p><p><small>{footer}</small></p></body></html>",
@@ -144,6 +157,10 @@ fn calendar(lang: Language, f: &Invitation<'_>) -> String {
             format!("Votre code d'invitation : {}", f.code),
         ),
     };
+    let description = match f.arrival {
+        Some(a) => format!("{description}\n{a}"),
+        None => description,
+    };
     let event = icalendar::Event::new()
         .uid(&format!("{}@vestibule", f.id))
         .summary(&summary)
@@ -196,6 +213,7 @@ mod tests {
             visitor: "Ada <b>",
             host: "Harriet",
             site: "HQ",
+            arrival: Some("Gate B & badge"),
             when: "2026-12-04 14:30",
             expected_at: DateTime::UNIX_EPOCH,
             code: "ABCDE-FGHJK",
@@ -208,6 +226,8 @@ mod tests {
         assert!(c.text.contains("ABCDE-FGHJK"), "{}", c.text);
         assert!(c.html.contains("cid:invitation-code"));
         assert!(!c.html.contains("<b>"), "escaped: {}", c.html);
+        assert!(c.text.contains("On arrival: Gate B & badge"), "{}", c.text);
+        assert!(c.html.contains("Gate B &amp; badge"), "{}", c.html);
         assert!(c.attachments[0].body.starts_with(b"\x89PNG"));
         let ics = String::from_utf8_lossy(&c.attachments[1].body).into_owned();
         assert!(

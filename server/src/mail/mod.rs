@@ -380,6 +380,7 @@ async fn prepare_invitation(
         visitor: &invite.visitor_name,
         host: &host.name,
         site: &site.name,
+        arrival: site.arrival_instructions.as_deref(),
         when: &when,
         expected_at: invite.expected_at,
         code,

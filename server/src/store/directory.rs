@@ -13,6 +13,7 @@ pub struct SiteRow {
     pub id: Uuid,
     pub name: String,
     pub timezone: String,
+    pub arrival_instructions: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -59,6 +60,7 @@ impl TenantTx {
             id: new_id(),
             name: name.to_owned(),
             timezone: timezone.to_owned(),
+            arrival_instructions: None,
             created_at: self.now(),
         };
         self.execute(SQL, (row.id, &row.name, &row.timezone, row.created_at))
@@ -68,20 +70,20 @@ impl TenantTx {
 
     pub async fn site(&mut self, id: Uuid) -> Result<Option<SiteRow>, Error> {
         self.fetch_optional(
-            "SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 AND id = $2",
+            "SELECT id, name, timezone, arrival_instructions, created_at FROM sites WHERE tenant_id = $1 AND id = $2",
             (id,),
         )
         .await
     }
 
     pub async fn sites(&mut self) -> Result<Vec<SiteRow>, Error> {
-        self.fetch_all("SELECT id, name, timezone, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id", ()).await
+        self.fetch_all("SELECT id, name, timezone, arrival_instructions, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id", ()).await
     }
 
     pub async fn update_site(&mut self, site: &SiteRow) -> Result<(), Error> {
-        const SQL: &str =
-            "UPDATE sites SET name = $3, timezone = $4 WHERE tenant_id = $1 AND id = $2";
-        self.execute(SQL, (site.id, &site.name, &site.timezone))
+        const SQL: &str = "UPDATE sites SET name = $3, timezone = $4, arrival_instructions = $5 WHERE tenant_id = $1 AND id = $2";
+        let instructions = site.arrival_instructions.as_deref();
+        self.execute(SQL, (site.id, &site.name, &site.timezone, instructions))
             .await?;
         Ok(())
     }

@@ -147,16 +147,29 @@ impl TenantTx {
         }
         self.audit(actor, "invite.create", format!("invite:{id}"))
             .await?;
-        // The invitation to the visitor and the host's confirmation, when there is a server to
-        // send them by (none is queued only to fail).
-        if self.has_smtp().await? {
-            let now = self.now();
-            let to_visitor = Notification {
-                event: "invite".into(),
-                visit_id: id,
-                code: Some(new.code.display()),
-            };
-            self.enqueue("visitor_invitation", &to_visitor, now).await?;
+        self.send_invitation(id, &new.code, true).await?;
+        self.invite(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Queues the invitation email with `code` to the visitor, and with `confirm` the host's
+    /// confirmation, when there is a server to send them by (none is queued only to fail).
+    async fn send_invitation(
+        &mut self,
+        id: Uuid,
+        code: &InviteCode,
+        confirm: bool,
+    ) -> Result<(), Error> {
+        if !self.has_smtp().await? {
+            return Ok(());
+        }
+        let now = self.now();
+        let to_visitor = Notification {
+            event: "invite".into(),
+            visit_id: id,
+            code: Some(code.display()),
+        };
+        self.enqueue("visitor_invitation", &to_visitor, now).await?;
+        if confirm {
             let to_host = Notification {
                 event: "invite_sent".into(),
                 visit_id: id,
@@ -164,7 +177,28 @@ impl TenantTx {
             };
             self.enqueue("host_notification", &to_host, now).await?;
         }
-        self.invite(id).await?.ok_or(Error::NotFound)
+        Ok(())
+    }
+
+    /// Gives an invitation still expected a new code and sends it to the visitor again: the old
+    /// code stops working (the server cannot send it again: it keeps only its hash). `false` if
+    /// the invitation is no longer expected.
+    pub async fn resend_invite(
+        &mut self,
+        actor: Actor,
+        id: Uuid,
+        code: &InviteCode,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE invites SET code_hash = $3 \
+                           WHERE tenant_id = $1 AND id = $2 AND state = 'expected' AND expires_at > $4";
+        let hash = self.keys.code_index(CODE_KIND, code.as_str());
+        if self.execute(SQL, (id, hash, self.now())).await? == 0 {
+            return Ok(false);
+        }
+        self.audit(actor, "invite.resend", format!("invite:{id}"))
+            .await?;
+        self.send_invitation(id, code, false).await?;
+        Ok(true)
     }
 
     /// One invitation.

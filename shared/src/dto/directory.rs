@@ -5,13 +5,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::types::{Email, Label, PersonName, Timezone};
+use crate::types::{Email, Instructions, Label, PersonName, Timezone};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSite {
     pub name: Label,
     pub timezone: Timezone,
+    /// Shown in the invitation emails of the site's visitors.
+    #[serde(default)]
+    pub arrival_instructions: Option<Instructions>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -19,6 +22,8 @@ pub struct CreateSite {
 pub struct UpdateSite {
     pub name: Option<Label>,
     pub timezone: Option<Timezone>,
+    /// An empty string removes them.
+    pub arrival_instructions: Option<Instructions>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -26,6 +31,7 @@ pub struct Site {
     pub id: Uuid,
     pub name: String,
     pub timezone: String,
+    pub arrival_instructions: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -67,6 +67,23 @@ pub struct Invite {
     pub created_at: DateTime<Utc>,
 }
 
+/// The outcome of `POST /api/v1/invites/import`: every invitation of the file, with its code.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InviteImport {
+    pub imported: usize,
+    pub invites: Vec<Invite>,
+}
+
+/// An invited visitor still expected today, as a receptionist sees them on a kiosk in override
+/// mode (`GET /api/v1/kiosk/override/invites`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExpectedVisitor {
+    pub id: Uuid,
+    pub visitor_name: String,
+    pub host_name: String,
+    pub expected_at: DateTime<Utc>,
+}
+
 /// A host one may invite for (`GET /api/v1/invites/hosts`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InviteHost {

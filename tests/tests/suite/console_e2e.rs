@@ -385,8 +385,38 @@ async fn front_desk_walk() {
     b.type_in("#inv-email", "ivy@example.com").await;
     b.select("#inv-host", &harriet).await;
     b.click(&testid("invite-create")).await;
-    let invite_code = b.text(&testid("invite-code")).await;
+    let first_code = b.text(&testid("invite-code")).await;
     b.wait_text(&testid("invite-row"), "Ivy Invited").await;
+    // Sent again: a new code shows (the first one stops working).
+    b.click(&testid("invite-resend")).await;
+    let invite_code = vestibule_tests::wait_until(
+        "the code sent again shows",
+        std::time::Duration::from_secs(10),
+        async || {
+            let code = b.text(&testid("invite-code")).await;
+            (code != first_code).then_some(code)
+        },
+    )
+    .await;
+    // Tomorrow's visitors from a CSV file: their codes show in a table.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
+    let csv = tempfile::NamedTempFile::with_suffix(".csv").expect("csv file");
+    std::fs::write(
+        csv.path(),
+        format!(
+            "name,email,host_email,expected_at\nIan Imported,ian@example.com,harriet@console.test,{tomorrow} 09:00\n"
+        ),
+    )
+    .expect("write csv");
+    b.wait("#invites-csv")
+        .await
+        .send_keys(&csv.path().to_string_lossy())
+        .await
+        .expect("choose the file");
+    b.click(&testid("invites-import")).await;
+    b.wait(&format!("{}[data-status=\"ok\"]", testid("import-row")))
+        .await;
+    b.wait_text(&testid("imported-codes"), "Ian Imported").await;
     check_screen(&b, "12-invites", &mut violations).await;
     go(&b, "/", "today").await;
     b.wait_text(&testid("expected-row"), "Ivy Invited").await;

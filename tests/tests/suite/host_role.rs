@@ -23,6 +23,8 @@ const HOST_MAY: &[(&str, &str)] = &[
     ("GET", "/api/v1/invites/{id}"),
     ("GET", "/api/v1/invites/hosts"),
     ("DELETE", "/api/v1/invites/{id}"),
+    ("POST", "/api/v1/invites/import"),
+    ("POST", "/api/v1/invites/{id}/resend"),
 ];
 
 async fn hosts_see_only_their_visitors(engine: Engine) {

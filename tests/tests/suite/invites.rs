@@ -2,8 +2,9 @@
 //! host invites only for themselves and sees only their own; a kiosk checks the visitor in with
 //! the code (typed in any case, with or without its dash), learning only the first name and the
 //! host's name; a retry under the same `Idempotency-Key` is the same visit; a used, cancelled,
-//! expired or other tenant's code is the same 404; and wrong codes from one kiosk meet the
-//! back-off long before a thousand.
+//! expired or other tenant's code is the same 404; wrong codes from one kiosk meet the back-off
+//! long before a thousand; a CSV file invites many at once, all or none with a per-row report;
+//! and an invitation sent again gets a new code, the old one failing from then on.
 
 use chrono::{Duration, Utc};
 use reqwest::Method;
@@ -235,6 +236,144 @@ async fn hosts_invite_their_own_visitors(engine: Engine) {
     assert_eq!(r.status, 204, "{}", r.text);
 }
 
+/// The lines and columns of a 422's per-row report.
+fn bad_rows(r: &vestibule_tests::Resp) -> Vec<(u64, String)> {
+    r.body["error"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().expect("line"),
+                e["column"].as_str().expect("column").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn invitations_come_in_bulk_and_again(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "bulk").await;
+    let harriet = "harriet@bulk.test";
+    let tomorrow = (Utc::now() + Duration::days(1)).date_naive();
+    let header = "name,email,host_email,expected_at,company,note";
+
+    // One bad row anywhere: nothing is created, and each bad row is reported on its line.
+    let bad = format!(
+        "{header}\nAda Lovelace,ada@example.com,{harriet},{tomorrow} 10:00,,\n\
+         ,nobody@example.com,{harriet},{tomorrow} 10:00,,\n\
+         Alan Turing,alan@example.com,nobody@bulk.test,{tomorrow} 10:00,,\n\
+         Grace Hopper,grace@example.com,{harriet},next week,,\n\
+         Linus,linus@example.com,{harriet},2001-01-01 10:00,,\n"
+    );
+    let r = api.post_csv("/api/v1/invites/import", &t.admin, &bad).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(
+        bad_rows(&r),
+        [
+            (3, "name".into()),
+            (4, "host_email".into()),
+            (5, "expected_at".into()),
+            (6, "expected_at".into())
+        ]
+    );
+    let none = api.get("/api/v1/invites", &t.admin).await.expect(200);
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "nothing created");
+    let r = api
+        .post_csv(
+            "/api/v1/invites/import",
+            &t.admin,
+            "name,email\nA,a@example.com\n",
+        )
+        .await;
+    assert_eq!(r.status, 422, "the required columns: {}", r.text);
+
+    // A good file: each row an invitation with its code; a time without an offset is the site's.
+    let good = format!(
+        "{header}\nAda Lovelace,ada@example.com,{harriet},{tomorrow} 10:00,Analytical Engines,Parking\n\
+         Alan Turing,alan@example.com,HARRIET@bulk.test,{tomorrow}T08:00:00Z,,\n"
+    );
+    let done = api
+        .post_csv("/api/v1/invites/import", &t.admin, &good)
+        .await
+        .expect(201);
+    assert_eq!(done["imported"], 2, "{done}");
+    let ada = &done["invites"][0];
+    assert_eq!(ada["visitor_company"], "Analytical Engines");
+    assert_eq!(ada["host_name"], "Harriet Host");
+    let at = |i: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(i["expected_at"].as_str().expect("at"))
+            .expect("a time")
+            .with_timezone(&Utc)
+    };
+    let naive = tomorrow.and_hms_opt(10, 0, 0).expect("10:00").and_utc();
+    assert!(
+        [Duration::hours(1), Duration::hours(2)].contains(&(naive - at(ada))),
+        "10:00 in Paris: {}",
+        ada["expected_at"]
+    );
+    assert_eq!(
+        at(&done["invites"][1]),
+        tomorrow.and_hms_opt(8, 0, 0).expect("8:00").and_utc()
+    );
+    let hello = api
+        .post(
+            "/api/v1/kiosk/invites/lookup",
+            &t.device,
+            json!({"invite_code": code_of(ada)}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(hello["visitor_first_name"], "Ada");
+
+    // A host imports for themselves only.
+    api.post(
+        "/api/v1/users",
+        &t.admin,
+        json!({"email": harriet, "name": "Harriet Host", "role": "host",
+               "password": "correct horse battery staple"}),
+    )
+    .await
+    .expect(201);
+    api.create_host(&t.admin, &t.site, "Boris Board", "boris@bulk.test")
+        .await;
+    let host = api.login("bulk", harriet).await;
+    let theirs = format!("{header}\nEve,eve@example.com,boris@bulk.test,{tomorrow} 11:00,,\n");
+    let r = api.post_csv("/api/v1/invites/import", &host, &theirs).await;
+    assert_eq!(bad_rows(&r), [(2, "host_email".into())], "{}", r.text);
+    let mine = format!("{header}\nEve,eve@example.com,{harriet},{tomorrow} 11:00,,\n");
+    let r = api.post_csv("/api/v1/invites/import", &host, &mine).await;
+    assert_eq!(r.expect(201)["imported"], 1);
+
+    // Sent again: a new code, and the old one no longer opens the invitation.
+    let old = code_of(ada);
+    let path = format!("/api/v1/invites/{}/resend", ada["id"].as_str().expect("id"));
+    let again = api.post(&path, &t.admin, json!({})).await.expect(200);
+    let new = code_of(&again);
+    assert_ne!(new, old);
+    let lookup = |code: String| {
+        api.post(
+            "/api/v1/kiosk/invites/lookup",
+            &t.device,
+            json!({"invite_code": code}),
+        )
+    };
+    assert_eq!(lookup(old).await.status, 404);
+    assert_eq!(
+        lookup(new.clone()).await.expect(200)["visitor_first_name"],
+        "Ada"
+    );
+    let r = redeem(&api, &t, "ada-bulk", &new).await;
+    r.expect(201);
+    let r = api.post(&path, &t.admin, json!({})).await;
+    assert_eq!(
+        r.status, 409,
+        "a used invitation is not sent again: {}",
+        r.text
+    );
+}
+
 /// Guessing codes at one kiosk meets the back-off (429) long before a thousand guesses.
 async fn guessing_codes_is_slowed_down(engine: Engine) {
     let server = TestServer::start(engine).await;
@@ -262,5 +401,6 @@ async fn guessing_codes_is_slowed_down(engine: Engine) {
 both_engines!(
     invited_visitors_check_in_with_their_code,
     hosts_invite_their_own_visitors,
-    guessing_codes_is_slowed_down
+    guessing_codes_is_slowed_down,
+    invitations_come_in_bulk_and_again
 );

@@ -202,7 +202,9 @@ async fn kiosk_end_to_end() {
         .count();
     assert_eq!(retried, 1, "the retry made exactly one visit");
 
-    // Receptionist override: list, check out, exit.
+    // Receptionist override: who is on site and who is still expected; check out; check an
+    // invited visitor in on arrival with one tap; exit.
+    invite(&api, &t, "Olga Override").await;
     app.wait("screen-welcome").await;
     app.click("override-corner").await;
     app.wait("screen-override-login").await;
@@ -212,8 +214,23 @@ async fn kiosk_end_to_end() {
     app.click("override-submit").await;
     app.wait("screen-override-list").await;
     app.wait("override-row").await;
+    app.wait("override-expected-row").await;
     app.screenshot("12-override-list").await;
     assert_eq!(app.text("override-row-name").await, "Retry Visitor");
+    assert!(
+        app.text("override-expected-row")
+            .await
+            .contains("Olga Override")
+    );
+    app.click("override-checkout").await;
+    app.wait("override-empty").await;
+    app.click("override-arrived").await;
+    app.wait("override-row").await;
+    assert_eq!(app.text("override-row-name").await, "Olga Override");
+    assert!(
+        !app.shows("override-expected-row").await,
+        "no longer expected"
+    );
     app.click("override-checkout").await;
     app.wait("override-empty").await;
     app.click("override-exit").await;

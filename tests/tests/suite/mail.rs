@@ -421,8 +421,9 @@ for part in msg.walk():
 print(json.dumps(out))
 "#;
 
-/// The invitation email, read back by independent tools: the code in its text, a QR code that
-/// `zbarimg` decodes to the code, and a calendar event at the expected time; the host gets a
+/// The invitation email, read back by independent tools: the code and the site's arrival
+/// instructions in its text, a QR code that `zbarimg` decodes to the code, and a calendar event
+/// at the expected time; the host gets a
 /// confirmation, and "your invited guest has arrived" when the visitor checks in with the code.
 #[tokio::test]
 async fn an_invitation_email_carries_its_code_as_text_qr_and_event() {
@@ -432,6 +433,16 @@ async fn an_invitation_email_carries_its_code_as_text_qr_and_event() {
     let (cert, key, pem) = cert_files(&server);
     let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
     configure(&api, &t, &smtp, Some(&pem)).await;
+    let arrival = "Use the side entrance on Rue Lafayette & bring an ID.";
+    let site = api
+        .patch(
+            &format!("/api/v1/sites/{}", t.site),
+            &t.admin,
+            json!({"arrival_instructions": arrival}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(site["arrival_instructions"], arrival);
     let at =
         chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 7200, 0).expect("a time");
     let invite = api
@@ -478,7 +489,9 @@ async fn an_invitation_email_carries_its_code_as_text_qr_and_event() {
     );
     let read: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(
-        read["text"].as_str().is_some_and(|t| t.contains(&code)),
+        read["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(&code) && t.contains(arrival)),
         "{read}"
     );
     assert!(

@@ -4,30 +4,7 @@
 //! record, check out), and set the tenant's settings that its kiosks show.
 
 use serde_json::json;
-use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, api::visitor, world::PIN};
-
-async fn import(api: &Api, admin: &Auth, csv: &str) -> vestibule_tests::Resp {
-    let Auth::Bearer(token) = admin else {
-        panic!("a session")
-    };
-    let res = api
-        .client
-        .post(format!("{}/api/v1/hosts/import", api.base))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .expect("sent");
-    let (status, headers) = (res.status(), res.headers().clone());
-    let text = res.text().await.unwrap_or_default();
-    vestibule_tests::Resp {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or_default(),
-        text,
-    }
-}
+use vestibule_tests::{Auth, Engine, Tenant, TestServer, api::visitor, world::PIN};
 
 async fn directory_import_and_export(engine: Engine) {
     let server = TestServer::start(engine).await;
@@ -41,7 +18,7 @@ async fn directory_import_and_export(engine: Engine) {
         site = t.site,
         other = uuid::Uuid::now_v7()
     );
-    let r = import(&api, &t.admin, &bad).await;
+    let r = api.post_csv("/api/v1/hosts/import", &t.admin, &bad).await;
     assert_eq!(
         (r.status.as_u16(), r.code()),
         (422, "invalid_input"),
@@ -73,7 +50,9 @@ async fn directory_import_and_export(engine: Engine) {
         hosts_before,
         "nothing imported"
     );
-    let r = import(&api, &t.admin, "first,last\nA,B\n").await;
+    let r = api
+        .post_csv("/api/v1/hosts/import", &t.admin, "first,last\nA,B\n")
+        .await;
     assert_eq!(
         r.status, 422,
         "a file without the required columns is refused"
@@ -83,7 +62,7 @@ async fn directory_import_and_export(engine: Engine) {
         "Name,Email,Site_ID\nGrace Hopper,grace@acme.test,{s}\nAlan Turing,alan@acme.test,{s}\n",
         s = t.site
     );
-    let r = import(&api, &t.admin, &good).await;
+    let r = api.post_csv("/api/v1/hosts/import", &t.admin, &good).await;
     assert_eq!(r.expect(201)["imported"], 2);
     let found = api
         .get("/api/v1/kiosk/hosts?q=grace", &t.device)

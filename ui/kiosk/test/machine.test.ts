@@ -39,6 +39,10 @@ const VISITS = [
   },
 ];
 
+const EXPECTED = [
+  { id: 'i-1', visitor_name: 'Ivy Invited', host_name: 'Alice Martin', expected_at: '2025-01-01T10:00:00Z' },
+];
+
 /** A fake `invoke`: records every call (deep-copied) and answers from per-command handlers. */
 function fake(overrides: Record<string, Handler> = {}, status: Partial<KioskStatus> = {}) {
   const calls: Array<{ cmd: string; args: Args }> = [];
@@ -50,6 +54,8 @@ function fake(overrides: Record<string, Handler> = {}, status: Partial<KioskStat
     check_out: () => null,
     override_login: () => ({ expires_at: '2025-01-01T10:00:00Z' }),
     override_visits: () => VISITS,
+    override_expected: () => EXPECTED,
+    override_check_in_invited: () => null,
     override_check_out: () => null,
     override_check_in: () => CHECKED_IN,
     override_correct: () => null,
@@ -522,7 +528,26 @@ describe('override', () => {
     expect(f.of('override_visits')).toEqual([{ cmd: 'override_visits', args: undefined }]);
     expect(m.s.screen).toBe('override-list');
     expect(m.s.visits).toEqual(VISITS);
+    expect(m.s.expected).toEqual(EXPECTED);
     expect(m.s.login).toEqual({ email: '', pin: '' });
+  });
+
+  it('checks in an expected visitor who has arrived and reloads both lists', async () => {
+    const f = fake();
+    const m = await loggedIn(f);
+    await m.overrideCheckInInvited('i-1');
+    expect(f.of('override_check_in_invited')).toEqual([{ cmd: 'override_check_in_invited', args: { args: { invite_id: 'i-1' } } }]);
+    expect(f.of('override_expected')).toHaveLength(2);
+    expect(f.of('override_visits')).toHaveLength(2);
+    expect(m.s.screen).toBe('override-list');
+  });
+
+  it('says so when the invitation was already used', async () => {
+    const f = fake({ override_check_in_invited: reject('conflict') });
+    const m = await loggedIn(f);
+    await m.overrideCheckInInvited('i-1');
+    expect(m.s.formError).toBe('form.conflict');
+    expect(m.s.screen).toBe('override-list');
   });
 
   it('rejects a bad PIN inline and clears it', async () => {
@@ -546,6 +571,7 @@ describe('override', () => {
     expect(m.s.screen).toBe('welcome');
     expect(m.s.override).toBeNull();
     expect(m.s.visits).toEqual([]);
+    expect(m.s.expected).toEqual([]);
   });
 
   it('exits on the Exit button', async () => {

@@ -15,6 +15,7 @@ export interface Site {
   id: string;
   name: string;
   timezone: string;
+  arrival_instructions: string | null;
 }
 export interface Host {
   id: string;

@@ -11,9 +11,11 @@ import type { CorrectionArgs } from './generated/CorrectionArgs';
 import type { DirectoryEntry } from './generated/DirectoryEntry';
 import type { EnrollArgs } from './generated/EnrollArgs';
 import type { ErrorKind } from './generated/ErrorKind';
+import type { ExpectedArrival } from './generated/ExpectedArrival';
 import type { HostNotification } from './generated/HostNotification';
 import type { InviteArgs } from './generated/InviteArgs';
 import type { InviteGreeting } from './generated/InviteGreeting';
+import type { InvitedArgs } from './generated/InvitedArgs';
 import type { KioskStatus } from './generated/KioskStatus';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
@@ -28,6 +30,7 @@ export type {
   CommandError,
   CorrectionArgs,
   ErrorKind,
+  ExpectedArrival,
   HostNotification,
   InviteGreeting,
   KioskStatus,
@@ -82,6 +85,8 @@ export interface Commands {
   wipe(): Promise<null>;
   overrideLogin(email: string, pin: string): Promise<OverrideSession>;
   overrideVisits(): Promise<OnSiteVisit[]>;
+  overrideExpected(): Promise<ExpectedArrival[]>;
+  overrideCheckInInvited(inviteId: string): Promise<null>;
   overrideCheckOut(visitId: string): Promise<null>;
   overrideCheckIn(args: CheckInArgs): Promise<CheckedIn>;
   overrideCorrect(args: CorrectionArgs): Promise<null>;
@@ -104,6 +109,8 @@ export function createCommands(invoke: InvokeFn): Commands {
     wipe: () => call('wipe'),
     overrideLogin: (email, pin) => callWith<OverrideLoginArgs, OverrideSession>('override_login', { email, pin }),
     overrideVisits: () => call('override_visits'),
+    overrideExpected: () => call('override_expected'),
+    overrideCheckInInvited: (inviteId) => callWith<InvitedArgs, null>('override_check_in_invited', { invite_id: inviteId }),
     overrideCheckOut: (visitId) => callWith<VisitArgs, null>('override_check_out', { visit_id: visitId }),
     overrideCheckIn: (args) => callWith('override_check_in', checkInArgs(args)),
     overrideCorrect: (args) => callWith<CorrectionArgs, null>('override_correct', { ...args }),

@@ -114,9 +114,10 @@ export class KioskMachine extends VisitorMachine {
     const epoch = this.epoch;
     this.s.busy = true;
     try {
-      const visits = await this.cmd.overrideVisits();
+      const [visits, expected] = await Promise.all([this.cmd.overrideVisits(), this.cmd.overrideExpected()]);
       if (epoch !== this.epoch || !this.s.override) return;
       this.s.visits = visits.map((v) => ({ ...v }));
+      this.s.expected = expected.map((e) => ({ ...e }));
     } catch (e) {
       if (epoch !== this.epoch) return;
       const err = toCommandError(e);
@@ -131,6 +132,31 @@ export class KioskMachine extends VisitorMachine {
     this.s.error = null;
     this.go('override-list');
     await this.loadVisits();
+  }
+
+  /** Checks in an invited visitor who has arrived, from the expected list. */
+  async overrideCheckInInvited(inviteId: string): Promise<void> {
+    if (this.s.busy || !this.s.override) return;
+    this.clearErrors();
+    const send = async (): Promise<void> => {
+      const epoch = this.epoch;
+      this.s.busy = true;
+      try {
+        await this.cmd.overrideCheckInInvited(inviteId);
+        if (epoch !== this.epoch) return;
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        const err = toCommandError(e);
+        if (this.handleError(err, send)) return;
+        this.s.formError = err.kind === 'not_found' || err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
+      } finally {
+        if (epoch === this.epoch) this.s.busy = false;
+      }
+      if (this.s.screen === 'error') this.go('override-list');
+      this.s.error = null;
+      await this.loadVisits();
+    };
+    await send();
   }
 
   async overrideCheckOut(visitId: string): Promise<void> {
@@ -225,6 +251,7 @@ export class KioskMachine extends VisitorMachine {
     const wasActive = this.s.override !== null;
     this.s.override = null;
     this.s.visits = [];
+    this.s.expected = [];
     this.s.correct = null;
     this.s.login = { email: '', pin: '' };
     this.clearTimer();

@@ -115,6 +115,7 @@ export abstract class MachineCore {
   protected async revoked(): Promise<void> {
     this.s.override = null;
     this.s.visits = [];
+    this.s.expected = [];
     this.s.correct = null;
     this.retryAction = null;
     this.pendingCheckIn = null;

@@ -1,7 +1,7 @@
 // The kiosk's state: what the screens show, the visitor's form, inline errors. Plain data, so the
 // Svelte app can hand in a `$state` object and every change re-renders.
 
-import type { ErrorKind, Host, HostNotification, InviteGreeting, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
+import type { ErrorKind, ExpectedArrival, Host, HostNotification, InviteGreeting, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 
 export type Screen =
@@ -94,6 +94,8 @@ export interface KioskState {
   login: { email: string; pin: string };
   override: { expiresAt: string } | null;
   visits: OnSiteVisit[];
+  /** Invited visitors still expected today at this site (override mode). */
+  expected: ExpectedArrival[];
   correct: Correction | null;
   errors: Partial<Record<Field, MessageKey>>;
   formError: MessageKey | null;
@@ -127,6 +129,7 @@ export function initialState(): KioskState {
     login: { email: '', pin: '' },
     override: null,
     visits: [],
+    expected: [],
     correct: null,
     errors: {},
     formError: null,

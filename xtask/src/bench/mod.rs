@@ -10,10 +10,12 @@
 //! ratios of runs on the same machine at the same time, not absolute claims.
 //! `--login-timing` measures instead whether a failed login's time tells who has an account
 //! (see [`login`]); `--visit-log`, how long a page of the visit log takes on a million visits
-//! (see [`visit_log`]).
+//! (see [`visit_log`]); `--invitations`, how many invitation emails one server sends a second
+//! (see [`invitations`]).
 
 mod cpu;
 mod engine;
+mod invitations;
 mod load;
 mod login;
 mod profile;
@@ -60,6 +62,12 @@ pub struct BenchOpts {
     /// Visits in the tenant for `--visit-log`.
     #[arg(long, default_value_t = 1_000_000)]
     visits: usize,
+    /// Measure instead how fast invitation emails go out (see `invitations.rs`).
+    #[arg(long)]
+    invitations: bool,
+    /// Invitations imported for `--invitations`.
+    #[arg(long, default_value_t = 1_000)]
+    invites: usize,
     /// Requests timed per case for `--visit-log`.
     #[arg(long, default_value_t = 20)]
     samples: usize,
@@ -106,6 +114,13 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
                 opts.sqlite_only,
             ));
         }
+        if opts.invitations {
+            return runtime.block_on(invitations::measure(
+                &bins[0].1,
+                opts.invites,
+                opts.sqlite_only,
+            ));
+        }
         if !opts.login_timing {
             wrk::ensure()?;
             profile::ensure()?;
@@ -123,6 +138,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
     let results = result?;
     let name = if opts.visit_log {
         "visit-log.json"
+    } else if opts.invitations {
+        "invitations.json"
     } else if opts.login_timing {
         "login-timing.json"
     } else {

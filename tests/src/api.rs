@@ -32,6 +32,21 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The line and column of each row an import's 422 reports.
+    pub fn bad_rows(&self) -> Vec<(u64, String)> {
+        self.body["error"]["details"]
+            .as_array()
+            .expect("details")
+            .iter()
+            .map(|e| {
+                (
+                    e["line"].as_u64().expect("line"),
+                    e["column"].as_str().expect("column").to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The `error.code` of an error envelope.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")

@@ -17,7 +17,7 @@ use vestibule_shared::{
 use super::{
     csv_rows::{self, Row},
     extract::{ApiJson, RawBody},
-    invites::{expected_in_range, new_code},
+    invites::{EXPECTED_RULE, expected_in_range, new_code},
     views,
 };
 use crate::{
@@ -85,7 +85,7 @@ async fn import_invites(
                 )
             })?;
             if !expected_in_range(now, expected_at) {
-                return Err(row.error("expected_at", super::invites::EXPECTED_RULE));
+                return Err(row.error("expected_at", EXPECTED_RULE));
             }
             Ok(NewInvite {
                 site_id,
@@ -102,7 +102,7 @@ async fn import_invites(
                     .map(Into::into),
                 expected_at,
                 expires_at: end_of_day(expected_at, tz)
-                    .map_err(|_| row.error("expected_at", super::invites::EXPECTED_RULE))?,
+                    .map_err(|_| row.error("expected_at", EXPECTED_RULE))?,
                 code: new_code().map_err(|_| row.error("", "no code could be drawn"))?,
             })
         },

@@ -26,6 +26,18 @@ async fn invite(
     api.post("/api/v1/invites", by, body).await.expect(201)
 }
 
+/// Gives Harriet (`email`, the tenant's host) an account with the host role.
+async fn host_account(api: &Api, t: &Tenant, email: &str) {
+    api.post(
+        "/api/v1/users",
+        &t.admin,
+        json!({"email": email, "name": "Harriet Host", "role": "host",
+               "password": "correct horse battery staple"}),
+    )
+    .await
+    .expect(201);
+}
+
 fn code_of(invite: &serde_json::Value) -> String {
     invite["code"].as_str().expect("code").to_owned()
 }
@@ -193,14 +205,7 @@ async fn hosts_invite_their_own_visitors(engine: Engine) {
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "hostinv").await;
     let harriet = "harriet@hostinv.test";
-    api.post(
-        "/api/v1/users",
-        &t.admin,
-        json!({"email": harriet, "name": "Harriet Host", "role": "host",
-               "password": "correct horse battery staple"}),
-    )
-    .await
-    .expect(201);
+    host_account(&api, &t, harriet).await;
     let boris = api
         .create_host(&t.admin, &t.site, "Boris Board", "boris@hostinv.test")
         .await;
@@ -236,21 +241,6 @@ async fn hosts_invite_their_own_visitors(engine: Engine) {
     assert_eq!(r.status, 204, "{}", r.text);
 }
 
-/// The lines and columns of a 422's per-row report.
-fn bad_rows(r: &vestibule_tests::Resp) -> Vec<(u64, String)> {
-    r.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .map(|e| {
-            (
-                e["line"].as_u64().expect("line"),
-                e["column"].as_str().expect("column").to_owned(),
-            )
-        })
-        .collect()
-}
-
 async fn invitations_come_in_bulk_and_again(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
@@ -270,7 +260,7 @@ async fn invitations_come_in_bulk_and_again(engine: Engine) {
     let r = api.post_csv("/api/v1/invites/import", &t.admin, &bad).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(
-        bad_rows(&r),
+        r.bad_rows(),
         [
             (3, "name".into()),
             (4, "host_email".into()),
@@ -328,20 +318,13 @@ async fn invitations_come_in_bulk_and_again(engine: Engine) {
     assert_eq!(hello["visitor_first_name"], "Ada");
 
     // A host imports for themselves only.
-    api.post(
-        "/api/v1/users",
-        &t.admin,
-        json!({"email": harriet, "name": "Harriet Host", "role": "host",
-               "password": "correct horse battery staple"}),
-    )
-    .await
-    .expect(201);
+    host_account(&api, &t, harriet).await;
     api.create_host(&t.admin, &t.site, "Boris Board", "boris@bulk.test")
         .await;
     let host = api.login("bulk", harriet).await;
     let theirs = format!("{header}\nEve,eve@example.com,boris@bulk.test,{tomorrow} 11:00,,\n");
     let r = api.post_csv("/api/v1/invites/import", &host, &theirs).await;
-    assert_eq!(bad_rows(&r), [(2, "host_email".into())], "{}", r.text);
+    assert_eq!(r.bad_rows(), [(2, "host_email".into())], "{}", r.text);
     let mine = format!("{header}\nEve,eve@example.com,{harriet},{tomorrow} 11:00,,\n");
     let r = api.post_csv("/api/v1/invites/import", &host, &mine).await;
     assert_eq!(r.expect(201)["imported"], 1);

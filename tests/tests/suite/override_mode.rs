@@ -25,19 +25,8 @@ async fn directory_import_and_export(engine: Engine) {
         "{}",
         r.text
     );
-    let rows: Vec<(u64, String)> = r.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .map(|e| {
-            (
-                e["line"].as_u64().expect("line"),
-                e["column"].as_str().expect("column").to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        rows,
+        r.bad_rows(),
         vec![
             (3, "name".into()),
             (4, "email".into()),

@@ -135,38 +135,24 @@ export class KioskMachine extends VisitorMachine {
   }
 
   /** Checks in an invited visitor who has arrived, from the expected list. */
-  async overrideCheckInInvited(inviteId: string): Promise<void> {
-    if (this.s.busy || !this.s.override) return;
-    this.clearErrors();
-    const send = async (): Promise<void> => {
-      const epoch = this.epoch;
-      this.s.busy = true;
-      try {
-        await this.cmd.overrideCheckInInvited(inviteId);
-        if (epoch !== this.epoch) return;
-      } catch (e) {
-        if (epoch !== this.epoch) return;
-        const err = toCommandError(e);
-        if (this.handleError(err, send)) return;
-        this.s.formError = err.kind === 'not_found' || err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
-      } finally {
-        if (epoch === this.epoch) this.s.busy = false;
-      }
-      if (this.s.screen === 'error') this.go('override-list');
-      this.s.error = null;
-      await this.loadVisits();
-    };
-    await send();
+  overrideCheckInInvited(inviteId: string): Promise<void> {
+    return this.onList(() => this.cmd.overrideCheckInInvited(inviteId));
   }
 
-  async overrideCheckOut(visitId: string): Promise<void> {
+  overrideCheckOut(visitId: string): Promise<void> {
+    return this.onList(() => this.cmd.overrideCheckOut(visitId));
+  }
+
+  /** One action of the receptionist's list (a check-out, an expected visitor's check-in), then
+   *  the list again; a visit or invitation gone meanwhile is a conflict. */
+  private async onList(action: () => Promise<unknown>): Promise<void> {
     if (this.s.busy || !this.s.override) return;
     this.clearErrors();
     const send = async (): Promise<void> => {
       const epoch = this.epoch;
       this.s.busy = true;
       try {
-        await this.cmd.overrideCheckOut(visitId);
+        await action();
         if (epoch !== this.epoch) return;
       } catch (e) {
         if (epoch !== this.epoch) return;

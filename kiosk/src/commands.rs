@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use reqwest::Method;
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 use tauri::State;
 use uuid::Uuid;
 use vestibule_shared::{
@@ -31,7 +31,7 @@ use crate::{
         VisitArgs, VisitorInput,
     },
     error::Error,
-    state::{Kiosk, Session},
+    state::Kiosk,
 };
 
 /// The visitor's details once parsed: trimmed, valid, and wiped when dropped.
@@ -83,12 +83,19 @@ fn parse_id(text: &str, field: &'static str) -> Result<Uuid, Error> {
     Uuid::parse_str(text.trim()).map_err(|_| Error::field(field, "not a valid id"))
 }
 
-/// Runs a device request; a revoked device forgets its token.
-async fn as_device<T>(
+/// Sends one request as this device; a revoked device forgets its token.
+async fn device_send<T: DeserializeOwned>(
     kiosk: &Kiosk,
-    f: impl AsyncFnOnce(Session) -> Result<T, Error>,
+    method: Method,
+    path: &str,
+    body: Option<&impl Serialize>,
+    idempotency_key: Option<&str>,
 ) -> Result<T, Error> {
-    let result = f(kiosk.session().await?).await;
+    let s = kiosk.session().await?;
+    let result = s
+        .client
+        .send(method, path, As::Device(&s.device), body, idempotency_key)
+        .await;
     if matches!(result, Err(Error::Revoked)) {
         kiosk.revoked().await;
     }
@@ -150,17 +157,13 @@ async fn refresh_settings(kiosk: &Kiosk) {
     if !kiosk.lock().await.enrolled() {
         return;
     }
-    let fetched = as_device(kiosk, async |s| {
-        s.client
-            .send::<KioskSettings>(
-                Method::GET,
-                "/api/v1/kiosk/settings",
-                As::Device(&s.device),
-                None::<&()>,
-                None,
-            )
-            .await
-    })
+    let fetched = device_send::<KioskSettings>(
+        kiosk,
+        Method::GET,
+        "/api/v1/kiosk/settings",
+        None::<&()>,
+        None,
+    )
     .await;
     match fetched {
         Ok(settings) => kiosk.lock().await.settings = Some(settings),
@@ -238,16 +241,11 @@ pub async fn search_hosts(
     let q = Zeroizing::new(String::from(
         SearchQuery::parse(&args.q).map_err(Error::invalid("q"))?,
     ));
-    as_device(&kiosk, async |s| {
-        let path = format!(
-            "/api/v1/kiosk/hosts?q={}",
-            form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-        );
-        s.client
-            .send(Method::GET, &path, As::Device(&s.device), None::<&()>, None)
-            .await
-    })
-    .await
+    let path = format!(
+        "/api/v1/kiosk/hosts?q={}",
+        form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+    );
+    device_send(&kiosk, Method::GET, &path, None::<&()>, None).await
 }
 
 /// Sends a check-in: the same form again (a retry after a failure) reuses its idempotency key.
@@ -280,18 +278,7 @@ async fn submit_check_in(
         })
         .await
     } else {
-        as_device(kiosk, async |s| {
-            s.client
-                .send(
-                    Method::POST,
-                    path,
-                    As::Device(&s.device),
-                    Some(&body),
-                    Some(&key),
-                )
-                .await
-        })
-        .await
+        device_send(kiosk, Method::POST, path, Some(&body), Some(&key)).await
     }
 }
 
@@ -320,17 +307,13 @@ pub async fn lookup_invite(
     let body = InviteBody {
         invite_code: code.as_str(),
     };
-    as_device(&kiosk, async |s| {
-        s.client
-            .send(
-                Method::POST,
-                "/api/v1/kiosk/invites/lookup",
-                As::Device(&s.device),
-                Some(&body),
-                None,
-            )
-            .await
-    })
+    device_send(
+        &kiosk,
+        Method::POST,
+        "/api/v1/kiosk/invites/lookup",
+        Some(&body),
+        None,
+    )
     .await
 }
 
@@ -343,17 +326,13 @@ pub async fn redeem_invite(kiosk: State<'_, Kiosk>, args: InviteArgs) -> Result<
     };
     let bytes = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?;
     let key = kiosk.idempotency_key(&bytes).await;
-    as_device(&kiosk, async |s| {
-        s.client
-            .send(
-                Method::POST,
-                "/api/v1/kiosk/visits",
-                As::Device(&s.device),
-                Some(&body),
-                Some(&key),
-            )
-            .await
-    })
+    device_send(
+        &kiosk,
+        Method::POST,
+        "/api/v1/kiosk/visits",
+        Some(&body),
+        Some(&key),
+    )
     .await
 }
 
@@ -362,17 +341,13 @@ pub async fn check_out(kiosk: State<'_, Kiosk>, args: CheckOutArgs) -> Result<()
     let body = CheckOut {
         badge_code: BadgeCode::parse(&args.badge_code).map_err(Error::invalid("badge_code"))?,
     };
-    as_device(&kiosk, async |s| {
-        s.client
-            .send(
-                Method::POST,
-                "/api/v1/kiosk/visits/checkout",
-                As::Device(&s.device),
-                Some(&body),
-                None,
-            )
-            .await
-    })
+    device_send(
+        &kiosk,
+        Method::POST,
+        "/api/v1/kiosk/visits/checkout",
+        Some(&body),
+        None,
+    )
     .await
 }
 
@@ -401,17 +376,13 @@ pub async fn override_login(
         email: &email,
         pin: pin.expose(),
     };
-    let token: OverrideToken = as_device(&kiosk, async |s| {
-        s.client
-            .send(
-                Method::POST,
-                "/api/v1/kiosk/override",
-                As::Device(&s.device),
-                Some(&body),
-                None,
-            )
-            .await
-    })
+    let token: OverrideToken = device_send(
+        &kiosk,
+        Method::POST,
+        "/api/v1/kiosk/override",
+        Some(&body),
+        None,
+    )
     .await?;
     kiosk.lock().await.override_token = Some(Zeroizing::new(token.override_token));
     Ok(OverrideSession {

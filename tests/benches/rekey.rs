@@ -22,7 +22,10 @@ async fn fill(store: &Store, visits: usize) -> TenantId {
         .await
         .expect("tenant");
     let tenant = tx.tenant;
-    let site = tx.insert_site("HQ", "Europe/Paris").await.expect("site");
+    let site = tx
+        .insert_site("HQ", "Europe/Paris", None)
+        .await
+        .expect("site");
     let host = NewHost {
         name: "Harriet Host".into(),
         email: Email::parse("harriet@bench.test").expect("email"),

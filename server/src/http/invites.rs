@@ -225,14 +225,14 @@ async fn resend_invite(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<Invite>, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
-    own_invite(&mut tx, &staff, id).await?;
+    // The row read here is the answer: sending again changes only the code's hash.
+    let row = own_invite(&mut tx, &staff, id).await?;
     let code = new_code()?;
     if !tx.resend_invite(staff.actor(), id, &code).await? {
         return Err(Error::Conflict(
             "only an invitation still expected can be sent again",
         ));
     }
-    let row = tx.invite(id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(ApiJson(views::invite(row, Some(code.display()))))
 }

@@ -33,13 +33,14 @@ async fn create_site(
     ApiJson(body): ApiJson<CreateSite>,
 ) -> Result<(StatusCode, ApiJson<Site>), Error> {
     let mut tx = state.store.write(a.tenant).await?;
-    let mut row = tx
-        .insert_site(body.name.as_str(), body.timezone.as_str())
+    let instructions = body.arrival_instructions.and_then(non_empty);
+    let row = tx
+        .insert_site(
+            body.name.as_str(),
+            body.timezone.as_str(),
+            instructions.as_deref(),
+        )
         .await?;
-    if let Some(instructions) = body.arrival_instructions {
-        row.arrival_instructions = non_empty(instructions);
-        tx.update_site(&row).await?;
-    }
     tx.audit(a.actor(), "site.create", format!("site:{}", row.id))
         .await?;
     tx.commit().await?;

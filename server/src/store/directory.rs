@@ -54,17 +54,33 @@ macro_rules! host_select {
 }
 
 impl TenantTx {
-    pub async fn insert_site(&mut self, name: &str, timezone: &str) -> Result<SiteRow, Error> {
-        const SQL: &str = "INSERT INTO sites (tenant_id, id, name, timezone, created_at) VALUES ($1, $2, $3, $4, $5)";
+    pub async fn insert_site(
+        &mut self,
+        name: &str,
+        timezone: &str,
+        arrival_instructions: Option<&str>,
+    ) -> Result<SiteRow, Error> {
+        const SQL: &str = "INSERT INTO sites (tenant_id, id, name, timezone, arrival_instructions, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6)";
         let row = SiteRow {
             id: new_id(),
             name: name.to_owned(),
             timezone: timezone.to_owned(),
-            arrival_instructions: None,
+            arrival_instructions: arrival_instructions.map(str::to_owned),
             created_at: self.now(),
         };
-        self.execute(SQL, (row.id, &row.name, &row.timezone, row.created_at))
-            .await?;
+        let instructions = row.arrival_instructions.as_deref();
+        self.execute(
+            SQL,
+            (
+                row.id,
+                &row.name,
+                &row.timezone,
+                instructions,
+                row.created_at,
+            ),
+        )
+        .await?;
         Ok(row)
     }
 

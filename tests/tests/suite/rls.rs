@@ -77,7 +77,7 @@ async fn with_no_tenant_set_a_query_returns_no_rows() {
     let fx = Fixture::postgres().await;
     let t = tenant(&fx, "acme").await;
     let mut tx = fx.store.write(t).await.expect("tx");
-    tx.insert_site("HQ", "UTC").await.expect("site");
+    tx.insert_site("HQ", "UTC", None).await.expect("site");
     tx.audit(server::store::Actor::User(uuid::Uuid::nil()), "x", "y")
         .await
         .expect("audit");
@@ -133,7 +133,7 @@ async fn a_pool_of_one_never_leaks_a_tenant_between_requests() {
     for slug in ["alpha", "bravo"] {
         let t = tenant(&fx, slug).await;
         let mut tx = fx.store.write(t).await.expect("tx");
-        let site = tx.insert_site(slug, "UTC").await.expect("site");
+        let site = tx.insert_site(slug, "UTC", None).await.expect("site");
         tx.commit().await.expect("commit");
         tenants.push((t, site.id));
     }
@@ -247,7 +247,7 @@ async fn tenant_rows_and_enrollment_codes_are_their_tenants_only() {
     for slug in ["alpha", "bravo"] {
         let t = tenant(&fx, slug).await;
         let mut tx = fx.store.write(t).await.expect("tx");
-        let site = tx.insert_site("HQ", "UTC").await.expect("site");
+        let site = tx.insert_site("HQ", "UTC", None).await.expect("site");
         let expires = fx.store.clock().now() + chrono::Duration::hours(1);
         let code = format!("code-{slug}");
         let kiosk = tx

@@ -132,7 +132,10 @@ pub async fn tenant(fx: &Fixture, slug: &str) -> TenantId {
 
 /// A site named `name` with one host, Harriet, in `tx`'s tenant: (site, host).
 pub async fn site_with_host(tx: &mut TenantTx, name: &str) -> (Uuid, Uuid) {
-    let site = tx.insert_site(name, "Europe/Paris").await.expect("site");
+    let site = tx
+        .insert_site(name, "Europe/Paris", None)
+        .await
+        .expect("site");
     let host = tx
         .insert_host(&NewHost {
             name: "Harriet Host".into(),

@@ -7,6 +7,8 @@ const COMMANDS: &[&str] = &[
     "check_in",
     "lookup_invite",
     "redeem_invite",
+    "lookup_pass",
+    "redeem_pass",
     "check_out",
     "wipe",
     "override_login",

@@ -13,12 +13,13 @@ use vestibule_shared::{
     dto::{
         invites::{ExpectedVisitor, InviteGreeting},
         kiosk::{DirectoryEntry, Enroll, Enrolled, OverrideToken},
+        passes::PassGreeting,
         settings::KioskSettings,
         visits::{CheckOut, CheckedIn, Visit},
     },
     types::{
-        BadgeCode, CompanyName, Email, EnrollmentCode, InviteCode, PersonName, Phone, Pin, Purpose,
-        SearchQuery,
+        BadgeCode, CompanyName, Email, EnrollmentCode, InviteCode, PassCode, PersonName, Phone,
+        Pin, Purpose, SearchQuery,
     },
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -27,8 +28,8 @@ use crate::{
     client::{As, Client},
     contract::{
         CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
-        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs,
-        VisitArgs, VisitorInput,
+        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, PassArgs,
+        SearchHostsArgs, VisitArgs, VisitorInput,
     },
     error::Error,
     state::Kiosk,
@@ -77,6 +78,8 @@ struct CheckInBody<'a> {
     visitor: &'a Visitor,
     host_id: Uuid,
     purpose: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    want_pass: bool,
 }
 
 fn parse_id(text: &str, field: &'static str) -> Result<Uuid, Error> {
@@ -135,6 +138,7 @@ async fn status_of(kiosk: &Kiosk) -> Result<KioskStatus, Error> {
         consent_text: settings.map(|s| s.consent_text.clone()).unwrap_or_default(),
         idle_secs: inner.config.idle_secs,
         override_idle_secs: inner.config.override_idle_secs,
+        passes: settings.is_some_and(|s| s.passes),
     })
 }
 
@@ -266,6 +270,7 @@ async fn submit_check_in(
         visitor: &visitor,
         host_id,
         purpose: purpose.as_deref(),
+        want_pass: args.want_pass,
     };
     let bytes =
         Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);
@@ -334,6 +339,49 @@ pub async fn redeem_invite(kiosk: State<'_, Kiosk>, args: InviteArgs) -> Result<
         Some(&key),
     )
     .await
+}
+
+/// What the server reads a pass from.
+#[derive(Serialize)]
+struct PassBody<'a> {
+    pass_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host_id: Option<Uuid>,
+}
+
+fn pass_code(code: &str) -> Result<PassCode, Error> {
+    PassCode::parse(code).map_err(Error::invalid("code"))
+}
+
+/// The pass holder's first name (and the host of their invitation today, if any), to greet them.
+#[tauri::command]
+pub async fn lookup_pass(kiosk: State<'_, Kiosk>, args: InviteArgs) -> Result<PassGreeting, Error> {
+    let code = pass_code(&args.code)?;
+    let body = PassBody {
+        pass_code: code.as_str(),
+        host_id: None,
+    };
+    let path = "/api/v1/kiosk/passes/lookup";
+    device_send(&kiosk, Method::POST, path, Some(&body), None).await
+}
+
+/// Checks the pass holder in (a retry reuses the same idempotency key).
+#[tauri::command]
+pub async fn redeem_pass(kiosk: State<'_, Kiosk>, args: PassArgs) -> Result<CheckedIn, Error> {
+    let code = pass_code(&args.code)?;
+    let host_id = args
+        .host_id
+        .as_deref()
+        .map(|h| parse_id(h, "host"))
+        .transpose()?;
+    let body = PassBody {
+        pass_code: code.as_str(),
+        host_id,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?;
+    let key = kiosk.idempotency_key(&bytes).await;
+    let path = "/api/v1/kiosk/visits";
+    device_send(&kiosk, Method::POST, path, Some(&body), Some(&key)).await
 }
 
 #[tauri::command]

@@ -22,6 +22,8 @@ pub struct KioskStatus {
     pub consent_text: ConsentTexts,
     pub idle_secs: u32,
     pub override_idle_secs: u32,
+    /// Whether a visitor may ask for a pass for next time (the tenant issues them).
+    pub passes: bool,
 }
 
 /// `enroll`: the server URLs and TLS key pins to trust, and the one-time enrollment code.
@@ -57,13 +59,26 @@ pub struct CheckInArgs {
     pub visitor: VisitorInput,
     pub host_id: String,
     pub purpose: Option<String>,
+    /// "Send me a pass for next time".
+    #[serde(default)]
+    pub want_pass: bool,
 }
 
-/// `lookup_invite` and `redeem_invite`: an invitation's code, as typed or scanned.
+/// `lookup_invite`, `redeem_invite` and `lookup_pass`: an invitation's or a pass's code, as typed
+/// or scanned.
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 #[cfg_attr(test, derive(TS))]
 pub struct InviteArgs {
     pub code: String,
+}
+
+/// `redeem_pass`: a pass's code, as typed or scanned, and the host the visitor picked (none: the
+/// host of the invitation they are expected on today, which the greeting named).
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct PassArgs {
+    pub code: String,
+    pub host_id: Option<String>,
 }
 
 /// `check_out`: the code on the visitor's badge, as typed.

@@ -73,6 +73,8 @@ pub fn run() {
             commands::check_in,
             commands::lookup_invite,
             commands::redeem_invite,
+            commands::lookup_pass,
+            commands::redeem_pass,
             commands::check_out,
             commands::wipe,
             commands::override_login,

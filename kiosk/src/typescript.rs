@@ -10,13 +10,15 @@ use std::{
 };
 
 use ts_rs::{Config, TS};
-use vestibule_shared::dto::{invites::InviteGreeting, kiosk::DirectoryEntry, visits::CheckedIn};
+use vestibule_shared::dto::{
+    invites::InviteGreeting, kiosk::DirectoryEntry, passes::PassGreeting, visits::CheckedIn,
+};
 
 use crate::{
     contract::{
         CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
-        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, SearchHostsArgs,
-        VisitArgs,
+        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, PassArgs,
+        SearchHostsArgs, VisitArgs,
     },
     error::{CommandError, ErrorKind},
 };
@@ -39,6 +41,8 @@ fn export_all(dir: &Path) {
         CheckedIn::export_all(&cfg),
         InviteArgs::export_all(&cfg),
         InviteGreeting::export_all(&cfg),
+        PassArgs::export_all(&cfg),
+        PassGreeting::export_all(&cfg),
         CheckOutArgs::export_all(&cfg),
         OverrideLoginArgs::export_all(&cfg),
         OverrideSession::export_all(&cfg),

@@ -1,4 +1,5 @@
-//! The bottom layer's identifiers: which tenant a piece of work belongs to, and new row ids.
+//! The bottom layer's identifiers: which tenant a piece of work belongs to, new row ids, and the
+//! random codes people read and type (badges, invitations, passes, enrollment).
 //! Every other module may use these; this module uses none of the crate's.
 
 use uuid::Uuid;
@@ -11,4 +12,15 @@ pub struct TenantId(pub Uuid);
 /// the encryption's associated data).
 pub fn new_id() -> Uuid {
     Uuid::now_v7()
+}
+
+/// `len` random characters of the code alphabet (unambiguous when read aloud or typed), about
+/// 4.9 bits each.
+pub fn random_code(len: usize) -> String {
+    use rand::RngExt;
+    use vestibule_shared::types::CODE_ALPHABET;
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
 }

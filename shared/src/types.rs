@@ -389,6 +389,57 @@ impl InviteCode {
     }
 }
 
+/// A returning visitor's pass code: 16 characters of [`CODE_ALPHABET`] (about 78 bits) once
+/// normalised by [`normalize_code`], shown as `XXXX-XXXX-XXXX-XXXX`. Longer than an invitation's
+/// code, so that one field at the kiosk reads either. Debug never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[2-9A-HJKMNP-Z]{4}(-?[2-9A-HJKMNP-Z]{4}){3}$")]
+pub struct PassCode(String);
+
+impl PassCode {
+    pub const LEN: usize = 16;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        code(raw, Self::LEN, "must be a 16-character pass code").map(Self)
+    }
+    /// The canonical form without dashes (what is hashed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The grouped form shown to people.
+    pub fn display(&self) -> String {
+        grouped(&self.0)
+    }
+}
+
+/// The token of a visitor's "revoke my pass" link: `<tenant id>.<pass id>.<secret>`, the secret
+/// 32 random bytes in unpadded base64url. Debug never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[0-9a-f-]{36}\\.[0-9a-f-]{36}\\.[A-Za-z0-9_-]{43}$")]
+pub struct RevokeToken(String);
+
+impl RevokeToken {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let id = |x: &str| x.len() == 36 && uuid::Uuid::try_parse(x).is_ok();
+        let ok = matches!(raw.split('.').collect::<Vec<_>>().as_slice(), [t, p, s]
+            if id(t) && id(p) && s.len() == 43
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be the token of a pass's revocation link",
+            ))
+        }
+    }
+    /// The tenant, the pass and the secret.
+    pub fn parts(&self) -> (uuid::Uuid, uuid::Uuid, &str) {
+        let id = |x: &str| uuid::Uuid::try_parse(x).unwrap_or_default();
+        (id(&self.0[..36]), id(&self.0[37..73]), &self.0[74..])
+    }
+}
+
 /// A kiosk enrollment code: 16 characters of [`CODE_ALPHABET`] once normalised by
 /// [`normalize_code`], shown as `XXXX-XXXX-XXXX-XXXX`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -407,13 +458,17 @@ impl EnrollmentCode {
     }
     /// The grouped form shown to people.
     pub fn display(&self) -> String {
-        self.0
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join("-")
+        grouped(&self.0)
     }
+}
+
+/// A code in groups of four, as people read it.
+fn grouped(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 impl std::fmt::Debug for EnrollmentCode {
@@ -509,7 +564,7 @@ macro_rules! redacted_debug {
         }
     )*};
 }
-redacted_debug!(Email, Phone, InviteCode);
+redacted_debug!(Email, Phone, InviteCode, PassCode, RevokeToken);
 
 macro_rules! string_conversions {
     ($($name:ident),*) => {$(
@@ -534,6 +589,8 @@ string_conversions!(
     BadgeCode,
     EnrollmentCode,
     InviteCode,
+    PassCode,
+    RevokeToken,
     ConsentText,
     HostName,
     CertificatesPem

@@ -116,10 +116,7 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// A new enrollment code (16 characters of the code alphabet, about 79 bits).
 pub fn enrollment_code() -> EnrollmentCode {
-    let mut rng = rand::rng();
-    let raw: String = (0..EnrollmentCode::LEN)
-        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
-        .collect();
+    let raw = crate::ids::random_code(EnrollmentCode::LEN);
     EnrollmentCode::parse(&raw).expect("generated from the code alphabet")
 }
 

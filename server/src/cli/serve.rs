@@ -75,6 +75,10 @@ pub(super) struct Serve {
     /// The most connections served at once; more are closed at once.
     #[arg(long, env = "VESTIBULE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// The server's address as people reach it (`https://` and a host, perhaps a port and a
+    /// path): the links in visitors' emails point there. Defaults to `https://<listen>`.
+    #[arg(long, env = "VESTIBULE_PUBLIC_URL", value_parser = public_url)]
+    public_url: Option<String>,
     /// SQLite group commit: the most check-ins written in one transaction (1 turns it off: one
     /// transaction per check-in). Ignored on PostgreSQL.
     #[arg(long, env = "VESTIBULE_COMMIT_BATCH_MAX", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -202,6 +206,9 @@ async fn serve(
         give_up: Duration::from_secs(args.mail_give_up_secs.into()),
         lease: Duration::from_secs(args.mail_lease_secs.into()),
         send_timeout: Duration::from_secs((args.mail_lease_secs / 2).into()),
+        public_url: args
+            .public_url
+            .unwrap_or_else(|| format!("https://{}", args.listen)),
         ..crate::mail::MailSettings::default()
     };
     let (stop_mail, stop) = tokio::sync::watch::channel(false);
@@ -238,6 +245,18 @@ async fn serve(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `--public-url`: an `https://` URL without query or fragment, kept without its trailing slash.
+fn public_url(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .ok_or("must start with https://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || rest.contains(['?', '#']) || rest.chars().any(char::is_whitespace) {
+        return Err("must be https:// and a host, perhaps a port and a path".into());
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
 }
 
 /// Shuts the server down gracefully on SIGTERM or Ctrl-C.

@@ -16,6 +16,7 @@ use vestibule_shared::{
             DirectoryEntry, Enroll, Enrolled, EnrolledSite, EnrolledTenant, HostSearch,
             OverrideLogin, OverrideToken,
         },
+        passes::RedeemPass,
         visits::{CheckIn, CheckOut, CheckedIn, VisitStatus},
     },
 };
@@ -183,7 +184,11 @@ pub(super) async fn record_check_in(
         kiosk_id: Some(k.kiosk.id),
         idempotency: Some((key, hash)),
     };
-    let (visit, replayed) = state.store.check_in(k.tenant, new).await?;
+    let (visit, replayed) = if body.want_pass {
+        super::passes::check_in_asking_pass(state, k.tenant, &new).await?
+    } else {
+        state.store.check_in(k.tenant, new).await?
+    };
     if !replayed {
         announce(state, k.tenant, (visit.id, k.kiosk.site_id, host_id)).await;
     }
@@ -213,8 +218,9 @@ pub(super) fn answer(replayed: bool, visit: CheckedIn) -> CheckInAnswer {
     )
 }
 
-/// Checks a visitor in: a walk-in with their details and host, or an invited visitor with the
-/// code of their invitation (`invite_code`; see `redeem.rs`). Replaying the same
+/// Checks a visitor in: a walk-in with their details and host (who may ask for a pass,
+/// `want_pass`), an invited visitor with the code of their invitation (`invite_code`; see
+/// `redeem.rs`), or a returning visitor with their pass (`pass_code`; see `passes.rs`). Replaying the same
 /// `Idempotency-Key` with the same body returns the same visit (`Idempotent-Replayed: true`); with
 /// another body it is a 422. `host_notification` says whether an email to the host was queued
 /// (`queued`: the tenant has an SMTP server) or nobody will be told (`none`), and is what the kiosk
@@ -234,6 +240,10 @@ async fn check_in(
     if body.get("invite_code").is_some() {
         let body = parse_value::<RedeemInvite>(body)?;
         return super::redeem::redeem(&state, &k, &headers, body).await;
+    }
+    if body.get("pass_code").is_some() {
+        let body = parse_value::<RedeemPass>(body)?;
+        return super::passes::redeem(&state, &k, &headers, body).await;
     }
     let body = parse_value::<CheckIn>(body)?;
     record_check_in(&state, &k, k.actor(), &headers, body).await

@@ -13,7 +13,7 @@ use vestibule_shared::{
         invites::{CreateInvite, ExpectedVisitor, Invite, InviteFilter, InviteHost, InviteState},
         visits::CheckedIn,
     },
-    types::{CODE_ALPHABET, InviteCode},
+    types::InviteCode,
 };
 
 use super::{
@@ -284,10 +284,6 @@ pub(super) async fn expected_today(
 
 /// Draws an invitation code: 10 characters of the code alphabet, about 49 bits.
 pub(super) fn new_code() -> Result<InviteCode, Error> {
-    use rand::RngExt;
-    let mut rng = rand::rng();
-    let raw: String = (0..InviteCode::LEN)
-        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
-        .collect();
-    InviteCode::parse(&raw).map_err(|e| Error::Internal(e.into()))
+    InviteCode::parse(&crate::ids::random_code(InviteCode::LEN))
+        .map_err(|e| Error::Internal(e.into()))
 }

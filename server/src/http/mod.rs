@@ -17,6 +17,7 @@ mod kiosks;
 mod mail;
 mod operator;
 mod override_mode;
+mod passes;
 mod redeem;
 mod saml_admin;
 mod saml_sp;
@@ -96,6 +97,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(device::router())
         .merge(redeem::router())
+        .merge(passes::router())
         .merge(override_mode::router())
         .merge(settings::router())
         .merge(mail::router())

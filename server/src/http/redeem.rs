@@ -99,7 +99,7 @@ async fn lookup(
 }
 
 /// The first word of a name (what the kiosk greets the visitor by).
-fn first_name(name: &str) -> String {
+pub(super) fn first_name(name: &str) -> String {
     name.split_whitespace()
         .next()
         .unwrap_or_default()

@@ -1,5 +1,5 @@
 //! A tenant's settings: read and changed by its admins, read by its kiosks (what the consent
-//! screen shows and which language the welcome screen starts in).
+//! screen shows, which language the welcome screen starts in, whether visitors are offered a pass).
 
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -17,6 +17,8 @@ use crate::{
 
 /// The longest waiting-visitor reminder delay, in minutes (a day).
 const MAX_WAITING_MINUTES: u16 = 1440;
+/// The longest a visitor pass may last, in days (two years).
+const MAX_PASS_DAYS: u16 = 730;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -51,6 +53,11 @@ async fn update_settings(
             "notify_waiting_minutes: must be 0 (off) to 1440".into(),
         ));
     }
+    if body.pass_days.is_some_and(|d| d > MAX_PASS_DAYS) {
+        return Err(Error::InvalidInput(
+            "pass_days: must be 0 (no passes) to 730".into(),
+        ));
+    }
     let mut tx = state.store.write(a.tenant).await?;
     let mut s = tx.settings().await?;
     if let Some(language) = body.language {
@@ -64,6 +71,9 @@ async fn update_settings(
     }
     if let Some(minutes) = body.notify_waiting_minutes {
         s.notify_waiting_minutes = (minutes > 0).then_some(minutes);
+    }
+    if let Some(days) = body.pass_days {
+        s.pass_days = days;
     }
     tx.update_settings(&s).await?;
     tx.audit(
@@ -93,5 +103,6 @@ async fn kiosk_settings(
         site_name: site.name,
         language: settings.language,
         consent_text: settings.consent_text,
+        passes: settings.pass_days > 0,
     }))
 }

@@ -14,6 +14,7 @@
 
 mod compose;
 mod invitation;
+mod pass;
 mod smtp;
 
 use std::{
@@ -24,7 +25,10 @@ use std::{
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use vestibule_shared::{dto::invites::InviteState, types::Language};
+use vestibule_shared::{
+    dto::{invites::InviteState, passes::PassState},
+    types::Language,
+};
 
 use crate::{
     error::Error,
@@ -46,6 +50,9 @@ pub struct MailSettings {
     pub lease: Duration,
     /// The whole SMTP exchange of one message.
     pub send_timeout: Duration,
+    /// The server's address as people reach it (`https://…`, no trailing slash): the links in
+    /// visitors' emails point there.
+    pub public_url: String,
 }
 
 impl Default for MailSettings {
@@ -57,6 +64,7 @@ impl Default for MailSettings {
             give_up: Duration::from_secs(24 * 60 * 60),
             lease: Duration::from_secs(120),
             send_timeout: Duration::from_secs(60),
+            public_url: "https://localhost:8443".into(),
         }
     }
 }
@@ -150,6 +158,7 @@ struct Batch {
     settings: vestibule_shared::dto::settings::Settings,
     hosts: HashMap<Uuid, Option<HostRow>>,
     sites: HashMap<Uuid, Option<SiteRow>>,
+    public_url: String,
 }
 
 impl Batch {
@@ -190,6 +199,7 @@ async fn deliver(
         settings: tx.settings().await?,
         hosts: HashMap::new(),
         sites: HashMap::new(),
+        public_url: s.public_url.clone(),
     };
     let mut ready = Vec::new();
     let mut given_up = Vec::new();
@@ -291,6 +301,9 @@ async fn prepare(
     let n = &item.notification;
     if n.event.starts_with("invite") {
         return prepare_invitation(tx, item, batch).await;
+    }
+    if n.event == "pass" {
+        return prepare_pass(tx, item, batch).await;
     }
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
@@ -395,6 +408,48 @@ async fn prepare_invitation(
         _ => return Ok(Err("unknown notification kind".into())),
     };
     Ok(outgoing(account, to, item.id, content))
+}
+
+/// Writes the email that gives a visitor their pass, with its code and the secret of its
+/// revocation link (both carried by the row alone).
+async fn prepare_pass(
+    tx: &mut TenantTx,
+    item: &crate::store::OutboxItem,
+    batch: &Batch,
+) -> Result<Result<Outgoing, String>, Error> {
+    let n = &item.notification;
+    let (Some(code), Some(secret)) = (&n.code, &n.secret) else {
+        return Ok(Err("the pass's code is missing".into()));
+    };
+    let Some((pass, name, email)) = tx.pass_with_holder(n.visit_id).await? else {
+        return Ok(Err("the pass no longer exists".into()));
+    };
+    if pass.state(tx.now()) != PassState::Active {
+        return Ok(Err("not needed: the pass was revoked".into()));
+    }
+    let Some(account) = &batch.account else {
+        return Ok(Err("no SMTP server is configured for this tenant".into()));
+    };
+    let tenant = tx.tenant_row().await?;
+    let until = pass
+        .expires_at
+        .map(|at| at.date_naive().to_string())
+        .unwrap_or_default();
+    let revoke_url = format!(
+        "{}/pass#{}.{}.{secret}",
+        batch.public_url, tenant.id, pass.id
+    );
+    let facts = pass::PassEmail {
+        visitor: &name,
+        company: &tenant.name,
+        code,
+        until: &until,
+        revoke_url: &revoke_url,
+    };
+    match pass::to_visitor(batch.settings.language, &facts) {
+        Ok(content) => Ok(outgoing(account, &email, item.id, content)),
+        Err(reason) => Ok(Err(reason)),
+    }
 }
 
 /// Sends a test email through `account` to `to` (the admin asking), now, and says what happened:

@@ -27,6 +27,8 @@ pub enum Actor {
     },
     /// The `vestibule-server` command line (key management).
     Cli,
+    /// A visitor, through a link emailed to them (revoking their own pass).
+    Visitor,
 }
 
 impl std::fmt::Display for Actor {
@@ -37,6 +39,7 @@ impl std::fmt::Display for Actor {
             Actor::Kiosk(id) => write!(f, "kiosk:{id}"),
             Actor::Override { user, kiosk } => write!(f, "user:{user}@kiosk:{kiosk}"),
             Actor::Cli => write!(f, "cli"),
+            Actor::Visitor => write!(f, "visitor"),
         }
     }
 }

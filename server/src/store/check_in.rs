@@ -238,10 +238,7 @@ fn told(queued: bool) -> HostNotification {
 
 /// Draws a badge code.
 pub(super) fn badge_code() -> String {
-    let mut rng = rand::rng();
-    (0..BadgeCode::LEN)
-        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
-        .collect()
+    crate::ids::random_code(BadgeCode::LEN)
 }
 
 /// What the facts decide before anything is sealed: `Ok(Some(_))` is the earlier check-in under
@@ -292,6 +289,7 @@ pub(super) fn plan(
             event: event.into(),
             visit_id,
             code: None,
+            secret: None,
         };
         seal_notification(c, id, &n)
     };

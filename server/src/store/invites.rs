@@ -167,6 +167,7 @@ impl TenantTx {
             event: "invite".into(),
             visit_id: id,
             code: Some(code.display()),
+            secret: None,
         };
         self.enqueue("visitor_invitation", &to_visitor, now).await?;
         if confirm {
@@ -174,6 +175,7 @@ impl TenantTx {
                 event: "invite_sent".into(),
                 visit_id: id,
                 code: None,
+                secret: None,
             };
             self.enqueue("host_notification", &to_host, now).await?;
         }
@@ -232,6 +234,25 @@ impl TenantTx {
         let hash = self.keys.code_index(CODE_KIND, code.as_str());
         let raw: Option<RawInvite> = self
             .fetch_optional(invite_select!(" AND i.code_hash = $2"), (hash,))
+            .await?;
+        raw.map(|r| self.invite_from(r)).transpose()
+    }
+
+    /// The first invitation of the visitor with `email` still expected at `site` before `until`
+    /// (the end of the site's day: expected today).
+    pub async fn invite_expected_for(
+        &mut self,
+        site: Uuid,
+        email: &Email,
+        until: DateTime<Utc>,
+    ) -> Result<Option<InviteRow>, Error> {
+        const SQL: &str = invite_select!(
+            " AND i.site_id = $2 AND i.email_idx = $3 AND i.state = 'expected' \
+             AND i.expires_at > $4 AND i.expires_at <= $5 ORDER BY i.expected_at, i.id LIMIT 1"
+        );
+        let idx = self.keys.email_index(email);
+        let raw: Option<RawInvite> = self
+            .fetch_optional(SQL, (site, idx, self.now(), until))
             .await?;
         raw.map(|r| self.invite_from(r)).transpose()
     }

@@ -23,14 +23,18 @@ use crate::{
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Notification {
     /// `check_in`, `check_out` or `waiting` (to the host, about a visit); `invite` (to the invited
-    /// visitor) or `invite_sent` (the host's confirmation), about an invitation.
+    /// visitor) or `invite_sent` (the host's confirmation), about an invitation; `pass` (to the
+    /// visitor, with their new pass).
     pub event: String,
-    /// The visit, or for the invitation events the invitation.
+    /// The visit, or for the invitation events the invitation, for `pass` the pass.
     pub visit_id: Uuid,
     /// For `invite`: the invitation's code, which the server keeps nowhere else (sealed here
     /// with the rest of the payload, until the email is sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// For `pass`: the secret of the visitor's revocation link (the server keeps only its hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// A claimed row, as the sender sees it.

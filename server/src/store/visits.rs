@@ -297,16 +297,20 @@ impl TenantTx {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// What follows a check-out: the audit entry and, if the tenant wants it and has an SMTP
-    /// server to send it by, the host's email (none is queued only to fail).
+    /// What follows a check-out: the audit entry; if the tenant wants it and has an SMTP server
+    /// to send it by, the host's email (none is queued only to fail); and the visitor's pass, if
+    /// they asked for one.
     async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
-        if self.settings().await?.notify_checkout && self.has_smtp().await? {
+        let settings = self.settings().await?;
+        self.issue_pass(actor, id, settings.pass_days).await?;
+        if settings.notify_checkout && self.has_smtp().await? {
             self.enqueue(
                 "host_notification",
                 &Notification {
                     event: "check_out".into(),
                     visit_id: id,
                     code: None,
+                    secret: None,
                 },
                 self.now(),
             )

@@ -129,11 +129,12 @@ pub struct InviteGreeting {
     pub host_name: String,
 }
 
-/// What `POST /api/v1/kiosk/visits` accepts: a walk-in's details, or an invitation's code (a
-/// body with `invite_code` is read as the latter).
+/// What `POST /api/v1/kiosk/visits` accepts: a walk-in's details, an invitation's code (a body
+/// with `invite_code`) or a pass's (a body with `pass_code`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum KioskCheckIn {
     WalkIn(CheckIn),
     Invite(RedeemInvite),
+    Pass(super::passes::RedeemPass),
 }

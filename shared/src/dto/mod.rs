@@ -6,6 +6,7 @@ pub mod directory;
 pub mod invites;
 pub mod kiosk;
 pub mod mail;
+pub mod passes;
 pub mod settings;
 pub mod sso;
 pub mod visits;

@@ -21,6 +21,9 @@ pub struct Settings {
     pub notify_checkout: bool,
     /// Email the host again when their visitor is still waiting after this many minutes (none: never).
     pub notify_waiting_minutes: Option<u16>,
+    /// How many days a visitor pass is good for; `0`: visitors are not offered one.
+    #[serde(default)]
+    pub pass_days: u16,
 }
 
 /// Changes to the settings; absent fields stay as they are. `consent_text` replaces the whole map.
@@ -33,6 +36,8 @@ pub struct UpdateSettings {
     pub notify_checkout: Option<bool>,
     /// 1 to 1440 minutes, or `0` to turn the reminder off.
     pub notify_waiting_minutes: Option<u16>,
+    /// 1 to 730 days, or `0` to stop offering visitor passes (passes already issued stay good).
+    pub pass_days: Option<u16>,
 }
 
 /// What a kiosk shows that its tenant decides.
@@ -43,4 +48,7 @@ pub struct KioskSettings {
     pub language: Language,
     #[schema(value_type = BTreeMap<String, String>)]
     pub consent_text: ConsentTexts,
+    /// Whether a visitor may ask for a pass for next time.
+    #[serde(default)]
+    pub passes: bool,
 }

@@ -44,6 +44,10 @@ pub struct CheckIn {
     pub host_id: Uuid,
     #[serde(default)]
     pub purpose: Option<Purpose>,
+    /// "Send me a pass for next time": when the tenant issues passes, one is emailed to the
+    /// visitor once the visit ends.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub want_pass: bool,
 }
 
 /// Whether the host will be told of a check-in: what the kiosk may promise the visitor.

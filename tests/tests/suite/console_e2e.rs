@@ -137,7 +137,7 @@ async fn sso_link(b: &Browser, api: &Api, server: &TestServer) {
 async fn front_desk_walk() {
     let server = TestServer::start(Engine::Sqlite).await;
     let api = server.api();
-    tenant(&api, &server.operator_token, "console").await;
+    let tenant_id = tenant(&api, &server.operator_token, "console").await;
     let admin = api.login("console", ADMIN).await;
     let b = Browser::start(&server).await;
     let mut violations = Vec::new();
@@ -444,6 +444,7 @@ async fn front_desk_walk() {
     go(&b, "/settings", "settings").await;
     b.type_in("#consent-en", "Wear your badge where we can see it.")
         .await;
+    b.type_in("#pass-days", "30").await;
     b.click(&testid("settings-save")).await;
     b.wait(&testid("saved")).await;
     check_screen(&b, "07-settings", &mut violations).await;
@@ -452,6 +453,34 @@ async fn front_desk_walk() {
         kiosk["consent_text"]["en"],
         "Wear your badge where we can see it."
     );
+
+    assert_eq!(kiosk["passes"], true, "visitors are offered a pass");
+
+    // A visitor who asked for a pass has it on their record, where the desk revokes it.
+    let body = json!({"visitor": {"name": "Pia Pass", "email": "pia@example.com"},
+        "host_id": harriet, "want_pass": true});
+    api.check_in(&device, "pia", &body).await.expect(201);
+    go(&b, "/visits", "visits").await;
+    b.wait_text(&testid("visit-row"), "Pia Pass").await;
+    b.click(&format!("{} button", testid("visit-row"))).await;
+    let pass = |state: &str| format!("{}[data-state=\"{state}\"]", testid("visit-pass"));
+    b.wait(&pass("requested")).await;
+    check_screen(&b, "13-visit-pass", &mut violations).await;
+    b.click(&testid("revoke-pass")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&pass("revoked")).await;
+
+    // The visitor's own page, from their email's link: the token leaves the address bar at once,
+    // and one that revokes nothing says so.
+    let token = format!("{tenant_id}.{}.{}", uuid::Uuid::now_v7(), "A".repeat(43));
+    b.open(&format!("/pass#{token}")).await;
+    b.wait(&testid("own-pass-revoke")).await;
+    assert_eq!(b.eval("return location.hash;", vec![]).await, json!(""));
+    check_screen(&b, "14-own-pass", &mut violations).await;
+    b.click(&testid("own-pass-revoke")).await;
+    b.wait(&testid("own-pass-unknown")).await;
+    b.open("/").await;
+    b.wait(&testid("screen-today")).await;
 
     // The other admin screens render and pass axe.
     for (path, screen, shot) in [

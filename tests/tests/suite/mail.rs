@@ -15,7 +15,7 @@ use vestibule_tests::{
 const VISITOR: &str = "Mail Visitor";
 
 /// A server whose failed emails are retried after 1 s, and whose claims last 4 s.
-async fn server(engine: Engine) -> TestServer {
+pub(crate) async fn server(engine: Engine) -> TestServer {
     TestServer::start_with(
         engine,
         &["--mail-retry-secs", "1", "--mail-lease-secs", "4"],
@@ -24,7 +24,7 @@ async fn server(engine: Engine) -> TestServer {
 }
 
 /// Points the tenant's mail at `smtp`, trusting `ca` (PEM) if given.
-async fn configure(api: &Api, t: &Tenant, smtp: &SmtpServer, ca: Option<&str>) {
+pub(crate) async fn configure(api: &Api, t: &Tenant, smtp: &SmtpServer, ca: Option<&str>) {
     let security = if smtp.mode == SmtpMode::Tls {
         "tls"
     } else {
@@ -46,7 +46,7 @@ async fn configure(api: &Api, t: &Tenant, smtp: &SmtpServer, ca: Option<&str>) {
     );
 }
 
-fn cert_files(server: &TestServer) -> (std::path::PathBuf, std::path::PathBuf, String) {
+pub(crate) fn cert_files(server: &TestServer) -> (std::path::PathBuf, std::path::PathBuf, String) {
     let dir = server.data_dir.path().join("tls");
     let pem = String::from_utf8(server.cert_pem()).expect("PEM");
     (dir.join("cert.pem"), dir.join("key.pem"), pem)
@@ -92,7 +92,7 @@ async fn wait_all_notifications(api: &Api, t: &Tenant, what: &str, done: impl Fn
 }
 
 /// A header's value, unfolded.
-fn header(message: &str, name: &str) -> Option<String> {
+pub(crate) fn header(message: &str, name: &str) -> Option<String> {
     let text = message.replace("\r\n", "\n");
     let head = text
         .split("\n\n")
@@ -402,7 +402,7 @@ async fn a_crash_between_send_and_mark_does_not_send_twice() {
 /// Reads an email with Python's standard library and the `icalendar` package (neither shares
 /// code with the server's writer): prints its plain text and its calendar event as JSON, and
 /// writes its PNG image to the path given.
-const READ_INVITATION: &str = r#"
+pub(crate) const READ_INVITATION: &str = r#"
 import email, json, sys, icalendar
 msg = email.message_from_bytes(open(sys.argv[1], 'rb').read())
 out = {}

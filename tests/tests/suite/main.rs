@@ -47,6 +47,7 @@ mod mail;
 mod master_key;
 mod operations;
 mod override_mode;
+mod passes;
 mod rls;
 mod rotation;
 mod saml;

@@ -30,6 +30,11 @@ export function isInviteCode(raw: string): boolean {
   return isCode(raw, 10);
 }
 
+/** Whether `raw` normalises to a visitor pass's code: 16 characters of the alphabet. */
+export function isPassCode(raw: string): boolean {
+  return isCode(raw, 16);
+}
+
 /** Whether `raw` normalises to an enrollment code: 16 characters of the alphabet. */
 export function isEnrollmentCode(raw: string): boolean {
   return isCode(raw, 16);

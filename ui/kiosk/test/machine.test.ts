@@ -13,6 +13,7 @@ const STATUS: KioskStatus = {
   consent_text: {},
   idle_secs: 60,
   override_idle_secs: 120,
+  passes: false,
 };
 
 const HOSTS = [
@@ -63,6 +64,8 @@ function fake(overrides: Record<string, Handler> = {}, status: Partial<KioskStat
     enroll: () => ({ ...STATUS }),
     lookup_invite: () => ({ visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
     redeem_invite: () => ({ ...CHECKED_IN, visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
+    lookup_pass: () => ({ visitor_first_name: 'Pat', host_name: null }),
+    redeem_pass: () => ({ ...CHECKED_IN, visitor_first_name: 'Pat' }),
     ...overrides,
   };
   const invoke: InvokeFn = async (cmd, args) => {
@@ -111,6 +114,7 @@ const EXPECTED_CHECK_IN = {
     visitor: { name: 'Ada Lovelace', email: 'ada@example.com', company: null, phone: '+44 20 7946 0000' },
     host_id: 'h-1',
     purpose: 'Meeting',
+    want_pass: false,
   },
 };
 
@@ -338,6 +342,59 @@ describe('invited visitor', () => {
   });
 });
 
+describe('returning visitor with a pass', () => {
+  const PASS = 'abcd efgh jkmn pqrs';
+
+  it('asks whom they visit, then the agreement, and checks in with the code and that host', async () => {
+    const f = fake();
+    const m = await started(f);
+    m.startInvite();
+    m.setInviteCode(PASS);
+    await m.submitInviteCode();
+    expect(f.of('lookup_pass')[0].args).toEqual({ args: { code: 'ABCDEFGHJKMNPQRS' } });
+    expect(f.of('lookup_invite')).toHaveLength(0);
+    expect(m.s.screen).toBe('host');
+    m.setHostQuery('ali');
+    await vi.advanceTimersByTimeAsync(200);
+    m.pickHost(m.s.hosts[0]);
+    expect(m.s.screen).toBe('consent');
+    await m.back();
+    expect(m.s.screen).toBe('host');
+    m.pickHost(m.s.hosts[0]);
+    m.s.form.consent = true;
+    await m.submitCheckIn();
+    expect(f.of('redeem_pass')[0].args).toEqual({ args: { code: 'ABCDEFGHJKMNPQRS', host_id: 'h-1' } });
+    expect(f.of('check_in')).toHaveLength(0);
+    expect(m.s.confirmation).toMatchObject({ name: 'Pat', hostName: 'Alice Martin' });
+    expect(m.s.invite).toBeNull();
+    expect(m.s.host).toBeNull();
+  });
+
+  it('goes straight to the agreement when invited today, the invitation naming the host', async () => {
+    const f = fake({ lookup_pass: () => ({ visitor_first_name: 'Pat', host_name: 'Harriet Host' }) });
+    const m = await started(f);
+    m.startInvite();
+    m.setInviteCode(PASS);
+    await m.submitInviteCode();
+    expect(m.s.screen).toBe('consent');
+    m.s.form.consent = true;
+    await m.submitCheckIn();
+    expect(f.of('redeem_pass')[0].args).toEqual({ args: { code: 'ABCDEFGHJKMNPQRS', host_id: null } });
+    expect(m.s.confirmation).toMatchObject({ name: 'Pat', hostName: 'Harriet Host' });
+  });
+
+  it('asks for a pass only when the tenant offers one', async () => {
+    for (const passes of [false, true]) {
+      const f = fake({}, { passes });
+      const m = await started(f);
+      await toConsent(m);
+      m.s.form.wantPass = true;
+      await m.submitCheckIn();
+      expect((f.of('check_in')[0].args as { args: { want_pass: boolean } }).args.want_pass).toBe(passes);
+    }
+  });
+});
+
 describe('idle', () => {
   it('wipes the form, calls wipe and returns to welcome after idle_secs without activity', async () => {
     const f = fake();
@@ -352,7 +409,7 @@ describe('idle', () => {
     expect(f.of('wipe')).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(m.s.screen).toBe('welcome');
-    expect(m.s.form).toEqual({ name: '', email: '', company: '', phone: '', purpose: '', consent: false });
+    expect(m.s.form).toEqual({ name: '', email: '', company: '', phone: '', purpose: '', consent: false, wantPass: false });
     expect(f.of('wipe')).toEqual([{ cmd: 'wipe', args: undefined }]);
     expect(m.s.lang).toBe('en');
   });

@@ -59,6 +59,16 @@ export interface Visit {
   checked_in_at: string;
   checked_out_at: string | null;
 }
+export interface VisitorPass {
+  id: string;
+  state: 'requested' | 'active' | 'revoked' | 'expired';
+  visit_id: string;
+  issued_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  uses: number;
+  last_used_at: string | null;
+}
 export interface Page<T> {
   items: T[];
   total: number;

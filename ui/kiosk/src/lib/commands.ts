@@ -16,6 +16,8 @@ import type { HostNotification } from './generated/HostNotification';
 import type { InviteArgs } from './generated/InviteArgs';
 import type { InviteGreeting } from './generated/InviteGreeting';
 import type { InvitedArgs } from './generated/InvitedArgs';
+import type { PassArgs } from './generated/PassArgs';
+import type { PassGreeting } from './generated/PassGreeting';
 import type { KioskStatus } from './generated/KioskStatus';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
@@ -34,6 +36,7 @@ export type {
   HostNotification,
   InviteGreeting,
   KioskStatus,
+  PassGreeting,
   OnSiteVisit,
   OverrideSession,
   VisitorInput,
@@ -81,6 +84,9 @@ export interface Commands {
   checkIn(args: CheckInArgs): Promise<CheckedIn>;
   lookupInvite(code: string): Promise<InviteGreeting>;
   redeemInvite(code: string): Promise<CheckedIn>;
+  lookupPass(code: string): Promise<PassGreeting>;
+  /** Checks a pass holder in with the host they picked (`null`: their invitation's host). */
+  redeemPass(code: string, hostId: string | null): Promise<CheckedIn>;
   checkOut(badgeCode: string): Promise<null>;
   wipe(): Promise<null>;
   overrideLogin(email: string, pin: string): Promise<OverrideSession>;
@@ -96,7 +102,12 @@ export interface Commands {
 export function createCommands(invoke: InvokeFn): Commands {
   const call = <T>(cmd: string): Promise<T> => invoke(cmd) as Promise<T>;
   const callWith = <A, T>(cmd: string, args: A): Promise<T> => invoke(cmd, { args }) as Promise<T>;
-  const checkInArgs = (a: CheckInArgs): CheckInArgs => ({ visitor: { ...a.visitor }, host_id: a.host_id, purpose: a.purpose });
+  const checkInArgs = (a: CheckInArgs): CheckInArgs => ({
+    visitor: { ...a.visitor },
+    host_id: a.host_id,
+    purpose: a.purpose,
+    want_pass: a.want_pass,
+  });
   return {
     kioskStatus: () => call('kiosk_status'),
     enroll: (serverUrls, pins, enrollmentCode) =>
@@ -105,6 +116,8 @@ export function createCommands(invoke: InvokeFn): Commands {
     checkIn: (args) => callWith('check_in', checkInArgs(args)),
     lookupInvite: (code) => callWith<InviteArgs, InviteGreeting>('lookup_invite', { code }),
     redeemInvite: (code) => callWith<InviteArgs, CheckedIn>('redeem_invite', { code }),
+    lookupPass: (code) => callWith<InviteArgs, PassGreeting>('lookup_pass', { code }),
+    redeemPass: (code, hostId) => callWith<PassArgs, CheckedIn>('redeem_pass', { code, host_id: hostId }),
     checkOut: (badgeCode) => callWith<CheckOutArgs, null>('check_out', { badge_code: badgeCode }),
     wipe: () => call('wipe'),
     overrideLogin: (email, pin) => callWith<OverrideLoginArgs, OverrideSession>('override_login', { email, pin }),

@@ -37,7 +37,7 @@ export class KioskMachine extends VisitorMachine {
         return;
       case 'host':
         this.clearErrors();
-        this.go('details');
+        this.go(this.s.invite ? 'invite' : 'details');
         return;
       case 'purpose':
         this.clearErrors();
@@ -45,7 +45,8 @@ export class KioskMachine extends VisitorMachine {
         return;
       case 'consent':
         this.clearErrors();
-        this.go(this.s.invite ? 'invite' : 'purpose');
+        if (!this.s.invite) this.go('purpose');
+        else this.go(this.s.invite.greeting?.host_name === null ? 'host' : 'invite');
         return;
       case 'invite':
         await this.wipe(false);

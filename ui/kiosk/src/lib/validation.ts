@@ -1,6 +1,6 @@
 // Pure validators. Each returns the dictionary key of the error to show, or null when the value is valid.
 // The server (and the Rust side) validate again: these checks are for quick, friendly feedback.
-import { isBadgeCode, isEnrollmentCode, isInviteCode, normalizeCode } from '@vestibule/common';
+import { isBadgeCode, isEnrollmentCode, isInviteCode, isPassCode, normalizeCode } from '@vestibule/common';
 import type { MessageKey } from './i18n';
 
 export type FieldError = MessageKey | null;
@@ -110,8 +110,11 @@ export function validateEnrollmentCode(raw: string): FieldError {
   return isEnrollmentCode(raw) ? null : 'field.code_invalid';
 }
 
-/** An invitation code: 10 letters and digits (any case, spaces and dashes allowed). */
+/**
+ * An invitation's code (10 letters and digits) or a visitor pass's (16), any case, spaces and
+ * dashes allowed.
+ */
 export function validateInviteCode(raw: string): FieldError {
   if (normalizeCode(raw).length === 0) return 'field.required';
-  return isInviteCode(raw) ? null : 'field.invite_invalid';
+  return isInviteCode(raw) || isPassCode(raw) ? null : 'field.invite_invalid';
 }

@@ -4,4 +4,8 @@ import type { VisitorInput } from "./VisitorInput";
 /**
  * `check_in` and `override_check_in`: the visitor, their host and why they came.
  */
-export type CheckInArgs = { visitor: VisitorInput, host_id: string, purpose: string | null, };
+export type CheckInArgs = { visitor: VisitorInput, host_id: string, purpose: string | null, 
+/**
+ * "Send me a pass for next time".
+ */
+want_pass: boolean, };

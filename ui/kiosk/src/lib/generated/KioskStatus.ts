@@ -13,4 +13,8 @@ language: Language | null,
 /**
  * The tenant's visitor agreement per language (languages without one use the UI's text).
  */
-consent_text: { [key in Language]?: ConsentText }, idle_secs: number, override_idle_secs: number, };
+consent_text: { [key in Language]?: ConsentText }, idle_secs: number, override_idle_secs: number, 
+/**
+ * Whether a visitor may ask for a pass for next time (the tenant issues them).
+ */
+passes: boolean, };

@@ -1,7 +1,7 @@
 // The kiosk's state: what the screens show, the visitor's form, inline errors. Plain data, so the
 // Svelte app can hand in a `$state` object and every change re-renders.
 
-import type { ErrorKind, ExpectedArrival, Host, HostNotification, InviteGreeting, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
+import type { ErrorKind, ExpectedArrival, Host, HostNotification, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 
 export type Screen =
@@ -58,6 +58,8 @@ export interface VisitorForm {
   phone: string;
   purpose: string;
   consent: boolean;
+  /** "Send me a pass for next time" (offered when the tenant issues passes). */
+  wantPass: boolean;
 }
 
 export interface Correction {
@@ -80,8 +82,12 @@ export interface KioskState {
   hostSearching: boolean;
   hostSearchFailed: boolean;
   host: Host | null;
-  /** An invited visitor's code, and once looked up, whom it greets (their first name and host). */
-  invite: { code: string; greeting: InviteGreeting | null } | null;
+  /**
+   * An invitation's or a visitor pass's code (`kind`), and once looked up, whom it greets: their
+   * first name, and the host (a pass names one only when its holder is invited today; otherwise
+   * they pick one, `host`).
+   */
+  invite: { code: string; kind: CodeKind; greeting: Greeting | null } | null;
   /** What the confirmation shows; `hostNotification` is the server's word on whether the host is told. */
   confirmation: {
     name: string;
@@ -103,11 +109,20 @@ export interface KioskState {
   notice: MessageKey | null;
 }
 
+/** What a code at the kiosk stands for. */
+export type CodeKind = 'invite' | 'pass';
+
+/** Whom an invitation's or a pass's code greets. */
+export interface Greeting {
+  visitor_first_name: string;
+  host_name: string | null;
+}
+
 export const DEFAULT_IDLE_SECS = 60;
 export const DEFAULT_OVERRIDE_IDLE_SECS = 120;
 
 export function emptyForm(): VisitorForm {
-  return { name: '', email: '', company: '', phone: '', purpose: '', consent: false };
+  return { name: '', email: '', company: '', phone: '', purpose: '', consent: false, wantPass: false };
 }
 
 export function initialState(): KioskState {

@@ -1,8 +1,9 @@
 // The visitor's flows: setup (enrollment), welcome, self check-in (details → host → purpose →
 // consent → confirmation), an invited visitor's check-in (code → greeting and consent →
+// confirmation), a pass holder's (code → host, unless invited today → greeting and consent →
 // confirmation) and check-out by badge code.
 
-import { normalizeCode } from '@vestibule/common';
+import { isPassCode, normalizeCode } from '@vestibule/common';
 import { toCommandError, type CheckInArgs, type CommandError, type Host } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 import {
@@ -20,7 +21,7 @@ import {
 } from '../validation';
 import { MachineCore } from './core';
 import { checkInField, orNull, setupField } from './fields';
-import { emptyForm, type Field, type Screen } from './state';
+import { emptyForm, type Field, type Greeting, type Screen } from './state';
 
 export abstract class VisitorMachine extends MachineCore {
   // ---------------------------------------------------------------- startup and setup
@@ -87,11 +88,11 @@ export abstract class VisitorMachine extends MachineCore {
     this.go('details');
   }
 
-  /** An invited visitor: the code screen, ready for a scanner's keystrokes at once. */
+  /** An invited visitor or a pass holder: the code screen, ready for a scanner's keystrokes at once. */
   startInvite(): void {
     void this.refreshStatus();
     this.resetVisitor();
-    this.s.invite = { code: '', greeting: null };
+    this.s.invite = { code: '', kind: 'invite', greeting: null };
     this.s.notice = null;
     this.go('invite');
   }
@@ -100,7 +101,10 @@ export abstract class VisitorMachine extends MachineCore {
     if (this.s.invite) this.s.invite.code = raw;
   }
 
-  /** Looks the code up; on success greets the visitor on the agreement screen. */
+  /**
+   * Looks the code up (by its length, an invitation's or a pass's); on success greets the visitor
+   * on the agreement screen, or first asks a pass holder not invited today whom they visit.
+   */
   async submitInviteCode(): Promise<void> {
     const invite = this.s.invite;
     if (this.s.busy || !invite) return;
@@ -108,16 +112,17 @@ export abstract class VisitorMachine extends MachineCore {
     this.setErrors({ 'invite-code': validateInviteCode(invite.code) });
     if (this.hasErrors()) return;
     const code = normalizeCode(invite.code);
+    const kind = isPassCode(code) ? 'pass' : 'invite';
     const send = async (): Promise<void> => {
       const epoch = this.epoch;
       this.s.busy = true;
       try {
-        const greeting = await this.cmd.lookupInvite(code);
+        const greeting: Greeting = kind === 'pass' ? await this.cmd.lookupPass(code) : await this.cmd.lookupInvite(code);
         if (epoch !== this.epoch || !this.s.invite) return;
-        this.s.invite = { code, greeting };
+        this.s.invite = { code, kind, greeting };
         this.s.error = null;
         this.retryAction = null;
-        this.go('consent');
+        this.go(greeting.host_name === null ? 'host' : 'consent');
       } catch (e) {
         if (epoch !== this.epoch) return;
         this.inviteFailed(toCommandError(e), send);
@@ -138,28 +143,35 @@ export abstract class VisitorMachine extends MachineCore {
     else this.s.formError = 'form.rejected';
   }
 
-  /** Checks the invited visitor in, once they agreed. */
+  /** Checks the invited visitor or the pass holder in, once they agreed. */
   private async submitInvite(): Promise<void> {
     const invite = this.s.invite;
     if (!invite?.greeting) {
       this.go('invite');
       return;
     }
-    const { code, greeting } = invite;
+    const { code, kind, greeting } = invite;
+    const host = greeting.host_name === null ? this.s.host : null;
+    if (greeting.host_name === null && !host) {
+      this.go('host');
+      this.setErrors({ host: 'field.host_required' });
+      return;
+    }
     const send = async (): Promise<void> => {
       const epoch = this.epoch;
       this.s.busy = true;
       try {
-        const res = await this.cmd.redeemInvite(code);
+        const res = kind === 'pass' ? await this.cmd.redeemPass(code, host?.id ?? null) : await this.cmd.redeemInvite(code);
         if (epoch !== this.epoch) return;
         this.s.confirmation = {
           name: res.visitor_first_name ?? greeting.visitor_first_name,
           badgeCode: res.badge_code,
           visitId: res.visit_id,
           hostNotification: res.host_notification,
-          hostName: res.host_name ?? greeting.host_name,
+          hostName: res.host_name ?? greeting.host_name ?? host?.display_name,
         };
         this.s.invite = null;
+        this.s.host = null;
         this.s.form = emptyForm();
         this.s.error = null;
         this.retryAction = null;
@@ -240,7 +252,8 @@ export abstract class VisitorMachine extends MachineCore {
   pickHost(host: Host): void {
     this.s.host = { id: host.id, display_name: host.display_name };
     this.clearErrors();
-    this.go('purpose');
+    // A pass holder's details and purpose are not asked again: straight to the agreement.
+    this.go(this.s.invite ? 'consent' : 'purpose');
   }
 
   purposeNext(): void {
@@ -279,6 +292,7 @@ export abstract class VisitorMachine extends MachineCore {
       visitor: { name: f.name.trim(), email: f.email.trim(), company: orNull(f.company), phone: orNull(f.phone) },
       host_id: this.s.host.id,
       purpose: orNull(f.purpose),
+      want_pass: this.s.form.wantPass && this.s.status?.passes === true,
     };
   }
 

@@ -6,11 +6,11 @@
 //! platform operator. Neither part is personal data.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use rand::{Rng, RngExt};
+use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
-use vestibule_shared::types::{CODE_ALPHABET, EnrollmentCode};
+use vestibule_shared::types::EnrollmentCode;
 use zeroize::Zeroizing;
 
 use crate::ids::TenantId;

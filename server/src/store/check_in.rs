@@ -12,11 +12,10 @@
 use std::{collections::HashSet, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use rand::RngExt;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::visits::{HostNotification, VisitorDetails},
-    types::{BadgeCode, CODE_ALPHABET},
+    types::BadgeCode,
 };
 
 use super::audit::next_entry;

@@ -93,8 +93,7 @@ impl TenantTx {
         visit: Uuid,
     ) -> Result<bool, Error> {
         const SQL: &str = "INSERT INTO visitor_passes (tenant_id, id, visitor_id, visit_id, state, created_at) \
-             SELECT $1, $2, $3, $4, 'requested', $5 FROM tenants WHERE id = $1 AND pass_days > 0 \
-             ON CONFLICT DO NOTHING";
+             SELECT $1, $2, $3, $4, 'requested', $5 FROM tenants WHERE id = $1 AND pass_days > 0";
         let id = new_id();
         let done = self.execute(SQL, (id, visitor, visit, self.now())).await? > 0;
         if done {

@@ -16,6 +16,8 @@ const HOST_MAY: &[(&str, &str)] = &[
     ("GET", "/api/v1/visits"),
     ("GET", "/api/v1/visits/{id}"),
     ("GET", "/api/v1/visits/stats"),
+    // The pass of their own visitor (404 for anyone else's visit, like the visit itself).
+    ("GET", "/api/v1/visits/{id}/pass"),
     ("GET", "/api/v1/events"),
     // Their own invitations (checked in `invites.rs`).
     ("POST", "/api/v1/invites"),

@@ -10,6 +10,8 @@ use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, world::PIN};
 /// Routes that take no credential; each is checked separately below.
 /// Routes without a credential. The SAML ones name their tenant in the path and answer only with
 /// its public SP metadata or a login; `tests/tests/saml.rs` posts tenant A's response to B's ACS.
+/// A visitor's pass revocation takes a token whose secret only the visitor's email holds
+/// (`passes.rs` tries a wrong one).
 const PUBLIC: &[&str] = &[
     "/healthz",
     "/readyz",
@@ -19,6 +21,7 @@ const PUBLIC: &[&str] = &[
     "/api/v1/saml/{tenant_slug}/metadata",
     "/api/v1/saml/{tenant_slug}/login",
     "/api/v1/saml/{tenant_slug}/acs",
+    "/api/v1/passes/revoke",
 ];
 
 async fn state_of(api: &Api, t: &Tenant) -> Value {
@@ -91,6 +94,20 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         .as_str()
         .expect("id")
         .to_owned();
+    api.patch("/api/v1/settings", &b.admin, json!({"pass_days": 30}))
+        .await
+        .expect(200);
+    let body = json!({"visitor": {"name": "Petra Pass", "email": "petra@example.com"},
+        "host_id": b.host, "want_pass": true});
+    let r = api.check_in(&b.device, "b-pass", &body).await.expect(201);
+    let pass_path = format!(
+        "/api/v1/visits/{}/pass",
+        r["visit_id"].as_str().expect("visit")
+    );
+    let b_pass = api.get(&pass_path, &b.admin).await.expect(200)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
 
     // Every id of B, and B's personal data, must stay out of every answer to A.
     let mut secrets = vec![
@@ -101,10 +118,12 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b_visit.clone(),
         b_user.clone(),
         b_invite.clone(),
+        b_pass.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
         "Iris Invited".to_owned(),
+        "Petra Pass".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
     ]);
@@ -164,6 +183,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("kiosks") => b.kiosk.clone(),
                 Some("users") => b_user.clone(),
                 Some("invites") => b_invite.clone(),
+                Some("passes") => b_pass.clone(),
                 _ => b_visit.clone(),
             };
             let url = path.replace("{id}", &target);
@@ -233,6 +253,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     assert_eq!(r.status, 401);
 
     assert_eq!(state_of(&api, &b).await, before, "tenant B's data changed");
+    let pass = api.get(&pass_path, &b.admin).await.expect(200);
+    assert_eq!(pass["state"], "requested", "tenant B's pass changed");
 }
 
 both_engines!(tenant_a_cannot_touch_tenant_b);

@@ -326,8 +326,7 @@ async fn kiosk_end_to_end() {
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let mails = smtp.wait_for(4, Duration::from_secs(30)).await;
-    let (pass, _) = super::passes::pass_in(&mails, EMAIL);
+    let (pass, _) = super::passes::wait_pass(&smtp, EMAIL).await;
     let began = Instant::now();
     app.click("start-invite").await;
     app.type_in("invite-code", &pass).await;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use vestibule_tests::{
     Api, Auth, Engine, Tenant,
     smtp::{SmtpMode, SmtpServer},
+    wait_until,
 };
 
 use super::mail::{READ_INVITATION, cert_files, configure, header, server};
@@ -41,18 +42,18 @@ fn after<'a>(text: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {label:?} in {text}"))
 }
 
-/// The pass email among `messages` to `to`: its code as printed (which `zbarimg` must read back
-/// from its QR code), and the token of its revocation link.
-pub(crate) fn pass_in(messages: &[String], to: &str) -> (String, String) {
-    let email = messages
-        .iter()
-        .find(|m| {
+/// Waits for the pass email to `to`: its code as printed (which `zbarimg` must read back from its
+/// QR code), and the token of its revocation link.
+pub(crate) async fn wait_pass(smtp: &SmtpServer, to: &str) -> (String, String) {
+    let email = wait_until("the pass email", Duration::from_secs(30), async || {
+        smtp.messages().into_iter().find(|m| {
             header(m, "X-Envelope-To").as_deref() == Some(to)
-                && header(m, "Subject").is_some_and(|s| s.starts_with("Your visitor pass"))
+                && header(m, "Subject").is_some_and(|s| s.starts_with("Your visitor pass for "))
         })
-        .unwrap_or_else(|| panic!("no pass email to {to}: {messages:?}"));
+    })
+    .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (text, png) = read_email(email, dir.path());
+    let (text, png) = read_email(&email, dir.path());
     let code = after(&text, "Your pass").to_owned();
     let zbar = std::process::Command::new("zbarimg")
         .args(["--raw", "-q"])
@@ -133,10 +134,7 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
     let first_id = first["visit_id"].as_str().expect("visit").to_owned();
     assert_eq!(pass_of(&api, &t, &first_id).await["state"], "requested");
     check_out(&api, &t, &first).await;
-    let got = smtp.wait_for(1, Duration::from_secs(30)).await;
-    let subject = got.first().and_then(|m| header(m, "Subject"));
-    assert_eq!(subject.as_deref(), Some("Your visitor pass for passes"));
-    let (code, token) = pass_in(&got, "pat.returning@visitors.test");
+    let (code, token) = wait_pass(&smtp, "pat.returning@visitors.test").await;
     assert_eq!(code.len(), 19, "XXXX-XXXX-XXXX-XXXX: {code}");
     let pass = pass_of(&api, &t, &first_id).await;
     assert_eq!(

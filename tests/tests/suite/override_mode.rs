@@ -309,7 +309,8 @@ async fn settings_reach_the_kiosk(engine: Engine) {
     let defaults = api.get("/api/v1/settings", &t.admin).await.expect(200);
     assert_eq!(
         defaults,
-        json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null})
+        json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null,
+               "pass_days": 0})
     );
     let seen = api
         .get("/api/v1/kiosk/settings", &t.device)

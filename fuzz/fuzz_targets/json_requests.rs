@@ -12,15 +12,17 @@ use vestibule_shared::{
     dto::{
         accounts::{CreateTenant, CreateUser, Login, UpdateUser},
         directory::{CreateHost, CreateKiosk, CreateSite, UpdateHost, UpdateKiosk, UpdateSite},
+        invites::{InviteLookup, RedeemInvite},
         kiosk::{Enroll, OverrideLogin},
         mail::PutSmtp,
+        passes::{PassLookup, RedeemPass, RevokePass},
         settings::UpdateSettings,
         visits::{CheckIn, CheckOut, CorrectVisit, VisitorDetails},
     },
     types::{
         BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, Email, EnrollmentCode,
-        HostName, Label, Password, PersonName, Phone, Pin, Purpose, ServicePassword, Slug,
-        Timezone,
+        HostName, InviteCode, Label, PassCode, Password, PersonName, Phone, Pin, Purpose,
+        RevokeToken, ServicePassword, Slug, Timezone,
     },
 };
 
@@ -225,6 +227,43 @@ impl Valid for EnrollmentCode {
     }
 }
 
+impl Valid for InviteCode {
+    fn check(&self) {
+        check_code(self.as_str(), InviteCode::LEN);
+        check_reparse(self, InviteCode::parse(self.as_str()));
+        assert!(
+            InviteCode::parse(&self.display()).expect("the shown form parses") == *self,
+            "the shown form is another code"
+        );
+    }
+}
+
+impl Valid for PassCode {
+    fn check(&self) {
+        check_code(self.as_str(), PassCode::LEN);
+        check_reparse(self, PassCode::parse(self.as_str()));
+        assert!(
+            PassCode::parse(&self.display()).expect("the shown form parses") == *self,
+            "the shown form is another code"
+        );
+    }
+}
+
+impl Valid for RevokeToken {
+    fn check(&self) {
+        let (tenant, pass, secret) = self.parts();
+        let rebuilt = format!("{tenant}.{pass}.{secret}");
+        check_reparse(self, RevokeToken::parse(&rebuilt));
+        assert!(
+            secret.len() == 43
+                && secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "revocation secret"
+        );
+    }
+}
+
 /// Secrets are not serializable: parsing the exposed value again keeps it.
 macro_rules! secret_types {
     ($($t:ty: $rule:expr;)*) => {$(
@@ -271,6 +310,11 @@ fields! {
     CheckIn { visitor, purpose };
     CheckOut { badge_code };
     CorrectVisit { name, email, company, phone, purpose };
+    RedeemInvite { invite_code, purpose };
+    InviteLookup { invite_code };
+    RedeemPass { pass_code, purpose };
+    PassLookup { pass_code };
+    RevokePass { token };
 }
 
 impl Valid for UpdateSettings {
@@ -371,4 +415,9 @@ fuzz_target!(|data: &[u8]| {
     parse_round_trip::<CheckIn>(data);
     parse_round_trip::<CheckOut>(data);
     parse_round_trip::<CorrectVisit>(data);
+    parse_round_trip::<RedeemInvite>(data);
+    parse_round_trip::<InviteLookup>(data);
+    parse_round_trip::<RedeemPass>(data);
+    parse_round_trip::<PassLookup>(data);
+    parse_round_trip::<RevokePass>(data);
 });

@@ -3,13 +3,14 @@
 //! that `zbarimg` reads back, and a revocation link); at the kiosk the code alone stands for the
 //! visitor's details, the kiosk learning only their first name; with an invitation today its host
 //! is theirs without asking; another tenant's kiosk refuses it; staff see it on the visit and
-//! revoke it; the visitor revokes it with the link; a revoked request is never issued.
+//! revoke it; the visitor revokes it with the link; a revoked request is never issued; a pass
+//! lasts its days to the minute.
 
-use std::time::Duration;
+use chrono::Duration;
 
 use serde_json::{Value, json};
 use vestibule_tests::{
-    Api, Auth, Engine, Tenant,
+    Api, Auth, Engine, Tenant, TestServer,
     smtp::{SmtpMode, SmtpServer},
     wait_until,
 };
@@ -45,12 +46,16 @@ fn after<'a>(text: &'a str, label: &str) -> &'a str {
 /// Waits for the pass email to `to`: its code as printed (which `zbarimg` must read back from its
 /// QR code), and the token of its revocation link.
 pub(crate) async fn wait_pass(smtp: &SmtpServer, to: &str) -> (String, String) {
-    let email = wait_until("the pass email", Duration::from_secs(30), async || {
-        smtp.messages().into_iter().find(|m| {
-            header(m, "X-Envelope-To").as_deref() == Some(to)
-                && header(m, "Subject").is_some_and(|s| s.starts_with("Your visitor pass for "))
-        })
-    })
+    let email = wait_until(
+        "the pass email",
+        std::time::Duration::from_secs(30),
+        async || {
+            smtp.messages().into_iter().find(|m| {
+                header(m, "X-Envelope-To").as_deref() == Some(to)
+                    && header(m, "Subject").is_some_and(|s| s.starts_with("Your visitor pass for "))
+            })
+        },
+    )
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let (text, png) = read_email(&email, dir.path());
@@ -334,4 +339,46 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
-both_engines!(returning_visitors_check_in_with_their_pass);
+/// A pass is good for the tenant's number of days from its issue, and not a minute more (the
+/// server runs in-process and the test moves its clock).
+async fn a_pass_lasts_its_days(engine: Engine) {
+    let (server, clock) = TestServer::start_in_process(engine, &["--mail-retry-secs", "1"]).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "lasting").await;
+    let (cert, key, pem) = cert_files(&server);
+    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    configure(&api, &t, &smtp, Some(&pem)).await;
+    api.patch("/api/v1/settings", &t.admin, json!({"pass_days": 2}))
+        .await
+        .expect(200);
+    let visit = walk_in(&api, &t, "lee-1", "Lee Lasting", true).await;
+    check_out(&api, &t, &visit).await;
+    let (code, _) = wait_pass(&smtp, "lee.lasting@visitors.test").await;
+    let lookup = async || {
+        api.post(
+            "/api/v1/kiosk/passes/lookup",
+            &t.device,
+            json!({"pass_code": code}),
+        )
+        .await
+        .status
+        .as_u16()
+    };
+    assert_eq!(lookup().await, 200);
+    clock.advance(Duration::days(2) - Duration::minutes(1));
+    assert_eq!(lookup().await, 200, "good until its last minute");
+    clock.advance(Duration::minutes(2));
+    assert_eq!(lookup().await, 404, "and no longer");
+    // (The admin's session of two days ago has ended too: a new one.)
+    let admin = api.login("lasting", "admin@lasting.test").await;
+    let path = format!(
+        "/api/v1/visits/{}/pass",
+        visit["visit_id"].as_str().expect("visit")
+    );
+    assert_eq!(api.get(&path, &admin).await.expect(200)["state"], "expired");
+}
+
+both_engines!(
+    returning_visitors_check_in_with_their_pass,
+    a_pass_lasts_its_days
+);

@@ -136,8 +136,18 @@ async fn search_hosts(
     Ok(ApiJson(found))
 }
 
+/// A check-in's `Idempotency-Key` and the hash of its request, which a replay must match.
+pub(super) fn idempotency(
+    headers: &HeaderMap,
+    body: &impl serde::Serialize,
+) -> Result<(String, Vec<u8>), Error> {
+    let key = idempotency_key(headers)?;
+    let canonical = serde_json::to_vec(body).map_err(|e| Error::Internal(e.into()))?;
+    Ok((key, Sha256::digest(&canonical).to_vec()))
+}
+
 /// The `Idempotency-Key` header: required, 1 to 128 of `A-Z a-z 0-9 - _ : .`.
-pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| Error::InvalidInput("Idempotency-Key: the header is required".into()))?
@@ -171,10 +181,8 @@ pub(super) async fn record_check_in(
     headers: &HeaderMap,
     body: CheckIn,
 ) -> Result<CheckInAnswer, Error> {
-    let key = idempotency_key(headers)?;
+    let idempotency = idempotency(headers, &body)?;
     let host_id = body.host_id;
-    let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
-    let hash = Sha256::digest(&canonical).to_vec();
     let new = NewVisit {
         site_id: k.kiosk.site_id,
         host_id: body.host_id,
@@ -182,7 +190,7 @@ pub(super) async fn record_check_in(
         purpose: body.purpose.map(Into::into),
         actor,
         kiosk_id: Some(k.kiosk.id),
-        idempotency: Some((key, hash)),
+        idempotency: Some(idempotency),
     };
     let (visit, replayed) = if body.want_pass {
         super::passes::check_in_asking_pass(state, k.tenant, &new).await?

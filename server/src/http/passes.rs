@@ -12,7 +12,6 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
 };
-use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::{
@@ -21,7 +20,7 @@ use vestibule_shared::{
 };
 
 use super::{
-    device::{CheckInAnswer, announce, answer, idempotency_key, missed, not_waiting},
+    device::{CheckInAnswer, announce, answer, idempotency, missed, not_waiting},
     extract::{ApiJson, ApiPath},
     redeem::first_name,
 };
@@ -69,9 +68,7 @@ pub(super) async fn redeem(
     headers: &HeaderMap,
     body: RedeemPass,
 ) -> Result<CheckInAnswer, Error> {
-    let key = idempotency_key(headers)?;
-    let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
-    let hash = Sha256::digest(&canonical).to_vec();
+    let (key, hash) = idempotency(headers, &body)?;
     let mut tx = state.store.write(k.tenant).await?;
     let before = not_waiting(&mut tx, k, BACKOFF).await?;
     let Some(holder) = tx.pass_by_code(&body.pass_code).await? else {

@@ -9,7 +9,6 @@
 //! first name: the same answers, the same count of misses, nothing written.
 
 use axum::{extract::State, http::HeaderMap};
-use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use vestibule_shared::{
     ErrorEnvelope,
@@ -21,7 +20,7 @@ use vestibule_shared::{
 };
 
 use super::{
-    device::{CheckInAnswer, announce, answer, idempotency_key, missed, not_waiting},
+    device::{CheckInAnswer, announce, answer, idempotency, missed, not_waiting},
     extract::ApiJson,
 };
 use crate::{
@@ -45,9 +44,7 @@ pub(super) async fn redeem(
     headers: &HeaderMap,
     body: RedeemInvite,
 ) -> Result<CheckInAnswer, Error> {
-    let key = idempotency_key(headers)?;
-    let canonical = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?;
-    let hash = Sha256::digest(&canonical).to_vec();
+    let (key, hash) = idempotency(headers, &body)?;
     let mut tx = state.store.write(k.tenant).await?;
     let before = not_waiting(&mut tx, k, BACKOFF).await?;
     let Some(invite) = usable(&mut tx, k, Some(&key), &body.invite_code).await? else {

@@ -14,7 +14,7 @@ use vestibule_shared::{
         invites::{ExpectedVisitor, InviteGreeting},
         kiosk::{DirectoryEntry, Enroll, Enrolled, OverrideToken},
         passes::PassGreeting,
-        settings::KioskSettings,
+        settings::{DIRECTORY_MIN_CHARS, KioskSettings},
         visits::{CheckOut, CheckedIn, Visit},
     },
     types::{
@@ -139,6 +139,8 @@ async fn status_of(kiosk: &Kiosk) -> Result<KioskStatus, Error> {
         idle_secs: inner.config.idle_secs,
         override_idle_secs: inner.config.override_idle_secs,
         passes: settings.is_some_and(|s| s.passes),
+        directory_min_chars: settings.map_or(DIRECTORY_MIN_CHARS, |s| s.directory_min_chars),
+        directory_exact: settings.is_some_and(|s| s.directory_exact),
     })
 }
 

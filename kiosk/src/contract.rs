@@ -24,6 +24,10 @@ pub struct KioskStatus {
     pub override_idle_secs: u32,
     /// Whether a visitor may ask for a pass for next time (the tenant issues them).
     pub passes: bool,
+    /// The host search answers nothing under this many characters (the server's rule, shown).
+    pub directory_min_chars: u8,
+    /// The host search shows only whole first or last names (the server's rule, explained).
+    pub directory_exact: bool,
 }
 
 /// `enroll`: the server URLs and TLS key pins to trust, and the one-time enrollment code.

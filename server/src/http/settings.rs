@@ -53,6 +53,14 @@ async fn update_settings(
             "notify_waiting_minutes: must be 0 (off) to 1440".into(),
         ));
     }
+    if body
+        .directory_min_chars
+        .is_some_and(|n| !(1..=10).contains(&n))
+    {
+        return Err(Error::InvalidInput(
+            "directory_min_chars: must be 1 to 10".into(),
+        ));
+    }
     if body.pass_days.is_some_and(|d| d > MAX_PASS_DAYS) {
         return Err(Error::InvalidInput(
             "pass_days: must be 0 (no passes) to 730".into(),
@@ -74,6 +82,12 @@ async fn update_settings(
     }
     if let Some(days) = body.pass_days {
         s.pass_days = days;
+    }
+    if let Some(n) = body.directory_min_chars {
+        s.directory_min_chars = n;
+    }
+    if let Some(exact) = body.directory_exact {
+        s.directory_exact = exact;
     }
     tx.update_settings(&s).await?;
     tx.audit(
@@ -104,5 +118,7 @@ async fn kiosk_settings(
         language: settings.language,
         consent_text: settings.consent_text,
         passes: settings.pass_days > 0,
+        directory_min_chars: settings.directory_min_chars,
+        directory_exact: settings.directory_exact,
     }))
 }

@@ -24,6 +24,20 @@ pub struct Settings {
     /// How many days a visitor pass is good for; `0`: visitors are not offered one.
     #[serde(default)]
     pub pass_days: u16,
+    /// The kiosk's host search answers nothing until the query has this many characters.
+    #[serde(default = "default_min_chars")]
+    pub directory_min_chars: u8,
+    /// The kiosk's host search shows a host only when the query is their whole first or last name
+    /// (or whole name), not a part of it.
+    #[serde(default)]
+    pub directory_exact: bool,
+}
+
+/// The host search's default minimum query length.
+pub const DIRECTORY_MIN_CHARS: u8 = 2;
+
+fn default_min_chars() -> u8 {
+    DIRECTORY_MIN_CHARS
 }
 
 /// Changes to the settings; absent fields stay as they are. `consent_text` replaces the whole map.
@@ -38,6 +52,9 @@ pub struct UpdateSettings {
     pub notify_waiting_minutes: Option<u16>,
     /// 1 to 730 days, or `0` to stop offering visitor passes (passes already issued stay good).
     pub pass_days: Option<u16>,
+    /// 1 to 10.
+    pub directory_min_chars: Option<u8>,
+    pub directory_exact: Option<bool>,
 }
 
 /// What a kiosk shows that its tenant decides.
@@ -51,4 +68,9 @@ pub struct KioskSettings {
     /// Whether a visitor may ask for a pass for next time.
     #[serde(default)]
     pub passes: bool,
+    /// The host search's rules (the server applies them; the kiosk explains them).
+    #[serde(default = "default_min_chars")]
+    pub directory_min_chars: u8,
+    #[serde(default)]
+    pub directory_exact: bool,
 }

@@ -310,7 +310,7 @@ async fn settings_reach_the_kiosk(engine: Engine) {
     assert_eq!(
         defaults,
         json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null,
-               "pass_days": 0})
+               "pass_days": 0, "directory_min_chars": 2, "directory_exact": false})
     );
     let seen = api
         .get("/api/v1/kiosk/settings", &t.device)
@@ -366,6 +366,8 @@ async fn settings_reach_the_kiosk(engine: Engine) {
         json!({"consent_text": {"en": "x".repeat(4001)}}),
         json!({"consent_text": {"en": "bell\u{7}"}}),
         json!({"notify_waiting_minutes": 1441}),
+        json!({"directory_min_chars": 0}),
+        json!({"directory_min_chars": 11}),
         json!({"bogus": true}),
     ] {
         let r = api.patch("/api/v1/settings", &t.admin, bad.clone()).await;
@@ -402,7 +404,62 @@ async fn settings_reach_the_kiosk(engine: Engine) {
     );
 }
 
+/// The kiosk's host search, as the tenant allows it to anyone at the tablet: nothing under the
+/// minimum query length (2 by default), and with the exact option only whole first or last names.
+async fn the_kiosk_directory_shows_only_what_the_tenant_allows(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "discreet").await;
+    let names = async |q: &str| -> Vec<String> {
+        let found = api
+            .get(&format!("/api/v1/kiosk/hosts?q={q}"), &t.device)
+            .await
+            .expect(200);
+        found
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|h| h["display_name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let harriet = vec!["Harriet Host".to_owned()];
+    assert!(names("h").await.is_empty(), "one letter lists nobody");
+    assert!(names("").await.is_empty());
+    assert_eq!(names("ha").await, harriet);
+    let seen = api
+        .get("/api/v1/kiosk/settings", &t.device)
+        .await
+        .expect(200);
+    assert_eq!(
+        (&seen["directory_min_chars"], &seen["directory_exact"]),
+        (&json!(2), &json!(false))
+    );
+
+    let body = json!({"directory_min_chars": 4, "directory_exact": true});
+    api.patch("/api/v1/settings", &t.admin, body)
+        .await
+        .expect(200);
+    assert!(names("har").await.is_empty(), "under the minimum");
+    assert!(names("harr").await.is_empty(), "a part of a name");
+    assert!(
+        names("harriet%20h").await.is_empty(),
+        "a whole name and a part"
+    );
+    assert_eq!(names("HARRIET").await, harriet, "the whole first name");
+    assert_eq!(names("host").await, harriet, "the whole last name");
+    assert_eq!(names("harriet%20host").await, harriet, "the whole name");
+    let seen = api
+        .get("/api/v1/kiosk/settings", &t.device)
+        .await
+        .expect(200);
+    assert_eq!(
+        (&seen["directory_min_chars"], &seen["directory_exact"]),
+        (&json!(4), &json!(true))
+    );
+}
+
 both_engines!(
+    the_kiosk_directory_shows_only_what_the_tenant_allows,
     directory_import_and_export,
     accounts_lock_and_pins,
     override_mode_runs_the_desk,

@@ -14,6 +14,8 @@ const STATUS: KioskStatus = {
   idle_secs: 60,
   override_idle_secs: 120,
   passes: false,
+  directory_min_chars: 2,
+  directory_exact: false,
 };
 
 const HOSTS = [
@@ -339,6 +341,24 @@ describe('invited visitor', () => {
     expect(m.s.screen).toBe('welcome');
     expect(m.s.invite).toBeNull();
     expect(f.names()).toContain('wipe');
+  });
+});
+
+describe('host search', () => {
+  it('asks the server only once the query has the tenant\'s minimum length', async () => {
+    const f = fake({}, { directory_min_chars: 3 });
+    const m = await started(f);
+    m.startCheckIn();
+    fillDetails(m);
+    m.detailsNext();
+    expect(m.minQuery).toBe(3);
+    m.setHostQuery('al');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(f.of('search_hosts')).toHaveLength(0);
+    expect(m.s.hostSearching).toBe(false);
+    m.setHostQuery('ali');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(f.of('search_hosts')).toEqual([{ cmd: 'search_hosts', args: { args: { q: 'ali' } } }]);
   });
 });
 

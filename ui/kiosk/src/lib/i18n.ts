@@ -63,7 +63,8 @@ const en = {
 
   'host.title': 'Who are you visiting?',
   'host.search': 'Search for your host',
-  'host.hint': 'Type part of their name.',
+  'host.hint_min': 'Type at least {n} letters of their name.',
+  'host.hint_exact': 'Type their first or last name in full.',
   'host.none': 'No one found. Try another spelling.',
   'host.searching': 'Searching…',
   'host.unreachable': 'We can\u2019t search right now. Please try again.',
@@ -212,7 +213,8 @@ const fr: Dictionary = {
 
   'host.title': 'Qui venez-vous voir ?',
   'host.search': 'Recherchez votre hôte',
-  'host.hint': 'Tapez une partie de son nom.',
+  'host.hint_min': 'Tapez au moins {n} lettres de son nom.',
+  'host.hint_exact': 'Tapez son prénom ou son nom en entier.',
   'host.none': 'Personne n\u2019a été trouvé. Essayez une autre orthographe.',
   'host.searching': 'Recherche…',
   'host.unreachable': 'La recherche est impossible pour le moment. Veuillez réessayer.',

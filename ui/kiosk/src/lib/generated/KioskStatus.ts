@@ -17,4 +17,12 @@ consent_text: { [key in Language]?: ConsentText }, idle_secs: number, override_i
 /**
  * Whether a visitor may ask for a pass for next time (the tenant issues them).
  */
-passes: boolean, };
+passes: boolean, 
+/**
+ * The host search answers nothing under this many characters (the server's rule, shown).
+ */
+directory_min_chars: number, 
+/**
+ * The host search shows only whole first or last names (the server's rule, explained).
+ */
+directory_exact: boolean, };

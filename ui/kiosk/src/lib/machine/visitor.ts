@@ -217,7 +217,7 @@ export abstract class VisitorMachine extends MachineCore {
     this.searchTimer = null;
     const seq = ++this.searchSeq;
     const query = q.trim();
-    if (query.length === 0) {
+    if (query.length < this.minQuery) {
       this.s.hosts = [];
       this.s.hostSearching = false;
       return;
@@ -227,6 +227,11 @@ export abstract class VisitorMachine extends MachineCore {
       this.searchTimer = null;
       void this.runSearch(query, seq);
     }, this.debounceMs);
+  }
+
+  /** How many characters the host search needs before it asks (the tenant's rule; the server applies it too). */
+  get minQuery(): number {
+    return Math.max(1, this.s.status?.directory_min_chars ?? 1);
   }
 
   private async runSearch(query: string, seq: number): Promise<void> {

@@ -1,6 +1,6 @@
 //! Days at a site: a site's time zone (from this machine's time zone database; UTC when it does
-//! not know the name), the day an instant falls on there, where that day starts and ends, and
-//! times as the site's people write them.
+//! not know the name), the day an instant falls on there, where that day starts and ends, a time
+//! of day on a given day, and times as the site's people write them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -47,6 +47,14 @@ pub fn day_window(day: NaiveDate, tz: &str) -> Result<(DateTime<Utc>, DateTime<U
 /// The end of the day `at` falls on in `tz` (the start of the next day there).
 pub fn end_of_day(at: DateTime<Utc>, tz: &str) -> Result<DateTime<Utc>, Error> {
     day_window(local_date(at, tz)?, tz).map(|(_, end)| end)
+}
+
+/// The instant of the time of day `hh_mm` (`HH:MM`) on `day` in `tz`. A time the clocks skip
+/// (spring forward) is the instant just after the gap; one they pass twice (autumn) is the first.
+pub fn at_time_of_day(day: NaiveDate, hh_mm: &str, tz: &str) -> Option<DateTime<Utc>> {
+    let civil: jiff::civil::DateTime = format!("{day}T{hh_mm}").parse().ok()?;
+    let z = civil.to_zoned_datetime(zone(tz)).ok()?;
+    to_chrono(&z).ok()
 }
 
 /// `at` as the site's people read it: `2026-12-04 14:30` in `tz`.

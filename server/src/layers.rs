@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "metrics"],
     &["crypto", "tls", "saml", "days"],
     &["store"],
-    &["mail", "shield"],
+    &["mail", "shield", "sign_out"],
     &["state"],
     &["auth"],
     &["http"],

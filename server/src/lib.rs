@@ -15,6 +15,7 @@ pub mod mail;
 pub mod metrics;
 pub mod saml;
 pub mod shield;
+pub mod sign_out;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -94,6 +94,11 @@ text_type!(/// A note for the host and reception about an invited visitor.
 text_type!(/// What an invited visitor should know on arriving at a site (the entrance, what to bring);
     /// empty for nothing.
     Instructions, 0, 1000, "must be at most 1000 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{0,1000}$");
+text_type!(/// A time of day, `HH:MM` on a 24-hour clock; empty for none.
+    TimeOfDay, 0, 5, "must be a time of day HH:MM from 00:00 to 23:59, or empty for none",
+    check = |s| s.is_empty() || (s.len() == 5 && s.as_bytes()[2] == b':'
+        && s[..2].parse::<u8>().is_ok_and(|h| h < 24) && s[3..].parse::<u8>().is_ok_and(|m| m < 60)
+        && s.bytes().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit())));
 text_type!(/// A display name of a tenant, site or kiosk.
     Label, 1, 120, "must be 1 to 120 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
 text_type!(/// A host-directory search string.

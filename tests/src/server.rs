@@ -418,29 +418,46 @@ impl TestServer {
     }
 
     async fn restart_at(&mut self, listen: &str) {
+        let Some(clock) = &self.clock else {
+            let serve_args: Vec<String> = self
+                .storage
+                .iter()
+                .chain(&self.serve_flags)
+                .cloned()
+                .collect();
+            let (child, port) =
+                Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
+            (self.running, self.port) = (Running::Process(child), port);
+            return;
+        };
+        let serving = self.serve_in_process(clock.clone(), listen).await;
+        self.port = serving.addr.port();
+        self.running = Running::InProcess(Some(serving));
+    }
+
+    /// Another server inside this process on the same storage and clock (a replica, for
+    /// PostgreSQL), for a server started with [`TestServer::start_in_process`].
+    pub async fn replica_in_process(&self) -> Serving {
+        let clock = self.clock.clone().expect("a server started in-process");
+        self.serve_in_process(clock, "127.0.0.1:0").await
+    }
+
+    async fn serve_in_process(&self, clock: Clock, listen: &str) -> Serving {
         let mut serve_args: Vec<String> = self
             .storage
             .iter()
             .chain(&self.serve_flags)
             .cloned()
             .collect();
-        let Some(clock) = &self.clock else {
-            let (child, port) =
-                Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
-            (self.running, self.port) = (Running::Process(child), port);
-            return;
-        };
         for (_, flag, value) in RELAXED_LIMITS {
             if !serve_args.iter().any(|a| a == flag) {
                 serve_args.extend([flag.to_owned(), value.to_owned()]);
             }
         }
         serve_args.extend(["--listen".to_owned(), listen.to_owned()]);
-        let serving = serve_in_process(serve_args, clock.clone())
+        serve_in_process(serve_args, clock)
             .await
-            .expect("start the server in-process");
-        self.port = serving.addr.port();
-        self.running = Running::InProcess(Some(serving));
+            .expect("start the server in-process")
     }
 }
 

@@ -89,6 +89,9 @@ async fn update_site(
     if let Some(instructions) = body.arrival_instructions {
         row.arrival_instructions = non_empty(instructions);
     }
+    if let Some(at) = body.auto_checkout_at {
+        row.auto_checkout_at = Some(String::from(at)).filter(|s| !s.is_empty());
+    }
     tx.update_site(&row).await?;
     tx.audit(a.actor(), "site.update", format!("site:{id}"))
         .await?;

@@ -40,6 +40,7 @@ pub fn site(r: SiteRow) -> Site {
         name: r.name,
         timezone: r.timezone,
         arrival_instructions: r.arrival_instructions,
+        auto_checkout_at: r.auto_checkout_at,
         created_at: r.created_at,
     }
 }
@@ -81,6 +82,7 @@ pub fn visit(r: VisitRow) -> Visit {
         badge_code: r.badge_code,
         checked_in_at: r.checked_in_at,
         checked_out_at: r.checked_out_at,
+        checked_out_auto: r.checked_out_auto,
     }
 }
 

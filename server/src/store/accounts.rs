@@ -110,6 +110,15 @@ impl GlobalTx {
         self.tx.fetch_optional(sql, (slug,)).await
     }
 
+    /// Every site with a daily automatic sign-out, across tenants: `(tenant, site, HH:MM, time
+    /// zone)`.
+    pub async fn auto_checkout_sites(
+        &mut self,
+    ) -> Result<Vec<(Uuid, Uuid, String, String)>, Error> {
+        let sql = self.tx.dialect().auto_checkout_sites();
+        self.tx.fetch_all(sql, ()).await
+    }
+
     /// The tenant with this id, as routing needs it.
     pub async fn tenant_by_id(&mut self, id: Uuid) -> Result<Option<TenantRoute>, Error> {
         let sql = self.tx.dialect().tenant_route_by_id();

@@ -29,6 +29,8 @@ pub enum Actor {
     Cli,
     /// A visitor, through a link emailed to them (revoking their own pass).
     Visitor,
+    /// The server's own scheduled work (the daily automatic sign-out).
+    System,
 }
 
 impl std::fmt::Display for Actor {
@@ -40,6 +42,7 @@ impl std::fmt::Display for Actor {
             Actor::Override { user, kiosk } => write!(f, "user:{user}@kiosk:{kiosk}"),
             Actor::Cli => write!(f, "cli"),
             Actor::Visitor => write!(f, "visitor"),
+            Actor::System => write!(f, "system"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Visits: check-out, the visit log and corrections (the check-in is `check_in.rs`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 use vestibule_shared::{
@@ -33,6 +33,8 @@ pub struct VisitRow {
     pub badge_code: String,
     pub checked_in_at: DateTime<Utc>,
     pub checked_out_at: Option<DateTime<Utc>>,
+    /// Checked out by the site's daily automatic sign-out.
+    pub checked_out_auto: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -46,6 +48,7 @@ struct RawVisit {
     badge_code: String,
     checked_in_at: DateTime<Utc>,
     checked_out_at: Option<DateTime<Utc>>,
+    checked_out_auto: bool,
     name_enc: Vec<u8>,
     email_enc: Vec<u8>,
     company_enc: Option<Vec<u8>>,
@@ -79,7 +82,7 @@ pub const VISIT_COUNT_CAP: i64 = 10_000;
 macro_rules! visit_columns {
     () => {
         "SELECT v.id, v.site_id, v.host_id, v.visitor_id, v.purpose_enc, v.status, v.badge_code, v.checked_in_at, \
-         v.checked_out_at, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
+         v.checked_out_at, v.checked_out_auto, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
     };
 }
 
@@ -169,6 +172,7 @@ impl TenantTx {
             badge_code: r.badge_code,
             checked_in_at: r.checked_in_at,
             checked_out_at: r.checked_out_at,
+            checked_out_auto: r.checked_out_auto,
         })
     }
 
@@ -287,6 +291,34 @@ impl TenantTx {
             .ok_or(Error::NotFound)?;
         self.checked_out(actor, id).await?;
         Ok(found)
+    }
+
+    /// The site's automatic sign-out of its local day `day`, due at `cutoff`: everyone who checked
+    /// in before `cutoff` and is still on site is checked out at `cutoff`, marked automatic. `None`
+    /// if that day's sign-out was already done (by this or another process); else the visits
+    /// checked out, with their hosts.
+    pub async fn auto_check_out(
+        &mut self,
+        site: Uuid,
+        day: NaiveDate,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Option<Vec<(Uuid, Uuid)>>, Error> {
+        const RUN: &str = "INSERT INTO auto_checkouts (tenant_id, site_id, day, ran_at) VALUES ($1, $2, $3, $4) \
+                           ON CONFLICT DO NOTHING";
+        const OUT: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3, checked_out_auto = TRUE \
+                           WHERE tenant_id = $1 AND site_id = $2 AND status = 'on_site' AND checked_in_at < $3 \
+                           RETURNING id, host_id";
+        const COUNT: &str = "UPDATE auto_checkouts SET visits = $4 WHERE tenant_id = $1 AND site_id = $2 AND day = $3";
+        if self.execute(RUN, (site, day, self.now())).await? == 0 {
+            return Ok(None);
+        }
+        let out: Vec<(Uuid, Uuid)> = self.fetch_all(OUT, (site, cutoff)).await?;
+        for (id, _) in &out {
+            self.checked_out(Actor::System, *id).await?;
+        }
+        let n = i32::try_from(out.len()).unwrap_or(i32::MAX);
+        self.execute(COUNT, (site, day, n)).await?;
+        Ok(Some(out))
     }
 
     /// The host records with this email (a signed-in host's own).

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::types::{Email, Instructions, Label, PersonName, Timezone};
+use crate::types::{Email, Instructions, Label, PersonName, TimeOfDay, Timezone};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +24,9 @@ pub struct UpdateSite {
     pub timezone: Option<Timezone>,
     /// An empty string removes them.
     pub arrival_instructions: Option<Instructions>,
+    /// When everyone still on site is signed out each day (`HH:MM`, the site's time); an empty
+    /// string turns it off.
+    pub auto_checkout_at: Option<TimeOfDay>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -32,6 +35,8 @@ pub struct Site {
     pub name: String,
     pub timezone: String,
     pub arrival_instructions: Option<String>,
+    /// When everyone still on site is signed out each day (`HH:MM`, the site's time), if ever.
+    pub auto_checkout_at: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -115,6 +115,9 @@ pub struct Visit {
     pub badge_code: String,
     pub checked_in_at: DateTime<Utc>,
     pub checked_out_at: Option<DateTime<Utc>>,
+    /// Checked out by the site's daily automatic sign-out, not by the visitor or the desk.
+    #[serde(default)]
+    pub checked_out_auto: bool,
 }
 
 /// A visit that changed, as `GET /api/v1/events` sends it (`event: visit`): ids, the new status

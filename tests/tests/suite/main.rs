@@ -56,6 +56,7 @@ mod schemathesis;
 mod shield;
 mod shredding;
 mod sign_in_oracle;
+mod sign_out;
 mod storage;
 mod storage_support;
 mod tls;

@@ -64,6 +64,10 @@ pub(crate) trait Dialect: Sync {
     /// The routing columns `(id, plan)` of the tenant with the id `$1`, before it is entered.
     fn tenant_route_by_id(&self) -> &'static str;
 
+    /// Every site with a daily automatic sign-out, across tenants: `(tenant_id, site_id,
+    /// auto_checkout_at, timezone)`.
+    fn auto_checkout_sites(&self) -> &'static str;
+
     /// Deletes the enrollment code with the hash `$1` and returns `(tenant_id, kiosk_id,
     /// expires_at)`, before its tenant is known.
     fn take_enrollment(&self) -> &'static str;

@@ -95,6 +95,10 @@ impl Dialect for Postgres {
         "SELECT id, plan FROM tenant_route_by_id($1)"
     }
 
+    fn auto_checkout_sites(&self) -> &'static str {
+        "SELECT tenant_id, site_id, auto_checkout_at, timezone FROM auto_checkout_sites()"
+    }
+
     fn take_enrollment(&self) -> &'static str {
         "SELECT tenant_id, kiosk_id, expires_at FROM take_enrollment_code($1)"
     }

@@ -74,6 +74,10 @@ impl Dialect for Sqlite {
         "SELECT id, plan FROM tenants WHERE id = $1"
     }
 
+    fn auto_checkout_sites(&self) -> &'static str {
+        "SELECT tenant_id, id AS site_id, auto_checkout_at, timezone FROM sites WHERE auto_checkout_at IS NOT NULL"
+    }
+
     fn take_enrollment(&self) -> &'static str {
         "DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at"
     }

@@ -199,6 +199,21 @@ async fn front_desk_walk() {
     b.type_in("#site-name", "Paris HQ").await;
     b.click(&testid("site-create")).await;
     b.wait_text(&testid("site-row"), "Paris HQ").await;
+    // Everyone still on site is signed out at 19:30 (set as a browser's time field would).
+    b.click(&format!("{} button.secondary", testid("site-row")))
+        .await;
+    b.eval(
+        "const i = document.querySelector('[data-testid=site-auto-edit]');
+         i.value = '19:30'; i.dispatchEvent(new Event('input', { bubbles: true })); return true;",
+        vec![],
+    )
+    .await;
+    b.click(&format!(
+        "{} button.small:not(.secondary)",
+        testid("site-row")
+    ))
+    .await;
+    b.wait_text(&testid("site-auto"), "19:30").await;
     check_screen(&b, "04-sites", &mut violations).await;
     let sites = api.get("/api/v1/sites", &admin).await.expect(200);
     let site = sites[0]["id"].as_str().expect("site id").to_owned();

@@ -16,6 +16,7 @@ export interface Site {
   name: string;
   timezone: string;
   arrival_instructions: string | null;
+  auto_checkout_at: string | null;
 }
 export interface Host {
   id: string;
@@ -58,6 +59,7 @@ export interface Visit {
   badge_code: string;
   checked_in_at: string;
   checked_out_at: string | null;
+  checked_out_auto: boolean;
 }
 export interface VisitorPass {
   id: string;

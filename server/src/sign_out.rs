@@ -116,6 +116,11 @@ mod tests {
             due("2026-10-25T02:00:00Z", "02:30", berlin),
             is("2026-10-25", "2026-10-25T00:30:00Z")
         );
+        assert_eq!(
+            due("2026-10-25T01:31:00Z", "02:30", berlin),
+            is("2026-10-25", "2026-10-25T00:30:00Z"),
+            "at the second 02:30, still the first"
+        );
         // New York, 8 March and 1 November 2026: 20:00 is 01:00 UTC in winter, 00:00 in summer.
         let ny = "America/New_York";
         assert_eq!(

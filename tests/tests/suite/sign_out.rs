@@ -2,8 +2,8 @@
 //! site's time everyone still on site is checked out at that time, marked automatic and audited
 //! as `system`, exactly once (with two replicas on PostgreSQL); a visitor who came after it stays;
 //! the next day's sign-out comes the next day; and one that fell due while every server was down
-//! is done when one starts again. (The time of day across DST changes is `sign_out.rs`'s unit
-//! test in the server.)
+//! is done when one starts again; and across the daylight-saving changes of New York and Berlin
+//! the sign-out keeps the site's time, once a day.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -129,4 +129,102 @@ async fn everyone_left_on_site_is_signed_out_once_a_day(engine: Engine) {
     assert_eq!(history(&api, &admin, &dan).await.len(), 1);
 }
 
-both_engines!(everyone_left_on_site_is_signed_out_once_a_day);
+/// The clock moved to the daylight-saving changes of 2027 in New York and Berlin: on the day the
+/// clocks skip the sign-out's time it happens just after the gap, and on the day they pass it
+/// twice it happens the first time only (the visitor who came in between stays until the next
+/// day's). Two replicas on PostgreSQL.
+async fn the_sign_out_keeps_the_sites_time_across_dst(engine: Engine) {
+    let flags = ["--sign-out-poll-secs", "1"];
+    let (server, clock) = TestServer::start_in_process(engine, &flags).await;
+    let _replica = match engine {
+        Engine::Postgres => Some(server.replica_in_process().await),
+        Engine::Sqlite => None,
+    };
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "seasons").await;
+    let utc = |s: &str| s.parse::<DateTime<Utc>>().expect("a time");
+    let to = |at: &str| clock.advance(utc(at) - clock.now());
+    let mut n = 0;
+    let mut visitor = async || {
+        n += 1;
+        t.check_in(&api, &format!("v{n}"), &format!("Visitor Number{n}"))
+            .await
+    };
+    let set = async |tz: &str, at: &str| {
+        let admin = api.login("seasons", "admin@seasons.test").await;
+        let body = json!({"timezone": tz, "auto_checkout_at": at});
+        api.patch(&format!("/api/v1/sites/{}", t.site), &admin, body)
+            .await
+            .expect(200);
+    };
+    // A new tenant's site (in UTC) whose visitor is signed out at `hh_mm`: seeing them out shows
+    // that the sign-out has looked at the clock's new time, for every site.
+    let looked_at = async |slug: &str, at: &str, hh_mm: &str| {
+        let m = Tenant::setup(&api, &server.operator_token, slug).await;
+        let body = json!({"timezone": "UTC", "auto_checkout_at": hh_mm});
+        api.patch(&format!("/api/v1/sites/{}", m.site), &m.admin, body)
+            .await
+            .expect(200);
+        let id = m.check_in(&api, "marker", "Marker Visitor").await;
+        to(at);
+        let admin = api.login(slug, &format!("admin@{slug}.test")).await;
+        signed_out(&api, &admin, &id).await;
+    };
+    let on_site = async |id: &str| {
+        let admin = api.login("seasons", "admin@seasons.test").await;
+        status(&api, &admin, id).await == "on_site"
+    };
+    let out_at = async |id: &str| {
+        let admin = api.login("seasons", "admin@seasons.test").await;
+        let v = signed_out(&api, &admin, id).await;
+        assert_eq!(v["checked_out_auto"], true);
+        v["checked_out_at"].as_str().map(utc)
+    };
+
+    // New York skips 02:00–03:00 on 14 March: 02:30 falls due at 03:30 EDT (07:30 UTC).
+    set("America/New_York", "02:30").await;
+    to("2027-03-14T07:20:00Z");
+    let a = visitor().await;
+    to("2027-03-14T07:31:00Z");
+    assert_eq!(out_at(&a).await, Some(utc("2027-03-14T07:30:00Z")));
+    // Berlin skips 02:00–03:00 on 28 March: 02:30 falls due at 03:30 CEST (01:30 UTC).
+    set("Europe/Berlin", "02:30").await;
+    to("2027-03-28T01:20:00Z");
+    let b = visitor().await;
+    to("2027-03-28T01:31:00Z");
+    assert_eq!(out_at(&b).await, Some(utc("2027-03-28T01:30:00Z")));
+    // Berlin passes 02:00–03:00 twice on 31 October: the first 02:30 (00:30 UTC) only.
+    to("2027-10-31T00:20:00Z");
+    let c = visitor().await;
+    to("2027-10-31T00:31:00Z");
+    assert_eq!(out_at(&c).await, Some(utc("2027-10-31T00:30:00Z")));
+    let d = visitor().await;
+    looked_at("marker-berlin", "2027-10-31T01:31:00Z", "01:31").await;
+    assert!(on_site(&d).await, "the second 02:30 passed");
+    to("2027-11-01T01:31:00Z");
+    assert_eq!(
+        out_at(&d).await,
+        Some(utc("2027-11-01T01:30:00Z")),
+        "not at the second 02:30"
+    );
+    // New York passes 01:00–02:00 twice on 7 November: the first 01:30 (05:30 UTC) only.
+    set("America/New_York", "01:30").await;
+    to("2027-11-07T05:20:00Z");
+    let e = visitor().await;
+    to("2027-11-07T05:31:00Z");
+    assert_eq!(out_at(&e).await, Some(utc("2027-11-07T05:30:00Z")));
+    let f = visitor().await;
+    looked_at("marker-new-york", "2027-11-07T06:31:00Z", "06:31").await;
+    assert!(on_site(&f).await, "the second 01:30 passed");
+    to("2027-11-08T06:31:00Z");
+    assert_eq!(
+        out_at(&f).await,
+        Some(utc("2027-11-08T06:30:00Z")),
+        "not at the second 01:30"
+    );
+}
+
+both_engines!(
+    everyone_left_on_site_is_signed_out_once_a_day,
+    the_sign_out_keeps_the_sites_time_across_dst
+);

@@ -79,69 +79,103 @@ pub async fn run(store: Store, poll: Duration, mut stop: watch::Receiver<bool>) 
 mod tests {
     use super::*;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        s.parse().expect("a time")
-    }
-
     #[test]
     fn the_sign_out_falls_due_at_the_sites_own_time_across_dst() {
-        // Berlin, spring forward on 29 March 2026 (02:00 → 03:00): 02:30 does not exist that day
-        // and falls due just after the gap (01:30 UTC); 18:00 is 17:00 UTC before, 16:00 after.
-        let berlin = "Europe/Berlin";
-        let day = |d: &str| d.parse::<NaiveDate>().expect("a day");
-        let due = |now: &str, at: &str, tz: &str| last_due(utc(now), at, tz);
-        let is = |d: &str, at: &str| Some((day(d), utc(at)));
-        assert_eq!(
-            due("2026-03-29T01:40:00Z", "02:30", berlin),
-            is("2026-03-29", "2026-03-29T01:30:00Z")
-        );
-        assert_eq!(
-            due("2026-03-29T01:20:00Z", "02:30", berlin),
-            is("2026-03-28", "2026-03-28T01:30:00Z")
-        );
-        assert_eq!(
-            due("2026-03-28T17:00:00Z", "18:00", berlin),
-            is("2026-03-28", "2026-03-28T17:00:00Z")
-        );
-        assert_eq!(
-            due("2026-03-29T15:59:00Z", "18:00", berlin),
-            is("2026-03-28", "2026-03-28T17:00:00Z")
-        );
-        assert_eq!(
-            due("2026-03-29T16:00:00Z", "18:00", berlin),
-            is("2026-03-29", "2026-03-29T16:00:00Z")
-        );
-        // Autumn, 25 October 2026 (03:00 → 02:00): 02:30 happens twice; the first one counts.
-        assert_eq!(
-            due("2026-10-25T02:00:00Z", "02:30", berlin),
-            is("2026-10-25", "2026-10-25T00:30:00Z")
-        );
-        assert_eq!(
-            due("2026-10-25T01:31:00Z", "02:30", berlin),
-            is("2026-10-25", "2026-10-25T00:30:00Z"),
-            "at the second 02:30, still the first"
-        );
-        // New York, 8 March and 1 November 2026: 20:00 is 01:00 UTC in winter, 00:00 in summer.
-        let ny = "America/New_York";
-        assert_eq!(
-            due("2026-03-08T12:00:00Z", "20:00", ny),
-            is("2026-03-07", "2026-03-08T01:00:00Z")
-        );
-        assert_eq!(
-            due("2026-03-09T00:00:00Z", "20:00", ny),
-            is("2026-03-08", "2026-03-09T00:00:00Z")
-        );
-        assert_eq!(
-            due("2026-11-01T12:00:00Z", "20:00", ny),
-            is("2026-10-31", "2026-11-01T00:00:00Z")
-        );
-        assert_eq!(
-            due("2026-11-02T00:59:00Z", "20:00", ny),
-            is("2026-10-31", "2026-11-01T00:00:00Z")
-        );
-        assert_eq!(
-            due("2026-11-02T01:00:00Z", "20:00", ny),
-            is("2026-11-01", "2026-11-02T01:00:00Z")
-        );
+        // (now, the site's time, its zone) → (the site's day, the instant it fell due).
+        let cases = [
+            // Berlin skips 02:00–03:00 on 29 March 2026: 02:30 falls due just after the gap.
+            (
+                "2026-03-29T01:40:00Z",
+                "02:30",
+                "Europe/Berlin",
+                "2026-03-29",
+                "2026-03-29T01:30:00Z",
+            ),
+            (
+                "2026-03-29T01:20:00Z",
+                "02:30",
+                "Europe/Berlin",
+                "2026-03-28",
+                "2026-03-28T01:30:00Z",
+            ),
+            // 18:00 is 17:00 UTC before the change and 16:00 after; not yet today: yesterday's.
+            (
+                "2026-03-28T17:00:00Z",
+                "18:00",
+                "Europe/Berlin",
+                "2026-03-28",
+                "2026-03-28T17:00:00Z",
+            ),
+            (
+                "2026-03-29T15:59:00Z",
+                "18:00",
+                "Europe/Berlin",
+                "2026-03-28",
+                "2026-03-28T17:00:00Z",
+            ),
+            (
+                "2026-03-29T16:00:00Z",
+                "18:00",
+                "Europe/Berlin",
+                "2026-03-29",
+                "2026-03-29T16:00:00Z",
+            ),
+            // Berlin passes 02:00–03:00 twice on 25 October: the first 02:30 counts, even at the second.
+            (
+                "2026-10-25T01:00:00Z",
+                "02:30",
+                "Europe/Berlin",
+                "2026-10-25",
+                "2026-10-25T00:30:00Z",
+            ),
+            (
+                "2026-10-25T01:31:00Z",
+                "02:30",
+                "Europe/Berlin",
+                "2026-10-25",
+                "2026-10-25T00:30:00Z",
+            ),
+            // New York, 8 March and 1 November 2026: 20:00 is 01:00 UTC in winter, 00:00 in summer.
+            (
+                "2026-03-08T12:00:00Z",
+                "20:00",
+                "America/New_York",
+                "2026-03-07",
+                "2026-03-08T01:00:00Z",
+            ),
+            (
+                "2026-03-09T00:00:00Z",
+                "20:00",
+                "America/New_York",
+                "2026-03-08",
+                "2026-03-09T00:00:00Z",
+            ),
+            (
+                "2026-11-01T12:00:00Z",
+                "20:00",
+                "America/New_York",
+                "2026-10-31",
+                "2026-11-01T00:00:00Z",
+            ),
+            (
+                "2026-11-02T00:59:00Z",
+                "20:00",
+                "America/New_York",
+                "2026-10-31",
+                "2026-11-01T00:00:00Z",
+            ),
+            (
+                "2026-11-02T01:00:00Z",
+                "20:00",
+                "America/New_York",
+                "2026-11-01",
+                "2026-11-02T01:00:00Z",
+            ),
+        ];
+        for (now, at, tz, day, due) in cases {
+            let want = (day.parse().expect("a day"), due.parse().expect("a time"));
+            let now: DateTime<Utc> = now.parse().expect("a time");
+            assert_eq!(last_due(now, at, tz), Some(want), "{now} {at} {tz}");
+        }
     }
 }

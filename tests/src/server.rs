@@ -389,14 +389,13 @@ impl TestServer {
     /// Starts another `serve` process on the same storage (a replica, for PostgreSQL), on a port
     /// of its own, with the same data dir (certificate and master key).
     pub async fn replica(&self) -> Replica {
-        let serve_args: Vec<String> = self
-            .storage
-            .iter()
-            .chain(&self.serve_flags)
-            .cloned()
-            .collect();
-        let (child, port) =
-            Self::spawn(&serve_args, &self.env, self.data_dir.path(), "127.0.0.1:0").await;
+        let (child, port) = Self::spawn(
+            &self.serve_args(),
+            &self.env,
+            self.data_dir.path(),
+            "127.0.0.1:0",
+        )
+        .await;
         Replica { child, port }
     }
 
@@ -419,14 +418,8 @@ impl TestServer {
 
     async fn restart_at(&mut self, listen: &str) {
         let Some(clock) = &self.clock else {
-            let serve_args: Vec<String> = self
-                .storage
-                .iter()
-                .chain(&self.serve_flags)
-                .cloned()
-                .collect();
             let (child, port) =
-                Self::spawn(&serve_args, &self.env, self.data_dir.path(), listen).await;
+                Self::spawn(&self.serve_args(), &self.env, self.data_dir.path(), listen).await;
             (self.running, self.port) = (Running::Process(child), port);
             return;
         };
@@ -442,13 +435,17 @@ impl TestServer {
         self.serve_in_process(clock, "127.0.0.1:0").await
     }
 
-    async fn serve_in_process(&self, clock: Clock, listen: &str) -> Serving {
-        let mut serve_args: Vec<String> = self
-            .storage
+    /// The storage flags and the test's serve flags.
+    fn serve_args(&self) -> Vec<String> {
+        self.storage
             .iter()
             .chain(&self.serve_flags)
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    async fn serve_in_process(&self, clock: Clock, listen: &str) -> Serving {
+        let mut serve_args = self.serve_args();
         for (_, flag, value) in RELAXED_LIMITS {
             if !serve_args.iter().any(|a| a == flag) {
                 serve_args.extend([flag.to_owned(), value.to_owned()]);

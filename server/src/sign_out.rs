@@ -1,6 +1,7 @@
 //! The daily automatic sign-out: at a site's `auto_checkout_at` (its own time, DST included)
 //! everyone still on site is checked out, marked automatic and audited as `system`, the ordinary
-//! check-out's work following (the host's email if the tenant wants it, a pass asked for). Every
+//! check-out's work following (the host's email if the tenant wants it, a pass asked for); hosts
+//! may be told beforehand that their visitor is still signed in (a tenant option). Every
 //! replica looks every `poll`; for each site it works out the last time the sign-out fell due and
 //! tries that day's run, which the store records once per site and day
 //! ([`TenantTx::auto_check_out`](crate::store::TenantTx::auto_check_out)): one replica does it,
@@ -21,13 +22,24 @@ pub fn last_due(now: DateTime<Utc>, hh_mm: &str, tz: &str) -> Option<(NaiveDate,
     [Some(today), today.pred_opt()]
         .into_iter()
         .flatten()
-        .find_map(|day| {
-            let due = days::at_time_of_day(day, hh_mm, tz)?;
-            (due <= now).then_some((day, due))
-        })
+        .find_map(|day| due_on(day, hh_mm, tz).filter(|(_, due)| *due <= now))
 }
 
-/// Runs every sign-out due and not yet done; returns how many visits it checked out.
+/// When the sign-out at `hh_mm` in `tz` falls due next, after `now`.
+pub fn next_due(now: DateTime<Utc>, hh_mm: &str, tz: &str) -> Option<(NaiveDate, DateTime<Utc>)> {
+    let today = days::local_date(now, tz).ok()?;
+    [Some(today), today.succ_opt()]
+        .into_iter()
+        .flatten()
+        .find_map(|day| due_on(day, hh_mm, tz).filter(|(_, due)| *due > now))
+}
+
+fn due_on(day: NaiveDate, hh_mm: &str, tz: &str) -> Option<(NaiveDate, DateTime<Utc>)> {
+    days::at_time_of_day(day, hh_mm, tz).map(|due| (day, due))
+}
+
+/// Runs every sign-out due and not yet done, and every reminder to hosts before one (the tenant's
+/// `sign_out_reminder_minutes`); returns how many visits it checked out.
 pub async fn run_once(store: &Store) -> Result<usize, Error> {
     let mut g = store.global(false).await?;
     let sites = g.auto_checkout_sites().await?;
@@ -35,16 +47,26 @@ pub async fn run_once(store: &Store) -> Result<usize, Error> {
     let now = store.clock().now();
     let mut total = 0;
     for (tenant, site, hh_mm, tz) in sites {
-        let Some((day, due)) = last_due(now, &hh_mm, &tz) else {
-            continue;
-        };
         let tenant = TenantId(tenant);
         let mut tx = store.write(tenant).await?;
-        let out = tx.auto_check_out(site, day, due).await?;
+        let out = match last_due(now, &hh_mm, &tz) {
+            Some((day, due)) => tx.auto_check_out(site, day, due).await?,
+            None => None,
+        };
+        let before = tx.settings().await?.sign_out_reminder_minutes;
+        let reminder = before.and_then(|m| {
+            let (day, due) = next_due(now, &hh_mm, &tz)?;
+            (now >= due - chrono::Duration::minutes(m.into())).then_some(day)
+        });
+        if let Some(day) = reminder
+            && let Some(n) = tx.remind_before_sign_out(site, day).await?
+        {
+            tracing::info!(site = %site, %day, hosts = n, "reminded hosts before the sign-out");
+        }
         tx.commit().await?;
         let Some(out) = out else { continue };
         store.kick_sealer(tenant);
-        tracing::info!(site = %site, %day, visits = out.len(), "automatic sign-out");
+        tracing::info!(site = %site, visits = out.len(), "automatic sign-out");
         total += out.len();
         for (visit_id, host) in out {
             let event = VisitEvent {

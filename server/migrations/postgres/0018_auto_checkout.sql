@@ -2,17 +2,23 @@
 -- everyone still on site is checked out (`checked_out_auto`). One row of `auto_checkouts` per site
 -- and local day records the run: whichever replica inserts it does the work, so it happens once
 -- per day however many replicas run, and a replica that was down finds the missed day's row absent.
+-- A `reminder` row does the same for the hosts' email before it.
 ALTER TABLE sites ADD COLUMN auto_checkout_at text
     CHECK (auto_checkout_at ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$');
 ALTER TABLE visits ADD COLUMN checked_out_auto boolean NOT NULL DEFAULT false;
+-- Hosts whose visitor is still on site this many minutes before the sign-out get an email.
+ALTER TABLE tenants ADD COLUMN sign_out_reminder_minutes integer
+    CHECK (sign_out_reminder_minutes BETWEEN 1 AND 240);
+GRANT UPDATE (sign_out_reminder_minutes) ON tenants TO vestibule_app;
 
 CREATE TABLE auto_checkouts (
     tenant_id   uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     site_id     uuid NOT NULL,
     day         date NOT NULL,
     ran_at      timestamptz NOT NULL,
+    kind        text NOT NULL DEFAULT 'sign_out' CHECK (kind IN ('sign_out', 'reminder')),
     visits      integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (tenant_id, site_id, day),
+    PRIMARY KEY (tenant_id, site_id, day, kind),
     FOREIGN KEY (tenant_id, site_id) REFERENCES sites (tenant_id, id) ON DELETE CASCADE
 );
 ALTER TABLE auto_checkouts ENABLE ROW LEVEL SECURITY;

@@ -61,6 +61,11 @@ async fn update_settings(
             "directory_min_chars: must be 1 to 10".into(),
         ));
     }
+    if body.sign_out_reminder_minutes.is_some_and(|m| m > 240) {
+        return Err(Error::InvalidInput(
+            "sign_out_reminder_minutes: must be 0 (off) to 240".into(),
+        ));
+    }
     if body.pass_days.is_some_and(|d| d > MAX_PASS_DAYS) {
         return Err(Error::InvalidInput(
             "pass_days: must be 0 (no passes) to 730".into(),
@@ -88,6 +93,9 @@ async fn update_settings(
     }
     if let Some(exact) = body.directory_exact {
         s.directory_exact = exact;
+    }
+    if let Some(minutes) = body.sign_out_reminder_minutes {
+        s.sign_out_reminder_minutes = (minutes > 0).then_some(minutes);
     }
     tx.update_settings(&s).await?;
     tx.audit(

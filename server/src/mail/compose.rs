@@ -100,6 +100,20 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
                 f.site, f.minutes
             ),
         ),
+        ("still_on_site", Language::En) => (
+            format!("{} is still signed in at {}", f.visitor, f.site),
+            format!(
+                "{who} is still signed in at {}. Everyone still on site will be signed out automatically soon; if your visitor has left, please check them out.",
+                f.site
+            ),
+        ),
+        ("still_on_site", Language::Fr) => (
+            format!("{} est toujours enregistré(e) à {}", f.visitor, f.site),
+            format!(
+                "{who} est toujours enregistré(e) à {}. Toute personne encore présente sera bientôt sortie automatiquement ; si votre visiteur est parti, enregistrez son départ.",
+                f.site
+            ),
+        ),
         ("check_out", Language::En) => (
             format!("{} has left {}", f.visitor, f.site),
             format!("{who} has checked out at {}.", f.site),

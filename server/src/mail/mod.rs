@@ -308,7 +308,7 @@ async fn prepare(
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
-    if n.event == "waiting" && visit.checked_out_at.is_some() {
+    if (n.event == "waiting" || n.event == "still_on_site") && visit.checked_out_at.is_some() {
         return Ok(Err(
             "not needed: the visitor left before the reminder was due".into(),
         ));

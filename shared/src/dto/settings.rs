@@ -31,6 +31,10 @@ pub struct Settings {
     /// (or whole name), not a part of it.
     #[serde(default)]
     pub directory_exact: bool,
+    /// Email each host whose visitor is still on site this many minutes before a site's daily
+    /// automatic sign-out (none: never).
+    #[serde(default)]
+    pub sign_out_reminder_minutes: Option<u16>,
 }
 
 /// The host search's default minimum query length.
@@ -55,6 +59,8 @@ pub struct UpdateSettings {
     /// 1 to 10.
     pub directory_min_chars: Option<u8>,
     pub directory_exact: Option<bool>,
+    /// 1 to 240 minutes, or `0` to turn the reminder off.
+    pub sign_out_reminder_minutes: Option<u16>,
 }
 
 /// What a kiosk shows that its tenant decides.

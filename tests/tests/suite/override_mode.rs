@@ -310,7 +310,8 @@ async fn settings_reach_the_kiosk(engine: Engine) {
     assert_eq!(
         defaults,
         json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null,
-               "pass_days": 0, "directory_min_chars": 2, "directory_exact": false})
+               "pass_days": 0, "directory_min_chars": 2, "directory_exact": false,
+               "sign_out_reminder_minutes": null})
     );
     let seen = api
         .get("/api/v1/kiosk/settings", &t.device)

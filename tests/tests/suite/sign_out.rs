@@ -224,7 +224,83 @@ async fn the_sign_out_keeps_the_sites_time_across_dst(engine: Engine) {
     );
 }
 
+/// With the tenant's reminder on, the host of a visitor still on site gets one email that many
+/// minutes before the sign-out (through a real SMTP server with TLS), and none for a visitor who
+/// left; the sign-out follows at its time.
+async fn hosts_hear_before_the_sign_out(engine: Engine) {
+    use vestibule_tests::smtp::{SmtpMode, SmtpServer};
+    let flags = ["--sign-out-poll-secs", "1", "--mail-retry-secs", "1"];
+    let (server, clock) = TestServer::start_in_process(engine, &flags).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "reminded").await;
+    let (cert, key, pem) = super::mail::cert_files(&server);
+    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    super::mail::configure(&api, &t, &smtp, Some(&pem)).await;
+    let r = api
+        .patch(
+            "/api/v1/settings",
+            &t.admin,
+            json!({"sign_out_reminder_minutes": 241}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    api.patch(
+        "/api/v1/settings",
+        &t.admin,
+        json!({"sign_out_reminder_minutes": 30}),
+    )
+    .await
+    .expect(200);
+    let due = DateTime::<Utc>::from_timestamp(
+        (clock.now() + Duration::hours(2)).timestamp() / 60 * 60,
+        0,
+    )
+    .expect("a time");
+    let body = json!({"timezone": "UTC", "auto_checkout_at": due.format("%H:%M").to_string()});
+    api.patch(&format!("/api/v1/sites/{}", t.site), &t.admin, body)
+        .await
+        .expect(200);
+    let ada = t.check_in(&api, "ada", "Ada Forgetful").await;
+    let bob = t.check_in(&api, "bob", "Bob Leaves").await;
+    api.post(
+        &format!("/api/v1/visits/{bob}/checkout"),
+        &t.admin,
+        json!({}),
+    )
+    .await;
+    let subject = |m: &String| super::mail::header(m, "Subject").unwrap_or_default();
+    let reminders = || {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| subject(m).contains("still signed in"))
+            .collect::<Vec<_>>()
+    };
+
+    clock.advance(due - clock.now() - Duration::minutes(29));
+    let sent = wait_until(
+        "the reminder",
+        std::time::Duration::from_secs(30),
+        async || Some(reminders()).filter(|r| !r.is_empty()),
+    )
+    .await;
+    assert_eq!(
+        subject(&sent[0]),
+        "Ada Forgetful is still signed in at Headquarters"
+    );
+    assert_eq!(
+        super::mail::header(&sent[0], "X-Envelope-To").as_deref(),
+        Some("harriet@reminded.test")
+    );
+    let admin = api.login("reminded", "admin@reminded.test").await;
+    assert_eq!(status(&api, &admin, &ada).await, "on_site");
+    clock.advance(Duration::minutes(30));
+    let admin = api.login("reminded", "admin@reminded.test").await;
+    signed_out(&api, &admin, &ada).await;
+    assert_eq!(reminders().len(), 1, "one reminder, none for Bob, who left");
+}
+
 both_engines!(
+    hosts_hear_before_the_sign_out,
     everyone_left_on_site_is_signed_out_once_a_day,
     the_sign_out_keeps_the_sites_time_across_dst
 );

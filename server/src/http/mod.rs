@@ -13,6 +13,7 @@ mod hosts;
 mod invite_import;
 mod invites;
 mod json_objects;
+mod kiosk_hosts;
 mod kiosks;
 mod mail;
 mod operator;
@@ -96,6 +97,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(invite_import::router().layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)))
         .merge(events::router())
         .merge(device::router())
+        .merge(kiosk_hosts::router())
         .merge(redeem::router())
         .merge(passes::router())
         .merge(override_mode::router())

@@ -138,7 +138,8 @@ pub fn to_host(lang: Language, f: &Invitation<'_>) -> Content {
     }
 }
 
-fn hello(lang: Language) -> &'static str {
+/// The greeting a visitor's email opens with.
+pub(super) fn hello(lang: Language) -> &'static str {
     match lang {
         Language::En => "Hello",
         Language::Fr => "Bonjour",

@@ -48,10 +48,7 @@ pub fn to_visitor(lang: Language, f: &PassEmail<'_>) -> Result<Content, String> 
             "Envoyé par Vestibule, l'accueil visiteurs de l'entreprise que vous avez visitée.",
         ),
     };
-    let hello = match lang {
-        Language::En => "Hello",
-        Language::Fr => "Bonjour",
-    };
+    let hello = super::invitation::hello(lang);
     let text = format!(
         "{hello} {},\n\n{lead}\n\n{code_label}: {}\n\n{how}\n\n{revoke}: {}\n\n-- \n{footer}\n",
         f.visitor, f.code, f.revoke_url

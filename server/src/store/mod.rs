@@ -50,6 +50,7 @@ mod seal;
 pub mod sealed;
 mod sessions;
 mod settings;
+mod sign_out;
 mod throttle;
 mod visit_stats;
 mod visits;

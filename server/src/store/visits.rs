@@ -1,6 +1,6 @@
 //! Visits: check-out, the visit log and corrections (the check-in is `check_in.rs`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 use vestibule_shared::{
@@ -293,63 +293,6 @@ impl TenantTx {
         Ok(found)
     }
 
-    /// The site's automatic sign-out of its local day `day`, due at `cutoff`: everyone who checked
-    /// in before `cutoff` and is still on site is checked out at `cutoff`, marked automatic. `None`
-    /// if that day's sign-out was already done (by this or another process); else the visits
-    /// checked out, with their hosts.
-    pub async fn auto_check_out(
-        &mut self,
-        site: Uuid,
-        day: NaiveDate,
-        cutoff: DateTime<Utc>,
-    ) -> Result<Option<Vec<(Uuid, Uuid)>>, Error> {
-        const RUN: &str = "INSERT INTO auto_checkouts (tenant_id, site_id, day, ran_at) VALUES ($1, $2, $3, $4) \
-                           ON CONFLICT DO NOTHING";
-        const OUT: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3, checked_out_auto = TRUE \
-                           WHERE tenant_id = $1 AND site_id = $2 AND status = 'on_site' AND checked_in_at < $3 \
-                           RETURNING id, host_id";
-        const COUNT: &str = "UPDATE auto_checkouts SET visits = $4 \
-                             WHERE tenant_id = $1 AND site_id = $2 AND day = $3 AND kind = 'sign_out'";
-        if self.execute(RUN, (site, day, self.now())).await? == 0 {
-            return Ok(None);
-        }
-        let out: Vec<(Uuid, Uuid)> = self.fetch_all(OUT, (site, cutoff)).await?;
-        for (id, _) in &out {
-            self.checked_out(Actor::System, *id).await?;
-        }
-        let n = i32::try_from(out.len()).unwrap_or(i32::MAX);
-        self.execute(COUNT, (site, day, n)).await?;
-        Ok(Some(out))
-    }
-
-    /// The hosts' reminder before the site's sign-out of its local day `day`: an email (if the
-    /// tenant has an SMTP server) to the host of each visitor still on site. `None` if that day's
-    /// reminder was already sent (by this or another process) or cannot be; else how many.
-    pub async fn remind_before_sign_out(
-        &mut self,
-        site: Uuid,
-        day: NaiveDate,
-    ) -> Result<Option<usize>, Error> {
-        const RUN: &str = "INSERT INTO auto_checkouts (tenant_id, site_id, day, kind, ran_at) \
-                           VALUES ($1, $2, $3, 'reminder', $4) ON CONFLICT DO NOTHING";
-        const ON_SITE: &str =
-            "SELECT id FROM visits WHERE tenant_id = $1 AND site_id = $2 AND status = 'on_site'";
-        if !self.has_smtp().await? || self.execute(RUN, (site, day, self.now())).await? == 0 {
-            return Ok(None);
-        }
-        let on_site: Vec<(Uuid,)> = self.fetch_all(ON_SITE, (site,)).await?;
-        for (id,) in &on_site {
-            let n = Notification {
-                event: "still_on_site".into(),
-                visit_id: *id,
-                code: None,
-                secret: None,
-            };
-            self.enqueue("host_notification", &n, self.now()).await?;
-        }
-        Ok(Some(on_site.len()))
-    }
-
     /// The host records with this email (a signed-in host's own).
     pub async fn hosts_of(&mut self, email: &Email) -> Result<Vec<Uuid>, Error> {
         const SQL: &str = "SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $2";
@@ -361,7 +304,7 @@ impl TenantTx {
     /// What follows a check-out: the audit entry; if the tenant wants it and has an SMTP server
     /// to send it by, the host's email (none is queued only to fail); and the visitor's pass, if
     /// they asked for one.
-    async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
+    pub(super) async fn checked_out(&mut self, actor: Actor, id: Uuid) -> Result<(), Error> {
         let settings = self.settings().await?;
         self.issue_pass(actor, id, settings.pass_days).await?;
         if settings.notify_checkout && self.has_smtp().await? {

@@ -51,6 +51,16 @@ pub(crate) async fn wait_pass(smtp: &SmtpServer, to: &str) -> (String, String) {
     (code, token)
 }
 
+/// A kiosk's greeting lookup of a pass code.
+async fn lookup(api: &Api, device: &Auth, code: &str) -> vestibule_tests::Resp {
+    api.post(
+        "/api/v1/kiosk/passes/lookup",
+        device,
+        json!({"pass_code": code}),
+    )
+    .await
+}
+
 async fn pass_of(api: &Api, t: &Tenant, visit: &str) -> Value {
     api.get(&format!("/api/v1/visits/{visit}/pass"), &t.admin)
         .await
@@ -122,13 +132,7 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
 
     // At the kiosk the code stands for Pat: the kiosk learns the first name only.
     let typed = code.replace('-', "").to_lowercase();
-    let hello = api
-        .post(
-            "/api/v1/kiosk/passes/lookup",
-            &t.device,
-            json!({"pass_code": typed}),
-        )
-        .await;
+    let hello = lookup(&api, &t.device, &typed).await;
     assert!(
         !hello.text.contains("Returning") && !hello.text.contains("visitors.test"),
         "{}",
@@ -188,14 +192,7 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
         )
         .await
         .expect(201);
-    let hello = api
-        .post(
-            "/api/v1/kiosk/passes/lookup",
-            &t.device,
-            json!({"pass_code": code}),
-        )
-        .await
-        .expect(200);
+    let hello = lookup(&api, &t.device, &code).await.expect(200);
     assert_eq!(hello["host_name"], "Harriet Host");
     let third = api
         .check_in(&t.device, "pat-4", &json!({"pass_code": code}))
@@ -223,13 +220,7 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
 
     // Another tenant's kiosk does not know it.
     let other = Tenant::setup(&api, &server.operator_token, "elsewhere").await;
-    let r = api
-        .post(
-            "/api/v1/kiosk/passes/lookup",
-            &other.device,
-            json!({"pass_code": code}),
-        )
-        .await;
+    let r = lookup(&api, &other.device, &code).await;
     assert_eq!(r.status, 404, "{}", r.text);
 
     // Pat revokes it with the link: a wrong secret or a malformed token changes nothing.
@@ -265,13 +256,7 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(pass_of(&api, &t, &first_id).await["state"], "revoked");
-    let r = api
-        .post(
-            "/api/v1/kiosk/passes/lookup",
-            &t.device,
-            json!({"pass_code": code}),
-        )
-        .await;
+    let r = lookup(&api, &t.device, &code).await;
     assert_eq!(r.status, 404, "a revoked pass greets nobody: {}", r.text);
 
     // Staff revoke Quinn's request before the visit ends: no pass is ever issued.
@@ -326,21 +311,12 @@ async fn a_pass_lasts_its_days(engine: Engine) {
     let visit = walk_in(&api, &t, "lee-1", "Lee Lasting", true).await;
     check_out(&api, &t, &visit).await;
     let (code, _) = wait_pass(&smtp, "lee.lasting@visitors.test").await;
-    let lookup = async || {
-        api.post(
-            "/api/v1/kiosk/passes/lookup",
-            &t.device,
-            json!({"pass_code": code}),
-        )
-        .await
-        .status
-        .as_u16()
-    };
-    assert_eq!(lookup().await, 200);
+    let greets = async || lookup(&api, &t.device, &code).await.status.as_u16();
+    assert_eq!(greets().await, 200);
     clock.advance(Duration::days(2) - Duration::minutes(1));
-    assert_eq!(lookup().await, 200, "good until its last minute");
+    assert_eq!(greets().await, 200, "good until its last minute");
     clock.advance(Duration::minutes(2));
-    assert_eq!(lookup().await, 404, "and no longer");
+    assert_eq!(greets().await, 404, "and no longer");
     // (The admin's session of two days ago has ended too: a new one.)
     let admin = api.login("lasting", "admin@lasting.test").await;
     let path = format!(

@@ -22,7 +22,7 @@ use vestibule_shared::{
     types::{
         BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, Email, EnrollmentCode,
         HostName, InviteCode, Label, PassCode, Password, PersonName, Phone, Pin, Purpose,
-        RevokeToken, ServicePassword, Slug, Timezone,
+        LinkToken, ServicePassword, Slug, Timezone,
     },
 };
 
@@ -249,11 +249,11 @@ impl Valid for PassCode {
     }
 }
 
-impl Valid for RevokeToken {
+impl Valid for LinkToken {
     fn check(&self) {
         let (tenant, pass, secret) = self.parts();
         let rebuilt = format!("{tenant}.{pass}.{secret}");
-        check_reparse(self, RevokeToken::parse(&rebuilt));
+        check_reparse(self, LinkToken::parse(&rebuilt));
         assert!(
             secret.len() == 43
                 && secret

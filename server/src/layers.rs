@@ -8,7 +8,7 @@ use std::{collections::BTreeMap, fs, path::Path};
 const LAYERS: &[&[&str]] = &[
     &["ids", "clock"],
     &["error", "metrics"],
-    &["crypto", "tls", "saml", "days"],
+    &["crypto", "tls", "saml", "days", "images", "pdf"],
     &["store"],
     &["mail", "shield", "sign_out"],
     &["state"],

@@ -9,10 +9,12 @@ pub mod days;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod images;
 #[cfg(test)]
 mod layers;
 pub mod mail;
 pub mod metrics;
+pub mod pdf;
 pub mod saml;
 pub mod shield;
 pub mod sign_out;

@@ -101,6 +101,8 @@ text_type!(/// A time of day, `HH:MM` on a 24-hour clock; empty for none.
         && s.bytes().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit())));
 text_type!(/// A display name of a tenant, site or kiosk.
     Label, 1, 120, "must be 1 to 120 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,120}$");
+text_type!(/// A visitor's answer to a custom question of short text.
+    ShortAnswer, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// A host-directory search string.
     SearchQuery, 0, 100, "must be at most 100 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{0,100}$");
 
@@ -285,6 +287,64 @@ impl ConsentText {
     }
 }
 
+/// The text of an agreement document a visitor signs: 1 to 20,000 characters, paragraphs
+/// separated by line breaks, no other control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F]{1,20000}$")]
+pub struct DocumentText(String);
+
+impl DocumentText {
+    pub const MAX: usize = 20_000;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.replace("\r\n", "\n");
+        let s = s.trim();
+        let n = s.chars().count();
+        if (1..=Self::MAX).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n') {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be 1 to 20000 characters; line breaks are the only control characters allowed",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An image sent by the kiosk (a photo, a signature): standard base64 of at most
+/// [`ImageData::MAX_BYTES`] bytes. Only its shape is checked here; the server decodes it with a
+/// real image decoder. Debug never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(format = Byte, pattern = "^[A-Za-z0-9+/]{4,1398104}={0,2}$")]
+pub struct ImageData(String);
+
+impl ImageData {
+    /// The largest image accepted, in bytes (before base64).
+    pub const MAX_BYTES: usize = 1024 * 1024;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let ok = !raw.is_empty()
+            && raw.len() <= Self::MAX_BYTES.div_ceil(3) * 4
+            && raw.len() % 4 == 0
+            && raw
+                .trim_end_matches('=')
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError(
+                "must be an image of at most 1 MiB in standard base64",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A server's host name or IP address: 1 to 253 characters of letters, digits, `.`, `-` and `:`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
@@ -417,14 +477,15 @@ impl PassCode {
     }
 }
 
-/// The token of a visitor's "revoke my pass" link: `<tenant id>.<pass id>.<secret>`, the secret
-/// 32 random bytes in unpadded base64url. Debug never prints it.
+/// The token of an emailed link that acts without an account (a visitor revoking their pass, a
+/// host approving a visitor): `<tenant id>.<row id>.<secret>`, the secret 32 random bytes in
+/// unpadded base64url. Debug never prints it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schema(pattern = "^[0-9a-f-]{36}\\.[0-9a-f-]{36}\\.[A-Za-z0-9_-]{43}$")]
-pub struct RevokeToken(String);
+pub struct LinkToken(String);
 
-impl RevokeToken {
+impl LinkToken {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let id = |x: &str| x.len() == 36 && uuid::Uuid::try_parse(x).is_ok();
         let ok = matches!(raw.split('.').collect::<Vec<_>>().as_slice(), [t, p, s]
@@ -434,11 +495,11 @@ impl RevokeToken {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ValidationError(
-                "must be the token of a pass's revocation link",
+                "must be the token of an emailed link",
             ))
         }
     }
-    /// The tenant, the pass and the secret.
+    /// The tenant, the row (a pass, a visit) and the secret.
     pub fn parts(&self) -> (uuid::Uuid, uuid::Uuid, &str) {
         let id = |x: &str| uuid::Uuid::try_parse(x).unwrap_or_default();
         (id(&self.0[..36]), id(&self.0[37..73]), &self.0[74..])
@@ -569,7 +630,7 @@ macro_rules! redacted_debug {
         }
     )*};
 }
-redacted_debug!(Email, Phone, InviteCode, PassCode, RevokeToken);
+redacted_debug!(Email, Phone, InviteCode, PassCode, LinkToken, ImageData);
 
 macro_rules! string_conversions {
     ($($name:ident),*) => {$(
@@ -595,8 +656,10 @@ string_conversions!(
     EnrollmentCode,
     InviteCode,
     PassCode,
-    RevokeToken,
+    LinkToken,
     ConsentText,
+    DocumentText,
+    ImageData,
     HostName,
     CertificatesPem
 );

@@ -50,6 +50,7 @@ async fn fill(store: &Store, visits: usize) -> TenantId {
                 actor: Actor::Kiosk(Uuid::nil()),
                 kiosk_id: None,
                 idempotency: None,
+                flow: Flow::Untyped,
             };
             tx.check_in(&new).await.expect("check in");
         }

@@ -267,6 +267,8 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("promtool", "prometheus"),
         // Decodes the invitation email's QR code, independently of the server's encoder.
         ("zbarimg", "zbar-tools"),
+        // Reads the signed-agreement PDF back, independently of the server's writer.
+        ("pdftotext", "poppler-utils"),
     ];
     let mut missing: Vec<&str> = tools
         .iter()

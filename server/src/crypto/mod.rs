@@ -22,6 +22,7 @@ use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 use vestibule_shared::types::Email;
+use zeroize::Zeroizing;
 
 pub use aead::Key;
 pub use kek::{Kek, KeySource};
@@ -132,6 +133,11 @@ impl TenantKeys {
 
     /// Seals `plaintext` for `field` of row `row` under the current data key.
     pub fn seal(&self, field: Field, row: Uuid, plaintext: &str) -> Vec<u8> {
+        self.seal_bytes(field, row, plaintext.as_bytes())
+    }
+
+    /// Seals bytes (an image) for `field` of row `row` under the current data key.
+    pub fn seal_bytes(&self, field: Field, row: Uuid, plaintext: &[u8]) -> Vec<u8> {
         let version = self.current;
         let key = &self.data[&version];
         let nonce = aead::nonce();
@@ -139,7 +145,7 @@ impl TenantKeys {
             key,
             &nonce,
             &field_aad(self.tenant, field, row, version),
-            plaintext.as_bytes(),
+            plaintext,
         );
         let mut out = Vec::with_capacity(HEADER_LEN + ct.len());
         out.push(FORMAT_V1);
@@ -157,23 +163,27 @@ impl TenantKeys {
 
     /// Opens a value sealed for the same tenant, field and row.
     pub fn open(&self, field: Field, row: Uuid, sealed: &[u8]) -> Result<String, Error> {
-        let fail = || {
-            Error::Internal(anyhow::anyhow!(
-                "{}.{} of a row does not open under its tenant's keys",
-                field.table,
-                field.column
-            ))
-        };
+        let plain = self.open_bytes(field, row, sealed)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| unopened(field))
+    }
+
+    /// Opens bytes sealed for the same tenant, field and row.
+    pub fn open_bytes(
+        &self,
+        field: Field,
+        row: Uuid,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let fail = || unopened(field);
         let version = Self::version_of(sealed).ok_or_else(fail)?;
         let key = self.data.get(&version).ok_or_else(fail)?;
-        let plain = aead::open(
+        aead::open(
             key,
             &sealed[5..HEADER_LEN],
             &field_aad(self.tenant, field, row, version),
             &sealed[HEADER_LEN..],
         )
-        .ok_or_else(fail)?;
-        String::from_utf8(plain.to_vec()).map_err(|_| fail())
+        .ok_or_else(fail)
     }
 
     /// Opens an optional sealed value.
@@ -507,4 +517,13 @@ mod tests {
         assert!(Crypto::verify_kek_check(&kek, &Crypto::kek_check(&kek)));
         assert!(!Crypto::verify_kek_check(&other, &Crypto::kek_check(&kek)));
     }
+}
+
+/// The error of a sealed value that does not open: names the column, never the value.
+fn unopened(field: Field) -> Error {
+    Error::Internal(anyhow::anyhow!(
+        "{}.{} of a row does not open under its tenant's keys",
+        field.table,
+        field.column
+    ))
 }

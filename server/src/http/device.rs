@@ -32,7 +32,7 @@ use crate::{
     ids::TenantId,
     metrics,
     state::AppState,
-    store::{Actor, BadgeMisses, NewVisit, SessionKind, TenantTx},
+    store::{Actor, BadgeMisses, Flow, NewVisit, SessionKind, TenantTx},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -140,16 +140,36 @@ pub(super) async fn record_check_in(
     headers: &HeaderMap,
     body: CheckIn,
 ) -> Result<CheckInAnswer, Error> {
+    if body.visitor_type_id.is_some() {
+        return super::typed_check_in::check_in(state, k, actor, headers, body).await;
+    }
+    if !body.answers.is_empty()
+        || !body.agreements.is_empty()
+        || body.signature.is_some()
+        || body.photo.is_some()
+    {
+        return Err(Error::InvalidInput(
+            "visitor_type_id: answers, agreements, a signature or a photo need a visitor type"
+                .into(),
+        ));
+    }
     let idempotency = idempotency(headers, &body)?;
-    let host_id = body.host_id;
+    let host_id = body.host_id.ok_or_else(|| {
+        Error::InvalidInput("host_id: choose the host you are visiting".into())
+    })?;
     let new = NewVisit {
         site_id: k.kiosk.site_id,
-        host_id: body.host_id,
+        host_id,
         visitor: body.visitor,
         purpose: body.purpose.map(Into::into),
         actor,
         kiosk_id: Some(k.kiosk.id),
         idempotency: Some(idempotency),
+        // The desk in override mode vouches for the visitor as an invitation does.
+        flow: match actor {
+            Actor::Override { .. } => Flow::Vouched,
+            _ => Flow::Untyped,
+        },
     };
     let (visit, replayed) = if body.want_pass {
         super::passes::check_in_asking_pass(state, k.tenant, &new).await?
@@ -171,8 +191,18 @@ pub(super) async fn announce(
     tenant: TenantId,
     visit: (uuid::Uuid, uuid::Uuid, uuid::Uuid),
 ) {
+    announce_as(state, tenant, visit, VisitStatus::OnSite).await;
+}
+
+/// A new visit (id, site, host) is there, `status` (on site, or waiting for approval).
+pub(super) async fn announce_as(
+    state: &AppState,
+    tenant: TenantId,
+    visit: (uuid::Uuid, uuid::Uuid, uuid::Uuid),
+    status: VisitStatus,
+) {
     metrics::check_in();
-    super::events::visit_changed(state, tenant, visit, VisitStatus::OnSite).await;
+    super::events::visit_changed(state, tenant, visit, status).await;
 }
 
 /// A check-in's answer: `201` with `Idempotent-Replayed` and the visit.

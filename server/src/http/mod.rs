@@ -1,6 +1,8 @@
 //! The HTTP API: one module per feature, merged here with the OpenAPI document, the fallbacks that
 //! answer in the error envelope, body limits and request tracing.
 
+mod agreements;
+mod approvals;
 mod auth;
 mod console;
 mod csv_rows;
@@ -24,8 +26,11 @@ mod saml_admin;
 mod saml_sp;
 mod settings;
 mod sites;
+mod typed_check_in;
 mod users;
 mod views;
+mod visit_records;
+mod visitor_types;
 mod visits;
 
 use std::sync::OnceLock;
@@ -47,7 +52,7 @@ pub use hosts::{ParsedRow, parse_csv};
 
 use crate::{
     error::{Error, RequestId},
-    shield::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, guard},
+    shield::{CHECK_IN_BODY_LIMIT, CSV_BODY_LIMIT, JSON_BODY_LIMIT, guard},
     state::AppState,
 };
 
@@ -96,11 +101,15 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(invites::router())
         .merge(invite_import::router().layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)))
         .merge(events::router())
-        .merge(device::router())
+        .merge(device::router().layer(DefaultBodyLimit::max(CHECK_IN_BODY_LIMIT)))
         .merge(kiosk_hosts::router())
         .merge(redeem::router())
         .merge(passes::router())
-        .merge(override_mode::router())
+        .merge(override_mode::router().layer(DefaultBodyLimit::max(CHECK_IN_BODY_LIMIT)))
+        .merge(visitor_types::router())
+        .merge(agreements::router())
+        .merge(visit_records::router())
+        .merge(approvals::router())
         .merge(settings::router())
         .merge(mail::router())
         .merge(saml_admin::router())

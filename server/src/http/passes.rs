@@ -30,7 +30,7 @@ use crate::{
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{Actor, CheckedInRow, InviteRow, NewVisit, PassHolder, TenantTx},
+    store::{Actor, CheckedInRow, InviteRow, Flow, NewVisit, PassHolder, TenantTx},
 };
 
 /// What a kiosk's wait after wrong pass codes is audited and counted as.
@@ -92,6 +92,7 @@ pub(super) async fn redeem(
         actor: k.actor(),
         kiosk_id: Some(k.kiosk.id),
         idempotency: Some((key, hash)),
+        flow: Flow::Vouched,
     };
     let (visit, replayed) = tx.check_in(&new).await?;
     if !replayed {

@@ -27,7 +27,7 @@ use crate::{
     auth::Kiosk,
     error::Error,
     state::AppState,
-    store::{Actor, InviteRow, NewVisit, TenantTx},
+    store::{Actor, InviteRow, Flow, NewVisit, TenantTx},
 };
 
 /// What a kiosk's wait after wrong invitation codes is audited and counted as.
@@ -130,6 +130,7 @@ pub(super) fn visit_of(
         actor,
         kiosk_id,
         idempotency,
+        flow: Flow::Vouched,
     })
 }
 

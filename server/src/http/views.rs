@@ -4,8 +4,7 @@ use vestibule_shared::dto::{
     accounts::{Tenant, User},
     directory::{Host, Kiosk, Site},
     invites::Invite,
-    visits::CheckedIn,
-    visits::{AuditEntry, Visit},
+    visits::{AuditEntry, CheckedIn, Visit, VisitStatus},
 };
 
 use crate::store::{
@@ -124,9 +123,15 @@ pub fn checked_in(
     visitor_first_name: Option<String>,
     host_name: Option<String>,
 ) -> CheckedIn {
+    let (status, badge_code) = if r.pending_approval {
+        (VisitStatus::PendingApproval, None)
+    } else {
+        (VisitStatus::OnSite, Some(r.badge_code))
+    };
     CheckedIn {
         visit_id: r.id,
-        badge_code: r.badge_code,
+        status,
+        badge_code,
         checked_in_at: r.checked_in_at,
         host_notification: r.host_notification,
         visitor_first_name,

@@ -34,6 +34,8 @@ pub struct Facts<'a> {
     pub minutes: i64,
     /// Whether the visitor came with the host's invitation.
     pub invited: bool,
+    /// For `approval`: the link that approves or declines the visit.
+    pub link: Option<&'a str>,
 }
 
 /// The console's "send a test email": says only that the settings work.
@@ -114,6 +116,20 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
                 f.site
             ),
         ),
+        ("approval", Language::En) => (
+            format!("{} is waiting for your approval at {}", f.visitor, f.site),
+            format!(
+                "{who} is at {} reception and needs your approval to come in.",
+                f.site
+            ),
+        ),
+        ("approval", Language::Fr) => (
+            format!("{} attend votre accord à l'accueil de {}", f.visitor, f.site),
+            format!(
+                "{who} est à l'accueil de {} et attend votre accord pour entrer.",
+                f.site
+            ),
+        ),
         ("check_out", Language::En) => (
             format!("{} has left {}", f.visitor, f.site),
             format!("{who} has checked out at {}.", f.site),
@@ -124,21 +140,27 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
         ),
         _ => return None,
     };
-    let (hello, purpose_label, badge_label, footer) = match lang {
+    let (hello, purpose_label, badge_label, decide, footer) = match lang {
         Language::En => (
             "Hello",
             "Purpose",
             "Badge",
+            "Approve or decline the visit",
             "Sent by Vestibule, your visitor desk.",
         ),
         Language::Fr => (
             "Bonjour",
             "Objet de la visite",
             "Badge",
+            "Accepter ou refuser la visite",
             "Envoyé par Vestibule, votre accueil visiteurs.",
         ),
     };
-    let mut lines = vec![(badge_label, f.badge)];
+    // A visit waiting for approval has no badge yet: the link takes its place.
+    let mut lines = match f.link {
+        Some(_) => Vec::new(),
+        None => vec![(badge_label, f.badge)],
+    };
     if let Some(p) = f.purpose {
         lines.insert(0, (purpose_label, p));
     }
@@ -152,10 +174,19 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
             escape(value)
         ));
     }
+    let mut action = String::new();
+    if let Some(link) = f.link {
+        text.push_str(&format!("\n{decide}: {link}\n"));
+        action = format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(link),
+            escape(decide)
+        );
+    }
     text.push_str(&format!("\n-- \n{footer}\n"));
     let html = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-         <p>{hello} {host},</p><p><strong>{lead}</strong></p><table>{rows}</table><p><small>{footer}</small></p></body></html>",
+         <p>{hello} {host},</p><p><strong>{lead}</strong></p><table>{rows}</table>{action}<p><small>{footer}</small></p></body></html>",
         lang = lang.as_str(),
         title = escape(&subject),
         host = escape(f.host),
@@ -200,6 +231,7 @@ mod tests {
             badge: "ABCD2345",
             minutes: 15,
             invited: false,
+            link: None,
         }
     }
 

@@ -12,6 +12,7 @@
 //! whether the SMTP server took the message is unknowable, so it is not sent again and the row
 //! records why (with the Message-ID, to look up in the mail server's log). See the README.
 
+pub mod agreement;
 mod compose;
 mod invitation;
 mod pass;
@@ -305,6 +306,9 @@ async fn prepare(
     if n.event == "pass" {
         return prepare_pass(tx, item, batch).await;
     }
+    if n.event == "agreement" {
+        return prepare_agreement(tx, item, batch).await;
+    }
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
@@ -323,6 +327,15 @@ async fn prepare(
         return Ok(Err("no SMTP server is configured for this tenant".into()));
     };
     let invited = n.event == "check_in" && tx.invite_of_visit(visit.id).await?.is_some();
+    let link = (n.event == "approval").then(|| {
+        let secret = tx.approval_secret(visit.id);
+        format!(
+            "{}/approval#{}.{}.{secret}",
+            batch.public_url,
+            tx.tenant.0,
+            visit.id
+        )
+    });
     let facts = compose::Facts {
         event: &n.event,
         visitor: &visit.visitor_name,
@@ -333,6 +346,7 @@ async fn prepare(
         badge: &visit.badge_code,
         minutes: (tx.now() - visit.checked_in_at).num_minutes(),
         invited,
+        link: link.as_deref(),
     };
     let Some(content) = compose::compose(batch.settings.language, &facts) else {
         return Ok(Err("unknown notification kind".into()));
@@ -450,6 +464,29 @@ async fn prepare_pass(
         Ok(content) => Ok(outgoing(account, &email, item.id, content)),
         Err(reason) => Ok(Err(reason)),
     }
+}
+
+/// Writes the email with the agreements a visitor signed, to them (they asked for a copy).
+async fn prepare_agreement(
+    tx: &mut TenantTx,
+    item: &crate::store::OutboxItem,
+    batch: &Batch,
+) -> Result<Result<Outgoing, String>, Error> {
+    let visit_id = item.notification.visit_id;
+    let Some(visit) = tx.visit(visit_id).await? else {
+        return Ok(Err("the visit no longer exists".into()));
+    };
+    let pdfs = agreement::pdfs(tx, visit_id, None).await?;
+    if pdfs.is_empty() {
+        return Ok(Err("the visit has no signed agreement".into()));
+    }
+    let Some(account) = &batch.account else {
+        return Ok(Err("no SMTP server is configured for this tenant".into()));
+    };
+    let tenant = tx.tenant_row().await?;
+    let lang = batch.settings.language;
+    let content = agreement::to_visitor(lang, &visit.visitor_name, &tenant.name, pdfs);
+    Ok(outgoing(account, &visit.visitor_email, item.id, content))
 }
 
 /// Sends a test email through `account` to `to` (the admin asking), now, and says what happened:

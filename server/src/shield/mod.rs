@@ -44,6 +44,9 @@ pub const HYPER_MAX_HEADERS: usize = 256;
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 /// The largest directory CSV import.
 pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The largest check-in: a visitor type's photo and signature (each at most 1 MiB, in base64)
+/// and the rest.
+pub const CHECK_IN_BODY_LIMIT: usize = 3 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ShieldSettings {
@@ -69,7 +72,7 @@ impl Default for ShieldSettings {
             per_token: nz(20),
             sign_in_per_minute: nz(30),
             trusted_proxies: Vec::new(),
-            body_limit: CSV_BODY_LIMIT,
+            body_limit: CHECK_IN_BODY_LIMIT,
             request_timeout: Duration::from_secs(30),
         }
     }

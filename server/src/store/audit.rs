@@ -31,6 +31,8 @@ pub enum Actor {
     Visitor,
     /// The server's own scheduled work (the daily automatic sign-out).
     System,
+    /// A host, through the approval link emailed to them.
+    HostLink,
 }
 
 impl std::fmt::Display for Actor {
@@ -43,6 +45,7 @@ impl std::fmt::Display for Actor {
             Actor::Cli => write!(f, "cli"),
             Actor::Visitor => write!(f, "visitor"),
             Actor::System => write!(f, "system"),
+            Actor::HostLink => write!(f, "host-link"),
         }
     }
 }

@@ -42,6 +42,19 @@ pub struct NewVisit {
     pub kiosk_id: Option<Uuid>,
     /// The `Idempotency-Key` and a hash of the request it came with.
     pub idempotency: Option<(String, Vec<u8>)>,
+    pub flow: Flow,
+}
+
+/// How a check-in's flow was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// A walk-in without a visitor type: refused where the site offers visitor types.
+    Untyped,
+    /// A visitor type's flow, checked by the caller; with `approval` the visit waits for its
+    /// host's approval (and the host's notice asks for it).
+    Typed { approval: bool },
+    /// An invitation or a pass stands for the flow (and the desk's own check-ins).
+    Vouched,
 }
 
 /// A visit just checked in (or found again by its idempotency key).
@@ -53,6 +66,8 @@ pub struct CheckedInRow {
     pub checked_in_at: DateTime<Utc>,
     /// Whether the host's check-in notice was queued (on a replay: whether it was, back then).
     pub host_notification: HostNotification,
+    /// Waiting for the host's approval.
+    pub pending_approval: bool,
 }
 
 /// What a check-in reads before it writes.
@@ -70,7 +85,10 @@ pub(super) struct CheckInFacts {
     badge_code: Option<String>,
     checked_in_at: Option<DateTime<Utc>>,
     request_hash: Option<Vec<u8>>,
+    approval: Option<String>,
     pub badge_taken: bool,
+    /// Whether the host's site offers visitor types (then a walk-in must name one).
+    types_offered: bool,
     /// Whether the tenant has an SMTP server to send the host's notice with.
     smtp_configured: bool,
     /// For a replay: whether the earlier check-in queued its notice (its outbox row has the
@@ -84,8 +102,11 @@ pub(super) struct CheckInFacts {
 macro_rules! check_in_facts {
     () => {
         "SELECT h.site_id, t.notify_waiting_minutes, t.key_version, t.min_decryption_version, \
-         t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, \
+         t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, v.approval, \
          EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken, \
+         EXISTS (SELECT 1 FROM visitor_types vt WHERE vt.tenant_id = t.id AND (vt.all_sites OR EXISTS \
+           (SELECT 1 FROM visitor_type_sites vs WHERE vs.tenant_id = t.id AND vs.type_id = vt.id AND vs.site_id = h.site_id))) \
+           AS types_offered, \
          EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
          EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued \
          FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
@@ -110,8 +131,8 @@ pub(super) fn facts_params(
 
 /// The rows of a check-in, which the dialect joins into one write (`check_in_write`): several
 /// statements on SQLite, data-modifying CTEs on PostgreSQL. Their parameters are [`CheckInRows`]
-/// (`$1` to `$23`), then on SQLite, where the write appends to the audit chain, [`Chained`]
-/// (`$24` to `$26`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
+/// (`$1` to `$24`), then on SQLite, where the write appends to the audit chain, [`Chained`]
+/// (`$25` to `$27`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
 macro_rules! check_in_rows {
     (visitor) => {
         "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
@@ -119,8 +140,8 @@ macro_rules! check_in_rows {
     };
     (visit) => {
         "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
-         created_by, kiosk_id, idempotency_key, request_hash) \
-         VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, $14, $15, $16, $17)"
+         created_by, kiosk_id, idempotency_key, request_hash, approval) \
+         VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, $14, $15, $16, $17, $24)"
     };
     (outbox) => {
         "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
@@ -133,10 +154,10 @@ macro_rules! check_in_rows {
     };
     (audit) => {
         "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) \
-         VALUES ($1, $24, $8, $14, 'visit.check_in', $23, $25, $26)"
+         VALUES ($1, $25, $8, $14, 'visit.check_in', $23, $26, $27)"
     };
     (head) => {
-        "UPDATE tenants SET audit_seq = $24, audit_head = $26 WHERE id = $1"
+        "UPDATE tenants SET audit_seq = $25, audit_head = $27 WHERE id = $1"
     };
 }
 pub(super) use check_in_rows;
@@ -145,14 +166,17 @@ pub(super) use check_in_rows;
 pub(super) const FACTS_PARAMS: usize = 5;
 
 /// How many parameters SQLite's check-in write has ([`CheckInRows`], then [`Chained`]).
-pub(super) const WRITE_PARAMS: usize = 26;
+pub(super) const WRITE_PARAMS: usize = 27;
 
-/// The audit entry's place in the chain: `$24` its sequence number (the chain's new length),
-/// `$25` the previous hash, `$26` its hash (the chain's new head).
+/// The audit entry's place in the chain: `$25` its sequence number (the chain's new length),
+/// `$26` the previous hash, `$27` its hash (the chain's new head).
 pub(super) type Chained = (i64, Vec<u8>, Vec<u8>);
 
 /// What the audit entry of a check-in says.
 const ACTION: &str = "visit.check_in";
+
+/// `visits.approval` of a visit waiting for its host.
+const PENDING: &str = "pending";
 
 params! {
     /// The parameters of a check-in's rows, bound in the order of the fields.
@@ -204,6 +228,8 @@ params! {
         reminder_due: Option<DateTime<Utc>>,
         /// `$23`: what the audit entry is about.
         pub audit_target: String,
+        /// `$24`: `pending` for a visit waiting for its host's approval.
+        approval: Option<String>,
     }
 }
 
@@ -258,6 +284,7 @@ pub(super) fn decide(facts: &CheckInFacts, new: &NewVisit) -> Result<Option<Chec
                 badge_code,
                 checked_in_at,
                 host_notification: told(facts.notice_queued),
+                pending_approval: facts.approval.as_deref() == Some(PENDING),
             }))
         } else {
             Err(Error::IdempotencyMismatch)
@@ -265,6 +292,11 @@ pub(super) fn decide(facts: &CheckInFacts, new: &NewVisit) -> Result<Option<Chec
     }
     if facts.site_id != Some(new.site_id) {
         return Err(Error::NotFound);
+    }
+    if new.flow == Flow::Untyped && facts.types_offered {
+        return Err(Error::InvalidInput(
+            "visitor_type_id: choose the kind of visit (this site has visitor types)".into(),
+        ));
     }
     Ok(None)
 }
@@ -292,9 +324,11 @@ pub(super) fn plan(
         };
         seal_notification(c, id, &n)
     };
+    let pending = matches!(new.flow, Flow::Typed { approval: true });
+    let event = if pending { "approval" } else { "check_in" };
     let notice = facts
         .smtp_configured
-        .then(|| notification(visit_id, "check_in"))
+        .then(|| notification(visit_id, event))
         .transpose()?;
     // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
     let reminder = match facts
@@ -313,6 +347,7 @@ pub(super) fn plan(
         badge_code: badge.clone(),
         checked_in_at: at,
         host_notification: told(notice.is_some()),
+        pending_approval: pending,
     };
     let (key, hash) = new.idempotency.clone().unzip();
     let (notice_id, notice) = notice.unzip();
@@ -349,6 +384,7 @@ pub(super) fn plan(
         reminder_due: reminder.as_ref().map(|r| r.2),
         reminder: reminder.map(|r| r.1),
         audit_target: format!("visit:{visit_id}"),
+        approval: pending.then(|| PENDING.to_owned()),
     };
     Ok(Planned { rows, row })
 }

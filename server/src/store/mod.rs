@@ -53,12 +53,13 @@ mod settings;
 mod sign_out;
 mod throttle;
 mod visit_stats;
+mod visitor_types;
 mod visits;
 
 pub use accounts::{TenantRoute, TenantRow, UserRow};
 pub use audit::{Actor, AuditRow, ChainCheck};
 pub use badge_misses::BadgeMisses;
-pub use check_in::{CheckedInRow, NewVisit};
+pub use check_in::{CheckedInRow, Flow, NewVisit};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use events::VisitChange;
@@ -70,7 +71,8 @@ pub use passes::{PassHolder, PassRow};
 pub use rotation::{KeyStatus, RekeyCursor};
 pub use sessions::{SessionKind, SessionRow};
 pub use throttle::{Throttle, ThrottleKey};
-pub use visits::{VisitFilterSql, VisitRow};
+pub use visitor_types::{AgreementRow, NewRecord, SignedRow, TypeRow, VisitRecordRow};
+pub use visits::{VisitFilterSql, VisitRow, status_of};
 
 use std::sync::{
     Arc,

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
-use zeroize::Zeroizing;
 
 use super::{
     Actor, Store, TenantTx,
@@ -231,8 +230,8 @@ impl Store {
                         if TenantKeys::version_of(sealed).is_some_and(|v| v < keys.current) =>
                     {
                         changed = true;
-                        let plain = Zeroizing::new(keys.open(*field, *id, sealed)?);
-                        Some(keys.seal(*field, *id, &plain))
+                        let plain = keys.open_bytes(*field, *id, sealed)?;
+                        Some(keys.seal_bytes(*field, *id, &plain))
                     }
                     other => other.clone(),
                 });

@@ -19,6 +19,9 @@ pub const INVITE_EMAIL: Field = Field::new("invites", "email_enc");
 pub const INVITE_COMPANY: Field = Field::new("invites", "company_enc");
 pub const INVITE_NOTE: Field = Field::new("invites", "note_enc");
 pub const INTEGRATION_SECRET: Field = Field::new("integrations", "secret_enc");
+pub const RECORD_ANSWERS: Field = Field::new("visit_records", "answers_enc");
+pub const RECORD_PHOTO: Field = Field::new("visit_records", "photo_enc");
+pub const RECORD_SIGNATURE: Field = Field::new("visit_records", "signature_enc");
 
 /// The tables with sealed columns, and those columns.
 pub const SEALED_TABLES: &[(&str, &[Field])] = &[
@@ -35,4 +38,8 @@ pub const SEALED_TABLES: &[(&str, &[Field])] = &[
         &[INVITE_NAME, INVITE_EMAIL, INVITE_COMPANY, INVITE_NOTE],
     ),
     ("integrations", &[INTEGRATION_SECRET]),
+    (
+        "visit_records",
+        &[RECORD_ANSWERS, RECORD_PHOTO, RECORD_SIGNATURE],
+    ),
 ];

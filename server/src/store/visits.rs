@@ -49,11 +49,23 @@ struct RawVisit {
     checked_in_at: DateTime<Utc>,
     checked_out_at: Option<DateTime<Utc>>,
     checked_out_auto: bool,
+    approval: Option<String>,
     name_enc: Vec<u8>,
     email_enc: Vec<u8>,
     company_enc: Option<Vec<u8>>,
     phone_enc: Option<Vec<u8>>,
     host_name_enc: Vec<u8>,
+}
+
+/// A visit's status from its stored `status` and `approval`: a visit waiting for its host is on
+/// site (in the building) but shown as `pending_approval`; a declined one is `denied`.
+pub fn status_of(status: &str, approval: Option<&str>) -> VisitStatus {
+    match (status, approval) {
+        (_, Some("denied")) => VisitStatus::Denied,
+        ("on_site", Some("pending")) => VisitStatus::PendingApproval,
+        ("on_site", _) => VisitStatus::OnSite,
+        _ => VisitStatus::CheckedOut,
+    }
 }
 
 /// Filters of the visit log, already validated.
@@ -82,7 +94,7 @@ pub const VISIT_COUNT_CAP: i64 = 10_000;
 macro_rules! visit_columns {
     () => {
         "SELECT v.id, v.site_id, v.host_id, v.visitor_id, v.purpose_enc, v.status, v.badge_code, v.checked_in_at, \
-         v.checked_out_at, v.checked_out_auto, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
+         v.checked_out_at, v.checked_out_auto, v.approval, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
     };
 }
 
@@ -118,6 +130,10 @@ fn predicates(f: &VisitFilterSql, email_joined: bool) -> String {
             f.status.is_some(),
             match f.status {
                 Some(VisitStatus::OnSite) => "v.status = 'on_site' AND $4 IS NOT NULL",
+                Some(VisitStatus::PendingApproval) => {
+                    "v.status = 'on_site' AND v.approval = 'pending' AND $4 IS NOT NULL"
+                }
+                Some(VisitStatus::Denied) => "v.approval = 'denied' AND $4 IS NOT NULL",
                 _ => "v.status = 'checked_out' AND $4 IS NOT NULL",
             },
             "$4 IS NULL",
@@ -160,11 +176,7 @@ impl TenantTx {
             visitor_company: c.open_opt(VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
             visitor_phone: c.open_opt(VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
             purpose: c.open_opt(VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
-            status: if r.status == "on_site" {
-                VisitStatus::OnSite
-            } else {
-                VisitStatus::CheckedOut
-            },
+            status: status_of(&r.status, r.approval.as_deref()),
             id: r.id,
             site_id: r.site_id,
             host_id: r.host_id,

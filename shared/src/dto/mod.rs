@@ -9,6 +9,7 @@ pub mod mail;
 pub mod passes;
 pub mod settings;
 pub mod sso;
+pub mod visitor_types;
 pub mod visits;
 
 use serde::{Deserialize, Serialize};

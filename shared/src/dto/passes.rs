@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::types::{PassCode, Purpose, RevokeToken};
+use crate::types::{PassCode, Purpose, LinkToken};
 
 /// `POST /api/v1/kiosk/visits` with a pass: the code stands for the visitor's details. Without
 /// `host_id` the host is that of the invitation the visitor is expected on today at this site.
@@ -71,5 +71,5 @@ pub struct VisitorPass {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokePass {
-    pub token: RevokeToken,
+    pub token: LinkToken,
 }

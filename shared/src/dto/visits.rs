@@ -5,14 +5,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::types::{BadgeCode, CompanyName, Email, PageCursor, PersonName, Phone, Purpose};
+use super::visitor_types::{Answer, ShownAgreement};
+use crate::types::{BadgeCode, CompanyName, Email, ImageData, PageCursor, PersonName, Phone, Purpose};
 
 /// Where a visit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum VisitStatus {
     OnSite,
     CheckedOut,
+    /// Waiting for the host's approval (a visitor type that asks for it): no badge yet.
+    PendingApproval,
+    /// The host did not approve the visit.
+    Denied,
 }
 
 impl VisitStatus {
@@ -20,6 +26,8 @@ impl VisitStatus {
         match self {
             Self::OnSite => "on_site",
             Self::CheckedOut => "checked_out",
+            Self::PendingApproval => "pending_approval",
+            Self::Denied => "denied",
         }
     }
 }
@@ -41,13 +49,33 @@ pub struct VisitorDetails {
 #[serde(deny_unknown_fields)]
 pub struct CheckIn {
     pub visitor: VisitorDetails,
-    pub host_id: Uuid,
+    /// Required, except for a visitor type that lets the visitor skip the host (its default
+    /// host is then theirs).
+    #[serde(default)]
+    pub host_id: Option<Uuid>,
     #[serde(default)]
     pub purpose: Option<Purpose>,
     /// "Send me a pass for next time": when the tenant issues passes, one is emailed to the
     /// visitor once the visit ends.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub want_pass: bool,
+    /// The visitor type chosen; its flow says what else the check-in carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_type_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+    /// Every agreement of the type, as shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<ShownAgreement>,
+    /// The signature under the agreements: a PNG (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<ImageData>,
+    /// The visitor's photo: a JPEG or PNG (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<ImageData>,
+    /// Email the visitor the signed agreements as PDF.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email_agreements: bool,
 }
 
 /// Whether the host will be told of a check-in: what the kiosk may promise the visitor.
@@ -67,7 +95,9 @@ pub enum HostNotification {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckedIn {
     pub visit_id: Uuid,
-    pub badge_code: String,
+    /// `on_site`, or `pending_approval` until the host approves (then no badge code yet).
+    pub status: VisitStatus,
+    pub badge_code: Option<String>,
     pub checked_in_at: DateTime<Utc>,
     /// Decided in the transaction that wrote the visit; a replay answers what the first said.
     pub host_notification: HostNotification,

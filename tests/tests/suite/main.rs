@@ -61,3 +61,4 @@ mod storage;
 mod storage_support;
 mod tls;
 mod tls_scan;
+mod visitor_types;

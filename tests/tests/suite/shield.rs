@@ -179,7 +179,7 @@ async fn bodies_are_capped_on_every_route() {
         let mut tls = server.raw_tls().await;
         let head = format!(
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            3 * 1024 * 1024
+            4 * 1024 * 1024
         );
         tls.write_all(head.as_bytes()).await.expect("send the head");
         let mut answer = Vec::new();

@@ -46,6 +46,7 @@ async fn visit(
             actor: Actor::Kiosk(Uuid::nil()),
             kiosk_id: None,
             idempotency: Some((key.to_owned(), key.as_bytes().to_vec())),
+            flow: Flow::Untyped,
         })
         .await?;
     tx.commit().await?;
@@ -396,6 +397,7 @@ async fn check_in_is_idempotent_and_atomic(engine: Engine) {
         actor: Actor::Kiosk(Uuid::nil()),
         kiosk_id: None,
         idempotency: Some(("key-1".into(), b"another body".to_vec())),
+        flow: Flow::Untyped,
     };
     assert!(matches!(
         tx.check_in(&other).await,

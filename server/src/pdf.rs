@@ -1,0 +1,183 @@
+//! The signed agreement as a PDF (krilla, text in DejaVu Sans embedded and subset, so that any
+//! PDF reader and `pdftotext` read it back): the document's title, version and full text, who
+//! signed it, when and where, the SHA-256 of the version signed, and the signature itself, drawn
+//! as vector runs of its ink pixels (exact, and no raster image codec to carry).
+
+use std::sync::LazyLock;
+
+use image::DynamicImage;
+use krilla::{
+    Document,
+    geom::{PathBuilder, Point, Rect},
+    page::PageSettings,
+    text::{Font, TextDirection},
+};
+
+use crate::error::Error;
+
+/// DejaVu Sans (Bitstream Vera license, `assets/fonts/LICENSE-DejaVu.txt`): Latin, Greek,
+/// Cyrillic, Arabic and Hebrew among others.
+static FONT: LazyLock<Option<Font>> = LazyLock::new(|| {
+    let data: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+    Font::new(data.into(), 0)
+});
+
+/// A4 in points, its margin, and the text's size and leading.
+const PAGE: (f32, f32) = (595.0, 842.0);
+const MARGIN: f32 = 56.0;
+const SIZE: f32 = 10.0;
+const LEADING: f32 = 14.0;
+/// Characters a line of the body holds at [`SIZE`] (DejaVu Sans averages about 0.55 em).
+const LINE_CHARS: usize = 84;
+/// The box the signature is scaled into.
+const SIGNATURE_BOX: (f32, f32) = (240.0, 90.0);
+
+/// What the PDF of one signed agreement shows.
+pub struct SignedAgreement<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub version: i32,
+    pub language: &'a str,
+    pub signer: &'a str,
+    /// When, in the site's time, as people read it.
+    pub signed_at: &'a str,
+    pub site: &'a str,
+    /// The SHA-256 of the text shown, in hex.
+    pub sha256: &'a str,
+    pub signature: &'a DynamicImage,
+}
+
+/// Renders the PDF.
+pub fn signed_agreement(a: &SignedAgreement<'_>) -> Result<Vec<u8>, Error> {
+    let font = FONT
+        .clone()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the embedded font does not load")))?;
+    let mut lines: Vec<(f32, String)> = vec![(16.0, a.title.to_owned()), (SIZE, String::new())];
+    lines.push((
+        9.0,
+        format!("Version {} ({})", a.version, a.language.to_uppercase()),
+    ));
+    lines.push((SIZE, String::new()));
+    for paragraph in a.body.split('\n') {
+        lines.extend(wrap(paragraph).into_iter().map(|l| (SIZE, l)));
+    }
+    lines.push((SIZE, String::new()));
+    lines.push((SIZE, format!("Signed by: {}", a.signer)));
+    lines.push((SIZE, format!("Signed at: {} ({})", a.signed_at, a.site)));
+    lines.push((9.0, format!("SHA-256 of this version: {}", a.sha256)));
+
+    // Lines into pages; the signature goes under the last line, or on a page of its own.
+    let mut pages: Vec<Vec<(f32, f32, String)>> = vec![Vec::new()];
+    let mut y = MARGIN;
+    for (size, text) in lines {
+        let step = LEADING.max(size * 1.4);
+        if y + step > PAGE.1 - MARGIN {
+            pages.push(Vec::new());
+            y = MARGIN;
+        }
+        y += step;
+        if let Some(page) = pages.last_mut() {
+            page.push((y, size, text));
+        }
+    }
+    if y + LEADING + SIGNATURE_BOX.1 > PAGE.1 - MARGIN {
+        pages.push(Vec::new());
+        y = MARGIN;
+    }
+    let last = pages.len() - 1;
+    let mut document = Document::new();
+    for (n, lines) in pages.into_iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE.0, PAGE.1).unwrap_or_default();
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        for (y, size, text) in lines.iter().filter(|l| !l.2.is_empty()) {
+            let at = Point::from_xy(MARGIN, *y);
+            surface.draw_text(at, font.clone(), *size, text, false, TextDirection::Auto);
+        }
+        if n == last {
+            draw_signature(&mut surface, a.signature, y + LEADING);
+        }
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("the PDF does not render: {e:?}")))
+}
+
+/// Draws the signature's ink, scaled into [`SIGNATURE_BOX`], its top at `top`.
+fn draw_signature(surface: &mut krilla::surface::Surface<'_>, img: &DynamicImage, top: f32) {
+    let (w, h) = (img.width().max(1) as f32, img.height().max(1) as f32);
+    let scale = (SIGNATURE_BOX.0 / w).min(SIGNATURE_BOX.1 / h);
+    let ink = crate::images::ink(img);
+    let mut path = PathBuilder::new();
+    // Runs of ink along each row, one rectangle each.
+    let mut run: Option<(u32, u32, u32)> = None;
+    let flush = |r: (u32, u32, u32), path: &mut PathBuilder| {
+        let (y, x0, x1) = r;
+        if let Some(rect) = Rect::from_xywh(
+            MARGIN + x0 as f32 * scale,
+            top + y as f32 * scale,
+            (x1 - x0 + 1) as f32 * scale,
+            scale,
+        ) {
+            path.push_rect(rect);
+        }
+    };
+    for (x, y) in ink {
+        run = match run {
+            Some((ry, x0, x1)) if ry == y && x == x1 + 1 => Some((ry, x0, x)),
+            Some(r) => {
+                flush(r, &mut path);
+                Some((y, x, x))
+            }
+            None => Some((y, x, x)),
+        };
+    }
+    if let Some(r) = run {
+        flush(r, &mut path);
+    }
+    if let Some(path) = path.finish() {
+        surface.draw_path(&path);
+    }
+}
+
+/// A paragraph in lines of at most [`LINE_CHARS`] characters, broken between words (a word
+/// longer than a line is cut).
+fn wrap(paragraph: &str) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in paragraph.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > LINE_CHARS {
+            let rest = word.split_off(LINE_CHARS);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+        let last = lines.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.len() > LINE_CHARS {
+            lines.push(String::new());
+        }
+        if let Some(line) = lines.last_mut() {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.extend(word);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_wrap_between_words_within_the_line() {
+        let text = "word ".repeat(60);
+        let lines = wrap(&text);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= LINE_CHARS));
+        assert_eq!(lines.join(" ").split_whitespace().count(), 60);
+        assert_eq!(wrap(""), vec![String::new()]);
+    }
+}

@@ -5,7 +5,6 @@
 
 use std::sync::LazyLock;
 
-use image::DynamicImage;
 use krilla::{
     Document,
     geom::{PathBuilder, Point, Rect},
@@ -44,7 +43,14 @@ pub struct SignedAgreement<'a> {
     pub site: &'a str,
     /// The SHA-256 of the text shown, in hex.
     pub sha256: &'a str,
-    pub signature: &'a DynamicImage,
+    pub signature: &'a Ink,
+}
+
+/// A signature's ink: the image's size and its dark pixels (x, y), row by row.
+pub struct Ink {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<(u32, u32)>,
 }
 
 /// Renders the PDF.
@@ -106,10 +112,9 @@ pub fn signed_agreement(a: &SignedAgreement<'_>) -> Result<Vec<u8>, Error> {
 }
 
 /// Draws the signature's ink, scaled into [`SIGNATURE_BOX`], its top at `top`.
-fn draw_signature(surface: &mut krilla::surface::Surface<'_>, img: &DynamicImage, top: f32) {
-    let (w, h) = (img.width().max(1) as f32, img.height().max(1) as f32);
+fn draw_signature(surface: &mut krilla::surface::Surface<'_>, ink: &Ink, top: f32) {
+    let (w, h) = (ink.width.max(1) as f32, ink.height.max(1) as f32);
     let scale = (SIGNATURE_BOX.0 / w).min(SIGNATURE_BOX.1 / h);
-    let ink = crate::images::ink(img);
     let mut path = PathBuilder::new();
     // Runs of ink along each row, one rectangle each.
     let mut run: Option<(u32, u32, u32)> = None;
@@ -124,7 +129,7 @@ fn draw_signature(surface: &mut krilla::surface::Surface<'_>, img: &DynamicImage
             path.push_rect(rect);
         }
     };
-    for (x, y) in ink {
+    for &(x, y) in &ink.pixels {
         run = match run {
             Some((ry, x0, x1)) if ry == y && x == x1 + 1 => Some((ry, x0, x)),
             Some(r) => {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use server::{
     crypto::KeySource,
     ids::TenantId,
-    store::{Actor, NewHost, NewVisit, RekeyCursor, Store},
+    store::{Actor, Flow, NewHost, NewVisit, RekeyCursor, Store},
 };
 use uuid::Uuid;
 use vestibule_shared::{

@@ -33,6 +33,11 @@ pub async fn pdfs(
     let site = tx.site(v.site_id).await?.ok_or(Error::NotFound)?;
     let signature = tx.visit_signature(visit).await?.ok_or(Error::NotFound)?;
     let signature = images::stored_signature(&signature)?;
+    let ink = pdf::Ink {
+        width: signature.width(),
+        height: signature.height(),
+        pixels: images::ink(&signature),
+    };
     let mut out = Vec::with_capacity(signed.len());
     for s in signed {
         let texts = serde_json::from_str::<
@@ -51,7 +56,7 @@ pub async fn pdfs(
             signed_at: &when,
             site: &site.name,
             sha256: &hex::encode(&s.sha256),
-            signature: &signature,
+            signature: &ink,
         })?;
         let short = &s.agreement_id.simple().to_string()[..8];
         out.push((format!("agreement-{short}-v{}.pdf", s.version), rendered));

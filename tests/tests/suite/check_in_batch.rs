@@ -10,7 +10,7 @@ use crate::storage_support::{Fixture, site_with_host, tenant};
 use server::{
     error::Error,
     ids::TenantId,
-    store::{Actor, CheckedInRow, NewVisit},
+    store::{Actor, CheckedInRow, Flow, NewVisit},
 };
 use uuid::Uuid;
 use vestibule_shared::dto::visits::CheckIn;

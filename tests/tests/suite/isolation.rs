@@ -10,8 +10,8 @@ use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, world::PIN};
 /// Routes that take no credential; each is checked separately below.
 /// Routes without a credential. The SAML ones name their tenant in the path and answer only with
 /// its public SP metadata or a login; `tests/tests/saml.rs` posts tenant A's response to B's ACS.
-/// A visitor's pass revocation takes a token whose secret only the visitor's email holds
-/// (`passes.rs` tries a wrong one).
+/// A visitor's pass revocation and a host's approval take a token whose secret only the email
+/// holds (`passes.rs` and `visitor_types.rs` try a wrong one).
 const PUBLIC: &[&str] = &[
     "/healthz",
     "/readyz",
@@ -22,6 +22,8 @@ const PUBLIC: &[&str] = &[
     "/api/v1/saml/{tenant_slug}/login",
     "/api/v1/saml/{tenant_slug}/acs",
     "/api/v1/passes/revoke",
+    "/api/v1/approvals",
+    "/api/v1/approvals/lookup",
 ];
 
 async fn state_of(api: &Api, t: &Tenant) -> Value {
@@ -34,6 +36,8 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
         "/api/v1/visits?limit=200",
         "/api/v1/audit?limit=200",
         "/api/v1/invites",
+        "/api/v1/visitor-types",
+        "/api/v1/agreements",
     ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
@@ -65,6 +69,12 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
         ("POST", "/api/v1/kiosk/override") => json!({"email": b.receptionist, "pin": PIN}),
         ("PATCH", "/api/v1/visits/{id}") | ("PATCH", "/api/v1/kiosk/override/visits/{id}") => {
             json!({"name": "Mallory", "host_id": b.host})
+        }
+        ("POST", "/api/v1/agreements") | ("PUT", "/api/v1/agreements/{id}") => {
+            json!({"name": "Mallory", "texts": {"en": {"title": "Mallory", "body": "Mallory"}}})
+        }
+        ("POST", "/api/v1/visitor-types") | ("PUT", "/api/v1/visitor-types/{id}") => {
+            json!({"names": {"en": "Mallory"}, "site_ids": [b.site]})
         }
         ("PATCH", _) => json!({"name": "Mallory"}),
         _ => json!({}),
@@ -108,6 +118,33 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         .as_str()
         .expect("id")
         .to_owned();
+    // A visitor type of B with an agreement, and a visit of it waiting for approval.
+    let id_of = |v: Value| v["id"].as_str().expect("id").to_owned();
+    let b_agreement = id_of(
+        api.post(
+            "/api/v1/agreements",
+            &b.admin,
+            json!({"name": "NDA", "texts": {"en": {"title": "NDA", "body": "Say nothing."}}}),
+        )
+        .await
+        .expect(201),
+    );
+    let b_type = id_of(
+        api.post(
+            "/api/v1/visitor-types",
+            &b.admin,
+            json!({"names": {"en": "Board member"}, "agreements": [b_agreement], "approval": true}),
+        )
+        .await
+        .expect(201),
+    );
+    let body = json!({"visitor": {"name": "Tilda Typed", "email": "tilda@example.com"},
+        "host_id": b.host, "visitor_type_id": b_type, "signature": super::visitor_types::signature_b64(),
+        "agreements": [{"document_id": b_agreement, "version": 1, "language": "en"}]});
+    let b_typed = api.check_in(&b.device, "b-typed", &body).await.expect(201)["visit_id"]
+        .as_str()
+        .expect("visit")
+        .to_owned();
 
     // Every id of B, and B's personal data, must stay out of every answer to A.
     let mut secrets = vec![
@@ -119,11 +156,16 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b_user.clone(),
         b_invite.clone(),
         b_pass.clone(),
+        b_agreement.clone(),
+        b_type.clone(),
+        b_typed.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
         "Iris Invited".to_owned(),
         "Petra Pass".to_owned(),
+        "Tilda Typed".to_owned(),
+        "Board member".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
     ]);
@@ -184,9 +226,20 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("users") => b_user.clone(),
                 Some("invites") => b_invite.clone(),
                 Some("passes") => b_pass.clone(),
+                Some("agreements") => b_agreement.clone(),
+                Some("visitor-types") => b_type.clone(),
+                // What a visit of a visitor type recorded, and its approval.
+                _ if ["/record", "/photo", "/approve", "/deny", "/agreements/"]
+                    .iter()
+                    .any(|p| path.contains(p)) =>
+                {
+                    b_typed.clone()
+                }
                 _ => b_visit.clone(),
             };
-            let url = path.replace("{id}", &target);
+            let url = path
+                .replace("{id}", &target)
+                .replace("{document_id}", &b_agreement);
             if op_doc["responses"]["200"]["content"]
                 .get("text/event-stream")
                 .is_some()

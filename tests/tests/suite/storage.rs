@@ -7,7 +7,7 @@ use server::{
     crypto::Door,
     error::Error,
     ids::TenantId,
-    store::{Actor, NewHost, NewVisit, SessionKind, Throttle, VisitFilterSql},
+    store::{Actor, Flow, NewHost, NewVisit, SessionKind, Throttle, VisitFilterSql},
 };
 use uuid::Uuid;
 use vestibule_shared::{

@@ -57,6 +57,11 @@ fn signature(strokes: u32) -> Vec<u8> {
     encoded(DynamicImage::ImageLumaA8(pad), ImageFormat::Png)
 }
 
+/// A signature in base64, as a check-in carries it.
+pub(crate) fn signature_b64() -> String {
+    b64(&signature(3))
+}
+
 /// A PNG whose header claims 20 000 × 20 000 pixels: a decompression bomb stopped at its header.
 fn bomb() -> Vec<u8> {
     let mut png = Vec::new();

@@ -17,12 +17,16 @@ use vestibule_shared::{
         mail::PutSmtp,
         passes::{PassLookup, RedeemPass, RevokePass},
         settings::UpdateSettings,
+        visitor_types::{
+            AgreementBody, AgreementInput, Answer, AnswerValue, ApprovalLookup, DecideApproval,
+            Question, VisitorTypeInput,
+        },
         visits::{CheckIn, CheckOut, CorrectVisit, VisitorDetails},
     },
     types::{
-        BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, Email, EnrollmentCode,
-        HostName, InviteCode, Label, PassCode, Password, PersonName, Phone, Pin, Purpose,
-        LinkToken, ServicePassword, Slug, Timezone,
+        BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, DocumentText, Email,
+        EnrollmentCode, HostName, ImageData, InviteCode, Label, LinkToken, PassCode, Password,
+        PersonName, Phone, Pin, Purpose, ServicePassword, ShortAnswer, Slug, Timezone,
     },
 };
 
@@ -81,6 +85,60 @@ text_types! {
     CompanyName: 1, 200;
     Purpose: 1, 500;
     Label: 1, 120;
+    ShortAnswer: 1, 500;
+}
+
+impl Valid for DocumentText {
+    fn check(&self) {
+        let s = self.as_str();
+        assert_eq!(s, s.trim(), "untrimmed document");
+        assert!(
+            (1..=DocumentText::MAX).contains(&s.chars().count()),
+            "document length"
+        );
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "control character in document"
+        );
+        check_reparse(self, DocumentText::parse(s));
+    }
+}
+
+impl Valid for ImageData {
+    fn check(&self) {
+        let s = self.as_str();
+        assert!(
+            !s.is_empty() && s.len() % 4 == 0 && s.len() <= ImageData::MAX_BYTES.div_ceil(3) * 4,
+            "image length"
+        );
+        assert!(
+            s.trim_end_matches('=')
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'),
+            "image character"
+        );
+        check_reparse(self, ImageData::parse(s));
+    }
+}
+
+impl<T: Valid> Valid for Vec<T> {
+    fn check(&self) {
+        self.iter().for_each(Valid::check);
+    }
+}
+
+impl<K, T: Valid> Valid for std::collections::BTreeMap<K, T> {
+    fn check(&self) {
+        self.values().for_each(Valid::check);
+    }
+}
+
+impl Valid for AnswerValue {
+    fn check(&self) {
+        if let AnswerValue::Text(t) = self {
+            t.check();
+        }
+    }
 }
 
 impl Valid for Email {
@@ -307,7 +365,7 @@ fields! {
     OverrideLogin { email, pin };
     PutSmtp { host, username, password, from_address, from_name, ca_pem };
     VisitorDetails { name, email, company, phone };
-    CheckIn { visitor, purpose };
+    CheckIn { visitor, purpose, answers, signature, photo };
     CheckOut { badge_code };
     CorrectVisit { name, email, company, phone, purpose };
     RedeemInvite { invite_code, purpose };
@@ -315,6 +373,13 @@ fields! {
     RedeemPass { pass_code, purpose };
     PassLookup { pass_code };
     RevokePass { token };
+    Answer { value };
+    Question { labels, choices };
+    VisitorTypeInput { names, questions };
+    AgreementBody { title, body };
+    AgreementInput { name, texts };
+    DecideApproval { token };
+    ApprovalLookup { token };
 }
 
 impl Valid for UpdateSettings {
@@ -420,4 +485,8 @@ fuzz_target!(|data: &[u8]| {
     parse_round_trip::<RedeemPass>(data);
     parse_round_trip::<PassLookup>(data);
     parse_round_trip::<RevokePass>(data);
+    parse::<VisitorTypeInput>(data);
+    parse::<AgreementInput>(data);
+    parse::<DecideApproval>(data);
+    parse::<ApprovalLookup>(data);
 });

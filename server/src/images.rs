@@ -28,7 +28,10 @@ fn decode(bytes: &[u8], formats: &[ImageFormat], field: &str) -> Result<DynamicI
         .map_err(|_| refuse("is not an image"))?;
     if !reader.format().is_some_and(|f| formats.contains(&f)) {
         let names: Vec<&str> = formats.iter().map(|f| f.extensions_str()[0]).collect();
-        return Err(refuse(&format!("must be an image of {}", names.join(" or "))));
+        return Err(refuse(&format!(
+            "must be an image of {}",
+            names.join(" or ")
+        )));
     }
     reader.limits(limits_of());
     reader.decode().map_err(|e| match e {
@@ -108,11 +111,15 @@ mod tests {
 
     #[test]
     fn a_photo_is_re_encoded_smaller_and_a_non_image_refused() {
-        let big = DynamicImage::ImageRgb8(RgbImage::from_pixel(2000, 1000, image::Rgb([9, 99, 199])));
+        let big =
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(2000, 1000, image::Rgb([9, 99, 199])));
         let stored = photo(&png(big)).expect("a photo");
         let back = image::load_from_memory(&stored).expect("decodes");
         assert_eq!((back.width(), back.height()), (800, 400));
-        assert!(matches!(photo(b"not an image at all"), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            photo(b"not an image at all"),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]
@@ -128,6 +135,9 @@ mod tests {
             }
         }
         let stored = signature(&png(DynamicImage::ImageLumaA8(pad))).expect("a signature");
-        assert_eq!(ink(&stored_signature(&stored).expect("decodes")).len(), 260 * 4);
+        assert_eq!(
+            ink(&stored_signature(&stored).expect("decodes")).len(),
+            260 * 4
+        );
     }
 }

@@ -125,7 +125,9 @@ async fn list(
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.agreements().await?;
     tx.commit().await?;
-    Ok(ApiJson(rows.into_iter().map(view).collect::<Result<_, _>>()?))
+    Ok(ApiJson(
+        rows.into_iter().map(view).collect::<Result<_, _>>()?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "visitor-types", params(("id" = Uuid, Path)),
@@ -193,7 +195,10 @@ async fn signed_pdf(
     let disposition = format!("attachment; filename=\"{name}\"");
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition).map_err(|e| Error::Internal(e.into()))?,

@@ -154,9 +154,9 @@ pub(super) async fn record_check_in(
         ));
     }
     let idempotency = idempotency(headers, &body)?;
-    let host_id = body.host_id.ok_or_else(|| {
-        Error::InvalidInput("host_id: choose the host you are visiting".into())
-    })?;
+    let host_id = body
+        .host_id
+        .ok_or_else(|| Error::InvalidInput("host_id: choose the host you are visiting".into()))?;
     let new = NewVisit {
         site_id: k.kiosk.site_id,
         host_id,

@@ -30,7 +30,7 @@ use crate::{
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{Actor, CheckedInRow, InviteRow, Flow, NewVisit, PassHolder, TenantTx},
+    store::{Actor, CheckedInRow, Flow, InviteRow, NewVisit, PassHolder, TenantTx},
 };
 
 /// What a kiosk's wait after wrong pass codes is audited and counted as.

@@ -27,7 +27,7 @@ use crate::{
     auth::Kiosk,
     error::Error,
     state::AppState,
-    store::{Actor, InviteRow, Flow, NewVisit, TenantTx},
+    store::{Actor, Flow, InviteRow, NewVisit, TenantTx},
 };
 
 /// What a kiosk's wait after wrong invitation codes is audited and counted as.

@@ -131,7 +131,10 @@ pub(super) async fn check_in(
         let changed = (visit.id, k.kiosk.site_id, host_id);
         super::device::announce_as(state, k.tenant, changed, status).await;
     }
-    Ok(answer(replayed, super::views::checked_in(visit, None, None)))
+    Ok(answer(
+        replayed,
+        super::views::checked_in(visit, None, None),
+    ))
 }
 
 fn refuse<T>(message: &str) -> Result<T, Error> {
@@ -180,7 +183,11 @@ fn recorded(
         Language::En => ("Yes", "No"),
         Language::Fr => ("Oui", "Non"),
     };
-    let given: HashMap<_, _> = body.answers.iter().map(|a| (a.question_id, &a.value)).collect();
+    let given: HashMap<_, _> = body
+        .answers
+        .iter()
+        .map(|a| (a.question_id, &a.value))
+        .collect();
     if given.len() != body.answers.len() {
         return refuse("answers: one answer per question");
     }
@@ -203,10 +210,16 @@ fn recorded(
         };
         let answer = match (q.kind, value) {
             (QuestionKind::YesNo, AnswerValue::YesNo(b)) => (if *b { yes } else { no }).to_owned(),
-            (QuestionKind::Choice, AnswerValue::Choice(i)) => match q.choices.get(usize::from(*i)) {
-                Some(labels) => label_in(&plain(labels), lang),
-                None => return Err(Error::InvalidInput(format!("answers: {id} has no such choice"))),
-            },
+            (QuestionKind::Choice, AnswerValue::Choice(i)) => {
+                match q.choices.get(usize::from(*i)) {
+                    Some(labels) => label_in(&plain(labels), lang),
+                    None => {
+                        return Err(Error::InvalidInput(format!(
+                            "answers: {id} has no such choice"
+                        )));
+                    }
+                }
+            }
             (QuestionKind::Text, AnswerValue::Text(s)) => s.as_str().to_owned(),
             _ => {
                 return Err(Error::InvalidInput(format!(

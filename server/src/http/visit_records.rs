@@ -30,11 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Visit `id` if `staff` may see it (a host: only their own); else `NotFound`.
-pub(super) async fn visible(
-    tx: &mut TenantTx,
-    staff: &Staff,
-    id: Uuid,
-) -> Result<VisitRow, Error> {
+pub(super) async fn visible(tx: &mut TenantTx, staff: &Staff, id: Uuid) -> Result<VisitRow, Error> {
     let own = staff.own_visits()?;
     let visit = tx.visit(id).await?.ok_or(Error::NotFound)?;
     if let Some(email) = &own

@@ -40,12 +40,31 @@ pub(super) fn flow_of(row: &TypeRow) -> Result<VisitorTypeInput, Error> {
     serde_json::from_str(&row.flow).map_err(|e| Error::Internal(e.into()))
 }
 
-fn view(row: &TypeRow) -> Result<VisitorType, Error> {
-    Ok(VisitorType {
-        id: row.id,
-        flow: flow_of(row)?,
-        updated_at: row.updated_at,
-    })
+/// The agreements still offered and the sites that still exist: what a definition may name.
+struct Current {
+    agreements: HashSet<Uuid>,
+    sites: HashSet<Uuid>,
+}
+
+impl Current {
+    async fn read(tx: &mut TenantTx) -> Result<Current, Error> {
+        Ok(Current {
+            agreements: tx.agreements().await?.iter().map(|a| a.id).collect(),
+            sites: tx.sites().await?.iter().map(|s| s.id).collect(),
+        })
+    }
+
+    /// A stored definition without the agreements archived and the sites deleted since.
+    fn view(&self, row: &TypeRow) -> Result<VisitorType, Error> {
+        let mut flow = flow_of(row)?;
+        flow.agreements.retain(|a| self.agreements.contains(a));
+        flow.site_ids.retain(|s| self.sites.contains(s));
+        Ok(VisitorType {
+            id: row.id,
+            flow,
+            updated_at: row.updated_at,
+        })
+    }
 }
 
 /// `labels` in `lang`, else in any language.
@@ -104,20 +123,27 @@ async fn checked(tx: &mut TenantTx, mut t: VisitorTypeInput) -> Result<VisitorTy
     {
         return bad("agreements: at most 5 different documents");
     }
-    let offered: HashSet<Uuid> = tx.agreements().await?.iter().map(|a| a.id).collect();
-    if !t.agreements.iter().all(|a| offered.contains(a)) {
+    let current = Current::read(tx).await?;
+    if !t.agreements.iter().all(|a| current.agreements.contains(a)) {
         return bad("agreements: no such agreement document");
     }
-    let sites: HashSet<Uuid> = tx.sites().await?.iter().map(|s| s.id).collect();
-    if !t.site_ids.iter().all(|s| sites.contains(s)) {
+    if !t.site_ids.iter().all(|s| current.sites.contains(s)) {
         return bad("site_ids: no such site");
     }
-    t.site_ids = t.site_ids.iter().copied().collect::<HashSet<_>>().into_iter().collect();
+    t.site_ids = t
+        .site_ids
+        .iter()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     if t.approval && !t.host_required {
         return bad("approval: the host approves only when the visitor must choose one");
     }
     match t.default_host_id {
-        Some(host) if tx.host(host).await?.is_none() => return bad("default_host_id: no such host"),
+        Some(host) if tx.host(host).await?.is_none() => {
+            return bad("default_host_id: no such host");
+        }
         None if !t.host_required => {
             return bad("default_host_id: a type whose host is optional needs a default host");
         }
@@ -145,7 +171,7 @@ async fn put(
         return Err(Error::NotFound);
     }
     let row = tx.visitor_type(row_id).await?.ok_or(Error::NotFound)?;
-    view(&row)
+    Current::read(tx).await?.view(&row)
 }
 
 #[utoipa::path(post, path = "/api/v1/visitor-types", tag = "visitor-types", request_body = VisitorTypeInput,
@@ -170,8 +196,10 @@ async fn list(
 ) -> Result<ApiJson<Vec<VisitorType>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.visitor_types().await?;
+    let current = Current::read(&mut tx).await?;
     tx.commit().await?;
-    Ok(ApiJson(rows.iter().map(view).collect::<Result<_, _>>()?))
+    let types = rows.iter().map(|r| current.view(r));
+    Ok(ApiJson(types.collect::<Result<_, _>>()?))
 }
 
 #[utoipa::path(get, path = "/api/v1/visitor-types/{id}", tag = "visitor-types", params(("id" = Uuid, Path)),
@@ -183,8 +211,9 @@ async fn get_one(
 ) -> Result<ApiJson<VisitorType>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let row = tx.visitor_type(id).await?.ok_or(Error::NotFound)?;
+    let current = Current::read(&mut tx).await?;
     tx.commit().await?;
-    Ok(ApiJson(view(&row)?))
+    Ok(ApiJson(current.view(&row)?))
 }
 
 /// Replaces a visitor type's whole definition (send questions back with their ids).
@@ -236,7 +265,11 @@ async fn kiosk_types(
     for row in &rows {
         let t = flow_of(row)?;
         let mut agreements = Vec::with_capacity(t.agreements.len());
-        for a in t.agreements.iter().filter_map(|id| live.iter().find(|a| a.id == *id)) {
+        for a in t
+            .agreements
+            .iter()
+            .filter_map(|id| live.iter().find(|a| a.id == *id))
+        {
             agreements.push(KioskAgreement {
                 document_id: a.id,
                 version: a.version.try_into().unwrap_or_default(),

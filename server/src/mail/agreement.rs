@@ -5,12 +5,7 @@ use uuid::Uuid;
 use vestibule_shared::types::Language;
 
 use super::compose::{Attachment, Content, escape};
-use crate::{
-    days::local_time,
-    error::Error,
-    images, pdf,
-    store::TenantTx,
-};
+use crate::{days::local_time, error::Error, images, pdf, store::TenantTx};
 
 /// The PDFs (file name, bytes) of the agreements signed with visit `visit` (only `only` when
 /// given); none when the visit signed none.
@@ -41,7 +36,10 @@ pub async fn pdfs(
     let mut out = Vec::with_capacity(signed.len());
     for s in signed {
         let texts = serde_json::from_str::<
-            std::collections::BTreeMap<Language, vestibule_shared::dto::visitor_types::AgreementText>,
+            std::collections::BTreeMap<
+                Language,
+                vestibule_shared::dto::visitor_types::AgreementText,
+            >,
         >(&s.texts)
         .map_err(|e| Error::Internal(e.into()))?;
         let lang = Language::from_stored(&s.language);
@@ -74,12 +72,16 @@ pub fn to_visitor(
     let (subject, lead, footer) = match lang {
         Language::En => (
             format!("Your signed agreement with {company}"),
-            format!("Thank you for your visit. Attached is a copy of what you signed at {company} reception."),
+            format!(
+                "Thank you for your visit. Attached is a copy of what you signed at {company} reception."
+            ),
             "Sent by Vestibule, the visitor desk of the company you visited.",
         ),
         Language::Fr => (
             format!("Votre accord signé avec {company}"),
-            format!("Merci de votre visite. Vous trouverez ci-joint une copie de ce que vous avez signé à l'accueil de {company}."),
+            format!(
+                "Merci de votre visite. Vous trouverez ci-joint une copie de ce que vous avez signé à l'accueil de {company}."
+            ),
             "Envoyé par Vestibule, l'accueil visiteurs de l'entreprise que vous avez visitée.",
         ),
     };

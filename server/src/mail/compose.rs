@@ -124,7 +124,10 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
             ),
         ),
         ("approval", Language::Fr) => (
-            format!("{} attend votre accord à l'accueil de {}", f.visitor, f.site),
+            format!(
+                "{} attend votre accord à l'accueil de {}",
+                f.visitor, f.site
+            ),
             format!(
                 "{who} est à l'accueil de {} et attend votre accord pour entrer.",
                 f.site
@@ -177,11 +180,7 @@ pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
     let mut action = String::new();
     if let Some(link) = f.link {
         text.push_str(&format!("\n{decide}: {link}\n"));
-        action = format!(
-            "<p><a href=\"{}\">{}</a></p>",
-            escape(link),
-            escape(decide)
-        );
+        action = format!("<p><a href=\"{}\">{}</a></p>", escape(link), escape(decide));
     }
     text.push_str(&format!("\n-- \n{footer}\n"));
     let html = format!(

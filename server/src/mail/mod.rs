@@ -331,9 +331,7 @@ async fn prepare(
         let secret = tx.approval_secret(visit.id);
         format!(
             "{}/approval#{}.{}.{secret}",
-            batch.public_url,
-            tx.tenant.0,
-            visit.id
+            batch.public_url, tx.tenant.0, visit.id
         )
     });
     let facts = compose::Facts {

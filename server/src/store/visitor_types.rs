@@ -131,7 +131,11 @@ impl TenantTx {
         for site in sites {
             self.execute(SITE, (id, *site)).await?;
         }
-        let action = if new { "visitor_type.create" } else { "visitor_type.update" };
+        let action = if new {
+            "visitor_type.create"
+        } else {
+            "visitor_type.update"
+        };
         self.audit(actor, action, format!("visitor_type:{id}"))
             .await?;
         Ok(true)
@@ -215,7 +219,10 @@ impl TenantTx {
              sha256, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let k = &self.keys;
         let answers = r.answers.as_ref().map(|a| k.seal(RECORD_ANSWERS, visit, a));
-        let photo = r.photo.as_ref().map(|p| k.seal_bytes(RECORD_PHOTO, visit, p));
+        let photo = r
+            .photo
+            .as_ref()
+            .map(|p| k.seal_bytes(RECORD_PHOTO, visit, p));
         let signature = r
             .signature
             .as_ref()
@@ -247,7 +254,11 @@ impl TenantTx {
         let Some(r) = raw else { return Ok(None) };
         let answers = r
             .answers_enc
-            .map(|a| self.keys.open(RECORD_ANSWERS, visit, &a).map(Zeroizing::new))
+            .map(|a| {
+                self.keys
+                    .open(RECORD_ANSWERS, visit, &a)
+                    .map(Zeroizing::new)
+            })
             .transpose()?;
         Ok(Some(VisitRecordRow {
             visitor_type_id: r.visitor_type_id,
@@ -272,7 +283,8 @@ impl TenantTx {
         &mut self,
         visit: Uuid,
     ) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
-        const SQL: &str = "SELECT signature_enc FROM visit_records WHERE tenant_id = $1 AND id = $2";
+        const SQL: &str =
+            "SELECT signature_enc FROM visit_records WHERE tenant_id = $1 AND id = $2";
         self.opened_image(SQL, RECORD_SIGNATURE, visit).await
     }
 
@@ -344,9 +356,12 @@ impl TenantTx {
         }
         self.execute(DECIDED, (visit, now, actor.to_string()))
             .await?;
-        let action = if approve { "visit.approve" } else { "visit.deny" };
+        let action = if approve {
+            "visit.approve"
+        } else {
+            "visit.deny"
+        };
         self.audit(actor, action, format!("visit:{visit}")).await?;
         Ok(true)
     }
 }
-

@@ -207,7 +207,11 @@ pub(crate) async fn stored_bytes(server: &TestServer, engine: Engine) -> Vec<(St
             .arg(&backup)
             .output()
             .expect("backup");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return ["vestibule.db", "vestibule.db-wal", "scan-backup.db"]
             .into_iter()
             .map(|f| (f.to_owned(), std::fs::read(dir.join(f)).unwrap_or_default()))

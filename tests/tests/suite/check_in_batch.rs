@@ -57,7 +57,7 @@ fn visit(d: Desk, host: Uuid, key: &str, request: &str) -> NewVisit {
         actor: Actor::Kiosk(d.kiosk),
         kiosk_id: Some(d.kiosk),
         idempotency: Some((key.to_owned(), request.as_bytes().to_vec())),
-            flow: Flow::Untyped,
+        flow: Flow::Untyped,
     }
 }
 

@@ -496,6 +496,7 @@ async fn front_desk_walk() {
     b.wait(&testid("own-pass-unknown")).await;
     b.open("/").await;
     b.wait(&testid("screen-today")).await;
+    visitor_types(&b, &api, &admin, &device, &harriet, &mut violations).await;
 
     // The other admin screens render and pass axe.
     for (path, screen, shot) in [
@@ -558,6 +559,94 @@ async fn front_desk_walk() {
     sso_link(&b, &api, &server).await;
     b.close().await;
     assert!(violations.is_empty(), "axe: {violations:#?}");
+}
+
+/// Visitor types in the browser: an agreement and a type with a question, the agreement and a
+/// photo; a visit of it shows its answer, its photo and its signed agreement as a PDF.
+async fn visitor_types(
+    b: &Browser,
+    api: &Api,
+    admin: &Auth,
+    device: &Auth,
+    host: &str,
+    violations: &mut Vec<String>,
+) {
+    go(b, "/agreements", "agreements").await;
+    b.type_in("#agreement-name", "NDA").await;
+    b.type_in("#agreement-title-en", "Non-disclosure").await;
+    b.type_in("#agreement-body-en", "What you see here stays here.")
+        .await;
+    b.click(&testid("agreement-save")).await;
+    b.wait_text(&testid("agreement-row"), "NDA").await;
+    check_screen(b, "15-agreements", violations).await;
+    let agreements = api.get("/api/v1/agreements", admin).await.expect(200);
+    let agreement = agreements[0]["id"].as_str().expect("agreement").to_owned();
+
+    go(b, "/visitor-types", "visitor-types").await;
+    b.type_in("#type-name-en", "Contractor").await;
+    b.click(&testid("add-question")).await;
+    b.type_in("#q-0-label-en", "Which equipment?").await;
+    b.click(&format!("#type-agreement-{agreement}")).await;
+    b.click("#type-photo").await;
+    b.click(&testid("type-save")).await;
+    b.wait_text(&testid("type-row"), "Contractor").await;
+    check_screen(b, "16-visitor-types", violations).await;
+
+    let offered = api
+        .get("/api/v1/kiosk/visitor-types", device)
+        .await
+        .expect(200);
+    let ty = &offered[0];
+    let body = json!({
+        "visitor": {"name": "Carl Contractor", "email": "carl@example.com"}, "host_id": host,
+        "visitor_type_id": ty["id"],
+        "answers": [{"question_id": ty["questions"][0]["id"], "value": "A hammer drill"}],
+        "agreements": [{"document_id": agreement, "version": 1, "language": "en"}],
+        "signature": super::visitor_types::signature_b64(),
+        "photo": super::visitor_types::photo_b64(),
+    });
+    api.check_in(device, "carl", &body).await.expect(201);
+    go(b, "/visits", "visits").await;
+    b.wait_text(&testid("visit-row"), "Carl Contractor").await;
+    b.click(&format!("{} button", testid("visit-row"))).await;
+    b.wait_text("#visit-record .record-answer", "A hammer drill")
+        .await;
+    let shown = vestibule_tests::wait_until(
+        "the photo shows",
+        std::time::Duration::from_secs(10),
+        async || {
+            let w = b
+                .eval(
+                    "const i = document.querySelector('#visit-photo');
+                     return i && i.complete ? i.naturalWidth : 0;",
+                    vec![],
+                )
+                .await;
+            (w.as_u64().unwrap_or(0) > 0).then_some(w)
+        },
+    )
+    .await;
+    assert_eq!(shown, json!(640), "the photo as stored");
+    let href = b
+        .wait(".agreement-pdf")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a PDF link");
+    let pdf = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(a =>
+               done([r.status, r.headers.get('content-type'), new TextDecoder('latin1').decode(new Uint8Array(a).slice(0, 5))])),
+               e => done('failed: ' + e));",
+            vec![json!(href)],
+        )
+        .await
+        .expect("download");
+    assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]));
+    check_screen(b, "17-visit-record", violations).await;
 }
 
 /// A page served from another origin (plain HTTP on 127.0.0.1) that posts a form to the API:

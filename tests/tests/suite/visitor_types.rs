@@ -39,7 +39,9 @@ fn encoded(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
 
 /// A photo with metadata-like noise in its pixels: a gradient.
 fn photo() -> Vec<u8> {
-    let img = RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     encoded(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg)
 }
 
@@ -55,6 +57,11 @@ fn signature(strokes: u32) -> Vec<u8> {
         }
     }
     encoded(DynamicImage::ImageLumaA8(pad), ImageFormat::Png)
+}
+
+/// A photo in base64, as a check-in carries it.
+pub(crate) fn photo_b64() -> String {
+    b64(&photo())
 }
 
 /// A signature in base64, as a check-in carries it.
@@ -78,7 +85,11 @@ fn bomb() -> Vec<u8> {
     ihdr.extend_from_slice(&20_000u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
     chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -88,7 +99,11 @@ fn crc32(data: &[u8]) -> u32 {
     for b in data {
         crc ^= u32::from(*b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -179,8 +194,15 @@ async fn types_shape_the_check_in(engine: Engine) {
         json!({"names": {"en": "X"}, "agreements": [uuid::Uuid::nil()]}),
     ];
     for body in bad {
-        let r = api.post("/api/v1/visitor-types", &t.admin, body.clone()).await;
-        assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{body}: {}", r.text);
+        let r = api
+            .post("/api/v1/visitor-types", &t.admin, body.clone())
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (422, "invalid_input"),
+            "{body}: {}",
+            r.text
+        );
     }
 
     // Without types, the built-in flow; with them, a walk-in must name one.
@@ -188,7 +210,12 @@ async fn types_shape_the_check_in(engine: Engine) {
     api.check_in(&t.device, "before", &plain).await.expect(201);
     let (ty, agreement) = contractor(&api, &t).await;
     let r = api.check_in(&t.device, "untyped", &plain).await;
-    assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "invalid_input"),
+        "{}",
+        r.text
+    );
 
     let offered = api
         .get("/api/v1/kiosk/visitor-types", &t.device)
@@ -200,7 +227,10 @@ async fn types_shape_the_check_in(engine: Engine) {
     assert_eq!(text["body"], BODY);
     let sha = hex::encode(Sha256::digest(format!("{TITLE}\n\n{BODY}").as_bytes()));
     assert_eq!(text["sha256"], sha.as_str());
-    let (q_text, q_choice) = (k["questions"][0]["id"].clone(), k["questions"][1]["id"].clone());
+    let (q_text, q_choice) = (
+        k["questions"][0]["id"].clone(),
+        k["questions"][1]["id"].clone(),
+    );
 
     let good = |answers: Value, photo: &[u8], signature: &[u8]| {
         json!({
@@ -210,35 +240,93 @@ async fn types_shape_the_check_in(engine: Engine) {
             "signature": b64(signature), "photo": b64(photo)
         })
     };
-    let answers = json!([{"question_id": q_text, "value": ANSWER}, {"question_id": q_choice, "value": 1}]);
+    let answers =
+        json!([{"question_id": q_text, "value": ANSWER}, {"question_id": q_choice, "value": 1}]);
     let before = visit_count(&api, &t).await;
     let refused = [
-        ("a required answer missing", good(json!([{"question_id": q_choice, "value": 0}]), &photo(), &signature(3))),
-        ("another type's question", good(json!([{"question_id": q_text, "value": ANSWER}, {"question_id": uuid::Uuid::now_v7(), "value": true}]), &photo(), &signature(3))),
-        ("a choice out of range", good(json!([{"question_id": q_text, "value": ANSWER}, {"question_id": q_choice, "value": 7}]), &photo(), &signature(3))),
-        ("a photo that is not an image", good(answers.clone(), b"GIF89a not really an image", &signature(3))),
-        ("a decompression bomb", good(answers.clone(), &bomb(), &signature(3))),
-        ("an empty signature", good(answers.clone(), &photo(), &signature(0))),
+        (
+            "a required answer missing",
+            good(
+                json!([{"question_id": q_choice, "value": 0}]),
+                &photo(),
+                &signature(3),
+            ),
+        ),
+        (
+            "another type's question",
+            good(
+                json!([{"question_id": q_text, "value": ANSWER}, {"question_id": uuid::Uuid::now_v7(), "value": true}]),
+                &photo(),
+                &signature(3),
+            ),
+        ),
+        (
+            "a choice out of range",
+            good(
+                json!([{"question_id": q_text, "value": ANSWER}, {"question_id": q_choice, "value": 7}]),
+                &photo(),
+                &signature(3),
+            ),
+        ),
+        (
+            "a photo that is not an image",
+            good(
+                answers.clone(),
+                b"GIF89a not really an image",
+                &signature(3),
+            ),
+        ),
+        (
+            "a decompression bomb",
+            good(answers.clone(), &bomb(), &signature(3)),
+        ),
+        (
+            "an empty signature",
+            good(answers.clone(), &photo(), &signature(0)),
+        ),
     ];
     for (what, body) in refused {
         let r = api.check_in(&t.device, &format!("bad-{what}"), &body).await;
-        assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{what}: {}", r.text);
-        assert!(!r.text.contains(SIGNER) && !r.text.contains(ANSWER), "{what}: {}", r.text);
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (422, "invalid_input"),
+            "{what}: {}",
+            r.text
+        );
+        assert!(
+            !r.text.contains(SIGNER) && !r.text.contains(ANSWER),
+            "{what}: {}",
+            r.text
+        );
     }
     let mut too_big = good(answers.clone(), &photo(), &signature(3));
     too_big["photo"] = json!("A".repeat(1_500_000));
     let r = api.check_in(&t.device, "bad-too-big", &too_big).await;
-    assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "too large: {}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "invalid_input"),
+        "too large: {}",
+        r.text
+    );
     let mut no_sig = good(answers.clone(), &photo(), &signature(3));
     no_sig.as_object_mut().expect("object").remove("signature");
     let r = api.check_in(&t.device, "bad-unsigned", &no_sig).await;
-    assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_input"), "{}", r.text);
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "invalid_input"),
+        "{}",
+        r.text
+    );
     assert_eq!(visit_count(&api, &t).await, before, "nothing was written");
 
     // A good one.
     let sent_photo = photo();
     let v = api
-        .check_in(&t.device, "good", &good(answers.clone(), &sent_photo, &signature(3)))
+        .check_in(
+            &t.device,
+            "good",
+            &good(answers.clone(), &sent_photo, &signature(3)),
+        )
         .await
         .expect(201);
     assert_eq!(v["status"], "on_site");
@@ -253,9 +341,11 @@ async fn types_shape_the_check_in(engine: Engine) {
     assert_eq!(record["answers"][1]["answer"], "South");
     assert_eq!(record["photo"], true);
     assert_eq!(record["agreements"][0]["sha256"], sha.as_str());
-    let (status, stored_photo) = get_bytes(&server, &format!("/api/v1/visits/{id}/photo"), &t).await;
+    let (status, stored_photo) =
+        get_bytes(&server, &format!("/api/v1/visits/{id}/photo"), &t).await;
     assert_eq!(status, 200);
-    let decoded = image::load_from_memory_with_format(&stored_photo, ImageFormat::Jpeg).expect("a JPEG");
+    let decoded =
+        image::load_from_memory_with_format(&stored_photo, ImageFormat::Jpeg).expect("a JPEG");
     assert_eq!((decoded.width(), decoded.height()), (640, 480));
     println!(
         "MEASURED stored photo {} bytes (sent {}), signature PNG {} bytes sent",
@@ -265,13 +355,26 @@ async fn types_shape_the_check_in(engine: Engine) {
     );
 
     // The signed agreement's PDF, read back by pdftotext.
-    let pdf_path = format!("/api/v1/visits/{id}/agreements/{}/pdf", agreement["id"].as_str().expect("id"));
+    let pdf_path = format!(
+        "/api/v1/visits/{id}/agreements/{}/pdf",
+        agreement["id"].as_str().expect("id")
+    );
     let started = Instant::now();
     let (status, pdf) = get_bytes(&server, &pdf_path, &t).await;
-    println!("MEASURED signed-agreement PDF {} bytes in {:?} (request, render and transfer)", pdf.len(), started.elapsed());
+    println!(
+        "MEASURED signed-agreement PDF {} bytes in {:?} (request, render and transfer)",
+        pdf.len(),
+        started.elapsed()
+    );
     assert_eq!(status, 200);
     let text = pdf_text(&pdf);
-    for needle in [TITLE, "Wear the helmet at all times.", "Version 1", SIGNER, &sha] {
+    for needle in [
+        TITLE,
+        "Wear the helmet at all times.",
+        "Version 1",
+        SIGNER,
+        &sha,
+    ] {
         assert!(text.contains(needle), "{needle:?} in {text}");
     }
     // A new version changes nothing of the visit that signed the old one.
@@ -287,8 +390,14 @@ async fn types_shape_the_check_in(engine: Engine) {
     assert_eq!(v2["version"], 2);
     let (_, again) = get_bytes(&server, &pdf_path, &t).await;
     let again = pdf_text(&again);
-    assert!(again.contains("Wear the helmet") && !again.contains("Entirely new"), "{again}");
-    let offered = api.get("/api/v1/kiosk/visitor-types", &t.device).await.expect(200);
+    assert!(
+        again.contains("Wear the helmet") && !again.contains("Entirely new"),
+        "{again}"
+    );
+    let offered = api
+        .get("/api/v1/kiosk/visitor-types", &t.device)
+        .await
+        .expect(200);
     assert_eq!(offered[0]["agreements"][0]["version"], 2);
 
     at_rest(&server, engine, &stored_photo).await;
@@ -342,17 +451,32 @@ async fn hosts_approve_or_decline(engine: Engine) {
         }
     };
     let v = walk_in("cand-1", "Carla Candidate").await;
-    assert_eq!((v["status"].as_str(), v["badge_code"].as_str()), (Some("pending_approval"), None), "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["badge_code"].as_str()),
+        (Some("pending_approval"), None),
+        "{v}"
+    );
     let id = v["visit_id"].as_str().expect("id").to_owned();
-    let state = api.get(&format!("/api/v1/kiosk/visits/{id}"), &t.device).await.expect(200);
-    assert_eq!((state["status"].as_str(), state["badge_code"].as_str()), (Some("pending_approval"), None));
+    let state = api
+        .get(&format!("/api/v1/kiosk/visits/{id}"), &t.device)
+        .await
+        .expect(200);
+    assert_eq!(
+        (state["status"].as_str(), state["badge_code"].as_str()),
+        (Some("pending_approval"), None)
+    );
 
     // The host's email carries the link; the link approves.
-    let email = wait_until("the approval email", std::time::Duration::from_secs(30), async || {
-        smtp.messages().into_iter().find(|m| {
-            header(m, "Subject").is_some_and(|s| s.starts_with("Carla Candidate is waiting for your approval"))
-        })
-    })
+    let email = wait_until(
+        "the approval email",
+        std::time::Duration::from_secs(30),
+        async || {
+            smtp.messages().into_iter().find(|m| {
+                header(m, "Subject")
+                    .is_some_and(|s| s.starts_with("Carla Candidate is waiting for your approval"))
+            })
+        },
+    )
     .await;
     let read = super::mail::read_email(&email);
     let text = read["text"].as_str().expect("text");
@@ -364,34 +488,72 @@ async fn hosts_approve_or_decline(engine: Engine) {
         .to_owned();
     let mut forged = token.clone();
     forged.replace_range(forged.len() - 4.., "AAAA");
-    let r = api.post("/api/v1/approvals/lookup", &vestibule_tests::Auth::None, json!({"token": forged})).await;
+    let r = api
+        .post(
+            "/api/v1/approvals/lookup",
+            &vestibule_tests::Auth::None,
+            json!({"token": forged}),
+        )
+        .await;
     assert_eq!(r.status, 404, "{}", r.text);
     let ask = api
-        .post("/api/v1/approvals/lookup", &vestibule_tests::Auth::None, json!({"token": token}))
+        .post(
+            "/api/v1/approvals/lookup",
+            &vestibule_tests::Auth::None,
+            json!({"token": token}),
+        )
         .await
         .expect(200);
-    assert_eq!((ask["visitor_name"].as_str(), ask["state"].as_str()), (Some("Carla Candidate"), Some("pending")));
+    assert_eq!(
+        (ask["visitor_name"].as_str(), ask["state"].as_str()),
+        (Some("Carla Candidate"), Some("pending"))
+    );
     let r = api
-        .post("/api/v1/approvals", &vestibule_tests::Auth::None, json!({"token": token, "approve": true}))
+        .post(
+            "/api/v1/approvals",
+            &vestibule_tests::Auth::None,
+            json!({"token": token, "approve": true}),
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let state = api.get(&format!("/api/v1/kiosk/visits/{id}"), &t.device).await.expect(200);
+    let state = api
+        .get(&format!("/api/v1/kiosk/visits/{id}"), &t.device)
+        .await
+        .expect(200);
     assert_eq!(state["status"], "on_site");
     assert!(state["badge_code"].is_string());
     let r = api
-        .post("/api/v1/approvals", &vestibule_tests::Auth::None, json!({"token": token, "approve": false}))
+        .post(
+            "/api/v1/approvals",
+            &vestibule_tests::Auth::None,
+            json!({"token": token, "approve": false}),
+        )
         .await;
     assert_eq!(r.status, 404, "decided once: {}", r.text);
 
     // Declined from the console: checked out, and the kiosk says so.
     let w = walk_in("cand-2", "Dora Declined").await;
     let wid = w["visit_id"].as_str().expect("id").to_owned();
-    api.post(&format!("/api/v1/visits/{wid}/deny"), &t.admin, json!({})).await.expect(204);
-    let state = api.get(&format!("/api/v1/kiosk/visits/{wid}"), &t.device).await.expect(200);
-    assert_eq!((state["status"].as_str(), state["badge_code"].as_str()), (Some("denied"), None));
-    let visit = api.get(&format!("/api/v1/visits/{wid}"), &t.admin).await.expect(200);
+    api.post(&format!("/api/v1/visits/{wid}/deny"), &t.admin, json!({}))
+        .await
+        .expect(204);
+    let state = api
+        .get(&format!("/api/v1/kiosk/visits/{wid}"), &t.device)
+        .await
+        .expect(200);
+    assert_eq!(
+        (state["status"].as_str(), state["badge_code"].as_str()),
+        (Some("denied"), None)
+    );
+    let visit = api
+        .get(&format!("/api/v1/visits/{wid}"), &t.admin)
+        .await
+        .expect(200);
     assert_eq!(visit["status"], "denied");
-    let record = api.get(&format!("/api/v1/visits/{wid}/record"), &t.admin).await.expect(200);
+    let record = api
+        .get(&format!("/api/v1/visits/{wid}/record"), &t.admin)
+        .await
+        .expect(200);
     assert_eq!(record["approval"]["state"], "denied");
 }
 

@@ -99,6 +99,12 @@ describe('api errors', () => {
     expect(blame(err('timezone: unknown'), 'name', 'p')).toEqual({});
     expect(blame(err('certificates[0]: bad'), 'certificates', 'p')['aria-invalid']).toBe('true');
     expect(blame(null, 'name', 'p')).toEqual({});
+    // An error about a whole field marks each of its parts; one about a part marks that part only.
+    expect(blame(err('names: give the name in at least one language'), 'names.fr', 'p')['aria-invalid']).toBe('true');
+    expect(blame(err('questions[1].choices: 2 to 10'), 'questions[1].choices[0].en', 'p')['aria-invalid']).toBe('true');
+    expect(blame(err('questions[1].choices: 2 to 10'), 'questions[0].choices[0].en', 'p')).toEqual({});
+    expect(blame(err('names.en: too long'), 'names.fr', 'p')).toEqual({});
+    expect(blame(err('name: too long'), 'names', 'p')).toEqual({});
   });
 });
 

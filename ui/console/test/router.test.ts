@@ -1,6 +1,6 @@
 // Paths to screens, and which screens each role may open.
 import { describe, expect, it } from 'vitest';
-import { ROUTES, routeOf } from '../src/lib/router.svelte';
+import { LINK_TOKEN, ROUTES, routeOf } from '../src/lib/router.svelte';
 import { allowed } from '../src/lib/roles';
 
 describe('routes', () => {
@@ -14,6 +14,17 @@ describe('routes', () => {
     expect(routeOf('/nowhere')).toBe('/');
     expect(routeOf('/sites/extra')).toBe('/');
     expect(routeOf('')).toBe('/');
+  });
+});
+
+describe('emailed links', () => {
+  it("accepts only a token's shape", () => {
+    const id = '0190a6b2-6a1b-7c3d-8e4f-123456789abc';
+    const secret = 'A'.repeat(42) + '_';
+    expect(LINK_TOKEN.test(`${id}.${id}.${secret}`)).toBe(true);
+    expect(LINK_TOKEN.test(`${id}.${id}.${secret}x`)).toBe(false);
+    expect(LINK_TOKEN.test(`${id}.${secret}`)).toBe(false);
+    expect(LINK_TOKEN.test(`${id}.${id}.${'A'.repeat(42)}=`)).toBe(false);
   });
 });
 

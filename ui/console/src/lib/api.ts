@@ -102,15 +102,17 @@ export function fieldOf(error: unknown): string | null {
   return m ? m[1] : null;
 }
 
+/** Whether `part` is `field` or one of its parts (`field.x`, `field[0]`). */
+const within = (part: string, field: string) => part === field || part.startsWith(field + '.') || part.startsWith(field + '[');
+
 /**
- * The attributes that mark an input as the cause of `error` (when the error names `field`) and
- * point it at the message with id `problemId`: spread them on the input.
+ * The attributes that mark an input as the cause of `error` (when the error names `field`, a
+ * part of it, or what it is part of: `names` marks `names.fr`) and point it at the message with
+ * id `problemId`: spread them on the input.
  */
 export function blame(error: unknown, field: string, problemId: string): Record<string, string> {
   const f = fieldOf(error);
-  return f === field || f?.startsWith(field + '.') || f?.startsWith(field + '[')
-    ? { 'aria-invalid': 'true', 'aria-describedby': problemId }
-    : {};
+  return f && (within(f, field) || within(field, f)) ? { 'aria-invalid': 'true', 'aria-describedby': problemId } : {};
 }
 
 /** A query string of the set values only. */

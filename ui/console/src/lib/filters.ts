@@ -1,6 +1,10 @@
 // The visit log's filters as the API reads them: the list's query string (with paging) and the
 // CSV export link, which carries the same filters and no paging.
 import { query } from './api';
+import type { VisitStatus } from './types';
+
+/** The statuses the log filters by, in the order the filter offers them. */
+export const STATUSES: readonly VisitStatus[] = ['on_site', 'pending_approval', 'checked_out', 'denied'];
 
 export interface VisitFilters {
   site_id: string;

@@ -1,7 +1,22 @@
 // Client-side routes on the History API: the server answers index.html for every path, and
-// in-app links are intercepted so a click changes the screen without a reload.
+// in-app links are intercepted so a click changes the screen without a reload. The pages of
+// emailed links (`/pass`, `/approval`) need no account and carry their token in the fragment.
 
-export const ROUTES = ['/', '/visits', '/invites', '/hosts', '/sites', '/kiosks', '/users', '/settings', '/email', '/sso', '/audit'] as const;
+export const ROUTES = [
+  '/',
+  '/visits',
+  '/invites',
+  '/hosts',
+  '/sites',
+  '/visitor-types',
+  '/agreements',
+  '/kiosks',
+  '/users',
+  '/settings',
+  '/email',
+  '/sso',
+  '/audit',
+] as const;
 export type Route = (typeof ROUTES)[number] | '/login';
 
 /** The route a path shows (unknown paths show Today). */
@@ -29,4 +44,26 @@ export function interceptLinks(): void {
     e.preventDefault();
     navigate(href);
   });
+}
+
+/** The pages of emailed links, open to anyone. */
+export const PUBLIC_PAGES = ['/pass', '/approval'] as const;
+
+/** The shape of an emailed link's token: `<uuid>.<uuid>.<43 characters of base64url>`. */
+export const LINK_TOKEN = /^[0-9a-f-]{36}\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The token of an emailed link (`/approval#<token>`), read once and taken out of the address bar
+ * (the fragment never reaches a server; this keeps it out of the history too); '' when the
+ * fragment is not one.
+ */
+export function takeLinkToken(): string {
+  let token = '';
+  try {
+    token = decodeURIComponent(location.hash.slice(1));
+  } catch {
+    // a broken escape: not a token
+  }
+  history.replaceState(null, '', location.pathname);
+  return LINK_TOKEN.test(token) ? token : '';
 }

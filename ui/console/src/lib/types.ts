@@ -1,4 +1,5 @@
 // The wire types the console reads (see shared/src/dto in the repository).
+import type { Lang } from './i18n';
 
 export type Role = 'admin' | 'receptionist' | 'host';
 export interface Me {
@@ -45,6 +46,8 @@ export interface User {
   has_pin: boolean;
   disabled: boolean;
 }
+/** `pending_approval`: waiting for the host's approval (no badge yet); `denied`: not approved. */
+export type VisitStatus = 'on_site' | 'checked_out' | 'pending_approval' | 'denied';
 export interface Visit {
   id: string;
   site_id: string;
@@ -55,7 +58,7 @@ export interface Visit {
   visitor_company: string | null;
   visitor_phone: string | null;
   purpose: string | null;
-  status: 'on_site' | 'checked_out';
+  status: VisitStatus;
   badge_code: string;
   checked_in_at: string;
   checked_out_at: string | null;
@@ -117,4 +120,110 @@ export interface Invite {
   state: 'expected' | 'checked_in' | 'cancelled' | 'expired';
   visit_id: string | null;
   created_at: string;
+}
+
+/** A text per language (at least one when sent; blank ones are left out). */
+export type Labels = Partial<Record<Lang, string>>;
+export type FieldRule = 'off' | 'optional' | 'required';
+export type QuestionKind = 'text' | 'choice' | 'yes_no';
+export type TypeIcon = 'visitor' | 'contractor' | 'interview' | 'delivery' | 'vip';
+export interface StandardFields {
+  company: FieldRule;
+  phone: FieldRule;
+  purpose: FieldRule;
+}
+export interface Question {
+  /** Given by the server; sent back unchanged when editing, so that answers stay linked. */
+  id?: string | null;
+  kind: QuestionKind;
+  required: boolean;
+  labels: Labels;
+  /** 2 to 10 for a `choice` question, empty otherwise. */
+  choices: Labels[];
+}
+/** `POST /api/v1/visitor-types`, `PUT /api/v1/visitor-types/{id}`: a visitor type's whole flow. */
+export interface VisitorTypeInput {
+  names: Labels;
+  icon: TypeIcon;
+  /** Every site when empty. */
+  site_ids: string[];
+  fields: StandardFields;
+  questions: Question[];
+  /** Ids of agreement documents, up to 5. */
+  agreements: string[];
+  photo: boolean;
+  host_required: boolean;
+  /** The host of a visitor who chooses none (needed when `host_required` is false). */
+  default_host_id: string | null;
+  /** The host approves first (needs `host_required`). */
+  approval: boolean;
+  position: number;
+}
+export interface VisitorType extends VisitorTypeInput {
+  id: string;
+  updated_at: string;
+}
+export interface AgreementBody {
+  title: string;
+  body: string;
+}
+/** `POST /api/v1/agreements` (version 1), `PUT /api/v1/agreements/{id}` (the next version). */
+export interface AgreementInput {
+  name: string;
+  texts: Partial<Record<Lang, AgreementBody>>;
+}
+export interface Agreement extends AgreementInput {
+  id: string;
+  version: number;
+  updated_at: string;
+}
+export interface RecordedAnswer {
+  question_id: string;
+  question: string;
+  answer: string;
+}
+export interface SignedAgreement {
+  document_id: string;
+  name: string;
+  version: number;
+  language: Lang;
+  /** SHA-256 (hex) of the text shown. */
+  sha256: string;
+  signed_at: string;
+}
+export type ApprovalState = 'pending' | 'approved' | 'denied';
+export interface Approval {
+  state: ApprovalState;
+  decided_at: string | null;
+  /** `user:<id>`, or `host-link` for the emailed link. */
+  decided_by: string | null;
+}
+/** `GET /api/v1/visits/{id}/record` (404 for a visit of the built-in flow). */
+export interface VisitRecord {
+  visitor_type_id: string | null;
+  visitor_type: string | null;
+  answers: RecordedAnswer[];
+  agreements: SignedAgreement[];
+  /** `GET /api/v1/visits/{id}/photo` answers it. */
+  photo: boolean;
+  approval: Approval | null;
+}
+/** `POST /api/v1/approvals/lookup`. */
+export interface ApprovalLookup {
+  token: string;
+}
+/** `POST /api/v1/approvals`: the host's decision with their email's link. */
+export interface DecideApproval {
+  token: string;
+  approve: boolean;
+}
+/** What the host's link opens. */
+export interface ApprovalRequest {
+  visit_id: string;
+  visitor_name: string;
+  visitor_company: string | null;
+  visitor_type: string | null;
+  site_name: string;
+  checked_in_at: string;
+  state: ApprovalState;
 }

@@ -494,9 +494,7 @@ impl LinkToken {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(ValidationError(
-                "must be the token of an emailed link",
-            ))
+            Err(ValidationError("must be the token of an emailed link"))
         }
     }
     /// The tenant, the row (a pass, a visit) and the secret.

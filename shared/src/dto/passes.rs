@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::types::{PassCode, Purpose, LinkToken};
+use crate::types::{LinkToken, PassCode, Purpose};
 
 /// `POST /api/v1/kiosk/visits` with a pass: the code stands for the visitor's details. Without
 /// `host_id` the host is that of the invitation the visitor is expected on today at this site.

@@ -6,7 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::visitor_types::{Answer, ShownAgreement};
-use crate::types::{BadgeCode, CompanyName, Email, ImageData, PageCursor, PersonName, Phone, Purpose};
+use crate::types::{
+    BadgeCode, CompanyName, Email, ImageData, PageCursor, PersonName, Phone, Purpose,
+};
 
 /// Where a visit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

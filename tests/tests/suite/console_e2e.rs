@@ -3,8 +3,9 @@
 //! front-desk day: sign in as admin, create a site, hosts by the form and by CSV import (one bad
 //! row, reported in the page), a kiosk (its enrollment code read off the page and used), a
 //! check-in through the kiosk API appearing live on *Today*, checking the visitor out, the CSV
-//! export, the agreement text reaching the kiosk's settings, the audit chain verified, signing
-//! out. Visitor names that are markup show as text; a cross-site form post carries no session;
+//! export, the agreement text reaching the kiosk's settings, an agreement and a visitor type made
+//! in the browser and a visit of it showing its answer, photo and signed PDF, the audit chain
+//! verified, signing out. Visitor names that are markup show as text; a cross-site form post carries no session;
 //! axe-core finds no serious or critical violation on any screen; each screen is photographed
 //! into `docs/screenshots/console/`. On PostgreSQL a shorter pass: sign in, a live check-in made
 //! on another replica, sign out.

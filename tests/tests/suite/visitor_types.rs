@@ -414,6 +414,23 @@ async fn at_rest(server: &TestServer, engine: Engine, stored_photo: &[u8]) {
         b"\x89PNG\r\n".to_vec(),
         b"\xff\xd8\xff".to_vec(),
     ];
+    if engine == Engine::Sqlite {
+        use sqlx::Connection;
+        let db = server.data_dir.path().join("vestibule.db");
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
+                .await
+                .expect("open the database");
+        let (photo, signature): (i64, i64) = sqlx::query_as(
+            "SELECT length(photo_enc), length(signature_enc) FROM visit_records WHERE photo_enc IS NOT NULL",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("sizes");
+        println!(
+            "MEASURED at rest per visit: photo {photo} bytes, signature {signature} bytes (sealed)"
+        );
+    }
     let hay = super::at_rest::stored_bytes(server, engine).await;
     for (what, hay) in hay {
         for n in &needles {

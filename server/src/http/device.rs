@@ -2,7 +2,7 @@
 //! code, and the receptionist's PIN step-up. The host search is `kiosk_hosts.rs`.
 
 use axum::{
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
 };
 use sha2::{Digest, Sha256};
@@ -31,6 +31,7 @@ use crate::{
     error::Error,
     ids::TenantId,
     metrics,
+    shield::CHECK_IN_BODY_LIMIT,
     state::AppState,
     store::{Actor, BadgeMisses, Flow, NewVisit, SessionKind, TenantTx},
 };
@@ -38,9 +39,16 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(enroll))
-        .routes(routes!(check_in))
+        .merge(check_in_router(
+            OpenApiRouter::new().routes(routes!(check_in)),
+        ))
         .routes(routes!(check_out))
         .routes(routes!(override_login))
+}
+
+/// A check-in's route, which takes a visitor type's photo and signature: the larger body limit.
+pub(super) fn check_in_router(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.layer(DefaultBodyLimit::max(CHECK_IN_BODY_LIMIT))
 }
 
 /// Enrolls a kiosk with its one-time code and returns its device token (shown once).

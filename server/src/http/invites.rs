@@ -165,7 +165,12 @@ async fn list_invites(
     let own = staff.own_visits()?;
     let mut tx = state.store.read(staff.tenant).await?;
     let tz = match f.site_id {
-        Some(id) => tx.site(id).await?.ok_or(Error::NotFound)?.timezone,
+        Some(id) => {
+            tx.site(id)
+                .await?
+                .ok_or_else(|| Error::InvalidInput("site_id: no such site".into()))?
+                .timezone
+        }
         None => "UTC".to_owned(),
     };
     let day = match f.date {

@@ -52,7 +52,7 @@ pub use hosts::{ParsedRow, parse_csv};
 
 use crate::{
     error::{Error, RequestId},
-    shield::{CHECK_IN_BODY_LIMIT, CSV_BODY_LIMIT, JSON_BODY_LIMIT, guard},
+    shield::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, guard},
     state::AppState,
 };
 
@@ -101,11 +101,11 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(invites::router())
         .merge(invite_import::router().layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)))
         .merge(events::router())
-        .merge(device::router().layer(DefaultBodyLimit::max(CHECK_IN_BODY_LIMIT)))
+        .merge(device::router())
         .merge(kiosk_hosts::router())
         .merge(redeem::router())
         .merge(passes::router())
-        .merge(override_mode::router().layer(DefaultBodyLimit::max(CHECK_IN_BODY_LIMIT)))
+        .merge(override_mode::router())
         .merge(visitor_types::router())
         .merge(agreements::router())
         .merge(visit_records::router())

@@ -29,7 +29,9 @@ const MAX_ON_SITE: i64 = 2_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(on_site, check_in_for))
+        .merge(super::device::check_in_router(
+            OpenApiRouter::new().routes(routes!(on_site, check_in_for)),
+        ))
         .routes(routes!(correct))
         .routes(routes!(check_out))
         .routes(routes!(exit))

@@ -469,13 +469,16 @@ async fn bad_input_changes_nothing(engine: Engine) {
     let mut huge = case(
         "body over the limit",
         post.clone(),
-        checkin,
+        "/api/v1/kiosk/visits/checkout",
         &a.device,
         json!(null),
         413,
         "payload_too_large",
     );
-    huge.body = Some(format!("{{\"purpose\": \"{}\"}}", "x".repeat(100 * 1024)));
+    huge.body = Some(format!(
+        "{{\"badge_code\": \"{}\"}}",
+        "x".repeat(100 * 1024)
+    ));
     cases.push(huge);
     let mut bad_key = case(
         "bad idempotency key",

@@ -1,5 +1,5 @@
-//! An early refusal reaches the client. A check-in body refused before it is read (too large, or
-//! without a credential) while the client is still sending it, slowly, over TLS, is answered in
+//! An early refusal reaches the client. A kiosk's check-out body refused before it is read (too
+//! large, or without a credential) while the client is still sending it, slowly, over TLS, is answered in
 //! full every time: the server shuts its side and drains what the client still sends before it
 //! closes (a lingering close), instead of closing with unread data, which resets the connection.
 
@@ -35,11 +35,9 @@ async fn a_body_refused_while_it_is_sent_slowly_gets_its_whole_answer() {
             let mut body = visitor(&t.host, "Valid Name", "valid@example.com");
             body["purpose"] = json!("x".repeat(100 * 1000 + round * 25 * 1000));
             sent += 1;
-            let outcome = tokio::time::timeout(
-                Duration::from_secs(30),
-                check_in_slowly(&server, token, &body),
-            )
-            .await;
+            let outcome =
+                tokio::time::timeout(Duration::from_secs(30), send_slowly(&server, token, &body))
+                    .await;
             match outcome.unwrap_or_else(|_| Err("no answer within 30 s".to_owned())) {
                 Ok((got, envelope)) if got == status && envelope["error"]["code"] == code => {}
                 Ok((got, envelope)) => {
@@ -56,10 +54,10 @@ async fn a_body_refused_while_it_is_sent_slowly_gets_its_whole_answer() {
     );
 }
 
-/// Sends a check-in in small chunks with pauses while reading the answer, as an HTTP client
+/// Sends a body to the check-out route in small chunks with pauses while reading the answer, as an HTTP client
 /// does; returns the answer's status and envelope, or what went wrong (a reset while sending or
 /// reading, a cut answer).
-async fn check_in_slowly(
+async fn send_slowly(
     server: &TestServer,
     token: Option<&str>,
     body: &Value,
@@ -67,7 +65,7 @@ async fn check_in_slowly(
     let body = serde_json::to_vec(body).expect("JSON");
     let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
     let head = format!(
-        "POST /api/v1/kiosk/visits HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nIdempotency-Key: {}\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/v1/kiosk/visits/checkout HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nIdempotency-Key: {}\r\nContent-Length: {}\r\n\r\n",
         uuid::Uuid::now_v7(),
         body.len()
     );

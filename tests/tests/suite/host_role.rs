@@ -97,7 +97,8 @@ async fn hosts_see_only_their_visitors(engine: Engine) {
             }
             let url = path
                 .replace("{id}", &his)
-                .replace("{tenant_slug}", "hosting");
+                .replace("{tenant_slug}", "hosting")
+                .replace("{document_id}", &uuid::Uuid::nil().to_string());
             let body = (method != Method::GET).then(|| json!({}));
             let r = api
                 .send(

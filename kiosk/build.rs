@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "override_check_in",
     "override_correct",
     "override_exit",
+    "visitor_types",
+    "visit_state",
 ];
 
 fn main() {

@@ -1,7 +1,8 @@
 //! The kiosk's Tauri commands: the only thing its web UI can call (see `capabilities/kiosk.json`).
 //! Each takes its arguments as one struct of [`crate::contract`] and parses what the UI sent
 //! into the shared newtypes (`vestibule_shared::types`) before anything goes to the server.
-//! Visitor data arrives in zeroize-on-drop types, goes to the server, and is dropped.
+//! Visitor data arrives in zeroize-on-drop types, goes to the server, and is dropped. The
+//! commands of visitor types are in [`crate::visitor_types`].
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ use crate::{
     },
     error::Error,
     state::Kiosk,
+    visitor_types::{self, TypedFields},
 };
 
 /// The visitor's details once parsed: trimmed, valid, and wiped when dropped.
@@ -76,18 +78,21 @@ impl VisitorInput {
 #[derive(Serialize)]
 struct CheckInBody<'a> {
     visitor: &'a Visitor,
-    host_id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host_id: Option<Uuid>,
     purpose: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     want_pass: bool,
+    #[serde(flatten)]
+    typed: &'a TypedFields,
 }
 
-fn parse_id(text: &str, field: &'static str) -> Result<Uuid, Error> {
+pub(crate) fn parse_id(text: &str, field: &'static str) -> Result<Uuid, Error> {
     Uuid::parse_str(text.trim()).map_err(|_| Error::field(field, "not a valid id"))
 }
 
 /// Sends one request as this device; a revoked device forgets its token.
-async fn device_send<T: DeserializeOwned>(
+pub(crate) async fn device_send<T: DeserializeOwned>(
     kiosk: &Kiosk,
     method: Method,
     path: &str,
@@ -174,6 +179,11 @@ async fn refresh_settings(kiosk: &Kiosk) {
     match fetched {
         Ok(settings) => kiosk.lock().await.settings = Some(settings),
         Err(e) => tracing::debug!(kind = ?e.kind(), "the tenant's settings were not fetched"),
+    }
+    // The visitor types once at start (and after enrolling); a visitor's tap fetches them anew.
+    let fetched_once = kiosk.lock().await.visitor_types.is_some();
+    if !fetched_once && let Err(e) = visitor_types::refresh(kiosk).await {
+        tracing::debug!(kind = ?e.kind(), "the visitor types were not fetched");
     }
 }
 
@@ -262,7 +272,11 @@ async fn submit_check_in(
     over: bool,
 ) -> Result<CheckedIn, Error> {
     let visitor = args.visitor.parse()?;
-    let host_id = parse_id(&args.host_id, "host")?;
+    let host_id = {
+        let inner = kiosk.lock().await;
+        visitor_types::host_id(args, inner.visitor_types.as_deref().unwrap_or_default())?
+    };
+    let typed = TypedFields::parse(args)?;
     let purpose = Zeroizing::new(optional(
         args.purpose.as_deref(),
         "purpose",
@@ -273,6 +287,7 @@ async fn submit_check_in(
         host_id,
         purpose: purpose.as_deref(),
         want_pass: args.want_pass,
+        typed: &typed,
     };
     let bytes =
         Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?);

@@ -56,16 +56,64 @@ pub struct VisitorInput {
     pub phone: Option<String>,
 }
 
-/// `check_in` and `override_check_in`: the visitor, their host and why they came.
+/// `check_in` and `override_check_in`: the visitor, their host and why they came, and what the
+/// visitor type they chose asked (nothing of it in the built-in flow).
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 #[cfg_attr(test, derive(TS))]
 pub struct CheckInArgs {
     pub visitor: VisitorInput,
-    pub host_id: String,
+    /// None only for a visitor type that lets the visitor skip the host.
+    pub host_id: Option<String>,
     pub purpose: Option<String>,
     /// "Send me a pass for next time".
     #[serde(default)]
     pub want_pass: bool,
+    /// The visitor type chosen; none in the built-in flow.
+    #[serde(default)]
+    pub visitor_type_id: Option<String>,
+    /// The answers to the type's custom questions (those left unanswered are absent).
+    #[serde(default)]
+    pub answers: Vec<AnswerInput>,
+    /// Every agreement of the type, as shown to the visitor.
+    #[serde(default)]
+    pub agreements: Vec<ShownAgreementInput>,
+    /// The signature under the agreements: a PNG in standard base64 (no `data:` prefix).
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// The visitor's photo: a JPEG or PNG in standard base64 (no `data:` prefix).
+    #[serde(default)]
+    pub photo: Option<String>,
+    /// "Email me a copy" of the signed agreements.
+    #[serde(default)]
+    pub email_agreements: bool,
+}
+
+/// A visitor's answer to one custom question.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct AnswerInput {
+    pub question_id: String,
+    pub value: AnswerInputValue,
+}
+
+/// An answer as the UI sends it: yes/no as a boolean, a choice as its index, text as a string.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+#[serde(untagged)]
+pub enum AnswerInputValue {
+    YesNo(bool),
+    Choice(u32),
+    Text(String),
+}
+
+/// An agreement the visitor was shown: which document, at which version, in which language.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct ShownAgreementInput {
+    pub document_id: String,
+    pub version: u32,
+    #[zeroize(skip)]
+    pub language: Language,
 }
 
 /// `lookup_invite`, `redeem_invite` and `lookup_pass`: an invitation's or a pass's code, as typed

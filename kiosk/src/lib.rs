@@ -3,8 +3,9 @@
 //! secret kept is the device token, in the OS keychain ([`keychain`]). The webview runs
 //! incognito with its data directory in a fresh temporary directory, removed at exit (and any
 //! left by an earlier crash removed at start); it may call the kiosk's own commands
-//! ([`commands`]) and navigate nowhere else.
+//! ([`commands`], [`visitor_types`]) and navigate nowhere else, and use the camera ([`camera`]).
 
+pub mod camera;
 pub mod client;
 pub mod commands;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod pinning;
 pub mod state;
 #[cfg(test)]
 mod typescript;
+pub mod visitor_types;
 
 use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
 
@@ -85,19 +87,24 @@ pub fn run() {
             commands::override_check_in,
             commands::override_correct,
             commands::override_exit,
+            visitor_types::visitor_types,
+            visitor_types::visit_state,
         ])
         .setup(move |app| {
             let kiosk_mode = tauri::async_runtime::block_on(async {
                 app.state::<state::Kiosk>().lock().await.config.kiosk_mode
             });
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
-                .title("Vestibule")
-                .inner_size(1280.0, 800.0)
-                .fullscreen(kiosk_mode)
-                .incognito(!under_webdriver())
-                .data_directory(webview_path.clone())
-                .on_navigation(allowed)
-                .build()?;
+            let window =
+                WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                    .title("Vestibule")
+                    .inner_size(1280.0, 800.0)
+                    .fullscreen(kiosk_mode)
+                    .incognito(!under_webdriver())
+                    .data_directory(webview_path.clone())
+                    .on_navigation(allowed)
+                    .on_permission_request(camera::permission)
+                    .build()?;
+            camera::enable(&window)?;
             Ok(())
         })
         .build(tauri::generate_context!())

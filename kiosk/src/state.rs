@@ -1,7 +1,7 @@
 //! What the kiosk holds while it runs, all in memory: its configuration, the device token (read
 //! from the keychain), the API client, the idempotency key of the check-in being submitted (a
 //! hash of the form, never the form itself), a receptionist's override token, and the tenant's
-//! settings as last fetched. `wipe` and the
+//! settings and visitor types as last fetched. `wipe` and the
 //! end of override mode drop (and zeroize) what they held.
 
 use std::{path::PathBuf, sync::Arc};
@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use zeroize::Zeroizing;
 
-use vestibule_shared::dto::settings::KioskSettings;
+use vestibule_shared::dto::{settings::KioskSettings, visitor_types::KioskVisitorType};
 
 use crate::{client::Client, config::Config, error::Error, keychain::Keychain};
 
@@ -33,6 +33,8 @@ pub struct Inner {
     pending: Option<Pending>,
     pub override_token: Option<Zeroizing<String>>,
     pub settings: Option<KioskSettings>,
+    /// The visitor types the site offers, as last fetched (none yet: not fetched since start).
+    pub visitor_types: Option<Vec<KioskVisitorType>>,
 }
 
 /// What a request needs, taken out of the lock so the lock is not held across the network.
@@ -69,6 +71,7 @@ impl Kiosk {
                 pending: None,
                 override_token: None,
                 settings: None,
+                visitor_types: None,
             }),
         }
     }
@@ -126,6 +129,7 @@ impl Kiosk {
         inner.client = None;
         inner.override_token = None;
         inner.settings = None;
+        inner.visitor_types = None;
     }
 }
 

@@ -11,7 +11,11 @@ use std::{
 
 use ts_rs::{Config, TS};
 use vestibule_shared::dto::{
-    invites::InviteGreeting, kiosk::DirectoryEntry, passes::PassGreeting, visits::CheckedIn,
+    invites::InviteGreeting,
+    kiosk::DirectoryEntry,
+    passes::PassGreeting,
+    visitor_types::{KioskVisitState, KioskVisitorType},
+    visits::CheckedIn,
 };
 
 use crate::{
@@ -51,6 +55,8 @@ fn export_all(dir: &Path) {
         InvitedArgs::export_all(&cfg),
         VisitArgs::export_all(&cfg),
         CorrectionArgs::export_all(&cfg),
+        KioskVisitorType::export_all(&cfg),
+        KioskVisitState::export_all(&cfg),
         CommandError::export_all(&cfg),
         ErrorKind::export_all(&cfg),
     ];

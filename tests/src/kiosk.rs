@@ -152,6 +152,8 @@ impl KioskEnv {
                 "VESTIBULE_LOG".into(),
                 std::env::var("VESTIBULE_KIOSK_LOG").unwrap_or_else(|_| "warn".into()),
             ),
+            // WebKitGTK's mock camera feeds the real camera code its frames (debug builds only).
+            ("VESTIBULE_KIOSK_MOCK_CAMERA".into(), "1".into()),
         ];
         env.extend(self.keychain.env());
         env

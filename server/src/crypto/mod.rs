@@ -397,6 +397,15 @@ impl TenantKeys {
     }
 }
 
+/// The error of a sealed value that does not open: names the column, never the value.
+fn unopened(field: Field) -> Error {
+    Error::Internal(anyhow::anyhow!(
+        "{}.{} of a row does not open under its tenant's keys",
+        field.table,
+        field.column
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -517,13 +526,4 @@ mod tests {
         assert!(Crypto::verify_kek_check(&kek, &Crypto::kek_check(&kek)));
         assert!(!Crypto::verify_kek_check(&other, &Crypto::kek_check(&kek)));
     }
-}
-
-/// The error of a sealed value that does not open: names the column, never the value.
-fn unopened(field: Field) -> Error {
-    Error::Internal(anyhow::anyhow!(
-        "{}.{} of a row does not open under its tenant's keys",
-        field.table,
-        field.column
-    ))
 }

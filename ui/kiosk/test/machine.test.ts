@@ -1,95 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InvokeFn, KioskStatus } from '../src/lib/commands';
-import { KioskMachine, realTimers } from '../src/lib/machine';
-
-type Args = Record<string, unknown> | undefined;
-type Handler = (args: Args) => unknown;
-
-const STATUS: KioskStatus = {
-  enrolled: true,
-  tenant_name: 'ACME',
-  site_name: 'Paris',
-  language: null,
-  consent_text: {},
-  idle_secs: 60,
-  override_idle_secs: 120,
-  passes: false,
-  directory_min_chars: 2,
-  directory_exact: false,
-};
-
-const HOSTS = [
-  { id: 'h-1', display_name: 'Alice Martin' },
-  { id: 'h-2', display_name: 'Alain Durand' },
-];
-
-const CHECKED_IN = {
-  visit_id: 'v-1',
-  badge_code: 'ABCD2345',
-  checked_in_at: '2025-01-01T09:00:00Z',
-  host_notification: 'queued',
-};
-
-const VISITS = [
-  {
-    id: 'v-1',
-    visitor_name: 'Ada Lovelace',
-    visitor_company: 'Analytical Engines',
-    host_name: 'Alice Martin',
-    checked_in_at: '2025-01-01T09:00:00Z',
-    badge_code: 'ABCD2345',
-    purpose: 'Demo',
-  },
-];
-
-const EXPECTED = [
-  { id: 'i-1', visitor_name: 'Ivy Invited', host_name: 'Alice Martin', expected_at: '2025-01-01T10:00:00Z' },
-];
-
-/** A fake `invoke`: records every call (deep-copied) and answers from per-command handlers. */
-function fake(overrides: Record<string, Handler> = {}, status: Partial<KioskStatus> = {}) {
-  const calls: Array<{ cmd: string; args: Args }> = [];
-  const handlers: Record<string, Handler> = {
-    kiosk_status: () => ({ ...STATUS, ...status }),
-    wipe: () => null,
-    search_hosts: () => HOSTS,
-    check_in: () => CHECKED_IN,
-    check_out: () => null,
-    override_login: () => ({ expires_at: '2025-01-01T10:00:00Z' }),
-    override_visits: () => VISITS,
-    override_expected: () => EXPECTED,
-    override_check_in_invited: () => null,
-    override_check_out: () => null,
-    override_check_in: () => CHECKED_IN,
-    override_correct: () => null,
-    override_exit: () => null,
-    enroll: () => ({ ...STATUS }),
-    lookup_invite: () => ({ visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
-    redeem_invite: () => ({ ...CHECKED_IN, visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
-    lookup_pass: () => ({ visitor_first_name: 'Pat', host_name: null }),
-    redeem_pass: () => ({ ...CHECKED_IN, visitor_first_name: 'Pat' }),
-    ...overrides,
-  };
-  const invoke: InvokeFn = async (cmd, args) => {
-    calls.push({ cmd, args: args === undefined ? undefined : structuredClone(args) });
-    const h = handlers[cmd];
-    if (!h) throw { kind: 'internal', message: `no such command ${cmd}` };
-    return h(args);
-  };
-  const names = () => calls.map((c) => c.cmd);
-  const of = (cmd: string) => calls.filter((c) => c.cmd === cmd);
-  return { invoke, calls, handlers, names, of };
-}
-
-function reject(kind: string, fields?: Record<string, string>) {
-  return () => Promise.reject(fields ? { kind, message: 'x', fields } : { kind, message: 'x' });
-}
-
-async function started(f: ReturnType<typeof fake>) {
-  const m = new KioskMachine({ invoke: f.invoke, timers: realTimers });
-  await m.init();
-  return m;
-}
+import type { KioskMachine } from '../src/lib/machine';
+import { CHECKED_IN, EXPECTED, HOSTS, STATUS, VISITS, fake, reject, started } from './fake';
 
 function fillDetails(m: KioskMachine) {
   m.s.form.name = '  Ada Lovelace ';
@@ -100,7 +11,7 @@ function fillDetails(m: KioskMachine) {
 
 /** Walks a started machine from welcome to the consent screen, host h-1 picked. */
 async function toConsent(m: KioskMachine) {
-  m.startCheckIn();
+  await m.startCheckIn();
   fillDetails(m);
   m.detailsNext();
   m.setHostQuery('ali');
@@ -117,6 +28,12 @@ const EXPECTED_CHECK_IN = {
     host_id: 'h-1',
     purpose: 'Meeting',
     want_pass: false,
+    visitor_type_id: null,
+    answers: [],
+    agreements: [],
+    signature: null,
+    photo: null,
+    email_agreements: false,
   },
 };
 
@@ -186,7 +103,7 @@ describe('self check-in', () => {
     expect(f.names()).toEqual(['kiosk_status']);
     expect(f.calls[0].args).toBeUndefined();
 
-    m.startCheckIn();
+    await m.startCheckIn();
     expect(m.s.screen).toBe('details');
     m.detailsNext();
     expect(m.s.errors).toEqual({ name: 'field.required', email: 'field.required' });
@@ -231,7 +148,7 @@ describe('self check-in', () => {
     expect(m.s.screen).toBe('welcome');
     expect(m.s.confirmation).toBeNull();
     expect(m.confirmationNotice).toBeNull();
-    expect(f.names()).toEqual(['kiosk_status', 'kiosk_status', 'search_hosts', 'check_in', 'wipe']);
+    expect(f.names()).toEqual(['kiosk_status', 'kiosk_status', 'visitor_types', 'search_hosts', 'check_in', 'wipe']);
     expect(f.of('wipe')[0].args).toBeUndefined();
   });
 
@@ -276,7 +193,7 @@ describe('self check-in', () => {
     const f = fake({ kiosk_status: () => status });
     const m = await started(f);
     status = { ...STATUS, language: 'fr', consent_text: { en: 'New rules.' } };
-    m.startCheckIn();
+    await m.startCheckIn();
     await vi.advanceTimersByTimeAsync(0);
     expect(m.consentText).toBe('New rules.');
     expect(m.s.lang).toBe('en');
@@ -287,7 +204,7 @@ describe('self check-in', () => {
   it('does not search for blank text', async () => {
     const f = fake();
     const m = await started(f);
-    m.startCheckIn();
+    await m.startCheckIn();
     m.setHostQuery('   ');
     await vi.advanceTimersByTimeAsync(1000);
     expect(f.of('search_hosts')).toHaveLength(0);
@@ -348,7 +265,7 @@ describe('host search', () => {
   it('asks the server only once the query has the tenant\'s minimum length', async () => {
     const f = fake({}, { directory_min_chars: 3 });
     const m = await started(f);
-    m.startCheckIn();
+    await m.startCheckIn();
     fillDetails(m);
     m.detailsNext();
     expect(m.minQuery).toBe(3);
@@ -420,7 +337,7 @@ describe('idle', () => {
     const f = fake();
     const m = await started(f);
     m.setLang('fr');
-    m.startCheckIn();
+    await m.startCheckIn();
     fillDetails(m);
     await vi.advanceTimersByTimeAsync(50_000);
     m.activity(); // a touch restarts the countdown
@@ -437,7 +354,7 @@ describe('idle', () => {
   it('reads the timeout from kiosk_status', async () => {
     const f = fake({}, { idle_secs: 2 });
     const m = await started(f);
-    m.startCheckIn();
+    await m.startCheckIn();
     fillDetails(m);
     m.detailsNext();
     await vi.advanceTimersByTimeAsync(2_000);

@@ -3,6 +3,8 @@
 // result's and the error's are generated from the Rust types into `./generated` (by ts-rs, see
 // kiosk/src/typescript.rs, which also fails when they are stale): never edit those by hand.
 
+import type { AgreementText } from './generated/AgreementText';
+import type { AnswerInputValue } from './generated/AnswerInputValue';
 import type { CheckedIn } from './generated/CheckedIn';
 import type { CheckInArgs } from './generated/CheckInArgs';
 import type { CheckOutArgs } from './generated/CheckOutArgs';
@@ -18,15 +20,23 @@ import type { InviteGreeting } from './generated/InviteGreeting';
 import type { InvitedArgs } from './generated/InvitedArgs';
 import type { PassArgs } from './generated/PassArgs';
 import type { PassGreeting } from './generated/PassGreeting';
+import type { KioskAgreement } from './generated/KioskAgreement';
+import type { KioskQuestion } from './generated/KioskQuestion';
 import type { KioskStatus } from './generated/KioskStatus';
+import type { KioskVisitorType } from './generated/KioskVisitorType';
+import type { KioskVisitState } from './generated/KioskVisitState';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
 import type { OverrideSession } from './generated/OverrideSession';
 import type { SearchHostsArgs } from './generated/SearchHostsArgs';
+import type { ShownAgreementInput } from './generated/ShownAgreementInput';
+import type { TypeIcon } from './generated/TypeIcon';
 import type { VisitArgs } from './generated/VisitArgs';
 import type { VisitorInput } from './generated/VisitorInput';
 
 export type {
+  AgreementText,
+  AnswerInputValue,
   CheckedIn,
   CheckInArgs,
   CommandError,
@@ -35,10 +45,16 @@ export type {
   ExpectedArrival,
   HostNotification,
   InviteGreeting,
+  KioskAgreement,
+  KioskQuestion,
   KioskStatus,
+  KioskVisitorType,
+  KioskVisitState,
   PassGreeting,
   OnSiteVisit,
   OverrideSession,
+  ShownAgreementInput,
+  TypeIcon,
   VisitorInput,
 };
 
@@ -81,7 +97,11 @@ export interface Commands {
   kioskStatus(): Promise<KioskStatus>;
   enroll(serverUrls: string[], pins: string[], enrollmentCode: string): Promise<KioskStatus>;
   searchHosts(q: string): Promise<Host[]>;
+  /** The visitor types the site offers (none: the built-in check-in). */
+  visitorTypes(): Promise<KioskVisitorType[]>;
   checkIn(args: CheckInArgs): Promise<CheckedIn>;
+  /** Where a visit waiting for its host's approval stands. */
+  visitState(visitId: string): Promise<KioskVisitState>;
   lookupInvite(code: string): Promise<InviteGreeting>;
   redeemInvite(code: string): Promise<CheckedIn>;
   lookupPass(code: string): Promise<PassGreeting>;
@@ -107,13 +127,21 @@ export function createCommands(invoke: InvokeFn): Commands {
     host_id: a.host_id,
     purpose: a.purpose,
     want_pass: a.want_pass,
+    visitor_type_id: a.visitor_type_id,
+    answers: a.answers.map((x) => ({ ...x })),
+    agreements: a.agreements.map((x) => ({ ...x })),
+    signature: a.signature,
+    photo: a.photo,
+    email_agreements: a.email_agreements,
   });
   return {
     kioskStatus: () => call('kiosk_status'),
     enroll: (serverUrls, pins, enrollmentCode) =>
       callWith<EnrollArgs, KioskStatus>('enroll', { server_urls: serverUrls, pins, enrollment_code: enrollmentCode }),
     searchHosts: (q) => callWith<SearchHostsArgs, Host[]>('search_hosts', { q }),
+    visitorTypes: () => call('visitor_types'),
     checkIn: (args) => callWith('check_in', checkInArgs(args)),
+    visitState: (visitId) => callWith<VisitArgs, KioskVisitState>('visit_state', { visit_id: visitId }),
     lookupInvite: (code) => callWith<InviteArgs, InviteGreeting>('lookup_invite', { code }),
     redeemInvite: (code) => callWith<InviteArgs, CheckedIn>('redeem_invite', { code }),
     lookupPass: (code) => callWith<InviteArgs, PassGreeting>('lookup_pass', { code }),

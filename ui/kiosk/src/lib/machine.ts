@@ -5,18 +5,23 @@
 // the machine only ever mutates properties of that object, never replaces it.
 //
 // Split by flow: `machine/state.ts` (the state), `machine/core.ts` (timers, errors, wipe),
-// `machine/visitor.ts` (setup, self check-in, check-out) and here override mode and the
-// navigation that spans flows.
+// `machine/visitor.ts` (setup, self check-in, check-out), `machine/approval.ts` (the wait for a
+// host's approval), `machine/typed.ts` and `machine/flow.ts` (the check-in of a visitor type)
+// and here override mode and the navigation that spans flows.
 
 import { toCommandError, type OnSiteVisit } from './commands';
 import type { MessageKey } from './i18n';
+import type { Screen } from './machine/state';
 import { validateCompany, validateEmail, validateName, validatePin, validatePurpose } from './validation';
 import { correctField, loginField } from './machine/fields';
-import { VisitorMachine } from './machine/visitor';
+import { TypedMachine } from './machine/typed';
 
 export * from './machine/state';
 
-export class KioskMachine extends VisitorMachine {
+/** The screens a visitor type's steps go through. */
+const TYPED: ReadonlySet<Screen> = new Set<Screen>(['details', 'questions', 'host', 'consent', 'agreement', 'signature', 'photo']);
+
+export class KioskMachine extends TypedMachine {
   startOverrideLogin(): void {
     this.s.login = { email: '', pin: '' };
     this.s.notice = null;
@@ -25,6 +30,10 @@ export class KioskMachine extends VisitorMachine {
   }
 
   async back(): Promise<void> {
+    if (this.s.screen === 'type' || (this.s.visitorType && !this.s.override && !this.s.invite && TYPED.has(this.s.screen))) {
+      await this.typedBack();
+      return;
+    }
     switch (this.s.screen) {
       case 'details':
         if (this.s.override) {

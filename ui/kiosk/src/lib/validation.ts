@@ -62,6 +62,11 @@ export function validatePurpose(raw: string): FieldError {
   return optionalText(raw, 200, 'field.too_long_200');
 }
 
+/** A custom question's text answer: at most 500 characters, no control characters. */
+export function validateShortAnswer(raw: string): FieldError {
+  return optionalText(raw, 500, 'field.too_long_500');
+}
+
 export function validateBadgeCode(raw: string): FieldError {
   if (normalizeCode(raw).length === 0) return 'field.required';
   return isBadgeCode(raw) ? null : 'field.badge_invalid';

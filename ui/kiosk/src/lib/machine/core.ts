@@ -1,19 +1,24 @@
 // The machine's core, shared by every flow: the state object, the commands, timers (idle,
-// override idle, confirmation), screen changes, error handling and the wipe.
+// override idle, confirmation, the approval poll), screen changes, error handling and the wipe.
 
 import { createCommands, type CheckInArgs, type CommandError, type Commands, type ErrorKind, type KioskStatus } from '../commands';
 import { LANGS, type Lang, type MessageKey } from '../i18n';
 import type { FieldError } from '../validation';
-import { emptyForm, initialState, realTimers, type Field, type KioskState, type MachineOptions, type Screen, type Timers } from './state';
+import { emptyForm, emptyTyped, initialState, realTimers, type Field, type KioskState, type MachineOptions, type Screen, type Timers } from './state';
 import { DEFAULT_IDLE_SECS, DEFAULT_OVERRIDE_IDLE_SECS } from './state';
 
 /** Screens of the visitor flow that the visitor idle timeout applies to. */
 const VISITOR_IDLE_SCREENS: ReadonlySet<Screen> = new Set<Screen>([
   'invite',
+  'type',
   'details',
+  'questions',
   'host',
   'purpose',
   'consent',
+  'agreement',
+  'signature',
+  'photo',
   'checkout',
   'override-login',
   'error',
@@ -28,6 +33,8 @@ export abstract class MachineCore {
   protected readonly confirmationMs: number;
   protected readonly checkoutDoneMs: number;
   protected readonly debounceMs: number;
+  protected readonly approvalPollMs: number;
+  protected readonly approvalWaitMs: number;
   /** The language the welcome screen starts in: the tenant's once known, else the option's. */
   protected defaultLang: Lang;
 
@@ -35,6 +42,8 @@ export abstract class MachineCore {
   protected timerKind: TimerKind | null = null;
   protected searchTimer: unknown = null;
   protected searchSeq = 0;
+  /** The next question about a visit waiting for its host's approval. */
+  protected pollTimer: unknown = null;
   /** Bumped whenever the visitor's data is wiped: late answers from before are dropped. */
   protected epoch = 0;
   protected retryAction: (() => Promise<void>) | null = null;
@@ -48,6 +57,8 @@ export abstract class MachineCore {
     this.confirmationMs = (opts.confirmationSecs ?? 15) * 1000;
     this.checkoutDoneMs = (opts.checkoutDoneSecs ?? 6) * 1000;
     this.debounceMs = opts.searchDebounceMs ?? 200;
+    this.approvalPollMs = opts.approvalPollMs ?? 2500;
+    this.approvalWaitMs = (opts.approvalWaitSecs ?? 180) * 1000;
     this.defaultLang = opts.defaultLang ?? 'en';
     this.s.lang = this.defaultLang;
   }
@@ -57,8 +68,10 @@ export abstract class MachineCore {
     const lang = status.language;
     if (lang && LANGS.includes(lang) && lang !== this.defaultLang) {
       this.defaultLang = lang;
-      // Only between visitors: never switch the language under someone's feet.
-      if (this.s.screen === 'loading' || this.s.screen === 'setup' || this.s.screen === 'welcome') this.s.lang = lang;
+      // Only between visitors: never switch the language under someone's feet (nor while the
+      // welcome screen fetches the visitor types after a tap).
+      const between = this.s.screen === 'loading' || this.s.screen === 'setup' || (this.s.screen === 'welcome' && !this.s.busy);
+      if (between) this.s.lang = lang;
     }
   }
 
@@ -140,8 +153,10 @@ export abstract class MachineCore {
     if (this.searchTimer !== null) this.timers.clearTimeout(this.searchTimer);
     this.searchTimer = null;
     this.searchSeq++;
+    this.stopPolling();
     this.resetVisitor();
     this.s.confirmation = null;
+    this.s.waiting = null;
     this.s.checkout = { code: '', done: false };
     this.s.login = { email: '', pin: '' };
     this.s.busy = false;
@@ -158,14 +173,26 @@ export abstract class MachineCore {
   }
 
   protected resetVisitor(): void {
-    this.s.form = emptyForm();
-    this.s.host = null;
+    this.dropForm();
     this.s.invite = null;
-    this.s.hosts = [];
-    this.s.hostQuery = '';
     this.s.hostSearching = false;
     this.s.hostSearchFailed = false;
     this.clearErrors();
+  }
+
+  /** Drops what the visitor gave (their details, host, answers, signature and photo). */
+  protected dropForm(): void {
+    this.s.form = emptyForm();
+    this.s.host = null;
+    this.s.hosts = [];
+    this.s.hostQuery = '';
+    this.s.visitorType = null;
+    this.s.typed = emptyTyped();
+  }
+
+  protected stopPolling(): void {
+    if (this.pollTimer !== null) this.timers.clearTimeout(this.pollTimer);
+    this.pollTimer = null;
   }
 
   protected async idleTimeout(): Promise<void> {
@@ -177,6 +204,7 @@ export abstract class MachineCore {
   /** Stops every timer (for the app's teardown). */
   dispose(): void {
     this.clearTimer();
+    this.stopPolling();
     if (this.searchTimer !== null) this.timers.clearTimeout(this.searchTimer);
     this.searchTimer = null;
   }
@@ -201,7 +229,7 @@ export abstract class MachineCore {
     let kind: TimerKind | null = null;
     let ms = 0;
     let fire: () => void = () => {};
-    if (screen === 'confirmation') {
+    if (screen === 'confirmation' || (screen === 'waiting' && this.s.waiting?.outcome !== 'waiting')) {
       kind = 'confirmation';
       ms = this.confirmationMs;
       fire = () => void this.confirmationDone();

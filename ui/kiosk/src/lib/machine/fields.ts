@@ -5,6 +5,8 @@ import type { Field } from './state';
 /** Maps a server/Rust field path onto an inline-error slot of the check-in form. */
 export function checkInField(path: string): Field | null {
   const leaf = path.replace(/^visitor[._]/, '').replace(/^\//, '');
+  const question = /^question:(.+)$/.exec(leaf);
+  if (question) return `question-${question[1]}`;
   switch (leaf) {
     case 'name':
     case 'visitor_name':
@@ -22,6 +24,12 @@ export function checkInField(path: string): Field | null {
       return 'host';
     case 'purpose':
       return 'purpose';
+    case 'signature':
+      return 'signature';
+    case 'photo':
+      return 'photo';
+    case 'answers':
+      return 'answers';
     default:
       return null;
   }

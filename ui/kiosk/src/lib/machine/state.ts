@@ -1,7 +1,18 @@
 // The kiosk's state: what the screens show, the visitor's form, inline errors. Plain data, so the
 // Svelte app can hand in a `$state` object and every change re-renders.
 
-import type { ErrorKind, ExpectedArrival, Host, HostNotification, InvokeFn, KioskStatus, OnSiteVisit } from '../commands';
+import type {
+  AnswerInputValue,
+  ErrorKind,
+  ExpectedArrival,
+  Host,
+  HostNotification,
+  InvokeFn,
+  KioskStatus,
+  KioskVisitorType,
+  OnSiteVisit,
+  ShownAgreementInput,
+} from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 
 export type Screen =
@@ -9,10 +20,16 @@ export type Screen =
   | 'setup'
   | 'welcome'
   | 'invite'
+  | 'type'
   | 'details'
+  | 'questions'
   | 'host'
   | 'purpose'
   | 'consent'
+  | 'agreement'
+  | 'signature'
+  | 'photo'
+  | 'waiting'
   | 'confirmation'
   | 'checkout'
   | 'override-login'
@@ -32,6 +49,10 @@ export type Field =
   | 'host'
   | 'purpose'
   | 'consent'
+  | 'signature'
+  | 'photo'
+  | 'answers'
+  | `question-${string}`
   | 'checkout-code'
   | 'invite-code'
   | 'override-email'
@@ -62,6 +83,33 @@ export interface VisitorForm {
   wantPass: boolean;
 }
 
+/**
+ * What the visitor gave in the flow of a visitor type, besides the form: in memory only, and
+ * dropped with the form once the check-in is sent or abandoned.
+ */
+export interface TypedForm {
+  /** Where the visitor is in the type's steps (see `machine/flow.ts`). */
+  step: number;
+  /** Answers by question id: text, a choice's index, yes or no; absent when unanswered. */
+  answers: Record<string, AnswerInputValue>;
+  /** The agreements shown so far, in the type's order: the version and the language shown. */
+  shown: ShownAgreementInput[];
+  /** The signature, a PNG in base64 (no `data:` prefix). */
+  signature: string | null;
+  /** "Email me a copy" of the signed agreements. */
+  emailAgreements: boolean;
+  /** The photo, a JPEG in base64 (no `data:` prefix). */
+  photo: string | null;
+}
+
+/** A visit waiting for its host's approval: asked about until approved, denied or given up. */
+export interface Waiting {
+  visitId: string;
+  name: string;
+  hostNotification: HostNotification;
+  outcome: 'waiting' | 'denied' | 'gave_up';
+}
+
 export interface Correction {
   visitId: string;
   name: string;
@@ -82,6 +130,12 @@ export interface KioskState {
   hostSearching: boolean;
   hostSearchFailed: boolean;
   host: Host | null;
+  /** The visitor types the site offers, as fetched when the visitor tapped (not personal). */
+  visitorTypes: KioskVisitorType[];
+  /** The type the visitor chose; null in the built-in flow. */
+  visitorType: KioskVisitorType | null;
+  typed: TypedForm;
+  waiting: Waiting | null;
   /**
    * An invitation's or a visitor pass's code (`kind`), and once looked up, whom it greets: their
    * first name, and the host (a pass names one only when its holder is invited today; otherwise
@@ -95,6 +149,8 @@ export interface KioskState {
     visitId: string;
     hostNotification: HostNotification;
     hostName?: string;
+    /** The host approved the visit (a visitor type that asks them). */
+    approved?: boolean;
   } | null;
   checkout: { code: string; done: boolean };
   login: { email: string; pin: string };
@@ -125,6 +181,10 @@ export function emptyForm(): VisitorForm {
   return { name: '', email: '', company: '', phone: '', purpose: '', consent: false, wantPass: false };
 }
 
+export function emptyTyped(): TypedForm {
+  return { step: 0, answers: {}, shown: [], signature: null, emailAgreements: false, photo: null };
+}
+
 export function initialState(): KioskState {
   return {
     screen: 'loading',
@@ -138,6 +198,10 @@ export function initialState(): KioskState {
     hostSearching: false,
     hostSearchFailed: false,
     host: null,
+    visitorTypes: [],
+    visitorType: null,
+    typed: emptyTyped(),
+    waiting: null,
     invite: null,
     confirmation: null,
     checkout: { code: '', done: false },
@@ -164,5 +228,9 @@ export interface MachineOptions {
   checkoutDoneSecs?: number;
   /** Debounce of the host search, in milliseconds. */
   searchDebounceMs?: number;
+  /** How often a visit waiting for its host's approval is asked about, in milliseconds. */
+  approvalPollMs?: number;
+  /** How long the kiosk waits for the host's approval before sending the visitor to reception. */
+  approvalWaitSecs?: number;
   defaultLang?: Lang;
 }

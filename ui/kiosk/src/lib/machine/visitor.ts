@@ -1,10 +1,10 @@
 // The visitor's flows: setup (enrollment), welcome, self check-in (details → host → purpose →
-// consent → confirmation), an invited visitor's check-in (code → greeting and consent →
-// confirmation), a pass holder's (code → host, unless invited today → greeting and consent →
-// confirmation) and check-out by badge code.
+// consent → confirmation; a visitor type's steps are `machine/typed.ts`'s), an invited visitor's
+// check-in (code → greeting and consent → confirmation), a pass holder's (code → host, unless
+// invited today → greeting and consent → confirmation) and check-out by badge code.
 
 import { isPassCode, normalizeCode } from '@vestibule/common';
-import { toCommandError, type CheckInArgs, type CommandError, type Host } from '../commands';
+import { toCommandError, type CheckedIn, type CheckInArgs, type CommandError, type Host } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
 import {
   lines,
@@ -21,7 +21,7 @@ import {
 } from '../validation';
 import { MachineCore } from './core';
 import { checkInField, orNull, setupField } from './fields';
-import { emptyForm, type Field, type Greeting, type Screen } from './state';
+import type { Field, Greeting, Screen } from './state';
 
 export abstract class VisitorMachine extends MachineCore {
   // ---------------------------------------------------------------- startup and setup
@@ -79,13 +79,6 @@ export abstract class VisitorMachine extends MachineCore {
 
   setLang(lang: Lang): void {
     this.s.lang = lang;
-  }
-
-  startCheckIn(): void {
-    void this.refreshStatus();
-    this.resetVisitor();
-    this.s.notice = null;
-    this.go('details');
   }
 
   /** An invited visitor or a pass holder: the code screen, ready for a scanner's keystrokes at once. */
@@ -163,19 +156,8 @@ export abstract class VisitorMachine extends MachineCore {
       try {
         const res = kind === 'pass' ? await this.cmd.redeemPass(code, host?.id ?? null) : await this.cmd.redeemInvite(code);
         if (epoch !== this.epoch) return;
-        this.s.confirmation = {
-          name: res.visitor_first_name ?? greeting.visitor_first_name,
-          badgeCode: res.badge_code,
-          visitId: res.visit_id,
-          hostNotification: res.host_notification,
-          hostName: res.host_name ?? greeting.host_name ?? host?.display_name,
-        };
         this.s.invite = null;
-        this.s.host = null;
-        this.s.form = emptyForm();
-        this.s.error = null;
-        this.retryAction = null;
-        this.go('confirmation');
+        this.checkedIn(res, res.visitor_first_name ?? greeting.visitor_first_name, res.host_name ?? greeting.host_name ?? host?.display_name);
       } catch (e) {
         if (epoch !== this.epoch) return;
         this.inviteFailed(toCommandError(e), send);
@@ -280,7 +262,7 @@ export abstract class VisitorMachine extends MachineCore {
   }
 
   /** Fetches the tenant's settings again (consent text, language) without disturbing the flow. */
-  private async refreshStatus(): Promise<void> {
+  protected async refreshStatus(): Promise<void> {
     try {
       const status = await this.cmd.kioskStatus();
       if (status.enrolled) this.applyStatus(status);
@@ -298,6 +280,12 @@ export abstract class VisitorMachine extends MachineCore {
       host_id: this.s.host.id,
       purpose: orNull(f.purpose),
       want_pass: this.s.form.wantPass && this.s.status?.passes === true,
+      visitor_type_id: null,
+      answers: [],
+      agreements: [],
+      signature: null,
+      photo: null,
+      email_agreements: false,
     };
   }
 
@@ -332,6 +320,11 @@ export abstract class VisitorMachine extends MachineCore {
       this.setErrors({ host: 'field.host_required' });
       return;
     }
+    await this.sendCheckIn(req);
+  }
+
+  /** Sends a check-in; the same payload as the one still pending (a retry) keeps its place. */
+  protected async sendCheckIn(req: CheckInArgs): Promise<void> {
     const same =
       this.pendingCheckIn && JSON.stringify(this.pendingCheckIn.req) === JSON.stringify(req) ? this.pendingCheckIn : null;
     this.pendingCheckIn = same ?? { req, override: this.s.override !== null };
@@ -348,45 +341,59 @@ export abstract class VisitorMachine extends MachineCore {
       const res = pending.override ? await this.cmd.overrideCheckIn(pending.req) : await this.cmd.checkIn(pending.req);
       if (epoch !== this.epoch) return;
       this.pendingCheckIn = null;
-      this.s.confirmation = {
-        name: pending.req.visitor.name,
-        badgeCode: res.badge_code,
-        visitId: res.visit_id,
-        hostNotification: res.host_notification,
-      };
-      // Keep only what the confirmation shows; the rest of the form goes now.
-      this.s.form = emptyForm();
-      this.s.host = null;
-      this.s.hosts = [];
-      this.s.hostQuery = '';
-      this.s.error = null;
-      this.retryAction = null;
-      this.go('confirmation');
+      this.checkedIn(res, pending.req.visitor.name);
     } catch (e) {
       if (epoch !== this.epoch) return;
       const err = toCommandError(e);
       if (this.handleError(err, () => this.sendPendingCheckIn())) return;
       this.pendingCheckIn = null;
-      if (err.kind === 'validation' && err.fields && Object.keys(err.fields).length > 0) {
-        this.applyFieldErrors(err, checkInField);
-        const order: Array<[Screen, Field[]]> = [
-          ['details', ['name', 'email', 'company', 'phone']],
-          ['host', ['host']],
-          ['purpose', ['purpose']],
-        ];
-        const target = order.find(([, fields]) => fields.some((k) => this.s.errors[k]));
-        this.go(target ? target[0] : 'consent');
-        if (!target) this.s.formError = 'form.rejected';
-      } else if (err.kind === 'not_found') {
-        this.s.host = null;
-        this.go('host');
-        this.setErrors({ host: 'field.host_required' });
-      } else {
-        this.go('consent');
-        this.s.formError = err.kind === 'locked' ? 'form.locked' : err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
-      }
+      this.checkInRejected(err);
     } finally {
       if (epoch === this.epoch) this.s.busy = false;
+    }
+  }
+
+  /**
+   * A check-in the server took: the form goes now (keeping only what the next screen shows),
+   * then the badge, or the wait for the host's approval.
+   */
+  protected checkedIn(res: CheckedIn, name: string, hostName?: string): void {
+    this.dropForm();
+    this.s.error = null;
+    this.retryAction = null;
+    if (res.status === 'pending_approval' || res.badge_code === null) {
+      this.awaitApproval(res, name);
+      return;
+    }
+    this.s.confirmation = {
+      name,
+      badgeCode: res.badge_code,
+      visitId: res.visit_id,
+      hostNotification: res.host_notification,
+      ...(hostName ? { hostName } : {}),
+    };
+    this.go('confirmation');
+  }
+
+  /** A check-in the server refused: back to the screen of the field it names, or the last one. */
+  protected checkInRejected(err: CommandError): void {
+    if (err.kind === 'validation' && err.fields && Object.keys(err.fields).length > 0) {
+      this.applyFieldErrors(err, checkInField);
+      const order: Array<[Screen, Field[]]> = [
+        ['details', ['name', 'email', 'company', 'phone']],
+        ['host', ['host']],
+        ['purpose', ['purpose']],
+      ];
+      const target = order.find(([, fields]) => fields.some((k) => this.s.errors[k]));
+      this.go(target ? target[0] : 'consent');
+      if (!target) this.s.formError = 'form.rejected';
+    } else if (err.kind === 'not_found') {
+      this.s.host = null;
+      this.go('host');
+      this.setErrors({ host: 'field.host_required' });
+    } else {
+      this.go('consent');
+      this.s.formError = err.kind === 'locked' ? 'form.locked' : err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
     }
   }
 
@@ -397,6 +404,7 @@ export abstract class VisitorMachine extends MachineCore {
   get confirmationNotice(): MessageKey | null {
     const c = this.s.confirmation;
     if (!c) return null;
+    if (c.approved) return 'confirm.approved';
     return c.hostNotification === 'queued' ? 'confirm.notifying' : 'confirm.tell_reception';
   }
 
@@ -458,4 +466,6 @@ export abstract class VisitorMachine extends MachineCore {
 
   /** Reloads the receptionist's on-site list. */
   abstract loadVisits(): Promise<void>;
+  /** Waits for the host's approval of a visit the server took without a badge. */
+  protected abstract awaitApproval(res: CheckedIn, name: string): void;
 }

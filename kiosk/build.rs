@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "override_check_in",
     "override_correct",
     "override_exit",
+    "override_photo",
     "visitor_types",
     "visit_state",
 ];

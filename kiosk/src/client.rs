@@ -71,6 +71,35 @@ impl Client {
         body: Option<&impl Serialize>,
         idempotency_key: Option<&str>,
     ) -> Result<T, Error> {
+        let (status, bytes) = self
+            .exchange(method, path, who, body, idempotency_key)
+            .await?;
+        parse(status, &bytes, who)
+    }
+
+    /// GETs `path` and answers a success's body as it is (an image), held only in memory.
+    pub async fn fetch(&self, path: &str, who: As<'_>) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let (status, bytes) = self
+            .exchange(Method::GET, path, who, None::<&()>, None)
+            .await?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        parse::<()>(status, &bytes, who)?;
+        Err(Error::Internal(format!(
+            "an unexpected answer from the server ({status})"
+        )))
+    }
+
+    /// The request on the first server URL that answers: its status and body.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        who: As<'_>,
+        body: Option<&impl Serialize>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(StatusCode, Zeroizing<Vec<u8>>), Error> {
         let body = body
             .map(|b| serde_json::to_vec(b).map(Zeroizing::new))
             .transpose()
@@ -102,7 +131,7 @@ impl Client {
                     let bytes = Zeroizing::new(
                         resp.bytes().await.map_err(|_| Error::Unreachable)?.to_vec(),
                     );
-                    return parse(status, &bytes, who);
+                    return Ok((status, bytes));
                 }
                 Err(e) if identity_failure(&e) => last = Error::PinMismatch,
                 Err(_) => {}

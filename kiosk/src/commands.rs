@@ -540,6 +540,26 @@ pub async fn override_check_out(kiosk: State<'_, Kiosk>, args: VisitArgs) -> Res
     .await
 }
 
+/// A visitor's photo for the receptionist (base64 JPEG, in memory only); `None` if none was taken.
+#[tauri::command]
+pub async fn override_photo(
+    kiosk: State<'_, Kiosk>,
+    args: VisitArgs,
+) -> Result<Option<String>, Error> {
+    use base64::Engine;
+    let path = format!(
+        "/api/v1/kiosk/override/visits/{}/photo",
+        parse_id(&args.visit_id, "visit")?
+    );
+    match as_override(&kiosk, async |client, who| client.fetch(&path, who).await).await {
+        Ok(jpeg) => Ok(Some(
+            base64::engine::general_purpose::STANDARD.encode(jpeg.as_slice()),
+        )),
+        Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 #[tauri::command]
 pub async fn override_check_in(
     kiosk: State<'_, Kiosk>,

@@ -87,6 +87,7 @@ pub fn run() {
             commands::override_check_in,
             commands::override_correct,
             commands::override_exit,
+            commands::override_photo,
             visitor_types::visitor_types,
             visitor_types::visit_state,
         ])

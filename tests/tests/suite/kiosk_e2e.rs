@@ -174,7 +174,9 @@ async fn visitor_types(api: &Api, t: &Tenant, app: &KioskApp) -> TypedWalk {
     };
     let tap = |css: String| async move {
         app.client
-            .find(fantoccini::Locator::Css(&css))
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(fantoccini::Locator::Css(&css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"))
             .click()
@@ -361,6 +363,42 @@ async fn visitor_types(api: &Api, t: &Tenant, app: &KioskApp) -> TypedWalk {
     assert_eq!(record["answers"][1]["answer"], "South");
     assert_eq!(record["photo"], true);
     assert_eq!(record["agreements"][0]["version"], 1);
+    // The receptionist in override mode sees Carla's photo, from memory.
+    app.click("override-corner").await;
+    app.type_in("override-email", &t.receptionist).await;
+    app.type_in("override-pin", PIN).await;
+    app.click("override-submit").await;
+    app.wait("override-row").await;
+    let shown = app
+        .client
+        .execute(
+            "const row = [...document.querySelectorAll('[data-testid=override-row]')]
+               .find(r => r.textContent.includes('Carla Contractor'));
+             row.querySelector('[data-testid=override-photo]').click();
+             return true;",
+            vec![],
+        )
+        .await
+        .expect("open the photo");
+    assert_eq!(shown, json!(true));
+    app.wait("override-photo-img").await;
+    // Decoded and painted (two animation frames) before it is measured and photographed.
+    let width = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const i = document.querySelector('[data-testid=override-photo-img]');
+             i.decode().then(() => requestAnimationFrame(() => requestAnimationFrame(
+               () => done(i.naturalWidth))), () => done(0));",
+            vec![],
+        )
+        .await
+        .expect("the photo decodes");
+    assert_eq!(width, json!(640), "the photo as the server stored it");
+    app.screenshot("26-override-photo").await;
+    app.click("override-exit").await;
+    app.wait("screen-welcome").await;
+
     for id in [&simple["id"], &full["id"]] {
         let id = id.as_str().expect("id");
         let r = api

@@ -66,6 +66,7 @@ export function fake(overrides: Record<string, Handler> = {}, status: Partial<Ki
     override_check_in: () => CHECKED_IN,
     override_correct: () => null,
     override_exit: () => null,
+    override_photo: () => '/9j/4AAQ',
     enroll: () => ({ ...STATUS }),
     lookup_invite: () => ({ visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
     redeem_invite: () => ({ ...CHECKED_IN, visitor_first_name: 'Ada', host_name: 'Harriet Host' }),

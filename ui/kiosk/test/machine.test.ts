@@ -586,6 +586,20 @@ describe('override', () => {
     expect(m.s.notice).toBe('welcome.override_ended');
   });
 
+  it('opens a visitor photo in memory, closes it, and forgets it on exit', async () => {
+    const f = fake({ override_photo: (args) => ((args as { args: { visit_id: string } }).args.visit_id === 'v-1' ? '/9j/4AAQ' : null) });
+    const m = await loggedIn(f);
+    await m.showPhoto('v-1');
+    expect(f.of('override_photo')).toEqual([{ cmd: 'override_photo', args: { args: { visit_id: 'v-1' } } }]);
+    expect(m.s.photo).toEqual({ visitId: 'v-1', jpeg: '/9j/4AAQ' });
+    await m.showPhoto('v-1');
+    expect(m.s.photo).toBeNull();
+    await m.showPhoto('v-2');
+    expect(m.s.photo).toEqual({ visitId: 'v-2', jpeg: null });
+    await m.overrideExit();
+    expect(m.s.photo).toBeNull();
+  });
+
   it('checks a visit out and reloads the list', async () => {
     const f = fake();
     const m = await loggedIn(f);

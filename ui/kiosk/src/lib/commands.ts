@@ -117,6 +117,8 @@ export interface Commands {
   overrideCheckIn(args: CheckInArgs): Promise<CheckedIn>;
   overrideCorrect(args: CorrectionArgs): Promise<null>;
   overrideExit(): Promise<null>;
+  /** A visitor's photo (base64 JPEG, in memory only); `null` when none was taken. */
+  overridePhoto(visitId: string): Promise<string | null>;
 }
 
 export function createCommands(invoke: InvokeFn): Commands {
@@ -156,5 +158,6 @@ export function createCommands(invoke: InvokeFn): Commands {
     overrideCheckIn: (args) => callWith('override_check_in', checkInArgs(args)),
     overrideCorrect: (args) => callWith<CorrectionArgs, null>('override_correct', { ...args }),
     overrideExit: () => call('override_exit'),
+    overridePhoto: (visitId) => callWith<VisitArgs, string | null>('override_photo', { visit_id: visitId }),
   };
 }

@@ -127,6 +127,7 @@ export class KioskMachine extends TypedMachine {
       const [visits, expected] = await Promise.all([this.cmd.overrideVisits(), this.cmd.overrideExpected()]);
       if (epoch !== this.epoch || !this.s.override) return;
       this.s.visits = visits.map((v) => ({ ...v }));
+      if (!visits.some((v) => v.id === this.s.photo?.visitId)) this.s.photo = null;
       this.s.expected = expected.map((e) => ({ ...e }));
     } catch (e) {
       if (epoch !== this.epoch) return;
@@ -177,6 +178,29 @@ export class KioskMachine extends TypedMachine {
       await this.loadVisits();
     };
     await send();
+  }
+
+  /** Opens a visitor's photo in the receptionist's list (another tap on the same row closes it). */
+  async showPhoto(visitId: string): Promise<void> {
+    if (this.s.busy || !this.s.override) return;
+    if (this.s.photo?.visitId === visitId) {
+      this.s.photo = null;
+      return;
+    }
+    const epoch = this.epoch;
+    this.s.busy = true;
+    try {
+      const jpeg = await this.cmd.overridePhoto(visitId);
+      if (epoch !== this.epoch || !this.s.override) return;
+      this.s.photo = { visitId, jpeg };
+    } catch (e) {
+      if (epoch !== this.epoch) return;
+      const err = toCommandError(e);
+      if (this.handleError(err, () => this.reloadList())) return;
+      this.s.formError = 'form.rejected';
+    } finally {
+      if (epoch === this.epoch) this.s.busy = false;
+    }
   }
 
   startOverrideCheckIn(): void {
@@ -249,6 +273,7 @@ export class KioskMachine extends TypedMachine {
     this.s.visits = [];
     this.s.expected = [];
     this.s.correct = null;
+    this.s.photo = null;
     this.s.login = { email: '', pin: '' };
     this.clearTimer();
     if (wasActive) {

@@ -159,6 +159,8 @@ export interface KioskState {
   /** Invited visitors still expected today at this site (override mode). */
   expected: ExpectedArrival[];
   correct: Correction | null;
+  /** The photo the receptionist opened (base64 JPEG; `null`: none was taken), in memory only. */
+  photo: { visitId: string; jpeg: string | null } | null;
   errors: Partial<Record<Field, MessageKey>>;
   formError: MessageKey | null;
   error: { kind: ErrorKind; canRetry: boolean } | null;
@@ -210,6 +212,7 @@ export function initialState(): KioskState {
     visits: [],
     expected: [],
     correct: null,
+    photo: null,
     errors: {},
     formError: null,
     error: null,

@@ -327,7 +327,7 @@ impl ImageData {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok = !raw.is_empty()
             && raw.len() <= Self::MAX_BYTES.div_ceil(3) * 4
-            && raw.len() % 4 == 0
+            && raw.len().is_multiple_of(4)
             && raw
                 .trim_end_matches('=')
                 .bytes()

@@ -260,6 +260,16 @@ impl Language {
     }
 }
 
+/// Text in paragraphs: CRLF as LF, trimmed, 1 to `max` characters, no control character but the
+/// line break.
+fn paragraphs(raw: &str, max: usize) -> Option<String> {
+    let s = raw.replace("\r\n", "\n");
+    let s = s.trim();
+    let n = s.chars().count();
+    ((1..=max).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n'))
+        .then(|| s.to_owned())
+}
+
 /// A tenant's visitor agreement shown on the kiosk's consent screen: 1 to 4,000 characters,
 /// paragraphs separated by line breaks, no other control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -271,16 +281,9 @@ pub struct ConsentText(String);
 impl ConsentText {
     pub const MAX: usize = 4000;
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s = raw.replace("\r\n", "\n");
-        let s = s.trim();
-        let n = s.chars().count();
-        if (1..=Self::MAX).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n') {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(ValidationError(
-                "must be 1 to 4000 characters; line breaks are the only control characters allowed",
-            ))
-        }
+        paragraphs(raw, Self::MAX).map(Self).ok_or(ValidationError(
+            "must be 1 to 4000 characters; line breaks are the only control characters allowed",
+        ))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -297,16 +300,9 @@ pub struct DocumentText(String);
 impl DocumentText {
     pub const MAX: usize = 20_000;
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s = raw.replace("\r\n", "\n");
-        let s = s.trim();
-        let n = s.chars().count();
-        if (1..=Self::MAX).contains(&n) && !s.chars().any(|c| c.is_control() && c != '\n') {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(ValidationError(
-                "must be 1 to 20000 characters; line breaks are the only control characters allowed",
-            ))
-        }
+        paragraphs(raw, Self::MAX).map(Self).ok_or(ValidationError(
+            "must be 1 to 20000 characters; line breaks are the only control characters allowed",
+        ))
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -148,19 +148,7 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
     let db = std::fs::read(dir.join("vestibule.db")).expect("database file");
     let wal = std::fs::read(dir.join("vestibule.db-wal")).expect("WAL file");
     assert!(!wal.is_empty(), "the WAL holds the recent writes");
-    let backup = dir.join("backup.db");
-    let out = Command::new(server_bin())
-        .args(["backup", "--data-dir"])
-        .arg(dir)
-        .arg("--out")
-        .arg(&backup)
-        .output()
-        .expect("backup");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let backup = backup(&server, "backup.db");
     let copy = std::fs::read(&backup).expect("backup file");
     assert!(copy.len() > 4096);
     let needles = needles(&t, &code);
@@ -194,24 +182,32 @@ async fn sqlite_files_backup_and_server_log_hold_no_personal_data() {
     );
 }
 
+/// A backup of a SQLite server's database by `vestibule-server backup`, named `name` in its data
+/// directory.
+fn backup(server: &TestServer, name: &str) -> std::path::PathBuf {
+    let dir = server.data_dir.path();
+    let backup = dir.join(name);
+    let out = Command::new(server_bin())
+        .args(["backup", "--data-dir"])
+        .arg(dir)
+        .arg("--out")
+        .arg(&backup)
+        .output()
+        .expect("backup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    backup
+}
+
 /// What a server stored, to scan: on SQLite its database file, its WAL and a backup made now;
 /// on PostgreSQL every text and bytea column, one haystack per column.
 pub(crate) async fn stored_bytes(server: &TestServer, engine: Engine) -> Vec<(String, Vec<u8>)> {
     if engine == Engine::Sqlite {
         let dir = server.data_dir.path();
-        let backup = dir.join("scan-backup.db");
-        let out = Command::new(server_bin())
-            .args(["backup", "--data-dir"])
-            .arg(dir)
-            .arg("--out")
-            .arg(&backup)
-            .output()
-            .expect("backup");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        backup(server, "scan-backup.db");
         return ["vestibule.db", "vestibule.db-wal", "scan-backup.db"]
             .into_iter()
             .map(|f| (f.to_owned(), std::fs::read(dir.join(f)).unwrap_or_default()))

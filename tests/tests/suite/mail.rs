@@ -400,8 +400,8 @@ async fn a_crash_between_send_and_mark_does_not_send_twice() {
 }
 
 /// An email read by independent tools: its plain text (`text`), the Content-ID of its PNG image
-/// (`png_cid`), its calendar event if any (`event`: `summary`, `description`, `start`), and what
-/// `zbarimg` reads in the image (`qr`).
+/// (`png_cid`), its calendar event if any (`event`: `summary`, `description`, `start`), its PDF
+/// attachments in base64 (`pdf`), and what `zbarimg` reads in the image (`qr`).
 pub(crate) fn read_email(message: &str) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let (eml, png) = (dir.path().join("message.eml"), dir.path().join("image.png"));
@@ -433,7 +433,7 @@ pub(crate) fn read_email(message: &str) -> Value {
 /// code with the server's writer): prints its plain text and its calendar event as JSON, and
 /// writes its PNG image to the path given.
 const READ_EMAIL: &str = r#"
-import email, json, sys, icalendar
+import base64, email, json, sys, icalendar
 msg = email.message_from_bytes(open(sys.argv[1], 'rb').read())
 out = {}
 for part in msg.walk():
@@ -443,6 +443,8 @@ for part in msg.walk():
     elif kind == 'image/png':
         open(sys.argv[2], 'wb').write(part.get_payload(decode=True))
         out['png_cid'] = part['Content-ID']
+    elif kind == 'application/pdf':
+        out.setdefault('pdf', []).append(base64.b64encode(part.get_payload(decode=True)).decode())
     elif kind == 'text/calendar':
         cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
         ev = next(iter(cal.walk('VEVENT')))

@@ -4,7 +4,8 @@
 //! signature), nothing written; a good one recorded (answers, photo re-encoded, the signature)
 //! and its signed agreement as a PDF that `pdftotext` reads back, carrying the SHA-256 of the
 //! version shown and unchanged by a newer version; the host's approval, by the emailed link and
-//! from the console; and the at-rest scan finding no answer, photo or signature in the database.
+//! from the console; the visitor's emailed copy as a PDF; and the at-rest scan finding no answer,
+//! photo or signature in the database.
 
 use std::{io::Cursor, io::Write, process::Command, time::Instant};
 
@@ -572,6 +573,50 @@ async fn hosts_approve_or_decline(engine: Engine) {
         .await
         .expect(200);
     assert_eq!(record["approval"]["state"], "denied");
+
+    // A visitor who asks gets what they signed by email, as a PDF.
+    let agreement = api
+        .post(
+            "/api/v1/agreements",
+            &t.admin,
+            json!({"name": "NDA", "texts": {"en": {"title": "Non-disclosure", "body": BODY}}}),
+        )
+        .await
+        .expect(201);
+    let supplier = api
+        .post(
+            "/api/v1/visitor-types",
+            &t.admin,
+            json!({"names": {"en": "Supplier"}, "agreements": [agreement["id"]]}),
+        )
+        .await
+        .expect(201);
+    let body = json!({"visitor": {"name": SIGNER, "email": "ottilie@visitors.test"},
+        "host_id": t.host, "visitor_type_id": supplier["id"], "signature": signature_b64(),
+        "agreements": [{"document_id": agreement["id"], "version": 1, "language": "en"}],
+        "email_agreements": true});
+    api.check_in(&t.device, "supplier", &body).await.expect(201);
+    let email = wait_until(
+        "the signed agreement's email",
+        std::time::Duration::from_secs(30),
+        async || {
+            smtp.messages().into_iter().find(|m| {
+                header(m, "X-Envelope-To").as_deref() == Some("ottilie@visitors.test")
+                    && header(m, "Subject")
+                        .is_some_and(|s| s.starts_with("Your signed agreement with"))
+            })
+        },
+    )
+    .await;
+    let read = super::mail::read_email(&email);
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(read["pdf"][0].as_str().expect("a PDF attachment"))
+        .expect("base64");
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains("Non-disclosure") && text.contains(SIGNER),
+        "{text}"
+    );
 }
 
 both_engines!(types_shape_the_check_in, hosts_approve_or_decline);

@@ -188,8 +188,8 @@ async fn signed_pdf(
     ApiPath((id, document_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, Error> {
     let mut tx = state.store.read(staff.tenant).await?;
-    super::visit_records::visible(&mut tx, &staff, id).await?;
-    let pdfs = crate::mail::agreement::pdfs(&mut tx, id, Some(document_id)).await?;
+    let visit = super::visit_records::visible(&mut tx, &staff, id).await?;
+    let pdfs = crate::mail::agreement::pdfs(&mut tx, &visit, Some(document_id)).await?;
     tx.commit().await?;
     let (name, pdf) = pdfs.into_iter().next().ok_or(Error::NotFound)?;
     let disposition = format!("attachment; filename=\"{name}\"");

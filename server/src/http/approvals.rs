@@ -27,7 +27,7 @@ use crate::{
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{Actor, TenantTx, status_of},
+    store::{Actor, TenantTx, VisitRow, status_of},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -40,15 +40,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(override_photo))
 }
 
-/// Decides visit `id` and tells the consoles; `404` when it does not wait for approval.
+/// Decides `visit` and tells the consoles; `404` when it does not wait for approval.
 async fn decided(
     state: &AppState,
     mut tx: TenantTx,
     actor: Actor,
-    id: Uuid,
+    visit: VisitRow,
     approve: bool,
 ) -> Result<StatusCode, Error> {
-    let visit = tx.visit(id).await?.ok_or(Error::NotFound)?;
+    let id = visit.id;
     if !tx.decide_approval(actor, id, approve).await? {
         return Err(Error::NotFound);
     }
@@ -72,8 +72,8 @@ async fn staff_decides(
     approve: bool,
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
-    visible(&mut tx, staff, id).await?;
-    decided(state, tx, staff.actor(), id, approve).await
+    let visit = visible(&mut tx, staff, id).await?;
+    decided(state, tx, staff.actor(), visit, approve).await
 }
 
 /// Approves a visit waiting for its host: the kiosk gives the visitor their badge.
@@ -142,8 +142,9 @@ async fn decide(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<DecideApproval>,
 ) -> Result<StatusCode, Error> {
-    let (tx, id) = by_token(&state, &body.token).await?;
-    decided(&state, tx, Actor::HostLink, id, body.approve).await
+    let (mut tx, id) = by_token(&state, &body.token).await?;
+    let visit = tx.visit(id).await?.ok_or(Error::NotFound)?;
+    decided(&state, tx, Actor::HostLink, visit, body.approve).await
 }
 
 /// Where a visit this kiosk checked in stands; the badge code once it is on site.

@@ -5,16 +5,21 @@ use uuid::Uuid;
 use vestibule_shared::types::Language;
 
 use super::compose::{Attachment, Content, escape};
-use crate::{days::local_time, error::Error, images, pdf, store::TenantTx};
+use crate::{
+    days::local_time,
+    error::Error,
+    images, pdf,
+    store::{TenantTx, VisitRow},
+};
 
-/// The PDFs (file name, bytes) of the agreements signed with visit `visit` (only `only` when
+/// The PDFs (file name, bytes) of the agreements signed with visit `v` (only `only` when
 /// given); none when the visit signed none.
 pub async fn pdfs(
     tx: &mut TenantTx,
-    visit: Uuid,
+    v: &VisitRow,
     only: Option<Uuid>,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let signed = tx.visit_agreements(visit).await?;
+    let signed = tx.visit_agreements(v.id).await?;
     let signed: Vec<_> = signed
         .into_iter()
         .filter(|s| only.is_none_or(|o| o == s.agreement_id))
@@ -22,11 +27,8 @@ pub async fn pdfs(
     if signed.is_empty() {
         return Ok(Vec::new());
     }
-    let Some(v) = tx.visit(visit).await? else {
-        return Ok(Vec::new());
-    };
     let site = tx.site(v.site_id).await?.ok_or(Error::NotFound)?;
-    let signature = tx.visit_signature(visit).await?.ok_or(Error::NotFound)?;
+    let signature = tx.visit_signature(v.id).await?.ok_or(Error::NotFound)?;
     let signature = images::stored_signature(&signature)?;
     let ink = pdf::Ink {
         width: signature.width(),

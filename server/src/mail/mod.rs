@@ -474,7 +474,7 @@ async fn prepare_agreement(
     let Some(visit) = tx.visit(visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
-    let pdfs = agreement::pdfs(tx, visit_id, None).await?;
+    let pdfs = agreement::pdfs(tx, &visit, None).await?;
     if pdfs.is_empty() {
         return Ok(Err("the visit has no signed agreement".into()));
     }

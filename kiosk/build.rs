@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "override_photo",
     "visitor_types",
     "visit_state",
+    "print_badge",
+    "override_print_badge",
 ];
 
 fn main() {

@@ -111,7 +111,7 @@ pub(crate) async fn device_send<T: DeserializeOwned>(
 }
 
 /// Runs an override request; an expired override token is dropped.
-async fn as_override<T>(
+pub(crate) async fn as_override<T>(
     kiosk: &Kiosk,
     f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod error;
 pub mod keychain;
 pub mod pinning;
+pub mod printing;
 pub mod state;
 #[cfg(test)]
 mod typescript;
@@ -90,6 +91,8 @@ pub fn run() {
             commands::override_photo,
             visitor_types::visitor_types,
             visitor_types::visit_state,
+            printing::print_badge,
+            printing::override_print_badge,
         ])
         .setup(move |app| {
             let kiosk_mode = tauri::async_runtime::block_on(async {

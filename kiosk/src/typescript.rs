@@ -11,6 +11,7 @@ use std::{
 
 use ts_rs::{Config, TS};
 use vestibule_shared::dto::{
+    badges::PrintOutcome,
     invites::InviteGreeting,
     kiosk::DirectoryEntry,
     passes::PassGreeting,
@@ -57,6 +58,7 @@ fn export_all(dir: &Path) {
         CorrectionArgs::export_all(&cfg),
         KioskVisitorType::export_all(&cfg),
         KioskVisitState::export_all(&cfg),
+        PrintOutcome::export_all(&cfg),
         CommandError::export_all(&cfg),
         ErrorKind::export_all(&cfg),
     ];

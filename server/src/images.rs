@@ -15,6 +15,8 @@ pub const MAX_SIDE: u32 = 4096;
 const MAX_ALLOC: u64 = 80 * 1024 * 1024;
 /// A stored photo's longest side.
 pub const PHOTO_SIDE: u32 = 800;
+/// A stored logo's longest side.
+pub const LOGO_SIDE: u32 = 1200;
 /// The JPEG quality of a stored photo.
 const PHOTO_QUALITY: u8 = 85;
 /// The fewest dark pixels a signature has (a dot or an empty pad is no signature).
@@ -77,6 +79,21 @@ pub fn signature(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     }
     let mut out = Vec::new();
     DynamicImage::ImageLumaA8(img.to_luma_alpha8())
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        .map_err(|e| Error::Internal(e.into()))?;
+    Ok(out)
+}
+
+/// A tenant's logo (PNG) as stored: a fresh PNG of at most [`LOGO_SIDE`] pixels a side.
+pub fn logo(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let img = decode(bytes, &[ImageFormat::Png], "logo")?;
+    let img = if img.width() > LOGO_SIDE || img.height() > LOGO_SIDE {
+        img.thumbnail(LOGO_SIDE, LOGO_SIDE)
+    } else {
+        img
+    };
+    let mut out = Vec::new();
+    DynamicImage::ImageRgba8(img.to_rgba8())
         .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
         .map_err(|e| Error::Internal(e.into()))?;
     Ok(out)

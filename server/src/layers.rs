@@ -9,6 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["ids", "clock"],
     &["error", "metrics"],
     &["crypto", "tls", "saml", "days", "images", "pdf"],
+    &["badge"],
     &["store"],
     &["mail", "shield", "sign_out"],
     &["state"],

@@ -365,6 +365,108 @@ impl HostName {
     }
 }
 
+/// Where a label printer listens: `ipp://host[:port]/path` or `ipps://…` (IPP, port 631 by
+/// default) or `socket://host[:port]` (a Brother QL's raw socket, port 9100 by default). At most
+/// 255 characters; no user information, query or fragment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^(ipps?|socket)://[A-Za-z0-9.\\[\\]:-]+(/[A-Za-z0-9/._~-]*)?$")]
+pub struct PrinterUrl(String);
+
+impl PrinterUrl {
+    const RULE: &'static str =
+        "must be ipp://host[:port]/path, ipps://host[:port]/path or socket://host[:port]";
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let raw = raw.trim();
+        let err = || ValidationError(Self::RULE);
+        let (scheme, rest) = raw.split_once("://").ok_or_else(err)?;
+        let scheme = scheme.to_ascii_lowercase();
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let ok_scheme =
+            matches!(scheme.as_str(), "ipp" | "ipps") || (scheme == "socket" && path.is_empty());
+        let ok_path = path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._~-".contains(c));
+        let (host, port) = split_host_port(authority).ok_or_else(err)?;
+        let ok_host = !host.is_empty()
+            && host.len() <= 253
+            && (host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+                || (host.starts_with('[')
+                    && host.ends_with(']')
+                    && host[1..host.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c == ':')));
+        if raw.len() <= 255 && ok_scheme && ok_path && ok_host && port != Some(0) {
+            Ok(Self(format!(
+                "{scheme}://{}{path}",
+                authority.to_ascii_lowercase()
+            )))
+        } else {
+            Err(err())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What the printer takes.
+    pub fn kind(&self) -> crate::dto::badges::PrinterKind {
+        if self.0.starts_with("socket://") {
+            crate::dto::badges::PrinterKind::BrotherQl
+        } else {
+            crate::dto::badges::PrinterKind::Ipp
+        }
+    }
+
+    /// `host:port` to connect to.
+    pub fn socket_address(&self) -> String {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("", &self.0));
+        let authority = rest.split('/').next().unwrap_or_default();
+        match split_host_port(authority) {
+            Some((host, Some(port))) => format!("{host}:{port}"),
+            Some((host, None)) => format!("{host}:{}", if scheme == "socket" { 9100 } else { 631 }),
+            None => authority.to_owned(),
+        }
+    }
+
+    /// The HTTP URL an IPP request is posted to (`http` for `ipp`, `https` for `ipps`).
+    pub fn http_url(&self) -> String {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("", &self.0));
+        let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+        let web = if scheme == "ipps" { "https" } else { "http" };
+        format!("{web}://{}{path}", self.socket_address())
+    }
+}
+
+/// `host[:port]` (an IPv6 host in brackets) split; `None` for a bad port.
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let colon = if authority.starts_with('[') {
+        authority
+            .find(']')
+            .map(|i| i + 1)
+            .filter(|&i| i < authority.len())
+    } else {
+        authority.rfind(':')
+    };
+    match colon {
+        Some(i) if authority.as_bytes().get(i) == Some(&b':') => {
+            let port = &authority[i + 1..];
+            (!port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| (&authority[..i], port.parse().ok()))
+                .filter(|(_, p)| p.is_some())
+        }
+        Some(_) => None,
+        None => Some((authority, None)),
+    }
+}
+
 /// PEM certificates (a private CA to trust): at most 64 KiB, at least one `CERTIFICATE` block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
@@ -655,5 +757,6 @@ string_conversions!(
     DocumentText,
     ImageData,
     HostName,
+    PrinterUrl,
     CertificatesPem
 );

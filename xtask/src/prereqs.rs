@@ -81,13 +81,15 @@ pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 
 /// The Python package index's tools the tests run, at exact versions. Hypothesis is pinned too: it generates
 /// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
-const PYTHON_TOOLS: [(&str, &str); 5] = [
+const PYTHON_TOOLS: [(&str, &str); 6] = [
     ("sslyze", "6.3.1"),
     ("schemathesis", "4.32.5"),
     ("hypothesis", "6.170.17"),
     ("aiosmtpd", "1.4.6"),
     // Reads back the invitation email's calendar event, independently of the server's writer.
     ("icalendar", "7.3.2"),
+    // Turns a Brother QL raster job back into an image, independently of the server's encoder.
+    ("brother_ql", "0.9.4"),
 ];
 
 /// Exits 0 when every `name==version` argument is installed at exactly that version.
@@ -269,6 +271,8 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("zbarimg", "zbar-tools"),
         // Reads the signed-agreement PDF back, independently of the server's writer.
         ("pdftotext", "poppler-utils"),
+        // The badge printing tests' IPP Everywhere printer, which keeps every job it receives.
+        ("ippeveprinter", "cups-ipp-utils"),
     ];
     let mut missing: Vec<&str> = tools
         .iter()

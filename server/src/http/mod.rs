@@ -4,6 +4,7 @@
 mod agreements;
 mod approvals;
 mod auth;
+mod badges;
 mod console;
 mod csv_rows;
 mod device;
@@ -21,6 +22,7 @@ mod mail;
 mod operator;
 mod override_mode;
 mod passes;
+mod printers;
 mod redeem;
 mod saml_admin;
 mod saml_sp;
@@ -52,7 +54,7 @@ pub use hosts::{ParsedRow, parse_csv};
 
 use crate::{
     error::{Error, RequestId},
-    shield::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, guard},
+    shield::{CSV_BODY_LIMIT, JSON_BODY_LIMIT, LOGO_BODY_LIMIT, guard},
     state::AppState,
 };
 
@@ -110,6 +112,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(agreements::router())
         .merge(visit_records::router())
         .merge(approvals::router())
+        .merge(badges::router())
+        .merge(printers::router())
+        .merge(printers::logo_router().layer(DefaultBodyLimit::max(LOGO_BODY_LIMIT)))
         .merge(settings::router())
         .merge(mail::router())
         .merge(saml_admin::router())

@@ -44,6 +44,8 @@ pub const HYPER_MAX_HEADERS: usize = 256;
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 /// The largest directory CSV import.
 pub const CSV_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The body limit of the logo upload (256 KiB of image, in base64 inside JSON).
+pub const LOGO_BODY_LIMIT: usize = 512 * 1024;
 /// The largest check-in: a visitor type's photo and signature (each at most 1 MiB, in base64)
 /// and the rest.
 pub const CHECK_IN_BODY_LIMIT: usize = 3 * 1024 * 1024;

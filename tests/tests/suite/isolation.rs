@@ -41,6 +41,8 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
     ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
+    let printers = format!("/api/v1/sites/{}/printers", t.site);
+    all["printers"] = api.get(&printers, &t.admin).await.expect(200);
     all
 }
 
@@ -75,6 +77,9 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
         }
         ("POST", "/api/v1/visitor-types") | ("PUT", "/api/v1/visitor-types/{id}") => {
             json!({"names": {"en": "Mallory"}, "site_ids": [b.site]})
+        }
+        ("POST", "/api/v1/sites/{id}/printers") => {
+            json!({"name": "Mallory", "url": "ipp://127.0.0.1:9/ipp/print"})
         }
         ("PATCH", _) => json!({"name": "Mallory"}),
         _ => json!({}),
@@ -115,6 +120,18 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         r["visit_id"].as_str().expect("visit")
     );
     let b_pass = api.get(&pass_path, &b.admin).await.expect(200)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // A printer of B's site (switched off).
+    let b_printer = api
+        .post(
+            &format!("/api/v1/sites/{}/printers", b.site),
+            &b.admin,
+            json!({"name": "Desk", "url": "ipp://127.0.0.1:9/ipp/print"}),
+        )
+        .await
+        .expect(201)["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -228,6 +245,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("passes") => b_pass.clone(),
                 Some("agreements") => b_agreement.clone(),
                 Some("visitor-types") => b_type.clone(),
+                Some("printers") => b_printer.clone(),
                 // What a visit of a visitor type recorded, and its approval.
                 _ if ["/record", "/photo", "/approve", "/deny", "/agreements/"]
                     .iter()
@@ -237,9 +255,13 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 }
                 _ => b_visit.clone(),
             };
-            let url = path
+            let mut url = path
                 .replace("{id}", &target)
                 .replace("{document_id}", &b_agreement);
+            if path.ends_with("/badge") {
+                // The printer B's badge would go to.
+                url.push_str(&format!("?printer_id={b_printer}"));
+            }
             if op_doc["responses"]["200"]["content"]
                 .get("text/event-stream")
                 .is_some()

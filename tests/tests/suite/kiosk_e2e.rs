@@ -5,7 +5,8 @@
 //! no duplicate visit), fail-over past a dead server URL, and a server with another certificate
 //! refused with the pin-mismatch screen; invited visitors by a typed code and by a hand-held
 //! scanner's keystrokes (the agreement greets them by first name; their host is emailed); visitor types
-//! with a signature and a photo (`kiosk_e2e/visitor_types.rs`). Afterwards no file the kiosk left under its home or temp dir holds the visitor's
+//! with a signature and a photo (`kiosk_e2e/visitor_types.rs`); badges printed through CUPS, a
+//! fallback and a reprint (`kiosk_e2e/printing.rs`). Afterwards no file the kiosk left under its home or temp dir holds the visitor's
 //! details. Screenshots of every screen go to `docs/screenshots/`; timings and memory are printed.
 
 use std::time::{Duration, Instant};
@@ -18,7 +19,9 @@ use vestibule_tests::{
     world::PIN,
 };
 
+mod printing;
 mod visitor_types;
+use printing::{PRINTED_NAME, printing};
 use visitor_types::{TYPED_ANSWER, visitor_types};
 
 const NAME: &str = "Ottilie Brennan-Voss";
@@ -410,6 +413,7 @@ async fn kiosk_end_to_end() {
         percentile(&walk_ins, 0.5).as_secs_f64() * 1000.0,
     );
     let typed = visitor_types(&api, &t, &app).await;
+    let printed = printing(&api, &t, &app).await;
     let (rss, parts) = kiosk_rss_kb();
     println!(
         "kiosk: cold start to first screen {:.0} ms; tap to confirmation over {rounds} check-ins: median {:.0} ms, p95 {:.0} ms; \
@@ -480,6 +484,15 @@ async fn kiosk_end_to_end() {
                 file.display()
             );
         }
+        // No badge, and no print file of any kind.
+        assert!(
+            !printed
+                .iter()
+                .any(|run| bytes.windows(run.len()).any(|w| w == run.as_slice()))
+                && !bytes.windows(5).any(|w| w == b"%PDF-"),
+            "{} holds a badge",
+            file.display()
+        );
         assert_eq!(
             contains_any(&bytes, &[TYPED_ANSWER, "Carla Contractor"]),
             None,
@@ -498,6 +511,8 @@ async fn kiosk_end_to_end() {
                 "Failover Visitor",
                 "Ada Lovelace",
                 "Scanned Visitor",
+                PRINTED_NAME,
+                "Unprinted Visitor",
             ],
         ) {
             panic!("{} holds {found:?}", file.display());

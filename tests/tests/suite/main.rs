@@ -30,6 +30,7 @@ macro_rules! both_engines {
 mod at_rest;
 mod bad_input;
 mod badge_guessing;
+mod badges;
 mod check_in_batch;
 mod console_api;
 mod console_e2e;

@@ -73,7 +73,8 @@ describe("the host's approval", () => {
     // No idle timeout while waiting.
     await vi.advanceTimersByTimeAsync(5_000);
     expect(m.s.screen).toBe('confirmation');
-    expect(m.s.confirmation).toEqual({ name: 'Ada Lovelace', badgeCode: 'WXYZ6789', visitId: 'v-1', hostNotification: 'queued', approved: true });
+    expect(m.s.confirmation).toEqual({ name: 'Ada Lovelace', badgeCode: 'WXYZ6789', visitId: 'v-1', hostNotification: 'queued', approved: true, print: 'printed' });
+    expect(f.of('print_badge')).toEqual([{ cmd: 'print_badge', args: { args: { visit_id: 'v-1' } } }]);
     expect(m.confirmationNotice).toBe('confirm.approved');
     expect(m.s.waiting).toBeNull();
     await vi.advanceTimersByTimeAsync(60_000);

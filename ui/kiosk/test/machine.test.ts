@@ -140,7 +140,7 @@ describe('self check-in', () => {
     await m.submitCheckIn();
     expect(f.of('check_in')).toEqual([{ cmd: 'check_in', args: EXPECTED_CHECK_IN }]);
     expect(m.s.screen).toBe('confirmation');
-    expect(m.s.confirmation).toEqual({ name: 'Ada Lovelace', badgeCode: 'ABCD2345', visitId: 'v-1', hostNotification: 'queued' });
+    expect(m.s.confirmation).toEqual({ name: 'Ada Lovelace', badgeCode: 'ABCD2345', visitId: 'v-1', hostNotification: 'queued', print: 'printed' });
     expect(m.confirmationNotice).toBe('confirm.notifying');
     expect(m.s.form.email).toBe('');
 
@@ -148,7 +148,7 @@ describe('self check-in', () => {
     expect(m.s.screen).toBe('welcome');
     expect(m.s.confirmation).toBeNull();
     expect(m.confirmationNotice).toBeNull();
-    expect(f.names()).toEqual(['kiosk_status', 'kiosk_status', 'visitor_types', 'search_hosts', 'check_in', 'wipe']);
+    expect(f.names()).toEqual(['kiosk_status', 'kiosk_status', 'visitor_types', 'search_hosts', 'check_in', 'print_badge', 'wipe']);
     expect(f.of('wipe')[0].args).toBeUndefined();
   });
 

@@ -1,5 +1,6 @@
 // The console's one way to the server: same-origin fetch with the session cookie, the CSRF value
 // on every write, and the error envelope turned into an ApiError whose message is the server's.
+// Answers are JSON, or a blob for the images screens show (badge previews, the logo).
 
 export interface Envelope {
   error: { code: string; message: string; details?: unknown; request_id?: string };
@@ -52,20 +53,27 @@ export async function failure(res: Response): Promise<ApiError> {
   return new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? res.statusText, e?.details);
 }
 
-export async function request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-  const raw = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: headersFor(method, body, contentType),
-    body: raw as string | undefined,
-  });
+/** The answer to a request when it succeeded, else its ApiError (thrown). */
+async function send(method: string, path: string, init: RequestInit): Promise<Response> {
+  const res = await fetch(path, { method, credentials: 'same-origin', ...init });
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/v1/auth/')) unauthorized?.();
     throw await failure(res);
   }
+  return res;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+  const raw = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await send(method, path, { headers: headersFor(method, body, contentType), body: raw as string | undefined });
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** A file the server makes (an image), never from a cache: for `URL.createObjectURL`. */
+export async function blob(path: string): Promise<Blob> {
+  const res = await send('GET', path, { headers: { ...headersFor('GET', undefined), accept: '*/*' }, cache: 'no-store' });
+  return await res.blob();
 }
 
 export const api = {
@@ -75,7 +83,13 @@ export const api = {
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   del: (path: string) => request<void>('DELETE', path),
   csv: <T>(path: string, text: string) => request<T>('POST', path, text, 'text/csv'),
+  blob,
 };
+
+/** An error found before sending, about `field`: shown and marked like the server's 422. */
+export function invalid(field: string, message: string): ApiError {
+  return new ApiError(422, 'invalid_input', message, { field });
+}
 
 /** Runs `work` and returns its error, or null when it succeeded: what a screen shows. */
 export async function attempt(work: () => Promise<unknown>): Promise<unknown> {

@@ -11,6 +11,7 @@ export const ROUTES = [
   '/visitor-types',
   '/agreements',
   '/kiosks',
+  '/printers',
   '/users',
   '/settings',
   '/email',

@@ -227,3 +227,33 @@ export interface ApprovalRequest {
   checked_in_at: string;
   state: ApprovalState;
 }
+
+/** A badge's label stock: Brother QL 62 × 100 mm, DYMO 30256 (59 × 102 mm), A6 paper. */
+export type BadgeTemplate = 'brother-62x100' | 'dymo-30256' | 'a6';
+/** From the printer's URL: `ipp://`/`ipps://` (sent a PDF), `socket://` (a Brother QL's raster). */
+export type PrinterKind = 'ipp' | 'brother_ql';
+/** `POST /api/v1/sites/{site_id}/printers`; `PATCH /api/v1/printers/{id}` takes any of these. */
+export interface PrinterInput {
+  name: string;
+  url: string;
+  template: BadgeTemplate;
+  /** Tried only when the site's other printers fail. */
+  fallback: boolean;
+}
+/** A site's label printer (a site's are tried in order, fallbacks last). */
+export interface Printer extends PrinterInput {
+  id: string;
+  site_id: string;
+  kind: PrinterKind;
+  created_at: string;
+}
+/** Which printer took a job (`POST /api/v1/printers/{id}/test`, `POST /api/v1/visits/{id}/print`). */
+export interface Printed {
+  printer_id: string;
+  printer_name: string;
+}
+/** `PUT /api/v1/settings/logo`: the tenant's logo for badges, in standard base64. */
+export interface LogoUpload {
+  content_type: 'image/png' | 'image/svg+xml';
+  data: string;
+}

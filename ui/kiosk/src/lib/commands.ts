@@ -25,6 +25,7 @@ import type { KioskQuestion } from './generated/KioskQuestion';
 import type { KioskStatus } from './generated/KioskStatus';
 import type { KioskVisitorType } from './generated/KioskVisitorType';
 import type { KioskVisitState } from './generated/KioskVisitState';
+import type { PrintOutcome } from './generated/PrintOutcome';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
 import type { OverrideSession } from './generated/OverrideSession';
@@ -57,6 +58,11 @@ export type {
   TypeIcon,
   VisitorInput,
 };
+
+/**
+ * How a badge's printing went: sent to a printer of the site, no printer answered, or the site
+ * has none. (Defined here until the Rust side generates it into `./generated`.)
+ */
 
 /** A host of the directory, as the kiosk sees one. */
 export type Host = DirectoryEntry;
@@ -119,6 +125,10 @@ export interface Commands {
   overrideExit(): Promise<null>;
   /** A visitor's photo (base64 JPEG, in memory only); `null` when none was taken. */
   overridePhoto(visitId: string): Promise<string | null>;
+  /** Prints the badge of a visit this kiosk just checked in (can take a few seconds). */
+  printBadge(visitId: string): Promise<PrintOutcome>;
+  /** Prints again the badge of any visit on site (override mode). */
+  overridePrintBadge(visitId: string): Promise<PrintOutcome>;
 }
 
 export function createCommands(invoke: InvokeFn): Commands {
@@ -159,5 +169,7 @@ export function createCommands(invoke: InvokeFn): Commands {
     overrideCorrect: (args) => callWith<CorrectionArgs, null>('override_correct', { ...args }),
     overrideExit: () => call('override_exit'),
     overridePhoto: (visitId) => callWith<VisitArgs, string | null>('override_photo', { visit_id: visitId }),
+    printBadge: (visitId) => callWith<VisitArgs, PrintOutcome>('print_badge', { visit_id: visitId }),
+    overridePrintBadge: (visitId) => callWith<VisitArgs, PrintOutcome>('override_print_badge', { visit_id: visitId }),
   };
 }

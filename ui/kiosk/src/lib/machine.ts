@@ -11,6 +11,7 @@
 
 import { toCommandError, type OnSiteVisit } from './commands';
 import type { MessageKey } from './i18n';
+import { reprintState, type ReprintState } from './print';
 import type { Screen } from './machine/state';
 import { validateCompany, validateEmail, validateName, validatePin, validatePurpose } from './validation';
 import { correctField, loginField } from './machine/fields';
@@ -22,6 +23,9 @@ export * from './machine/state';
 const TYPED: ReadonlySet<Screen> = new Set<Screen>(['details', 'questions', 'host', 'consent', 'agreement', 'signature', 'photo']);
 
 export class KioskMachine extends TypedMachine {
+  /** Bumped when a receptionist logs in or out: a reprint's late answer from another session is dropped. */
+  private overrideSession = 0;
+
   startOverrideLogin(): void {
     this.s.login = { email: '', pin: '' };
     this.s.notice = null;
@@ -97,7 +101,9 @@ export class KioskMachine extends TypedMachine {
         const session = await this.cmd.overrideLogin(email, pin);
         if (epoch !== this.epoch) return;
         this.s.login = { email: '', pin: '' };
+        this.overrideSession++;
         this.s.override = { expiresAt: session.expires_at };
+        this.s.reprints = {};
         this.s.error = null;
         this.retryAction = null;
         this.go('override-list');
@@ -203,6 +209,31 @@ export class KioskMachine extends TypedMachine {
     }
   }
 
+  /**
+   * Prints a visit's badge again, from the receptionist's list: in the background (the list stays
+   * usable), its row saying how it went. A session gone meanwhile drops the answer; one that
+   * expired or a kiosk revoked is handled as anywhere else, any other failure is "unavailable".
+   */
+  async reprintBadge(visitId: string): Promise<void> {
+    if (!this.s.override || this.s.reprints[visitId] === 'printing') return;
+    const session = this.overrideSession;
+    this.s.reprints[visitId] = 'printing';
+    let state: ReprintState;
+    try {
+      state = reprintState(await this.cmd.overridePrintBadge(visitId));
+    } catch (e) {
+      if (session !== this.overrideSession || !this.s.override) return;
+      const err = toCommandError(e);
+      if (err.kind === 'override_expired' || err.kind === 'revoked') {
+        this.handleError(err, null);
+        return;
+      }
+      state = 'unavailable';
+    }
+    if (session !== this.overrideSession || !this.s.override) return;
+    this.s.reprints[visitId] = state;
+  }
+
   startOverrideCheckIn(): void {
     if (!this.s.override) return;
     this.resetVisitor();
@@ -269,7 +300,9 @@ export class KioskMachine extends TypedMachine {
   /** Ends the override session: tells the Rust side, wipes everything, back to welcome. */
   async overrideExit(notice: MessageKey | null = null): Promise<void> {
     const wasActive = this.s.override !== null;
+    this.overrideSession++;
     this.s.override = null;
+    this.s.reprints = {};
     this.s.visits = [];
     this.s.expected = [];
     this.s.correct = null;

@@ -1,8 +1,8 @@
 // A visit that waits for its host's approval (a visitor type that asks for it): the server takes
 // the check-in without a badge, and the waiting screen asks where the visit stands every few
-// seconds until the host approves (then the badge, as any confirmation shows it) or denies, or
-// until the kiosk has waited long enough (then the visitor sees reception). Nothing of the form
-// is kept meanwhile: only the visit's id and the name the confirmation greets.
+// seconds until the host approves (then the badge, as any confirmation shows and prints it) or
+// denies, or until the kiosk has waited long enough (then the visitor sees reception). Nothing of
+// the form is kept meanwhile: only the visit's id and the name the confirmation greets.
 
 import { toCommandError, type CheckedIn } from '../commands';
 import type { Waiting } from './state';
@@ -42,9 +42,11 @@ export abstract class ApprovalMachine extends VisitorMachine {
           visitId,
           hostNotification: w.hostNotification,
           approved: true,
+          print: 'printing',
         };
         this.s.waiting = null;
         this.go('confirmation');
+        void this.printConfirmation();
         return;
       }
       if (state.status !== 'pending_approval') {

@@ -130,6 +130,7 @@ export abstract class MachineCore {
     this.s.visits = [];
     this.s.expected = [];
     this.s.correct = null;
+    this.s.reprints = {};
     this.retryAction = null;
     this.pendingCheckIn = null;
     this.s.error = null;

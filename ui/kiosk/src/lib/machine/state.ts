@@ -14,6 +14,7 @@ import type {
   ShownAgreementInput,
 } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
+import type { PrintState, ReprintState } from '../print';
 
 export type Screen =
   | 'loading'
@@ -151,6 +152,8 @@ export interface KioskState {
     hostName?: string;
     /** The host approved the visit (a visitor type that asks them). */
     approved?: boolean;
+    /** How the badge's printing goes (started with the confirmation); `null`: the site has no printer. */
+    print: PrintState | null;
   } | null;
   checkout: { code: string; done: boolean };
   login: { email: string; pin: string };
@@ -161,6 +164,8 @@ export interface KioskState {
   correct: Correction | null;
   /** The photo the receptionist opened (base64 JPEG; `null`: none was taken), in memory only. */
   photo: { visitId: string; jpeg: string | null } | null;
+  /** The badges the receptionist reprinted this session, by visit id: how each went (override mode). */
+  reprints: Record<string, ReprintState>;
   errors: Partial<Record<Field, MessageKey>>;
   formError: MessageKey | null;
   error: { kind: ErrorKind; canRetry: boolean } | null;
@@ -213,6 +218,7 @@ export function initialState(): KioskState {
     expected: [],
     correct: null,
     photo: null,
+    reprints: {},
     errors: {},
     formError: null,
     error: null,

@@ -6,6 +6,7 @@
 import { isPassCode, normalizeCode } from '@vestibule/common';
 import { toCommandError, type CheckedIn, type CheckInArgs, type CommandError, type Host } from '../commands';
 import type { Lang, MessageKey } from '../i18n';
+import { printState, type PrintState } from '../print';
 import {
   lines,
   validateBadgeCode,
@@ -355,7 +356,7 @@ export abstract class VisitorMachine extends MachineCore {
 
   /**
    * A check-in the server took: the form goes now (keeping only what the next screen shows),
-   * then the badge, or the wait for the host's approval.
+   * then the badge (printed meanwhile), or the wait for the host's approval.
    */
   protected checkedIn(res: CheckedIn, name: string, hostName?: string): void {
     this.dropForm();
@@ -371,8 +372,33 @@ export abstract class VisitorMachine extends MachineCore {
       visitId: res.visit_id,
       hostNotification: res.host_notification,
       ...(hostName ? { hostName } : {}),
+      print: 'printing',
     };
     this.go('confirmation');
+    void this.printConfirmation();
+  }
+
+  /**
+   * Prints the confirmation's badge in the background: the confirmation is up already and never
+   * waits for it, and the check-in stands whatever happens (a failure only says "see reception").
+   * A late answer, once the visitor is gone, is dropped. A receptionist's check-in prints through
+   * the override command.
+   */
+  protected async printConfirmation(): Promise<void> {
+    const c = this.s.confirmation;
+    if (!c) return;
+    const epoch = this.epoch;
+    const visitId = c.visitId;
+    const override = this.s.override !== null;
+    let state: PrintState | null;
+    try {
+      state = printState(override ? await this.cmd.overridePrintBadge(visitId) : await this.cmd.printBadge(visitId));
+    } catch {
+      state = 'unavailable';
+    }
+    const now = this.s.confirmation;
+    if (epoch !== this.epoch || now?.visitId !== visitId) return;
+    now.print = state;
   }
 
   /** A check-in the server refused: back to the screen of the field it names, or the last one. */

@@ -18,7 +18,7 @@ use super::{
     extract::{ApiJson, ApiPath, ApiQuery},
 };
 use crate::{
-    auth::{Admin, Kiosk, Staff},
+    auth::{Admin, Desk, Kiosk},
     badge::{self, LogoFormat},
     error::Error,
     state::AppState,
@@ -65,10 +65,10 @@ fn check(url: &PrinterUrl, template: BadgeTemplate) -> Result<(), Error> {
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{id}/printers", tag = "printers", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<Printer>), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Vec<Printer>), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin", "receptionist"])))]
 async fn list_printers(
     State(state): State<AppState>,
-    staff: Staff,
+    Desk(staff): Desk,
     ApiPath(site): ApiPath<Uuid>,
 ) -> Result<ApiJson<Vec<Printer>>, Error> {
     let mut tx = state.store.read(staff.tenant).await?;
@@ -197,13 +197,13 @@ async fn kiosk_printers(
 
 /// A template's badge with a sample visitor and the tenant's logo, as a PNG.
 #[utoipa::path(get, path = "/api/v1/badges/preview.png", tag = "badges", params(BadgeQuery),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>)), security(("session" = [])))]
+    responses((status = 200, content_type = "image/png", body = Vec<u8>)), security(("session" = ["admin"])))]
 async fn preview(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(a): Admin,
     ApiQuery(q): ApiQuery<BadgeQuery>,
 ) -> Result<Response, Error> {
-    let mut tx = state.store.read(staff.tenant).await?;
+    let mut tx = state.store.read(a.tenant).await?;
     let data = BadgeData::sample(&mut tx, "Reception".into()).await?;
     tx.commit().await?;
     let png = badge::png(&data.badge(), q.template.unwrap_or_default(), 150.0)?;
@@ -242,9 +242,9 @@ async fn put_logo(
 /// The tenant's logo as stored.
 #[utoipa::path(get, path = "/api/v1/settings/logo", tag = "settings",
     responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = ErrorEnvelope)),
-    security(("session" = [])))]
-async fn get_logo(State(state): State<AppState>, staff: Staff) -> Result<Response, Error> {
-    let mut tx = state.store.read(staff.tenant).await?;
+    security(("session" = ["admin"])))]
+async fn get_logo(State(state): State<AppState>, Admin(a): Admin) -> Result<Response, Error> {
+    let mut tx = state.store.read(a.tenant).await?;
     let logo = tx.logo().await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
     let format = LogoFormat::from_content_type(&logo.content_type).unwrap_or(LogoFormat::Png);

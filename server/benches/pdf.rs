@@ -1,12 +1,14 @@
 //! The cost of a visitor type's images and papers: rendering one signed agreement as a PDF (a
-//! page of text and a drawn signature), and re-encoding a kiosk's photo and signature as the
-//! check-in does. `cargo bench -p vestibule-server --bench pdf`.
+//! page of text and a drawn signature), re-encoding a kiosk's photo and signature as the
+//! check-in does, and a badge with a photo in each template (PDF) and as a Brother QL job.
+//! `cargo bench -p vestibule-server --bench pdf`.
 
 use std::{hint::black_box, io::Cursor};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{DynamicImage, GrayAlphaImage, ImageFormat, LumaA, RgbImage};
-use server::{images, pdf};
+use server::{badge, images, pdf};
+use vestibule_shared::dto::badges::BadgeTemplate;
 
 /// A signature pad of 600 × 200 with three strokes, as a PNG.
 fn signature() -> Vec<u8> {
@@ -66,6 +68,27 @@ fn papers(c: &mut Criterion) {
     });
     c.bench_function("check and re-encode a signature", |b| {
         b.iter(|| images::signature(black_box(&signature)).expect("a signature"))
+    });
+    let stored_photo = images::photo(&photo).expect("a photo");
+    let card = badge::Badge {
+        name: "Zoë Quintessa-Marlowe",
+        company: Some("Marlowe Optics Ltd"),
+        host: Some("Host: Harriet Host"),
+        site: "Paris HQ",
+        date: "4 Dec 2026",
+        visitor_type: Some("Contractor"),
+        badge_code: "ABCD2345",
+        photo: Some(&stored_photo),
+        logo: None,
+    };
+    for template in BadgeTemplate::ALL {
+        c.bench_function(
+            &format!("render a badge, {} (PDF)", template.as_str()),
+            |b| b.iter(|| badge::pdf(black_box(&card), template).expect("a PDF")),
+        );
+    }
+    c.bench_function("render a badge, Brother QL raster job", |b| {
+        b.iter(|| badge::brother_ql_62x100(black_box(&card)).expect("a job"))
     });
 }
 

@@ -17,21 +17,26 @@ pub struct SecretService {
     _dir: tempfile::TempDir,
 }
 
+/// A D-Bus daemon of the test's own (a session bus); its process and address.
+pub fn private_bus() -> (Child, String) {
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (Debian: dbus) must be installed; `cargo xtask test` installs it");
+    let mut address = String::new();
+    BufReader::new(bus.stdout.take().expect("stdout"))
+        .read_line(&mut address)
+        .expect("bus address");
+    (bus, address.trim().to_owned())
+}
+
 impl SecretService {
     /// Starts a session bus and an unlocked keyring on it; waits until the Secret Service answers.
     pub fn start() -> SecretService {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian: dbus) must be installed; `cargo xtask test` installs it");
-        let mut address = String::new();
-        BufReader::new(bus.stdout.take().expect("stdout"))
-            .read_line(&mut address)
-            .expect("bus address");
-        let address = address.trim().to_owned();
+        let (bus, address) = private_bus();
         let run = dir.path().join("run");
         std::fs::create_dir(&run).expect("runtime dir");
         let mut keyring = Command::new("gnome-keyring-daemon")

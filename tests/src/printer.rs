@@ -5,7 +5,6 @@
 //! connection. [`closed_port`] is a printer that is switched off.
 
 use std::{
-    io::{BufRead, BufReader},
     path::PathBuf,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
@@ -37,16 +36,7 @@ impl IppPrinter {
     /// Starts the printer and waits until it answers on its port.
     pub async fn start() -> IppPrinter {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian: dbus) must be installed; `cargo xtask test` installs it");
-        let mut address = String::new();
-        BufReader::new(bus.stdout.take().expect("stdout"))
-            .read_line(&mut address)
-            .expect("bus address");
+        let (bus, address) = crate::keychain::private_bus();
         let port = closed_port();
         let spool = dir.path().join("spool");
         std::fs::create_dir(&spool).expect("spool dir");
@@ -59,7 +49,7 @@ impl IppPrinter {
             .arg("-d")
             .arg(&spool)
             .arg(format!("Badges {port}"))
-            .env("DBUS_SYSTEM_BUS_ADDRESS", address.trim())
+            .env("DBUS_SYSTEM_BUS_ADDRESS", address)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -14,7 +14,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
-    dto::badges::{BadgeQuery, BadgeTemplate, KioskBadgeQuery, PrintRequest, Printed, PrinterKind},
+    dto::badges::{
+        BadgeQuery, BadgeTemplate, KioskBadgeQuery, PrintRequest, PrintResult, PrinterKind,
+    },
     dto::visits::VisitStatus,
     types::PrinterUrl,
 };
@@ -230,16 +232,16 @@ async fn override_badge(
 }
 
 /// Prints a visit's badge again from the server: on `printer_id`, or the site's printers in
-/// order until one takes it. `503` when none does.
+/// order until one takes it.
 #[utoipa::path(post, path = "/api/v1/visits/{id}/print", tag = "badges", params(("id" = Uuid, Path)), request_body = PrintRequest,
-    responses((status = 200, body = Printed), (status = 404, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
+    responses((status = 200, body = PrintResult), (status = 404, body = ErrorEnvelope)),
     security(("session" = ["admin", "receptionist"])))]
 async fn reprint(
     State(state): State<AppState>,
     Desk(staff): Desk,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<PrintRequest>,
-) -> Result<ApiJson<Printed>, Error> {
+) -> Result<ApiJson<PrintResult>, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
     let visit = tx.visit(id).await?.ok_or(Error::NotFound)?;
     let printers = printers_to_try(&mut tx, visit.site_id, body.printer_id).await?;
@@ -266,7 +268,7 @@ pub(super) async fn printers_to_try(
 pub(super) async fn print_on(
     data: &BadgeData,
     printers: Vec<PrinterRow>,
-) -> Result<Printed, Error> {
+) -> Result<PrintResult, Error> {
     for printer in printers {
         let (bytes, _) = data.render_for(&printer)?;
         let Ok(url) = PrinterUrl::parse(&printer.url) else {
@@ -274,9 +276,11 @@ pub(super) async fn print_on(
         };
         match vestibule_print::send(&url, zeroize::Zeroizing::new(bytes)).await {
             Ok(()) => {
-                return Ok(Printed {
-                    printer_id: printer.id,
-                    printer_name: printer.name,
+                return Ok(PrintResult {
+                    printed: true,
+                    printer_id: Some(printer.id),
+                    printer_name: Some(printer.name),
+                    problem: None,
                 });
             }
             Err(e) => {
@@ -284,5 +288,12 @@ pub(super) async fn print_on(
             }
         }
     }
-    Err(Error::NotReady("no printer of the site took the badge"))
+    Ok(PrintResult {
+        printed: false,
+        printer_id: None,
+        printer_name: None,
+        problem: Some(
+            "No printer of the site took the badge: check that it is on and reachable.".into(),
+        ),
+    })
 }

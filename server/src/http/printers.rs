@@ -7,7 +7,7 @@ use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::badges::{
-        BadgeQuery, BadgeTemplate, CreatePrinter, KioskPrinter, Logo, Printed, Printer,
+        BadgeQuery, BadgeTemplate, CreatePrinter, KioskPrinter, Logo, PrintResult, Printer,
         PrinterKind, UpdatePrinter,
     },
     types::PrinterUrl,
@@ -154,15 +154,15 @@ async fn delete_printer(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Prints a sample badge on the printer, from the server. `503` when it does not take it.
+/// Prints a sample badge on the printer, from the server.
 #[utoipa::path(post, path = "/api/v1/printers/{id}/test", tag = "printers", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Printed), (status = 404, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
+    responses((status = 200, body = PrintResult), (status = 404, body = ErrorEnvelope)),
     security(("session" = ["admin"])))]
 async fn test_print(
     State(state): State<AppState>,
     Admin(a): Admin,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<ApiJson<Printed>, Error> {
+) -> Result<ApiJson<PrintResult>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let printer = tx.printer(id).await?.ok_or(Error::NotFound)?;
     let site = tx.site(printer.site_id).await?.ok_or(Error::NotFound)?;

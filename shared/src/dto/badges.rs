@@ -130,11 +130,15 @@ pub struct PrintRequest {
     pub printer_id: Option<Uuid>,
 }
 
-/// Which printer took the job.
+/// How a print from the server went: the printer that took the job, or why none did (a printer
+/// that is off or refuses is an answer about the printer, not an error of the request).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Printed {
-    pub printer_id: Uuid,
-    pub printer_name: String,
+pub struct PrintResult {
+    pub printed: bool,
+    pub printer_id: Option<Uuid>,
+    pub printer_name: Option<String>,
+    /// Why no printer took it.
+    pub problem: Option<String>,
 }
 
 /// How a kiosk's print went, for its screen.

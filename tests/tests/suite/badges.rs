@@ -24,7 +24,7 @@ both_engines!(badges_print_on_real_printers);
 const TEMPLATES: [&str; 3] = ["brother-62x100", "dymo-30256", "a6"];
 
 /// A binary answer and its status.
-async fn get_bytes(api: &Api, path: &str, auth: &Auth) -> (u16, Vec<u8>) {
+pub(crate) async fn get_bytes(api: &Api, path: &str, auth: &Auth) -> (u16, Vec<u8>) {
     let Auth::Bearer(token) = auth else {
         panic!("a bearer credential")
     };
@@ -215,13 +215,9 @@ async fn badges_print_on_real_printers(engine: Engine) {
             &t.admin,
             json!({}),
         )
-        .await;
-    assert_eq!(
-        (r.status.as_u16(), r.code()),
-        (503, "unavailable"),
-        "{}",
-        r.text
-    );
+        .await
+        .expect(200);
+    assert_eq!(r["printed"], false, "the desk's printer is off: {r}");
     let visit = t.check_in(&api, "print-1", "Grace Hopper").await;
     let code = badge_code(&api, &t, &visit).await;
     let printed = api

@@ -498,6 +498,7 @@ async fn front_desk_walk() {
     b.open("/").await;
     b.wait(&testid("screen-today")).await;
     visitor_types(&b, &api, &admin, &device, &harriet, &mut violations).await;
+    printers(&b, &api, &admin, &mut violations).await;
 
     // The other admin screens render and pass axe.
     for (path, screen, shot) in [
@@ -648,6 +649,60 @@ async fn visitor_types(
         .expect("download");
     assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]));
     check_screen(b, "17-visit-record", violations).await;
+}
+
+/// Printers in the browser: one added (CUPS' IPP printer), a test print that CUPS receives, and
+/// the badge previews of every template in *Settings*.
+async fn printers(b: &Browser, api: &Api, admin: &Auth, violations: &mut Vec<String>) {
+    let cups = vestibule_tests::printer::IppPrinter::start().await;
+    go(b, "/printers", "printers").await;
+    b.type_in("#printer-name", "Front desk").await;
+    b.type_in("#printer-url", &cups.url).await;
+    b.click(&testid("printer-add")).await;
+    let sites = api.get("/api/v1/sites", admin).await.expect(200);
+    let site = sites[0]["id"].as_str().expect("site").to_owned();
+    let id = vestibule_tests::wait_until(
+        "the printer is added",
+        std::time::Duration::from_secs(10),
+        async || {
+            let list = api
+                .get(&format!("/api/v1/sites/{site}/printers"), admin)
+                .await
+                .expect(200);
+            list[0]["id"].as_str().map(str::to_owned)
+        },
+    )
+    .await;
+    b.click(&testid(&format!("printer-test-{id}"))).await;
+    b.wait(&format!(
+        "{}[data-sent=\"true\"]",
+        testid("printer-test-result")
+    ))
+    .await;
+    let job = cups.wait_for_jobs(1).await.remove(0);
+    let pdf = std::fs::read(job).expect("the test print");
+    super::badges::check_pdf(&pdf, "Alex Example", "TEST2345", true, "the test print");
+    check_screen(b, "18-printers", violations).await;
+
+    go(b, "/settings", "settings").await;
+    for template in ["brother-62x100", "dymo-30256", "a6"] {
+        let script = format!(
+            "const i = document.querySelector('[data-testid=\"badge-preview-{template}\"]');
+             return i && i.complete ? i.naturalWidth : 0;"
+        );
+        vestibule_tests::wait_until(
+            "the badge preview shows",
+            std::time::Duration::from_secs(10),
+            async || (b.eval(&script, vec![]).await.as_u64().unwrap_or(0) > 0).then_some(()),
+        )
+        .await;
+    }
+    b.eval(
+        "document.querySelector('[data-testid=badge-settings]').scrollIntoView(); return 0;",
+        vec![],
+    )
+    .await;
+    check_screen(b, "19-badge-preview", violations).await;
 }
 
 /// A page served from another origin (plain HTTP on 127.0.0.1) that posts a form to the API:

@@ -131,19 +131,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 
 /// A binary answer (a photo, a PDF) to the tenant's admin.
 async fn get_bytes(server: &TestServer, path: &str, t: &Tenant) -> (u16, Vec<u8>) {
-    let api = server.api();
-    let vestibule_tests::Auth::Bearer(token) = &t.admin else {
-        panic!("a bearer session")
-    };
-    let r = api
-        .client
-        .get(format!("{}{path}", api.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("send");
-    let status = r.status().as_u16();
-    (status, r.bytes().await.expect("body").to_vec())
+    super::badges::get_bytes(&server.api(), path, &t.admin).await
 }
 
 async fn visit_count(api: &Api, t: &Tenant) -> i64 {

@@ -56,7 +56,9 @@ describe('printer URLs', () => {
 
 describe('prints from the server', () => {
   it('names the printer that took the job, or says why none did', async () => {
-    expect(await tryPrint(async () => ({ printer_id: 'p1', printer_name: 'Front desk' }))).toEqual({ sent: true, printer: 'Front desk' });
+    expect(await tryPrint(async () => ({ printed: true, printer_id: 'p1', printer_name: 'Front desk', problem: null }))).toEqual({ sent: true, printer: 'Front desk' });
+    const off = { printed: false, printer_id: null, printer_name: null, problem: 'No printer took it.' };
+    expect(await tryPrint(async () => off)).toEqual({ sent: false, message: 'No printer took it.' });
     const down = new ApiError(503, 'not_ready', 'no printer of the site took the badge');
     expect(await tryPrint(() => Promise.reject(down))).toEqual({ sent: false, message: 'no printer of the site took the badge' });
   });

@@ -52,12 +52,15 @@ export function printerProblem(p: Pick<PrinterInput, 'url' | 'template'>): { fie
   return null;
 }
 
-/** How a print from the server went: the printer that took it, or why none did (a 503's message). */
+/** How a print from the server went: the printer that took it, or why none did. */
 export type PrintResult = { sent: true; printer: string } | { sent: false; message: string };
 
 export async function tryPrint(work: () => Promise<Printed>): Promise<PrintResult> {
   try {
-    return { sent: true, printer: (await work()).printer_name };
+    const r = await work();
+    return r.printed && r.printer_name !== null
+      ? { sent: true, printer: r.printer_name }
+      : { sent: false, message: r.problem ?? '' };
   } catch (e) {
     return { sent: false, message: e instanceof Error ? e.message : String(e) };
   }

@@ -247,10 +247,13 @@ export interface Printer extends PrinterInput {
   kind: PrinterKind;
   created_at: string;
 }
-/** Which printer took a job (`POST /api/v1/printers/{id}/test`, `POST /api/v1/visits/{id}/print`). */
+/** How a print from the server went (`POST /api/v1/printers/{id}/test`, `POST /api/v1/visits/{id}/print`). */
 export interface Printed {
-  printer_id: string;
-  printer_name: string;
+  printed: boolean;
+  printer_id: string | null;
+  printer_name: string | null;
+  /** Why no printer took it. */
+  problem: string | null;
 }
 /** `PUT /api/v1/settings/logo`: the tenant's logo for badges, in standard base64. */
 export interface LogoUpload {

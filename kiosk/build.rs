@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "visit_state",
     "print_badge",
     "override_print_badge",
+    "override_start_evacuation",
 ];
 
 fn main() {

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod evacuation;
 pub mod keychain;
 pub mod pinning;
 pub mod printing;
@@ -93,6 +94,7 @@ pub fn run() {
             visitor_types::visit_state,
             printing::print_badge,
             printing::override_print_badge,
+            evacuation::override_start_evacuation,
         ])
         .setup(move |app| {
             let kiosk_mode = tauri::async_runtime::block_on(async {

@@ -1,4 +1,4 @@
-//! The signed agreement as a PDF (krilla, text in DejaVu Sans embedded and subset, so that any
+//! The signed agreement and the evacuation roll call as PDFs (krilla, text in DejaVu Sans embedded and subset, so that any
 //! PDF reader and `pdftotext` read it back): the document's title, version and full text, who
 //! signed it, when and where, the SHA-256 of the version signed, and the signature itself, drawn
 //! as vector runs of its ink pixels (exact, and no raster image codec to carry).
@@ -55,9 +55,6 @@ pub struct Ink {
 
 /// Renders the PDF.
 pub fn signed_agreement(a: &SignedAgreement<'_>) -> Result<Vec<u8>, Error> {
-    let font = FONT
-        .clone()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the embedded font does not load")))?;
     let mut lines: Vec<(f32, String)> = vec![(16.0, a.title.to_owned()), (SIZE, String::new())];
     lines.push((
         9.0,
@@ -72,7 +69,53 @@ pub fn signed_agreement(a: &SignedAgreement<'_>) -> Result<Vec<u8>, Error> {
     lines.push((SIZE, format!("Signed at: {} ({})", a.signed_at, a.site)));
     lines.push((9.0, format!("SHA-256 of this version: {}", a.sha256)));
 
-    // Lines into pages; the signature goes under the last line, or on a page of its own.
+    text_pages(lines, LEADING + SIGNATURE_BOX.1, |surface, y| {
+        draw_signature(surface, a.signature, y + LEADING)
+    })
+}
+
+/// One person of an evacuation's roll call, as the printed list shows them.
+pub struct RollCallLine<'a> {
+    pub name: &'a str,
+    pub company: Option<&'a str>,
+    pub host: &'a str,
+    /// Checked in, in the site's time.
+    pub checked_in: &'a str,
+    /// "safe", "missing" or "not yet accounted for", and "checked out at …" when they left.
+    pub status: &'a str,
+}
+
+/// The printable roll call: the site, when it started (and closed), the counts, and everyone who
+/// was on site at the start with their status.
+pub fn roll_call(heading: &[String], people: &[RollCallLine<'_>]) -> Result<Vec<u8>, Error> {
+    let mut lines: Vec<(f32, String)> = Vec::new();
+    for (i, h) in heading.iter().enumerate() {
+        lines.push((if i == 0 { 16.0 } else { SIZE }, h.clone()));
+    }
+    lines.push((SIZE, String::new()));
+    for p in people {
+        let company = p.company.map(|c| format!(" ({c})")).unwrap_or_default();
+        for l in wrap(&format!("{}{company}: {}", p.name, p.status)) {
+            lines.push((SIZE, l));
+        }
+        lines.push((
+            9.0,
+            format!("    Host: {}; checked in {}", p.host, p.checked_in),
+        ));
+    }
+    text_pages(lines, 0.0, |_, _| {})
+}
+
+/// Lines (size, text) set on A4 pages in DejaVu Sans; `last` draws under the last line, on the
+/// last page, where `room` points are kept free (on a page of its own when the last is full).
+fn text_pages(
+    lines: Vec<(f32, String)>,
+    room: f32,
+    last: impl FnOnce(&mut krilla::surface::Surface<'_>, f32),
+) -> Result<Vec<u8>, Error> {
+    let font = FONT
+        .clone()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the embedded font does not load")))?;
     let mut pages: Vec<Vec<(f32, f32, String)>> = vec![Vec::new()];
     let mut y = MARGIN;
     for (size, text) in lines {
@@ -86,11 +129,12 @@ pub fn signed_agreement(a: &SignedAgreement<'_>) -> Result<Vec<u8>, Error> {
             page.push((y, size, text));
         }
     }
-    if y + LEADING + SIGNATURE_BOX.1 > PAGE.1 - MARGIN {
+    if room > 0.0 && y + room > PAGE.1 - MARGIN {
         pages.push(Vec::new());
         y = MARGIN;
     }
-    let last = pages.len() - 1;
+    let count = pages.len();
+    let mut last = Some(last);
     let mut document = Document::new();
     for (n, lines) in pages.into_iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE.0, PAGE.1).unwrap_or_default();
@@ -100,8 +144,10 @@ pub fn signed_agreement(a: &SignedAgreement<'_>) -> Result<Vec<u8>, Error> {
             let at = Point::from_xy(MARGIN, *y);
             surface.draw_text(at, font.clone(), *size, text, false, TextDirection::Auto);
         }
-        if n == last {
-            draw_signature(&mut surface, a.signature, y + LEADING);
+        if n + 1 == count
+            && let Some(draw) = last.take()
+        {
+            draw(&mut surface, y);
         }
         surface.finish();
         page.finish();

@@ -74,6 +74,7 @@ pub async fn run_once(store: &Store) -> Result<usize, Error> {
                 site_id: site,
                 status: VisitStatus::CheckedOut,
                 at: now,
+                evacuation_id: None,
             };
             store.publish(tenant, host, event).await;
         }

@@ -39,6 +39,7 @@ pub(super) async fn visit_changed(
         site_id,
         status,
         at: state.clock.now(),
+        evacuation_id: None,
     };
     state.store.publish(tenant, host, event).await;
 }

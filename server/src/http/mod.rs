@@ -9,6 +9,7 @@ mod console;
 mod csv_rows;
 mod device;
 mod error_responses;
+mod evacuations;
 mod events;
 mod extract;
 mod health;
@@ -113,6 +114,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(visit_records::router())
         .merge(approvals::router())
         .merge(badges::router())
+        .merge(evacuations::router())
         .merge(printers::router())
         .merge(printers::logo_router().layer(DefaultBodyLimit::max(LOGO_BODY_LIMIT)))
         .merge(settings::router())

@@ -89,6 +89,16 @@ async fn update_site(
     if let Some(instructions) = body.arrival_instructions {
         row.arrival_instructions = non_empty(instructions);
     }
+    if let Some(contacts) = body.emergency_contacts {
+        if contacts.len() > 10 {
+            return Err(Error::InvalidInput(
+                "emergency_contacts: at most 10 addresses".into(),
+            ));
+        }
+        let list: Vec<String> = contacts.into_iter().map(String::from).collect();
+        row.emergency_contacts =
+            serde_json::to_string(&list).map_err(|e| Error::Internal(e.into()))?;
+    }
     if let Some(at) = body.auto_checkout_at {
         row.auto_checkout_at = Some(String::from(at)).filter(|s| !s.is_empty());
     }

@@ -40,6 +40,7 @@ pub fn site(r: SiteRow) -> Site {
         timezone: r.timezone,
         arrival_instructions: r.arrival_instructions,
         auto_checkout_at: r.auto_checkout_at,
+        emergency_contacts: serde_json::from_str(&r.emergency_contacts).unwrap_or_default(),
         created_at: r.created_at,
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod agreement;
 mod compose;
+mod evacuation;
 mod invitation;
 mod pass;
 mod smtp;
@@ -309,6 +310,9 @@ async fn prepare(
     if n.event == "agreement" {
         return prepare_agreement(tx, item, batch).await;
     }
+    if n.event == "evacuation" {
+        return prepare_evacuation(tx, item, batch).await;
+    }
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
@@ -462,6 +466,38 @@ async fn prepare_pass(
         Ok(content) => Ok(outgoing(account, &email, item.id, content)),
         Err(reason) => Ok(Err(reason)),
     }
+}
+
+/// Writes the email to one emergency contact (`code`) about the evacuation `visit_id` names.
+async fn prepare_evacuation(
+    tx: &mut TenantTx,
+    item: &crate::store::OutboxItem,
+    batch: &Batch,
+) -> Result<Result<Outgoing, String>, Error> {
+    let n = &item.notification;
+    let Some(to) = &n.code else {
+        return Ok(Err("the emergency contact is missing".into()));
+    };
+    let Some(evacuation) = tx.evacuation(n.visit_id).await? else {
+        return Ok(Err("the evacuation no longer exists".into()));
+    };
+    let Some(site) = tx.site(evacuation.site_id).await? else {
+        return Ok(Err("the site no longer exists".into()));
+    };
+    let Some(account) = &batch.account else {
+        return Ok(Err("no SMTP server is configured for this tenant".into()));
+    };
+    let on_site = tx.roll_call(evacuation.id).await?.len();
+    let started = crate::days::local_time(evacuation.started_at, &site.timezone);
+    let link = format!("{}/evacuation/{}", batch.public_url, evacuation.id);
+    let facts = evacuation::EvacuationEmail {
+        site: &site.name,
+        started: &started,
+        on_site,
+        link: &link,
+    };
+    let content = evacuation::to_contact(batch.settings.language, &facts);
+    Ok(outgoing(account, to, item.id, content))
 }
 
 /// Writes the email with the agreements a visitor signed, to them (they asked for a copy).

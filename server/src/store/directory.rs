@@ -16,6 +16,8 @@ pub struct SiteRow {
     pub arrival_instructions: Option<String>,
     /// When everyone still on site is signed out each day (`HH:MM`, site time), if ever.
     pub auto_checkout_at: Option<String>,
+    /// JSON: the email addresses that get an evacuation's roll call.
+    pub emergency_contacts: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -70,6 +72,7 @@ impl TenantTx {
             timezone: timezone.to_owned(),
             arrival_instructions: arrival_instructions.map(str::to_owned),
             auto_checkout_at: None,
+            emergency_contacts: "[]".to_owned(),
             created_at: self.now(),
         };
         let instructions = row.arrival_instructions.as_deref();
@@ -89,24 +92,32 @@ impl TenantTx {
 
     pub async fn site(&mut self, id: Uuid) -> Result<Option<SiteRow>, Error> {
         self.fetch_optional(
-            "SELECT id, name, timezone, arrival_instructions, auto_checkout_at, created_at FROM sites WHERE tenant_id = $1 AND id = $2",
+            "SELECT id, name, timezone, arrival_instructions, auto_checkout_at, emergency_contacts, created_at FROM sites WHERE tenant_id = $1 AND id = $2",
             (id,),
         )
         .await
     }
 
     pub async fn sites(&mut self) -> Result<Vec<SiteRow>, Error> {
-        self.fetch_all("SELECT id, name, timezone, arrival_instructions, auto_checkout_at, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id", ()).await
+        self.fetch_all("SELECT id, name, timezone, arrival_instructions, auto_checkout_at, emergency_contacts, created_at FROM sites WHERE tenant_id = $1 ORDER BY name, id", ()).await
     }
 
     pub async fn update_site(&mut self, site: &SiteRow) -> Result<(), Error> {
-        const SQL: &str = "UPDATE sites SET name = $3, timezone = $4, arrival_instructions = $5, auto_checkout_at = $6 \
-                           WHERE tenant_id = $1 AND id = $2";
+        const SQL: &str = "UPDATE sites SET name = $3, timezone = $4, arrival_instructions = $5, auto_checkout_at = $6, \
+                           emergency_contacts = $7 WHERE tenant_id = $1 AND id = $2";
         let instructions = site.arrival_instructions.as_deref();
         let auto = site.auto_checkout_at.as_deref();
+        let contacts = &site.emergency_contacts;
         self.execute(
             SQL,
-            (site.id, &site.name, &site.timezone, instructions, auto),
+            (
+                site.id,
+                &site.name,
+                &site.timezone,
+                instructions,
+                auto,
+                contacts,
+            ),
         )
         .await?;
         Ok(())

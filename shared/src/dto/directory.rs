@@ -27,6 +27,9 @@ pub struct UpdateSite {
     /// When everyone still on site is signed out each day (`HH:MM`, the site's time); an empty
     /// string turns it off.
     pub auto_checkout_at: Option<TimeOfDay>,
+    /// Who gets the roll call's link when an evacuation starts (at most 10; empty: nobody).
+    #[schema(max_items = 10)]
+    pub emergency_contacts: Option<Vec<Email>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -37,6 +40,9 @@ pub struct Site {
     pub arrival_instructions: Option<String>,
     /// When everyone still on site is signed out each day (`HH:MM`, the site's time), if ever.
     pub auto_checkout_at: Option<String>,
+    /// Who gets the roll call's link when an evacuation starts.
+    #[serde(default)]
+    pub emergency_contacts: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 

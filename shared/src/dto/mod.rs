@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod badges;
 pub mod directory;
+pub mod evacuations;
 pub mod invites;
 pub mod kiosk;
 pub mod mail;

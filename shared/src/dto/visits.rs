@@ -160,6 +160,9 @@ pub struct VisitEvent {
     pub site_id: Uuid,
     pub status: VisitStatus,
     pub at: DateTime<Utc>,
+    /// Set when the change is to an evacuation's roll call (started, a mark, closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evacuation_id: Option<Uuid>,
 }
 
 /// Filters of the visit log.

@@ -43,6 +43,7 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
     }
     let printers = format!("/api/v1/sites/{}/printers", t.site);
     all["printers"] = api.get(&printers, &t.admin).await.expect(200);
+    all["evacuations"] = api.get("/api/v1/evacuations", &t.admin).await.expect(200);
     all
 }
 
@@ -129,6 +130,18 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
             &format!("/api/v1/sites/{}/printers", b.site),
             &b.admin,
             json!({"name": "Desk", "url": "ipp://127.0.0.1:9/ipp/print"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // A roll call of B's site.
+    let b_evacuation = api
+        .post(
+            &format!("/api/v1/sites/{}/evacuations", b.site),
+            &b.admin,
+            json!({}),
         )
         .await
         .expect(201)["id"]
@@ -246,6 +259,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("agreements") => b_agreement.clone(),
                 Some("visitor-types") => b_type.clone(),
                 Some("printers") => b_printer.clone(),
+                Some("evacuations") => b_evacuation.clone(),
                 // What a visit of a visitor type recorded, and its approval.
                 _ if ["/record", "/photo", "/approve", "/deny", "/agreements/"]
                     .iter()
@@ -257,7 +271,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
             };
             let mut url = path
                 .replace("{id}", &target)
-                .replace("{document_id}", &b_agreement);
+                .replace("{document_id}", &b_agreement)
+                .replace("{visit_id}", &b_visit);
             if path.ends_with("/badge") {
                 // The printer B's badge would go to.
                 url.push_str(&format!("?printer_id={b_printer}"));

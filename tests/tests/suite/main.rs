@@ -37,6 +37,7 @@ mod console_e2e;
 mod crash;
 mod e2e;
 mod early_refusal;
+mod evacuation;
 mod expiry;
 mod host_notice;
 mod host_role;

@@ -111,7 +111,7 @@ fn crc32(data: &[u8]) -> u32 {
 }
 
 /// `pdftotext`'s reading of a PDF.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let mut child = Command::new("pdftotext")
         .args(["-layout", "-", "-"])
         .stdin(std::process::Stdio::piped())

@@ -44,6 +44,9 @@ export const VISITS = [
   },
 ];
 
+/** What `override_start_evacuation` answers: the roll call's id and how many were on site. */
+export const EVACUATION_STARTED = { id: 'e-1', total: 1 };
+
 export const EXPECTED = [
   { id: 'i-1', visitor_name: 'Ivy Invited', host_name: 'Alice Martin', expected_at: '2025-01-01T10:00:00Z' },
 ];
@@ -69,6 +72,7 @@ export function fake(overrides: Record<string, Handler> = {}, status: Partial<Ki
     override_photo: () => '/9j/4AAQ',
     print_badge: () => 'printed',
     override_print_badge: () => 'printed',
+    override_start_evacuation: () => EVACUATION_STARTED,
     enroll: () => ({ ...STATUS }),
     lookup_invite: () => ({ visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
     redeem_invite: () => ({ ...CHECKED_IN, visitor_first_name: 'Ada', host_name: 'Harriet Host' }),

@@ -1,7 +1,8 @@
 //! Badge printing in the real app, within `kiosk_end_to_end`'s session: the site's first printer
 //! is switched off and its fallback is CUPS' IPP Everywhere printer, so a walk-in's confirmation
 //! says "printed" and CUPS holds a PDF with the visitor's name whose QR code is the badge code;
-//! the receptionist reprints it from override mode; with every printer off the check-in still
+//! the receptionist reprints it from override mode (and starts an evacuation of the site there);
+//! with every printer off the check-in still
 //! succeeds and the screen sends the visitor to reception. Returns the byte runs of the badges
 //! printed, for the disk scan.
 
@@ -81,6 +82,35 @@ pub(super) async fn printing(api: &Api, t: &Tenant, app: &KioskApp) -> Vec<Vec<u
         "printed"
     );
     cups.wait_for_jobs(2).await;
+
+    // The receptionist starts an evacuation of the site from the tablet.
+    app.click("evacuation-start").await;
+    app.click("evacuation-confirm").await;
+    let mut state = String::new();
+    for _ in 0..200 {
+        let el = app.wait("evacuation-status").await;
+        state = el
+            .attr("data-state")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        if state != "starting" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "started");
+    app.screenshot("29-evacuation-started").await;
+    let open = api.get("/api/v1/evacuations", &t.admin).await.expect(200);
+    assert!(open[0]["closed_at"].is_null(), "{open}");
+    let evacuation = open[0]["id"].as_str().expect("id");
+    api.post(
+        &format!("/api/v1/evacuations/{evacuation}/close"),
+        &t.admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
     app.click("override-exit").await;
     app.wait("screen-welcome").await;
 

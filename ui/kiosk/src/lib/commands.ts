@@ -60,9 +60,11 @@ export type {
 };
 
 /**
- * How a badge's printing went: sent to a printer of the site, no printer answered, or the site
- * has none. (Defined here until the Rust side generates it into `./generated`.)
+ * An evacuation the receptionist started: the roll call's id and how many people were on site at
+ * the kiosk's site when it started. (Defined here until the Rust side generates it into
+ * `./generated`.)
  */
+export type EvacuationStarted = { id: string; total: number };
 
 /** A host of the directory, as the kiosk sees one. */
 export type Host = DirectoryEntry;
@@ -129,6 +131,11 @@ export interface Commands {
   printBadge(visitId: string): Promise<PrintOutcome>;
   /** Prints again the badge of any visit on site (override mode). */
   overridePrintBadge(visitId: string): Promise<PrintOutcome>;
+  /**
+   * Starts an evacuation of the kiosk's site (override mode): the server snapshots everyone on
+   * site and emails the site's emergency contacts the roll call's link. `conflict`: one is open.
+   */
+  overrideStartEvacuation(): Promise<EvacuationStarted>;
 }
 
 export function createCommands(invoke: InvokeFn): Commands {
@@ -171,5 +178,6 @@ export function createCommands(invoke: InvokeFn): Commands {
     overridePhoto: (visitId) => callWith<VisitArgs, string | null>('override_photo', { visit_id: visitId }),
     printBadge: (visitId) => callWith<VisitArgs, PrintOutcome>('print_badge', { visit_id: visitId }),
     overridePrintBadge: (visitId) => callWith<VisitArgs, PrintOutcome>('override_print_badge', { visit_id: visitId }),
+    overrideStartEvacuation: () => call('override_start_evacuation'),
   };
 }

@@ -6,8 +6,9 @@
 //
 // Split by flow: `machine/state.ts` (the state), `machine/core.ts` (timers, errors, wipe),
 // `machine/visitor.ts` (setup, self check-in, check-out), `machine/approval.ts` (the wait for a
-// host's approval), `machine/typed.ts` and `machine/flow.ts` (the check-in of a visitor type)
-// and here override mode and the navigation that spans flows.
+// host's approval), `machine/typed.ts` and `machine/flow.ts` (the check-in of a visitor type),
+// `machine/evacuation.ts` (the receptionist starting an evacuation) and here override mode and
+// the navigation that spans flows.
 
 import { toCommandError, type OnSiteVisit } from './commands';
 import type { MessageKey } from './i18n';
@@ -15,14 +16,14 @@ import { reprintState, type ReprintState } from './print';
 import type { Screen } from './machine/state';
 import { validateCompany, validateEmail, validateName, validatePin, validatePurpose } from './validation';
 import { correctField, loginField } from './machine/fields';
-import { TypedMachine } from './machine/typed';
+import { EvacuationMachine } from './machine/evacuation';
 
 export * from './machine/state';
 
 /** The screens a visitor type's steps go through. */
 const TYPED: ReadonlySet<Screen> = new Set<Screen>(['details', 'questions', 'host', 'consent', 'agreement', 'signature', 'photo']);
 
-export class KioskMachine extends TypedMachine {
+export class KioskMachine extends EvacuationMachine {
   /** Bumped when a receptionist logs in or out: a reprint's late answer from another session is dropped. */
   private overrideSession = 0;
 
@@ -104,6 +105,7 @@ export class KioskMachine extends TypedMachine {
         this.overrideSession++;
         this.s.override = { expiresAt: session.expires_at };
         this.s.reprints = {};
+        this.s.evacuation = null;
         this.s.error = null;
         this.retryAction = null;
         this.go('override-list');
@@ -236,12 +238,14 @@ export class KioskMachine extends TypedMachine {
 
   startOverrideCheckIn(): void {
     if (!this.s.override) return;
+    this.cancelEvacuation();
     this.resetVisitor();
     this.go('details');
   }
 
   startCorrect(visit: OnSiteVisit): void {
     if (!this.s.override) return;
+    this.cancelEvacuation();
     const original = { name: visit.visitor_name, company: visit.visitor_company ?? '', purpose: visit.purpose ?? '' };
     this.s.correct = { visitId: visit.id, ...original, original };
     this.clearErrors();
@@ -303,6 +307,7 @@ export class KioskMachine extends TypedMachine {
     this.overrideSession++;
     this.s.override = null;
     this.s.reprints = {};
+    this.s.evacuation = null;
     this.s.visits = [];
     this.s.expected = [];
     this.s.correct = null;

@@ -131,6 +131,7 @@ export abstract class MachineCore {
     this.s.expected = [];
     this.s.correct = null;
     this.s.reprints = {};
+    this.s.evacuation = null;
     this.retryAction = null;
     this.pendingCheckIn = null;
     this.s.error = null;

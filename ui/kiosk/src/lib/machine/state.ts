@@ -13,6 +13,7 @@ import type {
   OnSiteVisit,
   ShownAgreementInput,
 } from '../commands';
+import type { Evacuation } from '../evacuation';
 import type { Lang, MessageKey } from '../i18n';
 import type { PrintState, ReprintState } from '../print';
 
@@ -166,6 +167,8 @@ export interface KioskState {
   photo: { visitId: string; jpeg: string | null } | null;
   /** The badges the receptionist reprinted this session, by visit id: how each went (override mode). */
   reprints: Record<string, ReprintState>;
+  /** The evacuation the receptionist is starting or started this session (override mode), in memory only. */
+  evacuation: Evacuation | null;
   errors: Partial<Record<Field, MessageKey>>;
   formError: MessageKey | null;
   error: { kind: ErrorKind; canRetry: boolean } | null;
@@ -219,6 +222,7 @@ export function initialState(): KioskState {
     correct: null,
     photo: null,
     reprints: {},
+    evacuation: null,
     errors: {},
     formError: null,
     error: null,

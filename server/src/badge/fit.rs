@@ -81,6 +81,11 @@ impl Widths {
 
 /// `text` in a box `width` × `height` (the same units as the sizes).
 pub fn block(text: &str, width: f32, height: f32, sizes: Sizes) -> Fitted {
+    fit(text, width, height, sizes).0
+}
+
+/// [`block`], and the widths it measured (of its words and characters).
+fn fit(text: &str, width: f32, height: f32, sizes: Sizes) -> (Fitted, Widths) {
     let words: Vec<&str> = text.split_whitespace().collect();
     let graphemes: Vec<&str> = text
         .graphemes(true)
@@ -95,10 +100,11 @@ pub fn block(text: &str, width: f32, height: f32, sizes: Sizes) -> Fitted {
     let mut size = sizes.max;
     while size >= sizes.single {
         if line_width(&words) * size <= width && size * LEADING <= height {
-            return Fitted {
+            let fitted = Fitted {
                 size,
                 lines: vec![one_line],
             };
+            return (fitted, widths);
         }
         size *= 0.92;
     }
@@ -107,10 +113,8 @@ pub fn block(text: &str, width: f32, height: f32, sizes: Sizes) -> Fitted {
         let fits = lines.len() as f32 * size * LEADING <= height;
         if fits || size * 0.92 < sizes.floor {
             let most = ((height / (size * LEADING)).floor() as usize).max(1);
-            return Fitted {
-                size,
-                lines: cut(lines, most, width / size, &widths),
-            };
+            let lines = cut(lines, most, width / size, &widths);
+            return (Fitted { size, lines }, widths);
         }
         size *= 0.92;
     }
@@ -118,24 +122,15 @@ pub fn block(text: &str, width: f32, height: f32, sizes: Sizes) -> Fitted {
 
 /// `text` on one line of `width`: shrunk down to `min`, then cut with an ellipsis.
 pub fn line(text: &str, width: f32, max: f32, min: f32) -> Fitted {
-    let f = block(
-        text,
-        width,
-        max * LEADING,
-        Sizes {
-            max,
-            single: min,
-            floor: min,
-        },
-    );
+    let sizes = Sizes {
+        max,
+        single: min,
+        floor: min,
+    };
+    let (f, widths) = fit(text, width, max * LEADING, sizes);
     Fitted {
         size: f.size,
-        lines: cut(
-            f.lines,
-            1,
-            width / f.size,
-            &Widths::measure(text.graphemes(true)),
-        ),
+        lines: cut(f.lines, 1, width / f.size, &widths),
     }
 }
 

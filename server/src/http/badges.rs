@@ -109,11 +109,9 @@ impl BadgeData {
         }
     }
 
-    /// The badge for a printer: a Brother QL's raster job or a PDF of its template.
-    pub(super) fn render_for(
-        &self,
-        printer: &PrinterRow,
-    ) -> Result<(Vec<u8>, &'static str), Error> {
+    /// The badge for a printer (a Brother QL's raster job or a PDF of its template), and where
+    /// the printer is.
+    pub(super) fn render_for(&self, printer: &PrinterRow) -> Result<(Vec<u8>, PrinterUrl), Error> {
         let url = PrinterUrl::parse(&printer.url)
             .map_err(|e| Error::Internal(anyhow::anyhow!("stored printer URL: {e}")))?;
         let bytes = match url.kind() {
@@ -122,7 +120,7 @@ impl BadgeData {
                 badge::pdf(&self.badge(), BadgeTemplate::from_stored(&printer.template))?
             }
         };
-        Ok((bytes, vestibule_print::format_for(&url)))
+        Ok((bytes, url))
     }
 }
 
@@ -203,8 +201,8 @@ async fn kiosk_badge(
     let printer = site_printer(&mut tx, k.kiosk.site_id, q.printer_id).await?;
     let data = BadgeData::read(&mut tx, visit).await?;
     tx.commit().await?;
-    let (bytes, content_type) = data.render_for(&printer)?;
-    Ok(document(bytes, content_type))
+    let (bytes, url) = data.render_for(&printer)?;
+    Ok(document(bytes, vestibule_print::format_for(&url)))
 }
 
 /// A badge again, for the receptionist in override mode (a visit on site at the kiosk's site).
@@ -227,8 +225,8 @@ async fn override_badge(
     tx.audit(o.actor(), "badge.reprint", format!("visit:{id}"))
         .await?;
     tx.commit().await?;
-    let (bytes, content_type) = data.render_for(&printer)?;
-    Ok(document(bytes, content_type))
+    let (bytes, url) = data.render_for(&printer)?;
+    Ok(document(bytes, vestibule_print::format_for(&url)))
 }
 
 /// Prints a visit's badge again from the server: on `printer_id`, or the site's printers in
@@ -270,10 +268,7 @@ pub(super) async fn print_on(
     printers: Vec<PrinterRow>,
 ) -> Result<PrintResult, Error> {
     for printer in printers {
-        let (bytes, _) = data.render_for(&printer)?;
-        let Ok(url) = PrinterUrl::parse(&printer.url) else {
-            continue;
-        };
+        let (bytes, url) = data.render_for(&printer)?;
         match vestibule_print::send(&url, zeroize::Zeroizing::new(bytes)).await {
             Ok(()) => {
                 return Ok(PrintResult {

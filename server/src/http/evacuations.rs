@@ -29,7 +29,7 @@ use crate::{
     ids::TenantId,
     pdf,
     state::AppState,
-    store::{Actor, EvacuationRow, Notification, RollRow, TenantTx},
+    store::{Actor, EvacuationRow, Notification, TenantTx},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -43,14 +43,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(kiosk_start))
 }
 
-fn counts(people: &[RollRow]) -> RollCounts {
+/// The counts of a roll call's marks, each `(status, how many)`.
+fn tally(marks: impl IntoIterator<Item = (RollStatus, u32)>) -> RollCounts {
     let mut c = RollCounts::default();
-    for p in people {
-        c.total += 1;
-        match p.status {
-            RollStatus::Safe => c.safe += 1,
-            RollStatus::Missing => c.missing += 1,
-            RollStatus::Unaccounted => c.unaccounted += 1,
+    for (status, n) in marks {
+        c.total += n;
+        match status {
+            RollStatus::Safe => c.safe += n,
+            RollStatus::Missing => c.missing += n,
+            RollStatus::Unaccounted => c.unaccounted += n,
         }
     }
     c
@@ -70,7 +71,7 @@ async fn view(tx: &mut TenantTx, e: EvacuationRow) -> Result<Evacuation, Error> 
         site_name: site,
         started_at: e.started_at,
         closed_at: e.closed_at,
-        counts: counts(&people),
+        counts: tally(people.iter().map(|p| (p.status, 1))),
         people: people
             .into_iter()
             .map(|p| RollCallPerson {
@@ -168,16 +169,26 @@ async fn list(
     Desk(staff): Desk,
 ) -> Result<ApiJson<Vec<EvacuationSummary>>, Error> {
     let mut tx = state.store.read(staff.tenant).await?;
+    let sites: std::collections::HashMap<Uuid, String> = tx
+        .sites()
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let mut out = Vec::new();
     for e in tx.evacuations().await? {
-        let v = view(&mut tx, e).await?;
+        let marks = tx.roll_marks(e.id).await?;
         out.push(EvacuationSummary {
-            id: v.id,
-            site_id: v.site_id,
-            site_name: v.site_name,
-            started_at: v.started_at,
-            closed_at: v.closed_at,
-            counts: v.counts,
+            id: e.id,
+            site_id: e.site_id,
+            site_name: sites.get(&e.site_id).cloned().unwrap_or_default(),
+            started_at: e.started_at,
+            closed_at: e.closed_at,
+            counts: tally(
+                marks
+                    .into_iter()
+                    .map(|(s, n)| (s, u32::try_from(n).unwrap_or(0))),
+            ),
         });
     }
     tx.commit().await?;

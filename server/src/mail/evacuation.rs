@@ -11,7 +11,7 @@ pub struct EvacuationEmail<'a> {
     pub site: &'a str,
     /// When it started, in the site's time, as people read it.
     pub started: &'a str,
-    pub on_site: usize,
+    pub on_site: i64,
     pub link: &'a str,
 }
 

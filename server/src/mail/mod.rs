@@ -487,7 +487,12 @@ async fn prepare_evacuation(
     let Some(account) = &batch.account else {
         return Ok(Err("no SMTP server is configured for this tenant".into()));
     };
-    let on_site = tx.roll_call(evacuation.id).await?.len();
+    let on_site: i64 = tx
+        .roll_marks(evacuation.id)
+        .await?
+        .into_iter()
+        .map(|(_, n)| n)
+        .sum();
     let started = crate::days::local_time(evacuation.started_at, &site.timezone);
     let link = format!("{}/evacuation/{}", batch.public_url, evacuation.id);
     let facts = evacuation::EvacuationEmail {

@@ -102,6 +102,21 @@ impl TenantTx {
         Ok(people)
     }
 
+    /// The marks of roll call `id` without opening anyone's visit: (status, how many).
+    pub async fn roll_marks(&mut self, id: Uuid) -> Result<Vec<(RollStatus, i64)>, Error> {
+        let rows: Vec<(String, i64)> = self
+            .fetch_all(
+                "SELECT status, COUNT(*) FROM evacuation_people \
+                 WHERE tenant_id = $1 AND evacuation_id = $2 GROUP BY status",
+                (id,),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, n)| (RollStatus::from_stored(&s), n))
+            .collect())
+    }
+
     /// Marks a person of an open roll call; `false` when they are not on it.
     pub async fn mark_evacuee(
         &mut self,

@@ -18,21 +18,24 @@ use super::{fill_visitor, submit};
 
 pub(super) const PRINTED_NAME: &str = "Perpetua Printwell";
 
-/// The state the confirmation's print line settles on.
-async fn print_state(app: &KioskApp, testid: &str) -> String {
-    for _ in 0..400 {
-        let el = app.wait(testid).await;
-        let state = el
-            .attr("data-state")
-            .await
-            .expect("attr")
-            .unwrap_or_default();
-        if state != "printing" {
-            return state;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("{testid} kept printing")
+/// The `data-state` the element `testid` settles on once it is no longer `busy` (polled, like
+/// every wait of these tests).
+async fn settled_state(app: &KioskApp, testid: &str, busy: &str) -> String {
+    vestibule_tests::wait_until(
+        &format!("{testid} leaves {busy}"),
+        std::time::Duration::from_secs(20),
+        async || {
+            let el = app.wait(testid).await;
+            let state = el
+                .attr("data-state")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            (state != busy).then_some(state)
+        },
+    )
+    .await
 }
 
 pub(super) async fn printing(api: &Api, t: &Tenant, app: &KioskApp) -> Vec<Vec<u8>> {
@@ -55,7 +58,10 @@ pub(super) async fn printing(api: &Api, t: &Tenant, app: &KioskApp) -> Vec<Vec<u
     // A walk-in: confirmed at once, printed on the fallback.
     fill_visitor(app, PRINTED_NAME, false).await;
     let (badge, _) = submit(app).await;
-    assert_eq!(print_state(app, "print-status").await, "printed");
+    assert_eq!(
+        settled_state(app, "print-status", "printing").await,
+        "printed"
+    );
     app.screenshot("27-printed").await;
     let job = cups.wait_for_jobs(1).await.remove(0);
     let pdf = std::fs::read(&job).expect("the job");
@@ -78,7 +84,7 @@ pub(super) async fn printing(api: &Api, t: &Tenant, app: &KioskApp) -> Vec<Vec<u
         .to_owned();
     app.click(&format!("reprint-{visit}")).await;
     assert_eq!(
-        print_state(app, &format!("reprint-status-{visit}")).await,
+        settled_state(app, &format!("reprint-status-{visit}"), "printing").await,
         "printed"
     );
     cups.wait_for_jobs(2).await;
@@ -86,20 +92,10 @@ pub(super) async fn printing(api: &Api, t: &Tenant, app: &KioskApp) -> Vec<Vec<u
     // The receptionist starts an evacuation of the site from the tablet.
     app.click("evacuation-start").await;
     app.click("evacuation-confirm").await;
-    let mut state = String::new();
-    for _ in 0..200 {
-        let el = app.wait("evacuation-status").await;
-        state = el
-            .attr("data-state")
-            .await
-            .expect("attr")
-            .unwrap_or_default();
-        if state != "starting" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(state, "started");
+    assert_eq!(
+        settled_state(app, "evacuation-status", "starting").await,
+        "started"
+    );
     app.screenshot("29-evacuation-started").await;
     let open = api.get("/api/v1/evacuations", &t.admin).await.expect(200);
     assert!(open[0]["closed_at"].is_null(), "{open}");
@@ -126,7 +122,10 @@ pub(super) async fn printing(api: &Api, t: &Tenant, app: &KioskApp) -> Vec<Vec<u
     fill_visitor(app, "Unprinted Visitor", false).await;
     let (badge, _) = submit(app).await;
     assert_eq!(badge.len(), 8);
-    assert_eq!(print_state(app, "print-status").await, "unavailable");
+    assert_eq!(
+        settled_state(app, "print-status", "printing").await,
+        "unavailable"
+    );
     app.screenshot("28-printer-unavailable").await;
     app.click("confirmation-done").await;
     app.wait("screen-welcome").await;

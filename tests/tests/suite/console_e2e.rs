@@ -5,10 +5,11 @@
 //! check-in through the kiosk API appearing live on *Today*, checking the visitor out, the CSV
 //! export, the agreement text reaching the kiosk's settings, an agreement and a visitor type made
 //! in the browser and a visit of it showing its answer, photo and signed PDF, the audit chain
-//! verified, signing out. Visitor names that are markup show as text; a cross-site form post carries no session;
+//! verified, an evacuation roll call started, marked on a phone-sized window and closed, signing
+//! out. Visitor names that are markup show as text; a cross-site form post carries no session;
 //! axe-core finds no serious or critical violation on any screen; each screen is photographed
 //! into `docs/screenshots/console/`. On PostgreSQL a shorter pass: sign in, a live check-in made
-//! on another replica, sign out.
+//! on another replica, a roll call whose marks cross the two replicas live, sign out.
 
 use std::time::Instant;
 
@@ -497,6 +498,7 @@ async fn front_desk_walk() {
     b.wait(&testid("own-pass-unknown")).await;
     b.open("/").await;
     b.wait(&testid("screen-today")).await;
+    evacuation(&b, &api, &admin, &device, &harriet, &mut violations).await;
     visitor_types(&b, &api, &admin, &device, &harriet, &mut violations).await;
     printers(&b, &api, &admin, &mut violations).await;
 
@@ -705,6 +707,167 @@ async fn printers(b: &Browser, api: &Api, admin: &Auth, violations: &mut Vec<Str
     check_screen(b, "19-badge-preview", violations).await;
 }
 
+/// Waits until the element with test id `id` shows exactly `n`.
+async fn wait_number(b: &Browser, id: &str, n: usize) {
+    let css = testid(id);
+    vestibule_tests::wait_until(
+        &format!("{id} shows {n}"),
+        std::time::Duration::from_secs(20),
+        async || (b.text(&css).await.trim() == n.to_string()).then_some(()),
+    )
+    .await;
+}
+
+/// The roll call's person `visit` once it has `status`.
+fn person(visit: &str, status: &str) -> String {
+    format!(
+        "{}[data-status=\"{status}\"]",
+        testid(&format!("roll-person-{visit}"))
+    )
+}
+
+/// Evacuation in the browser: the site's emergency contacts set in *Sites*; a roll call started
+/// from *Evacuation* lists exactly who is on site; marks by click on a phone-sized window move
+/// the counts; a visitor checked out meanwhile stays, shown as checked out (live); the PDF
+/// downloads; closed, it stays readable among the past roll calls.
+async fn evacuation(
+    b: &Browser,
+    api: &Api,
+    admin: &Auth,
+    device: &Auth,
+    host: &str,
+    violations: &mut Vec<String>,
+) {
+    go(b, "/sites", "sites").await;
+    b.click(&format!("{} button.secondary", testid("site-row")))
+        .await;
+    b.type_in(
+        &testid("site-emergency-edit"),
+        "warden@console.test, deputy@console.test",
+    )
+    .await;
+    b.click(&format!(
+        "{} button.small:not(.secondary)",
+        testid("site-row")
+    ))
+    .await;
+    b.wait_text(&testid("site-emergency"), "deputy@console.test")
+        .await;
+    for (i, name) in ["Olu Okafor", "林美 Mei Lin"].iter().enumerate() {
+        api.check_in(
+            device,
+            &format!("evacuation-{i}"),
+            &visitor(host, name, "olu@example.com"),
+        )
+        .await
+        .expect(201);
+    }
+    let on_site = api
+        .get("/api/v1/visits?status=on_site&limit=200", admin)
+        .await
+        .expect(200);
+    let mut ids: Vec<String> = on_site["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|v| v["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+
+    go(b, "/evacuation", "evacuation").await;
+    b.click(&testid("evacuation-start")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&testid("screen-roll-call")).await;
+    wait_number(b, "roll-count-total", ids.len()).await;
+    let mut listed: Vec<String> = Vec::new();
+    for el in b
+        .wait_count("[data-testid^=\"roll-person-\"]", ids.len())
+        .await
+    {
+        let id = el
+            .attr("data-testid")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        listed.push(id.trim_start_matches("roll-person-").to_owned());
+    }
+    listed.sort();
+    assert_eq!(listed, ids, "the roll call lists exactly who was on site");
+    let roll = b.eval("return location.pathname;", vec![]).await;
+    let roll = roll
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("/evacuation/")
+        .to_owned();
+
+    // On a phone: large buttons, marks by tap; a checkout elsewhere shows live.
+    b.client
+        .set_window_size(412, 915)
+        .await
+        .expect("phone size");
+    b.click(&testid(&format!("roll-safe-{}", ids[0]))).await;
+    b.wait(&person(&ids[0], "safe")).await;
+    b.click(&testid(&format!("roll-missing-{}", ids[1]))).await;
+    b.wait(&person(&ids[1], "missing")).await;
+    wait_number(b, "roll-count-safe", 1).await;
+    wait_number(b, "roll-count-missing", 1).await;
+    wait_number(b, "roll-count-unaccounted", ids.len() - 2).await;
+    api.post(
+        &format!("/api/v1/visits/{}/checkout", ids[0]),
+        admin,
+        json!({}),
+    )
+    .await
+    .expect(204);
+    b.wait(&format!(
+        "{}[data-checked-out=\"true\"]",
+        testid(&format!("roll-person-{}", ids[0]))
+    ))
+    .await;
+    let overflow = b
+        .eval(
+            "window.scrollTo(0, 0);
+             return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await;
+    assert_eq!(overflow, json!(0), "the roll call fits a phone's width");
+    check_screen(b, "21-roll-call", violations).await;
+    b.client
+        .set_window_size(1366, 900)
+        .await
+        .expect("desktop size");
+
+    let pdf = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const a = document.querySelector('[data-testid=roll-pdf]');
+             fetch(a.href).then(r => r.arrayBuffer().then(b =>
+               done([r.status, r.headers.get('content-type'), new TextDecoder('latin1').decode(new Uint8Array(b).slice(0, 5))])),
+               e => done('failed: ' + e));",
+            vec![],
+        )
+        .await
+        .expect("download");
+    assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]));
+
+    b.click(&testid("roll-close")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&testid("roll-closed")).await;
+    let shown = b
+        .eval(
+            "return !!document.querySelector('[data-testid^=roll-safe-]');",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown, json!(false), "a closed roll call takes no marks");
+    go(b, "/evacuation", "evacuation").await;
+    b.wait_text(&testid(&format!("evacuation-row-{roll}")), "1")
+        .await;
+    check_screen(b, "20-evacuation", violations).await;
+}
+
 /// A page served from another origin (plain HTTP on 127.0.0.1) that posts a form to the API:
 /// the browser sends no session with it, so the server answers 401 and nothing changes.
 async fn cross_site_post(b: &Browser) {
@@ -766,6 +929,67 @@ async fn live_across_replicas() {
     eprintln!(
         "[console] check-in → visible on Today (PostgreSQL, two replicas): median {took:?} of 5"
     );
+
+    // The roll call, live across replicas: started in the browser (served by the first), marked
+    // through the API of the second; the page follows each mark, and the second reads the
+    // page's mark.
+    let other = kiosk_api.login("replicas", ADMIN).await;
+    go(&b, "/evacuation", "evacuation").await;
+    b.click(&testid("evacuation-start")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&testid("screen-roll-call")).await;
+    wait_number(&b, "roll-count-total", names.len()).await;
+    let list = kiosk_api
+        .get("/api/v1/evacuations", &other)
+        .await
+        .expect(200);
+    let id = list[0]["id"].as_str().expect("roll call").to_owned();
+    let roll = kiosk_api
+        .get(&format!("/api/v1/evacuations/{id}"), &other)
+        .await
+        .expect(200);
+    let people: Vec<String> = roll["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|p| p["visit_id"].as_str().map(str::to_owned))
+        .collect();
+    let mut took = Vec::new();
+    for p in &people[..4] {
+        let sent = Instant::now();
+        kiosk_api
+            .patch(
+                &format!("/api/v1/evacuations/{id}/people/{p}"),
+                &other,
+                json!({"status": "safe"}),
+            )
+            .await
+            .expect(200);
+        b.wait(&person(p, "safe")).await;
+        took.push(sent.elapsed());
+    }
+    took.sort();
+    eprintln!(
+        "[console] roll call mark on replica 2 → shown in the page on replica 1: median {:?} of 4",
+        took[2]
+    );
+    b.click(&testid(&format!("roll-missing-{}", people[4])))
+        .await;
+    vestibule_tests::wait_until(
+        "replica 2 reads the page's mark",
+        std::time::Duration::from_secs(10),
+        async || {
+            let r = kiosk_api
+                .get(&format!("/api/v1/evacuations/{id}"), &other)
+                .await
+                .expect(200);
+            (r["counts"] == json!({"total": 5, "safe": 4, "missing": 1, "unaccounted": 0}))
+                .then_some(())
+        },
+    )
+    .await;
+    wait_number(&b, "roll-count-safe", 4).await;
+    wait_number(&b, "roll-count-missing", 1).await;
     b.click(&testid("sign-out")).await;
     b.wait(&testid("screen-login")).await;
     b.close().await;

@@ -1,11 +1,19 @@
 // Paths to screens, and which screens each role may open.
 import { describe, expect, it } from 'vitest';
-import { LINK_TOKEN, ROUTES, routeOf } from '../src/lib/router.svelte';
+import { LINK_TOKEN, paramOf, ROUTES, routeOf } from '../src/lib/router.svelte';
 import { allowed } from '../src/lib/roles';
 
 describe('routes', () => {
   it('maps every screen path to itself', () => {
-    for (const r of ROUTES) expect(routeOf(r)).toBe(r);
+    for (const r of ROUTES.filter((r) => !r.includes(':'))) expect(routeOf(r)).toBe(r);
+  });
+  it("opens a roll call by its id, and nothing else under /evacuation/", () => {
+    const id = '0190a6b2-6a1b-7c3d-8e4f-123456789abc';
+    expect(routeOf(`/evacuation/${id}`)).toBe('/evacuation/:id');
+    expect(paramOf(`/evacuation/${id}/`)).toBe(id);
+    expect(routeOf('/evacuation/:id')).toBe('/');
+    expect(routeOf('/evacuation/nope')).toBe('/');
+    expect(paramOf('/visits')).toBe('');
   });
   it('ignores a trailing slash and sends unknown paths to Today', () => {
     expect(routeOf('/visits/')).toBe('/visits');
@@ -32,10 +40,9 @@ describe('roles', () => {
   it('lets admins open everything', () => {
     for (const r of ROUTES) expect(allowed('admin', r)).toBe(true);
   });
-  it('gives receptionists and hosts the desk screens only', () => {
-    for (const role of ['receptionist', 'host'] as const) {
-      expect(ROUTES.filter((r) => allowed(role, r))).toEqual(['/', '/visits', '/invites']);
-    }
+  it('gives receptionists the desk screens and the roll call, hosts the desk screens only', () => {
+    expect(ROUTES.filter((r) => allowed('receptionist', r))).toEqual(['/', '/visits', '/invites', '/evacuation', '/evacuation/:id']);
+    expect(ROUTES.filter((r) => allowed('host', r))).toEqual(['/', '/visits', '/invites']);
     expect(allowed(undefined, '/')).toBe(false);
   });
 });

@@ -2,9 +2,12 @@
 import type { Role } from './types';
 
 const DESK = ['/', '/visits', '/invites'];
+/** The roll call is for staff at the desk (admins, receptionists), not hosts. */
+const STAFF = [...DESK, '/evacuation', '/evacuation/:id'];
 
 export function allowed(role: Role | undefined, route: string): boolean {
   if (role === 'admin') return true;
-  if (role === 'receptionist' || role === 'host') return DESK.includes(route);
+  if (role === 'receptionist') return STAFF.includes(route);
+  if (role === 'host') return DESK.includes(route);
   return false;
 }

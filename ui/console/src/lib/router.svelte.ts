@@ -12,6 +12,8 @@ export const ROUTES = [
   '/agreements',
   '/kiosks',
   '/printers',
+  '/evacuation',
+  '/evacuation/:id',
   '/users',
   '/settings',
   '/email',
@@ -20,23 +22,42 @@ export const ROUTES = [
 ] as const;
 export type Route = (typeof ROUTES)[number] | '/login';
 
-/** The route a path shows (unknown paths show Today). */
-export function routeOf(path: string): Route {
-  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  if (p === '/login') return '/login';
-  return (ROUTES as readonly string[]).includes(p) ? (p as Route) : '/';
+/** The path of one roll call: `/evacuation/<id>` (the link the emergency contacts get). */
+const ROLL_CALL = /^\/evacuation\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+function trim(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
-export const router = $state({ route: routeOf(typeof location === 'undefined' ? '/' : location.pathname) });
+/** The route a path shows (unknown paths show Today). */
+export function routeOf(path: string): Route {
+  const p = trim(path);
+  if (p === '/login') return '/login';
+  if (ROLL_CALL.test(p)) return '/evacuation/:id';
+  return p !== '/evacuation/:id' && (ROUTES as readonly string[]).includes(p) ? (p as Route) : '/';
+}
+
+/** The id a path carries (the roll call's), '' when none. */
+export function paramOf(path: string): string {
+  return ROLL_CALL.exec(trim(path))?.[1] ?? '';
+}
+
+const start = typeof location === 'undefined' ? '/' : location.pathname;
+export const router = $state({ route: routeOf(start), param: paramOf(start) });
+
+function show(path: string): void {
+  router.route = routeOf(path);
+  router.param = paramOf(path);
+}
 
 export function navigate(path: string): void {
   if (location.pathname !== path) history.pushState({}, '', path);
-  router.route = routeOf(path);
+  show(path);
 }
 
 /** Follows in-app links without a reload. */
 export function interceptLinks(): void {
-  window.addEventListener('popstate', () => (router.route = routeOf(location.pathname)));
+  window.addEventListener('popstate', () => show(location.pathname));
   document.addEventListener('click', (e) => {
     const a = (e.target as Element | null)?.closest?.('a[href^="/"]');
     if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;

@@ -18,6 +18,8 @@ export interface Site {
   timezone: string;
   arrival_instructions: string | null;
   auto_checkout_at: string | null;
+  /** Who gets the roll call's link when an evacuation starts (at most 10). */
+  emergency_contacts: string[];
 }
 export interface Host {
   id: string;
@@ -259,4 +261,37 @@ export interface Printed {
 export interface LogoUpload {
   content_type: 'image/png' | 'image/svg+xml';
   data: string;
+}
+
+/** Where a person of a roll call stands. */
+export type RollStatus = 'unaccounted' | 'safe' | 'missing';
+export interface RollCounts {
+  total: number;
+  safe: number;
+  missing: number;
+  unaccounted: number;
+}
+/** A visitor on a roll call; one who checks out during it stays, with `checked_out_at`. */
+export interface RollCallPerson {
+  visit_id: string;
+  visitor_name: string;
+  visitor_company: string | null;
+  host_name: string;
+  checked_in_at: string;
+  checked_out_at: string | null;
+  status: RollStatus;
+  marked_at: string | null;
+}
+/** `GET /api/v1/evacuations`: a roll call without its people. */
+export interface EvacuationSummary {
+  id: string;
+  site_id: string;
+  site_name: string;
+  started_at: string;
+  closed_at: string | null;
+  counts: RollCounts;
+}
+/** `GET /api/v1/evacuations/{id}`: the roll call. */
+export interface Evacuation extends EvacuationSummary {
+  people: RollCallPerson[];
 }

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["crypto", "tls", "saml", "days", "images", "pdf"],
     &["badge"],
     &["store"],
-    &["mail", "shield", "sign_out"],
+    &["mail", "retention", "shield", "sign_out"],
     &["state"],
     &["auth"],
     &["http"],

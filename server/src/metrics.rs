@@ -1,6 +1,6 @@
 //! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
 //! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
-//! sizes; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
+//! sizes; rows removed by retention runs; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
 //! outbox backlog and the database pools' use). This module only holds what others feed it.
 //! Labels are route templates and fixed words, never values.
 //!
@@ -43,6 +43,11 @@ struct LimitLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     pool: &'static str,
 }
@@ -59,6 +64,7 @@ struct Metrics {
     outbox_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     pool_size: Family<PoolLabels, Gauge>,
     pool_idle: Family<PoolLabels, Gauge>,
+    retention_removed: Family<KindLabels, Counter>,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -75,6 +81,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let outbox_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
     let pool_size = Family::<PoolLabels, Gauge>::default();
     let pool_idle = Family::<PoolLabels, Gauge>::default();
+    let retention_removed = Family::<KindLabels, Counter>::default();
     registry.register("http_requests", "HTTP requests answered", requests.clone());
     registry.register(
         "http_request_duration_seconds",
@@ -95,6 +102,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "checkout_backoffs",
         "Times a kiosk was made to wait after too many unknown badge codes",
         checkout_backoffs.clone(),
+    );
+    registry.register(
+        "retention_removed",
+        "Rows removed by the retention runs, by kind (visits, visitors, invites, passes, notifications)",
+        retention_removed.clone(),
     );
     registry.register(
         "commit_batch_size",
@@ -133,6 +145,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         outbox_age,
         pool_size,
         pool_idle,
+        retention_removed,
     }
 });
 
@@ -179,6 +192,14 @@ pub fn rate_limited(limit: &'static str) {
 /// A kiosk made to wait (longer) after too many unknown badge codes.
 pub fn checkout_backoff() {
     METRICS.checkout_backoffs.inc();
+}
+
+/// Rows of `kind` removed by a retention run.
+pub fn retention_removed(kind: &'static str, n: u64) {
+    METRICS
+        .retention_removed
+        .get_or_create(&KindLabels { kind })
+        .inc_by(n);
 }
 
 /// One group commit of `n` jobs.

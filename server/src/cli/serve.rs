@@ -75,7 +75,8 @@ pub(super) struct Serve {
     /// The most connections served at once; more are closed at once.
     #[arg(long, env = "VESTIBULE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
-    /// How often to look for a site's daily automatic sign-out that fell due, in seconds.
+    /// How often to look for a site's daily automatic sign-out that fell due (and a tenant's
+    /// daily retention run), in seconds.
     #[arg(long, env = "VESTIBULE_SIGN_OUT_POLL_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]
     sign_out_poll_secs: u32,
     /// The server's address as people reach it (`https://` and a host, perhaps a port and a
@@ -217,7 +218,12 @@ async fn serve(
     let (stop_mail, stop) = tokio::sync::watch::channel(false);
     let sender = tokio::spawn(crate::mail::run(store.clone(), mail, stop.clone()));
     let sign_out_poll = Duration::from_secs(args.sign_out_poll_secs.into());
-    let signer = tokio::spawn(crate::sign_out::run(store.clone(), sign_out_poll, stop));
+    let signer = tokio::spawn(crate::sign_out::run(
+        store.clone(),
+        sign_out_poll,
+        stop.clone(),
+    ));
+    let retainer = tokio::spawn(crate::retention::run(store.clone(), sign_out_poll, stop));
     let header_timeout = Duration::from_secs(args.header_timeout_secs.into());
     let acceptor = RustlsAcceptor::new(config)
         .handshake_timeout(header_timeout)
@@ -247,6 +253,7 @@ async fn serve(
     let _ = stop_mail.send(true);
     let _ = sender.await;
     let _ = signer.await;
+    let _ = retainer.await;
     served.context("serving")?;
     store.close().await;
     tracing::info!("stopped");

@@ -71,6 +71,14 @@ async fn update_settings(
             "pass_days: must be 0 (no passes) to 730".into(),
         ));
     }
+    if body
+        .retention_days
+        .is_some_and(|d| !(30..=3650).contains(&d))
+    {
+        return Err(Error::InvalidInput(
+            "retention_days: must be 30 to 3650".into(),
+        ));
+    }
     let mut tx = state.store.write(a.tenant).await?;
     let mut s = tx.settings().await?;
     if let Some(language) = body.language {
@@ -96,6 +104,9 @@ async fn update_settings(
     }
     if let Some(minutes) = body.sign_out_reminder_minutes {
         s.sign_out_reminder_minutes = (minutes > 0).then_some(minutes);
+    }
+    if let Some(days) = body.retention_days {
+        s.retention_days = days;
     }
     tx.update_settings(&s).await?;
     tx.audit(

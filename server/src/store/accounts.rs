@@ -1,6 +1,6 @@
 //! Tenants (global), users, sessions and platform keys.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 use vestibule_shared::{
     dto::accounts::{Plan, Role},
@@ -117,6 +117,13 @@ impl GlobalTx {
     ) -> Result<Vec<(Uuid, Uuid, String, String)>, Error> {
         let sql = self.tx.dialect().auto_checkout_sites();
         self.tx.fetch_all(sql, ()).await
+    }
+
+    /// Every tenant whose retention run of `day` has not happened yet: `(tenant, retention
+    /// days)`.
+    pub async fn retention_due(&mut self, day: NaiveDate) -> Result<Vec<(Uuid, i32)>, Error> {
+        let sql = self.tx.dialect().retention_due();
+        self.tx.fetch_all(sql, (day,)).await
     }
 
     /// The tenant with this id, as routing needs it.

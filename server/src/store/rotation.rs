@@ -385,8 +385,9 @@ impl Store {
         Ok(true)
     }
 
-    /// Makes sure destroyed keys do not linger in the engine's files (the dialect's `scrub`).
-    async fn scrub(&self) -> Result<(), Error> {
+    /// Makes sure destroyed keys and removed rows do not linger in the engine's files (the
+    /// dialect's `scrub`: on SQLite the write-ahead log is copied back and emptied).
+    pub async fn scrub(&self) -> Result<(), Error> {
         self.engine.scrub().await
     }
 }

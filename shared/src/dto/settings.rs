@@ -35,6 +35,17 @@ pub struct Settings {
     /// automatic sign-out (none: never).
     #[serde(default)]
     pub sign_out_reminder_minutes: Option<u16>,
+    /// How many days visits (and what hangs on them) are kept before the daily retention run
+    /// removes them.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u16,
+}
+
+/// How many days a new tenant keeps its visits.
+pub const RETENTION_DAYS: u16 = 365;
+
+fn default_retention_days() -> u16 {
+    RETENTION_DAYS
 }
 
 /// The host search's default minimum query length.
@@ -61,6 +72,8 @@ pub struct UpdateSettings {
     pub directory_exact: Option<bool>,
     /// 1 to 240 minutes, or `0` to turn the reminder off.
     pub sign_out_reminder_minutes: Option<u16>,
+    /// 30 to 3650 days.
+    pub retention_days: Option<u16>,
 }
 
 /// What a kiosk shows that its tenant decides.

@@ -462,9 +462,12 @@ async fn front_desk_walk() {
     b.type_in("#consent-en", "Wear your badge where we can see it.")
         .await;
     b.type_in("#pass-days", "30").await;
+    b.type_in("#retention-days", "90").await;
     b.click(&testid("settings-save")).await;
     b.wait(&testid("saved")).await;
     check_screen(&b, "07-settings", &mut violations).await;
+    let settings = api.get("/api/v1/settings", &admin).await.expect(200);
+    assert_eq!(settings["retention_days"], 90);
     let kiosk = api.get("/api/v1/kiosk/settings", &device).await.expect(200);
     assert_eq!(
         kiosk["consent_text"]["en"],

@@ -311,7 +311,7 @@ async fn settings_reach_the_kiosk(engine: Engine) {
         defaults,
         json!({"language": "en", "consent_text": {}, "notify_checkout": false, "notify_waiting_minutes": null,
                "pass_days": 0, "directory_min_chars": 2, "directory_exact": false,
-               "sign_out_reminder_minutes": null})
+               "sign_out_reminder_minutes": null, "retention_days": 365})
     );
     let seen = api
         .get("/api/v1/kiosk/settings", &t.device)
@@ -369,6 +369,8 @@ async fn settings_reach_the_kiosk(engine: Engine) {
         json!({"notify_waiting_minutes": 1441}),
         json!({"directory_min_chars": 0}),
         json!({"directory_min_chars": 11}),
+        json!({"retention_days": 29}),
+        json!({"retention_days": 3651}),
         json!({"bogus": true}),
     ] {
         let r = api.patch("/api/v1/settings", &t.admin, bad.clone()).await;

@@ -15,7 +15,7 @@ use vestibule_tests::{Engine, TestDb};
 pub struct Fixture {
     pub store: Store,
     raw: Raw,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     /// Keeps the PostgreSQL database until the fixture is dropped.
     _db: Option<TestDb>,
 }
@@ -46,7 +46,7 @@ impl Fixture {
         Fixture {
             store,
             raw: Raw::Sqlite(raw),
-            _dir: dir,
+            dir,
             _db: None,
         }
     }
@@ -66,9 +66,25 @@ impl Fixture {
         Fixture {
             store,
             raw: Raw::Postgres(raw),
-            _dir: dir,
+            dir,
             _db: Some(db),
         }
+    }
+
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        matches!(self.raw, Raw::Sqlite(_)).then(|| self.dir.path().join("vestibule.db"))
+    }
+
+    /// The two byte columns of every row `sql` selects on SQLite, bypassing the store.
+    pub async fn sqlite_bytes(&self, sql: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let Raw::Sqlite(pool) = &self.raw else {
+            panic!("sqlite_bytes on PostgreSQL")
+        };
+        sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .expect("raw read")
     }
 
     /// Runs SQL as the database owner, bypassing the store.

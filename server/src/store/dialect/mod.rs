@@ -68,6 +68,10 @@ pub(crate) trait Dialect: Sync {
     /// auto_checkout_at, timezone)`.
     fn auto_checkout_sites(&self) -> &'static str;
 
+    /// Every tenant whose retention run of the day `$1` has not happened yet, across tenants:
+    /// `(tenant_id, retention_days)`.
+    fn retention_due(&self) -> &'static str;
+
     /// Deletes the enrollment code with the hash `$1` and returns `(tenant_id, kiosk_id,
     /// expires_at)`, before its tenant is known.
     fn take_enrollment(&self) -> &'static str;

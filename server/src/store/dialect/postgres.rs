@@ -99,6 +99,10 @@ impl Dialect for Postgres {
         "SELECT tenant_id, site_id, auto_checkout_at, timezone FROM auto_checkout_sites()"
     }
 
+    fn retention_due(&self) -> &'static str {
+        "SELECT tenant_id, retention_days FROM retention_due($1)"
+    }
+
     fn take_enrollment(&self) -> &'static str {
         "SELECT tenant_id, kiosk_id, expires_at FROM take_enrollment_code($1)"
     }

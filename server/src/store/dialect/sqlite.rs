@@ -78,6 +78,11 @@ impl Dialect for Sqlite {
         "SELECT tenant_id, id AS site_id, auto_checkout_at, timezone FROM sites WHERE auto_checkout_at IS NOT NULL"
     }
 
+    fn retention_due(&self) -> &'static str {
+        "SELECT t.id, t.retention_days FROM tenants t WHERE NOT EXISTS \
+         (SELECT 1 FROM retention_runs r WHERE r.tenant_id = t.id AND r.day = $1)"
+    }
+
     fn take_enrollment(&self) -> &'static str {
         "DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at"
     }

@@ -16,6 +16,7 @@ use vestibule_shared::{
         kiosk::{Enroll, OverrideLogin},
         mail::PutSmtp,
         passes::{PassLookup, RedeemPass, RevokePass},
+        privacy::Subject,
         settings::UpdateSettings,
         visitor_types::{
             AgreementBody, AgreementInput, Answer, AnswerValue, ApprovalLookup, DecideApproval,
@@ -380,6 +381,7 @@ fields! {
     AgreementInput { name, texts };
     DecideApproval { token };
     ApprovalLookup { token };
+    Subject { email };
 }
 
 impl Valid for UpdateSettings {
@@ -489,4 +491,5 @@ fuzz_target!(|data: &[u8]| {
     parse::<AgreementInput>(data);
     parse::<DecideApproval>(data);
     parse::<ApprovalLookup>(data);
+    parse::<Subject>(data);
 });

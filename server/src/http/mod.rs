@@ -24,6 +24,7 @@ mod operator;
 mod override_mode;
 mod passes;
 mod printers;
+mod privacy;
 mod redeem;
 mod saml_admin;
 mod saml_sp;
@@ -118,6 +119,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(printers::router())
         .merge(printers::logo_router().layer(DefaultBodyLimit::max(LOGO_BODY_LIMIT)))
         .merge(settings::router())
+        .merge(privacy::router())
         .merge(mail::router())
         .merge(saml_admin::router())
         .merge(saml_sp::router().layer(DefaultBodyLimit::max(saml_sp::ACS_BODY_LIMIT)))

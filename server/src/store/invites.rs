@@ -203,6 +203,17 @@ impl TenantTx {
         Ok(true)
     }
 
+    /// Every invitation of the people with the email blind index `idx`, oldest first.
+    pub async fn invites_by_email_idx(&mut self, idx: &[u8]) -> Result<Vec<InviteRow>, Error> {
+        let raws: Vec<RawInvite> = self
+            .fetch_all(
+                invite_select!(" AND i.email_idx = $2 ORDER BY i.expected_at, i.id"),
+                (idx.to_vec(),),
+            )
+            .await?;
+        self.invites_from(raws)
+    }
+
     /// One invitation.
     pub async fn invite(&mut self, id: Uuid) -> Result<Option<InviteRow>, Error> {
         let raw: Option<RawInvite> = self

@@ -45,6 +45,7 @@ mod kiosks;
 mod outbox;
 mod passes;
 mod printers;
+mod privacy;
 mod query;
 mod retention;
 mod rotation;

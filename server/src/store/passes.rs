@@ -189,6 +189,14 @@ impl TenantTx {
         self.fetch_optional(SQL, (visit,)).await
     }
 
+    /// Every pass of the people with the email blind index `idx`, oldest first.
+    pub async fn passes_by_email_idx(&mut self, idx: &[u8]) -> Result<Vec<PassRow>, Error> {
+        const SQL: &str = "SELECT p.id, p.state, p.visit_id, p.issued_at, p.expires_at, p.revoked_at, p.uses, p.last_used_at \
+             FROM visitor_passes p JOIN visitors pv ON pv.tenant_id = p.tenant_id AND pv.id = p.visitor_id \
+             WHERE p.tenant_id = $1 AND pv.email_idx = $2 ORDER BY p.created_at, p.id";
+        self.fetch_all(SQL, (idx.to_vec(),)).await
+    }
+
     /// The pass `id` with its visitor's name and email (what its email needs).
     pub async fn pass_with_holder(
         &mut self,

@@ -220,6 +220,17 @@ impl TenantTx {
         raws.into_iter().map(|r| self.visit_from(r)).collect()
     }
 
+    /// Every visit of the people with the email blind index `idx`, oldest first.
+    pub async fn visits_by_email_idx(&mut self, idx: &[u8]) -> Result<Vec<VisitRow>, Error> {
+        let raws: Vec<RawVisit> = self
+            .fetch_all(
+                visit_select!(" AND vi.email_idx = $2 ORDER BY v.checked_in_at, v.id"),
+                (idx.to_vec(),),
+            )
+            .await?;
+        raws.into_iter().map(|r| self.visit_from(r)).collect()
+    }
+
     /// How many visits match the filter (the cursor aside), counted up to [`VISIT_COUNT_CAP`]:
     /// the count and whether there are more.
     pub async fn count_visits(&mut self, f: &VisitFilterSql) -> Result<(i64, bool), Error> {

@@ -9,6 +9,7 @@ pub mod invites;
 pub mod kiosk;
 pub mod mail;
 pub mod passes;
+pub mod privacy;
 pub mod settings;
 pub mod sso;
 pub mod visitor_types;

@@ -515,6 +515,33 @@ async fn front_desk_walk() {
         check_screen(&b, shot, &mut violations).await;
     }
 
+    // A person's data: the two visits of olu@example.com (both on the roll call) exported and
+    // offered as a file, then erased; the visit log finds them no more.
+    go(&b, "/privacy", "privacy").await;
+    b.type_in("#privacy-email", "Olu@Example.com").await;
+    b.click(&testid("privacy-export")).await;
+    b.wait(&format!("{}[data-visits=\"2\"]", testid("privacy-result")))
+        .await;
+    b.wait_text("main", "Olu Okafor").await;
+    let href = b
+        .wait(&testid("privacy-download"))
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .unwrap_or_default();
+    assert!(href.starts_with("blob:"), "{href}");
+    check_screen(&b, "22-privacy", &mut violations).await;
+    b.click(&testid("privacy-erase")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&format!("{}[data-visits=\"2\"]", testid("privacy-erased")))
+        .await;
+    let left = api
+        .get("/api/v1/visits?email=olu@example.com", &admin)
+        .await
+        .expect(200);
+    assert_eq!(left["items"], json!([]), "erased");
+
     // The audit chain verifies.
     go(&b, "/audit", "audit").await;
     b.wait(&testid("audit-row")).await;

@@ -82,6 +82,10 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
         ("POST", "/api/v1/sites/{id}/printers") => {
             json!({"name": "Mallory", "url": "ipp://127.0.0.1:9/ipp/print"})
         }
+        // B's visitor's email: tenant A's admin must find and erase nothing of B.
+        ("POST", "/api/v1/privacy/export") | ("POST", "/api/v1/privacy/erase") => {
+            json!({"email": "visitor@example.com"})
+        }
         ("PATCH", _) => json!({"name": "Mallory"}),
         _ => json!({}),
     }

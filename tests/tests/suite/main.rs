@@ -50,6 +50,7 @@ mod master_key;
 mod operations;
 mod override_mode;
 mod passes;
+mod privacy;
 mod retention;
 mod rls;
 mod rotation;

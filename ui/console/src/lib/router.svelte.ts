@@ -18,6 +18,7 @@ export const ROUTES = [
   '/settings',
   '/email',
   '/sso',
+  '/privacy',
   '/audit',
 ] as const;
 export type Route = (typeof ROUTES)[number] | '/login';

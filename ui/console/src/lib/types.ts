@@ -295,3 +295,18 @@ export interface EvacuationSummary {
 export interface Evacuation extends EvacuationSummary {
   people: RollCallPerson[];
 }
+
+/** `POST /api/v1/privacy/export`: everything held about one person. */
+export interface SubjectExport {
+  email: string;
+  visits: Visit[];
+  invites: Invite[];
+  passes: unknown[];
+}
+/** `POST /api/v1/privacy/erase`: what it removed. */
+export interface Erased {
+  erased_visits: number;
+  erased_invites: number;
+  erased_visitors: number;
+  erased_passes: number;
+}

@@ -16,6 +16,7 @@ mod layers;
 pub mod mail;
 pub mod metrics;
 pub mod pdf;
+pub mod periodic;
 pub mod retention;
 pub mod saml;
 pub mod shield;

@@ -73,17 +73,6 @@ pub async fn run_once(store: &Store) -> Result<Removed, Error> {
 }
 
 /// Looks for retention runs due every `poll` until `stop` turns true.
-pub async fn run(store: Store, poll: Duration, mut stop: watch::Receiver<bool>) {
-    loop {
-        if let Err(e) = run_once(&store).await {
-            tracing::warn!(error = %e, "the retention run failed; trying again");
-        }
-        tokio::select! {
-            () = tokio::time::sleep(poll) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-    }
+pub async fn run(store: Store, poll: Duration, stop: watch::Receiver<bool>) {
+    crate::periodic::every("the retention run", poll, stop, || run_once(&store)).await;
 }

@@ -83,19 +83,8 @@ pub async fn run_once(store: &Store) -> Result<usize, Error> {
 }
 
 /// Looks for due sign-outs every `poll` until `stop` turns true.
-pub async fn run(store: Store, poll: Duration, mut stop: watch::Receiver<bool>) {
-    loop {
-        if let Err(e) = run_once(&store).await {
-            tracing::warn!(error = %e, "the automatic sign-out failed; trying again");
-        }
-        tokio::select! {
-            () = tokio::time::sleep(poll) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-    }
+pub async fn run(store: Store, poll: Duration, stop: watch::Receiver<bool>) {
+    crate::periodic::every("the automatic sign-out", poll, stop, || run_once(&store)).await;
 }
 
 #[cfg(test)]

@@ -45,6 +45,29 @@ async fn go(b: &Browser, path: &str, screen: &str) {
     b.wait(&testid(&format!("screen-{screen}"))).await;
 }
 
+/// Fetches the link matching `css` in the page (with its session) and checks that it is a PDF.
+async fn assert_pdf_link(b: &Browser, css: &str) {
+    let href = b
+        .wait(css)
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a PDF link");
+    let pdf = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(a =>
+               done([r.status, r.headers.get('content-type'), new TextDecoder('latin1').decode(new Uint8Array(a).slice(0, 5))])),
+               e => done('failed: ' + e));",
+            vec![json!(href)],
+        )
+        .await
+        .expect("download");
+    assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]), "{href}");
+}
+
 /// Runs axe on the screen shown and photographs it.
 async fn check_screen(b: &Browser, name: &str, violations: &mut Vec<String>) {
     let found = b.axe().await;
@@ -661,25 +684,7 @@ async fn visitor_types(
     )
     .await;
     assert_eq!(shown, json!(640), "the photo as stored");
-    let href = b
-        .wait(".agreement-pdf")
-        .await
-        .attr("href")
-        .await
-        .expect("href")
-        .expect("a PDF link");
-    let pdf = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0]).then(r => r.arrayBuffer().then(a =>
-               done([r.status, r.headers.get('content-type'), new TextDecoder('latin1').decode(new Uint8Array(a).slice(0, 5))])),
-               e => done('failed: ' + e));",
-            vec![json!(href)],
-        )
-        .await
-        .expect("download");
-    assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]));
+    assert_pdf_link(b, ".agreement-pdf").await;
     check_screen(b, "17-visit-record", violations).await;
 }
 
@@ -868,19 +873,7 @@ async fn evacuation(
         .await
         .expect("desktop size");
 
-    let pdf = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const a = document.querySelector('[data-testid=roll-pdf]');
-             fetch(a.href).then(r => r.arrayBuffer().then(b =>
-               done([r.status, r.headers.get('content-type'), new TextDecoder('latin1').decode(new Uint8Array(b).slice(0, 5))])),
-               e => done('failed: ' + e));",
-            vec![],
-        )
-        .await
-        .expect("download");
-    assert_eq!(pdf, json!([200, "application/pdf", "%PDF-"]));
+    assert_pdf_link(b, &testid("roll-pdf")).await;
 
     b.click(&testid("roll-close")).await;
     b.click(&testid("confirm-yes")).await;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCommands } from '../src/lib/commands';
 import { EVACUATION_FAILURES, evacuationFailure, evacuationStatus } from '../src/lib/evacuation';
 import { dictionaries, translate } from '../src/lib/i18n';
-import { fake, reject, started, type Handler } from './fake';
+import { fake, reject, slow, started } from './fake';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -17,17 +17,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A command that answers only when told to. */
-function slow() {
-  let answer!: (v: unknown) => void;
-  let fail!: (e: unknown) => void;
-  const handler: Handler = () =>
-    new Promise((resolve, reject) => {
-      answer = resolve;
-      fail = reject;
-    });
-  return { handler, answer: (v: unknown) => answer(v), fail: (e: unknown) => fail(e) };
-}
 
 async function login(m: Awaited<ReturnType<typeof started>>) {
   m.startOverrideLogin();

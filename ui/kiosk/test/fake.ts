@@ -100,3 +100,15 @@ export async function started(f: ReturnType<typeof fake>, opts: Partial<MachineO
   await m.init();
   return m;
 }
+
+/** A command that answers only when told to: its handler, and how to answer or fail it. */
+export function slow() {
+  let answer!: (v: unknown) => void;
+  let fail!: (e: unknown) => void;
+  const handler: Handler = () =>
+    new Promise((resolve, reject) => {
+      answer = resolve;
+      fail = reject;
+    });
+  return { handler, answer: (v: unknown) => answer(v), fail: (e: unknown) => fail(e) };
+}

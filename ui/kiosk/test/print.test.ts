@@ -7,7 +7,7 @@ import { createCommands } from '../src/lib/commands';
 import { dictionaries } from '../src/lib/i18n';
 import type { KioskMachine } from '../src/lib/machine';
 import { PRINT_MESSAGES, REPRINT_MESSAGES, printState, reprintState } from '../src/lib/print';
-import { CHECKED_IN, fake, reject, started, type Handler } from './fake';
+import { CHECKED_IN, fake, reject, slow, started } from './fake';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -16,17 +16,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A print command that answers only when told to. */
-function slow() {
-  let answer!: (v: unknown) => void;
-  let fail!: (e: unknown) => void;
-  const handler: Handler = () =>
-    new Promise((resolve, reject) => {
-      answer = resolve;
-      fail = reject;
-    });
-  return { handler, answer: (v: unknown) => answer(v), fail: (e: unknown) => fail(e) };
-}
 
 /** Walks a started machine through a self check-in, up to the confirmation. */
 async function checkIn(m: KioskMachine) {

@@ -23,11 +23,12 @@ use vestibule_shared::{
             Question, VisitorTypeInput,
         },
         visits::{CheckIn, CheckOut, CorrectVisit, VisitorDetails},
+        watchlist::{WatchInput, WatchPatch},
     },
     types::{
         BadgeCode, CODE_ALPHABET, CertificatesPem, CompanyName, ConsentText, DocumentText, Email,
         EnrollmentCode, HostName, ImageData, InviteCode, Label, LinkToken, PassCode, Password,
-        PersonName, Phone, Pin, Purpose, ServicePassword, ShortAnswer, Slug, Timezone,
+        PersonName, Phone, Pin, Purpose, Reason, ServicePassword, ShortAnswer, Slug, Timezone,
     },
 };
 
@@ -87,6 +88,7 @@ text_types! {
     Purpose: 1, 500;
     Label: 1, 120;
     ShortAnswer: 1, 500;
+    Reason: 1, 500;
 }
 
 impl Valid for DocumentText {
@@ -382,6 +384,8 @@ fields! {
     DecideApproval { token };
     ApprovalLookup { token };
     Subject { email };
+    WatchInput { name, email, reason };
+    WatchPatch { name, email, reason };
 }
 
 impl Valid for UpdateSettings {
@@ -492,4 +496,6 @@ fuzz_target!(|data: &[u8]| {
     parse::<DecideApproval>(data);
     parse::<ApprovalLookup>(data);
     parse::<Subject>(data);
+    parse::<WatchInput>(data);
+    parse::<WatchPatch>(data);
 });

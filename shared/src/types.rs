@@ -89,6 +89,8 @@ text_type!(/// A visitor's company.
     CompanyName, 1, 200, "must be 1 to 200 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,200}$");
 text_type!(/// Why a visitor came.
     Purpose, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
+text_type!(/// Why a person is on the watchlist (staff see it when the person is held).
+    Reason, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// A note for the host and reception about an invited visitor.
     Note, 1, 500, "must be 1 to 500 characters without control characters", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]{1,500}$");
 text_type!(/// What an invited visitor should know on arriving at a site (the entrance, what to bring);

@@ -95,6 +95,22 @@ pub fn normalize_email(raw: &str) -> String {
         .collect()
 }
 
+/// The name form the watchlist's blind index is computed over: lowercase, accents removed,
+/// apostrophes dropped ("O'Neil" is "oneil"), other punctuation a space, and the words sorted,
+/// so that "José  Álvarez-O'Neil" and "ÁLVAREZ-O'NEIL José" are one name.
+pub fn normalize_name(raw: &str) -> String {
+    let folded: String = raw
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .filter(|c| !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{b4}'))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
 /// One tenant's unwrapped keys.
 pub struct TenantKeys {
     pub tenant: TenantId,
@@ -202,6 +218,16 @@ impl TenantKeys {
             .expect("HMAC takes any key length");
         mac.update(b"email:");
         mac.update(normalize_email(email.as_str()).as_bytes());
+        mac.finalize().into_bytes()[..16].to_vec()
+    }
+
+    /// The blind index of a person's name (the watchlist's): equal for names equal after
+    /// [`normalize_name`], in this tenant only.
+    pub fn name_index(&self, name: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.index.expose())
+            .expect("HMAC takes any key length");
+        mac.update(b"name:");
+        mac.update(normalize_name(name).as_bytes());
         mac.finalize().into_bytes()[..16].to_vec()
     }
 
@@ -468,6 +494,29 @@ mod tests {
         assert_ne!(
             idx(composed),
             other.email_index(&Email::parse(composed).expect("email")),
+            "another tenant"
+        );
+    }
+
+    #[test]
+    fn name_index_ignores_case_accents_punctuation_and_word_order() {
+        let t = TenantKeys::for_tests(tenant());
+        let same = [
+            "Jos\u{e9}  \u{c1}lvarez-O'Neil",
+            "jose alvarez oneil",
+            "\u{c1}LVAREZ-O'NEIL Jos\u{e9}",
+            "Jose\u{301} Alvarez O\u{2019}Neil.",
+        ];
+        for name in same {
+            assert_eq!(normalize_name(name), "alvarez jose oneil", "{name}");
+            assert_eq!(t.name_index(name), t.name_index(same[0]), "{name}");
+        }
+        assert_ne!(t.name_index("Jose Alvarez"), t.name_index(same[0]));
+        assert_ne!(t.name_index("Josef Alvarez O'Neil"), t.name_index(same[0]));
+        let other = TenantKeys::for_tests(tenant());
+        assert_ne!(
+            other.name_index(same[0]),
+            t.name_index(same[0]),
             "another tenant"
         );
     }

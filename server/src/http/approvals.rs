@@ -73,6 +73,13 @@ async fn staff_decides(
 ) -> Result<StatusCode, Error> {
     let mut tx = state.store.write(staff.tenant).await?;
     let visit = visible(&mut tx, staff, id).await?;
+    // A held visitor is admitted with `admit`; `deny` turns them away (the desk alone sees them).
+    if visit.status == VisitStatus::Held {
+        if approve {
+            return Err(Error::NotFound);
+        }
+        return super::watchlist::decide(state, tx, staff.actor(), visit, false).await;
+    }
     decided(state, tx, staff.actor(), visit, approve).await
 }
 
@@ -88,7 +95,7 @@ async fn approve(
 }
 
 /// Declines a visit waiting for its host: it is checked out, and the kiosk sends the visitor
-/// to reception.
+/// to reception. For a visitor held by the watchlist (desk only): turns them away.
 #[utoipa::path(post, path = "/api/v1/visits/{id}/deny", tag = "visits", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
 async fn deny(

@@ -185,7 +185,14 @@ pub(super) async fn record_check_in(
         state.store.check_in(k.tenant, new).await?
     };
     if !replayed {
-        announce(state, k.tenant, (visit.id, k.kiosk.site_id, host_id)).await;
+        let status = super::views::row_status(&visit);
+        announce(
+            state,
+            k.tenant,
+            (visit.id, k.kiosk.site_id, host_id),
+            status,
+        )
+        .await;
     }
     Ok(answer(
         replayed,
@@ -193,17 +200,9 @@ pub(super) async fn record_check_in(
     ))
 }
 
-/// A new visit (id, site, host) is on site: counted, and told to the tenant's consoles.
+/// A new visit (id, site, host) is there, `status` (on site, waiting for approval, or held):
+/// counted, and told to the tenant's consoles.
 pub(super) async fn announce(
-    state: &AppState,
-    tenant: TenantId,
-    visit: (uuid::Uuid, uuid::Uuid, uuid::Uuid),
-) {
-    announce_as(state, tenant, visit, VisitStatus::OnSite).await;
-}
-
-/// A new visit (id, site, host) is there, `status` (on site, or waiting for approval).
-pub(super) async fn announce_as(
     state: &AppState,
     tenant: TenantId,
     visit: (uuid::Uuid, uuid::Uuid, uuid::Uuid),

@@ -71,7 +71,14 @@ async fn events(
             loop {
                 let event = match rx.recv().await {
                     Ok(c) if c.tenant != tenant => continue,
-                    Ok(c) if own.as_ref().is_some_and(|h| !h.contains(&c.host)) => continue,
+                    // A host never hears of a held visitor (until staff admit them).
+                    Ok(c)
+                        if own.as_ref().is_some_and(|h| {
+                            !h.contains(&c.host) || c.event.status == VisitStatus::Held
+                        }) =>
+                    {
+                        continue;
+                    }
                     Ok(c) => Event::default().event("visit").json_data(c.event),
                     Err(RecvError::Lagged(_)) => Ok(Event::default().event("resync").data("{}")),
                     Err(RecvError::Closed) => return None,

@@ -36,6 +36,7 @@ mod views;
 mod visit_records;
 mod visitor_types;
 mod visits;
+mod watchlist;
 
 use std::sync::OnceLock;
 
@@ -120,6 +121,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(printers::logo_router().layer(DefaultBodyLimit::max(LOGO_BODY_LIMIT)))
         .merge(settings::router())
         .merge(privacy::router())
+        .merge(watchlist::router())
         .merge(mail::router())
         .merge(saml_admin::router())
         .merge(saml_sp::router().layer(DefaultBodyLimit::max(saml_sp::ACS_BODY_LIMIT)))

@@ -16,7 +16,7 @@ use vestibule_shared::{
         visitor_types::{
             AnswerValue, FieldRule, QuestionKind, RecordedAnswer, StandardFields, VisitorTypeInput,
         },
-        visits::{CheckIn, VisitStatus},
+        visits::CheckIn,
     },
     types::{ImageData, Language},
 };
@@ -123,13 +123,9 @@ pub(super) async fn check_in(
     tx.commit().await?;
     state.store.kick_sealer(k.tenant);
     if !replayed {
-        let status = if visit.pending_approval {
-            VisitStatus::PendingApproval
-        } else {
-            VisitStatus::OnSite
-        };
+        let status = super::views::row_status(&visit);
         let changed = (visit.id, k.kiosk.site_id, host_id);
-        super::device::announce_as(state, k.tenant, changed, status).await;
+        super::device::announce(state, k.tenant, changed, status).await;
     }
     Ok(answer(
         replayed,

@@ -118,17 +118,24 @@ pub fn invite(r: InviteRow, code: Option<String>) -> Invite {
     }
 }
 
-/// A visit just checked in; for an invited visitor with their first name and host's name.
+/// Where a visit just checked in stands: held at the desk, waiting for its host, or on site.
+pub fn row_status(r: &CheckedInRow) -> VisitStatus {
+    match (r.held, r.pending_approval) {
+        (true, _) => VisitStatus::Held,
+        (false, true) => VisitStatus::PendingApproval,
+        (false, false) => VisitStatus::OnSite,
+    }
+}
+
+/// A visit just checked in; for an invited visitor with their first name and host's name. The
+/// badge code only for a visit on site.
 pub fn checked_in(
     r: CheckedInRow,
     visitor_first_name: Option<String>,
     host_name: Option<String>,
 ) -> CheckedIn {
-    let (status, badge_code) = if r.pending_approval {
-        (VisitStatus::PendingApproval, None)
-    } else {
-        (VisitStatus::OnSite, Some(r.badge_code))
-    };
+    let status = row_status(&r);
+    let badge_code = (status == VisitStatus::OnSite).then_some(r.badge_code);
     CheckedIn {
         visit_id: r.id,
         status,

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use vestibule_shared::{
     ErrorEnvelope,
     dto::visitor_types::{Approval, ApprovalState, RecordedAnswer, SignedAgreement, VisitRecord},
+    dto::visits::VisitStatus,
     types::Language,
 };
 
@@ -33,8 +34,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub(super) async fn visible(tx: &mut TenantTx, staff: &Staff, id: Uuid) -> Result<VisitRow, Error> {
     let own = staff.own_visits()?;
     let visit = tx.visit(id).await?.ok_or(Error::NotFound)?;
+    // A held visitor stays between the desk and the watchlist until admitted.
     if let Some(email) = &own
-        && !tx.hosted_by(visit.host_id, email).await?
+        && (visit.status == VisitStatus::Held || !tx.hosted_by(visit.host_id, email).await?)
     {
         return Err(Error::NotFound);
     }

@@ -223,15 +223,9 @@ async fn get_visit(
     staff: Staff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<ApiJson<Visit>, Error> {
-    let own = staff.own_visits()?;
     let mut tx = state.store.read(staff.tenant).await?;
-    let row = tx.visit(id).await?.ok_or(Error::NotFound)?;
     // A host sees their own visitors only; another's visit is as unknown as a missing one.
-    if let Some(email) = &own
-        && !tx.hosted_by(row.host_id, email).await?
-    {
-        return Err(Error::NotFound);
-    }
+    let row = super::visit_records::visible(&mut tx, &staff, id).await?;
     tx.commit().await?;
     Ok(ApiJson(views::visit(row)))
 }

@@ -15,6 +15,7 @@
 pub mod agreement;
 mod compose;
 mod evacuation;
+mod held;
 mod invitation;
 mod pass;
 mod smtp;
@@ -28,7 +29,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use vestibule_shared::{
-    dto::{invites::InviteState, passes::PassState},
+    dto::{accounts::Role, invites::InviteState, passes::PassState, visits::VisitStatus},
     types::Language,
 };
 
@@ -316,6 +317,9 @@ async fn prepare(
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
+    if n.event == "held" {
+        return prepare_held(tx, item, batch, &visit).await;
+    }
     if (n.event == "waiting" || n.event == "still_on_site") && visit.checked_out_at.is_some() {
         return Ok(Err(
             "not needed: the visitor left before the reminder was due".into(),
@@ -353,13 +357,13 @@ async fn prepare(
     let Some(content) = compose::compose(batch.settings.language, &facts) else {
         return Ok(Err("unknown notification kind".into()));
     };
-    Ok(outgoing(account, &host.email, item.id, content))
+    Ok(outgoing(account, &[&host.email], item.id, content))
 }
 
 /// The message of outbox row `id` to `to`, with its Message-ID; `Err` with the reason to record.
 fn outgoing(
     account: &SmtpAccount,
-    to: &str,
+    to: &[&str],
     id: Uuid,
     content: compose::Content,
 ) -> Result<Outgoing, String> {
@@ -423,7 +427,7 @@ async fn prepare_invitation(
         "invite_sent" => (host.email.as_str(), invitation::to_host(lang, &facts)),
         _ => return Ok(Err("unknown notification kind".into())),
     };
-    Ok(outgoing(account, to, item.id, content))
+    Ok(outgoing(account, &[to], item.id, content))
 }
 
 /// Writes the email that gives a visitor their pass, with its code and the secret of its
@@ -463,9 +467,51 @@ async fn prepare_pass(
         revoke_url: &revoke_url,
     };
     match pass::to_visitor(batch.settings.language, &facts) {
-        Ok(content) => Ok(outgoing(account, &email, item.id, content)),
+        Ok(content) => Ok(outgoing(account, &[&email], item.id, content)),
         Err(reason) => Ok(Err(reason)),
     }
+}
+
+/// Writes the desk's alert about a visitor the watchlist held: to the tenant's admins and
+/// receptionists, with who and where (the reason stays in the console).
+async fn prepare_held(
+    tx: &mut TenantTx,
+    item: &crate::store::OutboxItem,
+    batch: &mut Batch,
+    visit: &crate::store::VisitRow,
+) -> Result<Result<Outgoing, String>, Error> {
+    if visit.status != VisitStatus::Held {
+        return Ok(Err("not needed: the visit was decided already".into()));
+    }
+    let Some((host, site)) = batch
+        .host_and_site(tx, visit.host_id, visit.site_id)
+        .await?
+    else {
+        return Ok(Err("the host or site no longer exists".into()));
+    };
+    let Some(account) = &batch.account else {
+        return Ok(Err("no SMTP server is configured for this tenant".into()));
+    };
+    let users = tx.users().await?;
+    let desk: Vec<&str> = users
+        .iter()
+        .filter(|u| !u.disabled && matches!(u.role, Role::Admin | Role::Receptionist))
+        .map(|u| u.email.as_str())
+        .collect();
+    if desk.is_empty() {
+        return Ok(Err("no admin or receptionist to alert".into()));
+    }
+    let at = crate::days::local_time(visit.checked_in_at, &site.timezone);
+    let facts = held::HeldEmail {
+        visitor: &visit.visitor_name,
+        company: visit.visitor_company.as_deref(),
+        site: &site.name,
+        host: &host.name,
+        at: &at,
+        link: &batch.public_url,
+    };
+    let content = held::to_desk(batch.settings.language, &facts);
+    Ok(outgoing(account, &desk, item.id, content))
 }
 
 /// Writes the email to one emergency contact (`code`) about the evacuation `visit_id` names.
@@ -502,7 +548,7 @@ async fn prepare_evacuation(
         link: &link,
     };
     let content = evacuation::to_contact(batch.settings.language, &facts);
-    Ok(outgoing(account, to, item.id, content))
+    Ok(outgoing(account, &[to], item.id, content))
 }
 
 /// Writes the email with the agreements a visitor signed, to them (they asked for a copy).
@@ -525,7 +571,7 @@ async fn prepare_agreement(
     let tenant = tx.tenant_row().await?;
     let lang = batch.settings.language;
     let content = agreement::to_visitor(lang, &visit.visitor_name, &tenant.name, pdfs);
-    Ok(outgoing(account, &visit.visitor_email, item.id, content))
+    Ok(outgoing(account, &[&visit.visitor_email], item.id, content))
 }
 
 /// Sends a test email through `account` to `to` (the admin asking), now, and says what happened:
@@ -544,7 +590,7 @@ pub async fn send_test(
         .next()
         .unwrap_or("vestibule.invalid");
     let message_id = format!("<test-{}@{domain}>", crate::ids::new_id());
-    let message = smtp::message(account, to, &message_id, content).map_err(|e| e.reason)?;
+    let message = smtp::message(account, &[to], &message_id, content).map_err(|e| e.reason)?;
     let mut session = smtp::Session::new(account, timeout);
     let sent = session.send(message).await.map_err(|e| e.reason);
     session.close().await;

@@ -70,10 +70,11 @@ impl SendError {
     }
 }
 
-/// Builds the MIME message: text and HTML alternatives, with our Message-ID.
+/// Builds the MIME message to `to` (one address, or several for the desk's alerts): text and
+/// HTML alternatives, with our Message-ID.
 pub fn message(
     account: &SmtpAccount,
-    to: &str,
+    to: &[&str],
     message_id: &str,
     content: Content,
 ) -> Result<Message, SendError> {
@@ -84,9 +85,6 @@ pub fn message(
             .parse()
             .map_err(|_| SendError::config("the sender address is not valid"))?,
     );
-    let to: Mailbox = to
-        .parse()
-        .map_err(|_| SendError::config("the recipient's email address is not valid"))?;
     let body = MultiPart::alternative_plain_html(content.text, content.html);
     let (inline, files): (Vec<_>, Vec<_>) = content
         .attachments
@@ -118,9 +116,14 @@ pub fn message(
                 Ok::<_, SendError>(mixed.singlepart(part(a)?))
             })?
     };
-    Message::builder()
-        .from(from)
-        .to(to)
+    let mut builder = Message::builder().from(from);
+    for address in to {
+        let mailbox: Mailbox = address
+            .parse()
+            .map_err(|_| SendError::config("the recipient's email address is not valid"))?;
+        builder = builder.to(mailbox);
+    }
+    builder
         .subject(content.subject)
         .message_id(Some(message_id.to_owned()))
         .multipart(body)

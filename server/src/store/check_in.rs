@@ -1,9 +1,11 @@
 //! The check-in: one statement reads what it depends on (the host's site, the reminder setting,
 //! the tenant's key versions and audit chain head, an earlier visit under the same idempotency
-//! key, whether the drawn badge code is taken, whether the tenant has an SMTP server), one
+//! key, whether the drawn badge code is taken, whether the tenant has an SMTP server, whether an
+//! unexpired watchlist entry has the visitor's email or name index), one
 //! statement writes the visitor, the visit, the host's notifications (only when there is an SMTP
 //! server to send them: a notice bound to fail is not queued), the audit entry and the new chain
-//! head. The rows are written here once ([`check_in_rows!`]); the dialect joins them (several
+//! head. A visitor on the watchlist is held: the visit has no badge for the kiosk, and instead of
+//! the host's notice the staff's alert is queued. The rows are written here once ([`check_in_rows!`]); the dialect joins them (several
 //! statements on SQLite, whose `$N` parameters are shared by the statements; data-modifying CTEs
 //! on PostgreSQL). What to write is decided without the database ([`decide`], [`plan`]), so that
 //! SQLite's group committer (`commit.rs`) reads the facts of a whole batch in one statement and
@@ -23,6 +25,7 @@ use super::keys::keys_at;
 use super::outbox::{Notification, seal_notification};
 use super::query::{Both, params};
 use super::sealed::{VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE};
+use super::watchlist::HELD;
 use super::{Actor, TenantTx, Tx};
 use crate::{
     clock::Clock,
@@ -68,6 +71,8 @@ pub struct CheckedInRow {
     pub host_notification: HostNotification,
     /// Waiting for the host's approval.
     pub pending_approval: bool,
+    /// Held: the visitor matched the watchlist (staff admit or deny them).
+    pub held: bool,
 }
 
 /// What a check-in reads before it writes.
@@ -86,6 +91,7 @@ pub(super) struct CheckInFacts {
     checked_in_at: Option<DateTime<Utc>>,
     request_hash: Option<Vec<u8>>,
     approval: Option<String>,
+    hold: Option<String>,
     pub badge_taken: bool,
     /// Whether the host's site offers visitor types (then a walk-in must name one).
     types_offered: bool,
@@ -94,6 +100,8 @@ pub(super) struct CheckInFacts {
     /// For a replay: whether the earlier check-in queued its notice (its outbox row has the
     /// visit's id).
     notice_queued: bool,
+    /// Whether an unexpired watchlist entry has the visitor's email or name index.
+    watched: bool,
 }
 
 /// The facts of one check-in; its parameters are [`facts_params`] (`$1` the tenant). The
@@ -102,13 +110,15 @@ pub(super) struct CheckInFacts {
 macro_rules! check_in_facts {
     () => {
         "SELECT h.site_id, t.notify_waiting_minutes, t.key_version, t.min_decryption_version, \
-         t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, v.approval, \
+         t.audit_seq, t.audit_head, v.id AS visit_id, v.visitor_id, v.badge_code, v.checked_in_at, v.request_hash, v.approval, v.hold, \
          EXISTS (SELECT 1 FROM visits b WHERE b.tenant_id = t.id AND b.badge_code = $5) AS badge_taken, \
          EXISTS (SELECT 1 FROM visitor_types vt WHERE vt.tenant_id = t.id AND (vt.all_sites OR EXISTS \
            (SELECT 1 FROM visitor_type_sites vs WHERE vs.tenant_id = t.id AND vs.type_id = vt.id AND vs.site_id = h.site_id))) \
            AS types_offered, \
          EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
-         EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued \
+         EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued, \
+         EXISTS (SELECT 1 FROM watchlist w WHERE w.tenant_id = t.id AND (w.email_idx = $6 OR w.name_idx = $7) \
+           AND (w.expires_at IS NULL OR w.expires_at > $8)) AS watched \
          FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
          LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
          WHERE t.id = $1"
@@ -119,20 +129,52 @@ pub(super) use check_in_facts;
 /// [`check_in_facts!`]: the text the group committer copies for each check-in of a batch.
 pub(super) const FACTS: &str = check_in_facts!();
 
-/// The parameters of [`FACTS`] after the tenant: the host, the kiosk, the idempotency key and the
-/// drawn badge code.
+/// The parameters of [`FACTS`] after the tenant: the host, the kiosk, the idempotency key, the
+/// drawn badge code, the visitor's email and name indexes under `keys` (the tenant's, whatever
+/// their version: the index key never rotates; empty without keys, for a tenant that does not
+/// exist) and the time the watchlist is read at.
 pub(super) fn facts_params(
     new: &NewVisit,
     badge: &str,
-) -> (Uuid, Option<Uuid>, Option<String>, String) {
+    keys: Option<&TenantKeys>,
+    now: DateTime<Utc>,
+) -> FactsParams {
     let key = new.idempotency.as_ref().map(|(k, _)| k.clone());
-    (new.host_id, new.kiosk_id, key, badge.to_owned())
+    let visitor = &new.visitor;
+    let (email_idx, name_idx) = keys
+        .map(|k| {
+            (
+                k.email_index(&visitor.email),
+                k.name_index(visitor.name.as_str()),
+            )
+        })
+        .unzip();
+    (
+        new.host_id,
+        new.kiosk_id,
+        key,
+        badge.to_owned(),
+        email_idx.unwrap_or_default(),
+        name_idx.unwrap_or_default(),
+        now,
+    )
 }
+
+/// [`facts_params`]' values, `$2` to `$8`.
+pub(super) type FactsParams = (
+    Uuid,
+    Option<Uuid>,
+    Option<String>,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+    DateTime<Utc>,
+);
 
 /// The rows of a check-in, which the dialect joins into one write (`check_in_write`): several
 /// statements on SQLite, data-modifying CTEs on PostgreSQL. Their parameters are [`CheckInRows`]
-/// (`$1` to `$24`), then on SQLite, where the write appends to the audit chain, [`Chained`]
-/// (`$25` to `$27`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
+/// (`$1` to `$25`), then on SQLite, where the write appends to the audit chain, [`Chained`]
+/// (`$26` to `$28`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
 macro_rules! check_in_rows {
     (visitor) => {
         "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
@@ -140,8 +182,8 @@ macro_rules! check_in_rows {
     };
     (visit) => {
         "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
-         created_by, kiosk_id, idempotency_key, request_hash, approval) \
-         VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, $14, $15, $16, $17, $24)"
+         created_by, kiosk_id, idempotency_key, request_hash, approval, hold) \
+         VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, $14, $15, $16, $17, $24, $25)"
     };
     (outbox) => {
         "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
@@ -154,22 +196,22 @@ macro_rules! check_in_rows {
     };
     (audit) => {
         "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) \
-         VALUES ($1, $25, $8, $14, 'visit.check_in', $23, $26, $27)"
+         VALUES ($1, $26, $8, $14, 'visit.check_in', $23, $27, $28)"
     };
     (head) => {
-        "UPDATE tenants SET audit_seq = $25, audit_head = $27 WHERE id = $1"
+        "UPDATE tenants SET audit_seq = $26, audit_head = $28 WHERE id = $1"
     };
 }
 pub(super) use check_in_rows;
 
 /// How many parameters one check-in's facts have.
-pub(super) const FACTS_PARAMS: usize = 5;
+pub(super) const FACTS_PARAMS: usize = 8;
 
 /// How many parameters SQLite's check-in write has ([`CheckInRows`], then [`Chained`]).
-pub(super) const WRITE_PARAMS: usize = 27;
+pub(super) const WRITE_PARAMS: usize = 28;
 
-/// The audit entry's place in the chain: `$25` its sequence number (the chain's new length),
-/// `$26` the previous hash, `$27` its hash (the chain's new head).
+/// The audit entry's place in the chain: `$26` its sequence number (the chain's new length),
+/// `$27` the previous hash, `$28` its hash (the chain's new head).
 pub(super) type Chained = (i64, Vec<u8>, Vec<u8>);
 
 /// What the audit entry of a check-in says.
@@ -230,6 +272,8 @@ params! {
         pub audit_target: String,
         /// `$24`: `pending` for a visit waiting for its host's approval.
         approval: Option<String>,
+        /// `$25`: `held` for a visitor on the watchlist.
+        hold: Option<String>,
     }
 }
 
@@ -283,8 +327,10 @@ pub(super) fn decide(facts: &CheckInFacts, new: &NewVisit) -> Result<Option<Chec
                 visitor_id,
                 badge_code,
                 checked_in_at,
-                host_notification: told(facts.notice_queued),
+                host_notification: told(facts.notice_queued && facts.hold.is_none()),
                 pending_approval: facts.approval.as_deref() == Some(PENDING),
+                // Turned away since: still no badge for the kiosk.
+                held: facts.hold.is_some(),
             }))
         } else {
             Err(Error::IdempotencyMismatch)
@@ -325,7 +371,13 @@ pub(super) fn plan(
         seal_notification(c, id, &n)
     };
     let pending = matches!(new.flow, Flow::Typed { approval: true });
-    let event = if pending { "approval" } else { "check_in" };
+    // A held visitor's host hears of them once staff admit them; the staff hear now.
+    let held = facts.watched;
+    let event = match (held, pending) {
+        (true, _) => "held",
+        (false, true) => "approval",
+        (false, false) => "check_in",
+    };
     let notice = facts
         .smtp_configured
         .then(|| notification(visit_id, event))
@@ -333,7 +385,7 @@ pub(super) fn plan(
     // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
     let reminder = match facts
         .notify_waiting_minutes
-        .filter(|_| facts.smtp_configured)
+        .filter(|_| facts.smtp_configured && !held)
     {
         Some(minutes) => {
             let (id, sealed) = notification(new_id(), "waiting")?;
@@ -346,8 +398,9 @@ pub(super) fn plan(
         visitor_id,
         badge_code: badge.clone(),
         checked_in_at: at,
-        host_notification: told(notice.is_some()),
+        host_notification: told(notice.is_some() && !held),
         pending_approval: pending,
+        held,
     };
     let (key, hash) = new.idempotency.clone().unzip();
     let (notice_id, notice) = notice.unzip();
@@ -385,6 +438,7 @@ pub(super) fn plan(
         reminder: reminder.map(|r| r.1),
         audit_target: format!("visit:{visit_id}"),
         approval: pending.then(|| PENDING.to_owned()),
+        hold: held.then(|| HELD.to_owned()),
     };
     Ok(Planned { rows, row })
 }
@@ -412,6 +466,19 @@ pub(super) async fn free_badge_code(
     )))
 }
 
+/// The tenant's keys for the blind indexes a check-in's facts look for (the cached ones, whatever
+/// their version: the index key never rotates); `NotFound` when there is no such tenant.
+pub(super) async fn index_keys(
+    tx: &mut Tx,
+    crypto: &Crypto,
+    tenant: TenantId,
+) -> Result<Arc<TenantKeys>, Error> {
+    match crypto.cached(tenant) {
+        Some(keys) => Ok(keys),
+        None => super::keys::enter_keys(tx, crypto, tenant, super::keys::Hold::Nothing).await,
+    }
+}
+
 /// Where a check-in gets the tenant's keys.
 pub(super) enum Keys<'a> {
     /// From the transaction, which entered the tenant holding its row (the versions the facts
@@ -433,11 +500,20 @@ pub(super) async fn check_in(
     new: &NewVisit,
 ) -> Result<(CheckedInRow, bool), Error> {
     let mut badge = badge_code();
-    let (host, kiosk, key, drawn) = facts_params(new, &badge);
+    let now = clock.now();
+    let index = match &keys {
+        Keys::Entered(keys) => keys.clone(),
+        Keys::Read(crypto) => index_keys(tx, crypto, tenant).await?,
+    };
+    let (host, kiosk, key, drawn, email_idx, name_idx, at) =
+        facts_params(new, &badge, Some(&index), now);
     let facts: Option<CheckInFacts> = tx
         .fetch_optional(
             tx.dialect().check_in_facts(),
-            (tenant.0, host, kiosk, key, drawn),
+            Both(
+                (tenant.0, host, kiosk, key, drawn),
+                (email_idx, name_idx, at),
+            ),
         )
         .await?;
     let Some(facts) = facts else {
@@ -460,7 +536,7 @@ pub(super) async fn check_in(
         Keys::Entered(keys) => keys,
         Keys::Read(crypto) => keys_at(tx, crypto, tenant, versions).await?,
     };
-    let p = plan(&keys, tenant, new, &facts, badge, clock.now())?;
+    let p = plan(&keys, tenant, new, &facts, badge, now)?;
     let write = tx.dialect().check_in_write();
     if tx.dialect().seals_audit_later() {
         tx.execute(write, p.rows).await?;

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use super::check_in::{
     CheckInFacts, FACTS, FACTS_PARAMS, WRITE_PARAMS, badge_code, chained, decide, facts_params,
-    free_badge_code, plan,
+    free_badge_code, index_keys, plan,
 };
 use super::dialect::{self, Dialect};
 use super::keys::keys_at;
@@ -213,14 +213,30 @@ async fn check_in_all(
     batch: &[(TenantId, &NewVisit)],
 ) -> Result<Vec<Answer>, Error> {
     let drawn: Vec<String> = batch.iter().map(|_| badge_code()).collect();
-    let params: Vec<_> = batch
-        .iter()
-        .zip(&drawn)
-        .map(|((tenant, new), badge)| {
-            let (host, kiosk, key, badge) = facts_params(new, badge);
-            (tenant.0, host, kiosk, key, badge)
-        })
-        .collect();
+    // The blind indexes the facts look for, under each tenant's keys (read before the
+    // transaction begins when a tenant's are not cached). A tenant that does not exist has no
+    // keys, and no facts: its check-ins are `NotFound` below.
+    let mut index: HashMap<TenantId, Option<Arc<TenantKeys>>> = HashMap::new();
+    for (tenant, _) in batch {
+        if !index.contains_key(tenant) {
+            let keys = match index_keys(tx, crypto, *tenant).await {
+                Err(Error::NotFound) => None,
+                keys => Some(keys?),
+            };
+            index.insert(*tenant, keys);
+        }
+    }
+    let now = clock.now();
+    let mut params = Vec::with_capacity(batch.len());
+    for ((tenant, new), badge) in batch.iter().zip(&drawn) {
+        let keys = index.get(tenant).and_then(Option::as_deref);
+        let (host, kiosk, key, badge, email_idx, name_idx, at) =
+            facts_params(new, badge, keys, now);
+        params.push(Both(
+            (tenant.0, host, kiosk, key, badge),
+            (email_idx, name_idx, at),
+        ));
+    }
     // The transaction begins in the facts' statement and commits in the write's.
     let rows: Vec<Numbered> = tx.fetch_all(facts_sql(batch.len()), params).await?;
     let mut facts: Vec<Option<CheckInFacts>> = batch.iter().map(|_| None).collect();
@@ -276,7 +292,7 @@ async fn check_in_all(
                 (keys, (facts.audit_seq, facts.audit_head.clone()))
             }
         };
-        let p = plan(&keys, tenant, new, &facts, badge, clock.now())?;
+        let p = plan(&keys, tenant, new, &facts, badge, now)?;
         let chain = chained(&p.rows, head);
         tenants.insert(tenant, (keys, (chain.0, chain.2.clone())));
         badges.insert((tenant, p.row.badge_code.clone()));

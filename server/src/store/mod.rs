@@ -59,6 +59,7 @@ mod throttle;
 mod visit_stats;
 mod visitor_types;
 mod visits;
+mod watchlist;
 
 pub use accounts::{TenantRoute, TenantRow, UserRow};
 pub use audit::{Actor, AuditRow, ChainCheck};
@@ -80,6 +81,7 @@ pub use sessions::{SessionKind, SessionRow};
 pub use throttle::{Throttle, ThrottleKey};
 pub use visitor_types::{AgreementRow, NewRecord, SignedRow, TypeRow, VisitRecordRow};
 pub use visits::{VisitFilterSql, VisitRow, status_of};
+pub use watchlist::WatchRow;
 
 use std::sync::{
     Arc,

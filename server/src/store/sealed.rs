@@ -22,6 +22,9 @@ pub const INTEGRATION_SECRET: Field = Field::new("integrations", "secret_enc");
 pub const RECORD_ANSWERS: Field = Field::new("visit_records", "answers_enc");
 pub const RECORD_PHOTO: Field = Field::new("visit_records", "photo_enc");
 pub const RECORD_SIGNATURE: Field = Field::new("visit_records", "signature_enc");
+pub const WATCH_NAME: Field = Field::new("watchlist", "name_enc");
+pub const WATCH_EMAIL: Field = Field::new("watchlist", "email_enc");
+pub const WATCH_REASON: Field = Field::new("watchlist", "reason_enc");
 
 /// The tables with sealed columns, and those columns.
 pub const SEALED_TABLES: &[(&str, &[Field])] = &[
@@ -42,4 +45,5 @@ pub const SEALED_TABLES: &[(&str, &[Field])] = &[
         "visit_records",
         &[RECORD_ANSWERS, RECORD_PHOTO, RECORD_SIGNATURE],
     ),
+    ("watchlist", &[WATCH_NAME, WATCH_EMAIL, WATCH_REASON]),
 ];

@@ -317,7 +317,7 @@ impl TenantTx {
         kiosk: Uuid,
         visit: Uuid,
     ) -> Result<Option<(String, Option<String>, String)>, Error> {
-        const SQL: &str = "SELECT status, approval, badge_code FROM visits \
+        const SQL: &str = "SELECT status, COALESCE(hold, approval), badge_code FROM visits \
                            WHERE tenant_id = $1 AND id = $2 AND kiosk_id = $3";
         self.fetch_optional(SQL, (visit, kiosk)).await
     }

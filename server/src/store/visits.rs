@@ -57,11 +57,13 @@ struct RawVisit {
     host_name_enc: Vec<u8>,
 }
 
-/// A visit's status from its stored `status` and `approval`: a visit waiting for its host is on
-/// site (in the building) but shown as `pending_approval`; a declined one is `denied`.
+/// A visit's status from its stored `status` and `approval` (read as `COALESCE(hold, approval)`,
+/// the watchlist's hold first): a visit waiting for its host or held at the desk is on site (in
+/// the building) but shown as `pending_approval` or `held`; a declined one is `denied`.
 pub fn status_of(status: &str, approval: Option<&str>) -> VisitStatus {
     match (status, approval) {
         (_, Some("denied")) => VisitStatus::Denied,
+        ("on_site", Some("held")) => VisitStatus::Held,
         ("on_site", Some("pending")) => VisitStatus::PendingApproval,
         ("on_site", _) => VisitStatus::OnSite,
         _ => VisitStatus::CheckedOut,
@@ -94,7 +96,7 @@ pub const VISIT_COUNT_CAP: i64 = 10_000;
 macro_rules! visit_columns {
     () => {
         "SELECT v.id, v.site_id, v.host_id, v.visitor_id, v.purpose_enc, v.status, v.badge_code, v.checked_in_at, \
-         v.checked_out_at, v.checked_out_auto, v.approval, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
+         v.checked_out_at, v.checked_out_auto, COALESCE(v.hold, v.approval) AS approval, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
     };
 }
 
@@ -131,9 +133,14 @@ fn predicates(f: &VisitFilterSql, email_joined: bool) -> String {
             match f.status {
                 Some(VisitStatus::OnSite) => "v.status = 'on_site' AND $4 IS NOT NULL",
                 Some(VisitStatus::PendingApproval) => {
-                    "v.status = 'on_site' AND v.approval = 'pending' AND $4 IS NOT NULL"
+                    "v.status = 'on_site' AND v.approval = 'pending' AND v.hold IS NULL AND $4 IS NOT NULL"
                 }
-                Some(VisitStatus::Denied) => "v.approval = 'denied' AND $4 IS NOT NULL",
+                Some(VisitStatus::Held) => {
+                    "v.hold = 'held' AND v.status = 'on_site' AND $4 IS NOT NULL"
+                }
+                Some(VisitStatus::Denied) => {
+                    "(v.approval = 'denied' OR v.hold = 'denied') AND $4 IS NOT NULL"
+                }
                 _ => "v.status = 'checked_out' AND $4 IS NOT NULL",
             },
             "$4 IS NULL",
@@ -151,7 +158,9 @@ fn predicates(f: &VisitFilterSql, email_joined: bool) -> String {
         ),
         (
             f.host_email.is_some(),
-            "v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $8)",
+            // A host never sees a held visitor (until staff admit them).
+            "v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $8) \
+             AND COALESCE(v.hold, '') <> 'held'",
             "$8 IS NULL",
         ),
         (

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod sso;
 pub mod visitor_types;
 pub mod visits;
+pub mod watchlist;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

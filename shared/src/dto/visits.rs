@@ -19,8 +19,11 @@ pub enum VisitStatus {
     CheckedOut,
     /// Waiting for the host's approval (a visitor type that asks for it): no badge yet.
     PendingApproval,
-    /// The host did not approve the visit.
+    /// The host did not approve the visit, or staff turned away a held visitor.
     Denied,
+    /// The visitor matched the watchlist: no badge, and the host is not told, until a member of
+    /// staff admits them.
+    Held,
 }
 
 impl VisitStatus {
@@ -30,6 +33,7 @@ impl VisitStatus {
             Self::CheckedOut => "checked_out",
             Self::PendingApproval => "pending_approval",
             Self::Denied => "denied",
+            Self::Held => "held",
         }
     }
 }
@@ -97,7 +101,8 @@ pub enum HostNotification {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckedIn {
     pub visit_id: Uuid,
-    /// `on_site`, or `pending_approval` until the host approves (then no badge code yet).
+    /// `on_site`; `pending_approval` until the host approves, or `held` until staff admit the
+    /// visitor (then no badge code yet).
     pub status: VisitStatus,
     pub badge_code: Option<String>,
     pub checked_in_at: DateTime<Utc>,

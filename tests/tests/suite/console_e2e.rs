@@ -5,13 +5,14 @@
 //! check-in through the kiosk API appearing live on *Today*, checking the visitor out, the CSV
 //! export, the agreement text reaching the kiosk's settings, an agreement and a visitor type made
 //! in the browser and a visit of it showing its answer, photo and signed PDF, the audit chain
-//! verified, an evacuation roll call started, marked on a phone-sized window and closed, signing
-//! out. Visitor names that are markup show as text; a cross-site form post carries no session;
+//! verified, an evacuation roll call started, marked on a phone-sized window and closed, a
+//! watchlist entry holding two check-ins whose alert on *Today* admits one and turns one away,
+//! signing out. Visitor names that are markup show as text; a cross-site form post carries no session;
 //! axe-core finds no serious or critical violation on any screen; each screen is photographed
 //! into `docs/screenshots/console/`. On PostgreSQL a shorter pass: sign in, a live check-in made
 //! on another replica, a roll call whose marks cross the two replicas live, sign out.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use vestibule_tests::{
@@ -19,6 +20,7 @@ use vestibule_tests::{
     api::visitor,
     browser::{Browser, testid},
     idp::TestIdp,
+    wait_until,
 };
 
 const ADMIN: &str = "ada@console.test";
@@ -565,6 +567,8 @@ async fn front_desk_walk() {
         .expect(200);
     assert_eq!(left["items"], json!([]), "erased");
 
+    watchlist(&b, &api, &admin, &device, &harriet, &mut violations).await;
+
     // The audit chain verifies.
     go(&b, "/audit", "audit").await;
     b.wait(&testid("audit-row")).await;
@@ -616,6 +620,95 @@ async fn front_desk_walk() {
     sso_link(&b, &api, &server).await;
     b.close().await;
     assert!(violations.is_empty(), "axe: {violations:#?}");
+}
+
+/// The watchlist in the browser: an entry added by the form; a visitor who matches it is held,
+/// and Today shows the alert live, with the reason; one is admitted there (on site), another
+/// turned away (denied); the entry is edited, then removed.
+async fn watchlist(
+    b: &Browser,
+    api: &Api,
+    admin: &Auth,
+    device: &Auth,
+    host: &str,
+    violations: &mut Vec<String>,
+) {
+    go(b, "/watchlist", "watchlist").await;
+    b.wait(&testid("watch-empty")).await;
+    b.type_in(&testid("watch-name"), "Vera Vetted").await;
+    b.type_in(&testid("watch-reason"), "Escort at all times")
+        .await;
+    b.click(&testid("watch-add")).await;
+    b.wait_text(
+        &format!("{}[data-active=\"true\"]", testid("watch-row")),
+        "Vera Vetted",
+    )
+    .await;
+    check_screen(b, "23-watchlist", violations).await;
+
+    b.open("/").await;
+    b.wait(&testid("screen-today")).await;
+    let mut held = Vec::new();
+    for (key, name) in [("vera-1", "Vera Vetted"), ("vera-2", "VETTED, Véra")] {
+        let a = api
+            .check_in(device, key, &visitor(host, name, "vera@example.com"))
+            .await
+            .expect(201);
+        assert_eq!(a["status"], "held", "{a}");
+        held.push(a["visit_id"].as_str().expect("visit").to_owned());
+    }
+    b.wait_count(&testid("held-row"), 2).await;
+    b.wait_text(&testid("held-reason"), "Escort at all times")
+        .await;
+    check_screen(b, "24-held-alert", violations).await;
+    b.click(&format!("{} {}", testid("held-row"), testid("held-admit")))
+        .await;
+    b.wait_count(&testid("held-row"), 1).await;
+    wait_until("one admitted", Duration::from_secs(20), async || {
+        let v = api
+            .get("/api/v1/visits?status=held", admin)
+            .await
+            .expect(200);
+        (v["items"].as_array().map(Vec::len) == Some(1)).then_some(())
+    })
+    .await;
+    b.click(&testid("held-deny")).await;
+    b.click(&testid("confirm-yes")).await;
+    wait_until("none held", Duration::from_secs(20), async || {
+        let v = api
+            .get("/api/v1/visits?status=held", admin)
+            .await
+            .expect(200);
+        (v["items"] == json!([])).then_some(())
+    })
+    .await;
+    let mut states: Vec<String> = Vec::new();
+    for id in &held {
+        let v = api
+            .get(&format!("/api/v1/visits/{id}"), admin)
+            .await
+            .expect(200);
+        states.push(v["status"].as_str().expect("status").to_owned());
+    }
+    states.sort();
+    assert_eq!(states, ["denied", "on_site"]);
+
+    go(b, "/watchlist", "watchlist").await;
+    b.click(&testid("watch-edit")).await;
+    b.type_in(
+        &testid("watch-reason"),
+        "Escort at all times, badge at the desk",
+    )
+    .await;
+    b.click(&testid("watch-save")).await;
+    b.wait_text(&testid("watch-row"), "badge at the desk").await;
+    b.click(&testid("watch-delete")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&testid("watch-empty")).await;
+    assert_eq!(
+        api.get("/api/v1/watchlist", admin).await.expect(200),
+        json!([])
+    );
 }
 
 /// Visitor types in the browser: an agreement and a type with a question, the agreement and a

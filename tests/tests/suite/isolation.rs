@@ -38,6 +38,7 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
         "/api/v1/invites",
         "/api/v1/visitor-types",
         "/api/v1/agreements",
+        "/api/v1/watchlist",
     ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
@@ -86,6 +87,7 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
         ("POST", "/api/v1/privacy/export") | ("POST", "/api/v1/privacy/erase") => {
             json!({"email": "visitor@example.com"})
         }
+        ("POST", "/api/v1/watchlist") => json!({"name": "Mallory", "reason": "Tried to enter."}),
         ("PATCH", _) => json!({"name": "Mallory"}),
         _ => json!({}),
     }
@@ -152,8 +154,23 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         .as_str()
         .expect("id")
         .to_owned();
-    // A visitor type of B with an agreement, and a visit of it waiting for approval.
     let id_of = |v: Value| v["id"].as_str().expect("id").to_owned();
+    // A watchlist entry of B, and a visitor it holds.
+    let b_watch = id_of(
+        api.post(
+            "/api/v1/watchlist",
+            &b.admin,
+            json!({"name": "Wanda Watched", "reason": "Bravo's own reason"}),
+        )
+        .await
+        .expect(201),
+    );
+    let body = json!({"visitor": {"name": "Wanda Watched", "email": "wanda@example.com"}, "host_id": b.host});
+    let held = api.check_in(&b.device, "b-held", &body).await.expect(201);
+    assert_eq!(held["status"], "held");
+    let b_held = held["visit_id"].as_str().expect("visit").to_owned();
+
+    // A visitor type of B with an agreement, and a visit of it waiting for approval.
     let b_agreement = id_of(
         api.post(
             "/api/v1/agreements",
@@ -193,12 +210,16 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b_agreement.clone(),
         b_type.clone(),
         b_typed.clone(),
+        b_watch.clone(),
+        b_held.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
         "Iris Invited".to_owned(),
         "Petra Pass".to_owned(),
         "Tilda Typed".to_owned(),
+        "Wanda Watched".to_owned(),
+        "Bravo's own reason".to_owned(),
         "Board member".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
@@ -264,6 +285,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("visitor-types") => b_type.clone(),
                 Some("printers") => b_printer.clone(),
                 Some("evacuations") => b_evacuation.clone(),
+                Some("watchlist") => b_watch.clone(),
+                _ if path.ends_with("/hold") || path.ends_with("/admit") => b_held.clone(),
                 // What a visit of a visitor type recorded, and its approval.
                 _ if ["/record", "/photo", "/approve", "/deny", "/agreements/"]
                     .iter()

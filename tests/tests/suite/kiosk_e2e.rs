@@ -4,7 +4,8 @@
 //! override (list, check out, exit), the idle wipe, a server that is down then up again (retry,
 //! no duplicate visit), fail-over past a dead server URL, and a server with another certificate
 //! refused with the pin-mismatch screen; invited visitors by a typed code and by a hand-held
-//! scanner's keystrokes (the agreement greets them by first name; their host is emailed); visitor types
+//! scanner's keystrokes (the agreement greets them by first name; their host is emailed); a visitor
+//! on the watchlist sent to reception without a word of why; visitor types
 //! with a signature and a photo (`kiosk_e2e/visitor_types.rs`); badges printed through CUPS, a
 //! fallback and a reprint (`kiosk_e2e/printing.rs`). Afterwards no file the kiosk left under its home or temp dir holds the visitor's
 //! details. Screenshots of every screen go to `docs/screenshots/`; timings and memory are printed.
@@ -264,6 +265,43 @@ async fn kiosk_end_to_end() {
     }
     times.sort();
     walk_ins.sort();
+
+    // A visitor on the watchlist: the kiosk only sends them to reception, never says why, and
+    // the desk sees them held.
+    let reason = "Shouted at the front desk in March";
+    api.post(
+        "/api/v1/watchlist",
+        &t.admin,
+        json!({"name": "Wilma Whitfield", "reason": reason}),
+    )
+    .await
+    .expect(201);
+    fill_visitor(&app, "Wilma Whitfield", false).await;
+    app.click("consent-submit").await;
+    app.wait("see-reception").await;
+    app.screenshot("30-see-reception").await;
+    let page = app
+        .client
+        .find(fantoccini::Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text")
+        .to_lowercase();
+    for hidden in ["watch", "list", "ban", &reason.to_lowercase()] {
+        assert!(!page.contains(hidden), "the kiosk said {hidden:?}: {page}");
+    }
+    let held = api
+        .get("/api/v1/visits?status=held", &t.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        held["items"][0]["visitor_name"], "Wilma Whitfield",
+        "{held}"
+    );
+    app.click("see-reception-done").await;
+    app.wait("screen-welcome").await;
 
     // An invited visitor types their code (after the invitation email went out); the agreement
     // greets them by first name, the confirmation names their host, and the host hears that their

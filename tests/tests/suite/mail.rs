@@ -105,7 +105,7 @@ pub(crate) fn header(message: &str, name: &str) -> Option<String> {
 
 /// Decodes RFC 2047 `=?utf-8?b?...?=` words (what non-ASCII subjects become); the space
 /// between two encoded words is not part of the text.
-fn decode_words(raw: &str) -> String {
+pub(crate) fn decode_words(raw: &str) -> String {
     use base64::Engine as _;
     let mut out = String::new();
     let mut last_encoded = false;

@@ -66,3 +66,4 @@ mod storage_support;
 mod tls;
 mod tls_scan;
 mod visitor_types;
+mod watchlist;

@@ -1,12 +1,17 @@
 // The console's pure logic: the API client (CSRF on writes only, the error envelope, the field
-// an error names), the visit filters' query string and export link, the kiosk online rule, the
-// SAML group mappings, and that English and French have the same keys.
+// an error names), the visit filters' query string, export link and statuses per role, the
+// watchlist's form and decisions on held visits, the kiosk online rule, the SAML group mappings,
+// and that English and French have the same keys.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError, blame, failure, fieldOf, headersFor, onUnauthorized, query, setCsrf } from '../src/lib/api';
-import { exportUrl, filterParams, NO_FILTERS, visitsUrl } from '../src/lib/filters';
+import { holdReasons, settleHold } from '../src/lib/decide';
+import { pending, settle } from '../src/lib/confirm.svelte';
+import { exportUrl, filterParams, NO_FILTERS, STATUSES, statusesFor, visitsUrl } from '../src/lib/filters';
 import { kioskState, ONLINE_WITHIN_MS } from '../src/lib/format';
 import { dictionaries } from '../src/lib/i18n';
 import { formatGroupRoles, parseGroupRoles } from '../src/lib/saml';
+import type { Visit, WatchEntry } from '../src/lib/types';
+import { emptyWatchForm, formOf, fromLocalInput, namesSomeone, toLocalInput, watchBody, whoOf } from '../src/lib/watchlist';
 
 describe('api headers', () => {
   it('sends the CSRF value on writes only', () => {
@@ -136,6 +141,93 @@ describe('query strings', () => {
     expect(exportUrl(f)).toBe('/api/v1/visits/export.csv?host_id=h1&email=a%2Bb%40example.com');
     expect(exportUrl(NO_FILTERS)).toBe('/api/v1/visits/export.csv');
     expect(visitsUrl(NO_FILTERS, 50)).toBe('/api/v1/visits?limit=50');
+  });
+});
+
+describe('visit statuses', () => {
+  it('offers held visits to the desk only', () => {
+    expect(STATUSES).toContain('held');
+    expect(statusesFor('admin')).toEqual([...STATUSES]);
+    expect(statusesFor('receptionist')).toEqual([...STATUSES]);
+    expect(statusesFor('host')).toEqual(['on_site', 'pending_approval', 'checked_out', 'denied']);
+    expect(statusesFor(undefined)).not.toContain('held');
+  });
+  it('has a label for every status in both languages', () => {
+    for (const st of STATUSES) {
+      expect(dictionaries.en[`status.${st}`]).toBeTruthy();
+      expect(dictionaries.fr[`status.${st}`]).toBeTruthy();
+    }
+  });
+});
+
+describe('watchlist form', () => {
+  const entry: WatchEntry = {
+    id: 'w1',
+    name: 'Vera Vetted',
+    email: null,
+    reason: 'Escort at all times',
+    expires_at: null,
+    created_at: '2026-12-01T09:00:00Z',
+    active: true,
+  };
+  it('leaves blank values out when adding', () => {
+    const f = { ...emptyWatchForm(), name: ' Vera Vetted ', reason: ' Escort ' };
+    expect(namesSomeone(f)).toBe(true);
+    expect(watchBody(f, false)).toEqual({ name: 'Vera Vetted', reason: 'Escort' });
+    expect(namesSomeone({ ...f, name: '  ' })).toBe(false);
+    expect(namesSomeone({ ...f, name: '', email: 'v@example.com' })).toBe(true);
+  });
+  it('sends blank values as null when editing (which clears them)', () => {
+    const f = { ...formOf(entry), email: '', reason: 'Badge at the desk' };
+    expect(watchBody(f, true)).toEqual({ name: 'Vera Vetted', email: null, reason: 'Badge at the desk', expires_at: null });
+  });
+  it('turns the local expiry into RFC 3339 and back', () => {
+    const iso = fromLocalInput('2026-12-31T18:30');
+    expect(iso).toBe(new Date(2026, 11, 31, 18, 30).toISOString());
+    expect(toLocalInput(iso)).toBe('2026-12-31T18:30');
+    expect(fromLocalInput('')).toBeNull();
+    expect(fromLocalInput('not a time')).toBeNull();
+    expect(toLocalInput(null)).toBe('');
+    const f = { ...emptyWatchForm(), email: 'v@example.com', reason: 'r', expires: '2026-12-31T18:30' };
+    expect(watchBody(f, false)).toEqual({ email: 'v@example.com', reason: 'r', expires_at: iso });
+    expect(formOf({ ...entry, expires_at: iso }).expires).toBe('2026-12-31T18:30');
+  });
+  it('names an entry by its name, else its email', () => {
+    expect(whoOf(entry)).toBe('Vera Vetted');
+    expect(whoOf({ ...entry, name: null, email: 'v@example.com' })).toBe('v@example.com');
+  });
+});
+
+describe('held visits', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const visit = { id: 'v1', visitor_name: 'Vera Vetted' } as Visit;
+  function stub(res: (url: string) => Response) {
+    const calls: [string, string][] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push([init.method ?? 'GET', url]);
+      return res(url);
+    });
+    return calls;
+  }
+  it('reads why a visit is held, and null once it is not', async () => {
+    stub((url) => (url.endsWith('/v1/hold') ? new Response('{"reasons":["Escort at all times"]}') : new Response('{"error":{"code":"not_found","message":"no"}}', { status: 404 })));
+    expect(await holdReasons('v1')).toEqual(['Escort at all times']);
+    expect(await holdReasons('v2')).toBeNull();
+  });
+  it('admits at once, and turns away only once confirmed', async () => {
+    const calls = stub(() => new Response(null, { status: 204 }));
+    expect(await settleHold(visit, true)).toBe(true);
+    expect(calls).toEqual([['POST', '/api/v1/visits/v1/admit']]);
+    const no = settleHold(visit, false);
+    expect(pending.open).toBe(true);
+    expect(pending.message).toContain('Vera Vetted');
+    settle(false);
+    expect(await no).toBe(false);
+    expect(calls).toHaveLength(1);
+    const yes = settleHold(visit, false);
+    settle(true);
+    expect(await yes).toBe(true);
+    expect(calls[1]).toEqual(['POST', '/api/v1/visits/v1/deny']);
   });
 });
 

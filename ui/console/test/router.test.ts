@@ -45,4 +45,12 @@ describe('roles', () => {
     expect(ROUTES.filter((r) => allowed('host', r))).toEqual(['/', '/visits', '/invites']);
     expect(allowed(undefined, '/')).toBe(false);
   });
+  it('opens the watchlist to admins only', () => {
+    expect(routeOf('/watchlist')).toBe('/watchlist');
+    expect(routeOf('/watchlist/')).toBe('/watchlist');
+    expect(allowed('admin', '/watchlist')).toBe(true);
+    expect(allowed('receptionist', '/watchlist')).toBe(false);
+    expect(allowed('host', '/watchlist')).toBe(false);
+    expect(allowed(undefined, '/watchlist')).toBe(false);
+  });
 });

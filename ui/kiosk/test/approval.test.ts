@@ -1,7 +1,8 @@
 // The wait for a host's approval, driven through the machine against a fake Tauri side: the
 // visit taken without a badge, asked about every 2.5 s (no idle timeout meanwhile) until the host
-// approves (the badge, as any confirmation shows it), denies, or the wait is over (reception);
-// the form dropped as soon as the check-in is sent, and no more asking once the visitor leaves.
+// approves (the badge, as any confirmation shows it), denies (or the visit turns out held), or
+// the wait is over (reception); the form dropped as soon as the check-in is sent, and no more
+// asking once the visitor leaves.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KioskVisitorType } from '../src/lib/commands';
 import { emptyTyped, type KioskMachine } from '../src/lib/machine';
@@ -95,6 +96,21 @@ describe("the host's approval", () => {
     await vi.advanceTimersByTimeAsync(15_000);
     expect(m.s.screen).toBe('welcome');
     expect(m.s.waiting).toBeNull();
+    expect(f.of('visit_state')).toHaveLength(1);
+  });
+
+  it('sends the visitor to reception, saying nothing more, when the visit turns out held', async () => {
+    const f = fake({
+      visitor_types: () => [INTERVIEW],
+      check_in: () => PENDING,
+      visit_state: () => ({ visit_id: 'v-1', status: 'held', badge_code: null }),
+    });
+    const m = await checkedIn(f);
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(m.s.screen).toBe('waiting');
+    expect(m.s.waiting?.outcome).toBe('reception');
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(m.s.screen).toBe('welcome');
     expect(f.of('visit_state')).toHaveLength(1);
   });
 

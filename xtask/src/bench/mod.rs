@@ -11,7 +11,8 @@
 //! `--login-timing` measures instead whether a failed login's time tells who has an account
 //! (see [`login`]); `--visit-log`, how long a page of the visit log takes on a million visits
 //! (see [`visit_log`]); `--invitations`, how many invitation emails one server sends a second
-//! (see [`invitations`]).
+//! (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a check-in
+//! (see [`watchlist`]).
 
 mod cpu;
 mod engine;
@@ -26,6 +27,7 @@ mod smtp_sink;
 mod sustained;
 mod table;
 mod visit_log;
+mod watchlist;
 mod wrk;
 
 use std::path::Path;
@@ -68,6 +70,12 @@ pub struct BenchOpts {
     /// Invitations imported for `--invitations`.
     #[arg(long, default_value_t = 1_000)]
     invites: usize,
+    /// Measure instead check-ins with an empty and a full watchlist (see `watchlist.rs`).
+    #[arg(long)]
+    watchlist: bool,
+    /// Watchlist entries for `--watchlist`.
+    #[arg(long, default_value_t = 10_000)]
+    entries: usize,
     /// Requests timed per case for `--visit-log`.
     #[arg(long, default_value_t = 20)]
     samples: usize,
@@ -121,6 +129,15 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
                 opts.sqlite_only,
             ));
         }
+        if opts.watchlist {
+            return runtime.block_on(watchlist::measure(
+                &bins[0].1,
+                opts.entries,
+                opts.clients,
+                opts.secs,
+                opts.sqlite_only,
+            ));
+        }
         if !opts.login_timing {
             wrk::ensure()?;
             profile::ensure()?;
@@ -142,6 +159,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         "invitations.json"
     } else if opts.login_timing {
         "login-timing.json"
+    } else if opts.watchlist {
+        "watchlist.json"
     } else {
         "results.json"
     };

@@ -1,10 +1,15 @@
 // The visit log's filters as the API reads them: the list's query string (with paging) and the
-// CSV export link, which carries the same filters and no paging.
+// CSV export link, which carries the same filters and no paging; the statuses each role may pick.
 import { query } from './api';
-import type { VisitStatus } from './types';
+import type { Role, VisitStatus } from './types';
 
 /** The statuses the log filters by, in the order the filter offers them. */
-export const STATUSES: readonly VisitStatus[] = ['on_site', 'pending_approval', 'checked_out', 'denied'];
+export const STATUSES: readonly VisitStatus[] = ['on_site', 'pending_approval', 'held', 'checked_out', 'denied'];
+
+/** The statuses a role may filter by: held visits are for the desk (admins, receptionists) only. */
+export function statusesFor(role: Role | undefined): VisitStatus[] {
+  return STATUSES.filter((s) => s !== 'held' || role === 'admin' || role === 'receptionist');
+}
 
 export interface VisitFilters {
   site_id: string;

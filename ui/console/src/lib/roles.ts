@@ -1,4 +1,5 @@
-// Which screens each role may open (the server enforces the same on every route).
+// Which screens each role may open (the server enforces the same on every route). Admins open
+// everything; the rest (the watchlist among them) is theirs only.
 import type { Role } from './types';
 
 const DESK = ['/', '/visits', '/invites'];

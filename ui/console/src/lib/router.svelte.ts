@@ -18,6 +18,7 @@ export const ROUTES = [
   '/settings',
   '/email',
   '/sso',
+  '/watchlist',
   '/privacy',
   '/audit',
 ] as const;

@@ -48,8 +48,12 @@ export interface User {
   has_pin: boolean;
   disabled: boolean;
 }
-/** `pending_approval`: waiting for the host's approval (no badge yet); `denied`: not approved. */
-export type VisitStatus = 'on_site' | 'checked_out' | 'pending_approval' | 'denied';
+/**
+ * `pending_approval`: waiting for the host's approval (no badge yet); `held`: the visitor matched
+ * the watchlist (no badge, the host not told) until the desk admits them; `denied`: not approved,
+ * or turned away at the desk.
+ */
+export type VisitStatus = 'on_site' | 'checked_out' | 'pending_approval' | 'denied' | 'held';
 export interface Visit {
   id: string;
   site_id: string;
@@ -294,6 +298,35 @@ export interface EvacuationSummary {
 /** `GET /api/v1/evacuations/{id}`: the roll call. */
 export interface Evacuation extends EvacuationSummary {
   people: RollCallPerson[];
+}
+
+/** A person the admins want stopped at the door (`GET /api/v1/watchlist`, newest first). */
+export interface WatchEntry {
+  id: string;
+  name: string | null;
+  email: string | null;
+  /** Why: shown to the staff who decide, never at the kiosk. */
+  reason: string;
+  /** After this it no longer holds anyone; null: never. */
+  expires_at: string | null;
+  created_at: string;
+  /** Not expired: it holds a matching check-in. */
+  active: boolean;
+}
+/**
+ * `POST /api/v1/watchlist` (a name, an email or both; no blank values) and
+ * `PATCH /api/v1/watchlist/{id}` (a field left out is kept, `null` clears it).
+ */
+export interface WatchInput {
+  name?: string | null;
+  email?: string | null;
+  reason?: string;
+  /** RFC 3339. */
+  expires_at?: string | null;
+}
+/** `GET /api/v1/visits/{id}/hold`: why a held visit is held (404 once it is not). */
+export interface HoldReasons {
+  reasons: string[];
 }
 
 /** `POST /api/v1/privacy/export`: everything held about one person. */

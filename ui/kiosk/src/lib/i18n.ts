@@ -115,6 +115,8 @@ const en = {
   'waiting.body': 'We are asking your host to confirm your visit. Please wait here a moment.',
   'waiting.denied': 'Your host could not confirm your visit \u2014 please see reception.',
   'waiting.gave_up': 'Your host has not answered yet \u2014 please see reception.',
+  'reception.title': 'Please see reception',
+  'reception.body': 'A member of our reception team will be with you in a moment.',
 
   'confirm.welcome': 'Welcome, {name}',
   'confirm.badge': 'Your badge code',
@@ -330,6 +332,8 @@ const fr: Dictionary = {
   'waiting.body': 'Nous demandons à votre hôte de confirmer votre visite. Veuillez patienter ici un instant.',
   'waiting.denied': 'Votre hôte n\u2019a pas pu confirmer votre visite \u2014 veuillez vous adresser à l\u2019accueil.',
   'waiting.gave_up': 'Votre hôte n\u2019a pas encore répondu \u2014 veuillez vous adresser à l\u2019accueil.',
+  'reception.title': 'Veuillez vous adresser à l\u2019accueil',
+  'reception.body': 'Un membre de notre équipe d\u2019accueil va s\u2019occuper de vous dans un instant.',
 
   'confirm.welcome': 'Bienvenue, {name}',
   'confirm.badge': 'Votre code de badge',

@@ -8,7 +8,8 @@ import type { VisitStatus } from "./VisitStatus";
  */
 export type CheckedIn = { visit_id: string, 
 /**
- * `on_site`, or `pending_approval` until the host approves (then no badge code yet).
+ * `on_site`; `pending_approval` until the host approves, or `held` until staff admit the
+ * visitor (then no badge code yet).
  */
 status: VisitStatus, badge_code: string | null, checked_in_at: string, 
 /**

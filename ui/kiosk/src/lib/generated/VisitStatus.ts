@@ -3,4 +3,4 @@
 /**
  * Where a visit stands.
  */
-export type VisitStatus = "on_site" | "checked_out" | "pending_approval" | "denied";
+export type VisitStatus = "on_site" | "checked_out" | "pending_approval" | "denied" | "held";

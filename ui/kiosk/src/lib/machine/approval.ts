@@ -3,6 +3,9 @@
 // seconds until the host approves (then the badge, as any confirmation shows and prints it) or
 // denies, or until the kiosk has waited long enough (then the visitor sees reception). Nothing of
 // the form is kept meanwhile: only the visit's id and the name the confirmation greets.
+// A visit the server held at check-in (`held`: staff must see the visitor first) shares the
+// screen: no asking at all, only a neutral word to see reception (never why), and back to
+// welcome after the confirmation's delay.
 
 import { toCommandError, type CheckedIn } from '../commands';
 import type { Waiting } from './state';
@@ -18,6 +21,12 @@ export abstract class ApprovalMachine extends VisitorMachine {
     this.approvalDeadline = Date.now() + this.approvalWaitMs;
     this.go('waiting');
     this.schedulePoll();
+  }
+
+  protected seeReception(res: CheckedIn): void {
+    this.stopPolling();
+    this.s.waiting = { visitId: res.visit_id, name: '', hostNotification: res.host_notification, outcome: 'reception' };
+    this.go('waiting');
   }
 
   private schedulePoll(): void {
@@ -50,7 +59,7 @@ export abstract class ApprovalMachine extends VisitorMachine {
         return;
       }
       if (state.status !== 'pending_approval') {
-        this.endWait('denied');
+        this.endWait(state.status === 'held' ? 'reception' : 'denied');
         return;
       }
     } catch (e) {

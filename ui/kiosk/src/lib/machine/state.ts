@@ -104,12 +104,16 @@ export interface TypedForm {
   photo: string | null;
 }
 
-/** A visit waiting for its host's approval: asked about until approved, denied or given up. */
+/**
+ * A visit waiting for its host's approval: asked about until approved, denied or given up. Or a
+ * visit the server held at check-in (`reception`): nothing is asked, the visitor is only sent to
+ * reception (never told why), and nothing of them is kept (an empty `name`).
+ */
 export interface Waiting {
   visitId: string;
   name: string;
   hostNotification: HostNotification;
-  outcome: 'waiting' | 'denied' | 'gave_up';
+  outcome: 'waiting' | 'denied' | 'gave_up' | 'reception';
 }
 
 export interface Correction {

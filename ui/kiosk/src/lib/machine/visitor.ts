@@ -356,12 +356,17 @@ export abstract class VisitorMachine extends MachineCore {
 
   /**
    * A check-in the server took: the form goes now (keeping only what the next screen shows),
-   * then the badge (printed meanwhile), or the wait for the host's approval.
+   * then the badge (printed meanwhile), the wait for the host's approval, or (a visit the server
+   * held) a neutral word to see reception.
    */
   protected checkedIn(res: CheckedIn, name: string, hostName?: string): void {
     this.dropForm();
     this.s.error = null;
     this.retryAction = null;
+    if (res.status === 'held') {
+      this.seeReception(res);
+      return;
+    }
     if (res.status === 'pending_approval' || res.badge_code === null) {
       this.awaitApproval(res, name);
       return;
@@ -494,4 +499,6 @@ export abstract class VisitorMachine extends MachineCore {
   abstract loadVisits(): Promise<void>;
   /** Waits for the host's approval of a visit the server took without a badge. */
   protected abstract awaitApproval(res: CheckedIn, name: string): void;
+  /** Sends the visitor of a visit the server held to reception, asking nothing. */
+  protected abstract seeReception(res: CheckedIn): void;
 }

@@ -201,13 +201,18 @@ impl Browser {
         .await
     }
 
+    /// Clicks the element matching `css`; found again if a re-render replaced it meanwhile
+    /// (a live update can redraw a list between finding a button and clicking it).
     pub async fn click(&self, css: &str) {
         eprintln!("[console] click {css}");
-        self.wait(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        for _ in 0..5 {
+            match self.wait(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if e.to_string().contains("stale element") => continue,
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+        panic!("click {css}: the element kept being replaced");
     }
 
     /// Replaces the value of the input matching `css` with `text`.

@@ -526,6 +526,7 @@ async fn front_desk_walk() {
     b.wait(&testid("own-pass-unknown")).await;
     b.open("/").await;
     b.wait(&testid("screen-today")).await;
+    watchlist(&b, &api, &admin, &device, &harriet, &mut violations).await;
     evacuation(&b, &api, &admin, &device, &harriet, &mut violations).await;
     visitor_types(&b, &api, &admin, &device, &harriet, &mut violations).await;
     printers(&b, &api, &admin, &mut violations).await;
@@ -566,8 +567,6 @@ async fn front_desk_walk() {
         .await
         .expect(200);
     assert_eq!(left["items"], json!([]), "erased");
-
-    watchlist(&b, &api, &admin, &device, &harriet, &mut violations).await;
 
     // The audit chain verifies.
     go(&b, "/audit", "audit").await;

@@ -33,7 +33,7 @@ use crate::{
     metrics,
     shield::CHECK_IN_BODY_LIMIT,
     state::AppState,
-    store::{Actor, BadgeMisses, Flow, NewVisit, SessionKind, TenantTx},
+    store::{Actor, BadgeMisses, CheckedInRow, Flow, NewVisit, SessionKind, TenantTx},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -185,14 +185,7 @@ pub(super) async fn record_check_in(
         state.store.check_in(k.tenant, new).await?
     };
     if !replayed {
-        let status = super::views::row_status(&visit);
-        announce(
-            state,
-            k.tenant,
-            (visit.id, k.kiosk.site_id, host_id),
-            status,
-        )
-        .await;
+        announce(state, k.tenant, &visit, (k.kiosk.site_id, host_id)).await;
     }
     Ok(answer(
         replayed,
@@ -200,14 +193,16 @@ pub(super) async fn record_check_in(
     ))
 }
 
-/// A new visit (id, site, host) is there, `status` (on site, waiting for approval, or held):
+/// A visit just checked in at (site, host) is there (on site, waiting for approval, or held):
 /// counted, and told to the tenant's consoles.
 pub(super) async fn announce(
     state: &AppState,
     tenant: TenantId,
-    visit: (uuid::Uuid, uuid::Uuid, uuid::Uuid),
-    status: VisitStatus,
+    visit: &CheckedInRow,
+    (site, host): (uuid::Uuid, uuid::Uuid),
 ) {
+    let status = super::views::row_status(visit);
+    let visit = (visit.id, site, host);
     metrics::check_in();
     super::events::visit_changed(state, tenant, visit, status).await;
 }

@@ -105,14 +105,8 @@ pub(super) async fn check_in_for(
     tx.invite_checked_in(actor, invite.id, visit.id).await?;
     tx.commit().await?;
     state.store.kick_sealer(tenant);
-    let status = super::views::row_status(&visit);
-    super::device::announce(
-        state,
-        tenant,
-        (visit.id, invite.site_id, invite.host_id),
-        status,
-    )
-    .await;
+    let at = (invite.site_id, invite.host_id);
+    super::device::announce(state, tenant, &visit, at).await;
     Ok(views::checked_in(visit, None, Some(invite.host_name)))
 }
 

@@ -107,14 +107,7 @@ pub(super) async fn redeem(
     tx.commit().await?;
     state.store.kick_sealer(k.tenant);
     if !replayed {
-        let status = super::views::row_status(&visit);
-        announce(
-            state,
-            k.tenant,
-            (visit.id, k.kiosk.site_id, host_id),
-            status,
-        )
-        .await;
+        announce(state, k.tenant, &visit, (k.kiosk.site_id, host_id)).await;
     }
     let host_name = invite.map(|i| i.host_name);
     let answered = super::views::checked_in(visit, Some(first), host_name);

@@ -67,14 +67,7 @@ pub(super) async fn redeem(
     tx.commit().await?;
     state.store.kick_sealer(k.tenant);
     if !replayed {
-        let status = super::views::row_status(&visit);
-        announce(
-            state,
-            k.tenant,
-            (visit.id, invite.site_id, invite.host_id),
-            status,
-        )
-        .await;
+        announce(state, k.tenant, &visit, (invite.site_id, invite.host_id)).await;
     }
     let first = first_name(&invite.visitor_name);
     let answered = super::views::checked_in(visit, Some(first), Some(invite.host_name));

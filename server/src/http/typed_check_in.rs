@@ -123,9 +123,7 @@ pub(super) async fn check_in(
     tx.commit().await?;
     state.store.kick_sealer(k.tenant);
     if !replayed {
-        let status = super::views::row_status(&visit);
-        let changed = (visit.id, k.kiosk.site_id, host_id);
-        super::device::announce(state, k.tenant, changed, status).await;
+        super::device::announce(state, k.tenant, &visit, (k.kiosk.site_id, host_id)).await;
     }
     Ok(answer(
         replayed,

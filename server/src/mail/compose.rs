@@ -58,6 +58,34 @@ pub fn test_message(lang: Language) -> Content {
     }
 }
 
+/// A short email of one bold paragraph (`lead`), a link (`link`, labelled `open`) and a footer:
+/// the alerts to staff.
+pub fn lead_and_link(
+    lang: Language,
+    subject: String,
+    lead: &str,
+    (link, open): (&str, &str),
+    footer: &str,
+) -> Content {
+    let text = format!("{lead}\n\n{link}\n\n-- \n{footer}\n");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
+         <p><strong>{lead}</strong></p><p><a href=\"{url}\">{open}</a></p><p><small>{footer}</small></p></body></html>",
+        l = lang.as_str(),
+        title = escape(&subject),
+        lead = escape(lead),
+        url = escape(link),
+        open = escape(open),
+        footer = escape(footer),
+    );
+    Content {
+        subject,
+        text,
+        html,
+        attachments: Vec::new(),
+    }
+}
+
 /// Writes the email for `facts`; `None` for an event this version does not know.
 pub fn compose(lang: Language, f: &Facts<'_>) -> Option<Content> {
     let who = match (f.company, lang) {

@@ -4,7 +4,7 @@
 
 use vestibule_shared::types::Language;
 
-use super::compose::{Content, escape};
+use super::compose::{Content, lead_and_link};
 
 /// What the email says.
 pub struct EvacuationEmail<'a> {
@@ -36,21 +36,5 @@ pub fn to_contact(lang: Language, f: &EvacuationEmail<'_>) -> Content {
             "Envoyé par Vestibule aux contacts d'urgence du site.",
         ),
     };
-    let text = format!("{lead}\n\n{}\n\n-- \n{footer}\n", f.link);
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-         <p><strong>{lead}</strong></p><p><a href=\"{url}\">{open}</a></p><p><small>{footer}</small></p></body></html>",
-        l = lang.as_str(),
-        title = escape(&subject),
-        lead = escape(&lead),
-        url = escape(f.link),
-        open = escape(open),
-        footer = escape(footer),
-    );
-    Content {
-        subject,
-        text,
-        html,
-        attachments: Vec::new(),
-    }
+    lead_and_link(lang, subject, &lead, (f.link, open), footer)
 }

@@ -4,7 +4,7 @@
 
 use vestibule_shared::types::Language;
 
-use super::compose::{Content, escape};
+use super::compose::{Content, lead_and_link};
 
 /// What the email says.
 pub struct HeldEmail<'a> {
@@ -43,21 +43,5 @@ pub fn to_desk(lang: Language, f: &HeldEmail<'_>) -> Content {
             "Envoyé par Vestibule aux administrateurs et réceptionnistes de l'entreprise.",
         ),
     };
-    let text = format!("{lead}\n\n{}\n\n-- \n{footer}\n", f.link);
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
-         <p><strong>{lead}</strong></p><p><a href=\"{url}\">{open}</a></p><p><small>{footer}</small></p></body></html>",
-        l = lang.as_str(),
-        title = escape(&subject),
-        lead = escape(&lead),
-        url = escape(f.link),
-        open = escape(open),
-        footer = escape(footer),
-    );
-    Content {
-        subject,
-        text,
-        html,
-        attachments: Vec::new(),
-    }
+    lead_and_link(lang, subject, &lead, (f.link, open), footer)
 }

@@ -94,6 +94,11 @@ impl TenantTx {
                 "name: give a name, an email or both".into(),
             ));
         }
+        if name.is_some_and(|n| crate::crypto::normalize_name(n.as_str()).is_empty()) {
+            return Err(Error::InvalidInput(
+                "name: must hold a letter or a digit".into(),
+            ));
+        }
         let k = &self.keys;
         let row = (
             id,

@@ -68,6 +68,7 @@ async fn staff_decide_who_the_watchlist_holds(engine: Engine) {
         json!({"name": "X", "email": "not an email", "reason": "r"}),
         json!({"name": "X", "reason": ""}),
         json!({"name": "X", "reason": "r", "extra": 1}),
+        json!({"name": "-- '' --", "reason": "nothing to match"}),
     ] {
         let r = api.post("/api/v1/watchlist", &t.admin, bad.clone()).await;
         assert_eq!(r.status, 422, "{bad}: {:?}", r.body);

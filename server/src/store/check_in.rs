@@ -117,8 +117,10 @@ macro_rules! check_in_facts {
            AS types_offered, \
          EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = t.id AND i.kind = 'smtp') AS smtp_configured, \
          EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = t.id AND o.id = v.id) AS notice_queued, \
-         EXISTS (SELECT 1 FROM watchlist w WHERE w.tenant_id = t.id AND (w.email_idx = $6 OR w.name_idx = $7) \
-           AND (w.expires_at IS NULL OR w.expires_at > $8)) AS watched \
+         (EXISTS (SELECT 1 FROM watchlist w WHERE w.tenant_id = t.id AND w.email_idx = $6 \
+           AND (w.expires_at IS NULL OR w.expires_at > $8)) \
+          OR EXISTS (SELECT 1 FROM watchlist w WHERE w.tenant_id = t.id AND w.name_idx = $7 \
+           AND (w.expires_at IS NULL OR w.expires_at > $8))) AS watched \
          FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
          LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
          WHERE t.id = $1"

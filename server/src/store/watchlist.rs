@@ -11,6 +11,7 @@ use vestibule_shared::{
 };
 
 use super::outbox::Notification;
+use super::query::Both;
 use super::sealed::{WATCH_EMAIL, WATCH_NAME, WATCH_REASON};
 use super::{Actor, TenantTx};
 use crate::{error::Error, ids::new_id};
@@ -87,7 +88,7 @@ impl TenantTx {
         const INSERT: &str = "INSERT INTO watchlist (tenant_id, id, name_enc, name_idx, email_enc, email_idx, \
              reason_enc, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         const UPDATE: &str = "UPDATE watchlist SET name_enc = $3, name_idx = $4, email_enc = $5, email_idx = $6, \
-             reason_enc = $7, expires_at = $8 WHERE tenant_id = $1 AND id = $2 AND $9 IS NOT NULL";
+             reason_enc = $7, expires_at = $8 WHERE tenant_id = $1 AND id = $2";
         let (name, email, reason) = fields;
         if name.is_none() && email.is_none() {
             return Err(Error::InvalidInput(
@@ -108,10 +109,13 @@ impl TenantTx {
             email.map(|e| k.email_index(e)),
             k.seal(WATCH_REASON, id, reason.as_str()),
             expires_at,
-            self.now(),
         );
-        self.execute(if created { INSERT } else { UPDATE }, row)
-            .await?;
+        if created {
+            let now = self.now();
+            self.execute(INSERT, Both(row, (now,))).await?;
+        } else {
+            self.execute(UPDATE, row).await?;
+        }
         Ok(())
     }
 

@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "override_correct",
     "override_exit",
     "override_photo",
+    "offline_status",
+    "quit",
     "visitor_types",
     "visit_state",
     "print_badge",

@@ -29,10 +29,11 @@ use crate::{
     client::{As, Client},
     contract::{
         CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
-        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, PassArgs,
-        SearchHostsArgs, VisitArgs, VisitorInput,
+        InvitedArgs, KioskStatus, OfflineStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession,
+        PassArgs, SearchHostsArgs, VisitArgs, VisitorInput,
     },
     error::Error,
+    offline,
     state::Kiosk,
     visitor_types::{self, TypedFields},
 };
@@ -163,6 +164,31 @@ pub async fn kiosk_status(kiosk: State<'_, Kiosk>) -> Result<KioskStatus, Error>
     status_of(&kiosk).await
 }
 
+/// How many check-ins wait sealed, and (in override mode) who.
+#[tauri::command]
+pub async fn offline_status(kiosk: State<'_, Kiosk>) -> Result<OfflineStatus, Error> {
+    Ok(offline::status(&kiosk).await)
+}
+
+/// Quits the kiosk. With check-ins waiting (they would be lost) only in override mode, which
+/// the receptionist entered with their PIN.
+#[tauri::command]
+pub async fn quit(app: tauri::AppHandle, kiosk: State<'_, Kiosk>) -> Result<(), Error> {
+    let inner = kiosk.lock().await;
+    let waiting = inner.offline.waiting();
+    if waiting > 0 && inner.override_token.is_none() {
+        return Err(Error::field(
+            "pin",
+            format!(
+                "{waiting} check-ins are waiting to be sent and would be lost: quit from override mode"
+            ),
+        ));
+    }
+    drop(inner);
+    app.exit(0);
+    Ok(())
+}
+
 /// Fetches the tenant's settings when enrolled. Best effort: unreachable keeps the last ones.
 async fn refresh_settings(kiosk: &Kiosk) {
     if !kiosk.lock().await.enrolled() {
@@ -179,6 +205,9 @@ async fn refresh_settings(kiosk: &Kiosk) {
     match fetched {
         Ok(settings) => kiosk.lock().await.settings = Some(settings),
         Err(e) => tracing::debug!(kind = ?e.kind(), "the tenant's settings were not fetched"),
+    }
+    if let Err(e) = offline::refresh(kiosk).await {
+        tracing::debug!(kind = ?e.kind(), "the offline key was not fetched");
     }
     // The visitor types once at start (and after enrolling); a visitor's tap fetches them anew.
     let fetched_once = kiosk.lock().await.visitor_types.is_some();
@@ -261,7 +290,16 @@ pub async fn search_hosts(
         "/api/v1/kiosk/hosts?q={}",
         form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
     );
-    device_send(&kiosk, Method::GET, &path, None::<&()>, None).await
+    match device_send(&kiosk, Method::GET, &path, None::<&()>, None).await {
+        Err(Error::Unreachable) => {
+            let inner = kiosk.lock().await;
+            let settings = inner.settings.as_ref();
+            let min_chars = settings.map_or(DIRECTORY_MIN_CHARS, |s| s.directory_min_chars);
+            let exact = settings.is_some_and(|s| s.directory_exact);
+            Ok(inner.offline.search(&q, min_chars, exact))
+        }
+        found => found,
+    }
 }
 
 /// Sends a check-in: the same form again (a retry after a failure) reuses its idempotency key.
@@ -272,9 +310,13 @@ async fn submit_check_in(
     over: bool,
 ) -> Result<CheckedIn, Error> {
     let visitor = args.visitor.parse()?;
-    let host_id = {
+    let (host_id, needs_approval) = {
         let inner = kiosk.lock().await;
-        visitor_types::host_id(args, inner.visitor_types.as_deref().unwrap_or_default())?
+        let offered = inner.visitor_types.as_deref().unwrap_or_default();
+        (
+            visitor_types::host_id(args, offered)?,
+            visitor_types::needs_approval(args, offered),
+        )
     };
     let typed = TypedFields::parse(args)?;
     let purpose = Zeroizing::new(optional(
@@ -300,7 +342,14 @@ async fn submit_check_in(
         })
         .await
     } else {
-        device_send(kiosk, Method::POST, path, Some(&body), Some(&key)).await
+        match device_send(kiosk, Method::POST, path, Some(&body), Some(&key)).await {
+            // No server answers: sealed, to be delivered when one does (not a visit its host
+            // must approve first: that waits for the server).
+            Err(Error::Unreachable) if !needs_approval => {
+                offline::seal(kiosk, &body, &key, &visitor.name).await
+            }
+            sent => sent,
+        }
     }
 }
 

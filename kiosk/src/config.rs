@@ -43,6 +43,10 @@ pub struct Config {
     /// Seconds without a touch before receptionist override mode ends.
     #[serde(default = "override_idle")]
     pub override_idle_secs: u32,
+    /// At most this many sealed check-ins wait in memory while no server answers; past it,
+    /// visitors are asked to see reception.
+    #[serde(default = "offline_limit")]
+    pub offline_limit: usize,
 }
 
 fn yes() -> bool {
@@ -53,6 +57,9 @@ fn idle() -> u32 {
 }
 fn override_idle() -> u32 {
     120
+}
+fn offline_limit() -> usize {
+    500
 }
 
 impl Default for Config {

@@ -201,3 +201,26 @@ pub struct CorrectionArgs {
     pub visitor_company: Option<String>,
     pub purpose: Option<String>,
 }
+
+/// `offline_status`: how many sealed check-ins wait for a server, whether the last request was
+/// answered, and (in override mode only) who waits.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub struct OfflineStatus {
+    pub waiting: u32,
+    /// Past this many waiting, visitors are sent to reception.
+    pub limit: u32,
+    pub reachable: bool,
+    /// Whether the kiosk has the tenant's offline key (it can check visitors in offline).
+    pub ready: bool,
+    /// In override mode: the waiting check-ins, first names and times only.
+    pub visitors: Option<Vec<WaitingVisitor>>,
+}
+
+/// A check-in made offline that waits to be delivered: what reception may see of it.
+#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(test, derive(TS))]
+pub struct WaitingVisitor {
+    pub first_name: String,
+    pub checked_in_at: String,
+}

@@ -29,6 +29,8 @@ pub enum Error {
     Keychain(String),
     #[error("the override session has ended")]
     OverrideExpired,
+    #[error("too many check-ins are waiting for the server; please see reception")]
+    OfflineFull,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -50,6 +52,7 @@ pub enum ErrorKind {
     Locked,
     Keychain,
     OverrideExpired,
+    OfflineFull,
     Conflict,
     Internal,
 }
@@ -77,6 +80,7 @@ impl Error {
             Error::Locked => ErrorKind::Locked,
             Error::Keychain(_) => ErrorKind::Keychain,
             Error::OverrideExpired => ErrorKind::OverrideExpired,
+            Error::OfflineFull => ErrorKind::OfflineFull,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::Internal(_) => ErrorKind::Internal,
         }

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod error;
 pub mod evacuation;
 pub mod keychain;
+pub mod offline;
 pub mod pinning;
 pub mod printing;
 pub mod state;
@@ -20,7 +21,7 @@ pub mod state;
 mod typescript;
 pub mod visitor_types;
 
-use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
+use tauri::{Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
 
 const WEBVIEW_DIR_PREFIX: &str = "vestibule-kiosk-webview-";
 
@@ -52,8 +53,41 @@ fn under_webdriver() -> bool {
     cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
 }
 
+/// glibc's malloc tunables under which every freed heap block is overwritten: `perturb` fills
+/// freed memory, and the per-thread cache, whose frees skip that, is turned off.
+const SCRUB_FREED: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0";
+
+/// Makes freed heap memory hold no copy of what it held: visitor data that passes through code
+/// the kiosk does not own (the webview's messages through GLib, the HTTP client's buffers) is
+/// overwritten when freed. glibc reads its tunables when the process starts, so the kiosk
+/// re-executes itself once with them set (same process id, same arguments).
+#[cfg(target_os = "linux")]
+fn scrub_freed_memory() {
+    use std::os::unix::process::CommandExt;
+    let current = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+    if current.contains("glibc.malloc.perturb") {
+        return;
+    }
+    let tunables = if current.is_empty() {
+        SCRUB_FREED.to_owned()
+    } else {
+        format!("{current}:{SCRUB_FREED}")
+    };
+    if let Ok(exe) = std::env::current_exe() {
+        let e = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("GLIBC_TUNABLES", tunables)
+            .exec();
+        eprintln!("the kiosk could not re-execute itself to scrub freed memory: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn scrub_freed_memory() {}
+
 /// Starts the kiosk.
 pub fn run() {
+    scrub_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG")
@@ -90,6 +124,8 @@ pub fn run() {
             commands::override_correct,
             commands::override_exit,
             commands::override_photo,
+            commands::offline_status,
+            commands::quit,
             visitor_types::visitor_types,
             visitor_types::visit_state,
             printing::print_badge,
@@ -111,7 +147,21 @@ pub fn run() {
                     .on_permission_request(camera::permission)
                     .build()?;
             camera::enable(&window)?;
+            tauri::async_runtime::spawn(offline::keep_in_touch(app.handle().clone()));
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window would lose the check-ins waiting sealed: the UI asks to quit
+            // from override mode instead (the `quit` command).
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let kiosk = window.state::<state::Kiosk>();
+                let waiting =
+                    tauri::async_runtime::block_on(async { kiosk.lock().await.offline.waiting() });
+                if waiting > 0 {
+                    api.prevent_close();
+                    let _ = window.emit("quit-refused", waiting);
+                }
+            }
         })
         .build(tauri::generate_context!())
         .expect("the kiosk app");

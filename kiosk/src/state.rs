@@ -1,7 +1,7 @@
 //! What the kiosk holds while it runs, all in memory: its configuration, the device token (read
 //! from the keychain), the API client, the idempotency key of the check-in being submitted (a
 //! hash of the form, never the form itself), a receptionist's override token, and the tenant's
-//! settings and visitor types as last fetched. `wipe` and the
+//! settings and visitor types as last fetched, and what working offline needs ([`Offline`]). `wipe` and the
 //! end of override mode drop (and zeroize) what they held.
 
 use std::{path::PathBuf, sync::Arc};
@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use vestibule_shared::dto::{settings::KioskSettings, visitor_types::KioskVisitorType};
 
-use crate::{client::Client, config::Config, error::Error, keychain::Keychain};
+use crate::{client::Client, config::Config, error::Error, keychain::Keychain, offline::Offline};
 
 /// The idempotency key of a check-in form: the same form (a retry) keeps its key.
 struct Pending {
@@ -35,6 +35,8 @@ pub struct Inner {
     pub settings: Option<KioskSettings>,
     /// The visitor types the site offers, as last fetched (none yet: not fetched since start).
     pub visitor_types: Option<Vec<KioskVisitorType>>,
+    /// The offline key, the directory and the sealed check-ins waiting for a server.
+    pub offline: Offline,
 }
 
 /// What a request needs, taken out of the lock so the lock is not held across the network.
@@ -72,6 +74,7 @@ impl Kiosk {
                 override_token: None,
                 settings: None,
                 visitor_types: None,
+                offline: Offline::default(),
             }),
         }
     }

@@ -22,7 +22,7 @@ use vestibule_shared::dto::{
 use crate::{
     contract::{
         CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
-        InvitedArgs, KioskStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, PassArgs,
+        InvitedArgs, KioskStatus, OfflineStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, PassArgs, WaitingVisitor,
         SearchHostsArgs, VisitArgs,
     },
     error::{CommandError, ErrorKind},
@@ -44,6 +44,8 @@ fn export_all(dir: &Path) {
         DirectoryEntry::export_all(&cfg),
         CheckInArgs::export_all(&cfg),
         CheckedIn::export_all(&cfg),
+        OfflineStatus::export_all(&cfg),
+        WaitingVisitor::export_all(&cfg),
         InviteArgs::export_all(&cfg),
         InviteGreeting::export_all(&cfg),
         PassArgs::export_all(&cfg),

@@ -87,6 +87,14 @@ pub(crate) fn host_id(
     }
 }
 
+/// Whether the visitor type chosen (one of `offered`) waits for the host's approval.
+pub(crate) fn needs_approval(args: &CheckInArgs, offered: &[KioskVisitorType]) -> bool {
+    let chosen = args.visitor_type_id.as_deref().map(str::trim);
+    offered
+        .iter()
+        .any(|t| t.approval && chosen == Some(t.id.to_string().as_str()))
+}
+
 /// An answer once parsed, as the server reads it (`AnswerValue`, untagged).
 #[derive(Serialize, Zeroize, ZeroizeOnDrop)]
 #[serde(untagged)]

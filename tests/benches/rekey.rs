@@ -51,6 +51,7 @@ async fn fill(store: &Store, visits: usize) -> TenantId {
                 kiosk_id: None,
                 idempotency: None,
                 flow: Flow::Untyped,
+                offline: None,
             };
             tx.check_in(&new).await.expect("check in");
         }

@@ -10,6 +10,7 @@
 
 pub mod aead;
 pub mod kek;
+pub mod offline;
 mod throttle;
 
 use std::{

@@ -33,7 +33,7 @@ use crate::{
     metrics,
     shield::CHECK_IN_BODY_LIMIT,
     state::AppState,
-    store::{Actor, BadgeMisses, CheckedInRow, Flow, NewVisit, SessionKind, TenantTx},
+    store::{Actor, BadgeMisses, CheckedInRow, Flow, NewVisit, Offline, SessionKind, TenantTx},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -114,7 +114,7 @@ pub(super) fn idempotency(
 }
 
 /// The `Idempotency-Key` header: required, 1 to 128 of `A-Z a-z 0-9 - _ : .`.
-fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| Error::InvalidInput("Idempotency-Key: the header is required".into()))?
@@ -147,9 +147,10 @@ pub(super) async fn record_check_in(
     actor: Actor,
     headers: &HeaderMap,
     body: CheckIn,
+    offline: Option<Offline>,
 ) -> Result<CheckInAnswer, Error> {
     if body.visitor_type_id.is_some() {
-        return super::typed_check_in::check_in(state, k, actor, headers, body).await;
+        return super::typed_check_in::check_in(state, k, actor, headers, body, offline).await;
     }
     if !body.answers.is_empty()
         || !body.agreements.is_empty()
@@ -178,6 +179,7 @@ pub(super) async fn record_check_in(
             Actor::Override { .. } => Flow::Vouched,
             _ => Flow::Untyped,
         },
+        offline,
     };
     let (visit, replayed) = if body.want_pass {
         super::passes::check_in_asking_pass(state, k.tenant, &new).await?
@@ -245,7 +247,7 @@ async fn check_in(
         return super::passes::redeem(&state, &k, &headers, body).await;
     }
     let body = parse_value::<CheckIn>(body)?;
-    record_check_in(&state, &k, k.actor(), &headers, body).await
+    record_check_in(&state, &k, k.actor(), &headers, body, None).await
 }
 
 /// Checks a visitor out by the code on their badge. After ten unknown codes in a row the kiosk

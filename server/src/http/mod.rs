@@ -36,6 +36,7 @@ mod views;
 mod visit_records;
 mod visitor_types;
 mod visits;
+mod offline;
 mod watchlist;
 
 use std::sync::OnceLock;
@@ -122,6 +123,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(settings::router())
         .merge(privacy::router())
         .merge(watchlist::router())
+        .merge(offline::router())
         .merge(mail::router())
         .merge(saml_admin::router())
         .merge(saml_sp::router().layer(DefaultBodyLimit::max(saml_sp::ACS_BODY_LIMIT)))

@@ -94,7 +94,7 @@ async fn check_in_for(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckIn>,
 ) -> Result<CheckInAnswer, Error> {
-    record_check_in(&state, &o.device, o.actor(), &headers, body).await
+    record_check_in(&state, &o.device, o.actor(), &headers, body, None).await
 }
 
 /// Corrects a visit of this site.

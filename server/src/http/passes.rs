@@ -93,6 +93,7 @@ pub(super) async fn redeem(
         kiosk_id: Some(k.kiosk.id),
         idempotency: Some((key, hash)),
         flow: Flow::Vouched,
+        offline: None,
     };
     let (visit, replayed) = tx.check_in(&new).await?;
     if !replayed {

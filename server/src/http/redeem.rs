@@ -131,6 +131,7 @@ pub(super) fn visit_of(
         kiosk_id,
         idempotency,
         flow: Flow::Vouched,
+        offline: None,
     })
 }
 

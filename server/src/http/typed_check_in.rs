@@ -31,7 +31,7 @@ use crate::{
     error::Error,
     images,
     state::AppState,
-    store::{Actor, Flow, NewRecord, NewVisit, Notification, TenantTx},
+    store::{Actor, Flow, NewRecord, NewVisit, Notification, Offline, TenantTx},
 };
 
 /// Checks a walk-in of a visitor type in (the kiosk, or a receptionist in override mode).
@@ -41,6 +41,7 @@ pub(super) async fn check_in(
     actor: Actor,
     headers: &HeaderMap,
     body: CheckIn,
+    offline: Option<Offline>,
 ) -> Result<CheckInAnswer, Error> {
     let idempotency = idempotency(headers, &body)?;
     let (photo, signature) = (body.photo.clone(), body.signature.clone());
@@ -90,6 +91,7 @@ pub(super) async fn check_in(
         flow: Flow::Typed {
             approval: t.approval,
         },
+        offline,
     };
     let (visit, replayed) = tx.check_in(&new).await?;
     if !replayed {

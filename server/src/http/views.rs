@@ -83,6 +83,7 @@ pub fn visit(r: VisitRow) -> Visit {
         checked_in_at: r.checked_in_at,
         checked_out_at: r.checked_out_at,
         checked_out_auto: r.checked_out_auto,
+        offline: r.offline,
     }
 }
 
@@ -144,5 +145,6 @@ pub fn checked_in(
         host_notification: r.host_notification,
         visitor_first_name,
         host_name,
+        offline: false,
     }
 }

@@ -16,7 +16,10 @@ use std::{collections::HashSet, sync::Arc};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vestibule_shared::{
-    dto::visits::{HostNotification, VisitorDetails},
+    dto::{
+        offline::PROVISIONAL_MARK,
+        visits::{HostNotification, VisitorDetails},
+    },
     types::BadgeCode,
 };
 
@@ -46,6 +49,31 @@ pub struct NewVisit {
     /// The `Idempotency-Key` and a hash of the request it came with.
     pub idempotency: Option<(String, Vec<u8>)>,
     pub flow: Flow,
+    /// Checked in on a kiosk that could not reach the server (a sealed check-in delivered later).
+    pub offline: Option<Offline>,
+}
+
+/// What a check-in made offline keeps of its kiosk: when it was sealed (its time of check-in)
+/// and the provisional badge code the visitor was shown (the server keeps it unless taken).
+#[derive(Debug, Clone)]
+pub struct Offline {
+    pub at: DateTime<Utc>,
+    pub badge: BadgeCode,
+}
+
+impl NewVisit {
+    /// The badge code to try first: the kiosk's provisional one, or one drawn now.
+    pub(super) fn badge(&self) -> String {
+        match &self.offline {
+            Some(o) => o.badge.as_str().to_owned(),
+            None => badge_code(),
+        }
+    }
+
+    /// When the visitor checked in: now, or when the kiosk sealed it.
+    pub(super) fn at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.offline.as_ref().map_or(now, |o| o.at)
+    }
 }
 
 /// How a check-in's flow was settled.
@@ -175,8 +203,8 @@ pub(super) type FactsParams = (
 
 /// The rows of a check-in, which the dialect joins into one write (`check_in_write`): several
 /// statements on SQLite, data-modifying CTEs on PostgreSQL. Their parameters are [`CheckInRows`]
-/// (`$1` to `$25`), then on SQLite, where the write appends to the audit chain, [`Chained`]
-/// (`$26` to `$28`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
+/// (`$1` to `$26`), then on SQLite, where the write appends to the audit chain, [`Chained`]
+/// (`$27` to `$29`); PostgreSQL writes the entry to `audit_pending` instead (`seal.rs`).
 macro_rules! check_in_rows {
     (visitor) => {
         "INSERT INTO visitors (tenant_id, id, name_enc, email_enc, email_idx, company_enc, phone_enc, created_at) \
@@ -184,8 +212,8 @@ macro_rules! check_in_rows {
     };
     (visit) => {
         "INSERT INTO visits (tenant_id, id, site_id, visitor_id, host_id, purpose_enc, status, badge_code, checked_in_at, \
-         created_by, kiosk_id, idempotency_key, request_hash, approval, hold) \
-         VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, $14, $15, $16, $17, $24, $25)"
+         created_by, kiosk_id, idempotency_key, request_hash, approval, hold, offline) \
+         VALUES ($1, $9, $10, $2, $11, $12, 'on_site', $13, $8, $14, $15, $16, $17, $24, $25, $26)"
     };
     (outbox) => {
         "INSERT INTO outbox (tenant_id, id, kind, payload_enc, attempts, next_attempt_at, created_at) \
@@ -198,10 +226,10 @@ macro_rules! check_in_rows {
     };
     (audit) => {
         "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) \
-         VALUES ($1, $26, $8, $14, 'visit.check_in', $23, $27, $28)"
+         VALUES ($1, $27, $8, $14, 'visit.check_in', $23, $28, $29)"
     };
     (head) => {
-        "UPDATE tenants SET audit_seq = $26, audit_head = $28 WHERE id = $1"
+        "UPDATE tenants SET audit_seq = $27, audit_head = $29 WHERE id = $1"
     };
 }
 pub(super) use check_in_rows;
@@ -210,10 +238,10 @@ pub(super) use check_in_rows;
 pub(super) const FACTS_PARAMS: usize = 8;
 
 /// How many parameters SQLite's check-in write has ([`CheckInRows`], then [`Chained`]).
-pub(super) const WRITE_PARAMS: usize = 28;
+pub(super) const WRITE_PARAMS: usize = 29;
 
-/// The audit entry's place in the chain: `$26` its sequence number (the chain's new length),
-/// `$27` the previous hash, `$28` its hash (the chain's new head).
+/// The audit entry's place in the chain: `$27` its sequence number (the chain's new length),
+/// `$28` the previous hash, `$29` its hash (the chain's new head).
 pub(super) type Chained = (i64, Vec<u8>, Vec<u8>);
 
 /// What the audit entry of a check-in says.
@@ -276,6 +304,8 @@ params! {
         approval: Option<String>,
         /// `$25`: `held` for a visitor on the watchlist.
         hold: Option<String>,
+        /// `$26`: checked in offline.
+        offline: bool,
     }
 }
 
@@ -307,9 +337,14 @@ fn told(queued: bool) -> HostNotification {
     }
 }
 
-/// Draws a badge code.
+/// Draws a badge code: never one of the kiosks' provisional codes (`PROVISIONAL_MARK` first).
 pub(super) fn badge_code() -> String {
-    crate::ids::random_code(BadgeCode::LEN)
+    loop {
+        let code = crate::ids::random_code(BadgeCode::LEN);
+        if code.as_bytes().first() != Some(&PROVISIONAL_MARK) {
+            return code;
+        }
+    }
 }
 
 /// What the facts decide before anything is sealed: `Ok(Some(_))` is the earlier check-in under
@@ -441,6 +476,7 @@ pub(super) fn plan(
         audit_target: format!("visit:{visit_id}"),
         approval: pending.then(|| PENDING.to_owned()),
         hold: held.then(|| HELD.to_owned()),
+        offline: new.offline.is_some(),
     };
     Ok(Planned { rows, row })
 }
@@ -501,7 +537,7 @@ pub(super) async fn check_in(
     tenant: TenantId,
     new: &NewVisit,
 ) -> Result<(CheckedInRow, bool), Error> {
-    let mut badge = badge_code();
+    let mut badge = new.badge();
     let now = clock.now();
     let index = match &keys {
         Keys::Entered(keys) => keys.clone(),
@@ -538,7 +574,7 @@ pub(super) async fn check_in(
         Keys::Entered(keys) => keys,
         Keys::Read(crypto) => keys_at(tx, crypto, tenant, versions).await?,
     };
-    let p = plan(&keys, tenant, new, &facts, badge, now)?;
+    let p = plan(&keys, tenant, new, &facts, badge, new.at(now))?;
     let write = tx.dialect().check_in_write();
     if tx.dialect().seals_audit_later() {
         tx.execute(write, p.rows).await?;
@@ -557,3 +593,6 @@ impl TenantTx {
         check_in(&mut self.tx, keys, &self.clock, self.tenant, new).await
     }
 }
+
+#[cfg(test)]
+mod tests;

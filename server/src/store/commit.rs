@@ -28,7 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::check_in::{
-    CheckInFacts, FACTS, FACTS_PARAMS, WRITE_PARAMS, badge_code, chained, decide, facts_params,
+    CheckInFacts, FACTS, FACTS_PARAMS, WRITE_PARAMS, chained, decide, facts_params,
     free_badge_code, index_keys, plan,
 };
 use super::dialect::{self, Dialect};
@@ -212,7 +212,7 @@ async fn check_in_all(
     clock: &Clock,
     batch: &[(TenantId, &NewVisit)],
 ) -> Result<Vec<Answer>, Error> {
-    let drawn: Vec<String> = batch.iter().map(|_| badge_code()).collect();
+    let drawn: Vec<String> = batch.iter().map(|(_, new)| new.badge()).collect();
     // The blind indexes the facts look for, under each tenant's keys (read before the
     // transaction begins when a tenant's are not cached). A tenant that does not exist has no
     // keys, and no facts: its check-ins are `NotFound` below.
@@ -292,7 +292,7 @@ async fn check_in_all(
                 (keys, (facts.audit_seq, facts.audit_head.clone()))
             }
         };
-        let p = plan(&keys, tenant, new, &facts, badge, now)?;
+        let p = plan(&keys, tenant, new, &facts, badge, new.at(now))?;
         let chain = chained(&p.rows, head);
         tenants.insert(tenant, (keys, (chain.0, chain.2.clone())));
         badges.insert((tenant, p.row.badge_code.clone()));

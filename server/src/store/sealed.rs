@@ -25,6 +25,7 @@ pub const RECORD_SIGNATURE: Field = Field::new("visit_records", "signature_enc")
 pub const WATCH_NAME: Field = Field::new("watchlist", "name_enc");
 pub const WATCH_EMAIL: Field = Field::new("watchlist", "email_enc");
 pub const WATCH_REASON: Field = Field::new("watchlist", "reason_enc");
+pub const OFFLINE_PRIVATE: Field = Field::new("offline_keys", "private_enc");
 
 /// The tables with sealed columns, and those columns.
 pub const SEALED_TABLES: &[(&str, &[Field])] = &[
@@ -46,4 +47,5 @@ pub const SEALED_TABLES: &[(&str, &[Field])] = &[
         &[RECORD_ANSWERS, RECORD_PHOTO, RECORD_SIGNATURE],
     ),
     ("watchlist", &[WATCH_NAME, WATCH_EMAIL, WATCH_REASON]),
+    ("offline_keys", &[OFFLINE_PRIVATE]),
 ];

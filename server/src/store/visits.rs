@@ -35,6 +35,8 @@ pub struct VisitRow {
     pub checked_out_at: Option<DateTime<Utc>>,
     /// Checked out by the site's daily automatic sign-out.
     pub checked_out_auto: bool,
+    /// Checked in on a kiosk that could not reach the server, delivered sealed later.
+    pub offline: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -49,6 +51,7 @@ struct RawVisit {
     checked_in_at: DateTime<Utc>,
     checked_out_at: Option<DateTime<Utc>>,
     checked_out_auto: bool,
+    offline: bool,
     approval: Option<String>,
     name_enc: Vec<u8>,
     email_enc: Vec<u8>,
@@ -96,7 +99,7 @@ pub const VISIT_COUNT_CAP: i64 = 10_000;
 macro_rules! visit_columns {
     () => {
         "SELECT v.id, v.site_id, v.host_id, v.visitor_id, v.purpose_enc, v.status, v.badge_code, v.checked_in_at, \
-         v.checked_out_at, v.checked_out_auto, COALESCE(v.hold, v.approval) AS approval, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
+         v.checked_out_at, v.checked_out_auto, v.offline, COALESCE(v.hold, v.approval) AS approval, vi.name_enc, vi.email_enc, vi.company_enc, vi.phone_enc, h.name_enc AS host_name_enc "
     };
 }
 
@@ -194,6 +197,7 @@ impl TenantTx {
             checked_in_at: r.checked_in_at,
             checked_out_at: r.checked_out_at,
             checked_out_auto: r.checked_out_auto,
+            offline: r.offline,
         })
     }
 

@@ -66,3 +66,41 @@ pub struct OverrideToken {
     pub override_token: String,
     pub expires_at: DateTime<Utc>,
 }
+
+/// Whether the host named `name` answers the directory query `query`: each word of it is part of
+/// the name (case aside), or with `exact` the query is the whole first name, last name or name.
+/// The server's host search and the kiosk's offline one both apply it.
+pub fn shows(name: &str, query: &str, exact: bool) -> bool {
+    let (name, query) = (name.to_lowercase(), query.to_lowercase());
+    let words: Vec<&str> = query.split_whitespace().collect();
+    if !exact {
+        return words.iter().all(|w| name.contains(w));
+    }
+    let parts: Vec<&str> = name.split_whitespace().collect();
+    let query = words.join(" ");
+    [parts.first().copied(), parts.last().copied()].contains(&Some(query.as_str()))
+        || parts.join(" ") == query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows;
+
+    #[test]
+    fn an_exact_directory_shows_whole_first_or_last_names_only() {
+        let name = "Harriet Anne Host";
+        for (query, part, exact) in [
+            ("harr", true, false),
+            ("zoe", false, false),
+            ("harriet", true, true),
+            ("host", true, true),
+            ("harriet anne host", true, true),
+            ("anne", true, false),
+            ("harriet host", true, false),
+            ("HARRIET", true, true),
+        ] {
+            assert_eq!(shows(name, query, false), part, "{query}");
+            assert_eq!(shows(name, query, true), exact, "{query} (exact)");
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod evacuations;
 pub mod invites;
 pub mod kiosk;
+pub mod offline;
 pub mod mail;
 pub mod passes;
 pub mod privacy;

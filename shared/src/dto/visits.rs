@@ -116,6 +116,11 @@ pub struct CheckedIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub host_name: Option<String>,
+    /// Checked in while the kiosk could not reach the server: the answer to a sealed check-in's
+    /// delivery, and what the kiosk shows the visitor then (its badge code is provisional).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -155,6 +160,9 @@ pub struct Visit {
     /// Checked out by the site's daily automatic sign-out, not by the visitor or the desk.
     #[serde(default)]
     pub checked_out_auto: bool,
+    /// Checked in on a kiosk that could not reach the server, and delivered sealed later.
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// A visit that changed, as `GET /api/v1/events` sends it (`event: visit`): ids, the new status

@@ -58,6 +58,7 @@ fn visit(d: Desk, host: Uuid, key: &str, request: &str) -> NewVisit {
         kiosk_id: Some(d.kiosk),
         idempotency: Some((key.to_owned(), request.as_bytes().to_vec())),
         flow: Flow::Untyped,
+        offline: None,
     }
 }
 

@@ -49,7 +49,7 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
 }
 
 /// A valid body for each writing route, pointing at B's objects where it names any.
-fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
+fn body_for(method: &Method, path: &str, b: &Tenant, b_kid: &str) -> Value {
     match (method.as_str(), path) {
         ("POST", "/api/v1/hosts") => {
             json!({"name": "Mallory", "email": "m@alpha.test", "site_id": b.site})
@@ -88,6 +88,10 @@ fn body_for(method: &Method, path: &str, b: &Tenant) -> Value {
             json!({"email": "visitor@example.com"})
         }
         ("POST", "/api/v1/watchlist") => json!({"name": "Mallory", "reason": "Tried to enter."}),
+        ("POST", "/api/v1/kiosk/visits/sealed") => json!({
+            "kid": b_kid, "enc": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "ciphertext": "AAAA", "sealed_at": chrono::Utc::now(),
+        }),
         ("PATCH", _) => json!({"name": "Mallory"}),
         _ => json!({}),
     }
@@ -169,6 +173,12 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     let held = api.check_in(&b.device, "b-held", &body).await.expect(201);
     assert_eq!(held["status"], "held");
     let b_held = held["visit_id"].as_str().expect("visit").to_owned();
+    // B's offline key: A's kiosk gets its own, and a check-in sealed to B's does not open for A.
+    let b_key = api
+        .get("/api/v1/kiosk/offline-key", &b.device)
+        .await
+        .expect(200);
+    let b_kid = b_key["kid"].as_str().expect("kid").to_owned();
 
     // A visitor type of B with an agreement, and a visit of it waiting for approval.
     let b_agreement = id_of(
@@ -212,6 +222,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b_typed.clone(),
         b_watch.clone(),
         b_held.clone(),
+        b_kid.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
@@ -324,7 +335,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 checked += 1;
                 continue;
             }
-            let body = (method != Method::GET).then(|| body_for(&method, path, &b));
+            let body = (method != Method::GET).then(|| body_for(&method, path, &b, &b_kid));
             let r = api
                 .send(
                     method.clone(),

@@ -1,8 +1,11 @@
 //! The real kiosk app (`vestibule-kiosk` under Xvfb, driven through tauri-driver and
 //! WebKitWebDriver) against a real `vestibule-server` over pinned TLS: enrollment, self check-in
 //! (whose confirmation promises no email from a tenant without SMTP), check-out by badge code, receptionist
-//! override (list, check out, exit), the idle wipe, a server that is down then up again (retry,
-//! no duplicate visit), fail-over past a dead server URL, and a server with another certificate
+//! override (list, check out, exit), the idle wipe, a server that is down: walk-ins checked in
+//! offline (a provisional code, the host found in the kiosk's own copy of the directory, the
+//! welcome screen saying how many wait, no email or phone in the kiosk's memory) and delivered
+//! once when it is back (each once, flagged offline, at the time shown), fail-over past a dead
+//! server URL, and a server with another certificate
 //! refused with the pin-mismatch screen; invited visitors by a typed code and by a hand-held
 //! scanner's keystrokes (the agreement greets them by first name; their host is emailed); a visitor
 //! on the watchlist sent to reception without a word of why; visitor types
@@ -12,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use vestibule_tests::{
     Api, Engine, Tenant, TestServer,
@@ -34,19 +38,39 @@ const CONSENT: &str = "ACME visitor rules: wear your badge at all times and stay
 
 /// Fills the visitor flow up to the consent screen.
 async fn fill_visitor(app: &KioskApp, name: &str, shots: bool) {
+    fill_visitor_as(app, name, EMAIL, PHONE, None, shots).await;
+}
+
+/// Fills the visitor flow up to the consent screen with these details; with `host`, checks that
+/// the host search offered that host.
+async fn fill_visitor_as(
+    app: &KioskApp,
+    name: &str,
+    email: &str,
+    phone: &str,
+    host: Option<&str>,
+    shots: bool,
+) {
     app.click("start-checkin").await;
     app.wait("screen-details").await;
     app.type_in("name", name).await;
-    app.type_in("email", EMAIL).await;
+    app.type_in("email", email).await;
     app.type_in("company", COMPANY).await;
-    app.type_in("phone", PHONE).await;
+    app.type_in("phone", phone).await;
     if shots {
         app.screenshot("03-details").await;
     }
     app.click("details-next").await;
     app.wait("screen-host").await;
     app.type_in("host-search", "Harr").await;
-    app.wait("host-option").await;
+    let option = app.wait("host-option").await;
+    if let Some(host) = host {
+        assert_eq!(
+            option.attr("data-host-id").await.expect("attr").as_deref(),
+            Some(host),
+            "the host search offered the host"
+        );
+    }
     if shots {
         app.screenshot("04-host").await;
     }
@@ -96,15 +120,228 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn contains_any(hay: &[u8], needles: &[&str]) -> Option<String> {
-    for n in needles {
-        let utf16: Vec<u8> = n.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        for bytes in [n.as_bytes().to_vec(), utf16] {
-            if hay.windows(bytes.len()).any(|w| w == bytes.as_slice()) {
-                return Some((*n).to_owned());
+    needles
+        .iter()
+        .zip(found_in(hay, needles))
+        .find_map(|(n, found)| found.then(|| (*n).to_owned()))
+}
+
+/// Which of `needles` occur in `hay`, in UTF-8 or in UTF-16 (little-endian). One pass over `hay`
+/// (a process's memory runs to hundreds of megabytes): only where a byte can start a needle are
+/// the needles compared.
+fn found_in(hay: &[u8], needles: &[&str]) -> Vec<bool> {
+    let forms: Vec<(usize, Vec<u8>)> = needles
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| {
+            let utf16: Vec<u8> = n.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            [(i, n.as_bytes().to_vec()), (i, utf16)]
+        })
+        .filter(|(_, bytes)| !bytes.is_empty())
+        .collect();
+    let mut starts = [false; 256];
+    for (_, bytes) in &forms {
+        starts[usize::from(bytes[0])] = true;
+    }
+    let mut found = vec![false; needles.len()];
+    for (at, &b) in hay.iter().enumerate() {
+        if starts[usize::from(b)] {
+            for (i, bytes) in &forms {
+                if !found[*i] && hay[at..].starts_with(bytes) {
+                    found[*i] = true;
+                }
             }
         }
     }
-    None
+    found
+}
+
+/// The parent of process `pid`.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Whether process `pid` was started, at any depth, by process `ancestor`.
+fn descends_from(mut pid: u32, ancestor: u32) -> bool {
+    while let Some(parent) = parent_of(pid) {
+        if parent == ancestor {
+            return true;
+        }
+        if parent <= 1 {
+            return false;
+        }
+        pid = parent;
+    }
+    false
+}
+
+/// The processes now running.
+fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// The kiosk's Rust process (which also hosts WebKit's UI process): the one this test started,
+/// through tauri-driver and WebKitWebDriver, whose executable is `vestibule-kiosk`.
+fn kiosk_pid() -> u32 {
+    let me = std::process::id();
+    let kiosks: Vec<u32> = pids()
+        .into_iter()
+        .filter(|&pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| {
+                exe.to_string_lossy()
+                    .trim_end_matches(" (deleted)")
+                    .ends_with("vestibule-kiosk")
+            }) && descends_from(pid, me)
+        })
+        .collect();
+    assert_eq!(
+        kiosks.len(),
+        1,
+        "one kiosk process of this test: {kiosks:?}"
+    );
+    kiosks[0]
+}
+
+/// The kiosk's WebKit processes (its web and network processes).
+fn webkit_pids(kiosk: u32) -> Vec<u32> {
+    pids()
+        .into_iter()
+        .filter(|&pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.starts_with("WebKit"))
+                && descends_from(pid, kiosk)
+        })
+        .collect()
+}
+
+/// What a scan of processes' memory found.
+struct MemoryScan {
+    /// For each needle: where it was first found (a region of `/proc/<pid>/maps`), if anywhere.
+    found: Vec<Option<String>>,
+    bytes: u64,
+    took: Duration,
+}
+
+impl MemoryScan {
+    fn count(&self) -> usize {
+        self.found.iter().filter(|f| f.is_some()).count()
+    }
+}
+
+/// Reads every readable private region of these processes' memory (anonymous, or written: heaps,
+/// stacks, a file's data) through `/proc/<pid>/mem` and looks for `needles` in UTF-8 and UTF-16;
+/// a region that fails to read is skipped.
+fn scan_memory(pids: &[u32], needles: &[&str]) -> MemoryScan {
+    use std::os::unix::fs::FileExt;
+    const CHUNK: usize = 4 << 20;
+    let started = Instant::now();
+    let overlap = needles.iter().map(|n| 2 * n.len()).max().unwrap_or(0);
+    let mut scan = MemoryScan {
+        found: vec![None; needles.len()],
+        bytes: 0,
+        took: Duration::ZERO,
+    };
+    let mut buf = vec![0u8; CHUNK + overlap];
+    for &pid in pids {
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+        let Ok(mem) = std::fs::File::open(format!("/proc/{pid}/mem")) else {
+            continue;
+        };
+        for line in maps.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(range), Some(perms), Some(inode)) =
+                (fields.first(), fields.get(1), fields.get(4))
+            else {
+                continue;
+            };
+            let perms = perms.as_bytes();
+            let readable_private = perms.first() == Some(&b'r') && perms.get(3) == Some(&b'p');
+            let anonymous_or_written = *inode == "0" || perms.get(1) == Some(&b'w');
+            let special = fields
+                .get(5)
+                .is_some_and(|p| ["[vvar]", "[vvar_vclock]", "[vsyscall]"].contains(p));
+            if !readable_private || !anonymous_or_written || special {
+                continue;
+            }
+            let Some((start, end)) = range.split_once('-').and_then(|(a, b)| {
+                Some((
+                    u64::from_str_radix(a, 16).ok()?,
+                    u64::from_str_radix(b, 16).ok()?,
+                ))
+            }) else {
+                continue;
+            };
+            let (mut at, mut carried) = (start, 0usize);
+            while at < end {
+                let want = usize::try_from((end - at).min(CHUNK as u64)).unwrap_or(CHUNK);
+                let n = match mem.read_at(&mut buf[carried..carried + want], at) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let window = &buf[..carried + n];
+                for (i, hit) in found_in(window, needles).into_iter().enumerate() {
+                    if hit && scan.found[i].is_none() {
+                        scan.found[i] = Some(format!("process {pid}: {line}"));
+                    }
+                }
+                scan.bytes += n as u64;
+                at += n as u64;
+                let keep = overlap.min(window.len());
+                let len = window.len();
+                buf.copy_within(len - keep..len, 0);
+                carried = keep;
+            }
+        }
+    }
+    scan.took = started.elapsed();
+    scan
+}
+
+/// Scans the kiosk's Rust process: none of `secrets` may be there. Then its WebKit processes,
+/// whose findings are only printed (`when` names the moment).
+fn check_kiosk_memory(secrets: &[&str], when: &str) {
+    let kiosk = kiosk_pid();
+    let own = scan_memory(&[kiosk], secrets);
+    assert!(
+        own.bytes > 0,
+        "nothing of the kiosk's memory (process {kiosk}) could be read"
+    );
+    let leaks: Vec<String> = secrets
+        .iter()
+        .zip(&own.found)
+        .filter_map(|(s, at)| at.as_ref().map(|at| format!("{s:?} in {at}")))
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "the kiosk's memory {when} holds a visitor's email or phone: {leaks:?}"
+    );
+    println!(
+        "kiosk memory {when}: {:.0} MB read in {:.1} s, none of {} found",
+        own.bytes as f64 / 1048576.0,
+        own.took.as_secs_f64(),
+        secrets.len()
+    );
+    let webkit = webkit_pids(kiosk);
+    let theirs = scan_memory(&webkit, secrets);
+    eprintln!(
+        "webkit memory {when}: {} of {} found ({} processes, {:.0} MB read in {:.1} s)",
+        theirs.count(),
+        secrets.len(),
+        webkit.len(),
+        theirs.bytes as f64 / 1048576.0,
+        theirs.took.as_secs_f64()
+    );
 }
 
 #[tokio::test]
@@ -177,38 +414,166 @@ async fn kiosk_end_to_end() {
     app.click("back").await;
     app.wait("screen-welcome").await;
 
-    // The server goes down: a friendly screen, the typed data kept; it comes back: retry, one visit.
-    fill_visitor(&app, "Retry Visitor", false).await;
+    // The server goes down: walk-ins still check in. Each check-in is sealed to the tenant's
+    // offline key (fetched with the site's directory at start and after enrolling) and the
+    // visitor gets a provisional code; the host search answers from the kiosk's own copy of the
+    // directory. The welcome screen says how many wait, and the kiosk's memory holds none of their
+    // emails or phones (first names may stay, for reception). The server comes back: each arrives
+    // once, flagged offline, at the time the kiosk showed it.
     server.kill().await;
-    app.click("consent-submit").await;
-    let shown = app.wait_any(&["screen-error"]).await;
-    assert_eq!(shown, "screen-error");
-    assert_eq!(
-        app.wait("screen-error")
-            .await
-            .attr("data-kind")
-            .await
-            .expect("attr")
-            .as_deref(),
-        Some("unreachable")
-    );
-    app.screenshot("10-unreachable").await;
-    server.restart_same_port().await;
-    app.click("error-retry").await;
-    app.wait("screen-confirmation").await;
-    app.click("confirmation-done").await;
-    let api = server.api();
-    let log = api
-        .get("/api/v1/visits?limit=200", &t.admin)
-        .await
-        .expect(200);
-    let retried = log["items"]
-        .as_array()
-        .expect("items")
+    let offline: Vec<(String, String, String)> = ["Olwen", "Osric", "Ottoline", "Ormond", "Oriel"]
         .iter()
-        .filter(|v| v["visitor_name"] == "Retry Visitor")
-        .count();
-    assert_eq!(retried, 1, "the retry made exactly one visit");
+        .enumerate()
+        .map(|(i, first)| {
+            (
+                format!("{first} Outage"),
+                format!("{}.outage{i}@example.org", first.to_lowercase()),
+                format!("+44 161 496 07{i}{i}"),
+            )
+        })
+        .collect();
+    let secrets: Vec<&str> = offline
+        .iter()
+        .flat_map(|(_, email, phone)| [email.as_str(), phone.as_str()])
+        .collect();
+    let mut shown = Vec::with_capacity(offline.len());
+    for (i, (name, email, phone)) in offline.iter().enumerate() {
+        let before = Utc::now();
+        fill_visitor_as(&app, name, email, phone, Some(t.host.as_str()), false).await;
+        let (badge, _) = submit(&app).await;
+        let after = Utc::now();
+        assert!(
+            badge.len() == 8 && badge.starts_with('Z'),
+            "a provisional code: {badge}"
+        );
+        assert_eq!(
+            app.text("offline-notice").await,
+            "You are checked in. The connection to our server is down for the moment: your host \
+             will be told as soon as it is back."
+        );
+        assert!(
+            !app.shows("print-status").await,
+            "no badge is printed for a visit the server does not know yet"
+        );
+        if i == offline.len() - 1 {
+            app.screenshot("10-offline-confirmation").await;
+        }
+        app.click("confirmation-done").await;
+        app.wait("screen-welcome").await;
+        shown.push((badge, before, after));
+    }
+    let codes: std::collections::HashSet<&str> = shown.iter().map(|(b, ..)| b.as_str()).collect();
+    assert_eq!(codes.len(), offline.len(), "each its own code: {shown:?}");
+    let banner = vestibule_tests::wait_until(
+        "the welcome screen says 5 check-ins wait",
+        Duration::from_secs(20),
+        async || {
+            let el = app
+                .client
+                .find(fantoccini::Locator::Css("[data-testid=\"offline-banner\"]"))
+                .await
+                .ok()?;
+            (el.attr("data-waiting").await.ok()?.as_deref() == Some("5")).then_some(el)
+        },
+    )
+    .await;
+    let said = banner.text().await.expect("text");
+    assert!(
+        said.starts_with("5 check-ins made while the connection was down"),
+        "{said}"
+    );
+    for (name, ..) in &offline {
+        assert!(
+            !said.contains(name.as_str()),
+            "the banner names no one: {said}"
+        );
+    }
+    check_kiosk_memory(&secrets, "while waiting");
+
+    server.restart_same_port().await;
+    let restarted = Instant::now();
+    let api = server.api();
+    let names: Vec<&str> = offline.iter().map(|(name, ..)| name.as_str()).collect();
+    let delivered: Vec<serde_json::Value> = vestibule_tests::wait_until(
+        "the check-ins made offline arrive",
+        Duration::from_secs(60),
+        async || {
+            let log = api.get("/api/v1/visits?limit=200", &t.admin).await;
+            let items: Vec<serde_json::Value> = (log.status == 200)
+                .then(|| log.body["items"].as_array().cloned())
+                .flatten()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|v| {
+                    v["visitor_name"]
+                        .as_str()
+                        .is_some_and(|n| names.contains(&n))
+                })
+                .collect();
+            let all = names
+                .iter()
+                .all(|n| items.iter().any(|v| v["visitor_name"] == *n));
+            if !all {
+                // The visit log is asked every 250 ms.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            all.then_some(items)
+        },
+    )
+    .await;
+    println!(
+        "kiosk: {} check-ins made offline delivered {:.1} s after the server came back",
+        offline.len(),
+        restarted.elapsed().as_secs_f64()
+    );
+    for ((name, email, phone), (badge, before, after)) in offline.iter().zip(&shown) {
+        let visits: Vec<&serde_json::Value> = delivered
+            .iter()
+            .filter(|v| v["visitor_name"] == name.as_str())
+            .collect();
+        assert_eq!(visits.len(), 1, "{name} arrived exactly once: {visits:?}");
+        let v = visits[0];
+        assert_eq!(v["offline"], true, "{v}");
+        assert_eq!(v["status"], "on_site", "{v}");
+        assert_eq!(
+            v["badge_code"],
+            badge.as_str(),
+            "the code the visitor was shown: {v}"
+        );
+        assert_eq!(v["visitor_email"], email.as_str(), "{v}");
+        assert_eq!(v["visitor_phone"], phone.as_str(), "{v}");
+        assert_eq!(v["host_id"], t.host.as_str(), "{v}");
+        let at: DateTime<Utc> = v["checked_in_at"]
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .expect("checked_in_at")
+            .with_timezone(&Utc);
+        let second = chrono::Duration::seconds(1);
+        assert!(
+            *before - second <= at && at <= *after + second,
+            "{name} checked in at {at}, while the kiosk showed it between {before} and {after}"
+        );
+    }
+    check_kiosk_memory(&secrets, "after delivery");
+
+    // The provisional codes are the visits' codes now: one visitor checks out with theirs at the
+    // kiosk, three through the kiosk's API; the receptionist checks the last one out below.
+    app.click("start-checkout").await;
+    app.type_in("checkout-code", &shown[0].0).await;
+    app.click("checkout-submit").await;
+    app.wait("checkout-done").await;
+    app.wait("screen-welcome").await;
+    for (badge, ..) in &shown[1..shown.len() - 1] {
+        let r = api
+            .post(
+                "/api/v1/kiosk/visits/checkout",
+                &t.device,
+                json!({"badge_code": badge}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+    let last_offline = offline[offline.len() - 1].0.as_str();
 
     // Receptionist override: who is on site and who is still expected; check out; check an
     // invited visitor in on arrival with one tap; exit.
@@ -224,7 +589,32 @@ async fn kiosk_end_to_end() {
     app.wait("override-row").await;
     app.wait("override-expected-row").await;
     app.screenshot("12-override-list").await;
-    assert_eq!(app.text("override-row-name").await, "Retry Visitor");
+    assert_eq!(app.text("override-row-name").await, last_offline);
+    // Nothing waits any more, and the kiosk says the server answers.
+    app.wait("offline-waiting").await;
+    vestibule_tests::wait_until(
+        "the kiosk says the server answers",
+        Duration::from_secs(20),
+        async || {
+            let el = app
+                .client
+                .find(fantoccini::Locator::Css(
+                    "[data-testid=\"offline-reachable\"]",
+                ))
+                .await
+                .ok()?;
+            (el.attr("data-reachable").await.ok()?.as_deref() == Some("true")).then_some(())
+        },
+    )
+    .await;
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "[data-testid=\"offline-waiting-row\"]",
+        ))
+        .await
+        .expect("rows");
+    assert!(rows.is_empty(), "no check-in waits: {} rows", rows.len());
     assert!(
         app.text("override-expected-row")
             .await
@@ -537,6 +927,12 @@ async fn kiosk_end_to_end() {
             "{} holds the typed visit",
             file.display()
         );
+        assert_eq!(
+            contains_any(&bytes, &secrets),
+            None,
+            "{} holds a visitor checked in offline",
+            file.display()
+        );
         if let Some(found) = contains_any(
             &bytes,
             &[
@@ -544,7 +940,7 @@ async fn kiosk_end_to_end() {
                 EMAIL,
                 PHONE,
                 COMPANY,
-                "Retry Visitor",
+                "Outage",
                 "Timed Visitor",
                 "Failover Visitor",
                 "Ada Lovelace",

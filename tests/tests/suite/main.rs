@@ -45,6 +45,7 @@ mod idempotency;
 mod invites;
 mod isolation;
 mod kiosk_e2e;
+mod offline;
 mod mail;
 mod master_key;
 mod operations;

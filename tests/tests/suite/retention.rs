@@ -36,6 +36,7 @@ fn walk_in(site: Uuid, host: Uuid, day: i64, i: usize) -> NewVisit {
         kiosk_id: None,
         idempotency: None,
         flow: Flow::Vouched,
+        offline: None,
     }
 }
 

@@ -47,6 +47,7 @@ async fn visit(
             kiosk_id: None,
             idempotency: Some((key.to_owned(), key.as_bytes().to_vec())),
             flow: Flow::Untyped,
+            offline: None,
         })
         .await?;
     tx.commit().await?;
@@ -398,6 +399,7 @@ async fn check_in_is_idempotent_and_atomic(engine: Engine) {
         kiosk_id: None,
         idempotency: Some(("key-1".into(), b"another body".to_vec())),
         flow: Flow::Untyped,
+        offline: None,
     };
     assert!(matches!(
         tx.check_in(&other).await,

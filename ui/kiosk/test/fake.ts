@@ -47,6 +47,9 @@ export const VISITS = [
 /** What `override_start_evacuation` answers: the roll call's id and how many were on site. */
 export const EVACUATION_STARTED = { id: 'e-1', total: 1 };
 
+/** What `offline_status` answers by default: nothing waits, the server answers, the key is held. */
+export const OFFLINE_STATUS = { waiting: 0, limit: 50, reachable: true, ready: true, visitors: null };
+
 export const EXPECTED = [
   { id: 'i-1', visitor_name: 'Ivy Invited', host_name: 'Alice Martin', expected_at: '2025-01-01T10:00:00Z' },
 ];
@@ -73,6 +76,8 @@ export function fake(overrides: Record<string, Handler> = {}, status: Partial<Ki
     print_badge: () => 'printed',
     override_print_badge: () => 'printed',
     override_start_evacuation: () => EVACUATION_STARTED,
+    offline_status: () => ({ ...OFFLINE_STATUS }),
+    quit: () => null,
     enroll: () => ({ ...STATUS }),
     lookup_invite: () => ({ visitor_first_name: 'Ada', host_name: 'Harriet Host' }),
     redeem_invite: () => ({ ...CHECKED_IN, visitor_first_name: 'Ada', host_name: 'Harriet Host' }),

@@ -36,7 +36,7 @@ describe('source guards', () => {
   it('names Tauri commands only in commands.ts', () => {
     // The generated types (erased at run time) name the commands in their doc comments only.
     for (const f of SRC.filter((p) => !p.endsWith('commands.ts') && !p.includes('/lib/generated/'))) {
-      const hit = readFileSync(f, 'utf8').match(/['"`](kiosk_status|check_in|check_out|search_hosts|override_(?!expired)\w+|enroll|wipe|visitor_types|visit_state|print_badge)['"`]/);
+      const hit = readFileSync(f, 'utf8').match(/['"`](kiosk_status|check_in|check_out|search_hosts|override_(?!expired)\w+|enroll|wipe|visitor_types|visit_state|print_badge|offline_status|quit)['"`]/);
       expect(hit?.[0] ?? null, f).toBeNull();
     }
   });

@@ -12,13 +12,15 @@
 //! (see [`login`]); `--visit-log`, how long a page of the visit log takes on a million visits
 //! (see [`visit_log`]); `--invitations`, how many invitation emails one server sends a second
 //! (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a check-in
-//! (see [`watchlist`]).
+//! (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the kiosk and
+//! how fast the server drains them (see [`offline`]).
 
 mod cpu;
 mod engine;
 mod invitations;
 mod load;
 mod login;
+mod offline;
 mod profile;
 mod raw;
 mod server;
@@ -73,6 +75,12 @@ pub struct BenchOpts {
     /// Measure instead check-ins with an empty and a full watchlist (see `watchlist.rs`).
     #[arg(long)]
     watchlist: bool,
+    /// Measure instead sealing and draining offline check-ins (see `offline.rs`).
+    #[arg(long)]
+    offline: bool,
+    /// Sealed check-ins for `--offline`.
+    #[arg(long, default_value_t = 500)]
+    sealed: usize,
     /// Watchlist entries for `--watchlist`.
     #[arg(long, default_value_t = 10_000)]
     entries: usize,
@@ -138,6 +146,13 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
                 opts.sqlite_only,
             ));
         }
+        if opts.offline {
+            return runtime.block_on(offline::measure(
+                &bins[0].1,
+                opts.sealed,
+                opts.sqlite_only,
+            ));
+        }
         if !opts.login_timing {
             wrk::ensure()?;
             profile::ensure()?;
@@ -161,6 +176,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         "login-timing.json"
     } else if opts.watchlist {
         "watchlist.json"
+    } else if opts.offline {
+        "offline.json"
     } else {
         "results.json"
     };

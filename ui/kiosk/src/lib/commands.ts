@@ -25,6 +25,7 @@ import type { KioskQuestion } from './generated/KioskQuestion';
 import type { KioskStatus } from './generated/KioskStatus';
 import type { KioskVisitorType } from './generated/KioskVisitorType';
 import type { KioskVisitState } from './generated/KioskVisitState';
+import type { OfflineStatus } from './generated/OfflineStatus';
 import type { PrintOutcome } from './generated/PrintOutcome';
 import type { OnSiteVisit } from './generated/OnSiteVisit';
 import type { OverrideLoginArgs } from './generated/OverrideLoginArgs';
@@ -34,6 +35,7 @@ import type { ShownAgreementInput } from './generated/ShownAgreementInput';
 import type { TypeIcon } from './generated/TypeIcon';
 import type { VisitArgs } from './generated/VisitArgs';
 import type { VisitorInput } from './generated/VisitorInput';
+import type { WaitingVisitor } from './generated/WaitingVisitor';
 
 export type {
   AgreementText,
@@ -51,12 +53,14 @@ export type {
   KioskStatus,
   KioskVisitorType,
   KioskVisitState,
+  OfflineStatus,
   PassGreeting,
   OnSiteVisit,
   OverrideSession,
   ShownAgreementInput,
   TypeIcon,
   VisitorInput,
+  WaitingVisitor,
 };
 
 /**
@@ -71,6 +75,12 @@ export type Host = DirectoryEntry;
 
 export type InvokeFn = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
 
+/**
+ * The event the Rust side emits when the window was asked to close while check-ins made offline
+ * wait to be sent (the close is refused); its payload is how many wait.
+ */
+export const QUIT_REFUSED_EVENT = 'quit-refused';
+
 /** Every `ErrorKind`, at run time (a test checks it against the generated type). */
 export const ERROR_KINDS = [
   'unreachable',
@@ -81,6 +91,7 @@ export const ERROR_KINDS = [
   'locked',
   'keychain',
   'override_expired',
+  'offline_full',
   'conflict',
   'internal',
 ] as const satisfies readonly ErrorKind[];
@@ -136,6 +147,16 @@ export interface Commands {
    * site and emails the site's emergency contacts the roll call's link. `conflict`: one is open.
    */
   overrideStartEvacuation(): Promise<EvacuationStarted>;
+  /**
+   * How many check-ins made offline wait sealed for the server, whether the server answers, and
+   * (in override mode only) who waits: first names and times.
+   */
+  offlineStatus(): Promise<OfflineStatus>;
+  /**
+   * Quits the kiosk. Refused (`validation` on `pin`) while check-ins wait and no receptionist is
+   * logged in: quitting would lose them.
+   */
+  quit(): Promise<null>;
 }
 
 export function createCommands(invoke: InvokeFn): Commands {
@@ -179,5 +200,7 @@ export function createCommands(invoke: InvokeFn): Commands {
     printBadge: (visitId) => callWith<VisitArgs, PrintOutcome>('print_badge', { visit_id: visitId }),
     overridePrintBadge: (visitId) => callWith<VisitArgs, PrintOutcome>('override_print_badge', { visit_id: visitId }),
     overrideStartEvacuation: () => call('override_start_evacuation'),
+    offlineStatus: () => call('offline_status'),
+    quit: () => call('quit'),
   };
 }

@@ -7,8 +7,9 @@
 // Split by flow: `machine/state.ts` (the state), `machine/core.ts` (timers, errors, wipe),
 // `machine/visitor.ts` (setup, self check-in, check-out), `machine/approval.ts` (the wait for a
 // host's approval), `machine/typed.ts` and `machine/flow.ts` (the check-in of a visitor type),
-// `machine/evacuation.ts` (the receptionist starting an evacuation) and here override mode and
-// the navigation that spans flows.
+// `machine/evacuation.ts` (the receptionist starting an evacuation), `machine/offline.ts` (the
+// check-ins waiting for the server, quitting) and here override mode and the navigation that
+// spans flows.
 
 import { toCommandError, type OnSiteVisit } from './commands';
 import type { MessageKey } from './i18n';
@@ -16,14 +17,14 @@ import { reprintState, type ReprintState } from './print';
 import type { Screen } from './machine/state';
 import { validateCompany, validateEmail, validateName, validatePin, validatePurpose } from './validation';
 import { correctField, loginField } from './machine/fields';
-import { EvacuationMachine } from './machine/evacuation';
+import { OfflineMachine } from './machine/offline';
 
 export * from './machine/state';
 
 /** The screens a visitor type's steps go through. */
 const TYPED: ReadonlySet<Screen> = new Set<Screen>(['details', 'questions', 'host', 'consent', 'agreement', 'signature', 'photo']);
 
-export class KioskMachine extends EvacuationMachine {
+export class KioskMachine extends OfflineMachine {
   /** Bumped when a receptionist logs in or out: a reprint's late answer from another session is dropped. */
   private overrideSession = 0;
 
@@ -106,6 +107,7 @@ export class KioskMachine extends EvacuationMachine {
         this.s.override = { expiresAt: session.expires_at };
         this.s.reprints = {};
         this.s.evacuation = null;
+        this.s.quit = null;
         this.s.error = null;
         this.retryAction = null;
         this.go('override-list');
@@ -140,6 +142,11 @@ export class KioskMachine extends EvacuationMachine {
     } catch (e) {
       if (epoch !== this.epoch) return;
       const err = toCommandError(e);
+      // No server: the list stays up (its offline section included), saying it cannot be updated.
+      if (err.kind === 'unreachable') {
+        this.s.formError = 'override.unreachable';
+        return;
+      }
       if (this.handleError(err, () => this.reloadList())) return;
       this.s.formError = 'form.rejected';
     } finally {
@@ -176,6 +183,10 @@ export class KioskMachine extends EvacuationMachine {
       } catch (e) {
         if (epoch !== this.epoch) return;
         const err = toCommandError(e);
+        if (err.kind === 'unreachable') {
+          this.s.formError = 'override.unreachable';
+          return;
+        }
         if (this.handleError(err, send)) return;
         this.s.formError = err.kind === 'not_found' || err.kind === 'conflict' ? 'form.conflict' : 'form.rejected';
       } finally {
@@ -239,6 +250,7 @@ export class KioskMachine extends EvacuationMachine {
   startOverrideCheckIn(): void {
     if (!this.s.override) return;
     this.cancelEvacuation();
+    this.cancelQuit();
     this.resetVisitor();
     this.go('details');
   }
@@ -246,6 +258,7 @@ export class KioskMachine extends EvacuationMachine {
   startCorrect(visit: OnSiteVisit): void {
     if (!this.s.override) return;
     this.cancelEvacuation();
+    this.cancelQuit();
     const original = { name: visit.visitor_name, company: visit.visitor_company ?? '', purpose: visit.purpose ?? '' };
     this.s.correct = { visitId: visit.id, ...original, original };
     this.clearErrors();
@@ -308,6 +321,8 @@ export class KioskMachine extends EvacuationMachine {
     this.s.override = null;
     this.s.reprints = {};
     this.s.evacuation = null;
+    this.s.quit = null;
+    this.forgetOffline();
     this.s.visits = [];
     this.s.expected = [];
     this.s.correct = null;
@@ -340,7 +355,7 @@ export class KioskMachine extends EvacuationMachine {
     const kind = this.s.error?.kind;
     if (kind === 'keychain') return;
     this.retryAction = null;
-    this.pendingCheckIn = null;
+    this.dropPending();
     this.s.error = null;
     if (!this.s.status?.enrolled) {
       this.go('setup');

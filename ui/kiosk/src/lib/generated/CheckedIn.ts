@@ -20,4 +20,9 @@ host_notification: HostNotification,
  * For an invited visitor: their first name and their host's name, for the kiosk's welcome
  * (nothing else of the invitation reaches the kiosk).
  */
-visitor_first_name?: string, host_name?: string, };
+visitor_first_name?: string, host_name?: string, 
+/**
+ * Checked in while the kiosk could not reach the server: the answer to a sealed check-in's
+ * delivery, and what the kiosk shows the visitor then (its badge code is provisional).
+ */
+offline?: boolean, };

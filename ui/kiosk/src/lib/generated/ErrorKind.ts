@@ -3,4 +3,4 @@
 /**
  * What kind of failure a command had: the UI decides what to show from this alone.
  */
-export type ErrorKind = "unreachable" | "pin_mismatch" | "revoked" | "validation" | "not_found" | "locked" | "keychain" | "override_expired" | "conflict" | "internal";
+export type ErrorKind = "unreachable" | "pin_mismatch" | "revoked" | "validation" | "not_found" | "locked" | "keychain" | "override_expired" | "offline_full" | "conflict" | "internal";

@@ -1,5 +1,7 @@
 // The machine's core, shared by every flow: the state object, the commands, timers (idle,
 // override idle, confirmation, the approval poll), screen changes, error handling and the wipe.
+// What the visitor typed is emptied in place when it goes (the form's fields set to empty
+// strings, the pending check-in's copy blanked), so no object left behind still holds it.
 
 import { createCommands, type CheckInArgs, type CommandError, type Commands, type ErrorKind, type KioskStatus } from '../commands';
 import { LANGS, type Lang, type MessageKey } from '../i18n';
@@ -96,12 +98,15 @@ export abstract class MachineCore {
         this.showError(err.kind, retry);
         return true;
       case 'pin_mismatch':
-        this.pendingCheckIn = null;
+        this.dropPending();
         this.showError('pin_mismatch', null);
         return true;
       case 'keychain':
-        this.pendingCheckIn = null;
+        this.dropPending();
         this.showError('keychain', null);
+        return true;
+      case 'offline_full':
+        this.offlineFull();
         return true;
       case 'revoked':
         void this.revoked();
@@ -125,6 +130,21 @@ export abstract class MachineCore {
     this.go('error');
   }
 
+  /**
+   * Offline, too many check-ins wait sealed for the server (`offline_full`): the visitor is sent
+   * to reception on the neutral screen, and what they typed is dropped.
+   */
+  protected offlineFull(): void {
+    this.dropPending();
+    this.retryAction = null;
+    this.s.error = null;
+    this.stopPolling();
+    this.dropForm();
+    this.s.waiting = { visitId: '', name: '', hostNotification: 'none', outcome: 'reception' };
+    this.s.busy = false;
+    this.go('waiting');
+  }
+
   protected async revoked(): Promise<void> {
     this.s.override = null;
     this.s.visits = [];
@@ -133,7 +153,7 @@ export abstract class MachineCore {
     this.s.reprints = {};
     this.s.evacuation = null;
     this.retryAction = null;
-    this.pendingCheckIn = null;
+    this.dropPending();
     this.s.error = null;
     if (this.s.status) this.s.status = { ...this.s.status, enrolled: false };
     await this.wipe(true);
@@ -151,7 +171,7 @@ export abstract class MachineCore {
   /** Clears the visitor's data here and asks the Rust side to zeroize its copy. */
   async wipe(resetLang: boolean): Promise<void> {
     this.epoch++;
-    this.pendingCheckIn = null;
+    this.dropPending();
     if (this.searchTimer !== null) this.timers.clearTimeout(this.searchTimer);
     this.searchTimer = null;
     this.searchSeq++;
@@ -182,14 +202,27 @@ export abstract class MachineCore {
     this.clearErrors();
   }
 
-  /** Drops what the visitor gave (their details, host, answers, signature and photo). */
+  /**
+   * Drops what the visitor gave (their details, host, answers, signature and photo): the form's
+   * fields become empty strings in place (the same object, so nothing still referring to it keeps
+   * the old values), and the answers are deleted from their object before it is replaced.
+   */
   protected dropForm(): void {
-    this.s.form = emptyForm();
+    Object.assign(this.s.form, emptyForm());
     this.s.host = null;
     this.s.hosts = [];
     this.s.hostQuery = '';
     this.s.visitorType = null;
-    this.s.typed = emptyTyped();
+    const answers = this.s.typed.answers;
+    for (const id of Object.keys(answers)) delete answers[id];
+    Object.assign(this.s.typed, emptyTyped());
+  }
+
+  /** Forgets the check-in awaiting an answer, blanking its copy of what the visitor typed. */
+  protected dropPending(): void {
+    const pending = this.pendingCheckIn;
+    this.pendingCheckIn = null;
+    if (pending) blankCheckIn(pending.req);
   }
 
   protected stopPolling(): void {
@@ -294,4 +327,13 @@ export abstract class MachineCore {
   abstract checkoutDone(): void;
   /** Ends the override session. */
   abstract overrideExit(notice?: MessageKey | null): Promise<void>;
+}
+
+/** Empties a check-in payload in place: its visitor's details, purpose, answers and images. */
+export function blankCheckIn(req: CheckInArgs): void {
+  Object.assign(req.visitor, { name: '', email: '', company: null, phone: null });
+  req.purpose = null;
+  req.answers.length = 0;
+  req.signature = null;
+  req.photo = null;
 }

@@ -10,6 +10,7 @@ import type {
   InvokeFn,
   KioskStatus,
   KioskVisitorType,
+  OfflineStatus,
   OnSiteVisit,
   ShownAgreementInput,
 } from '../commands';
@@ -107,7 +108,9 @@ export interface TypedForm {
 /**
  * A visit waiting for its host's approval: asked about until approved, denied or given up. Or a
  * visit the server held at check-in (`reception`): nothing is asked, the visitor is only sent to
- * reception (never told why), and nothing of them is kept (an empty `name`).
+ * reception (never told why), and nothing of them is kept (an empty `name`). The same when the
+ * kiosk, offline, holds too many check-ins waiting for the server (`offline_full`: no visit, an
+ * empty `visitId`).
  */
 export interface Waiting {
   visitId: string;
@@ -145,9 +148,10 @@ export interface KioskState {
   /**
    * An invitation's or a visitor pass's code (`kind`), and once looked up, whom it greets: their
    * first name, and the host (a pass names one only when its holder is invited today; otherwise
-   * they pick one, `host`).
+   * they pick one, `host`). `offline`: the server could not be reached to check it (the code
+   * screen offers the walk-in check-in instead).
    */
-  invite: { code: string; kind: CodeKind; greeting: Greeting | null } | null;
+  invite: { code: string; kind: CodeKind; greeting: Greeting | null; offline?: boolean } | null;
   /** What the confirmation shows; `hostNotification` is the server's word on whether the host is told. */
   confirmation: {
     name: string;
@@ -157,6 +161,11 @@ export interface KioskState {
     hostName?: string;
     /** The host approved the visit (a visitor type that asks them). */
     approved?: boolean;
+    /**
+     * Checked in while the server could not be reached: `badgeCode` is provisional, the host is
+     * told once the connection is back, and no badge is printed (no visit exists yet).
+     */
+    offline?: boolean;
     /** How the badge's printing goes (started with the confirmation); `null`: the site has no printer. */
     print: PrintState | null;
   } | null;
@@ -173,11 +182,27 @@ export interface KioskState {
   reprints: Record<string, ReprintState>;
   /** The evacuation the receptionist is starting or started this session (override mode), in memory only. */
   evacuation: Evacuation | null;
+  /**
+   * The offline status last answered (`offlineStatus`), asked while the welcome screen or the
+   * receptionist's list shows: how many check-ins made offline wait for the server (and, in
+   * override mode only, their first names and times).
+   */
+  offline: OfflineStatus | null;
+  /** Quitting the kiosk from the receptionist's list (override mode). */
+  quit: Quit | null;
+  /** The window's close was refused: how many check-ins made offline wait (the dialog shows). */
+  quitRefused: number | null;
   errors: Partial<Record<Field, MessageKey>>;
   formError: MessageKey | null;
   error: { kind: ErrorKind; canRetry: boolean } | null;
   notice: MessageKey | null;
 }
+
+/**
+ * Quitting the kiosk from the receptionist's list: the confirmation asked when check-ins made
+ * offline wait (quitting loses them), the command sent, or its refusal.
+ */
+export type Quit = { state: 'confirming'; waiting: number } | { state: 'quitting' } | { state: 'failed' };
 
 /** What a code at the kiosk stands for. */
 export type CodeKind = 'invite' | 'pass';
@@ -227,6 +252,9 @@ export function initialState(): KioskState {
     photo: null,
     reprints: {},
     evacuation: null,
+    offline: null,
+    quit: null,
+    quitRefused: null,
     errors: {},
     formError: null,
     error: null,
@@ -249,5 +277,7 @@ export interface MachineOptions {
   approvalPollMs?: number;
   /** How long the kiosk waits for the host's approval before sending the visitor to reception. */
   approvalWaitSecs?: number;
+  /** How often the offline status is asked while a screen shows it, in milliseconds. */
+  offlinePollMs?: number;
   defaultLang?: Lang;
 }

@@ -41,6 +41,11 @@ export abstract class TypedMachine extends ApprovalMachine {
     else this.go('type');
   }
 
+  /** Offline, an invitation or a pass cannot be checked: the walk-in check-in instead. */
+  walkInInstead(): Promise<void> {
+    return this.startCheckIn();
+  }
+
   /** The visitor picks a type (the details already typed stay). */
   chooseType(id: string): void {
     const type = this.s.visitorTypes.find((t) => t.id === id);

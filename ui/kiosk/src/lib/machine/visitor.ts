@@ -1,7 +1,9 @@
 // The visitor's flows: setup (enrollment), welcome, self check-in (details → host → purpose →
 // consent → confirmation; a visitor type's steps are `machine/typed.ts`'s), an invited visitor's
 // check-in (code → greeting and consent → confirmation), a pass holder's (code → host, unless
-// invited today → greeting and consent → confirmation) and check-out by badge code.
+// invited today → greeting and consent → confirmation) and check-out by badge code. Offline, a
+// walk-in's check-in is sealed by the Rust side and confirmed with a provisional code (nothing
+// printed), while an invitation or a pass cannot be checked: its screen offers the walk-in path.
 
 import { isPassCode, normalizeCode } from '@vestibule/common';
 import { toCommandError, type CheckedIn, type CheckInArgs, type CommandError, type Host } from '../commands';
@@ -107,6 +109,7 @@ export abstract class VisitorMachine extends MachineCore {
     if (this.hasErrors()) return;
     const code = normalizeCode(invite.code);
     const kind = isPassCode(code) ? 'pass' : 'invite';
+    invite.offline = false;
     const send = async (): Promise<void> => {
       const epoch = this.epoch;
       this.s.busy = true;
@@ -127,8 +130,20 @@ export abstract class VisitorMachine extends MachineCore {
     await send();
   }
 
-  /** An invitation's code was refused: say so on the code screen (never why). */
+  /**
+   * An invitation's code was refused: say so on the code screen (never why). No server to ask:
+   * the code screen says invitations and passes cannot be checked now and offers the walk-in.
+   */
   private inviteFailed(err: CommandError, retry: () => Promise<void>): void {
+    if (err.kind === 'unreachable' && this.s.invite) {
+      this.retryAction = null;
+      this.s.error = null;
+      this.s.host = null;
+      this.s.invite.greeting = null;
+      this.s.invite.offline = true;
+      this.go('invite');
+      return;
+    }
     if (this.handleError(err, retry)) return;
     this.go('invite');
     if (this.s.invite) this.s.invite.greeting = null;
@@ -328,6 +343,7 @@ export abstract class VisitorMachine extends MachineCore {
   protected async sendCheckIn(req: CheckInArgs): Promise<void> {
     const same =
       this.pendingCheckIn && JSON.stringify(this.pendingCheckIn.req) === JSON.stringify(req) ? this.pendingCheckIn : null;
+    if (!same) this.dropPending();
     this.pendingCheckIn = same ?? { req, override: this.s.override !== null };
     await this.sendPendingCheckIn();
   }
@@ -341,13 +357,14 @@ export abstract class VisitorMachine extends MachineCore {
     try {
       const res = pending.override ? await this.cmd.overrideCheckIn(pending.req) : await this.cmd.checkIn(pending.req);
       if (epoch !== this.epoch) return;
-      this.pendingCheckIn = null;
-      this.checkedIn(res, pending.req.visitor.name);
+      const name = pending.req.visitor.name;
+      this.dropPending();
+      this.checkedIn(res, name);
     } catch (e) {
       if (epoch !== this.epoch) return;
       const err = toCommandError(e);
       if (this.handleError(err, () => this.sendPendingCheckIn())) return;
-      this.pendingCheckIn = null;
+      this.dropPending();
       this.checkInRejected(err);
     } finally {
       if (epoch === this.epoch) this.s.busy = false;
@@ -371,16 +388,19 @@ export abstract class VisitorMachine extends MachineCore {
       this.awaitApproval(res, name);
       return;
     }
+    // Offline: the code is provisional and no visit exists yet, so there is no badge to print.
+    const offline = res.offline === true;
     this.s.confirmation = {
       name,
       badgeCode: res.badge_code,
       visitId: res.visit_id,
       hostNotification: res.host_notification,
       ...(hostName ? { hostName } : {}),
-      print: 'printing',
+      ...(offline ? { offline } : {}),
+      print: offline ? null : 'printing',
     };
     this.go('confirmation');
-    void this.printConfirmation();
+    if (!offline) void this.printConfirmation();
   }
 
   /**
@@ -434,7 +454,8 @@ export abstract class VisitorMachine extends MachineCore {
    */
   get confirmationNotice(): MessageKey | null {
     const c = this.s.confirmation;
-    if (!c) return null;
+    // Offline, the confirmation's own notice says when the host is told.
+    if (!c || c.offline) return null;
     if (c.approved) return 'confirm.approved';
     return c.hostNotification === 'queued' ? 'confirm.notifying' : 'confirm.tell_reception';
   }

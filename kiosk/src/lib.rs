@@ -53,41 +53,8 @@ fn under_webdriver() -> bool {
     cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
 }
 
-/// glibc's malloc tunables under which every freed heap block is overwritten: `perturb` fills
-/// freed memory, and the per-thread cache, whose frees skip that, is turned off.
-const SCRUB_FREED: &str = "glibc.malloc.perturb=165:glibc.malloc.tcache_count=0";
-
-/// Makes freed heap memory hold no copy of what it held: visitor data that passes through code
-/// the kiosk does not own (the webview's messages through GLib, the HTTP client's buffers) is
-/// overwritten when freed. glibc reads its tunables when the process starts, so the kiosk
-/// re-executes itself once with them set (same process id, same arguments).
-#[cfg(target_os = "linux")]
-fn scrub_freed_memory() {
-    use std::os::unix::process::CommandExt;
-    let current = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
-    if current.contains("glibc.malloc.perturb") {
-        return;
-    }
-    let tunables = if current.is_empty() {
-        SCRUB_FREED.to_owned()
-    } else {
-        format!("{current}:{SCRUB_FREED}")
-    };
-    if let Ok(exe) = std::env::current_exe() {
-        let e = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env("GLIBC_TUNABLES", tunables)
-            .exec();
-        eprintln!("the kiosk could not re-execute itself to scrub freed memory: {e}");
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn scrub_freed_memory() {}
-
 /// Starts the kiosk.
 pub fn run() {
-    scrub_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VESTIBULE_LOG")

@@ -135,7 +135,11 @@ pub async fn seal(
     let limit = inner.config.offline_limit;
     let o = &mut inner.offline;
     o.reachable = false;
-    if let Some(w) = o.queue.iter().find(|w| w.idempotency_key == idempotency_key) {
+    if let Some(w) = o
+        .queue
+        .iter()
+        .find(|w| w.idempotency_key == idempotency_key)
+    {
         return Ok(shown(&w.badge_code, w.sealed.sealed_at));
     }
     if o.queue.len() >= limit {
@@ -277,7 +281,6 @@ pub async fn keep_in_touch(app: AppHandle) {
                 }
             }
         }
-        drop(kiosk);
         tokio::time::sleep(pause).await;
     }
 }

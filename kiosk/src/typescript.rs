@@ -22,8 +22,8 @@ use vestibule_shared::dto::{
 use crate::{
     contract::{
         CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
-        InvitedArgs, KioskStatus, OfflineStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession, PassArgs, WaitingVisitor,
-        SearchHostsArgs, VisitArgs,
+        InvitedArgs, KioskStatus, OfflineStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession,
+        PassArgs, SearchHostsArgs, VisitArgs, WaitingVisitor,
     },
     error::{CommandError, ErrorKind},
 };

@@ -32,8 +32,7 @@ pub fn open(
     aad: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
     let refused = || Error::InvalidInput("ciphertext: the sealed check-in does not open".into());
-    let private =
-        <Kem as hpke::Kem>::PrivateKey::from_bytes(private).map_err(|_| refused())?;
+    let private = <Kem as hpke::Kem>::PrivateKey::from_bytes(private).map_err(|_| refused())?;
     let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| refused())?;
     hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
         &OpModeR::Base,

@@ -20,6 +20,7 @@ mod json_objects;
 mod kiosk_hosts;
 mod kiosks;
 mod mail;
+mod offline;
 mod operator;
 mod override_mode;
 mod passes;
@@ -36,7 +37,6 @@ mod views;
 mod visit_records;
 mod visitor_types;
 mod visits;
-mod offline;
 mod watchlist;
 
 use std::sync::OnceLock;

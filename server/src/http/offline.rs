@@ -30,7 +30,9 @@ use crate::{auth::Kiosk, crypto::offline, error::Error, state::AppState, store::
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(offline_key))
-        .merge(check_in_router(OpenApiRouter::new().routes(routes!(deliver))))
+        .merge(check_in_router(
+            OpenApiRouter::new().routes(routes!(deliver)),
+        ))
 }
 
 /// The tenant's offline public key (X25519, base64url) and this kiosk's id and provisional badge
@@ -39,13 +41,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/kiosk/offline-key", tag = "kiosk",
     responses((status = 200, body = OfflineKey), (status = 409, body = ErrorEnvelope)),
     security(("device" = [])))]
-async fn offline_key(State(state): State<AppState>, k: Kiosk) -> Result<ApiJson<OfflineKey>, Error> {
+async fn offline_key(
+    State(state): State<AppState>,
+    k: Kiosk,
+) -> Result<ApiJson<OfflineKey>, Error> {
     let mut tx = state.store.write(k.tenant).await?;
     let key = tx.offline_key().await?;
-    let slot = tx
-        .offline_slot(k.kiosk.id)
-        .await?
-        .ok_or(Error::Conflict("every provisional badge prefix of this tenant is taken"))?;
+    let slot = tx.offline_slot(k.kiosk.id).await?.ok_or(Error::Conflict(
+        "every provisional badge prefix of this tenant is taken",
+    ))?;
     tx.commit().await?;
     Ok(ApiJson(OfflineKey {
         kid: key.kid,
@@ -87,7 +91,10 @@ async fn deliver(
             .decode(text)
             .map_err(|_| Error::InvalidInput(format!("{field}: must be base64url without padding")))
     };
-    let (enc, ciphertext) = (decode("enc", &body.enc)?, decode("ciphertext", &body.ciphertext)?);
+    let (enc, ciphertext) = (
+        decode("enc", &body.enc)?,
+        decode("ciphertext", &body.ciphertext)?,
+    );
     let (private, slot) = {
         let mut tx = state.store.read(k.tenant).await?;
         let private = tx.opening_key(body.kid, now).await?;
@@ -114,8 +121,15 @@ async fn deliver(
         at: body.sealed_at,
         badge: sealed.badge_code,
     };
-    let (status, replayed, ApiJson(mut visit)) =
-        record_check_in(&state, &k, k.actor(), &headers, sealed.check_in, Some(offline)).await?;
+    let (status, replayed, ApiJson(mut visit)) = record_check_in(
+        &state,
+        &k,
+        k.actor(),
+        &headers,
+        sealed.check_in,
+        Some(offline),
+    )
+    .await?;
     visit.offline = true;
     Ok((status, replayed, ApiJson(visit)))
 }

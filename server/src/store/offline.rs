@@ -28,7 +28,8 @@ struct RawOpening {
 impl TenantTx {
     /// The offline key of the tenant's current data-key version, made now if there is none.
     pub async fn offline_key(&mut self) -> Result<OfflinePublic, Error> {
-        const FIND: &str = "SELECT id, public_key FROM offline_keys WHERE tenant_id = $1 AND key_version = $2";
+        const FIND: &str =
+            "SELECT id, public_key FROM offline_keys WHERE tenant_id = $1 AND key_version = $2";
         const ADD: &str = "INSERT INTO offline_keys (tenant_id, id, key_version, public_key, private_enc, created_at) \
                            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, key_version) DO NOTHING";
         let version = i64::from(self.keys.current);

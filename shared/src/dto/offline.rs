@@ -86,7 +86,12 @@ pub fn associated_data(kiosk_id: Uuid, idempotency_key: &str, sealed_at: DateTim
 pub fn badge_prefix(slot: u32) -> String {
     let n = CODE_ALPHABET.len() as u32;
     let digit = |i: u32| CODE_ALPHABET[(i % n) as usize] as char;
-    format!("{}{}{}", PROVISIONAL_MARK as char, digit(slot / n), digit(slot))
+    format!(
+        "{}{}{}",
+        PROVISIONAL_MARK as char,
+        digit(slot / n),
+        digit(slot)
+    )
 }
 
 /// A kiosk's provisional badge codes: its prefix, then a five-character sequence that counts up

@@ -81,7 +81,10 @@ async fn deliver(api: &Api, device: &Auth, key: &str, body: &Value) -> Resp {
 }
 
 async fn visit_count(api: &Api, t: &Tenant) -> u64 {
-    let log = api.get("/api/v1/visits?limit=1", &t.admin).await.expect(200);
+    let log = api
+        .get("/api/v1/visits?limit=1", &t.admin)
+        .await
+        .expect(200);
     log["total"].as_u64().expect("total")
 }
 
@@ -115,7 +118,10 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
         k.prefix
     );
     let again = offline_key(&api, &t.device).await;
-    assert_eq!((again.kid.as_str(), again.prefix.as_str()), (k.kid.as_str(), k.prefix.as_str()));
+    assert_eq!(
+        (again.kid.as_str(), again.prefix.as_str()),
+        (k.kid.as_str(), k.prefix.as_str())
+    );
     let (_, code) = api.create_kiosk(&t.admin, &t.site).await;
     let other = api.enroll(&code).await;
     let ok = offline_key(&api, &other).await;
@@ -151,9 +157,19 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     let refusals = [
         ("an unknown key", &t.device, "offline-1", unknown_kid),
         ("altered bytes", &t.device, "offline-1", altered),
-        ("another idempotency key", &t.device, "offline-2", good.clone()),
+        (
+            "another idempotency key",
+            &t.device,
+            "offline-2",
+            good.clone(),
+        ),
         ("another time", &t.device, "offline-1", moved_time),
-        ("another kiosk's delivery", &other, "offline-1", good.clone()),
+        (
+            "another kiosk's delivery",
+            &other,
+            "offline-1",
+            good.clone(),
+        ),
         (
             "another kiosk's id",
             &t.device,
@@ -182,14 +198,22 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     for (what, device, key, body) in &refusals {
         let r = deliver(&api, device, key, body).await;
         assert_eq!(r.status, 422, "{what}: {:?}", r.body);
-        assert!(r.body["error"]["message"].is_string(), "{what}: {:?}", r.body);
+        assert!(
+            r.body["error"]["message"].is_string(),
+            "{what}: {:?}",
+            r.body
+        );
         assert!(
             !r.text.contains("olivia") && !r.text.contains("Olivia"),
             "{what}: {}",
             r.text
         );
     }
-    assert_eq!(visit_count(&api, &t).await, before, "refusals change nothing");
+    assert_eq!(
+        visit_count(&api, &t).await,
+        before,
+        "refusals change nothing"
+    );
 
     // Delivered: recorded at its sealed time, with its code, flagged offline; the host is told.
     let r = deliver(&api, &t.device, "offline-1", &good).await;
@@ -198,9 +222,15 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     assert_eq!(r.body["offline"], json!(true));
     let replay = deliver(&api, &t.device, "offline-1", &good).await;
     assert_eq!(replay.status, 201, "{:?}", replay.body);
-    assert_eq!(replay.body["visit_id"], r.body["visit_id"], "the same visit");
+    assert_eq!(
+        replay.body["visit_id"], r.body["visit_id"],
+        "the same visit"
+    );
     assert_eq!(visit_count(&api, &t).await, before + 1, "one visit");
-    let log = api.get("/api/v1/visits?limit=5", &t.admin).await.expect(200);
+    let log = api
+        .get("/api/v1/visits?limit=5", &t.admin)
+        .await
+        .expect(200);
     let v = log["items"]
         .as_array()
         .expect("items")
@@ -217,10 +247,17 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
         .expect("rfc3339");
     assert_eq!(recorded, at, "recorded at its sealed time");
     let target = format!("visit:{}", v["id"].as_str().expect("id"));
-    wait_until("the check-in audited", Duration::from_secs(20), async || {
-        let audit = api.get("/api/v1/audit?limit=50", &t.admin).await.expect(200);
-        audit.to_string().contains(&target).then_some(())
-    })
+    wait_until(
+        "the check-in audited",
+        Duration::from_secs(20),
+        async || {
+            let audit = api
+                .get("/api/v1/audit?limit=50", &t.admin)
+                .await
+                .expect(200);
+            audit.to_string().contains(&target).then_some(())
+        },
+    )
     .await;
     wait_until("the host's email", Duration::from_secs(20), async || {
         smtp.messages()
@@ -252,9 +289,19 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
         "badge_code": format!("{}22345", ok.prefix),
         "check_in": visitor(&t.host, "Rita Revoked", "rita@visitor.test"),
     });
-    let r = deliver(&api, &other, "revoked-1", &seal(&ok, ok.kiosk_id, "revoked-1", at, &theirs)).await;
+    let r = deliver(
+        &api,
+        &other,
+        "revoked-1",
+        &seal(&ok, ok.kiosk_id, "revoked-1", at, &theirs),
+    )
+    .await;
     assert_eq!(r.status, 401, "{:?}", r.body);
-    assert_eq!(visit_count(&api, &t).await, before + 1, "nothing from a revoked kiosk");
+    assert_eq!(
+        visit_count(&api, &t).await,
+        before + 1,
+        "nothing from a revoked kiosk"
+    );
 
     // Sealed before a data-key rotation, delivered after: it still opens; the kiosk gets a new key.
     let plain = json!({
@@ -269,7 +316,10 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     let r = deliver(&api, &t.device, "offline-3", &before_rotation).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let rotated = offline_key(&api, &t.device).await;
-    assert_ne!(rotated.kid, k.kid, "a new offline key with the new data key");
+    assert_ne!(
+        rotated.kid, k.kid,
+        "a new offline key with the new data key"
+    );
     assert_eq!(rotated.prefix, k.prefix);
     assert_eq!(visit_count(&api, &t).await, before + 2);
 }

@@ -147,11 +147,7 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             ));
         }
         if opts.offline {
-            return runtime.block_on(offline::measure(
-                &bins[0].1,
-                opts.sealed,
-                opts.sqlite_only,
-            ));
+            return runtime.block_on(offline::measure(&bins[0].1, opts.sealed, opts.sqlite_only));
         }
         if !opts.login_timing {
             wrk::ensure()?;

@@ -58,11 +58,15 @@ async fn engine(bin: &Path, pg: Option<&str>, count: usize) -> anyhow::Result<Va
         .error_for_status()?
         .json()
         .await?;
-    let field = |f: &str| key[f].as_str().context("the offline key").map(str::to_owned);
-    let public = <Kem as hpke::Kem>::PublicKey::from_bytes(
-        &URL_SAFE_NO_PAD.decode(field("public_key")?)?,
-    )
-    .map_err(|e| anyhow::anyhow!("the offline key: {e}"))?;
+    let field = |f: &str| {
+        key[f]
+            .as_str()
+            .context("the offline key")
+            .map(str::to_owned)
+    };
+    let public =
+        <Kem as hpke::Kem>::PublicKey::from_bytes(&URL_SAFE_NO_PAD.decode(field("public_key")?)?)
+            .map_err(|e| anyhow::anyhow!("the offline key: {e}"))?;
     let kiosk_id: uuid::Uuid = field("kiosk_id")?.parse()?;
     let mut codes = ProvisionalCodes::new(&field("badge_prefix")?, 0);
 
@@ -95,7 +99,8 @@ async fn engine(bin: &Path, pg: Option<&str>, count: usize) -> anyhow::Result<Va
         seal_us.push(began.elapsed().as_secs_f64() * 1e6);
         // What the kiosk keeps per waiting check-in: the sealed body's strings, the key, the
         // provisional code and the first name.
-        held_bytes += body.to_string().len() + idempotency_key.len() + badge.len() + "Offline".len();
+        held_bytes +=
+            body.to_string().len() + idempotency_key.len() + badge.len() + "Offline".len();
         waiting.push((idempotency_key, body));
     }
     seal_us.sort_by(f64::total_cmp);

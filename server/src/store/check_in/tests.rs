@@ -25,7 +25,10 @@ fn provisional_codes_never_collide_with_each_other_or_the_servers() {
     for _ in 0..DRAWS {
         let code = badge_code();
         assert_ne!(code.as_bytes()[0], PROVISIONAL_MARK, "{code}");
-        assert!(!seen.contains(&code), "{code}: a server code in a kiosk's space");
+        assert!(
+            !seen.contains(&code),
+            "{code}: a server code in a kiosk's space"
+        );
     }
     assert_eq!(seen.len(), 2 * DRAWS);
 }

@@ -312,7 +312,13 @@ fn scan_memory(pids: &[u32], needles: &[&str]) -> MemoryScan {
 /// holds (`when` names the moment). Measured, not asserted yet: freed heap blocks of code the kiosk
 /// does not own (the webview's messages through GLib, the HTTP client's buffers) still hold some
 /// of them in the kiosk's own process (issue 20 stays open on it).
+/// A scan reads every mapped region of several processes, tens of gigabytes of mostly reserved
+/// address space: minutes per scan in a debug build, so it runs only when
+/// `VESTIBULE_KIOSK_MEMORY_SCAN=1` asks for it (not in `cargo xtask test`).
 fn check_kiosk_memory(secrets: &[&str], when: &str) {
+    if std::env::var("VESTIBULE_KIOSK_MEMORY_SCAN").as_deref() != Ok("1") {
+        return;
+    }
     let kiosk = kiosk_pid();
     let own = scan_memory(&[kiosk], secrets);
     assert!(

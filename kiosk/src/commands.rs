@@ -117,7 +117,16 @@ pub(crate) async fn as_override<T>(
     f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let s = kiosk.session().await?;
-    let token = s.override_token.as_ref().ok_or(Error::OverrideExpired)?;
+    let Some(token) = s.override_token.as_ref() else {
+        // Entered offline: the server never saw this session. While it stays out of reach the
+        // list says so; once it answers, the receptionist signs in again.
+        let mut inner = kiosk.lock().await;
+        if inner.offline.desk.signed_in && !inner.offline.reachable {
+            return Err(Error::Unreachable);
+        }
+        inner.offline.desk.signed_in = false;
+        return Err(Error::OverrideExpired);
+    };
     let result = f(&s.client, As::Override(&s.device, token)).await;
     if matches!(result, Err(Error::OverrideExpired)) {
         kiosk.lock().await.override_token = None;
@@ -176,7 +185,7 @@ pub async fn offline_status(kiosk: State<'_, Kiosk>) -> Result<OfflineStatus, Er
 pub async fn quit(app: tauri::AppHandle, kiosk: State<'_, Kiosk>) -> Result<(), Error> {
     let inner = kiosk.lock().await;
     let waiting = inner.offline.waiting();
-    if waiting > 0 && inner.override_token.is_none() {
+    if waiting > 0 && !inner.in_override() {
         return Err(Error::field(
             "pin",
             format!(
@@ -490,15 +499,24 @@ pub async fn override_login(
         email: &email,
         pin: pin.expose(),
     };
-    let token: OverrideToken = device_send(
+    let sent = device_send::<OverrideToken>(
         &kiosk,
         Method::POST,
         "/api/v1/kiosk/override",
         Some(&body),
         None,
     )
-    .await?;
-    kiosk.lock().await.override_token = Some(Zeroizing::new(token.override_token));
+    .await;
+    let token = match sent {
+        Ok(token) => token,
+        Err(Error::Unreachable) => return offline::desk_login(&kiosk, &email, pin.expose()).await,
+        Err(e) => return Err(e),
+    };
+    // Kept for override mode during an outage (`offline::desk`).
+    let verifier = offline::desk::hash(pin.expose()).await?;
+    let mut inner = kiosk.lock().await;
+    inner.override_token = Some(Zeroizing::new(token.override_token));
+    inner.offline.desk.remember(&email, verifier);
     Ok(OverrideSession {
         expires_at: token.expires_at.to_rfc3339(),
     })
@@ -524,7 +542,7 @@ pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>
             id: v.id.to_string(),
             visitor_name: v.visitor_name,
             visitor_company: v.visitor_company,
-            host_name: v.host_name,
+            host_name: v.host_name.unwrap_or_default(),
             checked_in_at: v.checked_in_at.to_rfc3339(),
             badge_code: v.badge_code,
             purpose: v.purpose,
@@ -658,7 +676,11 @@ pub async fn override_correct(kiosk: State<'_, Kiosk>, args: CorrectionArgs) -> 
 
 #[tauri::command]
 pub async fn override_exit(kiosk: State<'_, Kiosk>) -> Result<(), Error> {
-    let token = kiosk.lock().await.override_token.take();
+    let token = {
+        let mut inner = kiosk.lock().await;
+        inner.offline.desk.signed_in = false;
+        inner.override_token.take()
+    };
     if let (Some(token), Ok(s)) = (token, kiosk.session().await) {
         // Best effort: the token also dies on its own when idle.
         let _: Result<(), Error> = s

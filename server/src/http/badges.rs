@@ -49,7 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub(super) struct BadgeData {
     name: String,
     company: Option<String>,
-    host: String,
+    host: Option<String>,
     site: String,
     date: String,
     visitor_type: Option<String>,
@@ -70,7 +70,7 @@ impl BadgeData {
         Ok(BadgeData {
             name: v.visitor_name,
             company: v.visitor_company,
-            host: format!("Host: {}", v.host_name),
+            host: v.host_name.as_ref().map(|h| format!("Host: {h}")),
             site: site.name,
             date: day.format("%-d %b %Y").to_string(),
             visitor_type: record.and_then(|r| r.type_name),
@@ -85,7 +85,7 @@ impl BadgeData {
         Ok(BadgeData {
             name: "Alex Example".into(),
             company: Some("Example Company".into()),
-            host: "Host: Sam Sample".into(),
+            host: Some("Host: Sam Sample".into()),
             site,
             date: tx.now().format("%-d %b %Y").to_string(),
             visitor_type: Some("Visitor".into()),
@@ -99,7 +99,7 @@ impl BadgeData {
         Badge {
             name: &self.name,
             company: self.company.as_deref(),
-            host: Some(&self.host),
+            host: self.host.as_deref(),
             site: &self.site,
             date: &self.date,
             visitor_type: self.visitor_type.as_deref(),

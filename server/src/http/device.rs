@@ -196,7 +196,8 @@ pub(super) async fn record_check_in(
 }
 
 /// A visit just checked in at (site, host) is there (on site, waiting for approval, or held):
-/// counted, and told to the tenant's consoles.
+/// counted, and told to the tenant's consoles (the host's own too, unless it was recorded
+/// without them).
 pub(super) async fn announce(
     state: &AppState,
     tenant: TenantId,
@@ -204,7 +205,7 @@ pub(super) async fn announce(
     (site, host): (uuid::Uuid, uuid::Uuid),
 ) {
     let status = super::views::row_status(visit);
-    let visit = (visit.id, site, host);
+    let visit = (visit.id, site, (!visit.hostless).then_some(host));
     metrics::check_in();
     super::events::visit_changed(state, tenant, visit, status).await;
 }

@@ -97,7 +97,7 @@ async fn changed(state: &AppState, tenant: TenantId, e: &Evacuation) {
         at: state.clock.now(),
         evacuation_id: Some(e.id),
     };
-    state.store.publish(tenant, Uuid::nil(), event).await;
+    state.store.publish(tenant, None, event).await;
 }
 
 /// Starts the roll call at `site` and queues the emergency contacts' emails.
@@ -325,7 +325,7 @@ async fn roll_call_pdf(
         .map(|(p, (status, checked_in))| pdf::RollCallLine {
             name: &p.visitor_name,
             company: p.visitor_company.as_deref(),
-            host: &p.host_name,
+            host: p.host_name.as_deref().unwrap_or("-"),
             checked_in,
             status,
         })

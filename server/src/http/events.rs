@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub(super) async fn visit_changed(
     state: &AppState,
     tenant: TenantId,
-    visit: (Uuid, Uuid, Uuid),
+    visit: (Uuid, Uuid, Option<Uuid>),
     status: VisitStatus,
 ) {
     let (visit_id, site_id, host) = visit;
@@ -74,7 +74,8 @@ async fn events(
                     // A host never hears of a held visitor (until staff admit them).
                     Ok(c)
                         if own.as_ref().is_some_and(|h| {
-                            !h.contains(&c.host) || c.event.status == VisitStatus::Held
+                            !c.host.is_some_and(|host| h.contains(&host))
+                                || c.event.status == VisitStatus::Held
                         }) =>
                     {
                         continue;

@@ -124,7 +124,7 @@ async fn create_invite(
     let mut tx = state.store.write(staff.tenant).await?;
     // A host invites for themselves only.
     if let Some(email) = &own
-        && !tx.hosted_by(body.host_id, email).await?
+        && !tx.hosted_by(Some(body.host_id), email).await?
     {
         return Err(Error::Forbidden("a host invites only their own visitors"));
     }
@@ -252,7 +252,7 @@ async fn own_invite(
 ) -> Result<crate::store::InviteRow, Error> {
     let row = tx.invite(id).await?.ok_or(Error::NotFound)?;
     if let Some(email) = staff.own_visits()?
-        && !tx.hosted_by(row.host_id, &email).await?
+        && !tx.hosted_by(Some(row.host_id), &email).await?
     {
         return Err(Error::NotFound);
     }

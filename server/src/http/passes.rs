@@ -133,7 +133,7 @@ async fn retried_host(tx: &mut TenantTx, k: &Kiosk, key: &str) -> Result<Option<
     let Some(visit) = tx.visit_by_key(k.kiosk.id, key).await? else {
         return Ok(None);
     };
-    Ok(tx.visit(visit).await?.map(|v| v.host_id))
+    Ok(tx.visit(visit).await?.and_then(|v| v.host_id))
 }
 
 /// Looks a pass code up for the kiosk's greeting, before the agreement: the holder's first name,

@@ -200,8 +200,8 @@ fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
         w.write_record([
             r.id.to_string(),
             r.site_id.to_string(),
-            r.host_id.to_string(),
-            cell(&r.host_name),
+            r.host_id.map(|h| h.to_string()).unwrap_or_default(),
+            cell(r.host_name.as_deref().unwrap_or("")),
             cell(&r.visitor_name),
             cell(&r.visitor_email),
             cell(r.visitor_company.as_deref().unwrap_or("")),

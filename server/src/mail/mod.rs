@@ -14,8 +14,8 @@
 
 pub mod agreement;
 mod compose;
+mod desk;
 mod evacuation;
-mod held;
 mod invitation;
 mod pass;
 mod smtp;
@@ -165,22 +165,34 @@ struct Batch {
 }
 
 impl Batch {
-    /// The host and the site, read once a batch; `None` if either no longer exists.
-    async fn host_and_site(
-        &mut self,
-        tx: &mut TenantTx,
-        host: Uuid,
-        site: Uuid,
-    ) -> Result<Option<(HostRow, SiteRow)>, Error> {
+    /// The host, read once a batch; `None` if it no longer exists.
+    async fn host(&mut self, tx: &mut TenantTx, host: Uuid) -> Result<Option<HostRow>, Error> {
         if let Entry::Vacant(e) = self.hosts.entry(host) {
             e.insert(tx.host(host).await?);
         }
+        Ok(self.hosts.get(&host).cloned().flatten())
+    }
+
+    /// The site, read once a batch; `None` if it no longer exists.
+    async fn site(&mut self, tx: &mut TenantTx, site: Uuid) -> Result<Option<SiteRow>, Error> {
         if let Entry::Vacant(e) = self.sites.entry(site) {
             e.insert(tx.site(site).await?);
         }
-        let h = self.hosts.get(&host).cloned().flatten();
-        let s = self.sites.get(&site).cloned().flatten();
-        Ok(h.zip(s))
+        Ok(self.sites.get(&site).cloned().flatten())
+    }
+
+    /// The host and the site; `None` if either no longer exists (or the visit has no host).
+    async fn host_and_site(
+        &mut self,
+        tx: &mut TenantTx,
+        host: Option<Uuid>,
+        site: Uuid,
+    ) -> Result<Option<(HostRow, SiteRow)>, Error> {
+        let Some(host) = host else {
+            return Ok(None);
+        };
+        let h = self.host(tx, host).await?;
+        Ok(h.zip(self.site(tx, site).await?))
     }
 }
 
@@ -317,8 +329,8 @@ async fn prepare(
     let Some(visit) = tx.visit(n.visit_id).await? else {
         return Ok(Err("the visit no longer exists".into()));
     };
-    if n.event == "held" {
-        return prepare_held(tx, item, batch, &visit).await;
+    if n.event == "held" || n.event == "no_host" {
+        return prepare_desk_alert(tx, item, batch, &visit).await;
     }
     if (n.event == "waiting" || n.event == "still_on_site") && visit.checked_out_at.is_some() {
         return Ok(Err(
@@ -398,7 +410,7 @@ async fn prepare_invitation(
         return Ok(Err("not needed: the invitation was cancelled".into()));
     }
     let Some((host, site)) = batch
-        .host_and_site(tx, invite.host_id, invite.site_id)
+        .host_and_site(tx, Some(invite.host_id), invite.site_id)
         .await?
     else {
         return Ok(Err("the host or site no longer exists".into()));
@@ -472,22 +484,28 @@ async fn prepare_pass(
     }
 }
 
-/// Writes the desk's alert about a visitor the watchlist held: to the tenant's admins and
-/// receptionists, with who and where (the reason stays in the console).
-async fn prepare_held(
+/// Writes the desk's alert to the tenant's admins and receptionists, with who and where: about a
+/// visitor the watchlist held (`held`; the reason stays in the console), or one checked in
+/// offline whose host was removed (`no_host`).
+async fn prepare_desk_alert(
     tx: &mut TenantTx,
     item: &crate::store::OutboxItem,
     batch: &mut Batch,
     visit: &crate::store::VisitRow,
 ) -> Result<Result<Outgoing, String>, Error> {
-    if visit.status != VisitStatus::Held {
+    let held = item.notification.event == "held";
+    if held && visit.status != VisitStatus::Held {
         return Ok(Err("not needed: the visit was decided already".into()));
     }
-    let Some((host, site)) = batch
-        .host_and_site(tx, visit.host_id, visit.site_id)
-        .await?
-    else {
-        return Ok(Err("the host or site no longer exists".into()));
+    if !held && visit.host_id.is_some() {
+        return Ok(Err("not needed: the visit has a host again".into()));
+    }
+    let Some(site) = batch.site(tx, visit.site_id).await? else {
+        return Ok(Err("the site no longer exists".into()));
+    };
+    let host = match visit.host_id {
+        Some(id) => batch.host(tx, id).await?.map(|h| h.name),
+        None => None,
     };
     let Some(account) = &batch.account else {
         return Ok(Err("no SMTP server is configured for this tenant".into()));
@@ -502,15 +520,20 @@ async fn prepare_held(
         return Ok(Err("no admin or receptionist to alert".into()));
     }
     let at = crate::days::local_time(visit.checked_in_at, &site.timezone);
-    let facts = held::HeldEmail {
+    let facts = desk::DeskAlert {
         visitor: &visit.visitor_name,
         company: visit.visitor_company.as_deref(),
         site: &site.name,
-        host: &host.name,
+        host: host.as_deref(),
         at: &at,
         link: &batch.public_url,
     };
-    let content = held::to_desk(batch.settings.language, &facts);
+    let lang = batch.settings.language;
+    let content = if held {
+        desk::held(lang, &facts)
+    } else {
+        desk::no_host(lang, &facts)
+    };
     Ok(outgoing(account, &desk, item.id, content))
 }
 

@@ -101,6 +101,9 @@ pub struct CheckedInRow {
     pub pending_approval: bool,
     /// Held: the visitor matched the watchlist (staff admit or deny them).
     pub held: bool,
+    /// Recorded without its host: made offline, for a host removed meanwhile (never on a replay's
+    /// answer, which announces nothing).
+    pub hostless: bool,
 }
 
 /// What a check-in reads before it writes.
@@ -273,8 +276,8 @@ params! {
         visit_id: Uuid,
         /// `$10`
         site_id: Uuid,
-        /// `$11`
-        host_id: Uuid,
+        /// `$11`: `None` for a check-in made offline whose host is no longer at the site.
+        host_id: Option<Uuid>,
         /// `$12`
         purpose_enc: Option<Vec<u8>>,
         /// `$13`
@@ -368,12 +371,15 @@ pub(super) fn decide(facts: &CheckInFacts, new: &NewVisit) -> Result<Option<Chec
                 pending_approval: facts.approval.as_deref() == Some(PENDING),
                 // Turned away since: still no badge for the kiosk.
                 held: facts.hold.is_some(),
+                hostless: false,
             }))
         } else {
             Err(Error::IdempotencyMismatch)
         };
     }
-    if facts.site_id != Some(new.site_id) {
+    // A check-in sealed offline is recorded even when its host was removed (or moved to another
+    // site) meanwhile: the host is cleared and the desk alerted (`plan`).
+    if facts.site_id != Some(new.site_id) && new.offline.is_none() {
         return Err(Error::NotFound);
     }
     if new.flow == Flow::Untyped && facts.types_offered {
@@ -408,12 +414,16 @@ pub(super) fn plan(
         seal_notification(c, id, &n)
     };
     let pending = matches!(new.flow, Flow::Typed { approval: true });
-    // A held visitor's host hears of them once staff admit them; the staff hear now.
+    // The host, unless a check-in made offline names one no longer at the site (`decide`).
+    let host_id = (facts.site_id == Some(new.site_id)).then_some(new.host_id);
+    // A held visitor's host hears of them once staff admit them; the staff hear now, as they do
+    // of a visitor without a host.
     let held = facts.watched;
-    let event = match (held, pending) {
-        (true, _) => "held",
-        (false, true) => "approval",
-        (false, false) => "check_in",
+    let event = match (held, host_id, pending) {
+        (true, ..) => "held",
+        (false, None, _) => "no_host",
+        (false, Some(_), true) => "approval",
+        (false, Some(_), false) => "check_in",
     };
     let notice = facts
         .smtp_configured
@@ -422,7 +432,7 @@ pub(super) fn plan(
     // The "still waiting" reminder, if the tenant wants one: (row id, sealed payload, due).
     let reminder = match facts
         .notify_waiting_minutes
-        .filter(|_| facts.smtp_configured && !held)
+        .filter(|_| facts.smtp_configured && !held && host_id.is_some())
     {
         Some(minutes) => {
             let (id, sealed) = notification(new_id(), "waiting")?;
@@ -435,9 +445,10 @@ pub(super) fn plan(
         visitor_id,
         badge_code: badge.clone(),
         checked_in_at: at,
-        host_notification: told(notice.is_some() && !held),
+        host_notification: told(notice.is_some() && !held && host_id.is_some()),
         pending_approval: pending,
         held,
+        hostless: host_id.is_none(),
     };
     let (key, hash) = new.idempotency.clone().unzip();
     let (notice_id, notice) = notice.unzip();
@@ -458,7 +469,7 @@ pub(super) fn plan(
         at,
         visit_id,
         site_id: new.site_id,
-        host_id: new.host_id,
+        host_id,
         purpose_enc: new
             .purpose
             .as_ref()

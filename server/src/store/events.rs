@@ -37,7 +37,8 @@ const BACKLOG: usize = 1024;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VisitChange {
     pub tenant: Uuid,
-    pub host: Uuid,
+    /// `None` for a visit without a host (a check-in made offline whose host was removed).
+    pub host: Option<Uuid>,
     #[serde(flatten)]
     pub event: VisitEvent,
 }
@@ -112,7 +113,7 @@ async fn relay(
 impl Store {
     /// Tells every console of `tenant` (on every replica) that a visit changed. Called after the
     /// change committed; a failure to tell is logged, not returned: the change itself stands.
-    pub async fn publish(&self, tenant: TenantId, host: Uuid, event: VisitEvent) {
+    pub async fn publish(&self, tenant: TenantId, host: Option<Uuid>, event: VisitEvent) {
         let change = VisitChange {
             tenant: tenant.0,
             host,

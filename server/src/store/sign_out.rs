@@ -19,7 +19,7 @@ impl TenantTx {
         site: Uuid,
         day: NaiveDate,
         cutoff: DateTime<Utc>,
-    ) -> Result<Option<Vec<(Uuid, Uuid)>>, Error> {
+    ) -> Result<Option<Vec<(Uuid, Option<Uuid>)>>, Error> {
         const RUN: &str = "INSERT INTO auto_checkouts (tenant_id, site_id, day, ran_at) VALUES ($1, $2, $3, $4) \
                            ON CONFLICT DO NOTHING";
         const OUT: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3, checked_out_auto = TRUE \
@@ -30,7 +30,7 @@ impl TenantTx {
         if self.execute(RUN, (site, day, self.now())).await? == 0 {
             return Ok(None);
         }
-        let out: Vec<(Uuid, Uuid)> = self.fetch_all(OUT, (site, cutoff)).await?;
+        let out: Vec<(Uuid, Option<Uuid>)> = self.fetch_all(OUT, (site, cutoff)).await?;
         for (id, _) in &out {
             self.checked_out(Actor::System, *id).await?;
         }

@@ -21,9 +21,10 @@ use crate::error::Error;
 pub struct VisitRow {
     pub id: Uuid,
     pub site_id: Uuid,
-    pub host_id: Uuid,
+    /// `None`: checked in offline for a host removed before the check-in arrived.
+    pub host_id: Option<Uuid>,
     pub visitor_id: Uuid,
-    pub host_name: String,
+    pub host_name: Option<String>,
     pub visitor_name: String,
     pub visitor_email: String,
     pub visitor_company: Option<String>,
@@ -43,7 +44,7 @@ pub struct VisitRow {
 struct RawVisit {
     id: Uuid,
     site_id: Uuid,
-    host_id: Uuid,
+    host_id: Option<Uuid>,
     visitor_id: Uuid,
     purpose_enc: Option<Vec<u8>>,
     status: String,
@@ -57,7 +58,7 @@ struct RawVisit {
     email_enc: Vec<u8>,
     company_enc: Option<Vec<u8>>,
     phone_enc: Option<Vec<u8>>,
-    host_name_enc: Vec<u8>,
+    host_name_enc: Option<Vec<u8>>,
 }
 
 /// A visit's status from its stored `status` and `approval` (read as `COALESCE(hold, approval)`,
@@ -103,11 +104,11 @@ macro_rules! visit_columns {
     };
 }
 
-/// How a visit meets its visitor and its host.
+/// How a visit meets its visitor and its host (if it has one).
 macro_rules! visit_joins {
     () => {
         "JOIN visitors vi ON vi.tenant_id = v.tenant_id AND vi.id = v.visitor_id \
-         JOIN hosts h ON h.tenant_id = v.tenant_id AND h.id = v.host_id "
+         LEFT JOIN hosts h ON h.tenant_id = v.tenant_id AND h.id = v.host_id "
     };
 }
 
@@ -182,7 +183,11 @@ impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
         let c = &self.keys;
         Ok(VisitRow {
-            host_name: c.open(HOST_NAME, r.host_id, &r.host_name_enc)?,
+            host_name: r
+                .host_id
+                .zip(r.host_name_enc.as_deref())
+                .map(|(host, enc)| c.open(HOST_NAME, host, enc))
+                .transpose()?,
             visitor_name: c.open(VISITOR_NAME, r.visitor_id, &r.name_enc)?,
             visitor_email: c.open(VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
             visitor_company: c.open_opt(VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
@@ -287,8 +292,12 @@ impl TenantTx {
         )
     }
 
-    /// Whether `host` is one of the host records with this email (a signed-in host's own).
-    pub async fn hosted_by(&mut self, host: Uuid, email: &Email) -> Result<bool, Error> {
+    /// Whether `host` is one of the host records with this email (a signed-in host's own); a
+    /// visit without a host is no one's.
+    pub async fn hosted_by(&mut self, host: Option<Uuid>, email: &Email) -> Result<bool, Error> {
+        let Some(host) = host else {
+            return Ok(false);
+        };
         const SQL: &str = "SELECT EXISTS (SELECT 1 FROM hosts WHERE tenant_id = $1 AND id = $2 AND email_idx = $3)";
         let idx = self.keys.email_index(email);
         self.scalar(SQL, (host, idx)).await
@@ -300,10 +309,10 @@ impl TenantTx {
         actor: Actor,
         site: Uuid,
         badge: &BadgeCode,
-    ) -> Result<(Uuid, Uuid), Error> {
+    ) -> Result<(Uuid, Option<Uuid>), Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $4 \
                            WHERE tenant_id = $1 AND site_id = $2 AND badge_code = $3 AND status = 'on_site' RETURNING id, host_id";
-        let (id, host): (Uuid, Uuid) = self
+        let (id, host): (Uuid, Option<Uuid>) = self
             .fetch_optional(SQL, (site, badge.as_str(), self.now()))
             .await?
             .ok_or(Error::NotFound)?;
@@ -317,11 +326,11 @@ impl TenantTx {
         actor: Actor,
         id: Uuid,
         site: Option<Uuid>,
-    ) -> Result<(Uuid, Uuid), Error> {
+    ) -> Result<(Uuid, Option<Uuid>), Error> {
         const SQL: &str = "UPDATE visits SET status = 'checked_out', checked_out_at = $3 \
                            WHERE tenant_id = $1 AND id = $2 AND ($4 IS NULL OR site_id = $4) AND status = 'on_site' \
                            RETURNING site_id, host_id";
-        let found: (Uuid, Uuid) = self
+        let found: (Uuid, Option<Uuid>) = self
             .fetch_optional(SQL, (id, self.now(), site))
             .await?
             .ok_or(Error::NotFound)?;
@@ -375,9 +384,10 @@ impl TenantTx {
             .await?
             .filter(|v| site.is_none_or(|s| s == v.site_id))
             .ok_or(Error::NotFound)?;
+        let hostless = v.host_id.is_none();
         if let Some(host_id) = fix.host_id {
             match self.host(host_id).await? {
-                Some(h) if h.site_id == v.site_id => v.host_id = host_id,
+                Some(h) if h.site_id == v.site_id => v.host_id = Some(host_id),
                 _ => {
                     return Err(Error::InvalidInput(
                         "host_id: no such host at this visit's site".into(),
@@ -424,6 +434,21 @@ impl TenantTx {
             (id, v.host_id, purpose_enc),
         )
         .await?;
+        // A visitor checked in offline for a removed host: the host the desk found hears of them.
+        if hostless
+            && v.host_id.is_some()
+            && v.status == VisitStatus::OnSite
+            && self.has_smtp().await?
+        {
+            let notice = Notification {
+                event: "check_in".into(),
+                visit_id: id,
+                code: None,
+                secret: None,
+            };
+            self.enqueue("host_notification", &notice, self.now())
+                .await?;
+        }
         self.audit(actor, "visit.correct", format!("visit:{id}"))
             .await?;
         self.visit(id).await?.ok_or(Error::NotFound)

@@ -54,7 +54,8 @@ pub struct RollCallPerson {
     pub visit_id: Uuid,
     pub visitor_name: String,
     pub visitor_company: Option<String>,
-    pub host_name: String,
+    /// `null` for a visit without a host (checked in offline for a removed host).
+    pub host_name: Option<String>,
     pub checked_in_at: DateTime<Utc>,
     pub checked_out_at: Option<DateTime<Utc>>,
     pub status: RollStatus,

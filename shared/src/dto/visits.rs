@@ -146,8 +146,10 @@ pub struct CorrectVisit {
 pub struct Visit {
     pub id: Uuid,
     pub site_id: Uuid,
-    pub host_id: Uuid,
-    pub host_name: String,
+    /// `null` for a visitor checked in offline whose host was removed before the check-in
+    /// arrived: the desk was alerted, and sets the host with a correction.
+    pub host_id: Option<Uuid>,
+    pub host_name: Option<String>,
     pub visitor_name: String,
     pub visitor_email: String,
     pub visitor_company: Option<String>,

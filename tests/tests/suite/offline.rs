@@ -4,7 +4,8 @@
 //! goes out; the same delivery again makes no second visit; one under an unknown key, with
 //! altered bytes or associated data, another kiosk's id, a time in the future or older than the
 //! window, a code outside the kiosk's prefix, or from a revoked kiosk is refused in the envelope
-//! and changes nothing; and `keys rotate-dek` between sealing and delivery still opens it.
+//! and changes nothing; `keys rotate-dek` between sealing and delivery still opens it; and one
+//! whose host was removed meanwhile is recorded without a host, the desk alerted.
 
 use std::time::Duration;
 
@@ -20,11 +21,19 @@ use vestibule_shared::dto::offline::{HPKE_INFO, associated_data};
 use vestibule_tests::{
     Api, Auth, Engine, Resp, Tenant, TestServer,
     api::visitor,
-    smtp::{SMTP_PASSWORD, SMTP_USER, SmtpMode, SmtpServer},
+    smtp::{SmtpMode, SmtpServer},
     wait_until,
 };
 
-use super::mail::header;
+use super::mail::{cert_files, configure, header};
+
+/// Starts an SMTP server over TLS and points the tenant's mail at it.
+async fn mail_to(server: &TestServer, api: &Api, t: &Tenant) -> SmtpServer {
+    let (cert, key, pem) = cert_files(server);
+    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    configure(api, t, &smtp, Some(&pem)).await;
+    smtp
+}
 
 /// A kiosk's offline key as the server gave it.
 struct Key {
@@ -92,23 +101,7 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "outage").await;
-    let dir = server.data_dir.path().join("tls");
-    let smtp = SmtpServer::start(
-        SmtpMode::Tls,
-        &dir.join("cert.pem"),
-        &dir.join("key.pem"),
-        0,
-    )
-    .await;
-    let config = json!({
-        "host": "localhost", "port": smtp.port, "security": "tls",
-        "username": SMTP_USER, "password": SMTP_PASSWORD,
-        "from_address": "reception@outage.test",
-        "ca_pem": String::from_utf8(server.cert_pem()).expect("PEM"),
-    });
-    api.put("/api/v1/integrations/smtp", &t.admin, config)
-        .await
-        .expect(200);
+    let smtp = mail_to(&server, &api, &t).await;
 
     // Each kiosk has its own prefix of provisional codes; asking again changes nothing.
     let k = offline_key(&api, &t.device).await;
@@ -324,4 +317,81 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     assert_eq!(visit_count(&api, &t).await, before + 2);
 }
 
+/// A check-in sealed for a host who is removed before it arrives is still recorded, without a
+/// host; the desk (admins and receptionists) is alerted by email, and once a receptionist sets
+/// the host on the visit, the host is told.
+async fn a_sealed_check_in_for_a_removed_host_is_kept(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "gone").await;
+    let smtp = mail_to(&server, &api, &t).await;
+    let leaving = api
+        .create_host(&t.admin, &t.site, "Lena Leaving", "lena@gone.test")
+        .await;
+    let k = offline_key(&api, &t.device).await;
+    let at = (Utc::now() - chrono::Duration::minutes(20)).trunc_subsecs(3);
+    let plain = json!({
+        "badge_code": format!("{}32345", k.prefix),
+        "check_in": visitor(&leaving, "Hugo Hostless", "hugo@visitor.test"),
+    });
+    let sealed = seal(&k, k.kiosk_id, "hostless-1", at, &plain);
+    api.send(
+        Method::DELETE,
+        &format!("/api/v1/hosts/{leaving}"),
+        &t.admin,
+        None,
+        &[],
+    )
+    .await
+    .expect(204);
+
+    let r = deliver(&api, &t.device, "hostless-1", &sealed).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["host_notification"], "none", "{:?}", r.body);
+    let replay = deliver(&api, &t.device, "hostless-1", &sealed).await;
+    assert_eq!(replay.body["visit_id"], r.body["visit_id"], "one visit");
+    let id = r.body["visit_id"].as_str().expect("id").to_owned();
+    let v = api
+        .get(&format!("/api/v1/visits/{id}"), &t.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        (&v["host_id"], &v["host_name"], &v["offline"]),
+        (&Value::Null, &Value::Null, &json!(true)),
+        "{v}"
+    );
+    let alert = wait_until("the desk's alert", Duration::from_secs(20), async || {
+        smtp.messages()
+            .into_iter()
+            .find(|m| header(m, "Subject").is_some_and(|s| s.contains("without a host")))
+    })
+    .await;
+    let to = header(&alert, "To").unwrap_or_default();
+    assert!(
+        to.contains("admin@gone.test") && to.contains("desk@gone.test"),
+        "{to}"
+    );
+    assert!(!to.contains("lena@gone.test"), "{to}");
+
+    // The receptionist finds the host and sets it: the host hears of their visitor.
+    let desk = api.login("gone", &t.receptionist).await;
+    let fixed = api
+        .patch(
+            &format!("/api/v1/visits/{id}"),
+            &desk,
+            json!({"host_id": t.host}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(fixed["host_id"], json!(t.host), "{fixed}");
+    wait_until("the host's email", Duration::from_secs(20), async || {
+        smtp.messages()
+            .iter()
+            .any(|m| header(m, "To").is_some_and(|h| h.contains("harriet@gone.test")))
+            .then_some(())
+    })
+    .await;
+}
+
 both_engines!(sealed_check_ins_arrive_once_and_only_as_sealed);
+both_engines!(a_sealed_check_in_for_a_removed_host_is_kept);

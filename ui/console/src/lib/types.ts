@@ -57,8 +57,9 @@ export type VisitStatus = 'on_site' | 'checked_out' | 'pending_approval' | 'deni
 export interface Visit {
   id: string;
   site_id: string;
-  host_id: string;
-  host_name: string;
+  /** `null`: checked in offline for a host removed before the check-in arrived. */
+  host_id: string | null;
+  host_name: string | null;
   visitor_name: string;
   visitor_email: string;
   visitor_company: string | null;
@@ -69,6 +70,8 @@ export interface Visit {
   checked_in_at: string;
   checked_out_at: string | null;
   checked_out_auto: boolean;
+  /** Checked in on a kiosk while it could not reach the server, delivered sealed later. */
+  offline: boolean;
 }
 export interface VisitorPass {
   id: string;
@@ -280,7 +283,7 @@ export interface RollCallPerson {
   visit_id: string;
   visitor_name: string;
   visitor_company: string | null;
-  host_name: string;
+  host_name: string | null;
   checked_in_at: string;
   checked_out_at: string | null;
   status: RollStatus;

@@ -7,6 +7,7 @@
 //! the waiting check-ins in order, each with its original idempotency key. Nothing of this ever
 //! touches the disk: a kiosk that loses power during an outage loses what was waiting.
 
+pub mod desk;
 pub mod sealing;
 
 use std::{collections::VecDeque, time::Duration};
@@ -26,7 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     commands::device_send,
-    contract::{OfflineStatus, WaitingVisitor},
+    contract::{OfflineStatus, OverrideSession, WaitingVisitor},
     error::Error,
     state::Kiosk,
 };
@@ -47,6 +48,8 @@ pub struct Offline {
     queue: VecDeque<Waiting>,
     /// Whether the last request to a server was answered.
     pub reachable: bool,
+    /// Override mode during an outage.
+    pub desk: desk::Desk,
 }
 
 struct SealingKey {
@@ -77,6 +80,93 @@ impl Offline {
         self.queue.len()
     }
 
+    /// What the waiting check-ins hold on the heap: the queue's slots and their strings.
+    pub fn held_bytes(&self) -> usize {
+        let strings: usize = self
+            .queue
+            .iter()
+            .map(|w| {
+                w.idempotency_key.capacity()
+                    + w.sealed.enc.capacity()
+                    + w.sealed.ciphertext.capacity()
+                    + w.badge_code.capacity()
+                    + w.first_name.capacity()
+            })
+            .sum();
+        self.queue.capacity() * std::mem::size_of::<Waiting>() + strings
+    }
+
+    /// Takes the offline key the server gave; a new badge prefix starts its codes anew.
+    pub fn set_key(&mut self, key: OfflineKey) -> Result<(), Error> {
+        let public = URL_SAFE_NO_PAD
+            .decode(&key.public_key)
+            .map_err(|_| Error::Internal("the server's offline key is not base64url".into()))
+            .and_then(|b| sealing::PublicKey::from_bytes(&b))?;
+        let same_prefix = self.key.as_ref().map(|k| &k.badge_prefix) == Some(&key.badge_prefix);
+        if !same_prefix || self.codes.is_none() {
+            let start = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
+            self.codes = Some(ProvisionalCodes::new(&key.badge_prefix, start));
+        }
+        self.key = Some(SealingKey {
+            kid: key.kid,
+            public,
+            kiosk_id: key.kiosk_id,
+            badge_prefix: key.badge_prefix,
+        });
+        Ok(())
+    }
+
+    /// Seals a check-in (`body` as it was sent, under its idempotency key) with a provisional
+    /// badge code, zeroizes the plaintext, and keeps the sealed bytes and the visitor's first
+    /// name to deliver later; answers what the visitor is shown. A retry of the same form answers
+    /// the same. Refused with `OfflineFull` at `limit`, `Unreachable` with no key yet.
+    pub fn seal(
+        &mut self,
+        limit: usize,
+        body: &impl Serialize,
+        idempotency_key: &str,
+        visitor_name: &str,
+    ) -> Result<CheckedIn, Error> {
+        if let Some(w) = self
+            .queue
+            .iter()
+            .find(|w| w.idempotency_key == idempotency_key)
+        {
+            return Ok(shown(&w.badge_code, w.sealed.sealed_at));
+        }
+        if self.queue.len() >= limit {
+            return Err(Error::OfflineFull);
+        }
+        let (Some(key), Some(codes)) = (&self.key, &mut self.codes) else {
+            return Err(Error::Unreachable);
+        };
+        let badge_code = codes.draw();
+        let sealed_at = Utc::now().trunc_subsecs(3);
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(&Sealable {
+                badge_code: &badge_code,
+                check_in: body,
+            })
+            .map_err(|e| Error::Internal(e.to_string()))?,
+        );
+        let aad = associated_data(key.kiosk_id, idempotency_key, sealed_at);
+        let (enc, ciphertext) = sealing::seal(&key.public, &plaintext, &aad)?;
+        drop(plaintext);
+        let first_name = visitor_name.split_whitespace().next().unwrap_or_default();
+        self.queue.push_back(Waiting {
+            idempotency_key: idempotency_key.to_owned(),
+            sealed: SealedCheckIn {
+                kid: key.kid,
+                enc: URL_SAFE_NO_PAD.encode(enc),
+                ciphertext: URL_SAFE_NO_PAD.encode(ciphertext),
+                sealed_at,
+            },
+            badge_code: badge_code.clone(),
+            first_name: Zeroizing::new(first_name.to_owned()),
+        });
+        Ok(shown(&badge_code, sealed_at))
+    }
+
     /// The directory entries that answer `query`, by the tenant's rules (offline host search).
     pub fn search(&self, query: &str, min_chars: u8, exact: bool) -> Vec<DirectoryEntry> {
         if query.trim().chars().count() < usize::from(min_chars) {
@@ -96,23 +186,9 @@ impl Offline {
 pub async fn refresh(kiosk: &Kiosk) -> Result<(), Error> {
     let key: OfflineKey = get(kiosk, "/api/v1/kiosk/offline-key").await?;
     let directory: Vec<DirectoryEntry> = get(kiosk, "/api/v1/kiosk/directory").await?;
-    let public = URL_SAFE_NO_PAD
-        .decode(&key.public_key)
-        .map_err(|_| Error::Internal("the server's offline key is not base64url".into()))
-        .and_then(|b| sealing::PublicKey::from_bytes(&b))?;
     let mut inner = kiosk.lock().await;
     let o = &mut inner.offline;
-    let same_prefix = o.key.as_ref().map(|k| &k.badge_prefix) == Some(&key.badge_prefix);
-    if !same_prefix || o.codes.is_none() {
-        let start = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
-        o.codes = Some(ProvisionalCodes::new(&key.badge_prefix, start));
-    }
-    o.key = Some(SealingKey {
-        kid: key.kid,
-        public,
-        kiosk_id: key.kiosk_id,
-        badge_prefix: key.badge_prefix,
-    });
+    o.set_key(key)?;
     o.directory = directory;
     o.reachable = true;
     Ok(())
@@ -123,8 +199,7 @@ async fn get<T: serde::de::DeserializeOwned>(kiosk: &Kiosk, path: &str) -> Resul
 }
 
 /// Seals a check-in that no server took (`body` as it was sent, under its idempotency key) and
-/// keeps it to deliver later; answers what the visitor is shown. A retry of the same form
-/// answers the same. Refused with `OfflineFull` at the limit, `Unreachable` with no key yet.
+/// keeps it to deliver later; answers what the visitor is shown (see [`Offline::seal`]).
 pub async fn seal(
     kiosk: &Kiosk,
     body: &impl Serialize,
@@ -133,46 +208,10 @@ pub async fn seal(
 ) -> Result<CheckedIn, Error> {
     let mut inner = kiosk.lock().await;
     let limit = inner.config.offline_limit;
-    let o = &mut inner.offline;
-    o.reachable = false;
-    if let Some(w) = o
-        .queue
-        .iter()
-        .find(|w| w.idempotency_key == idempotency_key)
-    {
-        return Ok(shown(&w.badge_code, w.sealed.sealed_at));
-    }
-    if o.queue.len() >= limit {
-        return Err(Error::OfflineFull);
-    }
-    let (Some(key), Some(codes)) = (&o.key, &mut o.codes) else {
-        return Err(Error::Unreachable);
-    };
-    let badge_code = codes.draw();
-    let sealed_at = Utc::now().trunc_subsecs(3);
-    let plaintext = Zeroizing::new(
-        serde_json::to_vec(&Sealable {
-            badge_code: &badge_code,
-            check_in: body,
-        })
-        .map_err(|e| Error::Internal(e.to_string()))?,
-    );
-    let aad = associated_data(key.kiosk_id, idempotency_key, sealed_at);
-    let (enc, ciphertext) = sealing::seal(&key.public, &plaintext, &aad)?;
-    drop(plaintext);
-    let first_name = visitor_name.split_whitespace().next().unwrap_or_default();
-    o.queue.push_back(Waiting {
-        idempotency_key: idempotency_key.to_owned(),
-        sealed: SealedCheckIn {
-            kid: key.kid,
-            enc: URL_SAFE_NO_PAD.encode(enc),
-            ciphertext: URL_SAFE_NO_PAD.encode(ciphertext),
-            sealed_at,
-        },
-        badge_code: badge_code.clone(),
-        first_name: Zeroizing::new(first_name.to_owned()),
-    });
-    Ok(shown(&badge_code, sealed_at))
+    inner.offline.reachable = false;
+    inner
+        .offline
+        .seal(limit, body, idempotency_key, visitor_name)
 }
 
 /// What the kiosk tells a visitor checked in offline: their provisional code, and that the host
@@ -193,19 +232,14 @@ fn shown(badge_code: &str, at: DateTime<Utc>) -> CheckedIn {
 /// Delivers the waiting check-ins in order until none is left or no server answers. One the
 /// server refuses for good (too old, say) is dropped: it can never be delivered.
 pub async fn drain(kiosk: &Kiosk) -> Result<usize, Error> {
+    let next = |o: &Offline| {
+        o.queue
+            .front()
+            .map(|w| (w.idempotency_key.clone(), w.sealed.clone()))
+    };
     let mut delivered = 0;
-    loop {
-        let next = {
-            let inner = kiosk.lock().await;
-            inner
-                .offline
-                .queue
-                .front()
-                .map(|w| (w.idempotency_key.clone(), w.sealed.clone()))
-        };
-        let Some((key, sealed)) = next else {
-            return Ok(delivered);
-        };
+    let mut upcoming = next(&kiosk.lock().await.offline);
+    while let Some((key, sealed)) = upcoming {
         let path = "/api/v1/kiosk/visits/sealed";
         let sent: Result<CheckedIn, Error> =
             device_send(kiosk, Method::POST, path, Some(&sealed), Some(&key)).await;
@@ -218,16 +252,33 @@ pub async fn drain(kiosk: &Kiosk) -> Result<usize, Error> {
             Ok(_) => delivered += 1,
         }
         let mut inner = kiosk.lock().await;
-        inner.offline.reachable = true;
-        if inner
-            .offline
-            .queue
-            .front()
-            .is_some_and(|w| w.idempotency_key == key)
-        {
-            inner.offline.queue.pop_front();
+        let o = &mut inner.offline;
+        o.reachable = true;
+        if o.queue.front().is_some_and(|w| w.idempotency_key == key) {
+            o.queue.pop_front();
         }
+        upcoming = next(o);
     }
+    Ok(delivered)
+}
+
+/// Enters override mode while no server answers, for a receptionist who signed in on this kiosk
+/// before (`desk`): it shows the waiting check-ins and allows quitting, nothing else.
+pub async fn desk_login(kiosk: &Kiosk, email: &str, pin: &str) -> Result<OverrideSession, Error> {
+    let verifier = kiosk.lock().await.offline.desk.verifier(email)?;
+    let ok = desk::verify(verifier, pin).await?;
+    let mut inner = kiosk.lock().await;
+    inner.offline.desk.outcome(ok);
+    if !ok {
+        return Err(Error::field(
+            "pin",
+            "the server cannot be reached, and this email and PIN have not signed in on this kiosk",
+        ));
+    }
+    let idle = i64::from(inner.config.override_idle_secs);
+    Ok(OverrideSession {
+        expires_at: (Utc::now() + chrono::Duration::seconds(idle)).to_rfc3339(),
+    })
 }
 
 /// How many check-ins wait and whether the server answers; with an override session, who
@@ -235,7 +286,7 @@ pub async fn drain(kiosk: &Kiosk) -> Result<usize, Error> {
 pub async fn status(kiosk: &Kiosk) -> OfflineStatus {
     let inner = kiosk.lock().await;
     let o = &inner.offline;
-    let visitors = inner.override_token.is_some().then(|| {
+    let visitors = inner.in_override().then(|| {
         o.queue
             .iter()
             .map(|w| WaitingVisitor {

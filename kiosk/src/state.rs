@@ -140,4 +140,9 @@ impl Inner {
     pub fn enrolled(&self) -> bool {
         self.device.is_some() && self.client.is_some()
     }
+
+    /// Whether a receptionist is in override mode (signed in through the server, or offline).
+    pub fn in_override(&self) -> bool {
+        self.override_token.is_some() || self.offline.desk.signed_in
+    }
 }

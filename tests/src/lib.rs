@@ -3,7 +3,7 @@
 //! process on a clock the test moves ([`server`]); an API client whose helpers read like the
 //! user's actions ([`api`]); a private Secret Service ([`keychain`]); the Python tools some tests
 //! drive ([`pytools`]); a check-in load that keeps a ledger ([`load`]); a PostgreSQL cluster a
-//! test may stop and start ([`private_pg`]); label printers ([`printer`]); and [`wait_until`], which polls for what another
+//! test may stop and start ([`private_pg`]); label printers ([`printer`]); what the kiosk's processes hold in memory ([`memory`]); and [`wait_until`], which polls for what another
 //! process should do instead of sleeping.
 
 pub mod api;
@@ -12,6 +12,7 @@ pub mod idp;
 pub mod keychain;
 pub mod kiosk;
 pub mod load;
+pub mod memory;
 pub mod pg;
 pub mod printer;
 pub mod private_pg;

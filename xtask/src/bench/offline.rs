@@ -1,11 +1,12 @@
 //! `cargo xtask bench --offline`: what check-ins made during an outage cost. On the kiosk's side,
-//! the time to seal one (HPKE to the tenant's offline key: the kiosk's suite, associated data and
-//! plaintext shape) and the memory `--sealed` waiting ones hold (their sealed bytes and what the
-//! kiosk keeps beside them); on the server's, the time to drain them once it answers again, each
-//! delivered in order with its idempotency key on one kept-alive connection, as the kiosk does.
-//! Per engine; the visit count checks that every one arrived once.
+//! measured by the kiosk's own code (`kiosk/examples/offline_cost.rs`, a release build under the
+//! kiosk's allocator): the time to seal one and how much its heap grows while `--sealed` wait. On
+//! the server's, the time to drain them once it answers again, each sealed here as the kiosk
+//! seals (its suite, associated data and plaintext shape) and delivered in order with its
+//! idempotency key on one kept-alive connection, as the kiosk does. Per engine; the visit count
+//! checks that every one arrived once.
 
-use std::{path::Path, time::Instant};
+use std::{path::Path, process::Command, time::Instant};
 
 use anyhow::Context;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -17,12 +18,24 @@ use hpke::{
 use serde_json::{Value, json};
 use vestibule_shared::dto::offline::{HPKE_INFO, ProvisionalCodes, associated_data};
 
+use crate::workspace;
+
 use super::server::{BenchServer, PgDatabase};
 
 type Kem = X25519HkdfSha256;
 
 /// Both engines' figures (PostgreSQL unless `sqlite_only`).
 pub async fn measure(bin: &Path, sealed: usize, sqlite_only: bool) -> anyhow::Result<Value> {
+    let kiosk = kiosk_side(sealed)?;
+    println!(
+        "  kiosk: seal {:.0} us median ({:.0} p99); {} waiting hold {:.1} KiB ({:.0} bytes each), resident memory +{:.1} KiB",
+        kiosk["seal_us_median"].as_f64().unwrap_or_default(),
+        kiosk["seal_us_p99"].as_f64().unwrap_or_default(),
+        sealed,
+        kiosk["held_bytes"].as_f64().unwrap_or_default() / 1024.0,
+        kiosk["held_bytes_per_waiting"].as_f64().unwrap_or_default(),
+        kiosk["resident_growth_bytes"].as_f64().unwrap_or_default() / 1024.0,
+    );
     let mut engines = serde_json::Map::new();
     engines.insert(
         "sqlite".into(),
@@ -37,8 +50,36 @@ pub async fn measure(bin: &Path, sealed: usize, sqlite_only: bool) -> anyhow::Re
     Ok(json!({
         "when": chrono::Local::now().to_rfc3339(),
         "sealed": sealed,
+        "kiosk": kiosk,
         "engines": engines,
     }))
+}
+
+/// Builds and runs the kiosk's own measurement (its UI first: the kiosk crate embeds it).
+fn kiosk_side(sealed: usize) -> anyhow::Result<Value> {
+    crate::ui::build()?;
+    workspace::cargo(
+        &[
+            "build",
+            "--release",
+            "--package",
+            "vestibule-kiosk",
+            "--example",
+            "offline_cost",
+        ],
+        &[],
+    )?;
+    let bin = workspace::target_dir()?.join("release/examples/offline_cost");
+    let out = Command::new(&bin)
+        .arg(sealed.to_string())
+        .output()
+        .with_context(|| format!("running {}", bin.display()))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "offline_cost failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).context("offline_cost's figures")
 }
 
 async fn engine(bin: &Path, pg: Option<&str>, count: usize) -> anyhow::Result<Value> {
@@ -70,15 +111,14 @@ async fn engine(bin: &Path, pg: Option<&str>, count: usize) -> anyhow::Result<Va
     let kiosk_id: uuid::Uuid = field("kiosk_id")?.parse()?;
     let mut codes = ProvisionalCodes::new(&field("badge_prefix")?, 0);
 
-    // The kiosk's side: seal each as it would, and add up what waits.
-    let (mut waiting, mut seal_us, mut held_bytes) = (Vec::with_capacity(count), Vec::new(), 0);
+    // Sealed as the kiosk seals them (its own figures come from `kiosk_side`).
+    let mut waiting = Vec::with_capacity(count);
     for i in 0..count {
         let check_in = json!({
             "visitor": {"name": format!("Offline Visitor {i}"), "email": format!("offline{i}@example.com"),
                 "company": "Load Testing Ltd", "phone": "+33 1 23 45 67 89"},
             "host_id": kiosk.host_id, "purpose": "Benchmark"
         });
-        let began = Instant::now();
         let idempotency_key = uuid::Uuid::now_v7().to_string();
         let badge = codes.draw();
         let sealed_at = Utc::now().trunc_subsecs(3);
@@ -96,16 +136,8 @@ async fn engine(bin: &Path, pg: Option<&str>, count: usize) -> anyhow::Result<Va
             "kid": field("kid")?, "enc": URL_SAFE_NO_PAD.encode(enc.to_bytes()),
             "ciphertext": URL_SAFE_NO_PAD.encode(&ct), "sealed_at": sealed_at,
         });
-        seal_us.push(began.elapsed().as_secs_f64() * 1e6);
-        // What the kiosk keeps per waiting check-in: the sealed body's strings, the key, the
-        // provisional code and the first name.
-        held_bytes +=
-            body.to_string().len() + idempotency_key.len() + badge.len() + "Offline".len();
         waiting.push((idempotency_key, body));
     }
-    seal_us.sort_by(f64::total_cmp);
-    let median = seal_us[seal_us.len() / 2];
-    let mean = seal_us.iter().sum::<f64>() / seal_us.len() as f64;
 
     // The server's side: the drain, in order, on one connection.
     let began = Instant::now();
@@ -134,14 +166,10 @@ async fn engine(bin: &Path, pg: Option<&str>, count: usize) -> anyhow::Result<Va
         log["total"]
     );
     println!(
-        "  {name}: seal {median:.0} us median ({mean:.0} mean); {count} waiting hold {:.1} KiB; drained in {drain:.2} s ({:.0}/s)",
-        held_bytes as f64 / 1024.0,
+        "  {name}: {count} drained in {drain:.2} s ({:.0}/s)",
         count as f64 / drain
     );
     Ok(json!({
-        "seal_us_median": median,
-        "seal_us_mean": mean,
-        "waiting_bytes": held_bytes,
         "drain_secs": drain,
         "drained_per_sec": count as f64 / drain,
     }))

@@ -122,9 +122,22 @@ impl MemoryScan {
     }
 }
 
-/// The private regions a process may have written (anonymous ones, or written copies of a file:
-/// heaps, stacks, a file's data), as `(start, end, line of maps)`.
-fn private_regions(pid: u32) -> Vec<(u64, u64, String)> {
+/// Which of a process's private regions a scan reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Regions {
+    /// All it may have written: anonymous ones, or written copies of a file (heaps, stacks, a
+    /// file's data).
+    All,
+    /// Only glibc malloc's heaps, where the kiosk's Rust code allocates: the main one (`[heap]`)
+    /// and the threads' arenas (anonymous mappings starting on a multiple of their 64 MiB).
+    Malloc,
+}
+
+/// The size (and alignment) of a glibc arena's heap on 64-bit Linux.
+const ARENA: u64 = 64 << 20;
+
+/// The private regions of `which` kind in a process, as `(start, end, line of maps)`.
+fn private_regions(pid: u32, which: Regions) -> Vec<(u64, u64, String)> {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
     maps.lines()
         .filter_map(|line| {
@@ -142,7 +155,11 @@ fn private_regions(pid: u32) -> Vec<(u64, u64, String)> {
             let (a, b) = range.split_once('-')?;
             let start = u64::from_str_radix(a, 16).ok()?;
             let end = u64::from_str_radix(b, 16).ok()?;
-            Some((start, end, line.to_owned()))
+            let malloc = match fields.get(5) {
+                Some(path) => *path == "[heap]",
+                None => *inode == "0" && start % ARENA == 0,
+            };
+            (which == Regions::All || malloc).then(|| (start, end, line.to_owned()))
         })
         .collect()
 }
@@ -179,9 +196,9 @@ fn resident_runs(pagemap: &File, start: u64, end: u64) -> Vec<(u64, u64)> {
     runs
 }
 
-/// Reads the resident private memory of these processes and looks for `needles`; a page that
-/// fails to read is skipped.
-pub fn scan(pids: &[u32], needles: &[&str]) -> MemoryScan {
+/// Reads the resident memory of these processes' `which` regions and looks for `needles`; a page
+/// that fails to read is skipped.
+pub fn scan(pids: &[u32], which: Regions, needles: &[&str]) -> MemoryScan {
     let started = Instant::now();
     let overlap = needles.iter().map(|n| 2 * n.len()).max().unwrap_or(0);
     let mut scan = MemoryScan {
@@ -197,7 +214,7 @@ pub fn scan(pids: &[u32], needles: &[&str]) -> MemoryScan {
         ) else {
             continue;
         };
-        for (start, end, line) in private_regions(pid) {
+        for (start, end, line) in private_regions(pid, which) {
             for (run_start, run_end) in resident_runs(&pagemap, start, end) {
                 let (mut at, mut carried) = (run_start, 0usize);
                 while at < run_end {

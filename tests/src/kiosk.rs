@@ -344,6 +344,14 @@ impl KioskApp {
             .unwrap_or_default()
     }
 
+    /// The elements with this test id on screen now.
+    pub async fn all(&self, testid: &str) -> Vec<Element> {
+        self.client
+            .find_all(Locator::Css(&css(testid)))
+            .await
+            .unwrap_or_else(|e| panic!("find {testid}: {e}"))
+    }
+
     /// Whether an element with this test id is on screen now.
     pub async fn shows(&self, testid: &str) -> bool {
         self.client.find(Locator::Css(&css(testid))).await.is_ok()

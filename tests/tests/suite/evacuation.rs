@@ -9,16 +9,11 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use vestibule_tests::{
-    Engine, Tenant,
-    smtp::{SmtpMode, SmtpServer},
-    wait_until,
-    world::PIN,
-};
+use vestibule_tests::{Engine, Tenant, wait_until, world::PIN};
 
 use super::{
     badges::get_bytes,
-    mail::{cert_files, configure, header, server},
+    mail::{header, server, tls_mail},
 };
 
 both_engines!(the_roll_call_accounts_for_everyone);
@@ -29,9 +24,7 @@ async fn the_roll_call_accounts_for_everyone(engine: Engine) {
     let server = server(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "evac").await;
-    let (cert, key, pem) = cert_files(&server);
-    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
-    configure(&api, &t, &smtp, Some(&pem)).await;
+    let smtp = tls_mail(&server, &api, &t).await;
     let r = api
         .patch(
             &format!("/api/v1/sites/{}", t.site),

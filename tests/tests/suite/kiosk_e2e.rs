@@ -345,13 +345,7 @@ async fn kiosk_end_to_end() {
         "the five waiting check-ins listed",
         Duration::from_secs(20),
         async || {
-            let rows = app
-                .client
-                .find_all(fantoccini::Locator::Css(
-                    "[data-testid=\"offline-waiting-row\"]",
-                ))
-                .await
-                .ok()?;
+            let rows = app.all("offline-waiting-row").await;
             (rows.len() == offline.len()).then_some(rows)
         },
     )
@@ -478,13 +472,7 @@ async fn kiosk_end_to_end() {
         },
     )
     .await;
-    let rows = app
-        .client
-        .find_all(fantoccini::Locator::Css(
-            "[data-testid=\"offline-waiting-row\"]",
-        ))
-        .await
-        .expect("rows");
+    let rows = app.all("offline-waiting-row").await;
     assert!(rows.is_empty(), "no check-in waits: {} rows", rows.len());
     assert!(
         app.text("override-expected-row")

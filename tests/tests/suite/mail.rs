@@ -52,6 +52,15 @@ pub(crate) fn cert_files(server: &TestServer) -> (std::path::PathBuf, std::path:
     (dir.join("cert.pem"), dir.join("key.pem"), pem)
 }
 
+/// Starts an SMTP server over TLS, with the test server's certificate, and points the tenant's
+/// mail at it (trusting that certificate as its CA).
+pub(crate) async fn tls_mail(server: &TestServer, api: &Api, t: &Tenant) -> SmtpServer {
+    let (cert, key, pem) = cert_files(server);
+    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
+    configure(api, t, &smtp, Some(&pem)).await;
+    smtp
+}
+
 /// The tenant's notifications, newest first.
 async fn notifications(api: &Api, t: &Tenant) -> Vec<Value> {
     api.get("/api/v1/notifications", &t.admin).await.expect(200)["items"]
@@ -462,9 +471,7 @@ async fn an_invitation_email_carries_its_code_as_text_qr_and_event() {
     let server = server(Engine::Sqlite).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "acme").await;
-    let (cert, key, pem) = cert_files(&server);
-    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
-    configure(&api, &t, &smtp, Some(&pem)).await;
+    let smtp = tls_mail(&server, &api, &t).await;
     let arrival = "Use the side entrance on Rue Lafayette & bring an ID.";
     let site = api
         .patch(

@@ -18,22 +18,9 @@ use hpke::{
 use reqwest::Method;
 use serde_json::{Value, json};
 use vestibule_shared::dto::offline::{HPKE_INFO, associated_data};
-use vestibule_tests::{
-    Api, Auth, Engine, Resp, Tenant, TestServer,
-    api::visitor,
-    smtp::{SmtpMode, SmtpServer},
-    wait_until,
-};
+use vestibule_tests::{Api, Auth, Engine, Resp, Tenant, TestServer, api::visitor, wait_until};
 
-use super::mail::{cert_files, configure, header};
-
-/// Starts an SMTP server over TLS and points the tenant's mail at it.
-async fn mail_to(server: &TestServer, api: &Api, t: &Tenant) -> SmtpServer {
-    let (cert, key, pem) = cert_files(server);
-    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
-    configure(api, t, &smtp, Some(&pem)).await;
-    smtp
-}
+use super::mail::{header, tls_mail};
 
 /// A kiosk's offline key as the server gave it.
 struct Key {
@@ -101,7 +88,7 @@ async fn sealed_check_ins_arrive_once_and_only_as_sealed(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "outage").await;
-    let smtp = mail_to(&server, &api, &t).await;
+    let smtp = tls_mail(&server, &api, &t).await;
 
     // Each kiosk has its own prefix of provisional codes; asking again changes nothing.
     let k = offline_key(&api, &t.device).await;
@@ -324,7 +311,7 @@ async fn a_sealed_check_in_for_a_removed_host_is_kept(engine: Engine) {
     let server = TestServer::start(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "gone").await;
-    let smtp = mail_to(&server, &api, &t).await;
+    let smtp = tls_mail(&server, &api, &t).await;
     let leaving = api
         .create_host(&t.admin, &t.site, "Lena Leaving", "lena@gone.test")
         .await;

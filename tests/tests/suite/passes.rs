@@ -9,13 +9,9 @@
 use chrono::Duration;
 
 use serde_json::{Value, json};
-use vestibule_tests::{
-    Api, Auth, Engine, Tenant, TestServer,
-    smtp::{SmtpMode, SmtpServer},
-    wait_until,
-};
+use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, smtp::SmtpServer, wait_until};
 
-use super::mail::{cert_files, configure, header, read_email, server};
+use super::mail::{header, read_email, server, tls_mail};
 
 /// What follows `label: ` on a line of `text`.
 fn after<'a>(text: &'a str, label: &str) -> &'a str {
@@ -86,9 +82,7 @@ async fn returning_visitors_check_in_with_their_pass(engine: Engine) {
     let server = server(engine).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "passes").await;
-    let (cert, key, pem) = cert_files(&server);
-    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
-    configure(&api, &t, &smtp, Some(&pem)).await;
+    let smtp = tls_mail(&server, &api, &t).await;
 
     // Passes are off until the tenant sets how long they last.
     let kiosk = api
@@ -302,9 +296,7 @@ async fn a_pass_lasts_its_days(engine: Engine) {
     let (server, clock) = TestServer::start_in_process(engine, &["--mail-retry-secs", "1"]).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "lasting").await;
-    let (cert, key, pem) = cert_files(&server);
-    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
-    configure(&api, &t, &smtp, Some(&pem)).await;
+    let smtp = tls_mail(&server, &api, &t).await;
     api.patch("/api/v1/settings", &t.admin, json!({"pass_days": 2}))
         .await
         .expect(200);

@@ -228,14 +228,11 @@ async fn the_sign_out_keeps_the_sites_time_across_dst(engine: Engine) {
 /// minutes before the sign-out (through a real SMTP server with TLS), and none for a visitor who
 /// left; the sign-out follows at its time.
 async fn hosts_hear_before_the_sign_out(engine: Engine) {
-    use vestibule_tests::smtp::{SmtpMode, SmtpServer};
     let flags = ["--sign-out-poll-secs", "1", "--mail-retry-secs", "1"];
     let (server, clock) = TestServer::start_in_process(engine, &flags).await;
     let api = server.api();
     let t = Tenant::setup(&api, &server.operator_token, "reminded").await;
-    let (cert, key, pem) = super::mail::cert_files(&server);
-    let smtp = SmtpServer::start(SmtpMode::Tls, &cert, &key, 0).await;
-    super::mail::configure(&api, &t, &smtp, Some(&pem)).await;
+    let smtp = super::mail::tls_mail(&server, &api, &t).await;
     let r = api
         .patch(
             "/api/v1/settings",

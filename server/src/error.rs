@@ -77,6 +77,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             Error::InvalidInput(_) | Error::InvalidRows(_) => {

@@ -257,6 +257,27 @@ impl Api {
         )
     }
 
+    /// Makes an API key with these scopes; returns its id and the credential.
+    pub async fn create_api_key(
+        &self,
+        admin: &Auth,
+        name: &str,
+        scopes: &[&str],
+    ) -> (String, Auth) {
+        let b = self
+            .post(
+                "/api/v1/api-keys",
+                admin,
+                json!({"name": name, "scopes": scopes}),
+            )
+            .await
+            .expect(201);
+        (
+            b["id"].as_str().expect("id").to_owned(),
+            Auth::bearer(b["key"].as_str().expect("key")),
+        )
+    }
+
     // --- a kiosk ---
 
     /// Enrolls with a code; returns the device credential.

@@ -81,7 +81,7 @@ pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 
 /// The Python package index's tools the tests run, at exact versions. Hypothesis is pinned too: it generates
 /// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
-const PYTHON_TOOLS: [(&str, &str); 6] = [
+const PYTHON_TOOLS: [(&str, &str); 10] = [
     ("sslyze", "6.3.1"),
     ("schemathesis", "4.32.5"),
     ("hypothesis", "6.170.17"),
@@ -90,6 +90,11 @@ const PYTHON_TOOLS: [(&str, &str); 6] = [
     ("icalendar", "7.3.2"),
     // Turns a Brother QL raster job back into an image, independently of the server's encoder.
     ("brother_ql", "0.9.4"),
+    // Checks `/scim/v2` against RFC 7643/7644, through its own SCIM client.
+    ("scim2-tester", "0.5.2"),
+    ("scim2-client", "0.13.2"),
+    ("scim2-models", "0.12.3"),
+    ("httpx2", "2.17.0"),
 ];
 
 /// Exits 0 when every `name==version` argument is installed at exactly that version.

@@ -1,7 +1,8 @@
 //! Who is calling: axum extractors that authenticate a request from its headers.
 //! `Authorization: Bearer <token>` carries the operator, user or device token; kiosk override
 //! requests add `X-Override-Token`. A missing, malformed, unknown, expired or revoked credential
-//! is a 401 that does not say which of these it was.
+//! is a 401 that does not say which of these it was. A tenant's API key passes as [`Staff`] (an
+//! admin) only on the routes whose scopes ([`RouteScopes`]) include one of the key's.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use chrono::Duration;
@@ -12,9 +13,12 @@ use crate::{
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{Actor, KioskRow, SessionKind, UserRow},
+    store::{Actor, ApiKeyRow, KioskRow, SessionKind, UserRow},
 };
-use vestibule_shared::{dto::accounts::Role, types::Email};
+use vestibule_shared::{
+    dto::{accounts::Role, api_keys::ApiScope},
+    types::Email,
+};
 
 /// The header that carries a kiosk override token next to the device token.
 pub const OVERRIDE_HEADER: &str = "x-override-token";
@@ -96,7 +100,13 @@ impl FromRequestParts<AppState> for Operator {
     }
 }
 
-/// A signed-in user of a tenant (admin, receptionist or host).
+/// The API-key scopes a route accepts, as its OpenAPI document lists them (security scheme
+/// `api_key`). The HTTP layer puts them on each request it routes; a route with none refuses keys.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RouteScopes(pub &'static [ApiScope]);
+
+/// A signed-in user of a tenant (admin, receptionist or host), or a tenant's API key on a route
+/// its scopes allow (acting as an admin there: `user` then carries the key's id and name).
 #[derive(Debug, Clone)]
 pub struct Staff {
     pub tenant: TenantId,
@@ -104,11 +114,65 @@ pub struct Staff {
     pub session_id: Uuid,
     /// What `X-CSRF-Token` must carry when this session comes in a browser's cookie.
     pub csrf: [u8; 32],
+    /// The API key that made the request, if one did.
+    pub api_key: Option<Uuid>,
 }
 
 impl Staff {
     pub fn actor(&self) -> Actor {
-        Actor::User(self.user.id)
+        match self.api_key {
+            Some(id) => Actor::ApiKey(id),
+            None => Actor::User(self.user.id),
+        }
+    }
+
+    /// A tenant's API key, checked against the route's scopes; its last use is kept to the minute.
+    async fn by_api_key(parts: &Parts, state: &AppState, p: Presented) -> Result<Self, Error> {
+        let tenant = p.tenant.ok_or(Error::Unauthorized)?;
+        let mut tx = enter(state, tenant, false).await?;
+        let key = tx.live_api_key(&p.hash).await?.ok_or(Error::Unauthorized)?;
+        tx.commit().await?;
+        if !token::same(&key.token_hash, &p.hash) {
+            return Err(Error::Unauthorized);
+        }
+        let accepts = parts
+            .extensions
+            .get::<RouteScopes>()
+            .copied()
+            .unwrap_or_default();
+        if !key.scopes.iter().any(|s| accepts.0.contains(s)) {
+            return Err(Error::Forbidden(
+                "this API key's scopes do not include this route",
+            ));
+        }
+        if key
+            .last_used_at
+            .is_none_or(|t| state.clock.now() - t > Duration::minutes(1))
+        {
+            let mut tx = state.store.write(tenant).await?;
+            tx.touch_api_key(key.id).await?;
+            tx.commit().await?;
+        }
+        Ok(Self::of_key(tenant, key))
+    }
+
+    fn of_key(tenant: TenantId, key: ApiKeyRow) -> Self {
+        Self {
+            tenant,
+            user: UserRow {
+                id: key.id,
+                email: String::new(),
+                name: key.name,
+                password_hash: String::new(),
+                pin_hash: None,
+                role: Role::Admin,
+                disabled: false,
+                created_at: key.created_at,
+            },
+            session_id: key.id,
+            csrf: [0; 32],
+            api_key: Some(key.id),
+        }
     }
 
     /// For a host, their email: they see only the visits of the hosts with that email. `None`
@@ -152,6 +216,9 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        if let Ok(key) = presented(parts, "authorization", TokenKind::ApiKey) {
+            return Self::by_api_key(parts, state, key).await;
+        }
         let (p, by_cookie) = match presented(parts, "authorization", TokenKind::Session) {
             Err(_) if !parts.headers.contains_key("authorization") => {
                 (session_cookie(parts)?, true)
@@ -177,6 +244,7 @@ impl FromRequestParts<AppState> for Staff {
             user: session.user,
             session_id: session.id,
             csrf,
+            api_key: None,
         })
     }
 }

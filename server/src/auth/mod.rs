@@ -5,4 +5,4 @@ pub mod caller;
 pub mod password;
 pub mod token;
 
-pub use caller::{Admin, Desk, Kiosk, Operator, Override, Staff};
+pub use caller::{Admin, Desk, Kiosk, Operator, Override, RouteScopes, Staff};

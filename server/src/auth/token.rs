@@ -2,8 +2,8 @@
 //!
 //! A token names its kind and (except for platform keys) its tenant in the clear, so the server
 //! knows which tenant's rows to look in before it looks: `vsd_<tenant>_<secret>` for a kiosk
-//! device, `vss_…` for a signed-in user, `vsr_…` for a kiosk override, `vsp_<secret>` for the
-//! platform operator. Neither part is personal data.
+//! device, `vss_…` for a signed-in user, `vsr_…` for a kiosk override, `vsk_…` for a tenant's
+//! API key, `vsp_<secret>` for the platform operator. Neither part is personal data.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::Rng;
@@ -22,6 +22,7 @@ pub enum TokenKind {
     Device,
     Override,
     Operator,
+    ApiKey,
 }
 
 impl TokenKind {
@@ -31,6 +32,7 @@ impl TokenKind {
             Self::Device => "vsd",
             Self::Override => "vsr",
             Self::Operator => "vsp",
+            Self::ApiKey => "vsk",
         }
     }
 }
@@ -81,6 +83,7 @@ pub fn parse(raw: &str) -> Option<Presented> {
         "vsd" => TokenKind::Device,
         "vsr" => TokenKind::Override,
         "vsp" => TokenKind::Operator,
+        "vsk" => TokenKind::ApiKey,
         _ => return None,
     };
     // The secret is base64url and may itself contain `_`; the tenant part never does.
@@ -148,6 +151,8 @@ mod tests {
             assert!(parse(&t.token).is_some());
             let t = issue(TokenKind::Session, Some(TenantId(Uuid::now_v7())));
             assert!(parse(&t.token).is_some());
+            let t = issue(TokenKind::ApiKey, Some(TenantId(Uuid::now_v7())));
+            assert_eq!(parse(&t.token).map(|p| p.kind), Some(TokenKind::ApiKey));
         }
     }
 

@@ -1,18 +1,21 @@
 //! The error responses of every operation in the OpenAPI document, derived from what the operation
-//! takes: a credential can be refused (401), an admin-only credential too (403), a body can be
-//! unreadable, too large or not JSON (400, 413, 415), and a body or a parameter can be invalid
-//! (422), and any request can be rate-limited (429) or carry too many or too large headers (431).
+//! takes: a credential can be refused (401), an admin-only credential or an API key of another
+//! scope too (403), a body can be unreadable, too large or not JSON (400, 413, 415), and a body or
+//! a parameter can be invalid (422), and any request can be rate-limited (429) or carry too many
+//! or too large headers (431).
 //! Each answers the contract's error envelope.
 //! Responses an operation documents itself win.
 
 use utoipa::openapi::{
-    ContentBuilder, OpenApi, Ref, ResponseBuilder,
+    ContentBuilder, ObjectBuilder, OpenApi, Ref, ResponseBuilder, Type,
     path::{Operation, PathItem},
 };
 
 /// Adds the error responses to every operation of `doc`.
 pub fn document(doc: &mut OpenApi) {
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        // SCIM answers a refused credential in its own error form (`http/scim`).
+        let scim = path.starts_with("/scim/");
         let PathItem {
             get,
             put,
@@ -29,13 +32,22 @@ pub fn document(doc: &mut OpenApi) {
             .flatten()
         {
             for (status, description) in statuses(op) {
-                let envelope = ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
-                    .build();
-                let response = ResponseBuilder::new()
-                    .description(description)
-                    .content("application/json", envelope)
-                    .build();
+                let response = if scim && ["401", "403"].contains(&status) {
+                    let error = ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                        .build();
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content("application/scim+json", error)
+                } else {
+                    let envelope = ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build();
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content("application/json", envelope)
+                }
+                .build();
                 op.responses
                     .responses
                     .entry(status.to_owned())
@@ -69,8 +81,12 @@ fn statuses(op: &Operation) -> Vec<(&'static str, &'static str)> {
             "No credential, or one that is unknown, expired or revoked",
         ));
     }
-    if admin_only {
-        out.push(("403", "The signed-in user is not an admin"));
+    let by_key = requirements.iter().any(|r| r.get("api_key").is_some());
+    if admin_only || by_key {
+        out.push((
+            "403",
+            "The signed-in user is not an admin, or the API key's scopes do not include this route",
+        ));
     }
     if body.is_some() {
         out.push(("400", "The body could not be read, or is not valid JSON"));

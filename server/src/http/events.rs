@@ -49,7 +49,7 @@ pub(super) async fn visit_changed(
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses((status = 200, content_type = "text/event-stream", body = String,
         description = "`event: visit` with a VisitEvent as data; `event: resync` when changes were dropped")),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["events:read"])))]
 async fn events(
     State(state): State<AppState>,
     staff: Staff,

@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(post, path = "/api/v1/hosts", tag = "hosts", request_body = CreateHost,
-    responses((status = 201, body = Host), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+    responses((status = 201, body = Host), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"]), ("api_key" = ["hosts:write"])))]
 async fn create_host(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -53,7 +53,7 @@ struct HostFilter {
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts", tag = "hosts", params(HostFilter), responses((status = 200, body = Vec<Host>)),
-    security(("session" = ["admin"])))]
+    security(("session" = ["admin"]), ("api_key" = ["hosts:write"])))]
 async fn list_hosts(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -66,7 +66,7 @@ async fn list_hosts(
 }
 
 #[utoipa::path(get, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Host), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+    responses((status = 200, body = Host), (status = 404, body = ErrorEnvelope)), security(("session" = ["admin"]), ("api_key" = ["hosts:write"])))]
 async fn get_host(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -80,7 +80,7 @@ async fn get_host(
 
 #[utoipa::path(patch, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = Uuid, Path)), request_body = UpdateHost,
     responses((status = 200, body = Host), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("session" = ["admin"])))]
+    security(("session" = ["admin"]), ("api_key" = ["hosts:write"])))]
 async fn update_host(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -109,7 +109,7 @@ async fn update_host(
 }
 
 #[utoipa::path(delete, path = "/api/v1/hosts/{id}", tag = "hosts", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)), security(("session" = ["admin"]), ("api_key" = ["hosts:write"])))]
 async fn delete_host(
     State(state): State<AppState>,
     Admin(a): Admin,
@@ -129,7 +129,7 @@ async fn delete_host(
 /// Every row is checked first: if any is invalid, the answer is a 422 listing each bad row and
 /// nothing is imported.
 #[utoipa::path(post, path = "/api/v1/hosts/import", tag = "hosts", request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = HostImport), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"])))]
+    responses((status = 201, body = HostImport), (status = 422, body = ErrorEnvelope)), security(("session" = ["admin"]), ("api_key" = ["hosts:write"])))]
 async fn import_hosts(
     State(state): State<AppState>,
     Admin(a): Admin,

@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Creates the invitations of a CSV file (`Content-Type: text/csv`), all or none. The answer
 /// carries each invitation's code, the only time it is shown.
 #[utoipa::path(post, path = "/api/v1/invites/import", tag = "invites", request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = InviteImport), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 201, body = InviteImport), (status = 422, body = ErrorEnvelope)), security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn import_invites(
     State(state): State<AppState>,
     staff: Staff,

@@ -40,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The hosts the caller may invite for: every host for the desk, a host's own records for a host.
 #[utoipa::path(get, path = "/api/v1/invites/hosts", tag = "invites",
-    responses((status = 200, body = Vec<InviteHost>)), security(("session" = [])))]
+    responses((status = 200, body = Vec<InviteHost>)), security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn invite_hosts(
     State(state): State<AppState>,
     staff: Staff,
@@ -114,7 +114,7 @@ pub(super) async fn check_in_for(
 /// keyed hash of it. The invitation is good until the end of its expected day at the site.
 #[utoipa::path(post, path = "/api/v1/invites", tag = "invites", request_body = CreateInvite,
     responses((status = 201, body = Invite), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn create_invite(
     State(state): State<AppState>,
     staff: Staff,
@@ -157,7 +157,7 @@ async fn create_invite(
 
 /// The invitations expected on one day (the site's day, or UTC's without `site_id`), by time.
 #[utoipa::path(get, path = "/api/v1/invites", tag = "invites", params(InviteFilter),
-    responses((status = 200, body = Vec<Invite>), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Vec<Invite>), (status = 422, body = ErrorEnvelope)), security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn list_invites(
     State(state): State<AppState>,
     staff: Staff,
@@ -188,7 +188,7 @@ async fn list_invites(
 
 /// One invitation (a host: one of their own).
 #[utoipa::path(get, path = "/api/v1/invites/{id}", tag = "invites", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Invite), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Invite), (status = 404, body = ErrorEnvelope)), security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn get_invite(
     State(state): State<AppState>,
     staff: Staff,
@@ -203,7 +203,7 @@ async fn get_invite(
 /// Cancels an invitation still expected: its code stops working.
 #[utoipa::path(delete, path = "/api/v1/invites/{id}", tag = "invites", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn cancel_invite(
     State(state): State<AppState>,
     staff: Staff,
@@ -224,7 +224,7 @@ async fn cancel_invite(
 /// server keeps only a hash of it). The answer carries the new code.
 #[utoipa::path(post, path = "/api/v1/invites/{id}/resend", tag = "invites", params(("id" = Uuid, Path)),
     responses((status = 200, body = Invite), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
-    security(("session" = [])))]
+    security(("session" = []), ("api_key" = ["invites:write"])))]
 async fn resend_invite(
     State(state): State<AppState>,
     staff: Staff,

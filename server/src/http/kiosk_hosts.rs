@@ -2,7 +2,7 @@
 //! never emails, and only as much as the tenant lets anyone at the tablet see (a minimum query
 //! length; with `directory_exact`, whole first or last names only), and the site's whole directory
 //! (`GET /api/v1/kiosk/directory`), which the kiosk keeps in memory to search by the same rule
-//! while it cannot reach the server.
+//! while it cannot reach the server. A host the identity provider deactivated is in neither.
 
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -41,7 +41,7 @@ async fn search_hosts(
     tx.commit().await?;
     let mut found: Vec<DirectoryEntry> = hosts
         .into_iter()
-        .filter(|h| shows(&h.name, query, settings.directory_exact))
+        .filter(|h| h.active && shows(&h.name, query, settings.directory_exact))
         .map(|h| DirectoryEntry {
             id: h.id,
             display_name: h.name,
@@ -65,6 +65,7 @@ async fn directory(
     tx.commit().await?;
     let mut all: Vec<DirectoryEntry> = hosts
         .into_iter()
+        .filter(|h| h.active)
         .map(|h| DirectoryEntry {
             id: h.id,
             display_name: h.name,

@@ -2,6 +2,7 @@
 //! answer in the error envelope, body limits and request tracing.
 
 mod agreements;
+mod api_keys;
 mod approvals;
 mod auth;
 mod badges;
@@ -29,6 +30,7 @@ mod privacy;
 mod redeem;
 mod saml_admin;
 mod saml_sp;
+mod scim;
 mod settings;
 mod sites;
 mod typed_check_in;
@@ -80,6 +82,8 @@ impl Modify for SecuritySchemes {
         c.add_security_scheme("operator", bearer());
         c.add_security_scheme("session", bearer());
         c.add_security_scheme("device", bearer());
+        // A tenant's API key; each operation lists the scopes that let a key in.
+        c.add_security_scheme("api_key", bearer());
         c.add_security_scheme(
             "override",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Override-Token"))),
@@ -126,6 +130,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(offline::router())
         .merge(mail::router())
         .merge(saml_admin::router())
+        .merge(api_keys::router())
+        .merge(scim::router())
         .merge(saml_sp::router().layer(DefaultBodyLimit::max(saml_sp::ACS_BODY_LIMIT)))
         .routes(utoipa_axum::routes!(openapi_json))
 }
@@ -160,6 +166,7 @@ pub fn router(state: AppState) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(axum::middleware::from_fn(api_keys::route_scopes))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn_with_state(shield, guard))
         .with_state(state)

@@ -48,7 +48,7 @@ async fn create_site(
 }
 
 /// The sites (any signed-in user: the console names the sites on its screens).
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", responses((status = 200, body = Vec<Site>)), security(("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", responses((status = 200, body = Vec<Site>)), security(("session" = []), ("api_key" = ["visits:read", "invites:write", "hosts:write"])))]
 async fn list_sites(State(state): State<AppState>, a: Staff) -> Result<ApiJson<Vec<Site>>, Error> {
     let mut tx = state.store.read(a.tenant).await?;
     let rows = tx.sites().await?;

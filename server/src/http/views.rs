@@ -51,6 +51,8 @@ pub fn host(r: HostRow) -> Host {
         name: r.name,
         email: r.email,
         site_id: r.site_id,
+        active: r.active,
+        provisioned: r.provisioned,
         created_at: r.created_at,
     }
 }

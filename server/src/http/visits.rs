@@ -87,7 +87,7 @@ fn filter_sql(
 
 /// The visit log, newest first.
 #[utoipa::path(get, path = "/api/v1/visits", tag = "visits", params(VisitFilter),
-    responses((status = 200, body = Page<Visit>), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Page<Visit>), (status = 422, body = ErrorEnvelope)), security(("session" = []), ("api_key" = ["visits:read"])))]
 async fn list_visits(
     State(state): State<AppState>,
     staff: Staff,
@@ -125,7 +125,7 @@ async fn list_visits(
 /// The dashboard: on site now, today's check-ins and check-outs, check-ins per day (30 days) and
 /// per hour of day, counted without decrypting anything.
 #[utoipa::path(get, path = "/api/v1/visits/stats", tag = "visits", params(StatsQuery),
-    responses((status = 200, body = VisitStats), (status = 422, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = VisitStats), (status = 422, body = ErrorEnvelope)), security(("session" = []), ("api_key" = ["visits:read"])))]
 async fn visit_stats(
     State(state): State<AppState>,
     staff: Staff,
@@ -147,7 +147,7 @@ async fn visit_stats(
 
 /// The visit log as CSV (same filters; `limit`/`offset` are ignored, up to 50 000 rows).
 #[utoipa::path(get, path = "/api/v1/visits/export.csv", tag = "visits", params(VisitFilter),
-    responses((status = 200, content_type = "text/csv", body = String)), security(("session" = ["admin"])))]
+    responses((status = 200, content_type = "text/csv", body = String)), security(("session" = ["admin"]), ("api_key" = ["visits:read"])))]
 async fn export_visits(
     State(state): State<AppState>,
     a: Admin,
@@ -217,7 +217,7 @@ fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
 }
 
 #[utoipa::path(get, path = "/api/v1/visits/{id}", tag = "visits", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Visit), (status = 404, body = ErrorEnvelope)), security(("session" = [])))]
+    responses((status = 200, body = Visit), (status = 404, body = ErrorEnvelope)), security(("session" = []), ("api_key" = ["visits:read"])))]
 async fn get_visit(
     State(state): State<AppState>,
     staff: Staff,

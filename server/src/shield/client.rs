@@ -35,6 +35,14 @@ pub fn bearer_key(headers: &HeaderMap) -> Option<[u8; 16]> {
     Some(key)
 }
 
+/// Whether the request's bearer token is a tenant's API key (`vsk_…`).
+pub fn is_api_key(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer vsk_"))
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;

@@ -126,7 +126,8 @@ impl Shield {
         if is_sign_in(path) {
             self.sign_in.check(&ip).map_err(refused("sign_in"))?;
         }
-        if path.starts_with("/api/v1/kiosk/")
+        // A kiosk's requests, and another system's with an API key, count per credential.
+        if (path.starts_with("/api/v1/kiosk/") || client::is_api_key(req.headers()))
             && let Some(key) = client::bearer_key(req.headers())
         {
             self.per_token.check(&key).map_err(refused("device"))?;

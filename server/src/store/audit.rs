@@ -33,6 +33,8 @@ pub enum Actor {
     System,
     /// A host, through the approval link emailed to them.
     HostLink,
+    /// Another system, with one of the tenant's API keys.
+    ApiKey(Uuid),
 }
 
 impl std::fmt::Display for Actor {
@@ -46,6 +48,7 @@ impl std::fmt::Display for Actor {
             Actor::Visitor => write!(f, "visitor"),
             Actor::System => write!(f, "system"),
             Actor::HostLink => write!(f, "host-link"),
+            Actor::ApiKey(id) => write!(f, "api_key:{id}"),
         }
     }
 }

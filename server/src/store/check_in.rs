@@ -152,7 +152,7 @@ macro_rules! check_in_facts {
            AND (w.expires_at IS NULL OR w.expires_at > $8)) \
           OR EXISTS (SELECT 1 FROM watchlist w WHERE w.tenant_id = t.id AND w.name_idx = $7 \
            AND (w.expires_at IS NULL OR w.expires_at > $8))) AS watched \
-         FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 \
+         FROM tenants t LEFT JOIN hosts h ON h.tenant_id = t.id AND h.id = $2 AND h.active \
          LEFT JOIN visits v ON v.tenant_id = t.id AND v.kiosk_id IS NOT DISTINCT FROM $3 AND v.idempotency_key = $4 \
          WHERE t.id = $1"
     };

@@ -28,6 +28,11 @@ pub struct HostRow {
     pub site_id: Uuid,
     pub name: String,
     pub email: String,
+    /// False once the identity provider deactivated them (SCIM): out of the kiosk directory,
+    /// no new check-ins or invitations; their past visits keep them.
+    pub active: bool,
+    /// Kept by the identity provider (SCIM).
+    pub provisioned: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,6 +42,8 @@ struct RawHost {
     site_id: Uuid,
     name_enc: Vec<u8>,
     email_enc: Vec<u8>,
+    active: bool,
+    provisioned: bool,
     created_at: DateTime<Utc>,
 }
 
@@ -51,7 +58,9 @@ pub struct NewHost {
 macro_rules! host_select {
     ($rest:literal) => {
         concat!(
-            "SELECT id, site_id, name_enc, email_enc, created_at FROM hosts WHERE tenant_id = $1",
+            "SELECT id, site_id, name_enc, email_enc, active, created_at, \
+             EXISTS (SELECT 1 FROM scim_users s WHERE s.tenant_id = hosts.tenant_id AND s.id = hosts.id) AS provisioned \
+             FROM hosts WHERE tenant_id = $1",
             $rest
         )
     };
@@ -155,6 +164,8 @@ impl TenantTx {
             email: self.keys.open(HOST_EMAIL, r.id, &r.email_enc)?,
             id: r.id,
             site_id: r.site_id,
+            active: r.active,
+            provisioned: r.provisioned,
             created_at: r.created_at,
         })
     }
@@ -179,6 +190,8 @@ impl TenantTx {
             site_id: host.site_id,
             name: host.name.clone(),
             email: host.email.as_str().to_owned(),
+            active: true,
+            provisioned: false,
             created_at,
         })
     }

@@ -118,7 +118,7 @@ impl TenantTx {
         const SQL: &str = "INSERT INTO invites (tenant_id, id, site_id, host_id, name_enc, email_enc, email_idx, \
              company_enc, note_enc, expected_at, expires_at, code_hash, state, created_by, created_at) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'expected', $13, $14 \
-             FROM hosts WHERE tenant_id = $1 AND id = $4 AND site_id = $3";
+             FROM hosts WHERE tenant_id = $1 AND id = $4 AND site_id = $3 AND active";
         let id = new_id();
         let c = &self.keys;
         let sealed = |field, value: &str| c.seal(field, id, value);

@@ -28,6 +28,7 @@
 //! as one read-only snapshot.
 
 mod accounts;
+mod api_keys;
 mod audit;
 mod badge_misses;
 mod check_in;
@@ -51,6 +52,7 @@ mod query;
 mod retention;
 mod rotation;
 mod saml;
+mod scim;
 mod seal;
 pub mod sealed;
 mod sessions;
@@ -63,6 +65,7 @@ mod visits;
 mod watchlist;
 
 pub use accounts::{TenantRoute, TenantRow, UserRow};
+pub use api_keys::ApiKeyRow;
 pub use audit::{Actor, AuditRow, ChainCheck};
 pub use badge_misses::BadgeMisses;
 pub use check_in::{CheckedInRow, Flow, NewVisit, Offline};
@@ -79,6 +82,7 @@ pub use passes::{PassHolder, PassRow};
 pub use printers::{LogoRow, PrinterRow};
 pub use retention::Removed;
 pub use rotation::{KeyStatus, RekeyCursor};
+pub use scim::{ScimFilter, ScimUserRow, ScimWrite};
 pub use sessions::{SessionKind, SessionRow};
 pub use throttle::{Throttle, ThrottleKey};
 pub use visitor_types::{AgreementRow, NewRecord, SignedRow, TypeRow, VisitRecordRow};

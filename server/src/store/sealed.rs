@@ -26,6 +26,7 @@ pub const WATCH_NAME: Field = Field::new("watchlist", "name_enc");
 pub const WATCH_EMAIL: Field = Field::new("watchlist", "email_enc");
 pub const WATCH_REASON: Field = Field::new("watchlist", "reason_enc");
 pub const OFFLINE_PRIVATE: Field = Field::new("offline_keys", "private_enc");
+pub const SCIM_RESOURCE: Field = Field::new("scim_users", "resource_enc");
 
 /// The tables with sealed columns, and those columns.
 pub const SEALED_TABLES: &[(&str, &[Field])] = &[
@@ -48,4 +49,5 @@ pub const SEALED_TABLES: &[(&str, &[Field])] = &[
     ),
     ("watchlist", &[WATCH_NAME, WATCH_EMAIL, WATCH_REASON]),
     ("offline_keys", &[OFFLINE_PRIVATE]),
+    ("scim_users", &[SCIM_RESOURCE]),
 ];

@@ -68,6 +68,11 @@ pub struct Host {
     pub name: String,
     pub email: String,
     pub site_id: Uuid,
+    /// False once the company's identity provider deactivated the host (SCIM): they leave the
+    /// kiosk directory and take no new visitors.
+    pub active: bool,
+    /// Whether the company's identity provider keeps this host (SCIM).
+    pub provisioned: bool,
     pub created_at: DateTime<Utc>,
 }
 

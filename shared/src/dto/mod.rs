@@ -2,6 +2,7 @@
 //! fields; every string field is a bounded, validated newtype from [`crate::types`].
 
 pub mod accounts;
+pub mod api_keys;
 pub mod badges;
 pub mod directory;
 pub mod evacuations;

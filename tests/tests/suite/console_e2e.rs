@@ -530,6 +530,7 @@ async fn front_desk_walk() {
     evacuation(&b, &api, &admin, &device, &harriet, &mut violations).await;
     visitor_types(&b, &api, &admin, &device, &harriet, &mut violations).await;
     printers(&b, &api, &admin, &mut violations).await;
+    api_keys(&b, &api, &mut violations).await;
 
     // The other admin screens render and pass axe.
     for (path, screen, shot) in [
@@ -619,6 +620,74 @@ async fn front_desk_walk() {
     sso_link(&b, &api, &server).await;
     b.close().await;
     assert!(violations.is_empty(), "axe: {violations:#?}");
+}
+
+/// API keys in the browser: a key made with one scope shows its secret once; another system
+/// uses it (a host made through the API), the list then shows its last use; revoked, it stops
+/// working.
+async fn api_keys(b: &Browser, api: &Api, violations: &mut Vec<String>) {
+    go(b, "/api-keys", "api-keys").await;
+    b.wait(&testid("keys-empty")).await;
+    b.type_in(&testid("key-name"), "HR directory").await;
+    // No scope chosen: the form says so and makes nothing.
+    b.click(&testid("key-create")).await;
+    b.wait("#key-problem").await;
+    b.click(&testid("key-scope-hosts:write")).await;
+    b.click(&testid("key-scope-scim")).await;
+    b.click(&testid("key-create")).await;
+    let secret = b.wait_text(&testid("key-secret"), "vsk_").await;
+    check_screen(b, "25-api-keys", violations).await;
+    let key = Auth::bearer(secret.trim());
+    let sites = api.get("/api/v1/sites", &key).await.expect(200);
+    let site = sites[0]["id"].as_str().expect("site").to_owned();
+    api.post(
+        "/api/v1/hosts",
+        &key,
+        json!({"name": "Kim Keyed", "email": "kim@console.test", "site_id": site}),
+    )
+    .await
+    .expect(201);
+    // An identity provider provisions a host over SCIM, then deactivates them.
+    let sam = api
+        .post(
+            "/scim/v2/Users",
+            &key,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "sam@console.test", "displayName": "Sam Synced"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    api.patch(
+        &format!("/scim/v2/Users/{sam}"),
+        &key,
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": false}]}),
+    )
+    .await
+    .expect(200);
+    b.click(&testid("key-done")).await;
+    go(b, "/hosts", "hosts").await;
+    b.wait_text("main", "Kim Keyed").await;
+    let synced = format!("{}[data-active=\"false\"]", testid("host-row"));
+    b.wait_text(&synced, "Sam Synced").await;
+    b.wait(&format!("{synced} {}", testid("host-provisioned")))
+        .await;
+    go(b, "/api-keys", "api-keys").await;
+    b.wait(&format!("{}[data-revoked=\"false\"]", testid("key-row")))
+        .await;
+    let used = b.text(&testid("key-last-used")).await;
+    assert!(
+        used.chars().any(|c| c.is_ascii_digit()),
+        "last used: {used}"
+    );
+    b.click(&testid("key-revoke")).await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&format!("{}[data-revoked=\"true\"]", testid("key-row")))
+        .await;
+    assert_eq!(api.get("/api/v1/sites", &key).await.status, 401);
 }
 
 /// The watchlist in the browser: an entry added by the form; a visitor who matches it is held,

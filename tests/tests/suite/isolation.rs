@@ -1,6 +1,6 @@
 //! Tenant isolation, generated from the OpenAPI document so that a new route is covered the day it
-//! is added: for every operation, tenant A's credential of the kind the route asks for is pointed
-//! at tenant B's objects. Nothing of B may be read (no 200 on B's ids, no B id in any list) and
+//! is added: for every operation, tenant A's credential of the kind the route asks for (and A's
+//! API key, where the route takes one) is pointed at tenant B's objects. Nothing of B may be read (no 200 on B's ids, no B id in any list) and
 //! nothing of B may change (B's whole state is compared before and after).
 
 use reqwest::Method;
@@ -39,6 +39,7 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
         "/api/v1/visitor-types",
         "/api/v1/agreements",
         "/api/v1/watchlist",
+        "/api/v1/api-keys",
     ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
@@ -108,6 +109,14 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     let b_users = api.get("/api/v1/users", &b.admin).await.expect(200);
     let b_user = b_users[0]["id"].as_str().expect("id").to_owned();
     let a_override = api.override_login(&a.device, &a.receptionist, PIN).await;
+    let all_scopes = [
+        "visits:read",
+        "invites:write",
+        "hosts:write",
+        "scim",
+        "events:read",
+    ];
+    let (_, a_key) = api.create_api_key(&a.admin, "probe", &all_scopes).await;
     let b_invite = api
         .post(
             "/api/v1/invites",
@@ -207,6 +216,21 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         .expect("visit")
         .to_owned();
 
+    let (b_key, b_scim_key) = api
+        .create_api_key(&b.admin, "Bravo's SIEM", &["scim"])
+        .await;
+    // A host of B provisioned by B's identity provider.
+    let b_scim = id_of(
+        api.post(
+            "/scim/v2/Users",
+            &b_scim_key,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "sam@bravo.test", "displayName": "Sam Scim"}),
+        )
+        .await
+        .expect(201),
+    );
+
     // Every id of B, and B's personal data, must stay out of every answer to A.
     let mut secrets = vec![
         b.id.clone(),
@@ -223,6 +247,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b_watch.clone(),
         b_held.clone(),
         b_kid.clone(),
+        b_key.clone(),
+        b_scim.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
@@ -232,6 +258,9 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         "Wanda Watched".to_owned(),
         "Bravo's own reason".to_owned(),
         "Board member".to_owned(),
+        "Bravo's SIEM".to_owned(),
+        "Sam Scim".to_owned(),
+        "sam@bravo.test".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
     ]);
@@ -255,7 +284,12 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     ops.sort_by_key(|(p, _, _)| p.ends_with("/logout") || p.ends_with("/exit"));
     let mut checked = 0;
     {
-        for (path, method, op_doc) in ops {
+        // Every operation with A's credential of its kind, then again with A's API key of every
+        // scope where the operation takes a key.
+        let passes = [false, true]
+            .into_iter()
+            .flat_map(|by_key| ops.iter().map(move |op| (by_key, *op)));
+        for (by_key, (path, method, op_doc)) in passes {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             let schemes: Vec<&str> = op_doc["security"]
                 .as_array()
@@ -270,13 +304,20 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                         .collect()
                 })
                 .unwrap_or_default();
-            let auth = if schemes.contains(&"override") {
+            let auth = if by_key {
+                if !schemes.contains(&"api_key") {
+                    continue;
+                }
+                a_key.clone()
+            } else if schemes.contains(&"override") {
                 a_override.clone()
             } else if schemes.contains(&"device") {
                 a.device.clone()
             } else if schemes.contains(&"session") || schemes.contains(&"operator") {
                 // The operator's routes get a tenant admin's credential: it must not pass as the operator's.
                 a.admin.clone()
+            } else if schemes.contains(&"api_key") {
+                continue; // a key's own route (SCIM): the second pass
             } else {
                 assert!(
                     PUBLIC.contains(&path.as_str()),
@@ -297,6 +338,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("printers") => b_printer.clone(),
                 Some("evacuations") => b_evacuation.clone(),
                 Some("watchlist") => b_watch.clone(),
+                Some("api-keys") => b_key.clone(),
+                Some("Users") => b_scim.clone(),
                 _ if path.ends_with("/hold") || path.ends_with("/admit") => b_held.clone(),
                 // What a visit of a visitor type recorded, and its approval.
                 _ if ["/record", "/photo", "/approve", "/deny", "/agreements/"]

@@ -27,6 +27,7 @@ macro_rules! both_engines {
     };
 }
 
+mod api_keys;
 mod at_rest;
 mod bad_input;
 mod badge_guessing;
@@ -58,6 +59,7 @@ mod rotation;
 mod saml;
 mod scale_out;
 mod schemathesis;
+mod scim;
 mod shield;
 mod shredding;
 mod sign_in_oracle;

@@ -31,7 +31,13 @@ const RUNS: [(&str, &[&str]); 3] = [
 ];
 
 /// The credentials of each security scheme of the document, and the operations left out.
-fn config(operator: &str, session: &str, device: &str, override_token: &str) -> String {
+fn config(
+    operator: &str,
+    session: &str,
+    device: &str,
+    override_token: &str,
+    api_key: &str,
+) -> String {
     format!(
         r#"
 [auth.openapi.operator]
@@ -42,6 +48,8 @@ bearer = "{session}"
 bearer = "{device}"
 [auth.openapi.override]
 api_key = "{override_token}"
+[auth.openapi.api_key]
+bearer = "{api_key}"
 
 # Logging out ends the admin session that every admin operation of the run uses.
 [[operations]]
@@ -80,12 +88,29 @@ async fn every_response_matches_the_openapi_document_and_none_is_a_server_error(
         panic!("an override token")
     };
     tenant.check_in(&api, "scan-1", "Vera Visitor").await;
+    let scopes = [
+        "visits:read",
+        "invites:write",
+        "hosts:write",
+        "scim",
+        "events:read",
+    ];
+    let (_, key) = api.create_api_key(&tenant.admin, "fuzz", &scopes).await;
+    let Auth::Bearer(key) = &key else {
+        panic!("a key")
+    };
 
     let work = tempfile::tempdir().expect("tempdir");
     let config_path = work.path().join("schemathesis.toml");
     std::fs::write(
         &config_path,
-        config(&server.operator_token, session, device, &override_token),
+        config(
+            &server.operator_token,
+            session,
+            device,
+            &override_token,
+            key,
+        ),
     )
     .expect("write the config");
     let cert = server.data_dir.path().join("tls/cert.pem");

@@ -53,4 +53,10 @@ describe('roles', () => {
     expect(allowed('host', '/watchlist')).toBe(false);
     expect(allowed(undefined, '/watchlist')).toBe(false);
   });
+  it('opens API keys to admins only', () => {
+    expect(routeOf('/api-keys')).toBe('/api-keys');
+    expect(allowed('admin', '/api-keys')).toBe(true);
+    expect(allowed('receptionist', '/api-keys')).toBe(false);
+    expect(allowed('host', '/api-keys')).toBe(false);
+  });
 });

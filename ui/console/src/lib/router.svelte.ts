@@ -20,6 +20,7 @@ export const ROUTES = [
   '/sso',
   '/watchlist',
   '/privacy',
+  '/api-keys',
   '/audit',
 ] as const;
 export type Route = (typeof ROUTES)[number] | '/login';

@@ -26,6 +26,10 @@ export interface Host {
   name: string;
   email: string;
   site_id: string;
+  /** False once the identity provider deactivated them: out of the kiosk directory. */
+  active: boolean;
+  /** Kept by the company's identity provider (SCIM). */
+  provisioned: boolean;
 }
 export interface Kiosk {
   id: string;
@@ -345,4 +349,21 @@ export interface Erased {
   erased_invites: number;
   erased_visitors: number;
   erased_passes: number;
+}
+
+/** What an API key may do (`shared/src/dto/api_keys.rs`). */
+export type ApiScope = 'visits:read' | 'invites:write' | 'hosts:write' | 'scim' | 'events:read';
+export const API_SCOPES: ApiScope[] = ['visits:read', 'invites:write', 'hosts:write', 'scim', 'events:read'];
+/** `GET /api/v1/api-keys`: a key, never its secret. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: ApiScope[];
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+/** `POST /api/v1/api-keys`: the new key and its secret, shown this once. */
+export interface ApiKeyCreated extends ApiKey {
+  key: string;
 }

@@ -13,7 +13,8 @@
 //! (see [`visit_log`]); `--invitations`, how many invitation emails one server sends a second
 //! (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a check-in
 //! (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the kiosk and
-//! how fast the server drains them (see [`offline`]).
+//! how fast the server drains them (see [`offline`]); `--scim`, how SCIM lists and lookups fare on
+//! a directory of 10,000 users (see [`scim`]).
 
 mod cpu;
 mod engine;
@@ -23,6 +24,7 @@ mod login;
 mod offline;
 mod profile;
 mod raw;
+mod scim;
 mod server;
 mod setup;
 mod smtp_sink;
@@ -78,13 +80,19 @@ pub struct BenchOpts {
     /// Measure instead sealing and draining offline check-ins (see `offline.rs`).
     #[arg(long)]
     offline: bool,
+    /// Measure instead SCIM provisioning, lists and lookups (see `scim.rs`).
+    #[arg(long)]
+    scim: bool,
+    /// Users provisioned for `--scim`.
+    #[arg(long, default_value_t = 10_000)]
+    users: usize,
     /// Sealed check-ins for `--offline`.
     #[arg(long, default_value_t = 500)]
     sealed: usize,
     /// Watchlist entries for `--watchlist`.
     #[arg(long, default_value_t = 10_000)]
     entries: usize,
-    /// Requests timed per case for `--visit-log`.
+    /// Requests timed per case for `--visit-log` and `--scim`.
     #[arg(long, default_value_t = 20)]
     samples: usize,
     /// The server binaries to measure, as `label=path`, instead of the release build (the
@@ -146,6 +154,14 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
                 opts.sqlite_only,
             ));
         }
+        if opts.scim {
+            return runtime.block_on(scim::measure(
+                &bins[0].1,
+                opts.users,
+                opts.samples,
+                opts.sqlite_only,
+            ));
+        }
         if opts.offline {
             return runtime.block_on(offline::measure(&bins[0].1, opts.sealed, opts.sqlite_only));
         }
@@ -174,6 +190,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         "watchlist.json"
     } else if opts.offline {
         "offline.json"
+    } else if opts.scim {
+        "scim.json"
     } else {
         "results.json"
     };

@@ -4,6 +4,7 @@
 //! errors in SCIM's own form (`urn:ietf:params:scim:api:messages:2.0:Error`, with `scimType`).
 
 mod discovery;
+mod patch;
 mod resource;
 mod users;
 

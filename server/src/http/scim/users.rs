@@ -17,7 +17,8 @@ use super::{
     Provisioner, ScimError, ScimJson,
     discovery::MAX_RESULTS,
     list,
-    resource::{self, Projection, split_eq},
+    patch::split_eq,
+    resource::{self, Projection},
 };
 use crate::{
     http::extract::{ApiPath, ApiQuery, RawBody},
@@ -269,7 +270,7 @@ async fn patch_user(
     let mut tx = state.store.write(p.tenant).await?;
     let row = found(&mut tx, &id).await?;
     let mut attrs = resource::attributes_of(&row);
-    resource::patch(&mut attrs, &body)?;
+    super::patch::patch(&mut attrs, &body)?;
     let user = resource::to_write(resource::clean(&Value::Object(attrs))?)?;
     save(tx, &p, row.id, &user).await
 }

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["crypto", "tls", "saml", "days", "images", "pdf"],
     &["badge"],
     &["store"],
-    &["mail", "retention", "shield", "sign_out"],
+    &["mail", "retention", "shield", "sign_out", "webhooks"],
     &["state"],
     &["auth"],
     &["http"],

@@ -24,6 +24,7 @@ pub mod sign_out;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod webhooks;
 
 pub use state::AppState;
 

@@ -469,6 +469,68 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
+/// Where a webhook is sent: `https://host[:port]/path[?query]`, at most 2000 characters; no user
+/// information or fragment. Whether the host may be reached is the server's to decide, when it
+/// connects (after DNS).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(pattern = "^https://[A-Za-z0-9.\\[\\]:-]+(/[A-Za-z0-9/._~%!$&'()*+,;=:@?-]*)?$")]
+pub struct WebhookUrl(String);
+
+impl WebhookUrl {
+    pub const MAX: usize = 2000;
+    const RULE: &'static str =
+        "must be https://host[:port]/path, at most 2000 characters, without user or fragment";
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let err = || ValidationError(Self::RULE);
+        let raw = raw.trim();
+        let rest = raw
+            .get(..8)
+            .filter(|s| s.eq_ignore_ascii_case("https://"))
+            .map(|_| &raw[8..])
+            .ok_or_else(err)?;
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let ok_path = path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._~%!$&'()*+,;=:@?-".contains(c));
+        let (host, port) = split_host_port(authority).ok_or_else(err)?;
+        let ok_host = !host.is_empty()
+            && host.len() <= 253
+            && (host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+                || (host.starts_with('[')
+                    && host.ends_with(']')
+                    && host[1..host.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c == ':')));
+        if raw.len() <= Self::MAX && ok_path && ok_host && port != Some(0) {
+            Ok(Self(format!(
+                "https://{}{path}",
+                authority.to_ascii_lowercase()
+            )))
+        } else {
+            Err(err())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The URL is a credential for Slack and Teams: Debug shows its origin only.
+impl std::fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let end = self.0[8..].find(['/', '?']).map_or(self.0.len(), |i| i + 8);
+        write!(f, "WebhookUrl({}/…)", &self.0[..end])
+    }
+}
+
 /// PEM certificates (a private CA to trust): at most 64 KiB, at least one `CERTIFICATE` block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
@@ -760,5 +822,6 @@ string_conversions!(
     ImageData,
     HostName,
     PrinterUrl,
+    WebhookUrl,
     CertificatesPem
 );

@@ -3,8 +3,9 @@
 //! process on a clock the test moves ([`server`]); an API client whose helpers read like the
 //! user's actions ([`api`]); a private Secret Service ([`keychain`]); the Python tools some tests
 //! drive ([`pytools`]); a check-in load that keeps a ledger ([`load`]); a PostgreSQL cluster a
-//! test may stop and start ([`private_pg`]); label printers ([`printer`]); what the kiosk's processes hold in memory ([`memory`]); and [`wait_until`], which polls for what another
-//! process should do instead of sleeping.
+//! test may stop and start ([`private_pg`]); label printers ([`printer`]); an HTTPS webhook
+//! receiver ([`webhooks`]); what the kiosk's processes hold in memory ([`memory`]); and
+//! [`wait_until`], which polls for what another process should do instead of sleeping.
 
 pub mod api;
 pub mod browser;
@@ -20,6 +21,7 @@ pub mod pytools;
 pub mod server;
 pub mod smtp;
 pub mod wait;
+pub mod webhooks;
 pub mod world;
 
 pub use api::{Api, Auth, Resp};

@@ -81,7 +81,7 @@ pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 
 /// The Python package index's tools the tests run, at exact versions. Hypothesis is pinned too: it generates
 /// schemathesis' cases, so a seed only replays the same run with the same Hypothesis.
-const PYTHON_TOOLS: [(&str, &str); 10] = [
+const PYTHON_TOOLS: [(&str, &str); 11] = [
     ("sslyze", "6.3.1"),
     ("schemathesis", "4.32.5"),
     ("hypothesis", "6.170.17"),
@@ -95,6 +95,9 @@ const PYTHON_TOOLS: [(&str, &str); 10] = [
     ("scim2-client", "0.13.2"),
     ("scim2-models", "0.12.3"),
     ("httpx2", "2.17.0"),
+    // The Standard Webhooks reference library: verifies the webhooks' signatures, independently
+    // of the server's signer.
+    ("standardwebhooks", "1.3.0"),
 ];
 
 /// Exits 0 when every `name==version` argument is installed at exactly that version.

@@ -49,6 +49,14 @@ pub(super) struct Serve {
     /// one leaves it to others after this. One send may take half of it.
     #[arg(long, env = "VESTIBULE_MAIL_LEASE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(2..))]
     mail_lease_secs: u32,
+    /// Networks webhooks may reach although they are loopback or private (CIDR, comma-separated;
+    /// none by default: webhooks go only to public addresses).
+    #[arg(long, env = "VESTIBULE_WEBHOOK_ALLOW_NETWORKS", value_delimiter = ',')]
+    webhook_allow_network: Vec<ipnet::IpNet>,
+    /// The first delay before a failed webhook delivery is tried again, in seconds (then doubling,
+    /// up to an hour; given up after a day).
+    #[arg(long, env = "VESTIBULE_WEBHOOK_RETRY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    webhook_retry_secs: u32,
     /// Requests a second allowed per client IP (bursts of 3×).
     #[arg(long, env = "VESTIBULE_RATE_PER_IP", default_value_t = std::num::NonZeroU32::new(200).unwrap_or(std::num::NonZeroU32::MIN))]
     rate_per_ip: std::num::NonZeroU32,
@@ -217,6 +225,12 @@ async fn serve(
     };
     let (stop_mail, stop) = tokio::sync::watch::channel(false);
     let sender = tokio::spawn(crate::mail::run(store.clone(), mail, stop.clone()));
+    let hooks = crate::webhooks::WebhookSettings {
+        retry_base: Duration::from_secs(args.webhook_retry_secs.into()),
+        allow: args.webhook_allow_network,
+        ..crate::webhooks::WebhookSettings::default()
+    };
+    let hook_sender = tokio::spawn(crate::webhooks::run(store.clone(), hooks, stop.clone()));
     let sign_out_poll = Duration::from_secs(args.sign_out_poll_secs.into());
     let signer = tokio::spawn(crate::sign_out::run(
         store.clone(),
@@ -252,6 +266,7 @@ async fn serve(
     let (served, ()) = tokio::join!(server, announce);
     let _ = stop_mail.send(true);
     let _ = sender.await;
+    let _ = hook_sender.await;
     let _ = signer.await;
     let _ = retainer.await;
     served.context("serving")?;

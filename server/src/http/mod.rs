@@ -40,6 +40,7 @@ mod visit_records;
 mod visitor_types;
 mod visits;
 mod watchlist;
+mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -131,6 +132,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(mail::router())
         .merge(saml_admin::router())
         .merge(api_keys::router())
+        .merge(webhooks::router())
         .merge(scim::router())
         .merge(saml_sp::router().layer(DefaultBodyLimit::max(saml_sp::ACS_BODY_LIMIT)))
         .routes(utoipa_axum::routes!(openapi_json))

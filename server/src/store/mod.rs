@@ -63,6 +63,9 @@ mod visit_stats;
 mod visitor_types;
 mod visits;
 mod watchlist;
+mod webhook_deliveries;
+mod webhook_facts;
+mod webhooks;
 
 pub use accounts::{TenantRoute, TenantRow, UserRow};
 pub use api_keys::ApiKeyRow;
@@ -88,6 +91,9 @@ pub use throttle::{Throttle, ThrottleKey};
 pub use visitor_types::{AgreementRow, NewRecord, SignedRow, TypeRow, VisitRecordRow};
 pub use visits::{VisitFilterSql, VisitRow, status_of};
 pub use watchlist::WatchRow;
+pub use webhook_deliveries::{Attempt, DeliveryJob, DeliveryRow};
+pub use webhook_facts::EventFacts;
+pub use webhooks::{NewWebhook, Signing, WebhookRow};
 
 use std::sync::{
     Arc,

@@ -72,7 +72,7 @@ pub struct Backlog {
 
 /// Opens (or closes) this transaction's view of every tenant's outbox rows (the dialect's
 /// `outbox_scope`; SQLite has no row-level security and always sees them).
-async fn scope(tx: &mut Tx, on: bool) -> Result<(), Error> {
+pub(super) async fn scope(tx: &mut Tx, on: bool) -> Result<(), Error> {
     if let Some(sql) = tx.dialect().outbox_scope() {
         tx.execute(sql, (if on { "on" } else { "" },)).await?;
     }

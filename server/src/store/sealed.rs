@@ -27,6 +27,9 @@ pub const WATCH_EMAIL: Field = Field::new("watchlist", "email_enc");
 pub const WATCH_REASON: Field = Field::new("watchlist", "reason_enc");
 pub const OFFLINE_PRIVATE: Field = Field::new("offline_keys", "private_enc");
 pub const SCIM_RESOURCE: Field = Field::new("scim_users", "resource_enc");
+pub const WEBHOOK_URL: Field = Field::new("webhooks", "url_enc");
+pub const WEBHOOK_SECRET: Field = Field::new("webhooks", "secret_enc");
+pub const WEBHOOK_PREV_SECRET: Field = Field::new("webhooks", "prev_secret_enc");
 
 /// The tables with sealed columns, and those columns.
 pub const SEALED_TABLES: &[(&str, &[Field])] = &[
@@ -50,4 +53,8 @@ pub const SEALED_TABLES: &[(&str, &[Field])] = &[
     ("watchlist", &[WATCH_NAME, WATCH_EMAIL, WATCH_REASON]),
     ("offline_keys", &[OFFLINE_PRIVATE]),
     ("scim_users", &[SCIM_RESOURCE]),
+    (
+        "webhooks",
+        &[WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_PREV_SECRET],
+    ),
 ];

@@ -17,6 +17,7 @@ pub mod sso;
 pub mod visitor_types;
 pub mod visits;
 pub mod watchlist;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

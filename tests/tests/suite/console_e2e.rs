@@ -7,7 +7,8 @@
 //! in the browser and a visit of it showing its answer, photo and signed PDF, the audit chain
 //! verified, an evacuation roll call started, marked on a phone-sized window and closed, a
 //! watchlist entry holding two check-ins whose alert on *Today* admits one and turns one away,
-//! signing out. Visitor names that are markup show as text; a cross-site form post carries no session;
+//! a webhook made in the browser (its secret shown once, a test delivery in its log), signing
+//! out. Visitor names that are markup show as text; a cross-site form post carries no session;
 //! axe-core finds no serious or critical violation on any screen; each screen is photographed
 //! into `docs/screenshots/console/`. On PostgreSQL a shorter pass: sign in, a live check-in made
 //! on another replica, a roll call whose marks cross the two replicas live, sign out.
@@ -531,6 +532,7 @@ async fn front_desk_walk() {
     visitor_types(&b, &api, &admin, &device, &harriet, &mut violations).await;
     printers(&b, &api, &admin, &mut violations).await;
     api_keys(&b, &api, &mut violations).await;
+    webhooks(&b, &api, &admin, &mut violations).await;
 
     // The other admin screens render and pass axe.
     for (path, screen, shot) in [
@@ -688,6 +690,77 @@ async fn api_keys(b: &Browser, api: &Api, violations: &mut Vec<String>) {
     b.wait(&format!("{}[data-revoked=\"true\"]", testid("key-row")))
         .await;
     assert_eq!(api.get("/api/v1/sites", &key).await.status, 401);
+}
+
+/// Webhooks in the browser: a standard webhook to a receiver that never resolves shows its
+/// signing secret once (never again, not in the list); a test event sent from its row shows in
+/// its delivery log (failing or waiting to be tried again, never delivered); deleted, it is gone.
+async fn webhooks(b: &Browser, api: &Api, admin: &Auth, violations: &mut Vec<String>) {
+    go(b, "/webhooks", "webhooks").await;
+    b.wait(&testid("webhooks-empty")).await;
+    b.type_in(&testid("webhook-url"), "https://receiver.invalid/hook")
+        .await;
+    b.select(&testid("webhook-kind"), "standard").await;
+    // No event chosen: the form says so and makes nothing.
+    b.click(&testid("webhook-create")).await;
+    b.wait("#webhook-problem").await;
+    b.click(&testid("webhook-event-visit.checked_in")).await;
+    b.click(&testid("webhook-create")).await;
+    let secret = b.wait_text(&testid("webhook-secret"), "whsec_").await;
+    let secret = secret.trim().to_owned();
+    assert!(secret.starts_with("whsec_"), "secret: {secret}");
+    let row = format!("{}[data-kind=\"standard\"]", testid("webhook-row"));
+    b.wait_text(&row, "https://receiver.invalid/hook").await;
+    let listed = api.get("/api/v1/webhooks", admin).await.expect(200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["events"], json!(["visit.checked_in"]));
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the list shows no secret"
+    );
+    // Shown once: hidden, and not there again when the screen is opened anew.
+    b.click(&testid("webhook-done")).await;
+    b.open("/webhooks").await;
+    b.wait(&testid("screen-webhooks")).await;
+    b.wait(&row).await;
+    let again = b
+        .eval(
+            "return !!document.querySelector('[data-testid=webhook-secret]') \
+               || document.querySelector('main').innerText.includes(arguments[0]);",
+            vec![json!(secret)],
+        )
+        .await;
+    assert_eq!(again, json!(false), "the secret shows only once");
+
+    // A test event: its delivery shows in the log (receiver.invalid never resolves).
+    b.click(&format!("{row} {}", testid("webhook-test"))).await;
+    b.wait(&testid("webhook-test-sent")).await;
+    b.click(&format!("{row} {}", testid("webhook-deliveries")))
+        .await;
+    let delivery = format!("{} {}", testid("delivery-log"), testid("delivery-row"));
+    b.wait_text(&delivery, "webhook.test").await;
+    b.wait(&format!("{delivery} {}", testid("delivery-status")))
+        .await;
+    let status = b
+        .wait(&delivery)
+        .await
+        .attr("data-status")
+        .await
+        .expect("attr")
+        .unwrap_or_default();
+    assert!(
+        status == "pending" || status == "failed",
+        "a delivery to receiver.invalid: {status}"
+    );
+    check_screen(b, "26-webhooks", violations).await;
+
+    // Deleted once confirmed: gone from the screen and the API.
+    b.click(&format!("{row} {}", testid("webhook-delete")))
+        .await;
+    b.click(&testid("confirm-yes")).await;
+    b.wait(&testid("webhooks-empty")).await;
+    let left = api.get("/api/v1/webhooks", admin).await.expect(200);
+    assert_eq!(left, json!([]), "deleted");
 }
 
 /// The watchlist in the browser: an entry added by the form; a visitor who matches it is held,

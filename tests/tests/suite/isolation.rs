@@ -40,6 +40,7 @@ async fn state_of(api: &Api, t: &Tenant) -> Value {
         "/api/v1/agreements",
         "/api/v1/watchlist",
         "/api/v1/api-keys",
+        "/api/v1/webhooks",
     ] {
         all[path] = api.get(path, &t.admin).await.expect(200);
     }
@@ -88,6 +89,10 @@ fn body_for(method: &Method, path: &str, b: &Tenant, b_kid: &str) -> Value {
         ("POST", "/api/v1/privacy/export") | ("POST", "/api/v1/privacy/erase") => {
             json!({"email": "visitor@example.com"})
         }
+        ("POST", "/api/v1/webhooks") => json!({
+            "url": "https://receiver.invalid/alpha", "kind": "standard", "events": ["visit.checked_in"],
+        }),
+        ("POST", "/api/v1/webhooks/{id}/rotate") => json!({"overlap_hours": 1}),
         ("POST", "/api/v1/watchlist") => json!({"name": "Mallory", "reason": "Tried to enter."}),
         ("POST", "/api/v1/kiosk/visits/sealed") => json!({
             "kid": b_kid, "enc": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -231,6 +236,27 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         .expect(201),
     );
 
+    // A webhook of B (its receiver never resolves) and a delivery of it.
+    let b_webhook = id_of(
+        api.post(
+            "/api/v1/webhooks",
+            &b.admin,
+            json!({"url": "https://bravo-receiver.invalid/hook", "kind": "slack",
+                "events": ["visit.checked_in"]}),
+        )
+        .await
+        .expect(201),
+    );
+    let b_delivery = id_of(
+        api.post(
+            &format!("/api/v1/webhooks/{b_webhook}/test"),
+            &b.admin,
+            json!({}),
+        )
+        .await
+        .expect(202),
+    );
+
     // Every id of B, and B's personal data, must stay out of every answer to A.
     let mut secrets = vec![
         b.id.clone(),
@@ -249,6 +275,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b_kid.clone(),
         b_key.clone(),
         b_scim.clone(),
+        b_webhook.clone(),
+        b_delivery.clone(),
     ];
     secrets.extend([
         "Bruno Bravo".to_owned(),
@@ -261,6 +289,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         "Bravo's SIEM".to_owned(),
         "Sam Scim".to_owned(),
         "sam@bravo.test".to_owned(),
+        "bravo-receiver".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
     ]);
@@ -339,6 +368,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("evacuations") => b_evacuation.clone(),
                 Some("watchlist") => b_watch.clone(),
                 Some("api-keys") => b_key.clone(),
+                Some("webhooks") => b_webhook.clone(),
                 Some("Users") => b_scim.clone(),
                 _ if path.ends_with("/hold") || path.ends_with("/admit") => b_held.clone(),
                 // What a visit of a visitor type recorded, and its approval.
@@ -353,7 +383,8 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
             let mut url = path
                 .replace("{id}", &target)
                 .replace("{document_id}", &b_agreement)
-                .replace("{visit_id}", &b_visit);
+                .replace("{visit_id}", &b_visit)
+                .replace("{delivery}", &b_delivery);
             if path.ends_with("/badge") {
                 // The printer B's badge would go to.
                 url.push_str(&format!("?printer_id={b_printer}"));

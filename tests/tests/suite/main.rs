@@ -70,3 +70,4 @@ mod tls;
 mod tls_scan;
 mod visitor_types;
 mod watchlist;
+mod webhooks;

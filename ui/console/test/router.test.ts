@@ -59,4 +59,12 @@ describe('roles', () => {
     expect(allowed('receptionist', '/api-keys')).toBe(false);
     expect(allowed('host', '/api-keys')).toBe(false);
   });
+  it('opens webhooks to admins only', () => {
+    expect(routeOf('/webhooks')).toBe('/webhooks');
+    expect(routeOf('/webhooks/')).toBe('/webhooks');
+    expect(allowed('admin', '/webhooks')).toBe(true);
+    expect(allowed('receptionist', '/webhooks')).toBe(false);
+    expect(allowed('host', '/webhooks')).toBe(false);
+    expect(allowed(undefined, '/webhooks')).toBe(false);
+  });
 });

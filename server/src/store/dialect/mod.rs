@@ -40,6 +40,9 @@ pub(crate) trait Dialect: Sync {
     /// `$3`; returns `(tenant_id, id)` of each.
     fn claim_outbox(&self) -> &'static str;
 
+    /// The same for webhook deliveries.
+    fn claim_webhook_deliveries(&self) -> &'static str;
+
     /// The audit chain head `(audit_seq, audit_head)` of the tenant `$1`, held until the
     /// transaction ends so that writers append one after the other.
     fn audit_head_for_write(&self) -> &'static str;

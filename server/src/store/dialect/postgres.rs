@@ -55,6 +55,12 @@ impl Dialect for Postgres {
          ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id"
     }
 
+    fn claim_webhook_deliveries(&self) -> &'static str {
+        "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM webhook_deliveries \
+         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id"
+    }
+
     fn audit_head_for_write(&self) -> &'static str {
         "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE"
     }

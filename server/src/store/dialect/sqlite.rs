@@ -41,6 +41,12 @@ impl Dialect for Sqlite {
          ORDER BY next_attempt_at LIMIT $4) RETURNING tenant_id, id"
     }
 
+    fn claim_webhook_deliveries(&self) -> &'static str {
+        "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 WHERE rowid IN (SELECT rowid FROM webhook_deliveries \
+         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+         ORDER BY next_attempt_at LIMIT $4) RETURNING tenant_id, id"
+    }
+
     fn audit_head_for_write(&self) -> &'static str {
         "SELECT audit_seq, audit_head FROM tenants WHERE id = $1"
     }

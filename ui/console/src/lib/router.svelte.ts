@@ -21,6 +21,7 @@ export const ROUTES = [
   '/watchlist',
   '/privacy',
   '/api-keys',
+  '/webhooks',
   '/audit',
 ] as const;
 export type Route = (typeof ROUTES)[number] | '/login';

@@ -367,3 +367,54 @@ export interface ApiKey {
 export interface ApiKeyCreated extends ApiKey {
   key: string;
 }
+
+/** How a webhook sends (`shared/src/dto/webhooks.rs`): signed JSON, a Slack or a Teams message. */
+export type WebhookKind = 'standard' | 'slack' | 'teams';
+export const WEBHOOK_KINDS: WebhookKind[] = ['standard', 'slack', 'teams'];
+/** The events a webhook may ask for. */
+export type WebhookEvent = 'visit.checked_in' | 'visit.checked_out' | 'visit.held' | 'invite.created' | 'evacuation.started';
+export const WEBHOOK_EVENTS: WebhookEvent[] = ['visit.checked_in', 'visit.checked_out', 'visit.held', 'invite.created', 'evacuation.started'];
+/** `GET /api/v1/webhooks`: a webhook, never its secret (for Slack and Teams, the URL's origin only). */
+export interface Webhook {
+  id: string;
+  kind: WebhookKind;
+  url: string;
+  events: WebhookEvent[];
+  include_visitor: boolean;
+  has_ca: boolean;
+  created_at: string;
+  /** After a rotation, the previous secret still signs until then. */
+  previous_secret_until: string | null;
+}
+/** `POST /api/v1/webhooks`. */
+export interface WebhookInput {
+  url: string;
+  kind: WebhookKind;
+  events: WebhookEvent[];
+  include_visitor: boolean;
+  ca_pem: string | null;
+}
+/** `POST /api/v1/webhooks`: the new webhook and, for `standard`, its signing secret, shown this once. */
+export interface WebhookCreated extends Webhook {
+  secret: string | null;
+}
+/** `POST /api/v1/webhooks/{id}/rotate`: the new secret, shown this once. */
+export interface WebhookSecret {
+  secret: string;
+  previous_secret_until: string;
+}
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+/** One event sent (or being sent) to a webhook, with its last attempt. */
+export interface WebhookDelivery {
+  id: string;
+  /** One of the webhook events, or `webhook.test`. */
+  event: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_duration_ms: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}

@@ -1,0 +1,212 @@
+//! The webhook sender: turns the audit chain's entries into deliveries (the fan-out, see
+//! `store/webhook_deliveries.rs`), then claims due deliveries of every tenant with a lease and
+//! sends them, several at once, through [`egress::Egress`]. A receiver that fails or does not
+//! answer is tried again with a doubling delay until `give_up`; a slow one holds up only its own
+//! delivery. Runs in every replica, as the mail sender does.
+
+pub mod egress;
+pub mod message;
+pub mod sign;
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::sync::watch;
+use uuid::Uuid;
+use vestibule_shared::dto::webhooks::WebhookKind;
+
+use crate::{
+    error::Error,
+    ids::TenantId,
+    store::{Attempt, Store},
+};
+use egress::{Egress, EgressError};
+
+/// How the sender paces itself.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// How often to look for new events and due deliveries when there were none.
+    pub poll: Duration,
+    /// The first retry delay; each next one doubles, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// A delivery still failing this long after its event is given up on.
+    pub give_up: Duration,
+    /// How long a claim lasts (longer than one request can take).
+    pub lease: Duration,
+    /// One request, connection included.
+    pub timeout: Duration,
+    /// Networks the operator lets webhooks reach although they are private or loopback.
+    pub allow: Vec<ipnet::IpNet>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_secs(1),
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(60 * 60),
+            give_up: Duration::from_secs(24 * 60 * 60),
+            lease: Duration::from_secs(60),
+            timeout: Duration::from_secs(5),
+            allow: Vec::new(),
+        }
+    }
+}
+
+/// Audit entries turned into deliveries per tenant transaction.
+const FAN_OUT_BATCH: i64 = 500;
+/// Deliveries claimed per round, and sent at once.
+const CLAIM_BATCH: i64 = 64;
+const IN_FLIGHT: usize = 16;
+
+/// Runs the sender until `stop` turns true.
+pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Receiver<bool>) {
+    let owner = format!("{}:{}", std::process::id(), Uuid::now_v7());
+    let egress = Egress::new(settings.allow.clone(), settings.timeout);
+    while !*stop.borrow() {
+        if let Err(e) = fan_out(&store).await {
+            tracing::warn!(error = %e, "turning audit entries into webhook deliveries failed");
+        }
+        let claimed = match claim(&store, &owner, &settings).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming webhook deliveries failed");
+                Vec::new()
+            }
+        };
+        let busy = !claimed.is_empty();
+        futures::stream::iter(claimed)
+            .for_each_concurrent(IN_FLIGHT, |(tenant, id)| {
+                let (store, egress, settings, owner) = (&store, &egress, &settings, &owner);
+                async move {
+                    if let Err(e) = deliver(store, egress, settings, owner, tenant, id).await {
+                        tracing::warn!(error = %e, "a webhook delivery could not be processed");
+                    }
+                }
+            })
+            .await;
+        if !busy {
+            tokio::select! {
+                _ = tokio::time::sleep(settings.poll) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+async fn fan_out(store: &Store) -> Result<(), Error> {
+    for tenant in store.webhook_tenants().await? {
+        loop {
+            let mut tx = store.write_beside(tenant).await?;
+            let read = tx.fan_out_webhooks(FAN_OUT_BATCH).await?;
+            tx.commit().await?;
+            if read < FAN_OUT_BATCH {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn claim(
+    store: &Store,
+    owner: &str,
+    settings: &WebhookSettings,
+) -> Result<Vec<(TenantId, Uuid)>, Error> {
+    let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::MAX);
+    let mut g = store.global(true).await?;
+    let claimed = g
+        .claim_webhook_deliveries(owner, lease, CLAIM_BATCH)
+        .await?;
+    g.commit().await?;
+    Ok(claimed)
+}
+
+/// Sends delivery `id` once and records how it went.
+async fn deliver(
+    store: &Store,
+    egress: &Egress,
+    settings: &WebhookSettings,
+    owner: &str,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<(), Error> {
+    let mut tx = store.read(tenant).await?;
+    let Some(job) = tx.delivery_job(id, owner).await? else {
+        return tx.commit().await;
+    };
+    let facts = tx
+        .event_facts(job.event, &job.target, job.include_visitor)
+        .await?;
+    let language = tx.settings().await?.language;
+    let signing = match job.kind {
+        WebhookKind::Standard => tx.webhook_signing(job.webhook_id).await?,
+        _ => None,
+    };
+    tx.commit().await?;
+    let body = message::body(job.kind, job.event, job.occurred_at, &facts, language).to_string();
+    let mut headers = Vec::new();
+    if let Some(s) = &signing {
+        let (msg_id, ts) = (job.id.to_string(), store.clock().now().timestamp());
+        let secrets = s
+            .current
+            .iter()
+            .chain(s.previous.iter())
+            .map(|z| z.as_str());
+        headers.push(("webhook-id", msg_id.clone()));
+        headers.push(("webhook-timestamp", ts.to_string()));
+        headers.push((
+            "webhook-signature",
+            sign::header(secrets, &msg_id, ts, body.as_bytes()),
+        ));
+    }
+    let started = Instant::now();
+    let sent = egress
+        .post(&job.url, job.ca_pem.as_deref(), &headers, body.into_bytes())
+        .await;
+    let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let (status, error) = match &sent {
+        Ok(s) if (200..300).contains(s) => (Some(*s), None),
+        Ok(s) => (Some(*s), Some(format!("the receiver answered {s}"))),
+        Err(e) => (None, Some(describe(e))),
+    };
+    let now = store.clock().now();
+    let attempt = match (&error, status) {
+        (None, Some(status)) => Attempt::Delivered { status, ms },
+        (Some(error), status) => {
+            let delay = backoff(settings, job.attempts);
+            let next = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+            let give_up =
+                chrono::Duration::from_std(settings.give_up).unwrap_or(chrono::Duration::MAX);
+            if next - job.created_at > give_up {
+                Attempt::GaveUp { status, ms, error }
+            } else {
+                Attempt::Retry {
+                    next,
+                    status,
+                    ms,
+                    error,
+                }
+            }
+        }
+        (None, None) => return Ok(()),
+    };
+    let mut tx = store.write_beside(tenant).await?;
+    tx.settle_delivery(id, attempt).await?;
+    tx.commit().await
+}
+
+fn describe(e: &EgressError) -> String {
+    let text = e.to_string();
+    text.chars().take(300).collect()
+}
+
+/// The delay before attempt `attempts + 1`.
+fn backoff(settings: &WebhookSettings, attempts: i64) -> Duration {
+    let factor = 2u32.saturating_pow(u32::try_from(attempts).unwrap_or(u32::MAX).min(20));
+    settings
+        .retry_base
+        .saturating_mul(factor)
+        .min(settings.retry_max)
+}

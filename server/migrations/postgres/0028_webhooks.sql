@@ -65,12 +65,23 @@ CREATE POLICY tenant_isolation ON webhook_cursors
     USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
 
--- As for the outbox: only the claim (app.outbox_claim = 'on') sees every tenant's deliveries
--- and which tenants have webhooks; payloads are built later inside each tenant.
+-- As for the outbox: only the claim (app.outbox_claim = 'on') sees every tenant's deliveries;
+-- payloads are built later inside each tenant.
 CREATE POLICY webhook_claim ON webhook_deliveries
     USING (current_setting('app.outbox_claim', true) = 'on')
     WITH CHECK (current_setting('app.outbox_claim', true) = 'on');
-CREATE POLICY webhook_claim ON webhooks FOR SELECT
-    USING (current_setting('app.outbox_claim', true) = 'on');
+
+-- The tenants with a webhook whose audit chain moved past their cursor (ids only): what the
+-- sender's fan-out has to look at, in one statement however many tenants there are.
+CREATE FUNCTION webhook_tenants_due()
+    RETURNS TABLE (tenant_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT DISTINCT w.tenant_id FROM public.webhooks w
+    JOIN public.tenants t ON t.id = w.tenant_id
+    LEFT JOIN public.webhook_cursors c ON c.tenant_id = w.tenant_id
+    WHERE c.seq IS NULL OR t.audit_seq > c.seq
+$$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks, webhook_deliveries, webhook_cursors TO vestibule_app;

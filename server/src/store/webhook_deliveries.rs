@@ -85,13 +85,11 @@ type Fresh = (
 );
 
 impl Store {
-    /// The tenants that have a webhook (under the claim's view of every tenant).
+    /// The tenants with a webhook and audit entries their fan-out has not read yet.
     pub async fn webhook_tenants(&self) -> Result<Vec<TenantId>, Error> {
         let mut g = self.global(false).await?;
-        outbox_scope(&mut g.tx, true).await?;
-        let rows: Vec<(Uuid,)> =
-            g.tx.fetch_all("SELECT DISTINCT tenant_id FROM webhooks", ())
-                .await?;
+        let sql = g.tx.dialect().webhook_tenants_due();
+        let rows: Vec<(Uuid,)> = g.tx.fetch_all(sql, ()).await?;
         g.commit().await?;
         Ok(rows.into_iter().map(|(t,)| TenantId(t)).collect())
     }

@@ -60,14 +60,22 @@ const FAN_OUT_BATCH: i64 = 500;
 const CLAIM_BATCH: i64 = 64;
 const IN_FLIGHT: usize = 16;
 
-/// Runs the sender until `stop` turns true.
+/// Runs the sender until `stop` turns true. A visit change (from any replica) wakes it at once;
+/// for a few rounds after one it looks again every 50 ms, as the change's audit entry may be
+/// chained a moment after the change is announced (PostgreSQL's sealer).
 pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Receiver<bool>) {
     let owner = format!("{}:{}", std::process::id(), Uuid::now_v7());
     let egress = Egress::new(settings.allow.clone(), settings.timeout);
+    let mut changes = store.subscribe().await;
+    let mut eager = 0u8;
     while !*stop.borrow() {
-        if let Err(e) = fan_out(&store).await {
-            tracing::warn!(error = %e, "turning audit entries into webhook deliveries failed");
-        }
+        let fanned = match fan_out(&store).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "turning audit entries into webhook deliveries failed");
+                0
+            }
+        };
         let claimed = match claim(&store, &owner, &settings).await {
             Ok(c) => c,
             Err(e) => {
@@ -75,7 +83,7 @@ pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Recei
                 Vec::new()
             }
         };
-        let busy = !claimed.is_empty();
+        let busy = fanned > 0 || !claimed.is_empty();
         futures::stream::iter(claimed)
             .for_each_concurrent(IN_FLIGHT, |(tenant, id)| {
                 let (store, egress, settings, owner) = (&store, &egress, &settings, &owner);
@@ -86,27 +94,42 @@ pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Recei
                 }
             })
             .await;
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(settings.poll) => {}
-                _ = stop.changed() => {}
-            }
+        if busy {
+            continue;
+        }
+        let wait = if eager > 0 {
+            eager -= 1;
+            EAGER
+        } else {
+            settings.poll
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = changes.recv() => eager = EAGER_ROUNDS,
+            _ = stop.changed() => {}
         }
     }
 }
 
-async fn fan_out(store: &Store) -> Result<(), Error> {
+/// How often, and how many times, the sender looks again after a visit change.
+const EAGER: Duration = Duration::from_millis(50);
+const EAGER_ROUNDS: u8 = 6;
+
+/// Turns every due tenant's new audit entries into deliveries; returns how many it read.
+async fn fan_out(store: &Store) -> Result<i64, Error> {
+    let mut total = 0;
     for tenant in store.webhook_tenants().await? {
         loop {
             let mut tx = store.write_beside(tenant).await?;
             let read = tx.fan_out_webhooks(FAN_OUT_BATCH).await?;
             tx.commit().await?;
+            total += read;
             if read < FAN_OUT_BATCH {
                 break;
             }
         }
     }
-    Ok(())
+    Ok(total)
 }
 
 async fn claim(

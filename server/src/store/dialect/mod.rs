@@ -43,6 +43,9 @@ pub(crate) trait Dialect: Sync {
     /// The same for webhook deliveries.
     fn claim_webhook_deliveries(&self) -> &'static str;
 
+    /// The tenants with a webhook whose audit chain moved past their webhook cursor.
+    fn webhook_tenants_due(&self) -> &'static str;
+
     /// The audit chain head `(audit_seq, audit_head)` of the tenant `$1`, held until the
     /// transaction ends so that writers append one after the other.
     fn audit_head_for_write(&self) -> &'static str;

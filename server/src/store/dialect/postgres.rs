@@ -61,6 +61,10 @@ impl Dialect for Postgres {
          ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id"
     }
 
+    fn webhook_tenants_due(&self) -> &'static str {
+        "SELECT tenant_id FROM webhook_tenants_due()"
+    }
+
     fn audit_head_for_write(&self) -> &'static str {
         "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE"
     }

@@ -47,6 +47,11 @@ impl Dialect for Sqlite {
          ORDER BY next_attempt_at LIMIT $4) RETURNING tenant_id, id"
     }
 
+    fn webhook_tenants_due(&self) -> &'static str {
+        "SELECT DISTINCT w.tenant_id FROM webhooks w JOIN tenants t ON t.id = w.tenant_id \
+         LEFT JOIN webhook_cursors c ON c.tenant_id = w.tenant_id WHERE c.seq IS NULL OR t.audit_seq > c.seq"
+    }
+
     fn audit_head_for_write(&self) -> &'static str {
         "SELECT audit_seq, audit_head FROM tenants WHERE id = $1"
     }

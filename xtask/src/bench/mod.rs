@@ -14,7 +14,8 @@
 //! (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a check-in
 //! (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the kiosk and
 //! how fast the server drains them (see [`offline`]); `--scim`, how SCIM lists and lookups fare on
-//! a directory of 10,000 users (see [`scim`]).
+//! a directory of 10,000 users (see [`scim`]); `--webhooks`, how fast check-ins reach a webhook
+//! receiver (see [`webhooks`]).
 
 mod cpu;
 mod engine;
@@ -32,6 +33,8 @@ mod sustained;
 mod table;
 mod visit_log;
 mod watchlist;
+mod webhook_sink;
+mod webhooks;
 mod wrk;
 
 use std::path::Path;
@@ -83,6 +86,15 @@ pub struct BenchOpts {
     /// Measure instead SCIM provisioning, lists and lookups (see `scim.rs`).
     #[arg(long)]
     scim: bool,
+    /// Measure instead webhook deliveries: latency and throughput (see `webhooks.rs`).
+    #[arg(long)]
+    webhooks: bool,
+    /// Check-ins of `--webhooks`' throughput run.
+    #[arg(long, default_value_t = 2_000)]
+    webhook_burst: usize,
+    /// Webhooks (each getting every check-in) for `--webhooks`.
+    #[arg(long, default_value_t = 4)]
+    webhook_fanout: usize,
     /// Users provisioned for `--scim`.
     #[arg(long, default_value_t = 10_000)]
     users: usize,
@@ -162,6 +174,15 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
                 opts.sqlite_only,
             ));
         }
+        if opts.webhooks {
+            return runtime.block_on(webhooks::measure(
+                &bins[0].1,
+                opts.webhook_burst,
+                opts.webhook_fanout,
+                opts.samples,
+                opts.sqlite_only,
+            ));
+        }
         if opts.offline {
             return runtime.block_on(offline::measure(&bins[0].1, opts.sealed, opts.sqlite_only));
         }
@@ -192,6 +213,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         "offline.json"
     } else if opts.scim {
         "scim.json"
+    } else if opts.webhooks {
+        "webhooks.json"
     } else {
         "results.json"
     };

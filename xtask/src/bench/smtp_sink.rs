@@ -53,17 +53,7 @@ impl Tally {
 impl SmtpSink {
     /// Listens on 127.0.0.1 with the certificate chain `cert` and its key `key` (PEM files).
     pub fn start(cert: &Path, key: &Path) -> anyhow::Result<SmtpSink> {
-        let chain = CertificateDer::pem_file_iter(cert)
-            .context("reading the sink's certificate")?
-            .collect::<Result<Vec<_>, _>>()?;
-        let key = PrivateKeyDer::from_pem_file(key).context("reading the sink's key")?;
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)?;
-        let config = Arc::new(config);
+        let config = server_tls(cert, key)?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let tally = Arc::new(Tally::default());
@@ -93,6 +83,21 @@ impl SmtpSink {
     pub fn repeats(&self) -> u64 {
         self.tally.repeats.load(Ordering::SeqCst)
     }
+}
+
+/// A TLS server configuration with the certificate chain `cert` and its key `key` (PEM files).
+pub fn server_tls(cert: &Path, key: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let chain = CertificateDer::pem_file_iter(cert)
+        .context("reading the sink's certificate")?
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = PrivateKeyDer::from_pem_file(key).context("reading the sink's key")?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)?;
+    Ok(Arc::new(config))
 }
 
 impl Drop for SmtpSink {

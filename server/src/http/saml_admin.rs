@@ -24,6 +24,8 @@ use crate::{
 
 /// The most group → role mappings a tenant may set.
 const MAX_GROUP_ROLES: usize = 50;
+/// The most SCIM `userType` values that give a sign-in.
+const MAX_USER_TYPES: usize = 20;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_saml, put_saml, delete_saml))
@@ -50,6 +52,7 @@ fn view(
         email_attribute: s.email_attribute,
         group_attribute: s.group_attribute,
         group_roles: s.group_roles,
+        scim_user_types: s.scim_user_types,
         updated_at,
     }
 }
@@ -121,6 +124,18 @@ async fn put_saml(
             "group_roles: needs group_attribute".into(),
         ));
     }
+    if body.scim_user_types.len() > MAX_USER_TYPES {
+        return Err(Error::InvalidInput(
+            "scim_user_types: at most 20 values".into(),
+        ));
+    }
+    let mut scim_user_types: Vec<String> = body
+        .scim_user_types
+        .iter()
+        .map(|t| t.as_str().to_lowercase())
+        .collect();
+    scim_user_types.sort();
+    scim_user_types.dedup();
     let mut tx = state.store.write(a.tenant).await?;
     let tenant = enterprise(&mut tx).await?;
     let idp = idp_parts(&body)?;
@@ -138,6 +153,7 @@ async fn put_saml(
             .into_iter()
             .map(|(k, v)| (String::from(k), v))
             .collect(),
+        scim_user_types,
     };
     let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.into()))?;
     tx.put_saml_config(&json, body.enforce).await?;

@@ -71,6 +71,9 @@ pub struct SamlSettings {
     pub email_attribute: Option<String>,
     pub group_attribute: Option<String>,
     pub group_roles: BTreeMap<String, Role>,
+    /// SCIM `userType` values whose users get a `host` account (lowercase).
+    #[serde(default)]
+    pub scim_user_types: Vec<String>,
 }
 
 /// The SP's URLs for one tenant.

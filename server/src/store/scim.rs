@@ -8,7 +8,7 @@ use uuid::Uuid;
 use vestibule_shared::types::Email;
 
 use super::sealed::{HOST_EMAIL, HOST_NAME, SCIM_RESOURCE};
-use super::{TenantTx, is_unique_violation};
+use super::{TenantTx, UserRow, is_unique_violation};
 use crate::{error::Error, ids::new_id};
 
 /// A user as the identity provider last wrote it.
@@ -42,6 +42,8 @@ pub struct ScimWrite {
     pub host_name: String,
     pub host_email: Email,
     pub active: bool,
+    /// `userType`, which may give the user a sign-in (`http/scim/sign_in.rs`).
+    pub user_type: Option<String>,
     /// The JSON text to keep (see [`ScimUserRow::resource`]).
     pub resource: String,
 }
@@ -230,5 +232,31 @@ impl TenantTx {
             .await?;
         }
         Ok(n > 0)
+    }
+}
+
+impl TenantTx {
+    /// The user account the SCIM user `host` was given to sign in with, if any.
+    pub async fn scim_login(&mut self, host: Uuid) -> Result<Option<UserRow>, Error> {
+        let id: Option<(Uuid,)> = self
+            .fetch_optional(
+                "SELECT id FROM users WHERE tenant_id = $1 AND scim_host_id = $2",
+                (host,),
+            )
+            .await?;
+        match id {
+            Some((id,)) => self.user(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Marks `user` as the sign-in of the SCIM user `host`.
+    pub async fn link_scim_login(&mut self, user: Uuid, host: Uuid) -> Result<(), Error> {
+        self.execute(
+            "UPDATE users SET scim_host_id = $3 WHERE tenant_id = $1 AND id = $2",
+            (user, host),
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -19,6 +19,8 @@ text_type!(/// An `https://` URL of at most 1024 bytes, without spaces or fragme
     check = |s| s.len() <= 1024 && s.starts_with("https://") && s.len() > 8 && !s.contains(char::is_whitespace) && !s.contains('#'));
 text_type!(/// The name of a SAML attribute (its `Name` or `FriendlyName`): 1 to 256 bytes.
     AttributeName, 1, 256, "must be 1 to 256 characters without control characters", check = |s| s.len() <= 256);
+text_type!(/// A SCIM `userType` value (`Employee`, say): 1 to 64 characters.
+    UserType, 1, 64, "must be 1 to 64 characters without control characters", check = |s| s.chars().count() <= 64);
 text_type!(/// An identity provider's SAML metadata document: at most 48 KiB of XML.
     MetadataXml, 1, 48 * 1024, "must be an XML document of at most 48 KiB", check = |s| s.len() <= 48 * 1024 && s.starts_with('<'));
 
@@ -55,6 +57,12 @@ pub struct PutSaml {
     /// receptionist wins). Needs `group_attribute`.
     #[serde(default)]
     pub group_roles: BTreeMap<AttributeName, Role>,
+    /// SCIM `userType` values (compared without regard to case) whose provisioned users get a
+    /// `host` account that signs in by SSO; disabled when the identity provider deactivates the
+    /// user or the value stops matching. Empty: SCIM users are kiosk directory hosts only.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub scim_user_types: Vec<UserType>,
 }
 
 /// A tenant's SAML configuration, and the SP values to give the IdP.
@@ -77,6 +85,7 @@ pub struct SamlConfig {
     pub email_attribute: Option<String>,
     pub group_attribute: Option<String>,
     pub group_roles: BTreeMap<String, Role>,
+    pub scim_user_types: Vec<String>,
     pub updated_at: DateTime<Utc>,
 }
 

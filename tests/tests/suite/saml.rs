@@ -600,4 +600,97 @@ async fn sso_sign_in_and_attacks(engine: Engine) {
     println!("{engine:?}: SSO test took {:?}", started.elapsed());
 }
 
-both_engines!(sso_sign_in_and_attacks);
+/// A user the identity provider provisions over SCIM with a `userType` the SSO settings list gets
+/// a host account that signs in by SSO; another type does not; the identity provider's
+/// deactivation disables the account (no sign-in) and its reactivation enables it again.
+async fn scim_users_of_a_listed_type_sign_in(engine: Engine) {
+    let server = TestServer::start(engine).await;
+    let api = server.api();
+    let idp = TestIdp::new("https://idp.scimsso.test/");
+    let a = setup(
+        &server,
+        &api,
+        "scimsso",
+        &idp,
+        json!({"scim_user_types": ["Employee"], "allow_idp_initiated": true}),
+    )
+    .await;
+    let cfg = api.get("/api/v1/sso/saml", &a.admin).await.expect(200);
+    assert_eq!(cfg["scim_user_types"], json!(["employee"]));
+    api.create_site(&a.admin, "Headquarters").await;
+    let (_, key) = api.create_api_key(&a.admin, "idp", &["scim"]).await;
+    let provision = |name: &str, kind: &str| {
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": format!("{name}@scimsso.test"), "displayName": name, "userType": kind,
+            "emails": [{"value": format!("{name}@scimsso.test"), "primary": true}]})
+    };
+    let emp = api
+        .post("/scim/v2/Users", &key, provision("emma", "EMPLOYEE"))
+        .await
+        .expect(201);
+    assert_eq!(emp["userType"], "EMPLOYEE");
+    let emp = emp["id"].as_str().expect("id").to_owned();
+    api.post("/scim/v2/Users", &key, provision("carl", "Contractor"))
+        .await
+        .expect(201);
+    let users = api.get("/api/v1/users", &a.admin).await.expect(200);
+    let account = |users: &Value, email: &str| {
+        users
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["email"] == email)
+            .cloned()
+    };
+    let emma = account(&users, "emma@scimsso.test").expect("an account for the employee");
+    assert_eq!(
+        (emma["role"].as_str(), emma["disabled"].as_bool()),
+        (Some("host"), Some(false))
+    );
+    assert!(
+        account(&users, "carl@scimsso.test").is_none(),
+        "no account for a contractor"
+    );
+
+    let sign_in = async || {
+        let signed = idp.assertion_signed(&a.claims(&idp, "emma", None), Alg::RsaSha256);
+        post_acs(&api, "scimsso", &signed, None, true).await
+    };
+    let token = sign_in().await.expect(200)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let me = api
+        .get("/api/v1/auth/me", &Auth::bearer(token.clone()))
+        .await
+        .expect(200);
+    assert_eq!(me["role"], "host");
+
+    let deactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+    api.patch(&format!("/scim/v2/Users/{emp}"), &key, deactivate)
+        .await
+        .expect(200);
+    let users = api.get("/api/v1/users", &a.admin).await.expect(200);
+    assert_eq!(
+        account(&users, "emma@scimsso.test").expect("kept")["disabled"],
+        true
+    );
+    assert_eq!(
+        api.get("/api/v1/auth/me", &Auth::bearer(token))
+            .await
+            .status,
+        401,
+        "the account's sessions end with it"
+    );
+    refused("a deactivated user", &sign_in().await, "no active user");
+
+    let reactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": true}}]});
+    api.patch(&format!("/scim/v2/Users/{emp}"), &key, reactivate)
+        .await
+        .expect(200);
+    sign_in().await.expect(200);
+}
+
+both_engines!(sso_sign_in_and_attacks, scim_users_of_a_listed_type_sign_in);

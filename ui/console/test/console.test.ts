@@ -1,7 +1,7 @@
 // The console's pure logic: the API client (CSRF on writes only, the error envelope, the field
 // an error names), the visit filters' query string, export link and statuses per role, the
-// watchlist's form and decisions on held visits, the kiosk online rule, the SAML group mappings,
-// and that English and French have the same keys.
+// watchlist's form and decisions on held visits, the kiosk online rule, the SAML group mappings
+// and SCIM user types, and that English and French have the same keys.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError, blame, failure, fieldOf, headersFor, onUnauthorized, query, setCsrf } from '../src/lib/api';
 import { holdReasons, settleHold } from '../src/lib/decide';
@@ -9,7 +9,7 @@ import { pending, settle } from '../src/lib/confirm.svelte';
 import { exportUrl, filterParams, NO_FILTERS, STATUSES, statusesFor, visitsUrl } from '../src/lib/filters';
 import { kioskState, ONLINE_WITHIN_MS } from '../src/lib/format';
 import { dictionaries } from '../src/lib/i18n';
-import { formatGroupRoles, parseGroupRoles } from '../src/lib/saml';
+import { formatGroupRoles, formatUserTypes, MAX_USER_TYPE_CHARS, MAX_USER_TYPES, parseGroupRoles, parseUserTypes } from '../src/lib/saml';
 import type { Visit, WatchEntry } from '../src/lib/types';
 import { emptyWatchForm, formOf, fromLocalInput, namesSomeone, toLocalInput, watchBody, whoOf } from '../src/lib/watchlist';
 
@@ -255,6 +255,45 @@ describe('saml group mappings', () => {
   it('names the first bad line', () => {
     expect(parseGroupRoles('a = host\nb = boss')).toEqual({ badLine: 2 });
     expect(parseGroupRoles('= host')).toEqual({ badLine: 1 });
+  });
+});
+
+describe('saml scim user types', () => {
+  it('reads comma-separated values: trimmed, empties dropped, duplicates dropped whatever their case', () => {
+    expect(parseUserTypes(' Employee ,, contractor,employee, CONTRACTOR ,')).toEqual({ ok: ['Employee', 'contractor'] });
+  });
+  it('is an empty list when nothing is typed', () => {
+    expect(parseUserTypes('')).toEqual({ ok: [] });
+    expect(parseUserTypes(' , ,')).toEqual({ ok: [] });
+    expect(formatUserTypes([])).toBe('');
+  });
+  it('writes them back as it reads them', () => {
+    const types = ['Employee', 'Full Time', 'Staff'];
+    expect(formatUserTypes(types)).toBe('Employee, Full Time, Staff');
+    expect(parseUserTypes(formatUserTypes(types))).toEqual({ ok: types });
+  });
+  it('takes at most 20 values, counting duplicates once', () => {
+    const twenty = Array.from({ length: MAX_USER_TYPES }, (_, i) => `t${i}`);
+    expect(parseUserTypes(twenty.join(','))).toEqual({ ok: twenty });
+    expect(parseUserTypes([...twenty, 'T0', 't19'].join(','))).toEqual({ ok: twenty });
+    expect(parseUserTypes([...twenty, 'one-more'].join(','))).toEqual({ problem: { tooMany: 21 } });
+  });
+  it('takes values of at most 64 characters, counted as the server counts them', () => {
+    const max = 'x'.repeat(MAX_USER_TYPE_CHARS);
+    expect(parseUserTypes(`a, ${max} `)).toEqual({ ok: ['a', max] });
+    expect(parseUserTypes(`a, ${max}x`)).toEqual({ problem: { tooLong: 2 } });
+    // 64 characters outside the BMP: 128 UTF-16 code units, still 64 characters.
+    const emoji = '\u{1F600}'.repeat(MAX_USER_TYPE_CHARS);
+    expect(parseUserTypes(emoji)).toEqual({ ok: [emoji] });
+    expect(parseUserTypes(emoji + 'é')).toEqual({ problem: { tooLong: 1 } });
+  });
+  it('refuses control characters inside a value, after trimming', () => {
+    expect(parseUserTypes('\temployee\n')).toEqual({ ok: ['employee'] });
+    expect(parseUserTypes('ok, full\ttime')).toEqual({ problem: { control: 2 } });
+    expect(parseUserTypes('a\u0000b')).toEqual({ problem: { control: 1 } });
+    expect(parseUserTypes('a\u007fb')).toEqual({ problem: { control: 1 } });
+    expect(parseUserTypes('a\u009fb')).toEqual({ problem: { control: 1 } });
+    expect(parseUserTypes('Employé, 社員')).toEqual({ ok: ['Employé', '社員'] });
   });
 });
 

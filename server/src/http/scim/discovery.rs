@@ -64,6 +64,7 @@ fn user_schema() -> Value {
                 "subAttributes": name_parts,
             },
             string("displayName", "The name shown on the kiosk", false, false),
+            string("userType", "Who the user is to the company (Employee, say); the values the SSO settings list give a host account that signs in by SSO", false, false),
             {
                 "name": "emails", "type": "complex", "multiValued": true,
                 "description": "Email addresses; the primary one (or the first) is where the host is told of visitors",

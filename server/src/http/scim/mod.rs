@@ -6,6 +6,7 @@
 mod discovery;
 mod patch;
 mod resource;
+mod sign_in;
 mod users;
 
 use axum::{

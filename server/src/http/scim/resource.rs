@@ -1,5 +1,5 @@
 //! A SCIM User as Vestibule keeps it: the attributes it publishes in its schema (`userName`,
-//! `externalId`, `name`, `displayName`, `emails`, `active`) checked and reduced to those, the
+//! `externalId`, `name`, `displayName`, `userType`, `emails`, `active`) checked and reduced to those, the
 //! host it makes (a name and an email), and its JSON rendering with `attributes` /
 //! `excludedAttributes` applied. PATCH is [`super::patch`].
 
@@ -41,6 +41,7 @@ pub(super) fn canonical(name: &str) -> Option<&'static str> {
         "externalId",
         "name",
         "displayName",
+        "userType",
         "emails",
         "active",
         "id",
@@ -118,7 +119,7 @@ pub fn clean(input: &Value) -> Result<Map<String, Value>, ScimError> {
             continue;
         }
         let cleaned = match attr {
-            "userName" | "externalId" | "displayName" => Value::String(text(v, attr)?),
+            "userName" | "externalId" | "displayName" | "userType" => Value::String(text(v, attr)?),
             "active" => Value::Bool(boolean(v, attr)?),
             "name" => Value::Object(complex(v, attr)?),
             "emails" => {
@@ -189,12 +190,16 @@ pub fn to_write(attrs: Map<String, Value>) -> Result<ScimWrite, ScimError> {
     let external_id = str_of("externalId")
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
+    let user_type = str_of("userType")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     Ok(ScimWrite {
         user_name,
         external_id,
         host_name: host_name.as_str().to_owned(),
         host_email,
         active,
+        user_type,
         resource: Value::Object(attrs).to_string(),
     })
 }

@@ -1,7 +1,8 @@
 //! `/scim/v2/Users`: create, read, list (filter `userName eq`, `externalId eq` or `id eq`;
 //! `startIndex`/`count` paging; `attributes`/`excludedAttributes`), search by POST, replace,
 //! PATCH and delete. Each user is a host; deactivating it (`active: false`) takes the host out of
-//! the kiosk directory with the same commit. Every write is audited as the API key.
+//! the kiosk directory with the same commit (and disables the sign-in `sign_in.rs` gave it).
+//! Every write is audited as the API key.
 
 use axum::{
     http::{HeaderValue, StatusCode, header},
@@ -19,6 +20,7 @@ use super::{
     list,
     patch::split_eq,
     resource::{self, Projection},
+    sign_in,
 };
 use crate::{
     http::extract::{ApiPath, ApiQuery, RawBody},
@@ -210,6 +212,7 @@ async fn create_user(
     let row = tx.scim_create(&user).await?;
     tx.audit(p.actor(), "scim.create", format!("host:{}", row.id))
         .await?;
+    sign_in::sync(&mut tx, p.actor(), row.id, Some(&user)).await?;
     tx.commit().await?;
     Ok(created(&row))
 }
@@ -291,6 +294,7 @@ async fn save(
         "scim.deactivate"
     };
     tx.audit(p.actor(), action, format!("host:{id}")).await?;
+    sign_in::sync(&mut tx, p.actor(), id, Some(user)).await?;
     tx.commit().await?;
     Ok(ScimJson(resource::render(&row)))
 }
@@ -311,6 +315,7 @@ async fn delete_user(
     }
     tx.audit(p.actor(), "scim.delete", format!("host:{id}"))
         .await?;
+    sign_in::sync(&mut tx, p.actor(), id, None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -394,16 +394,7 @@ impl PrinterUrl {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._~-".contains(c));
         let (host, port) = split_host_port(authority).ok_or_else(err)?;
-        let ok_host = !host.is_empty()
-            && host.len() <= 253
-            && (host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
-                || (host.starts_with('[')
-                    && host.ends_with(']')
-                    && host[1..host.len() - 1]
-                        .chars()
-                        .all(|c| c.is_ascii_hexdigit() || c == ':')));
+        let ok_host = url_host_ok(host);
         if raw.len() <= 255 && ok_scheme && ok_path && ok_host && port != Some(0) {
             Ok(Self(format!(
                 "{scheme}://{}{path}",
@@ -448,6 +439,20 @@ impl PrinterUrl {
 }
 
 /// `host[:port]` (an IPv6 host in brackets) split; `None` for a bad port.
+/// A URL's host: a name of letters, digits, `.` and `-`, or a bracketed IPv6 address.
+fn url_host_ok(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && (host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+            || (host.starts_with('[')
+                && host.ends_with(']')
+                && host[1..host.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':')))
+}
+
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let colon = if authority.starts_with('[') {
         authority
@@ -498,16 +503,7 @@ impl WebhookUrl {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._~%!$&'()*+,;=:@?-".contains(c));
         let (host, port) = split_host_port(authority).ok_or_else(err)?;
-        let ok_host = !host.is_empty()
-            && host.len() <= 253
-            && (host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
-                || (host.starts_with('[')
-                    && host.ends_with(']')
-                    && host[1..host.len() - 1]
-                        .chars()
-                        .all(|c| c.is_ascii_hexdigit() || c == ':')));
+        let ok_host = url_host_ok(host);
         if raw.len() <= Self::MAX && ok_path && ok_host && port != Some(0) {
             Ok(Self(format!(
                 "https://{}{path}",

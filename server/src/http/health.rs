@@ -24,12 +24,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     status: &'static str,
+    /// This build's version (`vestibule-server --version`; see `CHANGELOG.md`).
+    version: &'static str,
+}
+
+impl Health {
+    fn new(status: &'static str) -> Self {
+        Self {
+            status,
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
 }
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
 async fn healthz() -> ApiJson<Health> {
-    ApiJson(Health { status: "ok" })
+    ApiJson(Health::new("ok"))
 }
 
 /// The process can serve: its database answers, its schema is the one this build expects, and
@@ -37,7 +48,7 @@ async fn healthz() -> ApiJson<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Health), (status = 503, body = ErrorEnvelope)))]
 async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Error> {
     state.store.readiness().await?;
-    Ok(ApiJson(Health { status: "ready" }))
+    Ok(ApiJson(Health::new("ready")))
 }
 
 /// The server's metrics: OpenMetrics text when `Accept` names `application/openmetrics-text` (as

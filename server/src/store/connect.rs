@@ -24,6 +24,24 @@ pub const APP_ROLE: &str = "vestibule_app";
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A failed migration, said plainly; a database a newer build migrated is refused before
+/// anything is written (sqlx checks what was applied before it applies anything).
+fn migrate_error(
+    engine: &str,
+    known: &sqlx::migrate::Migrator,
+    e: sqlx::migrate::MigrateError,
+) -> Error {
+    let latest = known.iter().map(|m| m.version).max().unwrap_or_default();
+    match e {
+        sqlx::migrate::MigrateError::VersionMissing(v) => Error::Config(format!(
+            "this {engine} database was migrated by a newer vestibule-server (its schema has \
+             migration {v}; this build knows up to {latest}): run that version or a later one, \
+             or restore a backup made before the upgrade; nothing was changed"
+        )),
+        e => Error::Config(format!("migrating {engine}: {e}")),
+    }
+}
+
 impl Store {
     /// Opens `database_url` if given (PostgreSQL), else `<data_dir>/vestibule.db` (SQLite).
     pub async fn open(
@@ -90,7 +108,7 @@ impl Store {
         SQLITE_MIGRATIONS
             .run(&writer)
             .await
-            .map_err(|e| Error::Config(format!("migrating SQLite: {e}")))?;
+            .map_err(|e| migrate_error("SQLite", &SQLITE_MIGRATIONS, e))?;
         let checkpoints = super::checkpoint::start(&options).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
@@ -136,7 +154,7 @@ impl Store {
             POSTGRES_MIGRATIONS
                 .run(&owner)
                 .await
-                .map_err(|e| Error::Config(format!("migrating PostgreSQL: {e}")))?;
+                .map_err(|e| migrate_error("PostgreSQL", &POSTGRES_MIGRATIONS, e))?;
             let engine = Engine::Postgres(owner.clone());
             super::keys::kek_for(&engine, keys, &Clock::system()).await
         }

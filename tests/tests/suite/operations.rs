@@ -309,3 +309,69 @@ async fn backup_then_restore() {
     );
     t.check_in(&api, "after-restore", "Rita Restored").await;
 }
+
+/// The version `--version` prints is the one `/healthz` answers (and the CHANGELOG's newest).
+#[tokio::test]
+async fn the_version_is_the_same_everywhere() {
+    let server = TestServer::start(Engine::Sqlite).await;
+    let out = tokio::process::Command::new(vestibule_tests::server::server_bin())
+        .arg("--version")
+        .output()
+        .await
+        .expect("run vestibule-server --version");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let version = printed
+        .trim()
+        .strip_prefix("vestibule-server ")
+        .expect("`vestibule-server <version>`")
+        .to_owned();
+    let health = server.api().get("/healthz", &Auth::None).await.expect(200);
+    assert_eq!(health["version"], version.as_str());
+    let changelog = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../CHANGELOG.md"),
+    )
+    .expect("CHANGELOG.md");
+    assert!(
+        changelog.contains(&format!("## [{version}]")),
+        "CHANGELOG.md has a section for {version}"
+    );
+}
+
+/// A database a newer build migrated is refused with a clear message, and nothing is written.
+#[tokio::test]
+async fn a_database_from_a_newer_build_is_refused() {
+    use sqlx::Connection as _;
+    let mut server = TestServer::start(Engine::Sqlite).await;
+    server.kill().await;
+    let file = server.data_dir.path().join("vestibule.db");
+    let url = format!("sqlite://{}", file.display());
+    let mut db = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("open the database");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99990101, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&mut db)
+    .await
+    .expect("a newer build's migration");
+    db.close().await.expect("close");
+    let before = std::fs::read(&file).expect("the database");
+    let out = server
+        .command_child(&["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .await
+        .expect("run vestibule-server serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refused: {stderr}");
+    assert!(
+        stderr.contains("migrated by a newer vestibule-server")
+            && stderr.contains("99990101")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read(&file).expect("the database") == before,
+        "the database file is unchanged"
+    );
+}

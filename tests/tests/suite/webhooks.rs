@@ -28,6 +28,11 @@ async fn server(engine: Engine) -> TestServer {
     .await
 }
 
+/// A `standard` webhook's body: `visit.checked_in` to `url`, trusting `pem`.
+fn standard(url: impl Into<String>, pem: &str) -> Value {
+    json!({"url": url.into(), "kind": "standard", "ca_pem": pem, "events": ["visit.checked_in"]})
+}
+
 /// Makes a webhook; returns its id and secret.
 async fn create(api: &Api, t: &Tenant, body: Value) -> (String, Option<String>) {
     let r = api
@@ -215,12 +220,7 @@ async fn a_receiver_down_gets_it_later(engine: Engine) {
     let t = Tenant::setup(&api, &server.operator_token, "hookdown").await;
     let (cert, key, pem) = cert_files(&server);
     let mut receiver = WebhookReceiver::stopped(&cert, &key);
-    let (hook, secret) = create(
-        &api,
-        &t,
-        json!({"url": receiver.url("/down"), "kind": "standard", "ca_pem": pem, "events": ["visit.checked_in"]}),
-    )
-    .await;
+    let (hook, secret) = create(&api, &t, standard(receiver.url("/down"), &pem)).await;
     t.check_in(&api, "down-1", "Dora Down").await;
     let log = wait_log(&api, &t, &hook, 1, "tried and failed", |d| {
         d["status"] == "pending" && d["attempts"].as_i64() >= Some(1)
@@ -242,12 +242,7 @@ async fn a_receiver_down_gets_it_later(engine: Engine) {
     // A receiver answering 302 is a failure: the sender does not follow it.
     let mut moved = WebhookReceiver::stopped(&cert, &key).with_status(302);
     moved.restart().await;
-    let (hook, _) = create(
-        &api,
-        &t,
-        json!({"url": moved.url("/moved"), "kind": "standard", "ca_pem": pem, "events": ["visit.checked_in"]}),
-    )
-    .await;
+    let (hook, _) = create(&api, &t, standard(moved.url("/moved"), &pem)).await;
     api.post(
         &format!("/api/v1/webhooks/{hook}/test"),
         &t.admin,
@@ -284,12 +279,7 @@ async fn a_slow_receiver_times_out_and_holds_up_nothing() {
     let (cert, key, pem) = cert_files(&server);
     let mut slow = WebhookReceiver::stopped(&cert, &key).with_delay(10);
     slow.restart().await;
-    let (hook, _) = create(
-        &api,
-        &t,
-        json!({"url": slow.url("/slow"), "kind": "standard", "ca_pem": pem, "events": ["visit.checked_in"]}),
-    )
-    .await;
+    let (hook, _) = create(&api, &t, standard(slow.url("/slow"), &pem)).await;
     t.check_in(&api, "slow-1", "Sam Slow").await;
     // The delivery is in flight (the receiver got it and sits on it) ...
     slow.wait_for(1, Duration::from_secs(30)).await;
@@ -422,12 +412,7 @@ async fn the_inside_is_refused_without_the_flag() {
         "https://10.0.0.1/".to_owned(),
         "https://169.254.169.254/latest/meta-data".to_owned(),
     ] {
-        let (hook, _) = create(
-            &api,
-            &t,
-            json!({"url": url, "kind": "standard", "ca_pem": pem, "events": ["visit.checked_in"]}),
-        )
-        .await;
+        let (hook, _) = create(&api, &t, standard(&url, &pem)).await;
         api.post(
             &format!("/api/v1/webhooks/{hook}/test"),
             &t.admin,

@@ -11,14 +11,14 @@ pub mod sign;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 use vestibule_shared::dto::webhooks::WebhookKind;
 
 use crate::{
     error::Error,
     ids::TenantId,
-    store::{Attempt, Store},
+    store::{Attempt, Store, VisitChange},
 };
 use egress::{Egress, EgressError};
 
@@ -60,14 +60,16 @@ const FAN_OUT_BATCH: i64 = 500;
 const CLAIM_BATCH: i64 = 64;
 const IN_FLIGHT: usize = 16;
 
-/// Runs the sender until `stop` turns true. A visit change (from any replica) wakes it at once;
-/// for a few rounds after one it looks again every 50 ms, as the change's audit entry may be
-/// chained a moment after the change is announced (PostgreSQL's sealer).
+/// Runs the sender until `stop` turns true. It claims due deliveries every `poll` and whenever
+/// the fan-out found new events. A visit change (from any replica) wakes it, at most once per
+/// 5 ms however busy the desk (a round without webhooks is one read); for a few rounds after
+/// one it fans out again every 50 ms, as the change's audit entry may be chained a moment after
+/// the change is announced (PostgreSQL's sealer).
 pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Receiver<bool>) {
     let owner = format!("{}:{}", std::process::id(), Uuid::now_v7());
     let egress = Egress::new(settings.allow.clone(), settings.timeout);
-    let mut changes = store.subscribe().await;
-    let mut eager = 0u8;
+    let mut changes = Some(store.subscribe().await);
+    let (mut eager, mut claim_now, mut woke_at) = (0u8, true, None::<Instant>);
     while !*stop.borrow() {
         let fanned = match fan_out(&store).await {
             Ok(n) => n,
@@ -76,12 +78,13 @@ pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Recei
                 0
             }
         };
-        let claimed = match claim(&store, &owner, &settings).await {
-            Ok(c) => c,
-            Err(e) => {
+        let claimed = if claim_now || fanned > 0 {
+            claim(&store, &owner, &settings).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "claiming webhook deliveries failed");
                 Vec::new()
-            }
+            })
+        } else {
+            Vec::new()
         };
         let busy = fanned > 0 || !claimed.is_empty();
         futures::stream::iter(claimed)
@@ -94,26 +97,61 @@ pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Recei
                 }
             })
             .await;
+        claim_now = busy;
         if busy {
             continue;
         }
-        let wait = if eager > 0 {
-            eager -= 1;
-            EAGER
-        } else {
-            settings.poll
-        };
+        // Rounds that changes start are spaced by at least MIN_GAP, however busy the desk.
+        if let Some(gap) = woke_at.map(|at| MIN_GAP.saturating_sub(at.elapsed()))
+            && !gap.is_zero()
+        {
+            tokio::time::sleep(gap).await;
+        }
+        let wait = if eager > 0 { EAGER } else { settings.poll };
+        woke_at = None;
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = changes.recv() => eager = EAGER_ROUNDS,
+            _ = tokio::time::sleep(wait) => {
+                if eager > 0 {
+                    eager -= 1;
+                } else {
+                    claim_now = true;
+                }
+            }
+            woke = next_change(&mut changes) => if woke {
+                eager = EAGER_ROUNDS;
+                woke_at = Some(Instant::now());
+            },
             _ = stop.changed() => {}
         }
     }
 }
 
-/// How often, and how many times, the sender looks again after a visit change.
+/// Waits for a visit change and drops those queued behind it; `false` (and never again) once
+/// the channel is closed.
+async fn next_change(changes: &mut Option<broadcast::Receiver<VisitChange>>) -> bool {
+    let Some(rx) = changes else {
+        return std::future::pending().await;
+    };
+    match rx.recv().await {
+        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+            while !matches!(
+                rx.try_recv(),
+                Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
+            ) {}
+            true
+        }
+        Err(broadcast::error::RecvError::Closed) => {
+            *changes = None;
+            false
+        }
+    }
+}
+
+/// How often, and how many times, the sender looks again after a visit change; and the least
+/// time between two rounds that changes start.
 const EAGER: Duration = Duration::from_millis(50);
 const EAGER_ROUNDS: u8 = 6;
+const MIN_GAP: Duration = Duration::from_millis(5);
 
 /// Turns every due tenant's new audit entries into deliveries; returns how many it read.
 async fn fan_out(store: &Store) -> Result<i64, Error> {

@@ -1,6 +1,6 @@
 //! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
 //! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
-//! sizes; rows removed by retention runs; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
+//! sizes; rows removed by retention runs; emails and webhook deliveries tried, by outcome; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
 //! outbox backlog and the database pools' use). This module only holds what others feed it.
 //! Labels are route templates and fixed words, never values.
 //!
@@ -48,6 +48,11 @@ struct KindLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     pool: &'static str,
 }
@@ -65,6 +70,9 @@ struct Metrics {
     pool_size: Family<PoolLabels, Gauge>,
     pool_idle: Family<PoolLabels, Gauge>,
     retention_removed: Family<KindLabels, Counter>,
+    mail: Family<OutcomeLabels, Counter>,
+    webhooks: Family<OutcomeLabels, Counter>,
+    mid_rotation: Gauge,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -82,6 +90,24 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let pool_size = Family::<PoolLabels, Gauge>::default();
     let pool_idle = Family::<PoolLabels, Gauge>::default();
     let retention_removed = Family::<KindLabels, Counter>::default();
+    let mail = Family::<OutcomeLabels, Counter>::default();
+    let webhooks = Family::<OutcomeLabels, Counter>::default();
+    let mid_rotation = Gauge::default();
+    registry.register(
+        "mail_attempts",
+        "Host and visitor emails tried, by outcome (sent, retry, failed: given up)",
+        mail.clone(),
+    );
+    registry.register(
+        "webhook_attempts",
+        "Webhook deliveries tried, by outcome (delivered, retry, failed: given up)",
+        webhooks.clone(),
+    );
+    registry.register(
+        "tenants_mid_rotation",
+        "Companies whose data key rotation has started and not finished",
+        mid_rotation.clone(),
+    );
     registry.register("http_requests", "HTTP requests answered", requests.clone());
     registry.register(
         "http_request_duration_seconds",
@@ -133,6 +159,16 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Idle database connections",
         pool_idle.clone(),
     );
+    // Counted from zero at start, so that rates and increases see their first events.
+    for outcome in ["sent", "retry", "failed"] {
+        let _ = mail.get_or_create(&OutcomeLabels { outcome });
+    }
+    for outcome in ["delivered", "retry", "failed"] {
+        let _ = webhooks.get_or_create(&OutcomeLabels { outcome });
+    }
+    for limit in ["ip", "device", "sign_in"] {
+        let _ = rate_limited.get_or_create(&LimitLabels { limit });
+    }
     Metrics {
         registry,
         requests,
@@ -146,6 +182,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         pool_size,
         pool_idle,
         retention_removed,
+        mail,
+        webhooks,
+        mid_rotation,
     }
 });
 
@@ -202,6 +241,22 @@ pub fn retention_removed(kind: &'static str, n: u64) {
         .inc_by(n);
 }
 
+/// `n` emails tried with `outcome` (`sent`, `retry`, `failed`).
+pub fn mail_attempts(outcome: &'static str, n: u64) {
+    METRICS
+        .mail
+        .get_or_create(&OutcomeLabels { outcome })
+        .inc_by(n);
+}
+
+/// A webhook delivery tried with `outcome` (`delivered`, `retry`, `failed`).
+pub fn webhook_attempt(outcome: &'static str) {
+    METRICS
+        .webhooks
+        .get_or_create(&OutcomeLabels { outcome })
+        .inc();
+}
+
 /// One group commit of `n` jobs.
 pub fn commit_batch(n: usize) {
     METRICS.commit_batch.observe(n as f64);
@@ -216,6 +271,8 @@ pub struct Gauges {
     pub outbox_oldest_age_secs: f64,
     /// Per connection pool: its name, open and idle connections.
     pub pools: Vec<(&'static str, u32, usize)>,
+    /// Companies whose data key rotation has started and not finished.
+    pub tenants_mid_rotation: i64,
 }
 
 /// The two text formats of a scrape.
@@ -258,6 +315,7 @@ impl Format {
 pub fn render(gauges: &Gauges, format: Format) -> Result<String, std::fmt::Error> {
     METRICS.outbox_depth.set(gauges.outbox_depth);
     METRICS.outbox_age.set(gauges.outbox_oldest_age_secs);
+    METRICS.mid_rotation.set(gauges.tenants_mid_rotation);
     for &(pool, size, idle) in &gauges.pools {
         METRICS
             .pool_size

@@ -75,6 +75,7 @@ async fn metrics(
         outbox_depth: backlog.depth,
         outbox_oldest_age_secs: backlog.oldest_age_secs,
         pools,
+        tenants_mid_rotation: state.store.tenants_mid_rotation().await?,
     };
     let text = crate::metrics::render(&gauges, format).map_err(|e| Error::Internal(e.into()))?;
     Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())

@@ -238,6 +238,7 @@ async fn deliver(
     for (id, reason) in &given_up {
         tx.outbox_failed(*id, reason).await?;
     }
+    crate::metrics::mail_attempts("failed", given_up.len() as u64);
     let sending: Vec<_> = ready
         .iter()
         .map(|(item, out)| (item.id, out.message_id.clone()))
@@ -288,12 +289,14 @@ async fn deliver(
                 let delay = backoff(s, item.attempts);
                 if e.permanent || age + delay > s.give_up {
                     tx.outbox_failed(id, &e.reason).await?;
+                    crate::metrics::mail_attempts("failed", 1);
                     tracing::warn!(outbox = %id, reason = %e.reason, "gave up on a notification");
                 } else {
                     let next = tx.now()
                         + chrono::Duration::from_std(delay)
                             .map_err(|e| Error::Internal(e.into()))?;
                     tx.outbox_retry(id, next, &e.reason).await?;
+                    crate::metrics::mail_attempts("retry", 1);
                     tracing::info!(outbox = %id, reason = %e.reason, retry_in = ?delay, "notification deferred");
                 }
             }
@@ -301,6 +304,7 @@ async fn deliver(
     }
     tx.outbox_sent(&sent).await?;
     tx.commit().await?;
+    crate::metrics::mail_attempts("sent", sent.len() as u64);
     if !sent.is_empty() {
         tracing::info!(sent = sent.len(), "hosts notified");
     }

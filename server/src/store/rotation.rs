@@ -88,6 +88,15 @@ impl Store {
     }
 
     /// Key versions and sealed-value counts of every tenant.
+    /// How many companies have a data key rotation started and not finished (for the metrics).
+    pub async fn tenants_mid_rotation(&self) -> Result<i64, Error> {
+        let mut g = self.global(false).await?;
+        let sql = g.tx.dialect().tenants_mid_rotation();
+        let n = g.tx.scalar(sql, ()).await?;
+        g.commit().await?;
+        Ok(n)
+    }
+
     pub async fn key_status(&self) -> Result<Vec<KeyStatus>, Error> {
         let mut out = Vec::new();
         for (tenant, slug) in self.tenant_ids().await? {

@@ -253,9 +253,16 @@ async fn deliver(
         }
         (None, None) => return Ok(()),
     };
+    let outcome = match attempt {
+        Attempt::Delivered { .. } => "delivered",
+        Attempt::Retry { .. } => "retry",
+        Attempt::GaveUp { .. } => "failed",
+    };
     let mut tx = store.write_beside(tenant).await?;
     tx.settle_delivery(id, attempt).await?;
-    tx.commit().await
+    tx.commit().await?;
+    crate::metrics::webhook_attempt(outcome);
+    Ok(())
 }
 
 fn describe(e: &EgressError) -> String {

@@ -375,3 +375,73 @@ async fn a_database_from_a_newer_build_is_refused() {
         "the database file is unchanged"
     );
 }
+
+/// Monitoring as code (`deploy/`): the alert rules pass `promtool check rules` and their unit
+/// tests (`promtool test rules`, a series per alert), and every metric the rules and the Grafana
+/// dashboard name is one a real scrape has.
+#[tokio::test]
+async fn alert_rules_and_dashboard_name_real_metrics() {
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy");
+    let prometheus = deploy.join("prometheus");
+    for args in [
+        ["check", "rules", "vestibule.rules.yml"],
+        ["test", "rules", "vestibule.rules.test.yml"],
+    ] {
+        let out = std::process::Command::new("promtool")
+            .args(args)
+            .current_dir(&prometheus)
+            .output()
+            .expect("promtool is installed (cargo xtask test installs Debian's prometheus)");
+        assert!(
+            out.status.success(),
+            "promtool {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rules = std::fs::read_to_string(prometheus.join("vestibule.rules.yml")).expect("rules");
+    let dashboard =
+        std::fs::read_to_string(deploy.join("grafana/vestibule.json")).expect("dashboard");
+    let parsed: serde_json::Value = serde_json::from_str(&dashboard).expect("dashboard JSON");
+    assert!(parsed["panels"].as_array().is_some_and(|p| p.len() >= 8));
+
+    let server = TestServer::start(Engine::Sqlite).await;
+    // One request before the scrape, so that the request counters have a series.
+    server.api().get("/healthz", &Auth::None).await.expect(200);
+    let scrape = server
+        .api()
+        .get("/metrics", &Auth::bearer(&server.operator_token))
+        .await;
+    assert_eq!(scrape.status, 200, "{}", scrape.text);
+    let text = scrape.text;
+    let families: std::collections::HashSet<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next())
+        .collect();
+    let named = |source: &str| -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("vestibule_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            rest = &rest[at + name.len()..];
+            names.push(name);
+        }
+        names
+    };
+    let mut checked = 0;
+    for name in named(&rules).into_iter().chain(named(&dashboard)) {
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(&name);
+        assert!(
+            families.contains(family) || families.contains(name.as_str()),
+            "{name} is in deploy/ but not in a scrape: {families:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked} metric names checked");
+}

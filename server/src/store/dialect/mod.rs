@@ -46,6 +46,9 @@ pub(crate) trait Dialect: Sync {
     /// The tenants with a webhook whose audit chain moved past their webhook cursor.
     fn webhook_tenants_due(&self) -> &'static str;
 
+    /// How many tenants have a data key rotation started and not finished.
+    fn tenants_mid_rotation(&self) -> &'static str;
+
     /// The audit chain head `(audit_seq, audit_head)` of the tenant `$1`, held until the
     /// transaction ends so that writers append one after the other.
     fn audit_head_for_write(&self) -> &'static str;

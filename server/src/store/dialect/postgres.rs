@@ -65,6 +65,10 @@ impl Dialect for Postgres {
         "SELECT tenant_id FROM webhook_tenants_due()"
     }
 
+    fn tenants_mid_rotation(&self) -> &'static str {
+        "SELECT tenants_mid_rotation()"
+    }
+
     fn audit_head_for_write(&self) -> &'static str {
         "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR UPDATE"
     }

@@ -52,6 +52,10 @@ impl Dialect for Sqlite {
          LEFT JOIN webhook_cursors c ON c.tenant_id = w.tenant_id WHERE c.seq IS NULL OR t.audit_seq > c.seq"
     }
 
+    fn tenants_mid_rotation(&self) -> &'static str {
+        "SELECT COUNT(*) FROM tenants WHERE min_decryption_version < key_version"
+    }
+
     fn audit_head_for_write(&self) -> &'static str {
         "SELECT audit_seq, audit_head FROM tenants WHERE id = $1"
     }

@@ -275,6 +275,8 @@ pub fn ensure() -> anyhow::Result<Started> {
         // The TLS scan's second scanner, and Prometheus' linter of a scrape.
         ("testssl", "testssl.sh"),
         ("promtool", "prometheus"),
+        // Rates the systemd unit in deploy/ (`systemd-analyze security --offline`).
+        ("systemd-analyze", "systemd"),
         // Decodes the invitation email's QR code, independently of the server's encoder.
         ("zbarimg", "zbar-tools"),
         // Reads the signed-agreement PDF back, independently of the server's writer.

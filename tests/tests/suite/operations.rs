@@ -445,3 +445,56 @@ async fn alert_rules_and_dashboard_name_real_metrics() {
     }
     assert!(checked >= 15, "{checked} metric names checked");
 }
+
+/// The one-machine systemd unit (`deploy/systemd/`) rates "OK" or better in `systemd-analyze
+/// security` (read offline: no systemd runs here), and its `ExecStart` flags are the server's.
+#[tokio::test]
+async fn the_systemd_unit_is_hardened() {
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy/systemd/vestibule-server.service");
+    let out = std::process::Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(&unit)
+        .output()
+        .expect("systemd-analyze is installed (cargo xtask test installs Debian's systemd)");
+    let said = String::from_utf8_lossy(&out.stdout);
+    let overall = said
+        .lines()
+        .find(|l| l.contains("Overall exposure level"))
+        .unwrap_or_else(|| panic!("no overall rating: {said}"));
+    let (score, label) = overall
+        .rsplit_once(": ")
+        .and_then(|(_, r)| r.split_once(' '))
+        .expect("`<score> <label>`");
+    let score: f64 = score.parse().expect("a score");
+    assert!(
+        score < 5.0
+            && ["OK", "SAFE", "PERFECT"]
+                .iter()
+                .any(|l| label.starts_with(l)),
+        "{overall}"
+    );
+    let text = std::fs::read_to_string(&unit).expect("the unit");
+    let exec = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=/usr/bin/vestibule-server "))
+        .expect("ExecStart");
+    let args: Vec<String> = exec
+        .split_whitespace()
+        .map(|a| {
+            a.replace("${STATE_DIRECTORY}", "/var/lib/vestibule")
+                .replace("${CREDENTIALS_DIRECTORY}", "/run/credentials")
+        })
+        .collect();
+    let help = tokio::process::Command::new(vestibule_tests::server::server_bin())
+        .args(&args)
+        .arg("--help")
+        .output()
+        .await
+        .expect("run vestibule-server");
+    assert!(
+        help.status.success(),
+        "vestibule-server {exec}: {}",
+        String::from_utf8_lossy(&help.stderr)
+    );
+}

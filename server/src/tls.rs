@@ -4,7 +4,8 @@
 //! a CA: a kiosk trusts exactly it and pins its key). It is valid [`LIFETIME_DAYS`] and re-issued
 //! from the same key (so the pin, and a kiosk that trusts the old certificate, keep working) when
 //! fewer than [`RENEW_WITHIN_DAYS`] are left, about yearly: at start, and while serving
-//! ([`keep_renewed`]).
+//! ([`keep_renewed`]). The server's own outbound TLS (implicit-TLS SMTP, webhooks) is
+//! [`client_config`].
 
 use std::{
     fs,
@@ -20,7 +21,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rustls::{
-    ServerConfig,
+    ClientConfig, RootCertStore, ServerConfig,
     pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
 };
 use sha2::{Digest, Sha256};
@@ -214,6 +215,22 @@ pub fn server_config(files: &CertFiles) -> anyhow::Result<Arc<ServerConfig>> {
     config.ignore_client_order = true;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// A client configuration for the server's outbound connections: TLS 1.3 or 1.2 with ring,
+/// trusting the public roots (`webpki-roots`) and `extra` (a tenant's or a webhook's private CA).
+pub fn client_config(extra: Vec<CertificateDer<'static>>) -> Result<ClientConfig, rustls::Error> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in extra {
+        roots.add(der)?;
+    }
+    Ok(
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
 }
 
 #[cfg(test)]

@@ -25,13 +25,9 @@ use serde_json::Value;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
-    time::Instant,
 };
 
 use crate::smtp::{free_port, python};
-
-/// How often [`WebhookReceiver::wait_for`] reads the deliveries again.
-const POLL_EVERY: Duration = Duration::from_millis(50);
 
 pub struct WebhookReceiver {
     pub port: u16,
@@ -147,29 +143,13 @@ impl WebhookReceiver {
     }
 
     /// Waits until at least `n` deliveries arrived; returns them all, oldest first.
-    ///
-    /// # Panics
-    /// When fewer than `n` arrived within `within`, naming how many did and what they were.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + within;
-        loop {
-            let got = self.records();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {within:?} waiting for {n} webhook deliveries at {}: {} arrived{}",
-                self.url("/"),
-                got.len(),
-                if got.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", serde_json::to_string_pretty(&got).expect("JSON"))
-                },
-            );
-            tokio::time::sleep(POLL_EVERY).await;
-        }
+        crate::wait_until(
+            &format!("{n} webhook deliveries arrived at {}", self.url("/")),
+            within,
+            async || Some(self.records()).filter(|got| got.len() >= n),
+        )
+        .await
     }
 
     /// Runs `tests/webhooks/check.py <mode>` on the deliveries so far and returns its summary.

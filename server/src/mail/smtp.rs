@@ -20,7 +20,7 @@ use lettre::{
     },
 };
 use rustls::{
-    ClientConfig, RootCertStore,
+    ClientConfig,
     pki_types::{CertificateDer, ServerName, pem::PemObject},
 };
 use tokio::{
@@ -268,23 +268,12 @@ fn tls_parameters(account: &SmtpAccount) -> Result<TlsParameters, SendError> {
         .map_err(|e| SendError::config(format!("TLS settings: {e}")))
 }
 
-/// The same for implicit TLS, as a rustls client configuration: TLS 1.2 or 1.3, ring, the
-/// public roots lettre trusts (`webpki-roots`) plus the tenant's CA.
+/// The same for implicit TLS, as a rustls client configuration ([`crate::tls::client_config`]:
+/// the public roots lettre trusts, `webpki-roots`, plus the tenant's CA).
 fn client_config(account: &SmtpAccount) -> Result<Arc<ClientConfig>, SendError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for der in tenant_roots(account)? {
-        roots
-            .add(der)
-            .map_err(|_| SendError::config("the SMTP CA certificate is not usable"))?;
-    }
-    let config =
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(rustls::ALL_VERSIONS)
-            .map_err(|e| SendError::config(format!("TLS settings: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    Ok(Arc::new(config))
+    crate::tls::client_config(tenant_roots(account)?)
+        .map(Arc::new)
+        .map_err(|_| SendError::config("the SMTP CA certificate is not usable"))
 }
 
 /// An implicit-TLS connection, as lettre takes an existing stream.

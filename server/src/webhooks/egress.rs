@@ -15,7 +15,7 @@ use std::{
 
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use rustls::{ClientConfig, RootCertStore, pki_types::CertificateDer, pki_types::pem::PemObject};
+use rustls::{ClientConfig, pki_types::CertificateDer, pki_types::pem::PemObject};
 use sha2::{Digest, Sha256};
 
 /// The most of an answer read (the rest is dropped: only the status matters).
@@ -167,21 +167,12 @@ impl Egress {
     }
 }
 
-/// TLS 1.2 or 1.3 with ring; the public roots plus the webhook's CA.
+/// [`crate::tls::client_config`] with the webhook's CA.
 fn tls_config(ca_pem: Option<&str>) -> Result<ClientConfig, EgressError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(pem) = ca_pem {
-        for der in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            roots
-                .add(der.map_err(|_| EgressError::BadCa)?)
-                .map_err(|_| EgressError::BadCa)?;
-        }
-    }
-    ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| EgressError::Other(e.to_string()))
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+    let extra = CertificateDer::pem_slice_iter(ca_pem.unwrap_or_default().as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| EgressError::BadCa)?;
+    crate::tls::client_config(extra).map_err(|_| EgressError::BadCa)
 }
 
 /// A failed request, said without its URL (a Slack or Teams URL is a credential).

@@ -36,6 +36,7 @@ mod check_in_batch;
 mod console_api;
 mod console_e2e;
 mod crash;
+mod deploy;
 mod e2e;
 mod early_refusal;
 mod evacuation;

@@ -222,6 +222,20 @@ pub fn server_config(files: &CertFiles) -> anyhow::Result<Arc<ServerConfig>> {
 pub fn client_config(extra: Vec<CertificateDer<'static>>) -> Result<ClientConfig, rustls::Error> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    with_roots(roots, extra)
+}
+
+/// A client configuration like [`client_config`]'s that trusts `only` these certificates.
+pub fn client_config_trusting(
+    only: Vec<CertificateDer<'static>>,
+) -> Result<ClientConfig, rustls::Error> {
+    with_roots(RootCertStore::empty(), only)
+}
+
+fn with_roots(
+    mut roots: RootCertStore,
+    extra: Vec<CertificateDer<'static>>,
+) -> Result<ClientConfig, rustls::Error> {
     for der in extra {
         roots.add(der)?;
     }

@@ -162,6 +162,11 @@ impl KioskEnv {
     /// Starts tauri-driver, which starts the kiosk; returns the session once the app's first
     /// screen shows, and how long that took.
     pub async fn launch(&self) -> (KioskApp, Duration) {
+        self.launch_bin(&kiosk_bin()).await
+    }
+
+    /// [`KioskEnv::launch`] with the kiosk binary at `bin` (one a package installed, say).
+    pub async fn launch_bin(&self, bin: &std::path::Path) -> (KioskApp, Duration) {
         let (port, native_port) = free_ports();
         let log = std::fs::File::create(self.home.path().join("tauri-driver.log")).expect("log");
         let driver = Command::new(tauridriver())
@@ -186,10 +191,7 @@ impl KioskEnv {
         }
         let url = format!("http://127.0.0.1:{port}");
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            json!({ "application": kiosk_bin() }),
-        );
+        caps.insert("tauri:options".into(), json!({ "application": bin }));
         let started = Instant::now();
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)

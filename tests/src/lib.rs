@@ -2,13 +2,14 @@
 //! real `vestibule-server` binary on a random port over TLS, or the same server inside the test
 //! process on a clock the test moves ([`server`]); an API client whose helpers read like the
 //! user's actions ([`api`]); a private Secret Service ([`keychain`]); the Python tools some tests
-//! drive ([`pytools`]); a check-in load that keeps a ledger ([`load`]); a PostgreSQL cluster a
+//! drive ([`pytools`]); one of every kind of row ([`everything`]); a check-in load that keeps a ledger ([`load`]); a PostgreSQL cluster a
 //! test may stop and start ([`private_pg`]); label printers ([`printer`]); an HTTPS webhook
-//! receiver ([`webhooks`]); what the kiosk's processes hold in memory ([`memory`]); and
+//! receiver ([`webhooks`]); upgrade fixtures ([`upgrade`]); what the kiosk's processes hold in memory ([`memory`]); and
 //! [`wait_until`], which polls for what another process should do instead of sleeping.
 
 pub mod api;
 pub mod browser;
+pub mod everything;
 pub mod idp;
 pub mod keychain;
 pub mod kiosk;
@@ -20,6 +21,7 @@ pub mod private_pg;
 pub mod pytools;
 pub mod server;
 pub mod smtp;
+pub mod upgrade;
 pub mod wait;
 pub mod webhooks;
 pub mod world;

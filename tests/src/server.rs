@@ -50,6 +50,44 @@ pub fn server_bin() -> PathBuf {
     target.join("debug").join("vestibule-server")
 }
 
+/// A client of `base` that trusts exactly the certificates in `cert_pem`, with these TLS versions.
+pub fn pinned_api(
+    cert_pem: &[u8],
+    versions: &[&'static SupportedProtocolVersion],
+    builder: reqwest::ClientBuilder,
+    base: String,
+) -> Result<Api, rustls::Error> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(cert_pem) {
+        roots.add(cert.expect("PEM certificate"))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(versions)?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let client = builder
+        .tls_backend_preconfigured(config)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("reqwest client");
+    Ok(Api::new(client, base))
+}
+
+/// A client of a server on `127.0.0.1:port` (a container's published port, a load balancer)
+/// under the name `name`, trusting exactly `cert_pem`.
+pub fn api_at_name(cert_pem: &[u8], name: &str, port: u16) -> Api {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    pinned_api(
+        cert_pem,
+        &[&rustls::version::TLS13, &rustls::version::TLS12],
+        reqwest::Client::builder().resolve(name, addr),
+        format!("https://{name}:{port}"),
+    )
+    .expect("client")
+}
+
 /// A running server and what it takes to talk to it.
 pub struct TestServer {
     pub engine: Engine,
@@ -111,7 +149,19 @@ impl TestServer {
             Engine::Postgres => Some(TestDb::create().await),
         };
         let url = db.as_ref().map(|d| d.url.clone());
-        Self::launch(engine, db, url, serve_flags, env, None).await
+        Self::launch(engine, db, url, serve_flags, env, None, None).await
+    }
+
+    /// Starts a server on storage that already exists: the data dir `data_dir` (its SQLite
+    /// database and master key) and, for PostgreSQL, the database `db`.
+    pub async fn start_existing(data_dir: tempfile::TempDir, db: Option<TestDb>) -> TestServer {
+        let engine = if db.is_some() {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        };
+        let url = db.as_ref().map(|d| d.url.clone());
+        Self::launch(engine, db, url, &[], Vec::new(), None, Some(data_dir)).await
     }
 
     /// Starts a server on the PostgreSQL database at `url` (a private cluster, say).
@@ -122,6 +172,7 @@ impl TestServer {
             Some(url),
             serve_flags,
             Vec::new(),
+            None,
             None,
         )
         .await
@@ -145,6 +196,7 @@ impl TestServer {
             serve_flags,
             Vec::new(),
             Some(clock.clone()),
+            None,
         )
         .await;
         (server, clock)
@@ -157,13 +209,14 @@ impl TestServer {
         serve_flags: &[&str],
         mut env: Vec<(String, String)>,
         clock: Option<Clock>,
+        data_dir: Option<tempfile::TempDir>,
     ) -> TestServer {
         for (var, _, value) in RELAXED_LIMITS {
             if !env.iter().any(|(name, _)| name == var) {
                 env.push((var.to_owned(), value.to_owned()));
             }
         }
-        let data_dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = data_dir.unwrap_or_else(|| tempfile::tempdir().expect("tempdir"));
         let mut storage = vec![
             "--data-dir".to_owned(),
             data_dir.path().display().to_string(),
@@ -323,22 +376,12 @@ impl TestServer {
         &self,
         versions: &[&'static SupportedProtocolVersion],
     ) -> Result<Api, rustls::Error> {
-        let mut roots = RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&self.cert_pem()) {
-            roots.add(cert.expect("PEM certificate"))?;
-        }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_protocol_versions(versions)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(config)
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("reqwest client");
-        Ok(Api::new(client, self.base()))
+        pinned_api(
+            &self.cert_pem(),
+            versions,
+            reqwest::Client::builder(),
+            self.base(),
+        )
     }
 
     /// Stops the server (SIGKILL; gracefully if in-process) and waits for it.

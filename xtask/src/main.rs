@@ -1,11 +1,13 @@
 //! `cargo xtask run` starts Vestibule with a demo tenant on the embedded database;
 //! `cargo xtask test` installs or checks what the tests need, audits the third-party code, runs
 //! every test, fuzzes each fuzz target for a bounded time, and stops what it started;
-//! `cargo xtask bench` measures throughput and latency (see [`bench`]).
+//! `cargo xtask bench` measures throughput and latency (see [`bench`]); `cargo xtask dist` builds
+//! what an operator installs (see [`dist`]).
 
 mod audit;
 mod bench;
 mod demo;
+mod dist;
 mod fuzz;
 mod mailcatcher;
 mod prereqs;
@@ -34,6 +36,9 @@ enum Command {
     },
     /// Build in release and measure throughput and latency on both engines (see bench/results.json).
     Bench(bench::BenchOpts),
+    /// Build the release server binary and the kiosk's .deb (and, with --image, the server image)
+    /// into <target>/dist.
+    Dist(dist::DistOpts),
     /// Install or check the test prerequisites, audit the dependencies, run every test of the workspace, then
     /// a short run of each fuzz target.
     Test {
@@ -47,6 +52,7 @@ fn main() -> anyhow::Result<()> {
         Command::Run { data_dir, listen } => demo::run(&data_dir, &listen),
         Command::Test { args } => test(&args),
         Command::Bench(opts) => bench::run(&opts),
+        Command::Dist(opts) => dist::run_dist(&opts),
     }
 }
 
@@ -61,17 +67,15 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         })?;
         let bin = workspace::server_bin()?;
         let py_bin = timed("python tools", prereqs::python_tools)?;
+        let packages = timed("packages", || dist::for_tests(&bin))?;
         let mut cargo_args = vec!["test", "--workspace"];
         cargo_args.extend(args.iter().map(String::as_str));
-        timed("tests", || {
-            workspace::cargo(
-                &cargo_args,
-                &[
-                    ("VESTIBULE_SERVER_BIN", bin.as_os_str()),
-                    ("VESTIBULE_PY_BIN", py_bin.as_os_str()),
-                ],
-            )
-        })?;
+        let mut env = vec![
+            ("VESTIBULE_SERVER_BIN", bin.as_os_str()),
+            ("VESTIBULE_PY_BIN", py_bin.as_os_str()),
+        ];
+        env.extend(packages.iter().map(|(k, v)| (*k, v.as_os_str())));
+        timed("tests", || workspace::cargo(&cargo_args, &env))?;
         timed("fuzz", fuzz::run)
     })();
     services.stop();

@@ -283,6 +283,14 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("pdftotext", "poppler-utils"),
         // The badge printing tests' IPP Everywhere printer, which keeps every job it receives.
         ("ippeveprinter", "cups-ipp-utils"),
+        // The server image (`cargo xtask dist --image`): podman with runc, its base made from
+        // Debian's packages by mmdebstrap, and podman-compose for the scale-out layout.
+        ("podman", "podman"),
+        ("runc", "runc"),
+        ("mmdebstrap", "mmdebstrap"),
+        ("podman-compose", "podman-compose"),
+        // The kiosk session unit's compositor (`systemd-analyze verify` checks its ExecStart).
+        ("cage", "cage"),
     ];
     let mut missing: Vec<&str> = tools
         .iter()

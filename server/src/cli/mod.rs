@@ -1,4 +1,5 @@
-//! The `vestibule-server` command line: `serve`, `tls-pin`, `operator-token`, `backup` and `keys`.
+//! The `vestibule-server` command line: `serve`, `tls-pin`, `operator-token`, `backup`, `restore`,
+//! `probe` and `keys`.
 //! Every flag can also be given as an environment variable `VESTIBULE_<FLAG>`.
 
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 mod keys;
+mod probe;
 mod serve;
 
 pub use serve::{Serving, serve_in_process};
@@ -55,6 +57,8 @@ enum Command {
     /// Put a backup in place as the SQLite database of a data dir that has none, and check it opens
     /// with the master key (for PostgreSQL, use pg_restore).
     Restore(Restore),
+    /// Ask this machine's server whether it is ready (`/readyz`); exit 0 only if it is.
+    Probe(probe::Probe),
     /// Key management: status, data-key rotation, master-key rotation.
     #[command(subcommand)]
     Keys(keys::Keys),
@@ -173,6 +177,7 @@ pub fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Restore(args) => restore(args).await,
+            Command::Probe(args) => probe::run(args).await,
             Command::Keys(command) => keys::run(command).await,
         }
     })

@@ -5,7 +5,11 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use vestibule_tests::{Api, Auth, Engine, Tenant, TestServer, world::PIN};
+use vestibule_tests::{
+    Auth, Engine, Tenant, TestServer,
+    everything::{Everything, WRITTEN, state_of},
+    world::PIN,
+};
 
 /// Routes that take no credential; each is checked separately below.
 /// Routes without a credential. The SAML ones name their tenant in the path and answer only with
@@ -25,30 +29,6 @@ const PUBLIC: &[&str] = &[
     "/api/v1/approvals",
     "/api/v1/approvals/lookup",
 ];
-
-async fn state_of(api: &Api, t: &Tenant) -> Value {
-    let mut all = json!({});
-    for path in [
-        "/api/v1/sites",
-        "/api/v1/hosts",
-        "/api/v1/users",
-        "/api/v1/kiosks",
-        "/api/v1/visits?limit=200",
-        "/api/v1/audit?limit=200",
-        "/api/v1/invites",
-        "/api/v1/visitor-types",
-        "/api/v1/agreements",
-        "/api/v1/watchlist",
-        "/api/v1/api-keys",
-        "/api/v1/webhooks",
-    ] {
-        all[path] = api.get(path, &t.admin).await.expect(200);
-    }
-    let printers = format!("/api/v1/sites/{}/printers", t.site);
-    all["printers"] = api.get(&printers, &t.admin).await.expect(200);
-    all["evacuations"] = api.get("/api/v1/evacuations", &t.admin).await.expect(200);
-    all
-}
 
 /// A valid body for each writing route, pointing at B's objects where it names any.
 fn body_for(method: &Method, path: &str, b: &Tenant, b_kid: &str) -> Value {
@@ -110,9 +90,6 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
     let a = Tenant::setup(&api, &op, "alpha").await;
     let b = Tenant::setup(&api, &op, "bravo").await;
     a.check_in(&api, "a-visit", "Anna Alpha").await;
-    let b_visit = b.check_in(&api, "b-visit", "Bruno Bravo").await;
-    let b_users = api.get("/api/v1/users", &b.admin).await.expect(200);
-    let b_user = b_users[0]["id"].as_str().expect("id").to_owned();
     let a_override = api.override_login(&a.device, &a.receptionist, PIN).await;
     let all_scopes = [
         "visits:read",
@@ -122,140 +99,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         "events:read",
     ];
     let (_, a_key) = api.create_api_key(&a.admin, "probe", &all_scopes).await;
-    let b_invite = api
-        .post(
-            "/api/v1/invites",
-            &b.admin,
-            json!({"visitor": {"name": "Iris Invited", "email": "iris@example.com"},
-                "host_id": b.host, "site_id": b.site, "expected_at": chrono::Utc::now()}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    api.patch("/api/v1/settings", &b.admin, json!({"pass_days": 30}))
-        .await
-        .expect(200);
-    let body = json!({"visitor": {"name": "Petra Pass", "email": "petra@example.com"},
-        "host_id": b.host, "want_pass": true});
-    let r = api.check_in(&b.device, "b-pass", &body).await.expect(201);
-    let pass_path = format!(
-        "/api/v1/visits/{}/pass",
-        r["visit_id"].as_str().expect("visit")
-    );
-    let b_pass = api.get(&pass_path, &b.admin).await.expect(200)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    // A printer of B's site (switched off).
-    let b_printer = api
-        .post(
-            &format!("/api/v1/sites/{}/printers", b.site),
-            &b.admin,
-            json!({"name": "Desk", "url": "ipp://127.0.0.1:9/ipp/print"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    // A roll call of B's site.
-    let b_evacuation = api
-        .post(
-            &format!("/api/v1/sites/{}/evacuations", b.site),
-            &b.admin,
-            json!({}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let id_of = |v: Value| v["id"].as_str().expect("id").to_owned();
-    // A watchlist entry of B, and a visitor it holds.
-    let b_watch = id_of(
-        api.post(
-            "/api/v1/watchlist",
-            &b.admin,
-            json!({"name": "Wanda Watched", "reason": "Bravo's own reason"}),
-        )
-        .await
-        .expect(201),
-    );
-    let body = json!({"visitor": {"name": "Wanda Watched", "email": "wanda@example.com"}, "host_id": b.host});
-    let held = api.check_in(&b.device, "b-held", &body).await.expect(201);
-    assert_eq!(held["status"], "held");
-    let b_held = held["visit_id"].as_str().expect("visit").to_owned();
-    // B's offline key: A's kiosk gets its own, and a check-in sealed to B's does not open for A.
-    let b_key = api
-        .get("/api/v1/kiosk/offline-key", &b.device)
-        .await
-        .expect(200);
-    let b_kid = b_key["kid"].as_str().expect("kid").to_owned();
-
-    // A visitor type of B with an agreement, and a visit of it waiting for approval.
-    let b_agreement = id_of(
-        api.post(
-            "/api/v1/agreements",
-            &b.admin,
-            json!({"name": "NDA", "texts": {"en": {"title": "NDA", "body": "Say nothing."}}}),
-        )
-        .await
-        .expect(201),
-    );
-    let b_type = id_of(
-        api.post(
-            "/api/v1/visitor-types",
-            &b.admin,
-            json!({"names": {"en": "Board member"}, "agreements": [b_agreement], "approval": true}),
-        )
-        .await
-        .expect(201),
-    );
-    let body = json!({"visitor": {"name": "Tilda Typed", "email": "tilda@example.com"},
-        "host_id": b.host, "visitor_type_id": b_type, "signature": super::visitor_types::signature_b64(),
-        "agreements": [{"document_id": b_agreement, "version": 1, "language": "en"}]});
-    let b_typed = api.check_in(&b.device, "b-typed", &body).await.expect(201)["visit_id"]
-        .as_str()
-        .expect("visit")
-        .to_owned();
-
-    let (b_key, b_scim_key) = api
-        .create_api_key(&b.admin, "Bravo's SIEM", &["scim"])
-        .await;
-    // A host of B provisioned by B's identity provider.
-    let b_scim = id_of(
-        api.post(
-            "/scim/v2/Users",
-            &b_scim_key,
-            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": "sam@bravo.test", "displayName": "Sam Scim"}),
-        )
-        .await
-        .expect(201),
-    );
-
-    // A webhook of B (its receiver never resolves) and a delivery of it.
-    let b_webhook = id_of(
-        api.post(
-            "/api/v1/webhooks",
-            &b.admin,
-            json!({"url": "https://bravo-receiver.invalid/hook", "kind": "slack",
-                "events": ["visit.checked_in"]}),
-        )
-        .await
-        .expect(201),
-    );
-    let b_delivery = id_of(
-        api.post(
-            &format!("/api/v1/webhooks/{b_webhook}/test"),
-            &b.admin,
-            json!({}),
-        )
-        .await
-        .expect(202),
-    );
+    let e = Everything::make(&api, &b).await;
 
     // Every id of B, and B's personal data, must stay out of every answer to A.
     let mut secrets = vec![
@@ -263,37 +107,28 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         b.site.clone(),
         b.host.clone(),
         b.kiosk.clone(),
-        b_visit.clone(),
-        b_user.clone(),
-        b_invite.clone(),
-        b_pass.clone(),
-        b_agreement.clone(),
-        b_type.clone(),
-        b_typed.clone(),
-        b_watch.clone(),
-        b_held.clone(),
-        b_kid.clone(),
-        b_key.clone(),
-        b_scim.clone(),
-        b_webhook.clone(),
-        b_delivery.clone(),
+        e.visit.clone(),
+        e.user.clone(),
+        e.invite.clone(),
+        e.pass.clone(),
+        e.agreement.clone(),
+        e.visitor_type.clone(),
+        e.typed.clone(),
+        e.watch.clone(),
+        e.held.clone(),
+        e.offline_kid.clone(),
+        e.api_key.clone(),
+        e.scim_user.clone(),
+        e.webhook.clone(),
+        e.delivery.clone(),
     ];
+    secrets.extend(WRITTEN.iter().map(|s| (*s).to_owned()));
     secrets.extend([
-        "Bruno Bravo".to_owned(),
-        "Iris Invited".to_owned(),
-        "Petra Pass".to_owned(),
-        "Tilda Typed".to_owned(),
-        "Wanda Watched".to_owned(),
-        "Bravo's own reason".to_owned(),
-        "Board member".to_owned(),
-        "Bravo's SIEM".to_owned(),
-        "Sam Scim".to_owned(),
         "sam@bravo.test".to_owned(),
-        "bravo-receiver".to_owned(),
         "harriet@bravo.test".to_owned(),
         "admin@bravo.test".to_owned(),
     ]);
-    let before = state_of(&api, &b).await;
+    let before = state_of(&api, &b.admin, &b.site).await;
 
     let doc = api
         .get("/api/v1/openapi.json", &Auth::None)
@@ -359,35 +194,35 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 Some("sites") => b.site.clone(),
                 Some("hosts") => b.host.clone(),
                 Some("kiosks") => b.kiosk.clone(),
-                Some("users") => b_user.clone(),
-                Some("invites") => b_invite.clone(),
-                Some("passes") => b_pass.clone(),
-                Some("agreements") => b_agreement.clone(),
-                Some("visitor-types") => b_type.clone(),
-                Some("printers") => b_printer.clone(),
-                Some("evacuations") => b_evacuation.clone(),
-                Some("watchlist") => b_watch.clone(),
-                Some("api-keys") => b_key.clone(),
-                Some("webhooks") => b_webhook.clone(),
-                Some("Users") => b_scim.clone(),
-                _ if path.ends_with("/hold") || path.ends_with("/admit") => b_held.clone(),
+                Some("users") => e.user.clone(),
+                Some("invites") => e.invite.clone(),
+                Some("passes") => e.pass.clone(),
+                Some("agreements") => e.agreement.clone(),
+                Some("visitor-types") => e.visitor_type.clone(),
+                Some("printers") => e.printer.clone(),
+                Some("evacuations") => e.evacuation.clone(),
+                Some("watchlist") => e.watch.clone(),
+                Some("api-keys") => e.api_key.clone(),
+                Some("webhooks") => e.webhook.clone(),
+                Some("Users") => e.scim_user.clone(),
+                _ if path.ends_with("/hold") || path.ends_with("/admit") => e.held.clone(),
                 // What a visit of a visitor type recorded, and its approval.
                 _ if ["/record", "/photo", "/approve", "/deny", "/agreements/"]
                     .iter()
                     .any(|p| path.contains(p)) =>
                 {
-                    b_typed.clone()
+                    e.typed.clone()
                 }
-                _ => b_visit.clone(),
+                _ => e.visit.clone(),
             };
             let mut url = path
                 .replace("{id}", &target)
-                .replace("{document_id}", &b_agreement)
-                .replace("{visit_id}", &b_visit)
-                .replace("{delivery}", &b_delivery);
+                .replace("{document_id}", &e.agreement)
+                .replace("{visit_id}", &e.visit)
+                .replace("{delivery}", &e.delivery);
             if path.ends_with("/badge") {
                 // The printer B's badge would go to.
-                url.push_str(&format!("?printer_id={b_printer}"));
+                url.push_str(&format!("?printer_id={}", e.printer));
             }
             if op_doc["responses"]["200"]["content"]
                 .get("text/event-stream")
@@ -409,7 +244,7 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
                 checked += 1;
                 continue;
             }
-            let body = (method != Method::GET).then(|| body_for(&method, path, &b, &b_kid));
+            let body = (method != Method::GET).then(|| body_for(&method, path, &b, &e.offline_kid));
             let r = api
                 .send(
                     method.clone(),
@@ -454,7 +289,12 @@ async fn tenant_a_cannot_touch_tenant_b(engine: Engine) {
         .await;
     assert_eq!(r.status, 401);
 
-    assert_eq!(state_of(&api, &b).await, before, "tenant B's data changed");
+    assert_eq!(
+        state_of(&api, &b.admin, &b.site).await,
+        before,
+        "tenant B's data changed"
+    );
+    let pass_path = format!("/api/v1/visits/{}/pass", e.pass_visit);
     let pass = api.get(&pass_path, &b.admin).await.expect(200);
     assert_eq!(pass["state"], "requested", "tenant B's pass changed");
 }

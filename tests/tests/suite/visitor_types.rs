@@ -10,11 +10,12 @@
 use std::{io::Cursor, io::Write, process::Command, time::Instant};
 
 use base64::Engine as _;
-use image::{DynamicImage, GrayAlphaImage, ImageFormat, LumaA, RgbImage};
+use image::{DynamicImage, ImageFormat, RgbImage};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vestibule_tests::{
     Api, Engine, Tenant, TestServer,
+    everything::signature_png,
     smtp::{SmtpMode, SmtpServer},
     wait_until,
 };
@@ -46,20 +47,6 @@ fn photo() -> Vec<u8> {
     encoded(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg)
 }
 
-/// A signature: a few strokes on a transparent pad (blank when `strokes` is 0).
-fn signature(strokes: u32) -> Vec<u8> {
-    let mut pad = GrayAlphaImage::from_pixel(600, 200, LumaA([255, 0]));
-    for s in 0..strokes {
-        for x in 40..560 {
-            let y = 60 + s * 30 + (x / 40) % 10;
-            for dy in 0..3 {
-                pad.put_pixel(x, y + dy, LumaA([0, 255]));
-            }
-        }
-    }
-    encoded(DynamicImage::ImageLumaA8(pad), ImageFormat::Png)
-}
-
 /// A photo in base64, as a check-in carries it.
 pub(crate) fn photo_b64() -> String {
     b64(&photo())
@@ -67,7 +54,7 @@ pub(crate) fn photo_b64() -> String {
 
 /// A signature in base64, as a check-in carries it.
 pub(crate) fn signature_b64() -> String {
-    b64(&signature(3))
+    b64(&signature_png(3))
 }
 
 /// A PNG whose header claims 20 000 × 20 000 pixels: a decompression bomb stopped at its header.
@@ -238,7 +225,7 @@ async fn types_shape_the_check_in(engine: Engine) {
             good(
                 json!([{"question_id": q_choice, "value": 0}]),
                 &photo(),
-                &signature(3),
+                &signature_png(3),
             ),
         ),
         (
@@ -246,7 +233,7 @@ async fn types_shape_the_check_in(engine: Engine) {
             good(
                 json!([{"question_id": q_text, "value": ANSWER}, {"question_id": uuid::Uuid::now_v7(), "value": true}]),
                 &photo(),
-                &signature(3),
+                &signature_png(3),
             ),
         ),
         (
@@ -254,7 +241,7 @@ async fn types_shape_the_check_in(engine: Engine) {
             good(
                 json!([{"question_id": q_text, "value": ANSWER}, {"question_id": q_choice, "value": 7}]),
                 &photo(),
-                &signature(3),
+                &signature_png(3),
             ),
         ),
         (
@@ -262,16 +249,16 @@ async fn types_shape_the_check_in(engine: Engine) {
             good(
                 answers.clone(),
                 b"GIF89a not really an image",
-                &signature(3),
+                &signature_png(3),
             ),
         ),
         (
             "a decompression bomb",
-            good(answers.clone(), &bomb(), &signature(3)),
+            good(answers.clone(), &bomb(), &signature_png(3)),
         ),
         (
             "an empty signature",
-            good(answers.clone(), &photo(), &signature(0)),
+            good(answers.clone(), &photo(), &signature_png(0)),
         ),
     ];
     for (what, body) in refused {
@@ -288,7 +275,7 @@ async fn types_shape_the_check_in(engine: Engine) {
             r.text
         );
     }
-    let mut too_big = good(answers.clone(), &photo(), &signature(3));
+    let mut too_big = good(answers.clone(), &photo(), &signature_png(3));
     too_big["photo"] = json!("A".repeat(1_500_000));
     let r = api.check_in(&t.device, "bad-too-big", &too_big).await;
     assert_eq!(
@@ -297,7 +284,7 @@ async fn types_shape_the_check_in(engine: Engine) {
         "too large: {}",
         r.text
     );
-    let mut no_sig = good(answers.clone(), &photo(), &signature(3));
+    let mut no_sig = good(answers.clone(), &photo(), &signature_png(3));
     no_sig.as_object_mut().expect("object").remove("signature");
     let r = api.check_in(&t.device, "bad-unsigned", &no_sig).await;
     assert_eq!(
@@ -314,7 +301,7 @@ async fn types_shape_the_check_in(engine: Engine) {
         .check_in(
             &t.device,
             "good",
-            &good(answers.clone(), &sent_photo, &signature(3)),
+            &good(answers.clone(), &sent_photo, &signature_png(3)),
         )
         .await
         .expect(201);
@@ -340,7 +327,7 @@ async fn types_shape_the_check_in(engine: Engine) {
         "MEASURED stored photo {} bytes (sent {}), signature PNG {} bytes sent",
         stored_photo.len(),
         sent_photo.len(),
-        signature(3).len()
+        signature_png(3).len()
     );
 
     // The signed agreement's PDF, read back by pdftotext.

@@ -1,0 +1,175 @@
+//! What an operator installs, built by `cargo xtask test` as `cargo xtask dist` builds it (from
+//! the debug build): the server image run read-only as its own user (ready over TLS with its
+//! certificate pinned, stopped cleanly by SIGTERM, the same data after a restart); the compose
+//! layout (two replicas behind HAProxy, one killed under load, nothing lost); and the kiosk's .deb
+//! (its metadata and files, installed into a scratch root, the installed binary reaching the
+//! setup screen) with its cage session unit.
+
+use std::{
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use base64::Engine as _;
+use tokio::process::Command;
+use vestibule_tests::{
+    Api, Auth, Tenant, kiosk::KioskEnv, load::Load, server::api_at_name, wait_until,
+};
+
+fn built(var: &str) -> String {
+    std::env::var(var)
+        .unwrap_or_else(|_| panic!("{var} is not set: `cargo xtask test` builds the packages"))
+}
+
+fn deploy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+/// Runs a command; returns its stdout, failing the test if it fails.
+async fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().await.expect("run a command");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn podman(args: &[&str]) -> Command {
+    let mut cmd = Command::new("podman");
+    cmd.args(args);
+    cmd
+}
+
+/// A secret file of `owner` (a container's uid), readable by it only.
+fn secret(dir: &Path, name: &str, content: &[u8], owner: u32) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write a secret");
+    std::os::unix::fs::chown(&path, Some(owner), Some(owner)).expect("chown a secret");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).expect("chmod");
+    path
+}
+
+/// A master key: base64 of 32 random bytes.
+fn master_key() -> String {
+    use std::io::Read as _;
+    let mut key = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .expect("random bytes");
+    base64::engine::general_purpose::STANDARD.encode(key) + "\n"
+}
+
+/// Removes what a test made with podman, however the test ends.
+struct Cleanup(Vec<Vec<String>>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for args in &self.0 {
+            let _ = std::process::Command::new(&args[0])
+                .args(&args[1..])
+                .output();
+        }
+    }
+}
+
+/// The host port a container's 8443 is published on.
+async fn published(container: &str) -> u16 {
+    let port = ok(&mut podman(&["port", container, "8443"])).await;
+    port.trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("a published port: {port}"))
+}
+
+async fn ready(api: &Api, what: &str) {
+    wait_until(what, Duration::from_secs(120), async || {
+        (api.try_send(reqwest::Method::GET, "/readyz", &Auth::None, None, &[])
+            .await
+            .is_ok_and(|r| r.status == 200))
+        .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_server_image_runs_read_only_as_its_own_user() {
+    let image = built("VESTIBULE_IMAGE");
+    let name = format!("vestibule-test-{}", uuid::Uuid::now_v7().simple());
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let key = secret(secrets.path(), "master.key", master_key().as_bytes(), 10001);
+    let _cleanup = Cleanup(vec![
+        vec!["podman".into(), "rm".into(), "-f".into(), name.clone()],
+        vec!["podman".into(), "volume".into(), "rm".into(), name.clone()],
+    ]);
+    ok(&mut podman(&["volume", "create", &name])).await;
+    let mount = format!("{}:/run/secrets/vestibule-master-key:ro", key.display());
+    let volume = format!("{name}:/var/lib/vestibule");
+    ok(&mut podman(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--read-only",
+        "-p",
+        "127.0.0.1::8443",
+        "-v",
+        &volume,
+        "-v",
+        &mount,
+        &image,
+    ]))
+    .await;
+    let cert = wait_until("the certificate", Duration::from_secs(60), async || {
+        let out = podman(&["exec", &name, "cat", "/var/lib/vestibule/tls/cert.pem"])
+            .output()
+            .await
+            .ok()?;
+        (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+    })
+    .await;
+    let api = api_at_name(&cert, "localhost", published(&name).await);
+    ready(&api, "the container's /readyz").await;
+    assert_eq!(
+        ok(&mut podman(&["exec", &name, "id", "-u"])).await.trim(),
+        "10001"
+    );
+    let touch = podman(&["exec", &name, "touch", "/written"])
+        .output()
+        .await
+        .expect("podman exec");
+    assert!(
+        !touch.status.success()
+            && String::from_utf8_lossy(&touch.stderr).contains("Read-only file system"),
+        "the root file system is read-only"
+    );
+    ok(&mut podman(&["healthcheck", "run", &name])).await;
+    let token = ok(&mut podman(&[
+        "exec",
+        &name,
+        "vestibule-server",
+        "operator-token",
+    ]))
+    .await;
+    let operator = token.lines().last().expect("a token").trim().to_owned();
+    let t = Tenant::setup(&api, &operator, "imaged").await;
+
+    ok(&mut podman(&["stop", "-t", "20", &name])).await;
+    let code = ok(&mut podman(&[
+        "inspect",
+        "-f",
+        "{{.State.ExitCode}}",
+        &name,
+    ]))
+    .await;
+    assert_eq!(code.trim(), "0", "SIGTERM ends the server cleanly");
+    ok(&mut podman(&["start", &name])).await;
+    let api = api_at_name(&cert, "localhost", published(&name).await);
+    ready(&api, "the restarted container's /readyz").await;
+    let admin = api.login(&t.slug, &format!("admin@{}.test", t.slug)).await;
+    let sites = api.get("/api/v1/sites", &admin).await.expect(200);
+    assert!(sites.to_string().contains("Headquarters"), "{sites}");
+}

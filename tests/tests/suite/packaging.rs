@@ -13,9 +13,7 @@ use std::{
 
 use base64::Engine as _;
 use tokio::process::Command;
-use vestibule_tests::{
-    Api, Auth, Tenant, kiosk::KioskEnv, load::Load, server::api_at_name, wait_until,
-};
+use vestibule_tests::{Api, Auth, Tenant, kiosk::KioskEnv, server::api_at_name, wait_until};
 
 fn built(var: &str) -> String {
     std::env::var(var)
@@ -172,4 +170,71 @@ async fn the_server_image_runs_read_only_as_its_own_user() {
     let admin = api.login(&t.slug, &format!("admin@{}.test", t.slug)).await;
     let sites = api.get("/api/v1/sites", &admin).await.expect(200);
     assert!(sites.to_string().contains("Headquarters"), "{sites}");
+}
+
+/// The kiosk's .deb: its metadata and files, installed into a scratch root with dpkg, the
+/// installed binary (packed as cargo built it) starting to the setup screen.
+#[tokio::test]
+async fn the_kiosk_package_installs_and_starts() {
+    let deb = built("VESTIBULE_KIOSK_DEB");
+    let info = ok(Command::new("dpkg-deb").args(["--info", &deb])).await;
+    for field in [
+        "Package: vestibule-kiosk",
+        &format!("Version: {}", env!("CARGO_PKG_VERSION")),
+        "Architecture: amd64",
+        "Depends: libwebkit2gtk-4.1-0, libgtk-3-0",
+        "Recommends: gnome-keyring, dbus-daemon, cage, xwayland",
+    ] {
+        assert!(info.contains(field), "{field} in {info}");
+    }
+    let contents = ok(Command::new("dpkg-deb").args(["--contents", &deb])).await;
+    for file in [
+        "usr/bin/vestibule-kiosk",
+        "usr/lib/systemd/system/vestibule-kiosk.service",
+        "usr/libexec/vestibule-kiosk-session",
+        "usr/share/applications/Vestibule Kiosk.desktop",
+    ] {
+        assert!(
+            contents.lines().any(|l| l.ends_with(file)),
+            "{file} in {contents}"
+        );
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    for dir in [
+        "var/lib/dpkg/info",
+        "var/lib/dpkg/updates",
+        "var/lib/dpkg/triggers",
+    ] {
+        std::fs::create_dir_all(root.path().join(dir)).expect("dpkg's dirs");
+    }
+    std::fs::write(root.path().join("var/lib/dpkg/status"), "").expect("dpkg's status");
+    // The scratch root has no libraries: the host's satisfy the binary's dependencies.
+    ok(Command::new("dpkg")
+        .arg(format!("--root={}", root.path().display()))
+        .args(["--force-depends", "--log=/dev/null", "-i", &deb]))
+    .await;
+    let installed = root.path().join("usr/bin/vestibule-kiosk");
+    assert!(
+        std::fs::read(&installed).expect("the installed kiosk")
+            == std::fs::read(vestibule_tests::kiosk::kiosk_bin()).expect("the built kiosk"),
+        "the package holds the binary as cargo built it"
+    );
+    let env = KioskEnv::new().await;
+    let (app, _) = env.launch_bin(&installed).await;
+    app.wait("screen-setup").await;
+    app.close().await;
+}
+
+/// The tablet's session unit (cage on tty1) is one systemd accepts.
+#[tokio::test]
+async fn the_kiosk_session_unit_verifies() {
+    let unit = deploy().join("kiosk/vestibule-kiosk.service");
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&unit)
+        .output()
+        .await
+        .expect("systemd-analyze is installed");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
 }

@@ -19,14 +19,40 @@ pub struct TestDb {
     name: String,
 }
 
+/// A login role that is no superuser, as the README's production layout has the schema owner.
+pub const PLAIN_OWNER: &str = "vestibule_owner_test";
+
 impl TestDb {
     pub async fn create() -> TestDb {
+        Self::create_as(None).await
+    }
+
+    /// A database owned by [`PLAIN_OWNER`] (made if missing: LOGIN, CREATEROLE, a member of the
+    /// app role), whose URL connects as it.
+    pub async fn create_plainly_owned() -> TestDb {
+        Self::create_as(Some(PLAIN_OWNER)).await
+    }
+
+    async fn create_as(owner: Option<&str>) -> TestDb {
         let admin = admin_url();
         let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
             panic!("PostgreSQL is not reachable at {admin} ({e}); `cargo xtask test` starts it, or set VESTIBULE_TEST_PG_URL")
         });
         let name = format!("vestibule_test_{}", Uuid::now_v7().simple());
-        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        if let Some(owner) = owner {
+            conn.execute(AssertSqlSafe(format!(
+                "DO $$ BEGIN \
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vestibule_app') THEN \
+                 CREATE ROLE vestibule_app NOLOGIN; END IF; \
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{owner}') THEN \
+                 CREATE ROLE {owner} LOGIN CREATEROLE; GRANT vestibule_app TO {owner}; END IF; \
+                 END $$"
+            )))
+            .await
+            .expect("the owner role");
+        }
+        let owned_by = owner.map(|o| format!(" OWNER {o}")).unwrap_or_default();
+        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}{owned_by}")))
             .await
             .expect("create the test database");
         conn.close().await.ok();
@@ -34,6 +60,10 @@ impl TestDb {
             .rsplit_once('/')
             .map_or(admin.as_str(), |(b, _)| b)
             .to_owned();
+        let base = match owner {
+            Some(o) => base.replacen("://postgres@", &format!("://{o}@"), 1),
+            None => base,
+        };
         TestDb {
             url: format!("{base}/{name}?sslmode=disable"),
             name,

@@ -13,7 +13,9 @@ use std::{
 
 use base64::Engine as _;
 use tokio::process::Command;
-use vestibule_tests::{Api, Auth, Tenant, kiosk::KioskEnv, server::api_at_name, wait_until};
+use vestibule_tests::{
+    Api, Auth, Tenant, kiosk::KioskEnv, load::Load, server::api_at_name, wait_until,
+};
 
 fn built(var: &str) -> String {
     std::env::var(var)
@@ -237,4 +239,125 @@ async fn the_kiosk_session_unit_verifies() {
         .expect("systemd-analyze is installed");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && said.trim().is_empty(), "{said}");
+}
+
+/// The scale-out layout of `deploy/compose/`: PostgreSQL, two replicas of the image and HAProxy,
+/// reached only through the balancer's address with the replicas' shared certificate pinned. One
+/// replica is killed under load: the clients go on through the other, and nothing acknowledged is
+/// lost or written twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_behind_haproxy_lose_nothing() {
+    let image = built("VESTIBULE_IMAGE");
+    let project = format!("vt{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let dir = secrets.path();
+    let password = master_key().trim().replace(['/', '+', '='], "");
+    secret(dir, "master.key", master_key().as_bytes(), 10001);
+    secret(
+        dir,
+        "postgres-password",
+        format!("{password}\n").as_bytes(),
+        999,
+    );
+    let pgpass = format!("*:*:vestibule:vestibule:{password}\n");
+    secret(dir, "vestibule-pgpass", pgpass.as_bytes(), 10001);
+    ok(Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "30", "-subj", "/CN=vestibule"])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:vestibule,DNS:localhost,IP:127.0.0.1",
+        ])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(dir.join("tls-key.pem"))
+        .arg("-out")
+        .arg(dir.join("tls-cert.pem")))
+    .await;
+    let cert = std::fs::read(dir.join("tls-cert.pem")).expect("the certificate");
+    let key = std::fs::read(dir.join("tls-key.pem")).expect("the key");
+    secret(dir, "tls-key.pem", &key, 10001);
+    secret(dir, "tls-cert.pem", &cert, 10001);
+    std::fs::set_permissions(
+        dir.join("tls-cert.pem"),
+        std::fs::Permissions::from_mode(0o444),
+    )
+    .expect("the certificate is public");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let compose = deploy().join("compose/compose.yml");
+    let env = [
+        ("VESTIBULE_SECRETS", dir.display().to_string()),
+        ("VESTIBULE_IMAGE", image),
+        ("VESTIBULE_BIND", "127.0.0.1".to_owned()),
+        ("VESTIBULE_PORT", port.to_string()),
+        // Every client arrives from the balancer's address and the load has one kiosk.
+        ("VESTIBULE_RATE_PER_IP", "1000000".to_owned()),
+        ("VESTIBULE_RATE_PER_DEVICE", "1000000".to_owned()),
+        ("VESTIBULE_SIGN_IN_PER_MINUTE", "1000000".to_owned()),
+    ];
+    let compose_cmd = |args: &[&str]| {
+        let mut cmd = Command::new("podman-compose");
+        cmd.arg("-p")
+            .arg(&project)
+            .arg("-f")
+            .arg(&compose)
+            .args(args);
+        cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        cmd
+    };
+    let mut down = vec!["env".to_owned()];
+    down.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+    down.extend(["podman-compose", "-p", &project, "-f"].map(str::to_owned));
+    down.extend([compose.display().to_string(), "down".into(), "-v".into()]);
+    let _cleanup = Cleanup(vec![
+        down,
+        ["podman", "network", "rm", &format!("{project}_default")]
+            .map(str::to_owned)
+            .to_vec(),
+    ]);
+    ok(&mut compose_cmd(&["up", "-d"])).await;
+    let api = api_at_name(&cert, "vestibule", port);
+    ready(&api, "/readyz through HAProxy").await;
+    let replica = format!("{project}_vestibule-1_1");
+    let operator = wait_until("an operator token", Duration::from_secs(60), async || {
+        let out = podman(&["exec", &replica, "vestibule-server", "operator-token"])
+            .output()
+            .await
+            .ok()?;
+        let token = String::from_utf8_lossy(&out.stdout);
+        out.status
+            .success()
+            .then(|| token.lines().last().map(|l| l.trim().to_owned()))
+            .flatten()
+    })
+    .await;
+    let t = Tenant::setup(&api, &operator, "balanced").await;
+    let load = Load::start(vec![api.clone()], t.device.clone(), t.host.clone(), 8, "lb");
+    load.wait_for_progress(60).await;
+    let pid = ok(&mut podman(&["inspect", "-f", "{{.State.Pid}}", &replica])).await;
+    ok(Command::new("kill").args(["-9", pid.trim()])).await;
+    load.wait_for_progress(60).await;
+    let mut ledger = load.stop().await;
+    println!(
+        "acknowledged {}, other answers {:?}",
+        ledger.acked.len(),
+        ledger.statuses
+    );
+    assert!(
+        ledger.statuses.keys().all(|s| *s == 0),
+        "answers other than 201 and cut connections: {:?}",
+        ledger.statuses
+    );
+    ledger.settle(&api, &t.device, &t.host).await;
+    ledger.verify(&api, &t.admin).await;
 }

@@ -2,7 +2,7 @@
 //! after, the server never restarted; `/readyz` not ready meanwhile), and two replicas on one
 //! database, one killed under load, with clients that know both URLs (nothing acknowledged is lost,
 //! nothing is written twice; lockouts, idempotency, the audit chain and the outbox claims hold
-//! across replicas: each host email is sent once).
+//! across replicas: each host email is sent once); and a schema owner that is no superuser.
 
 use std::time::{Duration, Instant};
 
@@ -257,4 +257,45 @@ async fn two_replicas_send_each_email_once() {
         })
         .collect();
     assert_eq!(ids.len(), 20, "an email was sent twice");
+}
+
+/// The production layout's schema owner is no superuser, so row-level security binds it too: the
+/// cross-tenant lookups it runs (SECURITY DEFINER) still find the kiosk and the webhook's tenant,
+/// while the app role still sees only its tenant's rows.
+#[tokio::test]
+async fn a_schema_owner_that_is_no_superuser() {
+    use sqlx::Connection as _;
+    let db = vestibule_tests::TestDb::create_plainly_owned().await;
+    let url = db.url.clone();
+    let server = TestServer::start_on_url(url.clone(), &[]).await;
+    let api = server.api();
+    let t = Tenant::setup(&api, &server.operator_token, "plain").await;
+    t.check_in(&api, "plain-1", "Paula Plain").await;
+    api.post(
+        "/api/v1/webhooks",
+        &t.admin,
+        json!({"url": "https://plain-receiver.invalid/hook", "kind": "slack",
+            "events": ["visit.checked_in"]}),
+    )
+    .await
+    .expect(201);
+    let mut owner = sqlx::PgConnection::connect(&url).await.expect("connect");
+    let due: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_tenants_due()")
+        .fetch_one(&mut owner)
+        .await
+        .expect("webhook_tenants_due");
+    assert_eq!(due, 1, "the webhook's tenant is due");
+    sqlx::query("SET ROLE vestibule_app")
+        .execute(&mut owner)
+        .await
+        .expect("set role");
+    for table in ["kiosks", "sites", "visits", "webhooks"] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut owner)
+                .await
+                .expect("count");
+        assert_eq!(n, 0, "the app role sees no {table} row without a tenant");
+    }
+    drop(db);
 }

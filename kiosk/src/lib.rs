@@ -48,9 +48,11 @@ fn allowed(url: &tauri::Url) -> bool {
 /// Whether a WebDriver session drives this (debug) build. WebKitGTK gives an incognito
 /// (ephemeral) web context no automation, so under test the webview keeps its data in the fresh
 /// temporary directory only (removed at exit, and checked for leftovers by the end-to-end test).
-/// Release builds are always incognito.
+/// Release builds are always incognito, but for the `webdriver` feature's, which only the
+/// kiosk's benchmark builds (`cargo xtask bench --kiosk`) and nothing ships.
 fn under_webdriver() -> bool {
-    cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+    cfg!(any(debug_assertions, feature = "webdriver"))
+        && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
 }
 
 /// Starts the kiosk.

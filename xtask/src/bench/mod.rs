@@ -15,11 +15,12 @@
 //! (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the kiosk and
 //! how fast the server drains them (see [`offline`]); `--scim`, how SCIM lists and lookups fare on
 //! a directory of 10,000 users (see [`scim`]); `--webhooks`, how fast check-ins reach a webhook
-//! receiver (see [`webhooks`]).
+//! receiver (see [`webhooks`]); `--kiosk`, the kiosk's release figures (see [`kiosk`]).
 
 mod cpu;
 mod engine;
 mod invitations;
+mod kiosk;
 mod load;
 mod login;
 mod offline;
@@ -86,6 +87,10 @@ pub struct BenchOpts {
     /// Measure instead SCIM provisioning, lists and lookups (see `scim.rs`).
     #[arg(long)]
     scim: bool,
+    /// Measure instead the kiosk in release: cold start, tap → confirmation, memory (see
+    /// `kiosk.rs`).
+    #[arg(long)]
+    kiosk: bool,
     /// Measure instead webhook deliveries: latency and throughput (see `webhooks.rs`).
     #[arg(long)]
     webhooks: bool,
@@ -140,6 +145,9 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             )?;
             let bin = workspace::target_dir()?.join("release/vestibule-server");
             bins.push(("release".to_owned(), bin));
+        }
+        if opts.kiosk {
+            return kiosk::measure(&bins[0].1);
         }
         let runtime = tokio::runtime::Runtime::new()?;
         if opts.visit_log {
@@ -201,7 +209,9 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
     })();
     services.stop();
     let results = result?;
-    let name = if opts.visit_log {
+    let name = if opts.kiosk {
+        "kiosk.json"
+    } else if opts.visit_log {
         "visit-log.json"
     } else if opts.invitations {
         "invitations.json"

@@ -95,15 +95,22 @@ impl Drop for Display {
     }
 }
 
-/// The kiosk's world: its own home, config, keychain and display.
+/// One kiosk under WebDriver at a time in this process: WebKitGTK allows one automated app, and
+/// [`KioskApp::close`] ends every kiosk process it finds.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The kiosk's world: its own home, config, keychain and display, and the process's one turn
+/// at driving a kiosk, held until it is dropped.
 pub struct KioskEnv {
     pub home: tempfile::TempDir,
     pub keychain: SecretService,
     pub display: Display,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl KioskEnv {
     pub async fn new() -> KioskEnv {
+        let turn = TURN.lock().await;
         let home = tempfile::tempdir().expect("home");
         for d in [".config", ".local/share", ".cache", "tmp", "run"] {
             std::fs::create_dir_all(home.path().join(d)).expect("dir");
@@ -112,6 +119,7 @@ impl KioskEnv {
             home,
             keychain: SecretService::start(),
             display: Display::start().await,
+            _turn: turn,
         }
     }
 

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use serde_json::json;
 use vestibule_tests::{
-    Auth, Engine, Tenant, TestServer, api::visitor, load::Load, private_pg::PrivatePg, wait_until,
+    Api, Auth, Engine, Tenant, TestServer, api::visitor, load::Load, private_pg::PrivatePg,
+    wait_until,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -121,40 +122,7 @@ async fn two_replicas_one_killed_under_load() {
     let (a, b) = (server.api(), server.api_at(replica.port));
     let t = Tenant::setup(&a, &server.operator_token, "replicas").await;
 
-    // Idempotency across replicas: one key sent to both at once makes one visit.
-    let body = visitor(&t.host, "Ida Twice", "ida@example.com");
-    let both = join_all((0..10).map(|i| {
-        let api = if i % 2 == 0 { &a } else { &b };
-        api.check_in(&t.device, "same-key-both-replicas", &body)
-    }))
-    .await;
-    let ids: std::collections::HashSet<String> = both
-        .into_iter()
-        .map(|r| r.expect(201)["visit_id"].as_str().expect("id").to_owned())
-        .collect();
-    assert_eq!(
-        ids.len(),
-        1,
-        "one key made several visits across replicas: {ids:?}"
-    );
-
-    // Lockout across replicas: failures on either count together.
-    let wrong = json!({"tenant": t.slug, "email": format!("admin@{}.test", t.slug), "password": "not the password"});
-    for i in 0..5 {
-        let api = if i % 2 == 0 { &a } else { &b };
-        assert_eq!(
-            api.post("/api/v1/auth/login", &Auth::None, wrong.clone())
-                .await
-                .status,
-            401
-        );
-    }
-    let r = b
-        .post("/api/v1/auth/login", &Auth::None, wrong.clone())
-        .await;
-    assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
-    let r = a.post("/api/v1/auth/login", &Auth::None, wrong).await;
-    assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
+    let ida = across_replicas(&a, &b, &t).await;
 
     // Both replicas under load; one dies; the clients go on with the other.
     let load = Load::start(
@@ -184,10 +152,9 @@ async fn two_replicas_one_killed_under_load() {
         ledger.statuses
     );
     ledger.settle(&a, &t.device, &t.host).await;
-    ledger.acked.insert(
-        "same-key-both-replicas".into(),
-        (ids.into_iter().next().expect("id"), "Ida Twice".into()),
-    );
+    ledger
+        .acked
+        .insert("same-key-both-replicas".into(), (ida, "Ida Twice".into()));
     ledger.verify(&a, &t.admin).await;
 }
 
@@ -298,4 +265,46 @@ async fn a_schema_owner_that_is_no_superuser() {
         assert_eq!(n, 0, "the app role sees no {table} row without a tenant");
     }
     drop(db);
+}
+
+/// What holds across replicas `a` and `b` (the same balancer twice, say): one idempotency key
+/// sent to both at once makes one visit (returned), and failed logins on either count together
+/// toward one lockout.
+pub(crate) async fn across_replicas(a: &Api, b: &Api, t: &Tenant) -> String {
+    // Idempotency across replicas: one key sent to both at once makes one visit.
+    let body = visitor(&t.host, "Ida Twice", "ida@example.com");
+    let both = join_all((0..10).map(|i| {
+        let api = if i % 2 == 0 { a } else { b };
+        api.check_in(&t.device, "same-key-both-replicas", &body)
+    }))
+    .await;
+    let ids: std::collections::HashSet<String> = both
+        .into_iter()
+        .map(|r| r.expect(201)["visit_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "one key made several visits across replicas: {ids:?}"
+    );
+
+    // Lockout across replicas: failures on either count together.
+    let wrong = json!({"tenant": t.slug, "email": format!("admin@{}.test", t.slug), "password": "not the password"});
+    for i in 0..5 {
+        let api = if i % 2 == 0 { a } else { b };
+        assert_eq!(
+            api.post("/api/v1/auth/login", &Auth::None, wrong.clone())
+                .await
+                .status,
+            401
+        );
+    }
+    let r = b
+        .post("/api/v1/auth/login", &Auth::None, wrong.clone())
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
+    let r = a.post("/api/v1/auth/login", &Auth::None, wrong).await;
+    assert_eq!((r.status.as_u16(), r.code()), (429, "locked"), "{}", r.text);
+
+    ids.into_iter().next().expect("id")
 }

@@ -8,19 +8,24 @@ use serde_json::{Value, json};
 use vestibule_tests::{Auth, Engine, everything::state_of, upgrade};
 
 /// Fields that time changes by itself: a visit still open when the fixture was made is signed
-/// out at night, invitations and passes expire, deliveries are retried, and the log gains the
-/// test's own sign-ins.
+/// out at night (and a roll call's counts with it), invitations expire, kiosks and keys are seen
+/// again, and the lists gain the test's own sign-ins and check-ins.
 const MOVING: &[&str] = &[
     "status",
+    "state",
     "checked_out_at",
-    "signed_out",
+    "checked_out_auto",
+    "last_seen_at",
     "last_used_at",
-    "attempts",
-    "next_attempt_at",
-    "last_error",
+    "closed_at",
+    "counts",
+    "safe",
+    "missing",
+    "unaccounted",
     "total",
-    "next_cursor",
 ];
+
+const INVITES: &str = "/api/v1/invites";
 
 /// Whether `seen` holds `expected`: every field of an object (but [`MOVING`] ones), and for an
 /// array every element somewhere in `seen`'s (a newer build may add fields and rows).
@@ -55,8 +60,22 @@ async fn upgrades_keep_everything(engine: Engine) {
         let (server, fixture) = upgrade::open(engine, &dir).await;
         let api = server.api();
         let admin = fixture.admin(&api).await;
-        let state = state_of(&api, &admin, &fixture.site).await;
-        if let Err(e) = holds(&state, &fixture.state, "") {
+        let mut state = state_of(&api, &admin, &fixture.site).await;
+        // The invitations' list shows those still to come: each is read by its id instead.
+        let mut expected = fixture.state.clone();
+        let invites = expected[INVITES].take();
+        state[INVITES] = Value::Null;
+        for invite in invites.as_array().expect("invites") {
+            let id = invite["id"].as_str().expect("id");
+            let seen = api
+                .get(&format!("/api/v1/invites/{id}"), &admin)
+                .await
+                .expect(200);
+            if let Err(e) = holds(&seen, invite, INVITES) {
+                panic!("after upgrading from {}: {e}", fixture.version);
+            }
+        }
+        if let Err(e) = holds(&state, &expected, "") {
             panic!("after upgrading from {}: {e}", fixture.version);
         }
         let visits = &state["/api/v1/visits?limit=200"]["items"];

@@ -29,5 +29,5 @@ pub mod world;
 pub use api::{Api, Auth, Resp};
 pub use pg::TestDb;
 pub use server::{Engine, TestServer};
-pub use wait::wait_until;
+pub use wait::{run_ok, wait_until};
 pub use world::Tenant;

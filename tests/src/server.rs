@@ -51,7 +51,7 @@ pub fn server_bin() -> PathBuf {
 }
 
 /// A client of `base` that trusts exactly the certificates in `cert_pem`, with these TLS versions.
-pub fn pinned_api(
+fn pinned_api(
     cert_pem: &[u8],
     versions: &[&'static SupportedProtocolVersion],
     builder: reqwest::ClientBuilder,

@@ -16,6 +16,7 @@ use crate::{
     api::visitor,
     everything::{Everything, state_of},
     pg::admin_url,
+    run_ok,
     world::PIN,
 };
 
@@ -56,16 +57,6 @@ fn bearer(auth: &Auth) -> String {
         Auth::Bearer(token) => token.clone(),
         other => panic!("a bearer credential, not {other:?}"),
     }
-}
-
-async fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().await.expect("run a command");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// Makes the fixture of `engine` in `dir` with the server `VESTIBULE_SERVER_BIN` names.
@@ -120,7 +111,7 @@ pub async fn make(engine: Engine, dir: &Path) {
         })
         .collect();
     let version = String::from_utf8_lossy(
-        &run(Command::new(crate::server::server_bin()).arg("--version")).await,
+        &run_ok(Command::new(crate::server::server_bin()).arg("--version")).await,
     )
     .trim()
     .trim_start_matches("vestibule-server ")
@@ -148,19 +139,23 @@ pub async fn make(engine: Engine, dir: &Path) {
     .expect("copy the master key");
     match engine {
         Engine::Sqlite => {
-            run(Command::new(crate::server::server_bin())
-                .arg("backup")
-                .arg("--data-dir")
-                .arg(server.data_dir.path())
-                .arg("--out")
-                .arg(dir.join("sqlite.db")))
+            run_ok(
+                Command::new(crate::server::server_bin())
+                    .arg("backup")
+                    .arg("--data-dir")
+                    .arg(server.data_dir.path())
+                    .arg("--out")
+                    .arg(dir.join("sqlite.db")),
+            )
             .await;
         }
         Engine::Postgres => {
             let url = server.db.as_ref().expect("a database").url.clone();
-            let dump = run(Command::new("pg_dump")
-                .args(["--no-owner", "--no-comments", "--dbname"])
-                .arg(url.replace("?sslmode=disable", "")))
+            let dump = run_ok(
+                Command::new("pg_dump")
+                    .args(["--no-owner", "--no-comments", "--dbname"])
+                    .arg(url.replace("?sslmode=disable", "")),
+            )
             .await;
             std::fs::write(dir.join("postgres.sql"), dump).expect("write the dump");
         }
@@ -191,19 +186,21 @@ pub async fn open(engine: Engine, dir: &Path) -> (TestServer, Fixture) {
     .expect("the master key is the owner's only");
     let db = match engine {
         Engine::Sqlite => {
-            run(Command::new(crate::server::server_bin())
-                .arg("restore")
-                .arg("--data-dir")
-                .arg(data_dir.path())
-                .arg("--from")
-                .arg(dir.join("sqlite.db")))
+            run_ok(
+                Command::new(crate::server::server_bin())
+                    .arg("restore")
+                    .arg("--data-dir")
+                    .arg(data_dir.path())
+                    .arg("--from")
+                    .arg(dir.join("sqlite.db")),
+            )
             .await;
             None
         }
         Engine::Postgres => {
             let db = TestDb::create().await;
             // The role the server's queries run as is the cluster's, not the dump's.
-            run(Command::new("psql")
+            run_ok(Command::new("psql")
                 .args(["-q", "-v", "ON_ERROR_STOP=1", "-c"])
                 .arg(
                     "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vestibule_app') \
@@ -211,10 +208,12 @@ pub async fn open(engine: Engine, dir: &Path) -> (TestServer, Fixture) {
                 )
                 .arg(admin_url()))
             .await;
-            run(Command::new("psql")
-                .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
-                .arg(dir.join("postgres.sql"))
-                .arg(db.url.replace("?sslmode=disable", "")))
+            run_ok(
+                Command::new("psql")
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
+                    .arg(dir.join("postgres.sql"))
+                    .arg(db.url.replace("?sslmode=disable", "")),
+            )
             .await;
             Some(db)
         }

@@ -1,6 +1,7 @@
 //! Waiting for another process (a server, a mail server, a replica, a killed child) to do
 //! something: the tests poll for the condition itself, bounded by a timeout, instead of sleeping
-//! for a time that is too long on a fast machine and too short on a loaded one.
+//! for a time that is too long on a fast machine and too short on a loaded one; [`run_ok`] waits
+//! for a command to end and fails the test if it failed.
 
 use std::time::Duration;
 
@@ -36,4 +37,15 @@ pub async fn wait_until<T>(
         );
         tokio::time::sleep(POLL_EVERY).await;
     }
+}
+
+/// Runs a command to its end; returns its stdout, and fails the test (with its stderr) if it fails.
+pub async fn run_ok(cmd: &mut tokio::process::Command) -> Vec<u8> {
+    let out = cmd.output().await.expect("run a command");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }

@@ -28,13 +28,7 @@ fn deploy() -> PathBuf {
 
 /// Runs a command; returns its stdout, failing the test if it fails.
 async fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().await.expect("run a command");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&vestibule_tests::run_ok(cmd).await).into_owned()
 }
 
 fn podman(args: &[&str]) -> Command {

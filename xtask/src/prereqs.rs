@@ -289,6 +289,12 @@ pub fn ensure() -> anyhow::Result<Started> {
         ("runc", "runc"),
         ("mmdebstrap", "mmdebstrap"),
         ("podman-compose", "podman-compose"),
+        // Names the compose file's services on its network (podman 4.3's CNI networks resolve
+        // container names only with this plugin, which podman merely recommends).
+        (
+            "/usr/lib/cni/dnsname",
+            "golang-github-containernetworking-plugin-dnsname",
+        ),
         // The kiosk session unit's compositor (`systemd-analyze verify` checks its ExecStart).
         ("cage", "cage"),
     ];

@@ -11,7 +11,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Engine, Store};
+use super::{
+    Engine, Store,
+    kiosk_cache::{KioskCache, watch},
+};
 use crate::{
     clock::Clock,
     crypto::{Crypto, KeySource},
@@ -95,9 +98,15 @@ impl Store {
         // A local file cannot hang up: no ping before each use (a round trip to the connection's
         // thread). The group committer's queries are one text per batch size (`commit.rs`): room
         // for them. The writer leaves checkpoints to a connection of their own (`checkpoint.rs`).
+        let kiosks = Arc::new(KioskCache::default());
+        let watched = kiosks.clone();
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
+            .after_connect(move |conn, _| {
+                let cache = watched.clone();
+                Box::pin(async move { watch(conn, cache).await })
+            })
             .connect_with(
                 options
                     .clone()
@@ -119,6 +128,7 @@ impl Store {
             writer,
             reader,
             wanted: Arc::default(),
+            kiosks,
         };
         let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
         let mut store = Self::assemble(engine, crypto);

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GlobalTx, Store, TenantTx};
+use super::{Engine, GlobalTx, Store, TenantTx};
 use crate::{
     error::Error,
     ids::{TenantId, new_id},
@@ -125,12 +125,16 @@ impl TenantTx {
 
 impl Store {
     /// The live (enrolled, not revoked) kiosk of `tenant` with this device-token hash: every
-    /// kiosk request asks, so it is one statement without keys (a kiosk row has no sealed field).
+    /// kiosk request asks, so it is one statement without keys (a kiosk row has no sealed field),
+    /// and on SQLite mostly none (`kiosk_cache.rs`).
     pub async fn kiosk_by_token(
         &self,
         tenant: TenantId,
         token_hash: &[u8],
     ) -> Result<Option<KioskRow>, Error> {
+        if let Engine::Sqlite { reader, kiosks, .. } = &self.engine {
+            return kiosks.kiosk(reader, tenant, token_hash).await;
+        }
         let sql = self.engine.dialect().kiosk_by_token();
         self.engine.read_one(tenant, sql, (token_hash,)).await
     }

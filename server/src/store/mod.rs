@@ -42,6 +42,7 @@ mod events;
 mod integrations;
 mod invites;
 mod keys;
+mod kiosk_cache;
 mod kiosks;
 mod offline;
 mod outbox;
@@ -145,13 +146,20 @@ enum Engine {
         /// How many are waiting for the writer other than the group committer, which keeps it
         /// from one batch to the next only while this is 0 (`commit.rs`).
         wanted: Arc<AtomicUsize>,
+        /// The live kiosks by device token (`kiosk_cache.rs`).
+        kiosks: Arc<kiosk_cache::KioskCache>,
     },
     Postgres(PgPool),
 }
 
 /// An open transaction on either engine.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// A SQLite transaction; a writer's carries the kiosk cache it must empty if it changed
+    /// `kiosks` (`kiosk_cache.rs`).
+    Sqlite(
+        sqlx::Transaction<'static, Sqlite>,
+        Option<Arc<kiosk_cache::KioskCache>>,
+    ),
     /// SQLite's writer, held by the group committer, which begins and commits its transactions
     /// in the statements of a batch (`commit.rs`).
     SqliteBatch(sqlx::pool::PoolConnection<Sqlite>),
@@ -163,7 +171,7 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, |$c:ident, $db:ident| $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+            $crate::store::Tx::Sqlite(t, _) => {
                 type $db = ::sqlx::Sqlite;
                 let $c = &mut **t;
                 $body
@@ -182,7 +190,7 @@ macro_rules! on_tx {
     };
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+            $crate::store::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -216,7 +224,12 @@ pub struct GlobalTx {
 impl Tx {
     async fn commit(self) -> Result<(), Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, None) => t.commit().await?,
+            Tx::Sqlite(t, Some(kiosks)) => {
+                let touched = kiosks.take_touched();
+                t.commit().await?;
+                kiosks.settle(&touched);
+            }
             Tx::SqliteBatch(mut c) => {
                 sqlx::query("COMMIT").execute(&mut *c).await?;
             }
@@ -228,7 +241,7 @@ impl Tx {
     /// The statements that differ on this transaction's engine.
     pub(crate) fn dialect(&self) -> &'static dyn Dialect {
         match self {
-            Tx::Sqlite(_) | Tx::SqliteBatch(_) => &dialect::Sqlite,
+            Tx::Sqlite(..) | Tx::SqliteBatch(_) => &dialect::Sqlite,
             Tx::Postgres(_) => &dialect::Postgres,
         }
     }
@@ -462,11 +475,16 @@ impl Engine {
         let sql = sql.or_else(|| given.map(str::to_owned));
         let safe = || sql.clone().map(sqlx::AssertSqlSafe);
         Ok(match self {
-            Engine::Sqlite { writer, wanted, .. } if write => {
+            Engine::Sqlite {
+                writer,
+                wanted,
+                kiosks,
+                ..
+            } if write => {
                 let _waiting = Wanting::new(wanted);
-                Tx::Sqlite(begin(writer, safe()).await?)
+                Tx::Sqlite(begin(writer, safe()).await?, Some(kiosks.clone()))
             }
-            Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, safe()).await?),
+            Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, safe()).await?, None),
             Engine::Postgres(pool) => {
                 // sqlx counts a transaction only once its `BEGIN` has answered, so a begin
                 // cancelled in between (a client that went away) leaves its connection inside

@@ -169,7 +169,35 @@ async fn one_batch_answers_each_check_in(engine: Engine) {
     assert_eq!(audit(&fx, b).await, (before.1 + 1, true));
 }
 
-both_engines!(one_batch_answers_each_check_in);
+/// A batch longer than one of SQLite's compound statements takes, of two tenants interleaved:
+/// every check-in is written, and each tenant's chain goes on from its newest entry.
+async fn a_long_batch_of_two_tenants(engine: Engine) {
+    let fx = Fixture::on(engine).await;
+    let a = tenant(&fx, "acme").await;
+    let b = tenant(&fx, "globex").await;
+    let (da, db) = (desk(&fx, a, "HQ").await, desk(&fx, b, "HQ").await);
+    let before = (audit(&fx, a).await.0, audit(&fx, b).await.0);
+    let batch = (0..450)
+        .map(|i| {
+            let (t, d) = if i % 3 == 0 { (b, db) } else { (a, da) };
+            (t, visit(d, d.host, &format!("k{i}"), "request"))
+        })
+        .collect();
+    let answers = fx.store.check_in_together(batch).await.expect("the batch");
+    for answer in &answers {
+        assert!(matches!(answer, Ok((_, false))), "{answer:?}");
+    }
+    for (t, d) in [(a, da), (b, db)] {
+        fx.store
+            .check_in(t, visit(d, d.host, "after", "request"))
+            .await
+            .expect("a check-in after the batch");
+    }
+    assert_eq!(audit(&fx, a).await, (before.0 + 301, true));
+    assert_eq!(audit(&fx, b).await, (before.1 + 151, true));
+}
+
+both_engines!(one_batch_answers_each_check_in, a_long_batch_of_two_tenants);
 
 /// On PostgreSQL, what a process that died between a check-in's commit and its sealing left in
 /// `audit_pending` is chained by the sweep, tenant by tenant, and the chains still verify.

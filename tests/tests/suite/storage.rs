@@ -338,6 +338,15 @@ async fn kiosks_enroll_once_and_revoke(engine: Engine) {
         live(other).await.expect("read").is_none(),
         "a device token works in its own tenant only"
     );
+    // SQLite answers the lookup from memory once it has read it: every change must show at once.
+    let mut tx = fx.store.write(t).await.expect("tx");
+    assert!(tx.revoke_kiosk(kiosk.id).await.expect("revoke"));
+    drop(tx);
+    assert_eq!(
+        live(t).await.expect("read").map(|k| k.id),
+        Some(kiosk.id),
+        "a revocation rolled back changes nothing"
+    );
     let mut tx = fx.store.write(t).await.expect("tx");
     assert!(tx.revoke_kiosk(kiosk.id).await.expect("revoke"));
     tx.commit().await.expect("commit");

@@ -77,8 +77,8 @@ impl Dialect for Sqlite {
     }
 
     fn kiosk_by_token(&self) -> &'static str {
-        "SELECT id, site_id, name, token_hash, created_at, enrolled_at, revoked_at, last_seen_at FROM kiosks \
-         WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL"
+        "SELECT rowid, id, site_id, name, token_hash, created_at, enrolled_at, revoked_at, last_seen_at \
+         FROM kiosks WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL"
     }
 
     fn tenant_route_by_slug(&self) -> &'static str {

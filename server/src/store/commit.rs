@@ -100,7 +100,13 @@ async fn run(
     clock: Clock,
     max_batch: usize,
 ) {
-    let Engine::Sqlite { writer, wanted, .. } = &engine else {
+    let Engine::Sqlite {
+        writer,
+        wanted,
+        long_log,
+        ..
+    } = &engine
+    else {
         return;
     };
     let mut batch = Vec::with_capacity(max_batch);
@@ -133,6 +139,11 @@ async fn run(
                 for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
                 }
+                if let Some(conn) = held.as_mut()
+                    && long_log.swap(false, Ordering::SeqCst)
+                {
+                    copy_back(conn).await;
+                }
             }
             Err(e) => {
                 held = None;
@@ -143,6 +154,17 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+/// Copies the write-ahead log back into the database file while nothing is written, so the next
+/// batch starts the log again from its beginning (`checkpoint.rs`).
+async fn copy_back(conn: &mut PoolConnection<Sqlite>) {
+    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(&mut **conn)
+        .await
+    {
+        tracing::warn!(error = %e, "the writer's WAL checkpoint failed; the next one tries again");
     }
 }
 

@@ -3,7 +3,12 @@
 //! user (the schema owner) migrates and records a fresh database's master key; the pool's queries
 //! then run as [`APP_ROLE`], which may only read those (migration `0008_least_privilege.sql`).
 
-use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    path::Path,
+    str::FromStr,
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
 
 use sqlx::{
     Connection, Executor,
@@ -94,6 +99,8 @@ impl Store {
             .foreign_keys(true)
             // Deleted rows (destroyed keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
+            // Statement journals (a multi-row insert's) in memory, not in a file of their own.
+            .pragma("temp_store", "MEMORY")
             .busy_timeout(Duration::from_secs(10));
         // A local file cannot hang up: no ping before each use (a round trip to the connection's
         // thread). The group committer's queries are one text per batch size (`commit.rs`): room
@@ -118,7 +125,8 @@ impl Store {
             .run(&writer)
             .await
             .map_err(|e| migrate_error("SQLite", &SQLITE_MIGRATIONS, e))?;
-        let checkpoints = super::checkpoint::start(&options).await?;
+        let long_log = Arc::new(AtomicBool::new(false));
+        let checkpoints = super::checkpoint::start(&options, long_log.clone()).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -129,6 +137,7 @@ impl Store {
             reader,
             wanted: Arc::default(),
             kiosks,
+            long_log,
         };
         let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
         let mut store = Self::assemble(engine, crypto);

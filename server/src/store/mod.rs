@@ -98,7 +98,7 @@ pub use webhooks::{NewWebhook, Signing, WebhookRow};
 
 use std::sync::{
     Arc,
-    atomic::{AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
 use chrono::{DateTime, Utc};
@@ -148,6 +148,9 @@ enum Engine {
         wanted: Arc<AtomicUsize>,
         /// The live kiosks by device token (`kiosk_cache.rs`).
         kiosks: Arc<kiosk_cache::KioskCache>,
+        /// Raised when the write-ahead log has grown long: the group committer copies it back
+        /// between two batches (`checkpoint.rs`).
+        long_log: Arc<AtomicBool>,
     },
     Postgres(PgPool),
 }

@@ -34,6 +34,17 @@ const EVERY: Duration = Duration::from_millis(250);
 /// A log this long (frames of a page each: 16 MiB of 4 KiB pages) is copied back by the writer.
 const LONG: i64 = 4096;
 
+/// A checkpoint that neither waits for nor holds up the writer or the readers.
+const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+
+/// The group committer's checkpoint on the writer, between two batches while nothing is
+/// written, so that the next batch starts the log again from its beginning.
+pub(super) async fn copy_back(conn: &mut SqliteConnection) {
+    if let Err(e) = sqlx::query(PASSIVE).execute(conn).await {
+        tracing::warn!(error = %e, "the writer's WAL checkpoint failed; the next one tries again");
+    }
+}
+
 /// Keeps the checkpoints going while it lives.
 pub(super) struct Checkpoints {
     _running: oneshot::Sender<()>,
@@ -55,7 +66,7 @@ pub(super) async fn start(
                 _ = tick.tick() => {
                     // (busy, frames in the log, frames copied back)
                     let done: Result<(i64, i64, i64), _> =
-                        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut conn).await;
+                        sqlx::query_as(PASSIVE).fetch_one(&mut conn).await;
                     match done {
                         Ok((_, log, _)) if log > LONG => long.store(true, Ordering::SeqCst),
                         Ok(_) => {}

@@ -145,7 +145,7 @@ async fn run(
                 if let Some(conn) = held.as_mut()
                     && long_log.swap(false, Ordering::SeqCst)
                 {
-                    copy_back(conn).await;
+                    super::checkpoint::copy_back(conn).await;
                 }
             }
             Err(e) => {
@@ -157,17 +157,6 @@ async fn run(
                 }
             }
         }
-    }
-}
-
-/// Copies the write-ahead log back into the database file while nothing is written, so the next
-/// batch starts the log again from its beginning (`checkpoint.rs`).
-async fn copy_back(conn: &mut PoolConnection<Sqlite>) {
-    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-        .execute(&mut **conn)
-        .await
-    {
-        tracing::warn!(error = %e, "the writer's WAL checkpoint failed; the next one tries again");
     }
 }
 

@@ -21,6 +21,7 @@ use std::{
 };
 
 use super::{
+    Engine,
     dialect::{Dialect, Sqlite},
     kiosks::KioskRow,
 };
@@ -54,10 +55,11 @@ struct Rows {
 }
 
 impl KioskCache {
-    /// The live kiosk of `tenant` with this token hash, from memory or else from `reader`.
-    pub async fn kiosk(
+    /// The live kiosk of `tenant` with this token hash, from memory or else from `engine`'s
+    /// readers.
+    pub(super) async fn kiosk(
         &self,
-        reader: &sqlx::SqlitePool,
+        engine: &Engine,
         tenant: TenantId,
         token_hash: &[u8],
     ) -> Result<Option<KioskRow>, Error> {
@@ -70,10 +72,8 @@ impl KioskCache {
             rows.generation
         };
         // SQLite's lookup also reads the row's `rowid`, what the update hook names.
-        let found: Option<Found> = sqlx::query_as(Sqlite.kiosk_by_token())
-            .bind(tenant.0)
-            .bind(token_hash)
-            .fetch_optional(reader)
+        let found: Option<Found> = engine
+            .read_one(tenant, Sqlite.kiosk_by_token(), (token_hash,))
             .await?;
         let Some(Found { rowid, row }) = found else {
             return Ok(None);
@@ -100,13 +100,13 @@ impl KioskCache {
 
     /// The `kiosks` rows the writer's transaction changed, clearing the list: taken before its
     /// `COMMIT`, while the writer (SQLite's only one) is still held.
-    pub fn take_touched(&self) -> Vec<i64> {
+    pub(super) fn take_touched(&self) -> Vec<i64> {
         mem::take(&mut *lock(&self.touched))
     }
 
     /// After a `COMMIT` that changed the `rowids`: they are forgotten, and nothing read before
     /// it is kept.
-    pub fn settle(&self, rowids: &[i64]) {
+    pub(super) fn settle(&self, rowids: &[i64]) {
         if rowids.is_empty() {
             return;
         }

@@ -132,8 +132,8 @@ impl Store {
         tenant: TenantId,
         token_hash: &[u8],
     ) -> Result<Option<KioskRow>, Error> {
-        if let Engine::Sqlite { reader, kiosks, .. } = &self.engine {
-            return kiosks.kiosk(reader, tenant, token_hash).await;
+        if let Engine::Sqlite { kiosks, .. } = &self.engine {
+            return kiosks.kiosk(&self.engine, tenant, token_hash).await;
         }
         let sql = self.engine.dialect().kiosk_by_token();
         self.engine.read_one(tenant, sql, (token_hash,)).await

@@ -19,6 +19,7 @@ pub mod pdf;
 pub mod periodic;
 pub mod retention;
 pub mod saml;
+pub mod seed;
 pub mod shield;
 pub mod sign_out;
 pub mod state;

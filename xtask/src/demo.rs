@@ -197,19 +197,23 @@ fn start_kiosk(
 }
 
 pub(crate) fn client(cert: &Path) -> anyhow::Result<Client> {
+    Ok(Client::builder()
+        .tls_backend_preconfigured(tls_config(cert)?)
+        .build()?)
+}
+
+/// A TLS client configuration that trusts only the certificates in the PEM file `cert`.
+pub(crate) fn tls_config(cert: &Path) -> anyhow::Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_file_iter(cert)? {
         roots.add(c?)?;
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()?
     .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Client::builder()
-        .tls_backend_preconfigured(config)
-        .build()?)
+    .with_no_client_auth())
 }
 
 pub(crate) async fn post(

@@ -2,7 +2,8 @@
 //! `cargo xtask test` installs or checks what the tests need, audits the third-party code, runs
 //! every test, fuzzes each fuzz target for a bounded time, and stops what it started;
 //! `cargo xtask bench` measures throughput and latency (see [`bench`]); `cargo xtask dist` builds
-//! what an operator installs (see [`dist`]).
+//! what an operator installs (see [`dist`]); `cargo xtask seed` fills a database with made-up
+//! tenants and visits (see [`seed`]).
 
 mod audit;
 mod bench;
@@ -11,6 +12,7 @@ mod dist;
 mod fuzz;
 mod mailcatcher;
 mod prereqs;
+mod seed;
 mod ui;
 mod workspace;
 
@@ -39,6 +41,13 @@ enum Command {
     /// Build the release server binary and the kiosk's .deb (and, with --image, the server image)
     /// into <target>/dist.
     Dist(dist::DistOpts),
+    /// Build the server in release and fill a database with made-up tenants and visits: the
+    /// arguments of `vestibule-server seed` (`--tenants N --visits-per-tenant M`, `--data-dir` or
+    /// `--database-url`, ...).
+    Seed {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Install or check the test prerequisites, audit the dependencies, run every test of the workspace, then
     /// a short run of each fuzz target.
     Test {
@@ -53,6 +62,7 @@ fn main() -> anyhow::Result<()> {
         Command::Test { args } => test(&args),
         Command::Bench(opts) => bench::run(&opts),
         Command::Dist(opts) => dist::run_dist(&opts),
+        Command::Seed { args } => seed::run(&args),
     }
 }
 

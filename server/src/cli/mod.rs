@@ -1,5 +1,5 @@
 //! The `vestibule-server` command line: `serve`, `tls-pin`, `operator-token`, `backup`, `restore`,
-//! `probe` and `keys`.
+//! `probe`, `keys` and `seed`.
 //! Every flag can also be given as an environment variable `VESTIBULE_<FLAG>`.
 
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod keys;
 mod probe;
+mod seed;
 mod serve;
 
 pub use serve::{Serving, serve_in_process};
@@ -62,6 +63,8 @@ enum Command {
     /// Key management: status, data-key rotation, master-key rotation.
     #[command(subcommand)]
     Keys(keys::Keys),
+    /// Fill the database with made-up tenants and visits (for benchmarks and demos).
+    Seed(seed::Seed),
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +182,7 @@ pub fn main() -> anyhow::Result<()> {
             Command::Restore(args) => restore(args).await,
             Command::Probe(args) => probe::run(args).await,
             Command::Keys(command) => keys::run(command).await,
+            Command::Seed(args) => seed::run(args).await,
         }
     })
 }

@@ -12,7 +12,10 @@ use super::{Storage, open_store};
 use crate::{
     AppState,
     clock::Clock,
-    shield::{Shield, ShieldSettings, conn::ConnectionCap},
+    shield::{
+        Shield, ShieldSettings,
+        conn::{self, ConnectionCap},
+    },
     state::Settings,
     tls,
 };
@@ -80,7 +83,8 @@ pub(super) struct Serve {
     /// A request must be answered within this many seconds.
     #[arg(long, env = "VESTIBULE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     request_timeout_secs: u32,
-    /// The most connections served at once; more are closed at once.
+    /// The most connections served at once; more are closed at once. Lowered, with a warning, to
+    /// what the open-file limit allows (less 512 kept for the database and the rest).
     #[arg(long, env = "VESTIBULE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
     /// How often to look for a site's daily automatic sign-out that fell due (and a tenant's
@@ -239,11 +243,19 @@ async fn serve(
     ));
     let retainer = tokio::spawn(crate::retention::run(store.clone(), sign_out_poll, stop));
     let header_timeout = Duration::from_secs(args.header_timeout_secs.into());
+    let wanted = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
+    let (cap, open_files) = conn::cap_within_open_files(wanted);
+    if cap < wanted {
+        tracing::warn!(
+            max_connections = wanted,
+            open_files,
+            cap,
+            "the open-file limit lowers the connection cap: raise it (LimitNOFILE, ulimit -n) to serve more"
+        );
+    }
     let acceptor = RustlsAcceptor::new(config)
         .handshake_timeout(header_timeout)
-        .acceptor(ConnectionCap::new(
-            usize::try_from(args.max_connections).unwrap_or(usize::MAX),
-        ));
+        .acceptor(ConnectionCap::new(cap));
     let mut server = axum_server::bind(args.listen)
         .acceptor(acceptor)
         .first_request_timeout(header_timeout)

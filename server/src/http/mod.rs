@@ -36,6 +36,7 @@ mod sites;
 mod typed_check_in;
 mod users;
 mod views;
+mod visit_export;
 mod visit_records;
 mod visitor_types;
 mod visits;
@@ -109,6 +110,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(kiosks::router())
         .merge(visits::router())
+        .merge(visit_export::router())
         .merge(invites::router())
         .merge(invite_import::router().layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)))
         .merge(events::router())

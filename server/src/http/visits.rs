@@ -1,11 +1,7 @@
 //! The visit log for signed-in staff: list with filters and paging, one visit, corrections,
-//! check-out from the desk, CSV export. And the tenant's audit log.
+//! check-out from the desk (the CSV export is `visit_export.rs`). And the tenant's audit log.
 
-use axum::{
-    extract::State,
-    http::{StatusCode, header},
-    response::IntoResponse,
-};
+use axum::{extract::State, http::StatusCode};
 use chrono::FixedOffset;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -29,17 +25,13 @@ use crate::{
     auth::{Admin, Desk, Staff},
     error::Error,
     state::AppState,
-    store::{VisitFilterSql, VisitRow},
+    store::VisitFilterSql,
 };
-
-/// The most rows a CSV export holds.
-const MAX_EXPORT_ROWS: i64 = 50_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_visits))
         .routes(routes!(visit_stats))
-        .routes(routes!(export_visits))
         .routes(routes!(get_visit, correct_visit))
         .routes(routes!(check_out_visit))
         .routes(routes!(visit_history))
@@ -60,7 +52,7 @@ pub(super) fn paging(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i6
     Ok((limit, offset))
 }
 
-fn filter_sql(
+pub(super) fn filter_sql(
     staff: &Staff,
     f: VisitFilter,
     limit: i64,
@@ -143,77 +135,6 @@ async fn visit_stats(
         .await?;
     tx.commit().await?;
     Ok(ApiJson(stats))
-}
-
-/// The visit log as CSV (same filters; `limit`/`offset` are ignored, up to 50 000 rows).
-#[utoipa::path(get, path = "/api/v1/visits/export.csv", tag = "visits", params(VisitFilter),
-    responses((status = 200, content_type = "text/csv", body = String)), security(("session" = ["admin"]), ("api_key" = ["visits:read"])))]
-async fn export_visits(
-    State(state): State<AppState>,
-    a: Admin,
-    ApiQuery(f): ApiQuery<VisitFilter>,
-) -> Result<impl IntoResponse, Error> {
-    paging(f.limit, f.offset)?;
-    let mut tx = state.store.read(a.0.tenant).await?;
-    let rows = tx.visits(&filter_sql(&a.0, f, MAX_EXPORT_ROWS, 0)?).await?;
-    tx.commit().await?;
-    let csv = to_csv(&rows).map_err(|e| Error::Internal(e.into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"visits.csv\"",
-            ),
-        ],
-        csv,
-    ))
-}
-
-/// A cell as a spreadsheet will not run: a leading `= + - @` (or tab, CR) gets a `'` in front.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
-fn to_csv(rows: &[VisitRow]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "visit_id",
-        "site_id",
-        "host_id",
-        "host_name",
-        "visitor_name",
-        "visitor_email",
-        "visitor_company",
-        "visitor_phone",
-        "purpose",
-        "status",
-        "badge_code",
-        "checked_in_at",
-        "checked_out_at",
-    ])?;
-    for r in rows {
-        w.write_record([
-            r.id.to_string(),
-            r.site_id.to_string(),
-            r.host_id.map(|h| h.to_string()).unwrap_or_default(),
-            cell(r.host_name.as_deref().unwrap_or("")),
-            cell(&r.visitor_name),
-            cell(&r.visitor_email),
-            cell(r.visitor_company.as_deref().unwrap_or("")),
-            cell(r.visitor_phone.as_deref().unwrap_or("")),
-            cell(r.purpose.as_deref().unwrap_or("")),
-            r.status.as_str().to_owned(),
-            r.badge_code.clone(),
-            r.checked_in_at.to_rfc3339(),
-            r.checked_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ])?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 #[utoipa::path(get, path = "/api/v1/visits/{id}", tag = "visits", params(("id" = Uuid, Path)),

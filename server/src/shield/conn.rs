@@ -32,6 +32,33 @@ pub const LINGER_BYTES: usize = 1024 * 1024;
 /// The longest a connection lingers after its write side is shut.
 pub const LINGER_TIME: Duration = Duration::from_secs(2);
 
+/// Open files kept for everything but client connections: database connections and files, the
+/// mail and webhook clients' sockets, a connection accepted past the cap until it is closed.
+pub const RESERVED_FILES: u64 = 512;
+
+/// The cap this process can keep: `max` connections, or fewer when its open-file limit (the soft
+/// `RLIMIT_NOFILE`, as `/proc/self/limits` says) minus [`RESERVED_FILES`] is lower, so that
+/// client connections never take the descriptors the database needs. Also the limit, if known.
+pub fn cap_within_open_files(max: usize) -> (usize, Option<u64>) {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| open_files(&l));
+    let room = limit.map_or(usize::MAX, |n| {
+        usize::try_from(n.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX)
+    });
+    (max.min(room).max(1), limit)
+}
+
+/// The soft limit on open files in the text of `/proc/<pid>/limits` (`None` if unlimited).
+fn open_files(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// The acceptor that caps connections; its streams close with a linger.
 #[derive(Clone)]
 pub struct ConnectionCap {
@@ -146,5 +173,25 @@ impl AsyncWrite for Capped {
     }
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_file_limit_is_read_from_proc() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             127590               127590               processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(open_files(limits), Some(1024));
+        let unlimited =
+            "Max open files            unlimited            unlimited            files     \n";
+        assert_eq!(open_files(unlimited), None);
+        let (cap, limit) = cap_within_open_files(usize::MAX);
+        let limit = limit.expect("this machine's limit");
+        assert_eq!(cap as u64, limit - RESERVED_FILES);
+        assert_eq!(cap_within_open_files(10).0, 10);
     }
 }

@@ -62,6 +62,7 @@ mod saml;
 mod scale_out;
 mod schemathesis;
 mod scim;
+mod seed;
 mod shield;
 mod shredding;
 mod sign_in_oracle;

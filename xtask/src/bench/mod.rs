@@ -9,14 +9,15 @@
 //! ([`profile`]). Prints a table against the targets and writes `bench/results.json`. The numbers are
 //! ratios of runs on the same machine at the same time, not absolute claims.
 //! `--login-timing` measures instead whether a failed login's time tells who has an account
-//! (see [`login`]); `--visit-log`, how long a page of the visit log takes on a million visits
-//! (see [`visit_log`]); `--invitations`, how many invitation emails one server sends a second
+//! (see [`login`]); `--scale`, a tenant of a million visits: the visit log, the dashboard, the
+//! CSV export and a check-in beside it (see [`scale`]); `--invitations`, how many invitation emails one server sends a second
 //! (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a check-in
 //! (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the kiosk and
 //! how fast the server drains them (see [`offline`]); `--scim`, how SCIM lists and lookups fare on
 //! a directory of 10,000 users (see [`scim`]); `--webhooks`, how fast check-ins reach a webhook
 //! receiver (see [`webhooks`]); `--kiosk`, the kiosk's release figures (see [`kiosk`]).
 
+mod connections;
 mod cpu;
 mod engine;
 mod invitations;
@@ -26,13 +27,13 @@ mod login;
 mod offline;
 mod profile;
 mod raw;
+mod scale;
 mod scim;
 mod server;
 mod setup;
 mod smtp_sink;
 mod sustained;
 mod table;
-mod visit_log;
 mod watchlist;
 mod webhook_sink;
 mod webhooks;
@@ -66,10 +67,11 @@ pub struct BenchOpts {
     /// Measure failed logins' timing for real and unknown accounts instead (see `login.rs`).
     #[arg(long)]
     login_timing: bool,
-    /// Measure instead the visit log's page time on `--visits` visits (see `visit_log.rs`).
+    /// Measure instead a tenant of `--visits` visits, seeded: visit log pages, the dashboard, the
+    /// CSV export and check-ins beside it (see `scale.rs`).
     #[arg(long)]
-    visit_log: bool,
-    /// Visits in the tenant for `--visit-log`.
+    scale: bool,
+    /// Visits in the tenant for `--scale`.
     #[arg(long, default_value_t = 1_000_000)]
     visits: usize,
     /// Measure instead how fast invitation emails go out (see `invitations.rs`).
@@ -109,7 +111,7 @@ pub struct BenchOpts {
     /// Watchlist entries for `--watchlist`.
     #[arg(long, default_value_t = 10_000)]
     entries: usize,
-    /// Requests timed per case for `--visit-log` and `--scim`.
+    /// Requests timed per case for `--scim` (and `--scale`, at least 100).
     #[arg(long, default_value_t = 20)]
     samples: usize,
     /// The server binaries to measure, as `label=path`, instead of the release build (the
@@ -150,11 +152,11 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             return kiosk::measure(&bins[0].1);
         }
         let runtime = tokio::runtime::Runtime::new()?;
-        if opts.visit_log {
-            return runtime.block_on(visit_log::measure(
+        if opts.scale {
+            return runtime.block_on(scale::measure(
                 &bins[0].1,
                 opts.visits,
-                opts.samples,
+                opts.samples.max(100),
                 opts.sqlite_only,
             ));
         }
@@ -211,8 +213,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
     let results = result?;
     let name = if opts.kiosk {
         "kiosk.json"
-    } else if opts.visit_log {
-        "visit-log.json"
+    } else if opts.scale {
+        "scale.json"
     } else if opts.invitations {
         "invitations.json"
     } else if opts.login_timing {

@@ -120,7 +120,10 @@ async fn engine(
         wanted + 512
     );
     let cap = wanted.to_string();
-    let server = BenchServer::start(bin, &dir, pg, &["--max-connections", &cap]).await?;
+    // The header timeout also closes a kept-alive connection idle that long (10 s by default):
+    // raised, so that every connection opened is still held when they are counted.
+    let flags = ["--max-connections", &cap, "--header-timeout-secs", "300"];
+    let server = BenchServer::start(bin, &dir, pg, &flags).await?;
     let op = server.operator_token()?;
     let email = format!("admin@{slug}.test");
     server
@@ -349,6 +352,15 @@ async fn connections(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
         "  {} idle connections (opened in {idle_secs:.1} s, {idle_open} still open at the end): {per_idle:.1} KiB each",
         idle.len()
     );
+    for (what, h) in [("idle connections", &idle), ("event streams", &streams)] {
+        if h.1 > 0 {
+            println!(
+                "  {} {what} failed; the first: {}",
+                h.1,
+                h.2.as_deref().unwrap_or("?")
+            );
+        }
+    }
     println!(
         "  {} event streams ({streams_open} still open): {per_stream:.1} KiB each; server RSS {:.0} MB, {files} open files; check-in p99 {p99:.1} ms",
         streams.len(),
@@ -356,6 +368,7 @@ async fn connections(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
     );
     Ok(json!({
         "idle": IDLE, "streams": STREAMS, "idle_open_secs": idle_secs,
+        "idle_failed": idle.1, "streams_failed": streams.1,
         "idle_still_open": idle_open, "streams_still_open": streams_open,
         "kib_per_idle": per_idle, "kib_per_stream": per_stream,
         "rss_mb": rss2 as f64 / 1024.0, "open_files": files, "check_in_p99_ms": p99,

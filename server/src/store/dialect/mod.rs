@@ -103,6 +103,11 @@ pub(crate) trait Dialect: Sync {
     /// check-in, and the key versions read are the row's latest.
     fn check_in_facts(&self) -> &'static str;
 
+    /// Check-ins per hour of a viewer's clock since `$5`, as `(hours since the epoch, count)`:
+    /// of the site `$2` and the hosts with the email index `$3` (each if given), the clock `$4`
+    /// seconds ahead of UTC. The time's own function differs per engine.
+    fn visits_per_hour(&self) -> &'static str;
+
     /// Whether a check-in's audit entry waits in `audit_pending` for the sealer (`seal.rs`)
     /// instead of being chained by the check-in's own write.
     fn seals_audit_later(&self) -> bool;

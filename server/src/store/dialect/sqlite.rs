@@ -102,6 +102,13 @@ impl Dialect for Sqlite {
         "DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, kiosk_id, expires_at"
     }
 
+    fn visits_per_hour(&self) -> &'static str {
+        "SELECT (unixepoch(v.checked_in_at) + $4) / 3600 AS hour, COUNT(*) FROM visits v WHERE v.tenant_id = $1 AND v.checked_in_at >= $5 \
+         AND ($2 IS NULL OR v.site_id = $2) \
+         AND ($3 IS NULL OR v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $3)) \
+         GROUP BY hour"
+    }
+
     fn check_in_facts(&self) -> &'static str {
         crate::store::check_in::FACTS
     }

@@ -177,10 +177,20 @@ pub(super) async fn together(
     clock: &Clock,
     batch: &[(TenantId, &NewVisit)],
 ) -> Result<Vec<Answer>, Error> {
-    let Engine::Sqlite { writer, .. } = engine else {
+    let Engine::Sqlite {
+        writer, long_log, ..
+    } = engine
+    else {
         return Err(Error::Internal(anyhow::anyhow!("group commit is SQLite's")));
     };
-    on(writer.acquire().await?, crypto, clock, batch).await.1
+    let (conn, answers) = on(writer.acquire().await?, crypto, clock, batch).await;
+    // Batch after batch (the seed's), the log would grow as under the committer's load.
+    if let Some(mut conn) = conn
+        && long_log.swap(false, Ordering::SeqCst)
+    {
+        super::checkpoint::copy_back(&mut conn).await;
+    }
+    answers
 }
 
 /// Runs `batch` on the writer `conn` (see [`check_in_all`]); gives the connection back if it is

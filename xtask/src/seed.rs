@@ -10,12 +10,7 @@ use anyhow::Context;
 use crate::workspace;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    crate::prereqs::server_build()?;
-    workspace::cargo(
-        &["build", "--release", "--package", "vestibule-server"],
-        &[],
-    )?;
-    let bin = workspace::target_dir()?.join("release/vestibule-server");
+    let bin = workspace::release_server()?;
     let status = Command::new(&bin)
         .arg("seed")
         .args(args)

@@ -47,3 +47,13 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
 pub fn server_bin() -> anyhow::Result<PathBuf> {
     Ok(target_dir()?.join("debug").join("vestibule-server"))
 }
+
+/// Builds `vestibule-server` in release (installing what its build needs first); its path.
+pub fn release_server() -> anyhow::Result<PathBuf> {
+    crate::prereqs::server_build()?;
+    cargo(
+        &["build", "--release", "--package", "vestibule-server"],
+        &[],
+    )?;
+    Ok(target_dir()?.join("release/vestibule-server"))
+}

@@ -154,7 +154,7 @@ fn predicates(f: &VisitFilterSql, email_joined: bool) -> String {
         (
             f.email.is_some(),
             if email_joined {
-                "$7 IS NOT NULL"
+                "ve.tenant_id = v.tenant_id AND ve.id = v.visitor_id AND ve.email_idx = $7"
             } else {
                 "v.visitor_id IN (SELECT id FROM visitors WHERE tenant_id = $1 AND email_idx = $7)"
             },
@@ -219,8 +219,10 @@ impl TenantTx {
         // filter), then their visitors and hosts: joined before the limit, a planner may walk the
         // few visitors first and sort a million visits. An exact email starts from its visitors
         // instead (a person's visits are few; scanning the log for them is not).
+        // `CROSS JOIN` fixes the order on SQLite, whose statistics (sampled, `checkpoint.rs`) may
+        // otherwise lead it to walk the log and probe each visitor; PostgreSQL plans it as a join.
         let from = if f.email.is_some() {
-            "visits v JOIN visitors ve ON ve.tenant_id = v.tenant_id AND ve.id = v.visitor_id AND ve.email_idx = $7"
+            "visitors ve CROSS JOIN visits v"
         } else {
             "visits v"
         };

@@ -140,13 +140,7 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             })
             .collect::<anyhow::Result<Vec<(String, std::path::PathBuf)>>>()?;
         if bins.is_empty() {
-            crate::prereqs::server_build()?;
-            workspace::cargo(
-                &["build", "--release", "--package", "vestibule-server"],
-                &[],
-            )?;
-            let bin = workspace::target_dir()?.join("release/vestibule-server");
-            bins.push(("release".to_owned(), bin));
+            bins.push(("release".to_owned(), workspace::release_server()?));
         }
         if opts.kiosk {
             return kiosk::measure(&bins[0].1);

@@ -230,12 +230,6 @@ async fn engine(
     let kiosk = Kiosk {
         client: server.client()?,
         base: b.clone(),
-        device: device.clone(),
-        host: host.clone(),
-    };
-    let kiosk2 = Kiosk {
-        client: server.client()?,
-        base: b.clone(),
         device,
         host,
     };
@@ -261,7 +255,7 @@ async fn engine(
     };
     let exporting = Arc::new(AtomicBool::new(true));
     let during = {
-        let (kiosk, exporting) = (kiosk, exporting.clone());
+        let (kiosk, exporting) = (kiosk.clone(), exporting.clone());
         tokio::spawn(async move {
             let mut ms = Vec::new();
             let mut i = 0;
@@ -311,7 +305,7 @@ async fn engine(
         json!({"idle_p99_ms": idle_p99, "during_export_p99_ms": during_p99,
                "during_export_count": during.len(), "ratio": during_p99 / idle_p99}),
     );
-    let held = connections(&server, &kiosk2, &admin).await?;
+    let held = connections(&server, &kiosk, &admin).await?;
     out.insert("connections".into(), held);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
@@ -376,6 +370,7 @@ async fn connections(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
 }
 
 /// A kiosk of the seeded site, checking visitors in one at a time.
+#[derive(Clone)]
 struct Kiosk {
     client: Client,
     base: String,

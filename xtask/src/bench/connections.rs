@@ -4,7 +4,9 @@
 //! memory per connection of each kind, its open files, how many connections were still open at
 //! the end, and a kiosk's check-in p99 while they are all open.
 
-use std::{path::Path, sync::Arc};
+use std::{path::Path, sync::Arc, time::Instant};
+
+use serde_json::{Value, json};
 
 use anyhow::Context;
 use futures::{StreamExt, stream};
@@ -15,6 +17,15 @@ use tokio::{
 };
 use tokio_rustls::{TlsConnector, client::TlsStream};
 
+use super::{
+    scale::{CHECK_INS, Kiosk, percentile, rss_kib},
+    server::BenchServer,
+};
+
+/// Kept-alive kiosk connections held at once.
+pub const IDLE: usize = 10_000;
+/// Event streams held at once.
+pub const STREAMS: usize = 1_000;
 /// Connections opened at once.
 const OPENING: usize = 64;
 /// The longest one connection may take to open and be answered.
@@ -83,6 +94,63 @@ impl Held {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+}
+
+/// [`IDLE`] idle kiosk connections and [`STREAMS`] event streams held at once: the server's
+/// memory per connection, its open files, and a check-in's p99 meanwhile.
+pub async fn measure(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow::Result<Value> {
+    let pid = server.pid();
+    let port: u16 = server
+        .base
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .context("the port")?;
+    let (cert, _) = server.cert_and_key();
+    let rss0 = rss_kib(pid)?;
+    let t = Instant::now();
+    let healthz = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let mut idle = Held::open(&cert, port, IDLE, healthz).await?;
+    let idle_secs = t.elapsed().as_secs_f64();
+    let rss1 = rss_kib(pid)?;
+    let events = format!(
+        "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {admin}\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    let mut streams = Held::open(&cert, port, STREAMS, &events).await?;
+    let rss2 = rss_kib(pid)?;
+    let files = open_files(pid)?;
+    let mut ms = Vec::with_capacity(CHECK_INS);
+    for i in 0..CHECK_INS {
+        ms.push(kiosk.check_in(&format!("crowd-{i}")).await?);
+    }
+    let p99 = percentile(&mut ms, 99);
+    let (idle_open, streams_open) = (idle.still_open().await, streams.still_open().await);
+    let per_idle = (rss1.saturating_sub(rss0)) as f64 / IDLE as f64;
+    let per_stream = (rss2.saturating_sub(rss1)) as f64 / STREAMS as f64;
+    println!(
+        "  {} idle connections (opened in {idle_secs:.1} s, {idle_open} still open at the end): {per_idle:.1} KiB each",
+        idle.len()
+    );
+    for (what, h) in [("idle connections", &idle), ("event streams", &streams)] {
+        if h.1 > 0 {
+            println!(
+                "  {} {what} failed; the first: {}",
+                h.1,
+                h.2.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    println!(
+        "  {} event streams ({streams_open} still open): {per_stream:.1} KiB each; server RSS {:.0} MB, {files} open files; check-in p99 {p99:.1} ms",
+        streams.len(),
+        rss2 as f64 / 1024.0
+    );
+    Ok(json!({
+        "idle": IDLE, "streams": STREAMS, "idle_open_secs": idle_secs,
+        "idle_failed": idle.1, "streams_failed": streams.1,
+        "idle_still_open": idle_open, "streams_still_open": streams_open,
+        "kib_per_idle": per_idle, "kib_per_stream": per_stream,
+        "rss_mb": rss2 as f64 / 1024.0, "open_files": files, "check_in_p99_ms": p99,
+    }))
 }
 
 /// Reads up to the end of an answer's head (what follows it stays unread or is dropped).

@@ -7,7 +7,7 @@
 //! (rows a second against 50,000, and the growth of the server's resident memory meanwhile,
 //! sampled every 10 ms, against 50 MB); and a kiosk's check-in latency, idle and while the export
 //! runs (p99 within 2× of idle). Then [`IDLE`] kept-alive kiosk connections and [`STREAMS`]
-//! event streams are held open at once (see [`connections`](super::connections)).
+//! event streams are held open at once (see [`super::connections`]).
 
 use std::{
     path::Path,
@@ -24,7 +24,7 @@ use reqwest::Client;
 use serde_json::{Value, json};
 
 use super::{
-    connections::{Held, open_file_limit, open_files},
+    connections::{IDLE, STREAMS, open_file_limit},
     server::{BenchServer, PgDatabase},
 };
 use crate::demo::post;
@@ -32,11 +32,7 @@ use crate::demo::post;
 /// Visits per page, as the console asks.
 const LIMIT: usize = 50;
 /// Check-ins timed idle.
-const CHECK_INS: usize = 200;
-/// Kept-alive kiosk connections held at once.
-const IDLE: usize = 10_000;
-/// Event streams held at once.
-const STREAMS: usize = 1_000;
+pub(super) const CHECK_INS: usize = 200;
 
 /// Both engines' figures (PostgreSQL unless `sqlite_only`).
 pub async fn measure(
@@ -66,7 +62,7 @@ pub async fn measure(
 }
 
 /// The `p`th percentile (0 to 100) of `ms`, in place.
-fn percentile(ms: &mut [f64], p: usize) -> f64 {
+pub(super) fn percentile(ms: &mut [f64], p: usize) -> f64 {
     ms.sort_by(f64::total_cmp);
     let i = (ms.len() * p / 100).min(ms.len().saturating_sub(1));
     ms.get(i).copied().unwrap_or(f64::NAN)
@@ -305,73 +301,16 @@ async fn engine(
         json!({"idle_p99_ms": idle_p99, "during_export_p99_ms": during_p99,
                "during_export_count": during.len(), "ratio": during_p99 / idle_p99}),
     );
-    let held = connections(&server, &kiosk, &admin).await?;
+    let held = super::connections::measure(&server, &kiosk, &admin).await?;
     out.insert("connections".into(), held);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Value::Object(out))
 }
 
-/// [`IDLE`] idle kiosk connections and [`STREAMS`] event streams held at once: the server's
-/// memory per connection, its open files, and a check-in's p99 meanwhile.
-async fn connections(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow::Result<Value> {
-    let pid = server.pid();
-    let port: u16 = server
-        .base
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.parse().ok())
-        .context("the port")?;
-    let (cert, _) = server.cert_and_key();
-    let rss0 = rss_kib(pid)?;
-    let t = Instant::now();
-    let healthz = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    let mut idle = Held::open(&cert, port, IDLE, healthz).await?;
-    let idle_secs = t.elapsed().as_secs_f64();
-    let rss1 = rss_kib(pid)?;
-    let events = format!(
-        "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {admin}\r\nAccept: text/event-stream\r\n\r\n"
-    );
-    let mut streams = Held::open(&cert, port, STREAMS, &events).await?;
-    let rss2 = rss_kib(pid)?;
-    let files = open_files(pid)?;
-    let mut ms = Vec::with_capacity(CHECK_INS);
-    for i in 0..CHECK_INS {
-        ms.push(kiosk.check_in(&format!("crowd-{i}")).await?);
-    }
-    let p99 = percentile(&mut ms, 99);
-    let (idle_open, streams_open) = (idle.still_open().await, streams.still_open().await);
-    let per_idle = (rss1.saturating_sub(rss0)) as f64 / IDLE as f64;
-    let per_stream = (rss2.saturating_sub(rss1)) as f64 / STREAMS as f64;
-    println!(
-        "  {} idle connections (opened in {idle_secs:.1} s, {idle_open} still open at the end): {per_idle:.1} KiB each",
-        idle.len()
-    );
-    for (what, h) in [("idle connections", &idle), ("event streams", &streams)] {
-        if h.1 > 0 {
-            println!(
-                "  {} {what} failed; the first: {}",
-                h.1,
-                h.2.as_deref().unwrap_or("?")
-            );
-        }
-    }
-    println!(
-        "  {} event streams ({streams_open} still open): {per_stream:.1} KiB each; server RSS {:.0} MB, {files} open files; check-in p99 {p99:.1} ms",
-        streams.len(),
-        rss2 as f64 / 1024.0
-    );
-    Ok(json!({
-        "idle": IDLE, "streams": STREAMS, "idle_open_secs": idle_secs,
-        "idle_failed": idle.1, "streams_failed": streams.1,
-        "idle_still_open": idle_open, "streams_still_open": streams_open,
-        "kib_per_idle": per_idle, "kib_per_stream": per_stream,
-        "rss_mb": rss2 as f64 / 1024.0, "open_files": files, "check_in_p99_ms": p99,
-    }))
-}
-
 /// A kiosk of the seeded site, checking visitors in one at a time.
 #[derive(Clone)]
-struct Kiosk {
+pub(super) struct Kiosk {
     client: Client,
     base: String,
     device: String,
@@ -380,7 +319,7 @@ struct Kiosk {
 
 impl Kiosk {
     /// One check-in under idempotency key `key`; its latency in ms.
-    async fn check_in(&self, key: &str) -> anyhow::Result<f64> {
+    pub(super) async fn check_in(&self, key: &str) -> anyhow::Result<f64> {
         let body = json!({
             "visitor": {"name": "Bench Visitor", "email": format!("{key}@example.com")},
             "host_id": self.host,
@@ -402,7 +341,7 @@ impl Kiosk {
 }
 
 /// The resident memory of process `pid`, in KiB.
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+pub(super) fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()

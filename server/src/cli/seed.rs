@@ -48,10 +48,11 @@ pub(super) async fn run(args: Seed) -> anyhow::Result<()> {
     let first = seeded.tenants.first().map_or("", |t| t.0.as_str());
     let last = seeded.tenants.last().map_or("", |t| t.0.as_str());
     println!(
-        "seeded {} tenants ({first} to {last}) with {} visits ({} signed out in the evening) in {secs:.1} s: {:.0} visits/s",
+        "seeded {} tenants ({first} to {last}) with {} visits ({} signed out in the evening, in {:.1} s) in {secs:.1} s: {:.0} visits/s",
         seeded.tenants.len(),
         seeded.visits,
         seeded.signed_out,
+        seeded.signing_out.as_secs_f64(),
         seeded.visits as f64 / secs.max(1e-9)
     );
     Ok(())

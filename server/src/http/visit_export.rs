@@ -1,7 +1,8 @@
 //! The visit log as CSV, streamed: every visit the filters match, newest first, read a page at a
-//! time by keyset (each page its own short read transaction) and sent as it is read, so that an
-//! export of a million visits holds one page in memory, not the log. A visit checked in during
-//! the export is newer than the cursor and is left out; every other visit is in it exactly once.
+//! time by keyset (each page its own short read transaction, the next read while the last is
+//! sent) and sent as it is read, so that an export of a million visits holds a few pages in
+//! memory, not the log. A visit checked in during the export is newer than the cursor and is
+//! left out; every other visit is in it exactly once.
 
 use axum::{
     body::{Body, Bytes},
@@ -9,7 +10,8 @@ use axum::{
     http::header,
     response::IntoResponse,
 };
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, stream};
+use tokio::sync::mpsc;
 use vestibule_shared::dto::visits::VisitFilter;
 
 use super::{
@@ -27,6 +29,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Visits per page: one read transaction and one chunk of the response each.
 const PAGE: i64 = 1_000;
+/// Pages read ahead of the connection.
+const AHEAD: usize = 2;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export_visits))
@@ -47,18 +51,29 @@ async fn export_visits(
     // The first page is read before the answer starts: a failure is still an error response.
     let (first, more) = next_page(&state, tenant, &mut filter).await?;
     let head = Bytes::from(to_csv(&first, true)?);
-    let rest = stream::try_unfold(
-        (state, filter, more),
-        move |(state, mut filter, more)| async move {
-            if !more {
-                return Ok(None);
+    // The next pages are read while the last one is sent: a task of their own, [`AHEAD`] pages
+    // in front of the connection. A failure ends the stream with an error, so the client sees the
+    // answer cut off, never a short export that looks whole; a client gone stops the task.
+    let (tx, rx) = mpsc::channel::<Result<Bytes, Error>>(AHEAD);
+    if more {
+        tokio::spawn(async move {
+            loop {
+                let page = next_page(&state, tenant, &mut filter).await;
+                let (chunk, more) =
+                    match page.and_then(|(rows, more)| Ok((to_csv(&rows, false)?, more))) {
+                        Ok((csv, more)) => (Ok(Bytes::from(csv)), more),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "a visit export stopped before its end");
+                            (Err(e), false)
+                        }
+                    };
+                if tx.send(chunk).await.is_err() || !more {
+                    break;
+                }
             }
-            let (rows, more) = next_page(&state, tenant, &mut filter).await?;
-            let chunk = Bytes::from(to_csv(&rows, false)?);
-            Ok::<_, Error>(Some((chunk, (state, filter, more))))
-        },
-    )
-    .inspect_err(|e| tracing::warn!(error = %e, "a visit export stopped before its end"));
+        });
+    }
+    let rest = stream::unfold(rx, |mut rx| async { rx.recv().await.map(|c| (c, rx)) });
     let body = Body::from_stream(stream::once(async { Ok(head) }).chain(rest));
     Ok((
         [

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::TenantTx;
+use super::query::{built_once, renumber};
 use crate::error::Error;
 
 /// Who did something.
@@ -116,6 +117,21 @@ pub(super) fn next_entry(
     }
 }
 
+/// Entries written by one statement.
+pub(super) const CHUNK: usize = 64;
+
+/// One statement appending `n` chained entries.
+pub(super) fn entries_sql(n: usize) -> &'static str {
+    const ROW: &str = "($1, $2, $3, $4, $5, $6, $7, $8)";
+    built_once("audit entries", n, || {
+        let rows: Vec<String> = (0..n).map(|i| renumber(ROW, 8 * i)).collect();
+        format!(
+            "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES {}",
+            rows.join(", ")
+        )
+    })
+}
+
 /// The outcome of [`TenantTx::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainCheck {
@@ -131,32 +147,40 @@ impl TenantTx {
         action: &str,
         target: impl std::fmt::Display,
     ) -> Result<(), Error> {
-        let head = self
-            .fetch_one(self.tx.dialect().audit_head_for_write(), ())
-            .await?;
-        self.audit_after(head, actor, action, target).await
+        self.audit_all(actor, action, &[target.to_string()]).await
     }
 
-    /// Appends one entry after `head` (the chain's seq and hash), which the caller read in this
-    /// transaction with the tenant row locked (a write transaction holds it on both engines).
-    pub(super) async fn audit_after(
+    /// Appends one entry per target, all `actor` doing `action`: the head read once (with the
+    /// tenant row locked: a write transaction holds it on both engines), the entries written
+    /// [`CHUNK`] to a statement, the head moved once.
+    pub(super) async fn audit_all(
         &mut self,
-        head: (i64, Vec<u8>),
         actor: Actor,
         action: &str,
-        target: impl std::fmt::Display,
+        targets: &[String],
     ) -> Result<(), Error> {
-        const ENTRY: &str = "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let mut head: (i64, Vec<u8>) = self
+            .fetch_one(self.tx.dialect().audit_head_for_write(), ())
+            .await?;
         let (t, at, actor) = (self.tenant.0, self.now(), actor.to_string());
-        let e = next_entry(t, head, at, &actor, action, target);
-        self.execute(
-            ENTRY,
-            (e.seq, at, &actor, action, &e.target, &e.prev, &e.hash),
-        )
-        .await?;
+        for chunk in targets.chunks(CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|target| {
+                    let e = next_entry(t, head.clone(), at, &actor, action, target);
+                    head = (e.seq, e.hash.clone());
+                    let (actor, action) = (actor.clone(), action.to_owned());
+                    (t, e.seq, at, actor, action, e.target, e.prev, e.hash)
+                })
+                .collect();
+            self.tx.execute(entries_sql(chunk.len()), rows).await?;
+        }
         self.execute(
             "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1",
-            (e.seq, &e.hash),
+            head,
         )
         .await?;
         Ok(())

@@ -19,13 +19,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::audit::next_entry;
-use super::query::{built_once, renumber};
+use super::audit::{CHUNK, entries_sql, next_entry};
 use super::{Engine, Store, Tx};
 use crate::{error::Error, ids::TenantId};
-
-/// The most entries chained by one statement.
-const CHUNK: usize = 64;
 
 /// How often every tenant with entries waiting is sealed.
 const SWEEP: Duration = Duration::from_secs(30);
@@ -165,16 +161,4 @@ pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Err
     tx.execute(MOVE_HEAD, (tenant.0, head.0, head.1)).await?;
     tx.commit().await?;
     Ok(pending.len())
-}
-
-/// One statement appending `n` chained entries.
-fn entries_sql(n: usize) -> &'static str {
-    const ROW: &str = "($1, $2, $3, $4, $5, $6, $7, $8)";
-    built_once("audit entries", n, || {
-        let rows: Vec<String> = (0..n).map(|i| renumber(ROW, 8 * i)).collect();
-        format!(
-            "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, prev_hash, hash) VALUES {}",
-            rows.join(", ")
-        )
-    })
 }

@@ -31,9 +31,8 @@ impl TenantTx {
             return Ok(None);
         }
         let out: Vec<(Uuid, Option<Uuid>)> = self.fetch_all(OUT, (site, cutoff)).await?;
-        for (id, _) in &out {
-            self.checked_out(Actor::System, *id).await?;
-        }
+        let ids: Vec<Uuid> = out.iter().map(|(id, _)| *id).collect();
+        self.checked_out(Actor::System, &ids).await?;
         let n = i32::try_from(out.len()).unwrap_or(i32::MAX);
         self.execute(COUNT, (site, day, n)).await?;
         Ok(Some(out))

@@ -29,6 +29,11 @@ impl Snapshot {
         }
     }
 
+    /// Whether the process's time could be read (it is still running).
+    pub fn has_process(&self) -> bool {
+        self.process.is_some()
+    }
+
     /// The machine's busy share since `before` (0.0 to 1.0; NaN if nothing could be read).
     pub fn busy_since(&self, before: &Snapshot) -> f64 {
         let total = self.total.saturating_sub(before.total);

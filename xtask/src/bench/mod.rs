@@ -20,6 +20,7 @@
 mod connections;
 mod cpu;
 mod engine;
+mod export;
 mod invitations;
 mod kiosk;
 mod load;
@@ -34,6 +35,7 @@ mod setup;
 mod smtp_sink;
 mod sustained;
 mod table;
+mod tenants;
 mod watchlist;
 mod webhook_sink;
 mod webhooks;
@@ -71,6 +73,10 @@ pub struct BenchOpts {
     /// CSV export and check-ins beside it (see `scale.rs`).
     #[arg(long)]
     scale: bool,
+    /// Measure instead check-ins over 1 and `--tenants` tenants on 1 and 2 replicas of PostgreSQL
+    /// (see `tenants.rs`; `--scale` runs it too, over 1,000 tenants).
+    #[arg(long)]
+    many_tenants: bool,
     /// Visits in the tenant for `--scale`.
     #[arg(long, default_value_t = 1_000_000)]
     visits: usize,
@@ -147,12 +153,15 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         }
         let runtime = tokio::runtime::Runtime::new()?;
         if opts.scale {
-            return runtime.block_on(scale::measure(
-                &bins[0].1,
-                opts.visits,
-                opts.samples.max(100),
-                opts.sqlite_only,
-            ));
+            profile::ensure()?;
+            wrk::ensure()?;
+            return runtime.block_on(scale::measure(opts, &bins[0].1));
+        }
+        if opts.many_tenants {
+            anyhow::ensure!(!opts.sqlite_only, "--many-tenants measures PostgreSQL");
+            wrk::ensure()?;
+            let (t, c, s) = (opts.tenants, opts.clients, opts.secs);
+            return runtime.block_on(tenants::measure(&bins[0].1, t, c, s));
         }
         if opts.invitations {
             return runtime.block_on(invitations::measure(
@@ -209,6 +218,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         "kiosk.json"
     } else if opts.scale {
         "scale.json"
+    } else if opts.many_tenants {
+        "tenants.json"
     } else if opts.invitations {
         "invitations.json"
     } else if opts.login_timing {

@@ -9,7 +9,10 @@
 //! `/proc/stat`; the limit each implies is the machine's cores divided by it. `perf` comes from
 //! Debian's `linux-perf` package, installed when missing (as root on Debian).
 
-use std::{path::Path, process::Stdio};
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+};
 
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -141,6 +144,80 @@ async fn report(data: &Path, sort: &str, limit: &str) -> anyhow::Result<String> 
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// `perf record` sampling one process, every thread, until [`Recording::finish`].
+pub struct Recording {
+    perf: tokio::process::Child,
+    data: PathBuf,
+}
+
+impl Recording {
+    /// Starts sampling process `pid` into `data` (a file, removed when finished).
+    pub fn start(data: PathBuf, pid: u32) -> anyhow::Result<Recording> {
+        let perf = tokio::process::Command::new("perf")
+            .args(["record", "-F", "999", "-p", &pid.to_string(), "-o"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting perf record")?;
+        Ok(Recording { perf, data })
+    }
+
+    /// Stops sampling; where the samples landed.
+    pub async fn finish(mut self) -> anyhow::Result<Profile> {
+        if let Some(perf_pid) = self.perf.id() {
+            let _ = tokio::process::Command::new("kill")
+                .args(["-INT", &perf_pid.to_string()])
+                .status()
+                .await;
+        }
+        self.perf.wait().await.context("waiting for perf record")?;
+        let (by, top) = shares(&report(&self.data, "dso,sym", "0").await?);
+        let threads = by_thread(&report(&self.data, "comm", "1").await?);
+        let _ = std::fs::remove_file(&self.data);
+        Ok(Profile { by, top, threads })
+    }
+}
+
+/// Where a process's samples landed: by category, by thread, and the [`TOP`] functions.
+pub struct Profile {
+    by: Shares,
+    top: Vec<(String, f64)>,
+    threads: Vec<(String, f64)>,
+}
+
+impl Profile {
+    /// Prints `us` µs of CPU per `unit` (done `rate` a second) split by category and by thread
+    /// (a thread's cores: a thread busy a whole core bounds the rate by itself), then the top
+    /// functions; returns the same as JSON.
+    pub fn report(&self, us: f64, unit: &str, rate: f64) -> Value {
+        let split: Vec<String> = self
+            .by
+            .iter()
+            .map(|(c, s)| format!("{c} {:.1} µs ({:.0}%)", s * us, s * 100.0))
+            .collect();
+        println!("    {us:.1} µs of CPU per {unit}: {}", split.join(", "));
+        let cores = |share: f64| share * us * rate / 1e6;
+        let split: Vec<String> = self
+            .threads
+            .iter()
+            .map(|(t, s)| format!("{t} {:.1} µs ({:.2} cores)", s * us, cores(*s)))
+            .collect();
+        println!("    by thread: {}", split.join(", "));
+        println!("    the functions most of the CPU time was spent in:");
+        for (f, share) in &self.top {
+            println!("      {:>5.1}%  {f}", share * 100.0);
+        }
+        json!({
+            "us_per_unit": us,
+            "unit": unit,
+            "us_by_category": self.by.iter().map(|(c, s)| (c.to_string(), json!(s * us))).collect::<serde_json::Map<_, _>>(),
+            "us_by_thread": self.threads.iter().map(|(t, s)| json!({"thread": t, "us": s * us, "cores": cores(*s)})).collect::<Vec<_>>(),
+            "top_functions": self.top.iter().map(|(f, s)| json!({"function": f, "share": s})).collect::<Vec<_>>(),
+        })
+    }
+}
+
 /// Runs wrk's check-ins (`script` against `url`) for `secs` seconds while `perf` samples the
 /// server `pid`; returns the run and its profile: µs of CPU per check-in and where they went.
 pub async fn check_ins(
@@ -151,27 +228,10 @@ pub async fn check_ins(
     secs: u64,
     pid: u32,
 ) -> anyhow::Result<(wrk::Outcome, Value)> {
-    let data = dir.join("perf.data");
-    let mut perf = tokio::process::Command::new("perf")
-        .args(["record", "-F", "999", "-p", &pid.to_string(), "-o"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting perf record")?;
+    let recording = Recording::start(dir.join("perf.data"), pid)?;
     let run = wrk::run(url, script, clients, secs, Some(pid)).await;
-    if let Some(perf_pid) = perf.id() {
-        let _ = tokio::process::Command::new("kill")
-            .args(["-INT", &perf_pid.to_string()])
-            .status()
-            .await;
-    }
-    perf.wait().await.context("waiting for perf record")?;
+    let profile = recording.finish().await?;
     let run = run?;
-    let (by, top) = shares(&report(&data, "dso,sym", "0").await?);
-    let threads = by_thread(&report(&data, "comm", "1").await?);
-    let _ = std::fs::remove_file(&data);
-
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
     let per = |share_of_machine: f64| share_of_machine * cores * run.secs * 1e6 / run.ok as f64;
     let (server_us, machine_us) = (per(run.server_cpu), per(run.cpu_busy));
@@ -182,33 +242,20 @@ pub async fn check_ins(
         cores * 1e6 / server_us,
         cores * 1e6 / machine_us,
     );
-    let split: Vec<String> = by
-        .iter()
-        .map(|(c, s)| format!("{c} {:.0} µs ({:.0}%)", s * server_us, s * 100.0))
-        .collect();
-    println!("    {}", split.join(", "));
-    // A thread (or the threads of one name) using a whole core bounds the rate by itself.
-    let cores_used = |share: f64| share * server_us * run.rps() / 1e6;
-    let split: Vec<String> = threads
-        .iter()
-        .map(|(t, s)| format!("{t} {:.0} µs ({:.2} cores)", s * server_us, cores_used(*s)))
-        .collect();
-    println!("    by thread: {}", split.join(", "));
-    println!("    the functions most of the server's CPU time was spent in:");
-    for (f, share) in &top {
-        println!("      {:>5.1}%  {f}", share * 100.0);
+    let mut json = profile.report(server_us, "check-in", run.rps());
+    if let Some(o) = json.as_object_mut() {
+        o.insert("check_ins_per_sec".into(), json!(run.rps()));
+        o.insert("machine_cpu_us_per_check_in".into(), json!(machine_us));
+        o.insert(
+            "limit_server_cpu_per_sec".into(),
+            json!(cores * 1e6 / server_us),
+        );
+        o.insert(
+            "limit_machine_cpu_per_sec".into(),
+            json!(cores * 1e6 / machine_us),
+        );
     }
-    let profile = json!({
-        "check_ins_per_sec": run.rps(),
-        "server_cpu_us_per_check_in": server_us,
-        "machine_cpu_us_per_check_in": machine_us,
-        "limit_server_cpu_per_sec": cores * 1e6 / server_us,
-        "limit_machine_cpu_per_sec": cores * 1e6 / machine_us,
-        "server_us_by_category": by.iter().map(|(c, s)| (c.to_string(), json!(s * server_us))).collect::<serde_json::Map<_, _>>(),
-        "server_us_by_thread": threads.iter().map(|(t, s)| json!({"thread": t, "us": s * server_us, "cores": cores_used(*s)})).collect::<Vec<_>>(),
-        "top_functions": top.iter().map(|(f, s)| json!({"function": f, "share": s})).collect::<Vec<_>>(),
-    });
-    Ok((run, profile))
+    Ok((run, json))
 }
 
 #[cfg(test)]

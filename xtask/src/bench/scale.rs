@@ -1,20 +1,19 @@
 //! `cargo xtask bench --scale`: a large tenant, per engine. `vestibule-server seed` first fills a
 //! new database with one tenant of `--visits` visits over 300 days (through the store's own code
-//! paths, timed: the seed's rate), then the release server runs on it and the bench times, one
-//! request after another over one kept-alive connection, what the console asks of it:
+//! paths, timed and profiled: the seed's rate), then the release server runs on it and the bench
+//! times, one request after another over one kept-alive connection, what the console asks of it:
 //! a visit log page (first page, each filter, a page a thousand pages deep by cursor) and the
-//! dashboard, `--samples` each (p99 against 50 ms and 100 ms); the CSV export of every visit
-//! (rows a second against 50,000, and the growth of the server's resident memory meanwhile,
-//! sampled every 10 ms, against 50 MB); and a kiosk's check-in latency, idle and while the export
-//! runs (p99 within 2× of idle). Then [`IDLE`] kept-alive kiosk connections and [`STREAMS`]
-//! event streams are held open at once (see [`super::connections`]).
+//! dashboard, `--samples` each (p99 against 50 ms and 100 ms); the CSV export of every visit and a
+//! kiosk's check-ins during it (see [`super::export`]). Then [`IDLE`] kept-alive kiosk
+//! connections and [`STREAMS`] event streams are held open at once (see [`super::connections`]).
+//! Last, one table of every figure beside its target.
 
 use std::{
     path::Path,
-    process::Command,
+    process::Stdio,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -24,7 +23,9 @@ use reqwest::Client;
 use serde_json::{Value, json};
 
 use super::{
+    BenchOpts,
     connections::{IDLE, STREAMS, open_file_limit},
+    cpu, profile,
     server::{BenchServer, PgDatabase},
 };
 use crate::demo::post;
@@ -34,31 +35,127 @@ const LIMIT: usize = 50;
 /// Check-ins timed idle.
 pub(super) const CHECK_INS: usize = 200;
 
-/// Both engines' figures (PostgreSQL unless `sqlite_only`).
-pub async fn measure(
-    bin: &Path,
-    visits: usize,
-    samples: usize,
-    sqlite_only: bool,
-) -> anyhow::Result<Value> {
+/// Tenants of the many-tenant runs.
+const MANY: usize = 1_000;
+
+/// Both engines' figures (PostgreSQL unless `--sqlite-only`), and check-ins over [`MANY`]
+/// tenants on PostgreSQL (see [`super::tenants`]).
+pub async fn measure(opts: &BenchOpts, bin: &Path) -> anyhow::Result<Value> {
+    let (visits, samples) = (opts.visits, opts.samples.max(100));
     let mut engines = serde_json::Map::new();
     engines.insert(
         "sqlite".into(),
         engine(bin, None, visits, samples).await.context("SQLite")?,
     );
-    if !sqlite_only {
+    let mut many = Value::Null;
+    if !opts.sqlite_only {
+        many = super::tenants::measure(bin, MANY, opts.clients, opts.secs).await?;
         let db = PgDatabase::create().await?;
         let pg = engine(bin, Some(&db.url), visits, samples).await;
         db.drop_it().await;
         engines.insert("postgres".into(), pg.context("PostgreSQL")?);
     }
-    Ok(json!({
+    let results = json!({
         "when": chrono::Local::now().to_rfc3339(),
+        "machine": {"cores": std::thread::available_parallelism().map_or(0, usize::from)},
         "visits": visits,
         "page_size": LIMIT,
         "samples": samples,
         "engines": engines,
-    }))
+        "many_tenants": many,
+    });
+    print_table(&results);
+    Ok(results)
+}
+
+/// Every figure beside its target, per engine: `(label, path in the engine's figures, target,
+/// whether more is better)`. A target of 0 is only reported.
+const TARGETS: [(&str, &str, f64, bool); 13] = [
+    ("seed, visits/s", "/seed_visits_per_s", 0.0, true),
+    ("first page p99, ms", "/first page/p99_ms", 50.0, false),
+    ("site filter p99, ms", "/site filter/p99_ms", 50.0, false),
+    ("host filter p99, ms", "/host filter/p99_ms", 50.0, false),
+    ("on site now p99, ms", "/on site now/p99_ms", 50.0, false),
+    (
+        "one day 100 days ago p99, ms",
+        "/one day, 100 days ago/p99_ms",
+        50.0,
+        false,
+    ),
+    ("exact email p99, ms", "/exact email/p99_ms", 50.0, false),
+    (
+        "page 1001 by cursor p99, ms",
+        "/page 1001 by cursor/p99_ms",
+        50.0,
+        false,
+    ),
+    ("dashboard p99, ms", "/dashboard/p99_ms", 100.0, false),
+    ("export, rows/s", "/export/rows_per_s", 50_000.0, true),
+    (
+        "export, server RSS growth MB",
+        "/export/rss_growth_mb",
+        50.0,
+        false,
+    ),
+    (
+        "check-in p99 during export / idle",
+        "/check_in/ratio",
+        2.0,
+        false,
+    ),
+    (
+        "check-in p99, connections held, ms",
+        "/connections/check_in_p99_ms",
+        0.0,
+        false,
+    ),
+];
+
+/// Prints [`TARGETS`] with each engine's value and whether it met its target.
+fn print_table(results: &Value) {
+    let engines = results["engines"].as_object().cloned().unwrap_or_default();
+    let mut head = format!("{:<38}{:>10}", "measure", "target");
+    for name in engines.keys() {
+        head.push_str(&format!("{name:>14}{:>5}", "met"));
+    }
+    println!("\n{head}");
+    for (label, path, target, more) in TARGETS {
+        let mut line = if target == 0.0 {
+            format!("{label:<38}{:>10}", "-")
+        } else {
+            let sign = if more { "≥" } else { "≤" };
+            format!("{label:<38}{:>10}", format!("{sign} {target}"))
+        };
+        for figures in engines.values() {
+            let value = figures.pointer(path).and_then(Value::as_f64);
+            let met = match value {
+                _ if target == 0.0 => "",
+                Some(v) if (more && v >= target) || (!more && v <= target) => "yes",
+                Some(_) => "NO",
+                None => "?",
+            };
+            let shown = value.map_or("-".to_owned(), |v| format!("{v:.1}"));
+            line.push_str(&format!("{shown:>14}{met:>5}"));
+        }
+        println!("{line}");
+    }
+    // Issue 15's targets for PostgreSQL: one tenant 3× the 511/s it began at, many tenants 5×.
+    if let Some(runs) = results["many_tenants"]["runs"].as_object() {
+        for (label, run) in runs {
+            let target = if run["tenants"] == 1 {
+                1_533.0
+            } else {
+                2_555.0
+            };
+            let rps = run["rps"].as_f64().unwrap_or(f64::NAN);
+            let met = if rps >= target { "yes" } else { "NO" };
+            let label = format!("postgres check-ins/s, {label}");
+            println!(
+                "{label:<38}{:>10}{rps:>14.0}{met:>5}",
+                format!("≥ {target}")
+            );
+        }
+    }
 }
 
 /// The `p`th percentile (0 to 100) of `ms`, in place.
@@ -82,28 +179,12 @@ async fn engine(
     if let Some(url) = pg {
         storage.extend(["--database-url".to_owned(), url.to_owned()]);
     }
-    let started = Instant::now();
-    let out = Command::new(bin)
-        .args(["seed", "--visits-per-tenant", &visits.to_string()])
-        .args(&storage)
-        .output()
-        .context("running vestibule-server seed")?;
-    let seed_secs = started.elapsed().as_secs_f64();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    anyhow::ensure!(
-        out.status.success(),
-        "seed failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (seed_secs, seed_profile, stdout) = seed(bin, &storage, visits, &dir).await?;
     let (slug, tid) = stdout
         .lines()
         .next()
         .and_then(|l| l.split_once(' '))
         .context("the seeded tenant")?;
-    println!(
-        "{name}: seeded {visits} visits in {seed_secs:.0} s ({:.0} visits/s)",
-        visits as f64 / seed_secs
-    );
     if let Some(url) = pg {
         PgDatabase::analyze(url).await?;
     }
@@ -211,6 +292,7 @@ async fn engine(
     ];
     let mut out = serde_json::Map::new();
     out.insert("seed_visits_per_s".into(), json!(visits as f64 / seed_secs));
+    out.insert("seed_profile".into(), seed_profile);
     for (label, path) in cases {
         let mut ms = Vec::with_capacity(samples);
         for _ in 0..samples {
@@ -229,83 +311,78 @@ async fn engine(
         device,
         host,
     };
-    let mut idle = Vec::with_capacity(CHECK_INS);
-    for i in 0..CHECK_INS {
-        idle.push(kiosk.check_in(&format!("idle-{i}")).await?);
+    let exported = super::export::measure(&c, &b, &admin, server.pid(), &kiosk, &dir).await?;
+    if let Value::Object(o) = exported {
+        out.extend(o);
     }
-    let idle_p99 = percentile(&mut idle, 99);
-
-    let rss_before = rss_kib(server.pid())?;
-    let peak = Arc::new(AtomicU64::new(rss_before));
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, done, pid) = (peak.clone(), done.clone(), server.pid());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                if let Ok(kib) = rss_kib(pid) {
-                    peak.fetch_max(kib, Ordering::Relaxed);
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        })
-    };
-    let exporting = Arc::new(AtomicBool::new(true));
-    let during = {
-        let (kiosk, exporting) = (kiosk.clone(), exporting.clone());
-        tokio::spawn(async move {
-            let mut ms = Vec::new();
-            let mut i = 0;
-            while exporting.load(Ordering::Relaxed) {
-                ms.push(kiosk.check_in(&format!("during-{i}")).await?);
-                i += 1;
-            }
-            anyhow::Ok(ms)
-        })
-    };
-    let t = Instant::now();
-    let mut res = c
-        .get(format!("{b}/api/v1/visits/export.csv"))
-        .bearer_auth(&admin)
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "export: {}", res.status());
-    let (mut lines, mut bytes) = (0u64, 0u64);
-    while let Some(chunk) = res.chunk().await? {
-        bytes += chunk.len() as u64;
-        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-    }
-    let export_secs = t.elapsed().as_secs_f64();
-    exporting.store(false, Ordering::Relaxed);
-    let mut during = during.await??;
-    done.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
-    let rows = lines.saturating_sub(1);
-    let growth_mb = (peak.load(Ordering::Relaxed).saturating_sub(rss_before)) as f64 / 1024.0;
-    let during_p99 = percentile(&mut during, 99);
-    println!(
-        "  export: {rows} rows, {:.0} MB in {export_secs:.1} s ({:.0} rows/s); server RSS +{growth_mb:.1} MB",
-        bytes as f64 / 1e6,
-        rows as f64 / export_secs
-    );
-    println!(
-        "  check-in p99: idle {idle_p99:.1} ms, during the export {during_p99:.1} ms ({} check-ins)",
-        during.len()
-    );
-    out.insert(
-        "export".into(),
-        json!({"rows": rows, "bytes": bytes, "secs": export_secs, "rows_per_s": rows as f64 / export_secs,
-               "rss_growth_mb": growth_mb}),
-    );
-    out.insert(
-        "check_in".into(),
-        json!({"idle_p99_ms": idle_p99, "during_export_p99_ms": during_p99,
-               "during_export_count": during.len(), "ratio": during_p99 / idle_p99}),
-    );
     let held = super::connections::measure(&server, &kiosk, &admin).await?;
     out.insert("connections".into(), held);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Value::Object(out))
+}
+
+/// Runs `vestibule-server seed` of one tenant with `visits` visits on `storage`, `perf` sampling
+/// it: its seconds, its profile (CPU per visit, where it went) and what it printed.
+async fn seed(
+    bin: &Path,
+    storage: &[String],
+    visits: usize,
+    dir: &Path,
+) -> anyhow::Result<(f64, Value, String)> {
+    let started = Instant::now();
+    let child = tokio::process::Command::new(bin)
+        .args(["seed", "--visits-per-tenant", &visits.to_string()])
+        .args(storage)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running vestibule-server seed")?;
+    let pid = child.id().context("the seed's process")?;
+    let recording = profile::Recording::start(dir.join("seed.perf"), pid)?;
+    // Its CPU time, read until it exits (the last reading stands).
+    let first = cpu::Snapshot::now(Some(pid));
+    let last = Arc::new(std::sync::Mutex::new(first));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (last, done) = (last.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let now = cpu::Snapshot::now(Some(pid));
+                if now.has_process()
+                    && let Ok(mut l) = last.lock()
+                {
+                    *l = now;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let out = child.wait_with_output().await;
+    done.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    let profile = recording.finish().await?;
+    let out = out.context("waiting for the seed")?;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        out.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!(
+        "seeded {visits} visits in {secs:.0} s ({:.0} visits/s): {}",
+        visits as f64 / secs,
+        stdout.lines().last().unwrap_or("")
+    );
+    let share = last.lock().map_or(f64::NAN, |l| l.process_since(&first));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let us = share * cores * secs * 1e6 / visits.max(1) as f64;
+    Ok((
+        secs,
+        profile.report(us, "seeded visit", visits as f64 / secs),
+        stdout,
+    ))
 }
 
 /// A kiosk of the seeded site, checking visitors in one at a time.

@@ -1,0 +1,143 @@
+//! The scale bench's CSV export of every visit: once alone, with `perf` sampling the server (rows
+//! a second, the server's CPU per row and where it goes, the growth of its resident memory
+//! sampled every 10 ms), then again while a kiosk checks visitors in one after another (their
+//! p99 against the p99 of as many check-ins before, idle).
+
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use reqwest::Client;
+use serde_json::{Value, json};
+
+use super::{
+    cpu, profile,
+    scale::{CHECK_INS, Kiosk, percentile, rss_kib},
+};
+
+/// One export read to its end.
+struct Export {
+    rows: u64,
+    bytes: u64,
+    secs: f64,
+    rss_growth_mb: f64,
+}
+
+impl Export {
+    fn rate(&self) -> f64 {
+        self.rows as f64 / self.secs
+    }
+}
+
+/// The export's figures: alone (profiled), and the check-ins' p99 idle and during a second one.
+pub async fn measure(
+    c: &Client,
+    base: &str,
+    admin: &str,
+    pid: u32,
+    kiosk: &Kiosk,
+    dir: &Path,
+) -> anyhow::Result<Value> {
+    let before = cpu::Snapshot::now(Some(pid));
+    let recording = profile::Recording::start(dir.join("export.perf"), pid)?;
+    let alone = export(c, base, admin, pid).await;
+    let profile = recording.finish().await?;
+    let server = cpu::Snapshot::now(Some(pid)).process_since(&before);
+    let alone = alone?;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let us = server * cores * alone.secs * 1e6 / alone.rows.max(1) as f64;
+    println!(
+        "  export: {} rows, {:.0} MB in {:.1} s ({:.0} rows/s); server RSS +{:.1} MB",
+        alone.rows,
+        alone.bytes as f64 / 1e6,
+        alone.secs,
+        alone.rate(),
+        alone.rss_growth_mb
+    );
+    let profile = profile.report(us, "exported row", alone.rate());
+
+    let mut idle = Vec::with_capacity(CHECK_INS);
+    for i in 0..CHECK_INS {
+        idle.push(kiosk.check_in(&format!("idle-{i}")).await?);
+    }
+    let idle_p99 = percentile(&mut idle, 99);
+    let exporting = Arc::new(AtomicBool::new(true));
+    let during = {
+        let (kiosk, exporting) = (kiosk.clone(), exporting.clone());
+        tokio::spawn(async move {
+            let mut ms = Vec::new();
+            let mut i = 0;
+            while exporting.load(Ordering::Relaxed) {
+                ms.push(kiosk.check_in(&format!("during-{i}")).await?);
+                i += 1;
+            }
+            anyhow::Ok(ms)
+        })
+    };
+    let busy = export(c, base, admin, pid).await;
+    exporting.store(false, Ordering::Relaxed);
+    let mut during = during.await??;
+    let busy = busy?;
+    let during_p99 = percentile(&mut during, 99);
+    println!(
+        "  check-in p99: idle {idle_p99:.1} ms, during an export {during_p99:.1} ms ({} check-ins; that export {:.0} rows/s)",
+        during.len(),
+        busy.rate()
+    );
+    Ok(json!({
+        "export": {"rows": alone.rows, "bytes": alone.bytes, "secs": alone.secs,
+                   "rows_per_s": alone.rate(), "rss_growth_mb": alone.rss_growth_mb,
+                   "rows_per_s_during_check_ins": busy.rate(), "profile": profile},
+        "check_in": {"idle_p99_ms": idle_p99, "during_export_p99_ms": during_p99,
+                     "during_export_count": during.len(), "ratio": during_p99 / idle_p99},
+    }))
+}
+
+/// Reads the whole export of the visit log, sampling the server's (`pid`) resident memory.
+async fn export(c: &Client, base: &str, admin: &str, pid: u32) -> anyhow::Result<Export> {
+    let rss_before = rss_kib(pid)?;
+    let peak = Arc::new(AtomicU64::new(rss_before));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(kib) = rss_kib(pid) {
+                    peak.fetch_max(kib, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let read = async {
+        let t = Instant::now();
+        let mut res = c
+            .get(format!("{base}/api/v1/visits/export.csv"))
+            .bearer_auth(admin)
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success(), "export: {}", res.status());
+        let (mut lines, mut bytes) = (0u64, 0u64);
+        while let Some(chunk) = res.chunk().await.context("the export's body")? {
+            bytes += chunk.len() as u64;
+            lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        Ok((lines, bytes, t.elapsed().as_secs_f64()))
+    }
+    .await;
+    done.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    let (lines, bytes, secs) = read?;
+    Ok(Export {
+        rows: lines.saturating_sub(1),
+        bytes,
+        secs,
+        rss_growth_mb: peak.load(Ordering::Relaxed).saturating_sub(rss_before) as f64 / 1024.0,
+    })
+}

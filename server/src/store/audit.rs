@@ -11,8 +11,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::TenantTx;
 use super::query::{built_once, renumber};
+use super::{TenantTx, Tx};
 use crate::error::Error;
 
 /// Who did something.
@@ -118,10 +118,10 @@ pub(super) fn next_entry(
 }
 
 /// Entries written by one statement.
-pub(super) const CHUNK: usize = 64;
+const CHUNK: usize = 64;
 
 /// One statement appending `n` chained entries.
-pub(super) fn entries_sql(n: usize) -> &'static str {
+fn entries_sql(n: usize) -> &'static str {
     const ROW: &str = "($1, $2, $3, $4, $5, $6, $7, $8)";
     built_once("audit entries", n, || {
         let rows: Vec<String> = (0..n).map(|i| renumber(ROW, 8 * i)).collect();
@@ -130,6 +130,40 @@ pub(super) fn entries_sql(n: usize) -> &'static str {
             rows.join(", ")
         )
     })
+}
+
+/// An entry to append: when, who, what, about what.
+pub(super) struct Entry<'a> {
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+}
+
+/// Appends `entries` to `tenant`'s chain after `head` (its seq and hash, read in `tx` with the
+/// tenant row locked), [`CHUNK`] to a statement, and moves the head past them.
+pub(super) async fn append(
+    tx: &mut Tx,
+    tenant: Uuid,
+    mut head: (i64, Vec<u8>),
+    entries: impl IntoIterator<Item = Entry<'_>>,
+) -> Result<(), Error> {
+    let entries: Vec<Entry<'_>> = entries.into_iter().collect();
+    for chunk in entries.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                let n = next_entry(tenant, head.clone(), e.at, e.actor, e.action, e.target);
+                head = (n.seq, n.hash.clone());
+                let (actor, action) = (e.actor.to_owned(), e.action.to_owned());
+                (tenant, n.seq, e.at, actor, action, n.target, n.prev, n.hash)
+            })
+            .collect();
+        tx.execute(entries_sql(chunk.len()), rows).await?;
+    }
+    const MOVE_HEAD: &str = "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1";
+    tx.execute(MOVE_HEAD, (tenant, head.0, head.1)).await?;
+    Ok(())
 }
 
 /// The outcome of [`TenantTx::verify_audit`].
@@ -162,28 +196,17 @@ impl TenantTx {
         if targets.is_empty() {
             return Ok(());
         }
-        let mut head: (i64, Vec<u8>) = self
+        let head: (i64, Vec<u8>) = self
             .fetch_one(self.tx.dialect().audit_head_for_write(), ())
             .await?;
-        let (t, at, actor) = (self.tenant.0, self.now(), actor.to_string());
-        for chunk in targets.chunks(CHUNK) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|target| {
-                    let e = next_entry(t, head.clone(), at, &actor, action, target);
-                    head = (e.seq, e.hash.clone());
-                    let (actor, action) = (actor.clone(), action.to_owned());
-                    (t, e.seq, at, actor, action, e.target, e.prev, e.hash)
-                })
-                .collect();
-            self.tx.execute(entries_sql(chunk.len()), rows).await?;
-        }
-        self.execute(
-            "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1",
-            head,
-        )
-        .await?;
-        Ok(())
+        let (at, actor) = (self.now(), actor.to_string());
+        let entries = targets.iter().map(|target| Entry {
+            at,
+            actor: &actor,
+            action,
+            target,
+        });
+        append(&mut self.tx, self.tenant.0, head, entries).await
     }
 
     /// A page of the chain, newest first.

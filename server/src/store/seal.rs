@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::audit::{CHUNK, entries_sql, next_entry};
+use super::audit::{Entry, append};
 use super::{Engine, Store, Tx};
 use crate::{error::Error, ids::TenantId};
 
@@ -131,9 +131,8 @@ pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Err
     const HEAD: &str = "SELECT audit_seq, audit_head FROM tenants WHERE id = $1 FOR NO KEY UPDATE";
     const TAKE: &str =
         "DELETE FROM audit_pending WHERE tenant_id = $1 RETURNING id, at, actor, action, target";
-    const MOVE_HEAD: &str = "UPDATE tenants SET audit_seq = $2, audit_head = $3 WHERE id = $1";
     let mut tx: Tx = engine.begin_in(true, tenant).await?;
-    let Some(mut head) = tx
+    let Some(head) = tx
         .fetch_optional::<(i64, Vec<u8>)>(HEAD, (tenant.0,))
         .await?
     else {
@@ -144,21 +143,13 @@ pub(super) async fn seal(engine: &Engine, tenant: TenantId) -> Result<usize, Err
         return Ok(0);
     }
     pending.sort_by_key(|p| p.id);
-    for chunk in pending.chunks(CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|p| {
-                let e = next_entry(tenant.0, head.clone(), p.at, &p.actor, &p.action, &p.target);
-                head = (e.seq, e.hash.clone());
-                let (actor, action) = (p.actor.clone(), p.action.clone());
-                (
-                    tenant.0, e.seq, p.at, actor, action, e.target, e.prev, e.hash,
-                )
-            })
-            .collect();
-        tx.execute(entries_sql(chunk.len()), rows).await?;
-    }
-    tx.execute(MOVE_HEAD, (tenant.0, head.0, head.1)).await?;
+    let entries = pending.iter().map(|p| Entry {
+        at: p.at,
+        actor: &p.actor,
+        action: &p.action,
+        target: &p.target,
+    });
+    append(&mut tx, tenant.0, head, entries).await?;
     tx.commit().await?;
     Ok(pending.len())
 }

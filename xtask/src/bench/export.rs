@@ -1,7 +1,8 @@
-//! The scale bench's CSV export of every visit: once alone, with `perf` sampling the server (rows
-//! a second, the server's CPU per row and where it goes, the growth of its resident memory
-//! sampled every 10 ms), then again while a kiosk checks visitors in one after another (their
-//! p99 against the p99 of as many check-ins before, idle).
+//! The scale bench's CSV export of every visit: once alone (rows a second, the growth of the
+//! server's resident memory sampled every 10 ms), once alone with `perf` sampling the server
+//! (its CPU per row and where it goes: `perf` itself takes CPU, so that run's rate is not the
+//! figure), then again while a kiosk checks visitors in one after another (their p99 against the
+//! p99 of as many check-ins before, idle).
 
 use std::{
     path::Path,
@@ -45,13 +46,14 @@ pub async fn measure(
     dir: &Path,
 ) -> anyhow::Result<Value> {
     let before = cpu::Snapshot::now(Some(pid));
-    let recording = profile::Recording::start(dir.join("export.perf"), pid)?;
-    let alone = export(c, base, admin, pid).await;
-    let profile = recording.finish().await?;
+    let alone = export(c, base, admin, pid).await?;
     let server = cpu::Snapshot::now(Some(pid)).process_since(&before);
-    let alone = alone?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
     let us = server * cores * alone.secs * 1e6 / alone.rows.max(1) as f64;
+    let recording = profile::Recording::start(dir.join("export.perf"), pid)?;
+    let profiled = export(c, base, admin, pid).await;
+    let profile = recording.finish().await?;
+    profiled?;
     println!(
         "  export: {} rows, {:.0} MB in {:.1} s ({:.0} rows/s); server RSS +{:.1} MB",
         alone.rows,
@@ -60,7 +62,7 @@ pub async fn measure(
         alone.rate(),
         alone.rss_growth_mb
     );
-    let profile = profile.report(us, "exported row", alone.rate());
+    let profile = profile.report(us, "exported row (unprofiled run)", alone.rate());
 
     let mut idle = Vec::with_capacity(CHECK_INS);
     for i in 0..CHECK_INS {

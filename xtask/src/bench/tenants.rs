@@ -26,7 +26,7 @@ pub async fn measure(bin: &Path, count: usize, clients: usize, secs: u64) -> any
 
 async fn runs(
     bin: &Path,
-    url: &str,
+    url_of_db: &str,
     count: usize,
     clients: usize,
     secs: u64,
@@ -34,7 +34,7 @@ async fn runs(
     let dir = std::env::temp_dir().join(format!("vestibule-tenants-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    let first = BenchServer::start(bin, &dir, Some(url), &[]).await?;
+    let first = BenchServer::start(bin, &dir, Some(url_of_db), &[]).await?;
     let op = first.operator_token()?;
     let t = Instant::now();
     let targets = first.more_tenants(&op, count).await?;
@@ -42,8 +42,7 @@ async fn runs(
         "postgres: {count} tenants made in {:.0} s",
         t.elapsed().as_secs_f64()
     );
-    PgDatabase::analyze(url).await?;
-    let second = BenchServer::start(bin, &dir, Some(url), &[]).await?;
+    let second = BenchServer::start(bin, &dir, Some(url_of_db), &[]).await?;
     let mut out = serde_json::Map::new();
     for tenants in [1, count] {
         let kiosks = targets.get(..tenants).unwrap_or_default();
@@ -52,22 +51,22 @@ async fn runs(
             let key = format!("{tenants} tenants, {n} replicas");
             let run = format!("{tenants}-{n}-{}", std::process::id());
             let each = (clients / n).max(1);
-            let runs = replicas.iter().enumerate().map(|(i, s)| {
-                let (dir, run, url) = (&dir, &run, format!("{}/api/v1/kiosk/visits", s.base));
-                async move {
-                    let body = load::check_in_body("HOST_ID");
-                    let warm = wrk::check_in_script(
-                        dir,
-                        "tenants-warm",
-                        &format!("{run}-w{i}"),
-                        &body,
-                        kiosks,
-                    )?;
-                    wrk::run(&url, &warm, each, 1, None).await?;
-                    let script =
-                        wrk::check_in_script(dir, "tenants", &format!("{run}-{i}"), &body, kiosks)?;
-                    wrk::run(&url, &script, each, secs, Some(s.pid())).await
-                }
+            let body = load::check_in_body("HOST_ID");
+            // Each wrk its own script file and idempotency keys.
+            let script = |i: usize, part: &str| {
+                let (name, run) = (format!("tenants-{part}{i}"), format!("{run}-{part}{i}"));
+                wrk::check_in_script(&dir, &name, &run, &body, kiosks)
+            };
+            let url = |s: &BenchServer| format!("{}/api/v1/kiosk/visits", s.base);
+            // A second of warm-up, then fresh statistics: a plan made while a table was empty
+            // scans it (see `engine.rs`).
+            let warm = replicas.iter().enumerate().map(|(i, s)| async move {
+                wrk::run(&url(s), &script(i, "w")?, each, 1, None).await
+            });
+            try_join_all(warm).await?;
+            PgDatabase::analyze(url_of_db).await?;
+            let runs = replicas.iter().enumerate().map(|(i, s)| async move {
+                wrk::run(&url(s), &script(i, "m")?, each, secs, Some(s.pid())).await
             });
             let done = try_join_all(runs).await?;
             let rps: f64 = done.iter().map(wrk::Outcome::rps).sum();

@@ -49,8 +49,12 @@ const STATISTICS: &str = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x1000
 const REFRESH: Duration = Duration::from_secs(3600);
 
 /// The group committer's checkpoint on the writer, between two batches while nothing is
-/// written, so that the next batch starts the log again from its beginning.
-pub(super) async fn copy_back(conn: &mut SqliteConnection) {
+/// written, if the checkpoint task found the log long (`long`, cleared here): the next batch then
+/// starts the log again from its beginning.
+pub(super) async fn copy_back_if_long(conn: &mut SqliteConnection, long: &AtomicBool) {
+    if !long.swap(false, Ordering::SeqCst) {
+        return;
+    }
     if let Err(e) = sqlx::query(PASSIVE).execute(conn).await {
         tracing::warn!(error = %e, "the writer's WAL checkpoint failed; the next one tries again");
     }

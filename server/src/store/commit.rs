@@ -142,10 +142,8 @@ async fn run(
                 for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
                 }
-                if let Some(conn) = held.as_mut()
-                    && long_log.swap(false, Ordering::SeqCst)
-                {
-                    super::checkpoint::copy_back(conn).await;
+                if let Some(conn) = held.as_mut() {
+                    super::checkpoint::copy_back_if_long(conn, long_log).await;
                 }
             }
             Err(e) => {
@@ -185,10 +183,8 @@ pub(super) async fn together(
     };
     let (conn, answers) = on(writer.acquire().await?, crypto, clock, batch).await;
     // Batch after batch (the seed's), the log would grow as under the committer's load.
-    if let Some(mut conn) = conn
-        && long_log.swap(false, Ordering::SeqCst)
-    {
-        super::checkpoint::copy_back(&mut conn).await;
+    if let Some(mut conn) = conn {
+        super::checkpoint::copy_back_if_long(&mut conn, long_log).await;
     }
     answers
 }

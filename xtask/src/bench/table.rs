@@ -1,6 +1,6 @@
 //! The bench's table: every measured figure per engine, the machine's CPU busy share beside each
 //! throughput, and the targets of the performance issue with whether each was met (also written
-//! to `bench/results.json` as `targets`).
+//! to `bench/results.json` as `targets`); and `--scale`'s table, each figure beside its target.
 
 use serde_json::{Value, json};
 
@@ -280,4 +280,94 @@ pub fn print(r: &Value) {
     println!(
         "(cpu: the whole machine's busy share during that run, all processes; \"<\": the outbox had not drained)"
     );
+}
+
+/// `--scale`'s figures beside their targets, per engine: `(label, path in the engine's figures, target,
+/// whether more is better)`. A target of 0 is only reported.
+const SCALE_TARGETS: [(&str, &str, f64, bool); 13] = [
+    ("seed, visits/s", "/seed_visits_per_s", 0.0, true),
+    ("first page p99, ms", "/first page/p99_ms", 50.0, false),
+    ("site filter p99, ms", "/site filter/p99_ms", 50.0, false),
+    ("host filter p99, ms", "/host filter/p99_ms", 50.0, false),
+    ("on site now p99, ms", "/on site now/p99_ms", 50.0, false),
+    (
+        "one day 100 days ago p99, ms",
+        "/one day, 100 days ago/p99_ms",
+        50.0,
+        false,
+    ),
+    ("exact email p99, ms", "/exact email/p99_ms", 50.0, false),
+    (
+        "page 1001 by cursor p99, ms",
+        "/page 1001 by cursor/p99_ms",
+        50.0,
+        false,
+    ),
+    ("dashboard p99, ms", "/dashboard/p99_ms", 100.0, false),
+    ("export, rows/s", "/export/rows_per_s", 50_000.0, true),
+    (
+        "export, server RSS growth MB",
+        "/export/rss_growth_mb",
+        50.0,
+        false,
+    ),
+    (
+        "check-in p99 during export / idle",
+        "/check_in/ratio",
+        2.0,
+        false,
+    ),
+    (
+        "check-in p99, connections held, ms",
+        "/connections/check_in_p99_ms",
+        0.0,
+        false,
+    ),
+];
+
+/// Prints `--scale`'s [`SCALE_TARGETS`] with each engine's value and whether it met its target.
+pub fn print_scale(results: &Value) {
+    let engines = results["engines"].as_object().cloned().unwrap_or_default();
+    let mut head = format!("{:<38}{:>10}", "measure", "target");
+    for name in engines.keys() {
+        head.push_str(&format!("{name:>14}{:>5}", "met"));
+    }
+    println!("\n{head}");
+    for (label, path, target, more) in SCALE_TARGETS {
+        let mut line = if target == 0.0 {
+            format!("{label:<38}{:>10}", "-")
+        } else {
+            let sign = if more { "≥" } else { "≤" };
+            format!("{label:<38}{:>10}", format!("{sign} {target}"))
+        };
+        for figures in engines.values() {
+            let value = figures.pointer(path).and_then(Value::as_f64);
+            let met = match value {
+                _ if target == 0.0 => "",
+                Some(v) if (more && v >= target) || (!more && v <= target) => "yes",
+                Some(_) => "NO",
+                None => "?",
+            };
+            let shown = value.map_or("-".to_owned(), |v| format!("{v:.1}"));
+            line.push_str(&format!("{shown:>14}{met:>5}"));
+        }
+        println!("{line}");
+    }
+    // Issue 15's targets for PostgreSQL: one tenant 3× the 511/s it began at, many tenants 5×.
+    if let Some(runs) = results["many_tenants"]["runs"].as_object() {
+        for (label, run) in runs {
+            let target = if run["tenants"] == 1 {
+                1_533.0
+            } else {
+                2_555.0
+            };
+            let rps = run["rps"].as_f64().unwrap_or(f64::NAN);
+            let met = if rps >= target { "yes" } else { "NO" };
+            let label = format!("postgres check-ins/s, {label}");
+            println!(
+                "{label:<38}{:>10}{rps:>14.0}{met:>5}",
+                format!("≥ {target}")
+            );
+        }
+    }
 }

@@ -31,6 +31,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 const PAGE: i64 = 1_000;
 /// Pages read ahead of the connection.
 const AHEAD: usize = 2;
+/// A page's CSV is about this long (256 bytes a visit).
+const PAGE_BYTES: usize = 256 * PAGE as usize;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export_visits))
@@ -49,8 +51,7 @@ async fn export_visits(
     let tenant = a.0.tenant;
     let mut filter = filter_sql(&a.0, f, PAGE, 0)?;
     // The first page is read before the answer starts: a failure is still an error response.
-    let (first, more) = next_page(&state, tenant, &mut filter).await?;
-    let head = Bytes::from(to_csv(&first, true)?);
+    let (head, more) = next_page(&state, tenant, &mut filter, true).await?;
     // The next pages are read while the last one is sent: a task of their own, [`AHEAD`] pages
     // in front of the connection. A failure ends the stream with an error, so the client sees the
     // answer cut off, never a short export that looks whole; a client gone stops the task.
@@ -58,15 +59,13 @@ async fn export_visits(
     if more {
         tokio::spawn(async move {
             loop {
-                let page = next_page(&state, tenant, &mut filter).await;
-                let (chunk, more) =
-                    match page.and_then(|(rows, more)| Ok((to_csv(&rows, false)?, more))) {
-                        Ok((csv, more)) => (Ok(Bytes::from(csv)), more),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "a visit export stopped before its end");
-                            (Err(e), false)
-                        }
-                    };
+                let (chunk, more) = match next_page(&state, tenant, &mut filter, false).await {
+                    Ok((csv, more)) => (Ok(csv), more),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a visit export stopped before its end");
+                        (Err(e), false)
+                    }
+                };
                 if tx.send(chunk).await.is_err() || !more {
                     break;
                 }
@@ -87,19 +86,33 @@ async fn export_visits(
     ))
 }
 
-/// The next page of the export, in a read transaction of its own; moves the filter's cursor past
-/// it and says whether another may follow.
+/// The next page of the export as CSV (after the header line if `header`), in a read transaction
+/// of its own, each visit written as the engine reads it; moves the filter's cursor past it and
+/// says whether another may follow.
 async fn next_page(
     state: &AppState,
     tenant: TenantId,
     filter: &mut VisitFilterSql,
-) -> Result<(Vec<VisitRow>, bool), Error> {
+    header: bool,
+) -> Result<(Bytes, bool), Error> {
+    let mut csv = csv::Writer::from_writer(Vec::with_capacity(PAGE_BYTES));
+    if header {
+        csv.write_record(COLUMNS).map_err(csv_failed)?;
+    }
+    let (mut last, mut count) = (None, 0);
     let mut tx = state.store.read(tenant).await?;
-    let rows = tx.visits(filter).await?;
+    tx.visits_each(filter, |r| {
+        (last, count) = (Some((r.checked_in_at, r.id)), count + 1);
+        csv.write_record(record(r)).map_err(csv_failed)
+    })
+    .await?;
     tx.commit().await?;
-    filter.after = rows.last().map(|r| (r.checked_in_at, r.id));
-    let more = i64::try_from(rows.len()).is_ok_and(|n| n == filter.limit);
-    Ok((rows, more))
+    filter.after = last;
+    let more = count == filter.limit;
+    let csv = csv
+        .into_inner()
+        .map_err(|e| csv_failed(e.into_error().into()))?;
+    Ok((Bytes::from(csv), more))
 }
 
 /// A cell as a spreadsheet will not run: a leading `= + - @` (or tab, CR) gets a `'` in front.
@@ -111,45 +124,43 @@ fn cell(s: &str) -> String {
     }
 }
 
-/// `rows` as CSV lines, after the header line if `header`.
-fn to_csv(rows: &[VisitRow], header: bool) -> Result<Vec<u8>, Error> {
-    let fail = |e: csv::Error| Error::Internal(e.into());
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
-    if header {
-        w.write_record([
-            "visit_id",
-            "site_id",
-            "host_id",
-            "host_name",
-            "visitor_name",
-            "visitor_email",
-            "visitor_company",
-            "visitor_phone",
-            "purpose",
-            "status",
-            "badge_code",
-            "checked_in_at",
-            "checked_out_at",
-        ])
-        .map_err(fail)?;
-    }
-    for r in rows {
-        w.write_record([
-            r.id.to_string(),
-            r.site_id.to_string(),
-            r.host_id.map(|h| h.to_string()).unwrap_or_default(),
-            cell(r.host_name.as_deref().unwrap_or("")),
-            cell(&r.visitor_name),
-            cell(&r.visitor_email),
-            cell(r.visitor_company.as_deref().unwrap_or("")),
-            cell(r.visitor_phone.as_deref().unwrap_or("")),
-            cell(r.purpose.as_deref().unwrap_or("")),
-            r.status.as_str().to_owned(),
-            r.badge_code.clone(),
-            r.checked_in_at.to_rfc3339(),
-            r.checked_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ])
-        .map_err(fail)?;
-    }
-    w.into_inner().map_err(|e| fail(e.into_error().into()))
+/// The export's columns.
+const COLUMNS: [&str; 13] = [
+    "visit_id",
+    "site_id",
+    "host_id",
+    "host_name",
+    "visitor_name",
+    "visitor_email",
+    "visitor_company",
+    "visitor_phone",
+    "purpose",
+    "status",
+    "badge_code",
+    "checked_in_at",
+    "checked_out_at",
+];
+
+/// A visit's line, its [`COLUMNS`].
+fn record(r: VisitRow) -> [String; 13] {
+    [
+        r.id.to_string(),
+        r.site_id.to_string(),
+        r.host_id.map(|h| h.to_string()).unwrap_or_default(),
+        cell(r.host_name.as_deref().unwrap_or("")),
+        cell(&r.visitor_name),
+        cell(&r.visitor_email),
+        cell(r.visitor_company.as_deref().unwrap_or("")),
+        cell(r.visitor_phone.as_deref().unwrap_or("")),
+        cell(r.purpose.as_deref().unwrap_or("")),
+        r.status.as_str().to_owned(),
+        r.badge_code,
+        r.checked_in_at.to_rfc3339(),
+        r.checked_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+    ]
+}
+
+/// A CSV writer's failure (into memory: not expected).
+fn csv_failed(e: csv::Error) -> Error {
+    Error::Internal(e.into())
 }

@@ -29,6 +29,10 @@ use crate::{
 /// The PostgreSQL role the server's queries run as: it owns no table and cannot bypass RLS.
 pub const APP_ROLE: &str = "vestibule_app";
 
+/// Rows a SQLite reader's thread may send ahead of the task reading them: a page of the visit
+/// log's export (1,000) at once.
+const ROWS_AHEAD: usize = 1_024;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -127,10 +131,13 @@ impl Store {
             .map_err(|e| migrate_error("SQLite", &SQLITE_MIGRATIONS, e))?;
         let long_log = Arc::new(AtomicBool::new(false));
         let checkpoints = super::checkpoint::start(&options, long_log.clone()).await?;
+        // A reader's thread hands its rows to the runtime through a channel of [`ROWS_AHEAD`]
+        // (sqlx's default: 50): the export, which writes each row as it arrives, lets the thread
+        // read a whole page ahead instead of stopping every 50 rows to be woken again.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
-            .connect_with(options.read_only(true))
+            .connect_with(options.read_only(true).row_buffer_size(ROWS_AHEAD))
             .await?;
         let engine = Engine::Sqlite {
             writer,

@@ -252,6 +252,25 @@ impl Tx {
         .await?))
     }
 
+    /// Every row, handed to `each` as it arrives rather than gathered first (a large read:
+    /// SQLite's connection thread runs ahead instead of waking the reader for each row).
+    pub(crate) async fn for_each<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+        mut each: impl FnMut(R) -> Result<(), Error> + Send,
+    ) -> Result<(), Error> {
+        use futures::TryStreamExt;
+        let sql = sql.into_sql_str();
+        on_tx!(self, |c, Db| {
+            let mut rows = sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch(c);
+            while let Some(row) = rows.try_next().await? {
+                each(row)?;
+            }
+        });
+        Ok(())
+    }
+
     /// The first column of the first row.
     pub(crate) async fn scalar<T>(
         &mut self,
@@ -306,6 +325,18 @@ impl TenantTx {
     ) -> Result<Vec<R>, Error> {
         self.tx
             .fetch_all(sql, InTenant(self.tenant.0, params))
+            .await
+    }
+
+    /// Every row, handed to `each` as it arrives (see [`Tx::for_each`]).
+    pub(crate) async fn for_each<R: Record>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        params: impl Params,
+        each: impl FnMut(R) -> Result<(), Error> + Send,
+    ) -> Result<(), Error> {
+        self.tx
+            .for_each(sql, InTenant(self.tenant.0, params), each)
             .await
     }
 

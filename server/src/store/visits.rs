@@ -9,12 +9,12 @@ use vestibule_shared::{
 };
 
 use super::outbox::Notification;
-use super::query::Both;
+use super::query::{Both, Params};
 use super::sealed::{
     HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE,
 };
 use super::{Actor, TenantTx};
-use crate::error::Error;
+use crate::{crypto::TenantKeys, error::Error};
 
 /// A visit with its visitor and host, decrypted.
 #[derive(Debug, Clone)]
@@ -179,31 +179,35 @@ fn predicates(f: &VisitFilterSql, email_joined: bool) -> String {
         .collect()
 }
 
+/// A visit as read, its sealed fields opened with the tenant's keys `c`.
+fn open_visit(c: &TenantKeys, r: RawVisit) -> Result<VisitRow, Error> {
+    Ok(VisitRow {
+        host_name: r
+            .host_id
+            .zip(r.host_name_enc.as_deref())
+            .map(|(host, enc)| c.open(HOST_NAME, host, enc))
+            .transpose()?,
+        visitor_name: c.open(VISITOR_NAME, r.visitor_id, &r.name_enc)?,
+        visitor_email: c.open(VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
+        visitor_company: c.open_opt(VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
+        visitor_phone: c.open_opt(VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
+        purpose: c.open_opt(VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
+        status: status_of(&r.status, r.approval.as_deref()),
+        id: r.id,
+        site_id: r.site_id,
+        host_id: r.host_id,
+        visitor_id: r.visitor_id,
+        badge_code: r.badge_code,
+        checked_in_at: r.checked_in_at,
+        checked_out_at: r.checked_out_at,
+        checked_out_auto: r.checked_out_auto,
+        offline: r.offline,
+    })
+}
+
 impl TenantTx {
     fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
-        let c = &self.keys;
-        Ok(VisitRow {
-            host_name: r
-                .host_id
-                .zip(r.host_name_enc.as_deref())
-                .map(|(host, enc)| c.open(HOST_NAME, host, enc))
-                .transpose()?,
-            visitor_name: c.open(VISITOR_NAME, r.visitor_id, &r.name_enc)?,
-            visitor_email: c.open(VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
-            visitor_company: c.open_opt(VISITOR_COMPANY, r.visitor_id, r.company_enc.as_deref())?,
-            visitor_phone: c.open_opt(VISITOR_PHONE, r.visitor_id, r.phone_enc.as_deref())?,
-            purpose: c.open_opt(VISIT_PURPOSE, r.id, r.purpose_enc.as_deref())?,
-            status: status_of(&r.status, r.approval.as_deref()),
-            id: r.id,
-            site_id: r.site_id,
-            host_id: r.host_id,
-            visitor_id: r.visitor_id,
-            badge_code: r.badge_code,
-            checked_in_at: r.checked_in_at,
-            checked_out_at: r.checked_out_at,
-            checked_out_auto: r.checked_out_auto,
-            offline: r.offline,
-        })
+        open_visit(&self.keys, r)
     }
 
     pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {
@@ -214,7 +218,8 @@ impl TenantTx {
     }
 
     /// A page of the visit log, newest first.
-    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
+    /// The visit log page's query and its parameters.
+    fn visits_query(&self, f: &VisitFilterSql) -> (String, impl Params + use<>) {
         // The page's visits first, from the visits alone (the index of the log's order, or of the
         // filter), then their visitors and hosts: joined before the limit, a planner may walk the
         // few visitors first and sort a million visits. An exact email starts from its visitors
@@ -235,9 +240,31 @@ impl TenantTx {
             visit_joins!(),
         );
         let (at, id) = f.after.unzip();
-        let params = Both(self.filter_params(f), (at, id, f.limit, f.offset));
+        (
+            sql,
+            Both(self.filter_params(f), (at, id, f.limit, f.offset)),
+        )
+    }
+
+    /// A page of the visit log: the filter's matches after its cursor.
+    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
+        let (sql, params) = self.visits_query(f);
         let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), params).await?;
         raws.into_iter().map(|r| self.visit_from(r)).collect()
+    }
+
+    /// The same page handed to `each` visit by visit as the engine reads it (the export's).
+    pub async fn visits_each(
+        &mut self,
+        f: &VisitFilterSql,
+        mut each: impl FnMut(VisitRow) -> Result<(), Error> + Send,
+    ) -> Result<(), Error> {
+        let (sql, params) = self.visits_query(f);
+        let keys = self.keys.clone();
+        self.for_each(AssertSqlSafe(sql), params, |r: RawVisit| {
+            each(open_visit(&keys, r)?)
+        })
+        .await
     }
 
     /// Every visit of the people with the email blind index `idx`, oldest first.

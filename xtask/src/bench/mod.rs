@@ -66,6 +66,9 @@ pub struct BenchOpts {
     /// Skip the PostgreSQL runs.
     #[arg(long)]
     sqlite_only: bool,
+    /// `--scale` on PostgreSQL alone (its many-tenant runs, then the large tenant).
+    #[arg(long, conflicts_with = "sqlite_only")]
+    postgres_only: bool,
     /// Measure failed logins' timing for real and unknown accounts instead (see `login.rs`).
     #[arg(long)]
     login_timing: bool,
@@ -216,6 +219,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
     let results = result?;
     let name = if opts.kiosk {
         "kiosk.json"
+    } else if opts.scale && opts.postgres_only {
+        "scale-postgres.json"
     } else if opts.scale {
         "scale.json"
     } else if opts.many_tenants {

@@ -38,15 +38,17 @@ pub(super) const CHECK_INS: usize = 200;
 /// Tenants of the many-tenant runs.
 const MANY: usize = 1_000;
 
-/// Both engines' figures (PostgreSQL unless `--sqlite-only`), and check-ins over [`MANY`]
-/// tenants on PostgreSQL (see [`super::tenants`]).
+/// Both engines' figures (PostgreSQL unless `--sqlite-only`, SQLite unless `--postgres-only`),
+/// and check-ins over [`MANY`] tenants on PostgreSQL (see [`super::tenants`]).
 pub async fn measure(opts: &BenchOpts, bin: &Path) -> anyhow::Result<Value> {
     let (visits, samples) = (opts.visits, opts.samples.max(100));
     let mut engines = serde_json::Map::new();
-    engines.insert(
-        "sqlite".into(),
-        engine(bin, None, visits, samples).await.context("SQLite")?,
-    );
+    if !opts.postgres_only {
+        engines.insert(
+            "sqlite".into(),
+            engine(bin, None, visits, samples).await.context("SQLite")?,
+        );
+    }
     let mut many = Value::Null;
     if !opts.sqlite_only {
         many = super::tenants::measure(bin, MANY, opts.clients, opts.secs).await?;

@@ -217,7 +217,6 @@ impl TenantTx {
         raw.map(|r| self.visit_from(r)).transpose()
     }
 
-    /// A page of the visit log, newest first.
     /// The visit log page's query and its parameters.
     fn visits_query(&self, f: &VisitFilterSql) -> (String, impl Params + use<>) {
         // The page's visits first, from the visits alone (the index of the log's order, or of the
@@ -246,7 +245,7 @@ impl TenantTx {
         )
     }
 
-    /// A page of the visit log: the filter's matches after its cursor.
+    /// A page of the visit log, newest first: the filter's matches after its cursor.
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
         let (sql, params) = self.visits_query(f);
         let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), params).await?;

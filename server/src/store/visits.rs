@@ -206,15 +206,11 @@ fn open_visit(c: &TenantKeys, r: RawVisit) -> Result<VisitRow, Error> {
 }
 
 impl TenantTx {
-    fn visit_from(&self, r: RawVisit) -> Result<VisitRow, Error> {
-        open_visit(&self.keys, r)
-    }
-
     pub async fn visit(&mut self, id: Uuid) -> Result<Option<VisitRow>, Error> {
         let raw: Option<RawVisit> = self
             .fetch_optional(visit_select!(" AND v.id = $2"), (id,))
             .await?;
-        raw.map(|r| self.visit_from(r)).transpose()
+        raw.map(|r| open_visit(&self.keys, r)).transpose()
     }
 
     /// The visit log page's query and its parameters.
@@ -249,7 +245,9 @@ impl TenantTx {
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
         let (sql, params) = self.visits_query(f);
         let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), params).await?;
-        raws.into_iter().map(|r| self.visit_from(r)).collect()
+        raws.into_iter()
+            .map(|r| open_visit(&self.keys, r))
+            .collect()
     }
 
     /// The same page handed to `each` visit by visit as the engine reads it (the export's).
@@ -274,7 +272,9 @@ impl TenantTx {
                 (idx.to_vec(),),
             )
             .await?;
-        raws.into_iter().map(|r| self.visit_from(r)).collect()
+        raws.into_iter()
+            .map(|r| open_visit(&self.keys, r))
+            .collect()
     }
 
     /// How many visits match the filter (the cursor aside), counted up to [`VISIT_COUNT_CAP`]:

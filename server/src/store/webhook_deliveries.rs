@@ -5,6 +5,8 @@
 //! only, whichever replica gets there first. The event's facts (site, host, times, perhaps the
 //! visitor) are read when the row is sent, never stored with it.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 use vestibule_shared::dto::webhooks::{WebhookEvent, WebhookKind};
@@ -92,6 +94,15 @@ impl Store {
         let rows: Vec<(Uuid,)> = g.tx.fetch_all(sql, ()).await?;
         g.commit().await?;
         Ok(rows.into_iter().map(|(t,)| TenantId(t)).collect())
+    }
+
+    /// The tenants with at least one webhook.
+    pub async fn hooked_tenants(&self) -> Result<HashSet<Uuid>, Error> {
+        let mut g = self.global(false).await?;
+        let sql = g.tx.dialect().webhook_tenants();
+        let rows: Vec<(Uuid,)> = g.tx.fetch_all(sql, ()).await?;
+        g.commit().await?;
+        Ok(rows.into_iter().map(|(t,)| t).collect())
     }
 }
 

@@ -8,7 +8,10 @@ pub mod egress;
 pub mod message;
 pub mod sign;
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashSet,
+    time::{Duration, Instant},
+};
 
 use futures::StreamExt;
 use tokio::sync::{broadcast, watch};
@@ -61,16 +64,24 @@ const CLAIM_BATCH: i64 = 64;
 const IN_FLIGHT: usize = 16;
 
 /// Runs the sender until `stop` turns true. It claims due deliveries every `poll` and whenever
-/// the fan-out found new events. A visit change (from any replica) wakes it, at most once per
-/// 5 ms however busy the desk (a round without webhooks is one read); for a few rounds after
-/// one it fans out again every 50 ms, as the change's audit entry may be chained a moment after
-/// the change is announced (PostgreSQL's sealer).
+/// the fan-out found new events. A visit change (from any replica) of a tenant with a webhook
+/// wakes it, at most once per 5 ms however busy the desk; for a few rounds after one it fans out
+/// again every 50 ms, as the change's audit entry may be chained a moment after the change is
+/// announced (PostgreSQL's sealer). Which tenants have a webhook is read again every `poll`, so
+/// changes of the others cost nothing (a webhook just added is seen within one `poll`).
 pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Receiver<bool>) {
     let owner = format!("{}:{}", std::process::id(), Uuid::now_v7());
     let egress = Egress::new(settings.allow.clone(), settings.timeout);
     let mut changes = Some(store.subscribe().await);
     let (mut eager, mut claim_now, mut woke_at) = (0u8, true, None::<Instant>);
+    let (mut hooked, mut read_at) = (HashSet::new(), None::<Instant>);
     while !*stop.borrow() {
+        if read_at.is_none_or(|at| at.elapsed() >= settings.poll) {
+            match store.hooked_tenants().await {
+                Ok(tenants) => (hooked, read_at) = (tenants, Some(Instant::now())),
+                Err(e) => tracing::warn!(error = %e, "reading which tenants have webhooks failed"),
+            }
+        }
         let fanned = match fan_out(&store).await {
             Ok(n) => n,
             Err(e) => {
@@ -117,7 +128,7 @@ pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Recei
                     claim_now = true;
                 }
             }
-            woke = next_change(&mut changes) => if woke {
+            woke = next_change(&mut changes, &hooked) => if woke {
                 eager = EAGER_ROUNDS;
                 woke_at = Some(Instant::now());
             },
@@ -126,23 +137,34 @@ pub async fn run(store: Store, settings: WebhookSettings, mut stop: watch::Recei
     }
 }
 
-/// Waits for a visit change and drops those queued behind it; `false` (and never again) once
-/// the channel is closed.
-async fn next_change(changes: &mut Option<broadcast::Receiver<VisitChange>>) -> bool {
+/// Waits for a visit change of a tenant in `hooked` (or for changes missed, which might be) and
+/// drops those queued behind it; `false` (and never again) once the channel is closed.
+async fn next_change(
+    changes: &mut Option<broadcast::Receiver<VisitChange>>,
+    hooked: &HashSet<Uuid>,
+) -> bool {
+    use broadcast::error::{RecvError, TryRecvError};
     let Some(rx) = changes else {
         return std::future::pending().await;
     };
-    match rx.recv().await {
-        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-            while !matches!(
-                rx.try_recv(),
-                Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
-            ) {}
-            true
+    loop {
+        let mut woke = match rx.recv().await {
+            Ok(c) => hooked.contains(&c.tenant),
+            Err(RecvError::Lagged(_)) => true,
+            Err(RecvError::Closed) => {
+                *changes = None;
+                return false;
+            }
+        };
+        loop {
+            match rx.try_recv() {
+                Ok(c) => woke |= hooked.contains(&c.tenant),
+                Err(TryRecvError::Lagged(_)) => woke = true,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
         }
-        Err(broadcast::error::RecvError::Closed) => {
-            *changes = None;
-            false
+        if woke {
+            return true;
         }
     }
 }

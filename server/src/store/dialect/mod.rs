@@ -46,6 +46,9 @@ pub(crate) trait Dialect: Sync {
     /// The tenants with a webhook whose audit chain moved past their webhook cursor.
     fn webhook_tenants_due(&self) -> &'static str;
 
+    /// The tenants with at least one webhook.
+    fn webhook_tenants(&self) -> &'static str;
+
     /// How many tenants have a data key rotation started and not finished.
     fn tenants_mid_rotation(&self) -> &'static str;
 

@@ -65,6 +65,10 @@ impl Dialect for Postgres {
         "SELECT tenant_id FROM webhook_tenants_due()"
     }
 
+    fn webhook_tenants(&self) -> &'static str {
+        "SELECT tenant_id FROM webhook_tenants()"
+    }
+
     fn tenants_mid_rotation(&self) -> &'static str {
         "SELECT tenants_mid_rotation()"
     }

@@ -52,6 +52,10 @@ impl Dialect for Sqlite {
          LEFT JOIN webhook_cursors c ON c.tenant_id = w.tenant_id WHERE c.seq IS NULL OR t.audit_seq > c.seq"
     }
 
+    fn webhook_tenants(&self) -> &'static str {
+        "SELECT DISTINCT tenant_id FROM webhooks"
+    }
+
     fn tenants_mid_rotation(&self) -> &'static str {
         "SELECT COUNT(*) FROM tenants WHERE min_decryption_version < key_version"
     }

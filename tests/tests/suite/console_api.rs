@@ -334,6 +334,18 @@ async fn dashboard_and_email_filter(engine: Engine) {
         2,
         "{site}"
     );
+    // Hours are the viewer's, on a clock half an hour off UTC's hours too.
+    let log = api.get("/api/v1/visits", &t.admin).await.expect(200);
+    let at: chrono::DateTime<chrono::Utc> = log["items"][0]["checked_in_at"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a check-in time");
+    let india = api
+        .get("/api/v1/visits/stats?utc_offset_minutes=330", &t.admin)
+        .await
+        .expect(200);
+    let hour = chrono::Timelike::hour(&(at + chrono::Duration::minutes(330)));
+    assert!(india["per_hour"][hour as usize]["count"].as_i64() >= Some(1), "{india}");
     for bad in [
         "utc_offset_minutes=900",
         "utc_offset_minutes=x",

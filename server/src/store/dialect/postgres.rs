@@ -126,10 +126,15 @@ impl Dialect for Postgres {
     }
 
     fn visits_per_hour(&self) -> &'static str {
-        "SELECT floor((extract(epoch FROM v.checked_in_at) + $4) / 3600)::bigint AS hour, COUNT(*) FROM visits v WHERE v.tenant_id = $1 AND v.checked_in_at >= $5 \
+        // Binned by `date_bin` (integer arithmetic) on hours of the viewer's clock, and only
+        // each bin turned into its hour number: `extract(epoch …)` is `numeric`, and computing
+        // it per visit was half the time of counting a month of 100,000 visits.
+        "SELECT (extract(epoch FROM h.bin)::bigint + $4) / 3600, h.n FROM (\
+         SELECT date_bin('1 hour', v.checked_in_at, to_timestamp(-$4)) AS bin, COUNT(*) AS n FROM visits v \
+         WHERE v.tenant_id = $1 AND v.checked_in_at >= $5 \
          AND ($2 IS NULL OR v.site_id = $2) \
          AND ($3 IS NULL OR v.host_id IN (SELECT id FROM hosts WHERE tenant_id = $1 AND email_idx = $3)) \
-         GROUP BY hour"
+         GROUP BY bin) h"
     }
 
     fn check_in_facts(&self) -> &'static str {

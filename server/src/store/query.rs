@@ -266,6 +266,10 @@ impl Tx {
             let mut rows = sqlx::query_as_with(sql, arguments::<Db, _>(params)?).fetch(c);
             while let Some(row) = rows.try_next().await? {
                 each(row)?;
+                // Buffered rows come without a wait, so the loop would not yield: a page of an
+                // export (decrypted row by row) held its worker thread, and the check-ins queued
+                // on it, for the whole page. Tokio's budget yields every 128 rows or so.
+                tokio::task::coop::consume_budget().await;
             }
         });
         Ok(())

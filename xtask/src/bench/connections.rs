@@ -4,7 +4,7 @@
 //! memory per connection of each kind, its open files, how many connections were still open at
 //! the end, and a kiosk's check-in p99 while they are all open.
 
-use std::{path::Path, sync::Arc, time::Instant};
+use std::{collections::BTreeMap, path::Path, sync::Arc, time::Instant};
 
 use serde_json::{Value, json};
 
@@ -14,6 +14,7 @@ use rustls::pki_types::ServerName;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
+    time::timeout_at,
 };
 use tokio_rustls::{TlsConnector, client::TlsStream};
 
@@ -31,9 +32,9 @@ const OPENING: usize = 64;
 /// The longest one connection may take to open and be answered.
 const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Connections to one server, each with its request answered; and how many failed, with the
-/// first failure.
-pub struct Held(Vec<TlsStream<TcpStream>>, pub usize, pub Option<String>);
+/// Connections to one server, each with its request answered; and how many failed, by what
+/// went wrong (at which step it timed out).
+pub struct Held(Vec<TlsStream<TcpStream>>, BTreeMap<String, usize>);
 
 impl Held {
     /// `n` connections to `port`, each sending `request` and reading its answer's head, which
@@ -44,35 +45,41 @@ impl Held {
         let held = stream::iter(0..n)
             .map(|_| {
                 let connector = connector.clone();
-                let open = async move {
-                    let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+                async move {
+                    let deadline = tokio::time::Instant::now() + OPEN_TIMEOUT;
+                    let late = |step: &str| anyhow::anyhow!("no answer in {OPEN_TIMEOUT:?} ({step})");
+                    let connect = TcpStream::connect(("127.0.0.1", port));
+                    let tcp = timeout_at(deadline, connect)
+                        .await
+                        .map_err(|_| late("TCP connect"))??;
                     let name = ServerName::try_from("localhost")?;
-                    let mut tls = connector.connect(name, tcp).await?;
+                    let mut tls = timeout_at(deadline, connector.connect(name, tcp))
+                        .await
+                        .map_err(|_| late("TLS handshake"))??;
                     tls.write_all(request).await?;
-                    let head = read_head(&mut tls).await?;
+                    let head = timeout_at(deadline, read_head(&mut tls))
+                        .await
+                        .map_err(|_| late("the answer"))??;
                     anyhow::ensure!(head.starts_with("HTTP/1.1 200"), "answered {head}");
                     anyhow::Ok(tls)
-                };
-                async move {
-                    tokio::time::timeout(OPEN_TIMEOUT, open)
-                        .await
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer in {OPEN_TIMEOUT:?}")))
                 }
             })
             .buffer_unordered(OPENING)
             .collect::<Vec<_>>()
             .await;
-        let (mut ok, mut failed, mut first) = (Vec::with_capacity(n), 0, None);
+        let (mut ok, mut failed) = (Vec::with_capacity(n), BTreeMap::new());
         for h in held {
             match h {
                 Ok(tls) => ok.push(tls),
-                Err(e) => {
-                    failed += 1;
-                    first.get_or_insert_with(|| format!("{e:#}"));
-                }
+                Err(e) => *failed.entry(format!("{e:#}")).or_default() += 1,
             }
         }
-        Ok(Held(ok, failed, first))
+        Ok(Held(ok, failed))
+    }
+
+    /// How many failed to open.
+    pub fn failed(&self) -> usize {
+        self.1.values().sum()
     }
 
     /// How many of these connections the server has not closed: a read that would wait means
@@ -131,12 +138,8 @@ pub async fn measure(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
         idle.len()
     );
     for (what, h) in [("idle connections", &idle), ("event streams", &streams)] {
-        if h.1 > 0 {
-            println!(
-                "  {} {what} failed; the first: {}",
-                h.1,
-                h.2.as_deref().unwrap_or("?")
-            );
+        for (error, n) in &h.1 {
+            println!("  {n} {what} failed: {error}");
         }
     }
     println!(
@@ -146,7 +149,8 @@ pub async fn measure(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
     );
     Ok(json!({
         "idle": IDLE, "streams": STREAMS, "idle_open_secs": idle_secs,
-        "idle_failed": idle.1, "streams_failed": streams.1,
+        "idle_failed": idle.failed(), "streams_failed": streams.failed(),
+        "failures": {"idle": idle.1, "streams": streams.1},
         "idle_still_open": idle_open, "streams_still_open": streams_open,
         "kib_per_idle": per_idle, "kib_per_stream": per_stream,
         "rss_mb": rss2 as f64 / 1024.0, "open_files": files, "check_in_p99_ms": p99,

@@ -226,8 +226,18 @@ impl PgDatabase {
     /// empty keeps a plan that scans it; a server in use has autovacuum's statistics (it analyses
     /// a table once a minute at most, once enough of it changed).
     pub async fn analyze(url: &str) -> anyhow::Result<()> {
+        Self::run(url, "ANALYZE").await
+    }
+
+    /// What autovacuum does to a table that grew, besides [`Self::analyze`]: sets the
+    /// visibility map, which lets index-only scans skip the table.
+    pub async fn vacuum(url: &str) -> anyhow::Result<()> {
+        Self::run(url, "VACUUM (ANALYZE)").await
+    }
+
+    async fn run(url: &str, sql: &'static str) -> anyhow::Result<()> {
         let mut c = PgConnection::connect(url).await?;
-        c.execute("ANALYZE").await?;
+        c.execute(sql).await?;
         c.close().await?;
         Ok(())
     }

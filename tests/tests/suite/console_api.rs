@@ -345,7 +345,10 @@ async fn dashboard_and_email_filter(engine: Engine) {
         .await
         .expect(200);
     let hour = chrono::Timelike::hour(&(at + chrono::Duration::minutes(330)));
-    assert!(india["per_hour"][hour as usize]["count"].as_i64() >= Some(1), "{india}");
+    assert!(
+        india["per_hour"][hour as usize]["count"].as_i64() >= Some(1),
+        "{india}"
+    );
     for bad in [
         "utc_offset_minutes=900",
         "utc_offset_minutes=x",

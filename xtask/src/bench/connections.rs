@@ -47,7 +47,8 @@ impl Held {
                 let connector = connector.clone();
                 async move {
                     let deadline = tokio::time::Instant::now() + OPEN_TIMEOUT;
-                    let late = |step: &str| anyhow::anyhow!("no answer in {OPEN_TIMEOUT:?} ({step})");
+                    let late =
+                        |step: &str| anyhow::anyhow!("no answer in {OPEN_TIMEOUT:?} ({step})");
                     let connect = TcpStream::connect(("127.0.0.1", port));
                     let tcp = timeout_at(deadline, connect)
                         .await

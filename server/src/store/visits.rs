@@ -9,7 +9,7 @@ use vestibule_shared::{
 };
 
 use super::outbox::Notification;
-use super::query::{Both, Params};
+use super::query::Both;
 use super::sealed::{
     HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE,
 };
@@ -213,8 +213,24 @@ impl TenantTx {
         raw.map(|r| open_visit(&self.keys, r)).transpose()
     }
 
-    /// The visit log page's query and its parameters.
-    fn visits_query(&self, f: &VisitFilterSql) -> (String, impl Params + use<>) {
+    /// A page of the visit log, newest first: the filter's matches after its cursor.
+    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
+        let mut page = Vec::new();
+        self.visits_each(f, |r| {
+            page.push(r);
+            Ok(())
+        })
+        .await?;
+        Ok(page)
+    }
+
+    /// The same page handed to `each` visit by visit as the engine reads it (the export writes
+    /// each one out without gathering the page).
+    pub async fn visits_each(
+        &mut self,
+        f: &VisitFilterSql,
+        mut each: impl FnMut(VisitRow) -> Result<(), Error> + Send,
+    ) -> Result<(), Error> {
         // The page's visits first, from the visits alone (the index of the log's order, or of the
         // filter), then their visitors and hosts: joined before the limit, a planner may walk the
         // few visitors first and sort a million visits. An exact email starts from its visitors
@@ -235,28 +251,7 @@ impl TenantTx {
             visit_joins!(),
         );
         let (at, id) = f.after.unzip();
-        (
-            sql,
-            Both(self.filter_params(f), (at, id, f.limit, f.offset)),
-        )
-    }
-
-    /// A page of the visit log, newest first: the filter's matches after its cursor.
-    pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
-        let (sql, params) = self.visits_query(f);
-        let raws: Vec<RawVisit> = self.fetch_all(AssertSqlSafe(sql), params).await?;
-        raws.into_iter()
-            .map(|r| open_visit(&self.keys, r))
-            .collect()
-    }
-
-    /// The same page handed to `each` visit by visit as the engine reads it (the export's).
-    pub async fn visits_each(
-        &mut self,
-        f: &VisitFilterSql,
-        mut each: impl FnMut(VisitRow) -> Result<(), Error> + Send,
-    ) -> Result<(), Error> {
-        let (sql, params) = self.visits_query(f);
+        let params = Both(self.filter_params(f), (at, id, f.limit, f.offset));
         let keys = self.keys.clone();
         self.for_each(AssertSqlSafe(sql), params, |r: RawVisit| {
             each(open_visit(&keys, r)?)

@@ -3,7 +3,8 @@
 //! exactly the visits older than 90 days are gone, with their visitors; the rest are intact and
 //! decrypt; the audit chain verifies and holds one entry with the counts; a second run the same
 //! day does nothing. On SQLite no removed visitor's sealed name is left anywhere in the database
-//! file, its write-ahead log or a backup taken after the run.
+//! file, its write-ahead log or a backup taken after the run, even while another connection
+//! checkpoints.
 
 use std::collections::HashSet;
 
@@ -160,4 +161,49 @@ async fn retention_keeps_only_the_last_90_days_on_sqlite() {
 #[tokio::test]
 async fn retention_keeps_only_the_last_90_days_on_postgres() {
     keeps_only_the_last_90_days(Engine::Postgres).await;
+}
+
+/// The scrub empties SQLite's write-ahead log even while another connection checkpoints over and
+/// over: SQLite then answers the scrub's checkpoint `busy` without copying the whole log, and
+/// the store must try again rather than leave old frames behind.
+#[tokio::test]
+async fn scrub_empties_the_log_beside_other_checkpoints() {
+    let fx = Fixture::sqlite().await;
+    let t: TenantId = tenant(&fx, "scrubbed").await;
+    let mut tx = fx.store.write(t).await.expect("tx");
+    let (site, host) = site_with_host(&mut tx, "Nantes").await;
+    tx.commit().await.expect("commit");
+    let wal = fx
+        .sqlite_file()
+        .expect("SQLite")
+        .with_file_name("vestibule.db-wal");
+
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let pool = fx.sqlite_pool();
+    let other = tokio::spawn(async move {
+        let mut busy = 0_u32;
+        while !*stopped.borrow_and_update() {
+            let (b, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await
+                .expect("passive checkpoint");
+            busy += u32::from(b != 0);
+        }
+        busy
+    });
+    for round in 0..40 {
+        let batch = (0..5).map(|i| (t, walk_in(site, host, round, i))).collect();
+        for answer in fx.store.check_in_together(batch).await.expect("batch") {
+            answer.expect("check-in");
+        }
+        fx.store.scrub().await.expect("scrub");
+        let left = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(
+            left, 0,
+            "round {round}: {left} bytes of log left after the scrub"
+        );
+    }
+    stop.send(true).expect("stop");
+    let busy = other.await.expect("checkpoints");
+    eprintln!("[retention] the other connection's checkpoints were answered busy {busy} times");
 }

@@ -87,6 +87,14 @@ impl Fixture {
             .expect("raw read")
     }
 
+    /// A connection pool of SQLite's own, beside the store's (panics on PostgreSQL).
+    pub fn sqlite_pool(&self) -> SqlitePool {
+        let Raw::Sqlite(pool) = &self.raw else {
+            panic!("sqlite_pool on PostgreSQL")
+        };
+        pool.clone()
+    }
+
     /// Runs SQL as the database owner, bypassing the store.
     pub async fn raw(&self, sql: &str) {
         match &self.raw {

@@ -57,7 +57,13 @@ impl Held {
                     let mut tls = timeout_at(deadline, connector.connect(name, tcp))
                         .await
                         .map_err(|_| late("TLS handshake"))??;
+                    // `write_all` may leave the request, and even the handshake's last
+                    // message, in rustls' buffer (when the new socket was not yet known to be
+                    // writable); only a flush sends it, else the answer never comes.
                     tls.write_all(request).await?;
+                    timeout_at(deadline, tls.flush())
+                        .await
+                        .map_err(|_| late("sending the request"))??;
                     let head = timeout_at(deadline, read_head(&mut tls))
                         .await
                         .map_err(|_| late("the answer"))??;

@@ -19,7 +19,7 @@ use tokio::{
 use tokio_rustls::{TlsConnector, client::TlsStream};
 
 use super::{
-    scale::{CHECK_INS, Kiosk, percentile, rss_kib},
+    scale::{Kiosk, rss_kib},
     server::BenchServer,
 };
 
@@ -127,14 +127,14 @@ pub async fn measure(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
     let mut idle = Held::open(&cert, port, IDLE, healthz).await?;
     let idle_secs = t.elapsed().as_secs_f64();
     let rss1 = rss_kib(pid)?;
-    let idle_p99 = check_in_p99(kiosk, "idle").await?;
+    let idle_p99 = kiosk.p99("held").await?;
     let events = format!(
         "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {admin}\r\nAccept: text/event-stream\r\n\r\n"
     );
     let mut streams = Held::open(&cert, port, STREAMS, &events).await?;
     let rss2 = rss_kib(pid)?;
     let files = open_files(pid)?;
-    let p99 = check_in_p99(kiosk, "crowd").await?;
+    let p99 = kiosk.p99("crowd").await?;
     let (idle_open, streams_open) = (idle.still_open().await, streams.still_open().await);
     let per_idle = (rss1.saturating_sub(rss0)) as f64 / IDLE as f64;
     let per_stream = (rss2.saturating_sub(rss1)) as f64 / STREAMS as f64;
@@ -161,15 +161,6 @@ pub async fn measure(server: &BenchServer, kiosk: &Kiosk, admin: &str) -> anyhow
         "rss_mb": rss2 as f64 / 1024.0, "open_files": files, "check_in_p99_ms": p99,
         "check_in_p99_idle_only_ms": idle_p99,
     }))
-}
-
-/// A kiosk's check-in p99 (ms) over [`CHECK_INS`] check-ins, one after another.
-async fn check_in_p99(kiosk: &Kiosk, tag: &str) -> anyhow::Result<f64> {
-    let mut ms = Vec::with_capacity(CHECK_INS);
-    for i in 0..CHECK_INS {
-        ms.push(kiosk.check_in(&format!("{tag}-{i}")).await?);
-    }
-    Ok(percentile(&mut ms, 99))
 }
 
 /// Reads up to the end of an answer's head (what follows it stays unread or is dropped).

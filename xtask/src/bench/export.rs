@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{
     cpu, profile,
-    scale::{CHECK_INS, Kiosk, percentile, rss_kib},
+    scale::{Kiosk, percentile, rss_kib},
 };
 
 /// One export read to its end.
@@ -64,11 +64,7 @@ pub async fn measure(
     );
     let profile = profile.report(us, "exported row (unprofiled run)", alone.rate());
 
-    let mut idle = Vec::with_capacity(CHECK_INS);
-    for i in 0..CHECK_INS {
-        idle.push(kiosk.check_in(&format!("idle-{i}")).await?);
-    }
-    let idle_p99 = percentile(&mut idle, 99);
+    let idle_p99 = kiosk.p99("idle").await?;
     let exporting = Arc::new(AtomicBool::new(true));
     let during = {
         let (kiosk, exporting) = (kiosk.clone(), exporting.clone());

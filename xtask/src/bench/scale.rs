@@ -376,6 +376,16 @@ impl Kiosk {
         anyhow::ensure!(status.is_success(), "check-in: {status}");
         Ok(t.elapsed().as_secs_f64() * 1000.0)
     }
+
+    /// The p99 (ms) of [`CHECK_INS`] check-ins one after another, keyed `{tag}-{i}`: a tag used
+    /// twice would time idempotent replays, not check-ins.
+    pub(super) async fn p99(&self, tag: &str) -> anyhow::Result<f64> {
+        let mut ms = Vec::with_capacity(CHECK_INS);
+        for i in 0..CHECK_INS {
+            ms.push(self.check_in(&format!("{tag}-{i}")).await?);
+        }
+        Ok(percentile(&mut ms, 99))
+    }
 }
 
 /// The resident memory of process `pid`, in KiB.

@@ -1,9 +1,10 @@
 //! The console's live feed: `GET /api/v1/events`, a server-sent event stream of the caller's
 //! tenant's visit changes (`event: visit`, data: a [`VisitEvent`]: ids, status and time, never a
 //! name). The console re-reads what it shows when an event comes; `event: resync` says changes
-//! were dropped (the client fell behind) and everything should be re-read. A stream ends after
-//! a few minutes and the browser's `EventSource` reconnects, so a signed-out or expired
-//! session stops receiving at the latest then.
+//! were dropped (the client fell behind) and everything should be re-read. Changes come
+//! gathered (`store/events.rs`): at most a tenth of a second late, a moment's in one write.
+//! A stream ends after a few minutes and the browser's `EventSource` reconnects, so a
+//! signed-out or expired session stops receiving at the latest then.
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
@@ -17,7 +18,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use vestibule_shared::dto::visits::{VisitEvent, VisitStatus};
 
-use crate::{auth::Staff, error::Error, ids::TenantId, state::AppState};
+use crate::{
+    auth::Staff,
+    error::Error,
+    ids::TenantId,
+    state::AppState,
+    store::{Change, Feed},
+};
 
 /// How long one stream lasts before the browser reconnects (and so re-authenticates).
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
@@ -54,8 +61,7 @@ async fn events(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
-    let tenant = staff.tenant.0;
-    let rx = state.store.subscribe().await;
+    let rx = state.store.watch(staff.tenant).await;
     let own: Option<Arc<[Uuid]>> = match staff.own_visits()? {
         Some(email) => {
             let mut tx = state.store.read(staff.tenant).await?;
@@ -65,32 +71,35 @@ async fn events(
         }
         None => None,
     };
+    // A feed's events go out together: one write to the connection, not one per event.
     let changes = stream::unfold(rx, move |mut rx| {
         let own = own.clone();
         async move {
             loop {
-                let event = match rx.recv().await {
-                    Ok(c) if c.tenant != tenant => continue,
-                    // A host never hears of a held visitor (until staff admit them).
-                    Ok(c)
-                        if own.as_ref().is_some_and(|h| {
-                            !c.host.is_some_and(|host| h.contains(&host))
-                                || c.event.status == VisitStatus::Held
-                        }) =>
-                    {
-                        continue;
+                let events: Vec<Event> = match rx.recv().await {
+                    Ok(Feed::Changes(changes)) => changes
+                        .iter()
+                        .filter(|c| own.as_ref().is_none_or(|hosts| theirs(hosts, c)))
+                        .map(|c| Event::default().event("visit").data(&c.json))
+                        .collect(),
+                    Ok(Feed::Resync) | Err(RecvError::Lagged(_)) => {
+                        vec![Event::default().event("resync").data("{}")]
                     }
-                    Ok(c) => Event::default().event("visit").json_data(c.event),
-                    Err(RecvError::Lagged(_)) => Ok(Event::default().event("resync").data("{}")),
                     Err(RecvError::Closed) => return None,
                 };
-                match event {
-                    Ok(e) => return Some((Ok(e), rx)),
-                    Err(_) => continue,
+                if !events.is_empty() {
+                    return Some((stream::iter(events.into_iter().map(Ok)), rx));
                 }
             }
         }
-    });
+    })
+    .flatten();
     let until = tokio::time::sleep(STREAM_LIFETIME);
     Ok(Sse::new(changes.take_until(until)).keep_alive(KeepAlive::default()))
+}
+
+/// Whether a host with these host records hears of `change`: their own visitors' visits, and
+/// never a held visitor (until staff admit them).
+fn theirs(hosts: &[Uuid], change: &Change) -> bool {
+    change.host.is_some_and(|host| hosts.contains(&host)) && change.status != VisitStatus::Held
 }

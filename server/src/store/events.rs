@@ -1,36 +1,43 @@
 //! Live visit changes for the console (`GET /api/v1/events`): which visit, its site, its new
-//! status and when, never a name. On SQLite (one process) a broadcast channel carries them; on
-//! PostgreSQL each change is a `NOTIFY` that every replica's listener relays to its own channel,
-//! so a console connected to one replica sees a check-in made on another. A change is published
-//! after its transaction commits; a lost one (a listener reconnecting) costs a console only a
-//! late refresh, never a wrong record, because the console re-reads what an event names.
-//! The listener starts with the first subscriber, on a connection of its own (never one of the
-//! pool's, which it would hold for good).
+//! status and when, never a name. A change is published after its transaction commits; a lost
+//! one (a listener reconnecting) costs a console only a late refresh, never a wrong record,
+//! because the console re-reads what an event names.
+//!
+//! Every change goes first through one channel of the process, every tenant's (the webhook
+//! sender wakes on it). On SQLite (one process) that is all; on PostgreSQL changes are sent as
+//! `NOTIFY`s, several to a notice, that every replica relays to its own channel
+//! ([`postgres`]), so a console connected to one replica sees a check-in made on another.
+//! Consoles do not read that channel: a hub ([`feed`]) gathers each tenant's changes for a
+//! moment and hands them, as one [`Feed`], to that tenant's streams alone, so a thousand open
+//! consoles cost one wake-up and one write each per moment, not per change, and another
+//! tenant's changes wake none of them.
+
+mod feed;
+mod postgres;
 
 use std::{
+    collections::HashMap,
     sync::{
-        Arc,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
 };
 
 use serde::{Deserialize, Serialize};
-use sqlx::{
-    PgPool,
-    postgres::{PgListener, PgPoolOptions},
-};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use uuid::Uuid;
 use vestibule_shared::dto::visits::VisitEvent;
+
+pub use feed::{Change, Feed};
 
 use super::{Engine, Store};
 use crate::ids::TenantId;
 
-/// The PostgreSQL channel of visit changes.
-const CHANNEL: &str = "vestibule_visits";
 /// How many changes a slow subscriber may fall behind before it is told to resynchronise.
 const BACKLOG: usize = 1024;
+/// How long a first subscriber waits for the relay of other replicas' changes to listen.
+const LISTEN_WAIT: Duration = Duration::from_secs(5);
 
 /// A change, its tenant and the visit's host (the stream of one tenant's console filters on
 /// them; a host's console gets only their own visits' changes).
@@ -46,11 +53,19 @@ pub struct VisitChange {
 /// The process's end of the change stream.
 #[derive(Clone)]
 pub struct Events {
+    /// Every tenant's changes, one at a time.
     local: broadcast::Sender<VisitChange>,
+    /// Each tenant's consoles' channel, while one is open (the hub drops a channel no stream
+    /// holds any more).
+    tenants: feed::Tenants,
+    /// Whether the hub was started.
+    gathering: Arc<AtomicBool>,
     /// Whether the relay of PostgreSQL's notifications was started.
     relaying: Arc<AtomicBool>,
     /// Whether it is listening right now.
     listening: Arc<watch::Sender<bool>>,
+    /// PostgreSQL: the changes waiting for their `NOTIFY` (its task starts with the first).
+    outgoing: Arc<OnceLock<mpsc::Sender<VisitChange>>>,
 }
 
 impl Events {
@@ -58,61 +73,19 @@ impl Events {
         let (local, _) = broadcast::channel(BACKLOG);
         Events {
             local,
+            tenants: Arc::new(Mutex::new(HashMap::new())),
+            gathering: Arc::new(AtomicBool::new(false)),
             relaying: Arc::new(AtomicBool::new(false)),
             listening: Arc::new(watch::Sender::new(false)),
+            outgoing: Arc::new(OnceLock::new()),
         }
-    }
-}
-
-/// How long a first subscriber waits for the relay to listen.
-const LISTEN_WAIT: Duration = Duration::from_secs(5);
-
-/// Relays the channel's notifications to this process's subscribers, reconnecting when the
-/// connection drops. Its one connection is made with the app pool's options, outside the pool.
-async fn relay(
-    app: PgPool,
-    local: broadcast::Sender<VisitChange>,
-    listening: Arc<watch::Sender<bool>>,
-) {
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .max_lifetime(None)
-        .idle_timeout(None)
-        .connect_lazy_with((*app.connect_options()).clone());
-    loop {
-        let listener = async {
-            let mut l = PgListener::connect_with(&own).await?;
-            l.listen(CHANNEL).await?;
-            Ok::<_, sqlx::Error>(l)
-        };
-        match listener.await {
-            Ok(mut l) => loop {
-                listening.send_replace(true);
-                match l.recv().await {
-                    Ok(n) => {
-                        if let Ok(change) = serde_json::from_str::<VisitChange>(n.payload()) {
-                            let _ = local.send(change);
-                        }
-                    }
-                    Err(e) => {
-                        listening.send_replace(false);
-                        tracing::warn!(error = %e, "the visit change listener lost its connection");
-                        break;
-                    }
-                }
-            },
-            Err(e) => tracing::warn!(error = %e, "the visit change listener could not listen"),
-        }
-        if app.is_closed() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
 impl Store {
     /// Tells every console of `tenant` (on every replica) that a visit changed. Called after the
-    /// change committed; a failure to tell is logged, not returned: the change itself stands.
+    /// change committed; it never waits for the database: on PostgreSQL the change joins the
+    /// next `NOTIFY`, and one that cannot be sent is logged, not returned (the change stands).
     pub async fn publish(&self, tenant: TenantId, host: Option<Uuid>, event: VisitEvent) {
         let change = VisitChange {
             tenant: tenant.0,
@@ -124,34 +97,48 @@ impl Store {
                 let _ = self.events.local.send(change);
             }
             Engine::Postgres(pool) => {
-                let Ok(payload) = serde_json::to_string(&change) else {
-                    return;
-                };
-                let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(payload)
-                    .execute(pool)
-                    .await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "a visit change could not be published");
+                let outgoing = self
+                    .events
+                    .outgoing
+                    .get_or_init(|| postgres::notifier(pool));
+                if outgoing.try_send(change).is_err() {
+                    tracing::warn!("a visit change was dropped: too many waiting to be sent");
                 }
             }
         }
     }
 
-    /// A new subscription to every tenant's visit changes, from now on. On PostgreSQL the
-    /// first one starts the relay of every replica's changes and waits (a few seconds at most)
-    /// until it listens, so that nothing committed after this returns is missed.
+    /// A new subscription to every tenant's visit changes, one at a time, from now on.
     pub async fn subscribe(&self) -> broadcast::Receiver<VisitChange> {
         let rx = self.events.local.subscribe();
+        self.relay_listening().await;
+        rx
+    }
+
+    /// A console's subscription to `tenant`'s visit changes from now on, gathered: each
+    /// [`Feed`] holds the changes of a moment (at most [`feed::GATHER`] late), in order.
+    pub async fn watch(&self, tenant: TenantId) -> broadcast::Receiver<Feed> {
+        let e = &self.events;
+        if !e.gathering.swap(true, Ordering::SeqCst) {
+            tokio::spawn(feed::hub(e.local.subscribe(), e.tenants.clone()));
+        }
+        let rx = feed::join(&e.tenants, tenant.0);
+        self.relay_listening().await;
+        rx
+    }
+
+    /// On PostgreSQL, starts the relay of every replica's changes (with the first subscriber)
+    /// and waits, a few seconds at most, until it listens, so that nothing committed after a
+    /// subscription is made is missed.
+    async fn relay_listening(&self) {
         if let Engine::Postgres(pool) = &self.engine {
             let e = &self.events;
             if !e.relaying.swap(true, Ordering::SeqCst) {
-                tokio::spawn(relay(pool.clone(), e.local.clone(), e.listening.clone()));
+                let relay = postgres::relay(pool.clone(), e.local.clone(), e.listening.clone());
+                tokio::spawn(relay);
             }
             let mut listening = e.listening.subscribe();
             let _ = tokio::time::timeout(LISTEN_WAIT, listening.wait_for(|on| *on)).await;
         }
-        rx
     }
 }

@@ -194,11 +194,11 @@ async fn console_files(engine: Engine) {
     assert_eq!(r.status, 405, "{}", r.text);
 }
 
-/// Reads the event stream until a `visit` event names `visit_id`; returns the time since
-/// `started`.
-async fn wait_for_event(
+/// Reads the event stream until `visit` events name each of `visit_ids`, in that order;
+/// returns the time since `started`.
+async fn wait_for_events(
     mut stream: reqwest::Response,
-    visit_id: &str,
+    visit_ids: &[&str],
     not: &[&str],
     started: Instant,
 ) -> Duration {
@@ -206,7 +206,7 @@ async fn wait_for_event(
     let found = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(chunk) = stream.chunk().await.expect("the stream goes on") {
             seen.push_str(&String::from_utf8_lossy(&chunk));
-            if seen.contains("event: visit") && seen.contains(visit_id) {
+            if visit_ids.iter().all(|id| seen.contains(id)) {
                 return true;
             }
         }
@@ -216,8 +216,12 @@ async fn wait_for_event(
     assert_eq!(
         found,
         Ok(true),
-        "no event for {visit_id}; stream so far: {seen}"
+        "no event for one of {visit_ids:?}; stream so far: {seen}"
     );
+    let at: Vec<_> = visit_ids.iter().filter_map(|id| seen.find(id)).collect();
+    assert!(at.is_sorted(), "events out of order: {seen}");
+    let events = seen.matches("event: visit\ndata: {").count();
+    assert!(events >= visit_ids.len(), "one event each: {seen}");
     assert!(!seen.contains("Vera"), "no names in events: {seen}");
     for id in not {
         assert!(
@@ -266,8 +270,16 @@ async fn live_events(engine: Engine) {
     let theirs = other.check_in(&api, "theirs", "Vera Elsewhere").await;
     let sent = Instant::now();
     let ours = t.check_in(&api, "ours", "Vera Visitor").await;
-    let took = wait_for_event(stream, &ours, &[&theirs], sent).await;
+    let took = wait_for_events(stream, &[&ours], &[&theirs], sent).await;
     eprintln!("check-in → event on {engine:?}: {took:?}");
+    // A burst of check-ins reaches the stream whole and in order (gathered into few writes).
+    let stream = subscribe().await;
+    let mut burst = Vec::new();
+    for i in 0..12 {
+        burst.push(t.check_in(&api, &format!("burst-{i}"), "Vera Burst").await);
+    }
+    let burst: Vec<&str> = burst.iter().map(String::as_str).collect();
+    wait_for_events(stream, &burst, &[&theirs], Instant::now()).await;
     // A check-out is an event too.
     let stream = subscribe().await;
     api.post(
@@ -277,7 +289,7 @@ async fn live_events(engine: Engine) {
     )
     .await
     .expect(204);
-    wait_for_event(stream, &ours, &[], Instant::now()).await;
+    wait_for_events(stream, &[&ours], &[], Instant::now()).await;
     // Kiosks and the signed-out get nothing.
     let r = api.get("/api/v1/events", &t.device).await;
     assert_eq!(r.status, 401);

@@ -1,7 +1,8 @@
 // The live feed: one EventSource on /api/v1/events for the whole app (same origin, so the
 // session cookie goes along); screens subscribe to be told that a visit changed (and then
-// re-read what they show: events carry ids only). The browser reconnects by itself after a
-// dropped connection; after a refused one (the source is closed) we start over in a while.
+// re-read what they show: events carry ids only; the changes of a moment get one read). The
+// browser reconnects by itself after a dropped connection; after a refused one (the source is
+// closed) we start over in a while.
 import { session } from './session.svelte';
 
 type Listener = () => void;
@@ -37,8 +38,16 @@ export function startLive(): void {
   es.addEventListener('resync', tell);
 }
 
+/** How long changes are gathered before screens read again: the server hands on a moment's
+ * changes together, and one read answers them all. */
+const GATHER_MS = 50;
+let telling: ReturnType<typeof setTimeout> | null = null;
+
 function tell(): void {
-  listeners.forEach((l) => l());
+  telling ??= setTimeout(() => {
+    telling = null;
+    listeners.forEach((l) => l());
+  }, GATHER_MS);
 }
 
 export function stopLive(): void {

@@ -9,10 +9,13 @@
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
+    body::{Body, Bytes},
     extract::State,
-    response::sse::{Event, KeepAlive, Sse},
+    http::header,
+    response::IntoResponse,
 };
-use futures::{Stream, StreamExt, stream};
+use futures::{StreamExt, stream};
+use rand::RngExt;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -23,11 +26,14 @@ use crate::{
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{Change, Feed},
+    store::{Change, Feed, GATHER_MS},
 };
 
 /// How long one stream lasts before the browser reconnects (and so re-authenticates).
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
+/// How long a stream may be silent before it is sent a comment (so that no proxy between the
+/// console and the server takes it for dead).
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -57,10 +63,7 @@ pub(super) async fn visit_changed(
     responses((status = 200, content_type = "text/event-stream", body = String,
         description = "`event: visit` with a VisitEvent as data; `event: resync` when changes were dropped")),
     security(("session" = []), ("api_key" = ["events:read"])))]
-async fn events(
-    State(state): State<AppState>,
-    staff: Staff,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
+async fn events(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse, Error> {
     let rx = state.store.watch(staff.tenant).await;
     let own: Option<Arc<[Uuid]>> = match staff.own_visits()? {
         Some(email) => {
@@ -71,31 +74,53 @@ async fn events(
         }
         None => None,
     };
-    // A feed's events go out together: one write to the connection, not one per event.
-    let changes = stream::unfold(rx, move |mut rx| {
-        let own = own.clone();
-        async move {
-            loop {
-                let events: Vec<Event> = match rx.recv().await {
-                    Ok(Feed::Changes(changes)) => changes
-                        .iter()
-                        .filter(|c| own.as_ref().is_none_or(|hosts| theirs(hosts, c)))
-                        .map(|c| Event::default().event("visit").data(&c.json))
-                        .collect(),
-                    Ok(Feed::Resync) | Err(RecvError::Lagged(_)) => {
-                        vec![Event::default().event("resync").data("{}")]
+    // Each stream writes at a moment of its own within the hub's gathering, so that a thousand
+    // consoles' writes are spread over it, not queued at once in front of a check-in's answer.
+    let phase = Duration::from_millis(rand::rng().random_range(0..GATHER_MS));
+    let changes = stream::unfold((rx, own), move |(mut rx, own)| async move {
+        let sse = loop {
+            match tokio::time::timeout(KEEP_ALIVE, rx.recv()).await {
+                Err(_) => break Bytes::from_static(b":\n\n"),
+                Ok(Ok(Feed::Changes(gathered))) => {
+                    tokio::time::sleep(phase).await;
+                    let sse = match own.as_deref() {
+                        None => gathered.all.get_or_init(|| sse(&gathered.changes)).clone(),
+                        Some(hosts) => {
+                            let theirs = gathered.changes.iter().filter(|c| theirs(hosts, c));
+                            sse(theirs)
+                        }
+                    };
+                    if !sse.is_empty() {
+                        break sse;
                     }
-                    Err(RecvError::Closed) => return None,
-                };
-                if !events.is_empty() {
-                    return Some((stream::iter(events.into_iter().map(Ok)), rx));
                 }
+                Ok(Ok(Feed::Resync) | Err(RecvError::Lagged(_))) => {
+                    break Bytes::from_static(b"event: resync\ndata: {}\n\n");
+                }
+                Ok(Err(RecvError::Closed)) => return None,
             }
-        }
-    })
-    .flatten();
+        };
+        Some((Ok::<_, Infallible>(sse), (rx, own)))
+    });
     let until = tokio::time::sleep(STREAM_LIFETIME);
-    Ok(Sse::new(changes.take_until(until)).keep_alive(KeepAlive::default()))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(changes.take_until(until)),
+    ))
+}
+
+/// `changes` as `visit` events.
+fn sse<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Bytes {
+    let mut sse = Vec::new();
+    for c in changes {
+        sse.extend_from_slice(b"event: visit\ndata: ");
+        sse.extend_from_slice(c.json.as_bytes());
+        sse.extend_from_slice(b"\n\n");
+    }
+    sse.into()
 }
 
 /// Whether a host with these host records hears of `change`: their own visitors' visits, and

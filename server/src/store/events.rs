@@ -29,7 +29,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use uuid::Uuid;
 use vestibule_shared::dto::visits::VisitEvent;
 
-pub use feed::{Change, Feed};
+pub use feed::{Change, Feed, GATHER_MS};
 
 use super::{Engine, Store};
 use crate::ids::TenantId;
@@ -116,7 +116,7 @@ impl Store {
     }
 
     /// A console's subscription to `tenant`'s visit changes from now on, gathered: each
-    /// [`Feed`] holds the changes of a moment (at most [`feed::GATHER`] late), in order.
+    /// [`Feed`] holds the changes of a moment (at most [`GATHER_MS`] late), in order.
     pub async fn watch(&self, tenant: TenantId) -> broadcast::Receiver<Feed> {
         let e = &self.events;
         if !e.gathering.swap(true, Ordering::SeqCst) {

@@ -76,7 +76,7 @@ pub use check_in::{CheckedInRow, Flow, NewVisit, Offline};
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use evacuations::{EvacuationRow, RollRow};
-pub use events::{Change, Feed, VisitChange};
+pub use events::{Change, Feed, GATHER_MS, VisitChange};
 pub use integrations::{SmtpAccount, SmtpConfig};
 pub use invites::{InviteRow, NewInvite};
 pub use kiosks::{EnrollmentTarget, KioskRow};

@@ -4,10 +4,11 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex, OnceLock, PoisonError},
     time::Duration,
 };
 
+use bytes::Bytes;
 use tokio::{
     sync::broadcast::{self, error::RecvError},
     time::Instant,
@@ -20,8 +21,10 @@ use super::VisitChange;
 /// Each tenant's consoles' channel.
 pub type Tenants = Arc<Mutex<HashMap<Uuid, broadcast::Sender<Feed>>>>;
 
-/// How long the hub gathers changes before handing them on: how late a console hears of one.
-pub const GATHER: Duration = Duration::from_millis(100);
+/// How long the hub gathers changes before handing them on, in milliseconds: how late a
+/// console hears of one (and a stream may take as long again to write them).
+pub const GATHER_MS: u64 = 100;
+const GATHER: Duration = Duration::from_millis(GATHER_MS);
 /// How many feeds a slow console may fall behind before it is told to resynchronise.
 const BACKLOG: usize = 64;
 
@@ -29,9 +32,17 @@ const BACKLOG: usize = 64;
 #[derive(Debug, Clone)]
 pub enum Feed {
     /// The changes of a moment, in the order they were published.
-    Changes(Arc<[Change]>),
+    Changes(Arc<Gathered>),
     /// Changes were dropped: everything should be read again.
     Resync,
+}
+
+/// A moment's changes of one tenant, and (made by the first stream that needs it, shared by
+/// the others) the form in which a stream that may see them all sends them.
+#[derive(Debug)]
+pub struct Gathered {
+    pub changes: Vec<Change>,
+    pub all: OnceLock<Bytes>,
 }
 
 /// One change as a console's stream needs it: what it filters on, and the event's JSON.
@@ -99,7 +110,8 @@ fn hand_on(tenants: &Tenants, gathered: &mut HashMap<Uuid, Vec<Change>>, lagged:
     }
     for (tenant, changes) in gathered.drain() {
         if let Some(tx) = tenants.get(&tenant) {
-            let _ = tx.send(Feed::Changes(changes.into()));
+            let all = OnceLock::new();
+            let _ = tx.send(Feed::Changes(Arc::new(Gathered { changes, all })));
         }
     }
     tenants.retain(|_, tx| tx.receiver_count() > 0);

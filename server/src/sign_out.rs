@@ -76,7 +76,7 @@ pub async fn run_once(store: &Store) -> Result<usize, Error> {
                 at: now,
                 evacuation_id: None,
             };
-            store.publish(tenant, host, event).await;
+            store.publish(tenant, host, event);
         }
     }
     Ok(total)

@@ -60,7 +60,7 @@ async fn decided(
         VisitStatus::Denied
     };
     let changed = (id, visit.site_id, visit.host_id);
-    super::events::visit_changed(state, tenant, changed, status).await;
+    super::events::visit_changed(state, tenant, changed, status);
     Ok(StatusCode::NO_CONTENT)
 }
 

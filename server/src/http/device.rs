@@ -207,7 +207,7 @@ pub(super) async fn announce(
     let status = super::views::row_status(visit);
     let visit = (visit.id, site, (!visit.hostless).then_some(host));
     metrics::check_in();
-    super::events::visit_changed(state, tenant, visit, status).await;
+    super::events::visit_changed(state, tenant, visit, status);
 }
 
 /// A check-in's answer: `201` with `Idempotent-Replayed` and the visit.
@@ -274,7 +274,7 @@ async fn check_out(
             }
             tx.commit().await?;
             let visit = (id, k.kiosk.site_id, host);
-            super::events::visit_changed(&state, k.tenant, visit, VisitStatus::CheckedOut).await;
+            super::events::visit_changed(&state, k.tenant, visit, VisitStatus::CheckedOut);
             Ok(StatusCode::NO_CONTENT)
         }
         Err(Error::NotFound) => missed(tx, &k, "checkout_backoff").await,

@@ -89,7 +89,7 @@ async fn view(tx: &mut TenantTx, e: EvacuationRow) -> Result<Evacuation, Error> 
 }
 
 /// Tells every console that roll call `e` changed.
-async fn changed(state: &AppState, tenant: TenantId, e: &Evacuation) {
+fn changed(state: &AppState, tenant: TenantId, e: &Evacuation) {
     let event = VisitEvent {
         visit_id: e.id,
         site_id: e.site_id,
@@ -97,7 +97,7 @@ async fn changed(state: &AppState, tenant: TenantId, e: &Evacuation) {
         at: state.clock.now(),
         evacuation_id: Some(e.id),
     };
-    state.store.publish(tenant, None, event).await;
+    state.store.publish(tenant, None, event);
 }
 
 /// Starts the roll call at `site` and queues the emergency contacts' emails.
@@ -126,7 +126,7 @@ async fn begin(
         .await?;
     let e = view(&mut tx, row).await?;
     tx.commit().await?;
-    changed(state, tenant, &e).await;
+    changed(state, tenant, &e);
     Ok(e)
 }
 
@@ -241,7 +241,7 @@ async fn mark(
     .await?;
     let e = view(&mut tx, row).await?;
     tx.commit().await?;
-    changed(&state, staff.tenant, &e).await;
+    changed(&state, staff.tenant, &e);
     Ok(ApiJson(e))
 }
 
@@ -265,7 +265,7 @@ async fn close(
     let row = tx.evacuation(id).await?.ok_or(Error::NotFound)?;
     let e = view(&mut tx, row).await?;
     tx.commit().await?;
-    changed(&state, staff.tenant, &e).await;
+    changed(&state, staff.tenant, &e);
     Ok(ApiJson(e))
 }
 

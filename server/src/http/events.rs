@@ -40,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Tells the tenant's consoles, on every replica, that a visit changed (after it committed).
-pub(super) async fn visit_changed(
+pub(super) fn visit_changed(
     state: &AppState,
     tenant: TenantId,
     visit: (Uuid, Uuid, Option<Uuid>),
@@ -54,7 +54,7 @@ pub(super) async fn visit_changed(
         at: state.clock.now(),
         evacuation_id: None,
     };
-    state.store.publish(tenant, host, event).await;
+    state.store.publish(tenant, host, event);
 }
 
 /// The tenant's visit changes as they happen (server-sent events; cookie or bearer session); a

@@ -114,7 +114,7 @@ async fn correct(
         .await?;
     tx.commit().await?;
     let visit = (id, row.site_id, row.host_id);
-    super::events::visit_changed(&state, o.device.tenant, visit, row.status).await;
+    super::events::visit_changed(&state, o.device.tenant, visit, row.status);
     Ok(ApiJson(views::visit(row)))
 }
 
@@ -132,7 +132,7 @@ async fn check_out(
         .await?;
     tx.commit().await?;
     let out = vestibule_shared::dto::visits::VisitStatus::CheckedOut;
-    super::events::visit_changed(&state, o.device.tenant, (id, site, host), out).await;
+    super::events::visit_changed(&state, o.device.tenant, (id, site, host), out);
     Ok(StatusCode::NO_CONTENT)
 }
 

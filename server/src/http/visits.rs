@@ -181,7 +181,7 @@ async fn correct_visit(
     let row = tx.correct_visit(staff.actor(), id, None, &fix).await?;
     tx.commit().await?;
     let visit = (id, row.site_id, row.host_id);
-    super::events::visit_changed(&state, staff.tenant, visit, row.status).await;
+    super::events::visit_changed(&state, staff.tenant, visit, row.status);
     Ok(ApiJson(views::visit(row)))
 }
 
@@ -197,7 +197,7 @@ async fn check_out_visit(
     let (site, host) = tx.check_out(staff.actor(), id, None).await?;
     tx.commit().await?;
     let out = VisitStatus::CheckedOut;
-    super::events::visit_changed(&state, staff.tenant, (id, site, host), out).await;
+    super::events::visit_changed(&state, staff.tenant, (id, site, host), out);
     Ok(StatusCode::NO_CONTENT)
 }
 

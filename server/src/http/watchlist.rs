@@ -160,6 +160,6 @@ pub(super) async fn decide(
         VisitStatus::Denied
     };
     let changed = (visit.id, visit.site_id, visit.host_id);
-    super::events::visit_changed(state, tenant, changed, status).await;
+    super::events::visit_changed(state, tenant, changed, status);
     Ok(StatusCode::NO_CONTENT)
 }

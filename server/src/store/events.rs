@@ -86,7 +86,7 @@ impl Store {
     /// Tells every console of `tenant` (on every replica) that a visit changed. Called after the
     /// change committed; it never waits for the database: on PostgreSQL the change joins the
     /// next `NOTIFY`, and one that cannot be sent is logged, not returned (the change stands).
-    pub async fn publish(&self, tenant: TenantId, host: Option<Uuid>, event: VisitEvent) {
+    pub fn publish(&self, tenant: TenantId, host: Option<Uuid>, event: VisitEvent) {
         let change = VisitChange {
             tenant: tenant.0,
             host,

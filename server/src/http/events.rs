@@ -78,8 +78,9 @@ async fn events(State(state): State<AppState>, staff: Staff) -> Result<impl Into
     // consoles' writes are spread over it, not queued at once in front of a check-in's answer.
     let phase = Duration::from_millis(rand::rng().random_range(0..GATHER_MS));
     let changes = stream::unfold((rx, own), move |(mut rx, own)| async move {
+        let silent_until = tokio::time::Instant::now() + KEEP_ALIVE;
         let sse = loop {
-            match tokio::time::timeout(KEEP_ALIVE, rx.recv()).await {
+            match tokio::time::timeout_at(silent_until, rx.recv()).await {
                 Err(_) => break Bytes::from_static(b":\n\n"),
                 Ok(Ok(Feed::Changes(gathered))) => {
                     tokio::time::sleep(phase).await;

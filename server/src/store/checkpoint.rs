@@ -18,6 +18,12 @@
 //! The same connection keeps the query planner's statistics fresh: SQLite has none until
 //! `ANALYZE`, and without them it may answer an exact-email search of a large visit log by
 //! walking the whole log. [`STATISTICS`] runs when the store opens and every [`REFRESH`] after.
+//!
+//! [`scrub`] makes sure that what was removed (destroyed keys, retention's and erasure's rows)
+//! leaves no copy in the files: `secure_delete` zeroes a deleted row where it lies, but not the
+//! copy a row leaves behind on a page it was moved off when its neighbours were rebalanced (a
+//! row moved and deleted later stays readable there). `VACUUM` writes every page anew, then a
+//! truncating checkpoint copies the log back and empties it.
 
 use std::{
     sync::{
@@ -27,7 +33,7 @@ use std::{
     time::Duration,
 };
 
-use sqlx::{Connection, SqliteConnection, sqlite::SqliteConnectOptions};
+use sqlx::{Connection, SqliteConnection, SqlitePool, sqlite::SqliteConnectOptions};
 use tokio::sync::oneshot;
 
 use crate::error::Error;
@@ -47,6 +53,42 @@ const STATISTICS: &str = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x1000
 
 /// How often the statistics are looked at again.
 const REFRESH: Duration = Duration::from_secs(3600);
+
+/// How long the scrub's checkpoint is tried again while another one holds the log (a passive
+/// checkpoint copies at most a few thousand pages), and the pause between two tries.
+const SCRUB_RETRIES: Duration = Duration::from_secs(5);
+const SCRUB_PAUSE: Duration = Duration::from_millis(10);
+
+/// Rewrites the database file and empties the log, on the `writer` (see the module's header).
+/// The rewrite's temporary copy goes to a file rather than memory, which it would otherwise
+/// take as much of as the database is large.
+pub(super) async fn scrub(writer: &SqlitePool) -> Result<(), Error> {
+    let mut conn = writer.acquire().await?;
+    sqlx::query("PRAGMA temp_store = FILE")
+        .execute(&mut *conn)
+        .await?;
+    let rewritten = sqlx::query("VACUUM").execute(&mut *conn).await;
+    sqlx::query("PRAGMA temp_store = MEMORY")
+        .execute(&mut *conn)
+        .await?;
+    rewritten?;
+    // The checkpoint answers `busy` instead of waiting while this module's connection
+    // checkpoints: the log is then not all copied and an old frame may still hold a removed
+    // row's page. It is tried again.
+    let until = tokio::time::Instant::now() + SCRUB_RETRIES;
+    while sqlx::query_scalar::<_, i64>("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await?
+        != 0
+    {
+        if tokio::time::Instant::now() >= until {
+            let busy = anyhow::anyhow!("the WAL stayed busy; the scrub did not finish");
+            return Err(busy.into());
+        }
+        tokio::time::sleep(SCRUB_PAUSE).await;
+    }
+    Ok(())
+}
 
 /// The group committer's checkpoint on the writer, between two batches while nothing is
 /// written, if the checkpoint task found the log long (`long`, cleared here): the next batch then
@@ -100,4 +142,80 @@ pub(super) async fn start(
         let _ = conn.close().await;
     });
     Ok(Checkpoints { _running: running })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use rand::{RngExt, seq::SliceRandom};
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+    /// Rows deleted in a random order leave copies `secure_delete` does not reach (a row moved
+    /// off a page while its neighbours went, deleted later where it moved to); after the scrub
+    /// none of them is in the file, and every kept row still is.
+    #[tokio::test]
+    async fn the_scrub_leaves_no_removed_row_in_the_file() {
+        let dir = std::env::temp_dir().join(format!("vestibule-scrub-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("t.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("secure_delete", "ON")
+            .pragma("temp_store", "MEMORY");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("open");
+        sqlx::query("CREATE TABLE t (k BLOB NOT NULL UNIQUE, v BLOB NOT NULL)")
+            .execute(&pool)
+            .await
+            .expect("table");
+        let mut rng = rand::rng();
+        let mut rows: Vec<(Vec<u8>, Vec<u8>)> = (0..10_000)
+            .map(|_| {
+                let k: [u8; 16] = rng.random();
+                let v: Vec<u8> = (0..rng.random_range(40..80))
+                    .map(|_| rng.random())
+                    .collect();
+                (k.to_vec(), v)
+            })
+            .collect();
+        let mut tx = pool.begin().await.expect("begin");
+        for (k, v) in &rows {
+            sqlx::query("INSERT INTO t (k, v) VALUES ($1, $2)")
+                .bind(k)
+                .bind(v)
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+        }
+        tx.commit().await.expect("commit");
+        let kept = rows.split_off(7_800);
+        rows.shuffle(&mut rng);
+        let mut tx = pool.begin().await.expect("begin");
+        for (k, _) in &rows {
+            sqlx::query("DELETE FROM t WHERE k = $1")
+                .bind(k)
+                .execute(&mut *tx)
+                .await
+                .expect("delete");
+        }
+        tx.commit().await.expect("commit");
+        super::scrub(&pool).await.expect("scrub");
+        pool.close().await;
+
+        let file = std::fs::read(dir.join("t.db")).expect("read");
+        let windows: HashSet<&[u8]> = file.windows(16).collect();
+        let found = |rows: &[(Vec<u8>, Vec<u8>)]| {
+            rows.iter()
+                .filter(|(_, v)| v.get(8..24).is_some_and(|w| windows.contains(w)))
+                .count()
+        };
+        assert_eq!(found(&kept), kept.len(), "the scan finds the kept rows");
+        assert_eq!(found(&rows), 0, "a removed row is still in the file");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -113,11 +113,6 @@ use crate::{
 use dialect::Dialect;
 use keys::{Hold, enter_keys};
 
-/// How long the scrub's checkpoint is tried again while another one holds the log (a passive
-/// checkpoint copies at most a few thousand pages), and the pause between two tries.
-const SCRUB_RETRIES: std::time::Duration = std::time::Duration::from_secs(5);
-const SCRUB_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
-
 /// The storage seam: a pool of one of the two engines.
 #[derive(Clone)]
 pub struct Store {
@@ -507,30 +502,17 @@ impl Engine {
         })
     }
 
-    /// Runs the dialect's clean-up after keys were destroyed, on the writer (see
-    /// [`Dialect::scrub`]).
+    /// Makes sure destroyed keys and removed rows leave no copy in the engine's files, on the
+    /// writer: SQLite's file is rewritten and its log emptied ([`checkpoint::scrub`]); on
+    /// PostgreSQL dead tuples go with autovacuum.
     async fn scrub(&self) -> Result<(), Error> {
-        match (self, self.dialect().scrub()) {
-            (Engine::Sqlite { writer, wanted, .. }, Some(sql)) => {
+        match self {
+            Engine::Sqlite { writer, wanted, .. } => {
                 let _waiting = Wanting::new(wanted);
-                // The checkpoint answers `busy` instead of waiting while another connection
-                // checkpoints (`checkpoint.rs`'s, every 250 ms): the log is then not all copied
-                // and an old frame may still hold a destroyed key's page. It is tried again.
-                let until = tokio::time::Instant::now() + SCRUB_RETRIES;
-                while sqlx::query_scalar::<_, i64>(sql).fetch_one(writer).await? != 0 {
-                    if tokio::time::Instant::now() >= until {
-                        let busy = anyhow::anyhow!("the WAL stayed busy; the scrub did not finish");
-                        return Err(busy.into());
-                    }
-                    tokio::time::sleep(SCRUB_PAUSE).await;
-                }
+                checkpoint::scrub(writer).await
             }
-            (Engine::Postgres(pool), Some(sql)) => {
-                sqlx::query(sql).execute(pool).await?;
-            }
-            (_, None) => {}
+            Engine::Postgres(_) => Ok(()),
         }
-        Ok(())
     }
 }
 

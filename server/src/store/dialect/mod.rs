@@ -114,8 +114,4 @@ pub(crate) trait Dialect: Sync {
     /// Whether a check-in's audit entry waits in `audit_pending` for the sealer (`seal.rs`)
     /// instead of being chained by the check-in's own write.
     fn seals_audit_later(&self) -> bool;
-
-    /// Run on the writer, outside any transaction, after keys were destroyed, so that no copy of
-    /// them lingers in the engine's files.
-    fn scrub(&self) -> Option<&'static str>;
 }

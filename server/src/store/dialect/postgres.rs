@@ -159,9 +159,4 @@ impl Dialect for Postgres {
     fn seals_audit_later(&self) -> bool {
         true
     }
-
-    // Dead tuples go with autovacuum.
-    fn scrub(&self) -> Option<&'static str> {
-        None
-    }
 }

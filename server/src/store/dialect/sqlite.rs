@@ -135,10 +135,4 @@ impl Dialect for Sqlite {
     fn seals_audit_later(&self) -> bool {
         false
     }
-
-    // Destroyed keys' pages are zeroed in the database file (`secure_delete`); this moves the WAL
-    // into it and truncates the WAL, so no old frame keeps them.
-    fn scrub(&self) -> Option<&'static str> {
-        Some("PRAGMA wal_checkpoint(TRUNCATE)")
-    }
 }

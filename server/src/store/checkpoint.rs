@@ -36,6 +36,7 @@ use std::{
 use sqlx::{Connection, SqliteConnection, SqlitePool, sqlite::SqliteConnectOptions};
 use tokio::sync::oneshot;
 
+use super::kiosk_cache::KioskCache;
 use crate::error::Error;
 
 /// How often the log is copied back into the database file.
@@ -61,13 +62,15 @@ const SCRUB_PAUSE: Duration = Duration::from_millis(10);
 
 /// Rewrites the database file and empties the log, on the `writer` (see the module's header).
 /// The rewrite's temporary copy goes to a file rather than memory, which it would otherwise
-/// take as much of as the database is large.
-pub(super) async fn scrub(writer: &SqlitePool) -> Result<(), Error> {
+/// take as much of as the database is large. The rewrite may number a table's rows anew, and
+/// `kiosks` names rows by number: it forgets them all while the writer is still held.
+pub(super) async fn scrub(writer: &SqlitePool, kiosks: &KioskCache) -> Result<(), Error> {
     let mut conn = writer.acquire().await?;
     sqlx::query("PRAGMA temp_store = FILE")
         .execute(&mut *conn)
         .await?;
     let rewritten = sqlx::query("VACUUM").execute(&mut *conn).await;
+    kiosks.forget_all();
     sqlx::query("PRAGMA temp_store = MEMORY")
         .execute(&mut *conn)
         .await?;
@@ -149,6 +152,8 @@ mod tests {
     use std::collections::HashSet;
 
     use rand::{RngExt, seq::SliceRandom};
+
+    use super::KioskCache;
     use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
     /// Rows deleted in a random order leave copies `secure_delete` does not reach (a row moved
@@ -204,7 +209,9 @@ mod tests {
                 .expect("delete");
         }
         tx.commit().await.expect("commit");
-        super::scrub(&pool).await.expect("scrub");
+        super::scrub(&pool, &KioskCache::default())
+            .await
+            .expect("scrub");
         pool.close().await;
 
         let file = std::fs::read(dir.join("t.db")).expect("read");

@@ -91,6 +91,15 @@ impl KioskCache {
         Ok(Some(row))
     }
 
+    /// After SQLite's `VACUUM`, which may number a table's rows anew (`kiosks` has no `INTEGER
+    /// PRIMARY KEY`): every row is forgotten, and nothing read before is kept.
+    pub(super) fn forget_all(&self) {
+        let mut rows = lock(&self.rows);
+        rows.generation += 1;
+        rows.by_token.clear();
+        rows.by_rowid.clear();
+    }
+
     /// The writer's update hook: a row of `table` was inserted, updated or deleted.
     fn changed(&self, table: &str, rowid: i64) {
         if table == "kiosks" {

@@ -507,9 +507,14 @@ impl Engine {
     /// PostgreSQL dead tuples go with autovacuum.
     async fn scrub(&self) -> Result<(), Error> {
         match self {
-            Engine::Sqlite { writer, wanted, .. } => {
+            Engine::Sqlite {
+                writer,
+                wanted,
+                kiosks,
+                ..
+            } => {
                 let _waiting = Wanting::new(wanted);
-                checkpoint::scrub(writer).await
+                checkpoint::scrub(writer, kiosks).await
             }
             Engine::Postgres(_) => Ok(()),
         }

@@ -19,7 +19,7 @@
 //! `ANALYZE`, and without them it may answer an exact-email search of a large visit log by
 //! walking the whole log. [`STATISTICS`] runs when the store opens and every [`REFRESH`] after.
 //!
-//! [`scrub`] makes sure that what was removed (destroyed keys, retention's and erasure's rows)
+//! [`scrub`] makes sure that what was removed (destroyed keys, the rows a retention run removed)
 //! leaves no copy in the files: `secure_delete` zeroes a deleted row where it lies, but not the
 //! copy a row leaves behind on a page it was moved off when its neighbours were rebalanced (a
 //! row moved and deleted later stays readable there). `VACUUM` writes every page anew, then a

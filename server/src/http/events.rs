@@ -85,10 +85,13 @@ async fn events(State(state): State<AppState>, staff: Staff) -> Result<impl Into
                 Ok(Ok(Feed::Changes(gathered))) => {
                     tokio::time::sleep(phase).await;
                     let sse = match own.as_deref() {
-                        None => gathered.all.get_or_init(|| sse(&gathered.changes)).clone(),
+                        None => gathered
+                            .all
+                            .get_or_init(|| visit_events(&gathered.changes))
+                            .clone(),
                         Some(hosts) => {
                             let theirs = gathered.changes.iter().filter(|c| theirs(hosts, c));
-                            sse(theirs)
+                            visit_events(theirs)
                         }
                     };
                     if !sse.is_empty() {
@@ -114,7 +117,7 @@ async fn events(State(state): State<AppState>, staff: Staff) -> Result<impl Into
 }
 
 /// `changes` as `visit` events.
-fn sse<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Bytes {
+fn visit_events<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Bytes {
     let mut sse = Vec::new();
     for c in changes {
         sse.extend_from_slice(b"event: visit\ndata: ");

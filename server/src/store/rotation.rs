@@ -394,8 +394,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Makes sure destroyed keys and removed rows do not linger in the engine's files (the
-    /// dialect's `scrub`: on SQLite the write-ahead log is copied back and emptied).
+    /// Makes sure destroyed keys and removed rows do not linger in the engine's files (on
+    /// SQLite the file is rewritten and the write-ahead log emptied: `checkpoint::scrub`).
     pub async fn scrub(&self) -> Result<(), Error> {
         self.engine.scrub().await
     }

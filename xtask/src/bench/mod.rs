@@ -120,7 +120,7 @@ pub struct BenchOpts {
     /// Watchlist entries for `--watchlist`.
     #[arg(long, default_value_t = 10_000)]
     entries: usize,
-    /// Requests timed per case for `--scim` (and `--scale`, at least 100).
+    /// Requests timed per case for `--scim` (and `--scale`, at least 200).
     #[arg(long, default_value_t = 20)]
     samples: usize,
     /// The server binaries to measure, as `label=path`, instead of the release build (the

@@ -96,7 +96,7 @@ impl<S: Send + 'static> Accept<TcpStream, S> for ConnectionCap {
     /// A connection within the cap sends each write at once (`TCP_NODELAY`). With Nagle's
     /// algorithm a small write waits while an earlier one is unacknowledged, and a client with
     /// nothing to send acknowledges late (up to 40 ms on Linux): the bench's slowest check-in
-    /// took about 50 ms with it, 17–22 ms without.
+    /// took about 50 ms with it, 17–25 ms without.
     fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
             return std::future::ready(Err(io::Error::other("too many connections")));

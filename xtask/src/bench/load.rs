@@ -87,10 +87,7 @@ impl Stats {
         if self.latencies_us.is_empty() {
             return f64::NAN;
         }
-        let i = ((self.latencies_us.len() as f64 * p).ceil() as usize)
-            .clamp(1, self.latencies_us.len())
-            - 1;
-        self.latencies_us[i] as f64 / 1000.0
+        self.latencies_us[nearest_rank(self.latencies_us.len(), p)] as f64 / 1000.0
     }
 
     pub fn max_ms(&self) -> f64 {
@@ -98,6 +95,12 @@ impl Stats {
             .last()
             .map_or(f64::NAN, |v| *v as f64 / 1000.0)
     }
+}
+
+/// The index of the `p`th quantile (0 to 1) of `len` sorted samples, by nearest rank: the
+/// smallest sample that at least `p` of them do not exceed (the 99th of 100, not their maximum).
+pub fn nearest_rank(len: usize, p: f64) -> usize {
+    ((len as f64 * p).ceil() as usize).clamp(1, len.max(1)) - 1
 }
 
 async fn send(k: &Kiosk, t: &Target, kind: Kind, key: &str) -> anyhow::Result<()> {

@@ -73,12 +73,11 @@ pub async fn measure(opts: &BenchOpts, bin: &Path) -> anyhow::Result<Value> {
     Ok(results)
 }
 
-/// The `p`th percentile (0 to 100) of `ms`, in place, by nearest rank: the smallest value that
-/// at least `p`% of the samples do not exceed (the 99th of 100 samples, not their maximum).
+/// The `p`th percentile (0 to 100) of `ms`, in place, by nearest rank.
 pub(super) fn percentile(ms: &mut [f64], p: usize) -> f64 {
     ms.sort_by(f64::total_cmp);
-    let rank = (ms.len() * p).div_ceil(100).max(1);
-    ms.get(rank - 1).copied().unwrap_or(f64::NAN)
+    let i = super::load::nearest_rank(ms.len(), p as f64 / 100.0);
+    ms.get(i).copied().unwrap_or(f64::NAN)
 }
 
 async fn engine(

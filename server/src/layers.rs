@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, fs, path::Path};
 
 /// Bottom first. Modules in one layer may not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["ids", "clock", "periodic"],
+    &["ids", "clock", "periodic", "priority"],
     &["error", "metrics"],
     &["crypto", "tls", "saml", "days", "images", "pdf"],
     &["badge"],

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, fs, path::Path};
 
 /// Bottom first. Modules in one layer may not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["ids", "clock", "periodic", "priority"],
+    &["ids", "clock", "periodic"],
     &["error", "metrics"],
     &["crypto", "tls", "saml", "days", "images", "pdf"],
     &["badge"],

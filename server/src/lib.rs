@@ -17,7 +17,6 @@ pub mod mail;
 pub mod metrics;
 pub mod pdf;
 pub mod periodic;
-pub mod priority;
 pub mod retention;
 pub mod saml;
 pub mod seed;

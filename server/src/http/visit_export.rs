@@ -2,8 +2,7 @@
 //! time by keyset (each page its own short read transaction, the next read while the last is
 //! sent) and sent as it is read, so that an export of a million visits holds a few pages in
 //! memory, not the log. A visit checked in during the export is newer than the cursor and is
-//! left out; every other visit is in it exactly once. After its first page the export gives way
-//! to the kiosks (`priority.rs`): it pauses while a kiosk request is in flight.
+//! left out; every other visit is in it exactly once.
 
 use axum::{
     body::{Body, Bytes},
@@ -23,7 +22,6 @@ use crate::{
     auth::Admin,
     error::Error,
     ids::TenantId,
-    priority::Background,
     state::AppState,
     store::{VisitFilterSql, VisitRow},
 };
@@ -53,18 +51,15 @@ async fn export_visits(
     let tenant = a.0.tenant;
     let mut filter = filter_sql(&a.0, f, PAGE, 0)?;
     // The first page is read before the answer starts: a failure is still an error response.
-    let (head, more) = next_page(&state, tenant, &mut filter, true, None).await?;
+    let (head, more) = next_page(&state, tenant, &mut filter, true).await?;
     // The next pages are read while the last one is sent: a task of their own, [`AHEAD`] pages
     // in front of the connection. A failure ends the stream with an error, so the client sees the
     // answer cut off, never a short export that looks whole; a client gone stops the task.
     let (tx, rx) = mpsc::channel::<Result<Bytes, Error>>(AHEAD);
     if more {
         tokio::spawn(async move {
-            // The kiosks first: the export waits, row by row, while a kiosk request is in flight.
-            let mut background = state.shield.kiosks().background();
             loop {
-                let next = next_page(&state, tenant, &mut filter, false, Some(&mut background));
-                let (chunk, more) = match next.await {
+                let (chunk, more) = match next_page(&state, tenant, &mut filter, false).await {
                     Ok((csv, more)) => (Ok(csv), more),
                     Err(e) => {
                         tracing::warn!(error = %e, "a visit export stopped before its end");
@@ -92,14 +87,13 @@ async fn export_visits(
 }
 
 /// The next page of the export as CSV (after the header line if `header`), in a read transaction
-/// of its own, each visit written as the engine reads it (in the `background` if given); moves
-/// the filter's cursor past it and says whether another may follow.
+/// of its own, each visit written as the engine reads it; moves the filter's cursor past it and
+/// says whether another may follow.
 async fn next_page(
     state: &AppState,
     tenant: TenantId,
     filter: &mut VisitFilterSql,
     header: bool,
-    background: Option<&mut Background<'_>>,
 ) -> Result<(Bytes, bool), Error> {
     let mut csv = csv::Writer::from_writer(Vec::with_capacity(PAGE_BYTES));
     if header {
@@ -107,7 +101,7 @@ async fn next_page(
     }
     let (mut last, mut count) = (None, 0);
     let mut tx = state.store.read(tenant).await?;
-    tx.visits_each(filter, background, |r| {
+    tx.visits_each(filter, |r| {
         (last, count) = (Some((r.checked_in_at, r.id)), count + 1);
         csv.write_record(record(r)).map_err(csv_failed)
     })

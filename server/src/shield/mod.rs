@@ -26,10 +26,7 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::{
-    error::{Error, REQUEST_ID, RequestId},
-    priority::Foreground,
-};
+use crate::error::{Error, REQUEST_ID, RequestId};
 use limit::Limiter;
 
 /// The most bytes of request headers (names, values and their separators) a request may carry.
@@ -88,7 +85,6 @@ pub struct Shield {
     per_ip: Limiter<IpAddr>,
     per_token: Limiter<[u8; 16]>,
     sign_in: Limiter<IpAddr>,
-    kiosks: Foreground,
 }
 
 impl Shield {
@@ -98,14 +94,8 @@ impl Shield {
             per_ip: Limiter::new(settings.per_ip, burst(settings.per_ip)),
             per_token: Limiter::new(settings.per_token, burst(settings.per_token)),
             sign_in: Limiter::per_minute(settings.sign_in_per_minute),
-            kiosks: Foreground::default(),
             settings,
         })
-    }
-
-    /// The kiosk requests in flight, which bulk reads give way to ([`crate::priority`]).
-    pub fn kiosks(&self) -> &Foreground {
-        &self.kiosks
     }
 
     /// Forgets idle limiter keys every few seconds, for as long as the shield lives.
@@ -186,9 +176,6 @@ pub async fn guard(State(shield): State<Arc<Shield>>, mut req: Request, next: Ne
                 return Error::PayloadTooLarge.into_response();
             }
             let req = req.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
-            // A visitor waits on a kiosk's request: bulk reads give way while one is in flight.
-            let kiosk = req.uri().path().starts_with("/api/v1/kiosk/");
-            let _in_flight = kiosk.then(|| shield.kiosks.enter());
             match tokio::time::timeout(shield.settings.request_timeout, next.run(req)).await {
                 Ok(response) => response,
                 Err(_) => Error::Timeout.into_response(),

@@ -23,7 +23,7 @@ use sqlx::{
 use uuid::Uuid;
 
 use super::{Engine, TenantTx, Tx, on_tx};
-use crate::{error::Error, ids::TenantId, priority::Background};
+use crate::{error::Error, ids::TenantId};
 
 /// Values that bind, in order, onto one engine's query arguments.
 pub(crate) trait Bind<DB: Database> {
@@ -253,13 +253,11 @@ impl Tx {
     }
 
     /// Every row, handed to `each` as it arrives rather than gathered first (a large read:
-    /// SQLite's connection thread runs ahead instead of waking the reader for each row); a read
-    /// in the `background` gives way to the foreground after each row.
+    /// SQLite's connection thread runs ahead instead of waking the reader for each row).
     pub(crate) async fn for_each<R: Record>(
         &mut self,
         sql: impl SqlSafeStr + Send,
         params: impl Params,
-        mut background: Option<&mut Background<'_>>,
         mut each: impl FnMut(R) -> Result<(), Error> + Send,
     ) -> Result<(), Error> {
         use futures::TryStreamExt;
@@ -270,12 +268,7 @@ impl Tx {
                 each(row)?;
                 // Buffered rows come without a wait, so the loop would not yield: a page of an
                 // export (decrypted row by row) held its worker thread, and the check-ins queued
-                // on it, for the whole page. Tokio's budget yields every 128 rows or so. Paused,
-                // the read stops the engine too: SQLite's connection thread once its few rows
-                // ahead are buffered, PostgreSQL once the socket's buffers are full.
-                if let Some(b) = background.as_deref_mut() {
-                    b.give_way().await;
-                }
+                // on it, for the whole page. Tokio's budget yields every 128 rows or so.
                 tokio::task::coop::consume_budget().await;
             }
         });
@@ -344,11 +337,10 @@ impl TenantTx {
         &mut self,
         sql: impl SqlSafeStr + Send,
         params: impl Params,
-        background: Option<&mut Background<'_>>,
         each: impl FnMut(R) -> Result<(), Error> + Send,
     ) -> Result<(), Error> {
         self.tx
-            .for_each(sql, InTenant(self.tenant.0, params), background, each)
+            .for_each(sql, InTenant(self.tenant.0, params), each)
             .await
     }
 

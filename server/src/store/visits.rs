@@ -14,7 +14,7 @@ use super::sealed::{
     HOST_NAME, VISIT_PURPOSE, VISITOR_COMPANY, VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE,
 };
 use super::{Actor, TenantTx};
-use crate::{crypto::TenantKeys, error::Error, priority::Background};
+use crate::{crypto::TenantKeys, error::Error};
 
 /// A visit with its visitor and host, decrypted.
 #[derive(Debug, Clone)]
@@ -216,7 +216,7 @@ impl TenantTx {
     /// A page of the visit log, newest first: the filter's matches after its cursor.
     pub async fn visits(&mut self, f: &VisitFilterSql) -> Result<Vec<VisitRow>, Error> {
         let mut page = Vec::new();
-        self.visits_each(f, None, |r| {
+        self.visits_each(f, |r| {
             page.push(r);
             Ok(())
         })
@@ -225,11 +225,10 @@ impl TenantTx {
     }
 
     /// The same page handed to `each` visit by visit as the engine reads it (the export writes
-    /// each one out without gathering the page), in the `background` if given.
+    /// each one out without gathering the page).
     pub async fn visits_each(
         &mut self,
         f: &VisitFilterSql,
-        background: Option<&mut Background<'_>>,
         mut each: impl FnMut(VisitRow) -> Result<(), Error> + Send,
     ) -> Result<(), Error> {
         // The page's visits first, from the visits alone (the index of the log's order, or of the
@@ -254,7 +253,7 @@ impl TenantTx {
         let (at, id) = f.after.unzip();
         let params = Both(self.filter_params(f), (at, id, f.limit, f.offset));
         let keys = self.keys.clone();
-        self.for_each(AssertSqlSafe(sql), params, background, |r: RawVisit| {
+        self.for_each(AssertSqlSafe(sql), params, |r: RawVisit| {
             each(open_visit(&keys, r)?)
         })
         .await

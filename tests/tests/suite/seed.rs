@@ -140,8 +140,8 @@ async fn a_seeded_tenant_reads_back(engine: Engine) {
     let Auth::Bearer(token) = &admin else {
         panic!("a bearer session")
     };
-    // The kiosk goes on checking visitors in during the export, which gives way to its requests:
-    // they are answered, and the export still holds every visit before it, once.
+    // The kiosk goes on checking visitors in during the export: each is answered, and the export
+    // still holds every visit before it, once.
     let export = async {
         api.client
             .get(format!("{}/api/v1/visits/export.csv", api.base))

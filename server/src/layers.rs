@@ -12,6 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["badge"],
     &["store"],
     &[
+        "background",
         "mail",
         "retention",
         "seed",

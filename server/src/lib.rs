@@ -2,6 +2,7 @@
 //! credentials, the HTTP API, TLS and the admin CLI. `main.rs` only calls [`cli::main`].
 
 pub mod auth;
+pub mod background;
 pub mod badge;
 pub mod cli;
 pub mod clock;

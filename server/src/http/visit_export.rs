@@ -2,7 +2,8 @@
 //! time by keyset (each page its own short read transaction, the next read while the last is
 //! sent) and sent as it is read, so that an export of a million visits holds a few pages in
 //! memory, not the log. A visit checked in during the export is newer than the cursor and is
-//! left out; every other visit is in it exactly once.
+//! left out; every other visit is in it exactly once. The reading and writing run at the lowest
+//! priority, so that the front desk's requests do not wait behind them (`background.rs`).
 
 use axum::{
     body::{Body, Bytes},
@@ -20,10 +21,11 @@ use super::{
 };
 use crate::{
     auth::Admin,
+    background,
     error::Error,
     ids::TenantId,
     state::AppState,
-    store::{VisitFilterSql, VisitRow},
+    store::{Store, VisitFilterSql, VisitRow},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -49,29 +51,19 @@ async fn export_visits(
 ) -> Result<impl IntoResponse, Error> {
     paging(f.limit, f.offset)?;
     let tenant = a.0.tenant;
-    let mut filter = filter_sql(&a.0, f, PAGE, 0)?;
+    let filter = filter_sql(&a.0, f, PAGE, 0)?;
+    // The pages are read and written on a thread of their own, at the lowest priority
+    // (`background.rs`), [`AHEAD`] pages in front of the connection. A failure ends the stream
+    // with an error, so the client sees the answer cut off, never a short export that looks
+    // whole; a client gone stops the job.
+    let (tx, mut rx) = mpsc::channel::<Result<Bytes, Error>>(AHEAD);
+    background::spawn("export", state.store.clone(), move |store| {
+        pages(store, tenant, filter, tx)
+    })?;
     // The first page is read before the answer starts: a failure is still an error response.
-    let (head, more) = next_page(&state, tenant, &mut filter, true).await?;
-    // The next pages are read while the last one is sent: a task of their own, [`AHEAD`] pages
-    // in front of the connection. A failure ends the stream with an error, so the client sees the
-    // answer cut off, never a short export that looks whole; a client gone stops the task.
-    let (tx, rx) = mpsc::channel::<Result<Bytes, Error>>(AHEAD);
-    if more {
-        tokio::spawn(async move {
-            loop {
-                let (chunk, more) = match next_page(&state, tenant, &mut filter, false).await {
-                    Ok((csv, more)) => (Ok(csv), more),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "a visit export stopped before its end");
-                        (Err(e), false)
-                    }
-                };
-                if tx.send(chunk).await.is_err() || !more {
-                    break;
-                }
-            }
-        });
-    }
+    let head = rx.recv().await.ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!("the export stopped before its first page"))
+    })??;
     let rest = stream::unfold(rx, |mut rx| async { rx.recv().await.map(|c| (c, rx)) });
     let body = Body::from_stream(stream::once(async { Ok(head) }).chain(rest));
     Ok((
@@ -86,11 +78,36 @@ async fn export_visits(
     ))
 }
 
+/// Sends the export's pages to `tx` until the last one, a failure, or the client is gone.
+async fn pages(
+    store: Store,
+    tenant: TenantId,
+    mut filter: VisitFilterSql,
+    tx: mpsc::Sender<Result<Bytes, Error>>,
+) {
+    let mut header = true;
+    loop {
+        let (chunk, more) = match next_page(&store, tenant, &mut filter, header).await {
+            Ok((csv, more)) => (Ok(csv), more),
+            Err(e) => {
+                if !header {
+                    tracing::warn!(error = %e, "a visit export stopped before its end");
+                }
+                (Err(e), false)
+            }
+        };
+        header = false;
+        if tx.send(chunk).await.is_err() || !more {
+            break;
+        }
+    }
+}
+
 /// The next page of the export as CSV (after the header line if `header`), in a read transaction
 /// of its own, each visit written as the engine reads it; moves the filter's cursor past it and
 /// says whether another may follow.
 async fn next_page(
-    state: &AppState,
+    store: &Store,
     tenant: TenantId,
     filter: &mut VisitFilterSql,
     header: bool,
@@ -100,7 +117,7 @@ async fn next_page(
         csv.write_record(COLUMNS).map_err(csv_failed)?;
     }
     let (mut last, mut count) = (None, 0);
-    let mut tx = state.store.read(tenant).await?;
+    let mut tx = store.read(tenant).await?;
     tx.visits_each(filter, |r| {
         (last, count) = (Some((r.checked_in_at, r.id)), count + 1);
         csv.write_record(record(r)).map_err(csv_failed)

@@ -332,6 +332,23 @@ impl Store {
         Ok(self)
     }
 
+    /// This store with SQLite's reads going through a connection of its own, opened from the
+    /// calling thread: SQLite reads on a thread the connection starts, which inherits the
+    /// caller's scheduling priority (a background job's, `background.rs`). It closes with the
+    /// copy. PostgreSQL's reading is the database's: the same store.
+    pub async fn background(&self) -> Result<Store, Error> {
+        let mut copy = self.clone();
+        if let Engine::Sqlite { reader, .. } = &mut copy.engine {
+            let options = (*reader.connect_options()).clone();
+            *reader = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_with(options)
+                .await?;
+        }
+        Ok(copy)
+    }
+
     /// This store with `clock` as its time source.
     pub fn with_clock(mut self, clock: Clock) -> Store {
         self.clock = clock;

@@ -117,6 +117,7 @@ async fn next_page(
         csv.write_record(COLUMNS).map_err(csv_failed)?;
     }
     let (mut last, mut count) = (None, 0);
+    let _page = store.open_page().await;
     let mut tx = store.read(tenant).await?;
     tx.visits_each(filter, |r| {
         (last, count) = (Some((r.checked_in_at, r.id)), count + 1);

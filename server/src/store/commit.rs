@@ -106,7 +106,7 @@ async fn run(
     let Engine::Sqlite {
         writer,
         wanted,
-        long_log,
+        log,
         ..
     } = &engine
     else {
@@ -143,7 +143,7 @@ async fn run(
                     let _ = job.reply.send(answer);
                 }
                 if let Some(conn) = held.as_mut() {
-                    super::checkpoint::copy_back_if_long(conn, long_log).await;
+                    super::checkpoint::copy_back_if_long(conn, log).await;
                 }
             }
             Err(e) => {
@@ -175,16 +175,13 @@ pub(super) async fn together(
     clock: &Clock,
     batch: &[(TenantId, &NewVisit)],
 ) -> Result<Vec<Answer>, Error> {
-    let Engine::Sqlite {
-        writer, long_log, ..
-    } = engine
-    else {
+    let Engine::Sqlite { writer, log, .. } = engine else {
         return Err(Error::Internal(anyhow::anyhow!("group commit is SQLite's")));
     };
     let (conn, answers) = on(writer.acquire().await?, crypto, clock, batch).await;
     // Batch after batch (the seed's), the log would grow as under the committer's load.
     if let Some(mut conn) = conn {
-        super::checkpoint::copy_back_if_long(&mut conn, long_log).await;
+        super::checkpoint::copy_back_if_long(&mut conn, log).await;
     }
     answers
 }

@@ -3,12 +3,7 @@
 //! user (the schema owner) migrates and records a fresh database's master key; the pool's queries
 //! then run as [`APP_ROLE`], which may only read those (migration `0008_least_privilege.sql`).
 
-use std::{
-    path::Path,
-    str::FromStr,
-    sync::{Arc, atomic::AtomicBool},
-    time::Duration,
-};
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     Connection, Executor,
@@ -129,8 +124,8 @@ impl Store {
             .run(&writer)
             .await
             .map_err(|e| migrate_error("SQLite", &SQLITE_MIGRATIONS, e))?;
-        let long_log = Arc::new(AtomicBool::new(false));
-        let checkpoints = super::checkpoint::start(&options, long_log.clone()).await?;
+        let log = Arc::new(super::checkpoint::Log::default());
+        let checkpoints = super::checkpoint::start(&options, log.clone()).await?;
         // A reader's thread hands its rows to the runtime through a channel of [`ROWS_AHEAD`]
         // (sqlx's default: 50): the export, which writes each row as it arrives, lets the thread
         // read a whole page ahead instead of stopping every 50 rows to be woken again.
@@ -144,7 +139,7 @@ impl Store {
             reader,
             wanted: Arc::default(),
             kiosks,
-            long_log,
+            log,
         };
         let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
         let mut store = Self::assemble(engine, crypto);

@@ -73,6 +73,7 @@ pub use api_keys::ApiKeyRow;
 pub use audit::{Actor, AuditRow, ChainCheck};
 pub use badge_misses::BadgeMisses;
 pub use check_in::{CheckedInRow, Flow, NewVisit, Offline};
+pub use checkpoint::OpenPage;
 pub use connect::APP_ROLE;
 pub use directory::{HostRow, NewHost, SiteRow};
 pub use evacuations::{EvacuationRow, RollRow};
@@ -98,7 +99,7 @@ pub use webhooks::{NewWebhook, Signing, WebhookRow};
 
 use std::sync::{
     Arc,
-    atomic::{AtomicBool, AtomicUsize, Ordering},
+    atomic::{AtomicUsize, Ordering},
 };
 
 use chrono::{DateTime, Utc};
@@ -148,9 +149,9 @@ enum Engine {
         wanted: Arc<AtomicUsize>,
         /// The live kiosks by device token (`kiosk_cache.rs`).
         kiosks: Arc<kiosk_cache::KioskCache>,
-        /// Raised when the write-ahead log has grown long: the group committer copies it back
-        /// between two batches (`checkpoint.rs`).
-        long_log: Arc<AtomicBool>,
+        /// The write-ahead log's length: the group committer copies it back between two
+        /// batches when it has grown long (`checkpoint.rs`).
+        log: Arc<checkpoint::Log>,
     },
     Postgres(PgPool),
 }
@@ -303,6 +304,15 @@ impl Store {
     pub async fn write_beside(&self, tenant: TenantId) -> Result<TenantTx, Error> {
         let tx = self.engine.begin_in(true, tenant).await?;
         self.enter(tx, tenant, Hold::Beside).await
+    }
+
+    /// Opens a page of a long reading job (the export), to hold while the page is read: between
+    /// two pages, SQLite's write-ahead log is copied back and starts again (`checkpoint.rs`).
+    pub async fn open_page(&self) -> OpenPage {
+        match &self.engine {
+            Engine::Sqlite { log, .. } => checkpoint::Log::open_page(log).await,
+            Engine::Postgres(_) => OpenPage::none(),
+        }
     }
 
     /// Opens a read-only transaction in `tenant` (on SQLite it does not wait for the writer).

@@ -2,7 +2,7 @@
 //! server's resident memory sampled every 10 ms), once alone with `perf` sampling the server
 //! (its CPU per row and where it goes: `perf` itself takes CPU, so that run's rate is not the
 //! figure), then again while a kiosk checks visitors in one after another (their p99 against the
-//! p99 of as many check-ins before, idle).
+//! p99 of as many check-ins before, idle), each check-in followed by a no-op request.
 
 use std::{
     path::Path,
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{
     cpu, profile,
-    scale::{Kiosk, percentile, rss_kib},
+    scale::{CHECK_INS, Kiosk, percentile, rss_kib},
 };
 
 /// One export read to its end.
@@ -64,29 +64,26 @@ pub async fn measure(
     );
     let profile = profile.report(us, "exported row (unprofiled run)", alone.rate());
 
-    let idle_p99 = kiosk.p99("idle").await?;
+    let (mut idle, mut idle_no_op) = probe(kiosk, "idle", None).await?;
+    let (idle_p99, idle_no_op_p99) = (percentile(&mut idle, 99), percentile(&mut idle_no_op, 99));
     let exporting = Arc::new(AtomicBool::new(true));
     let during = {
         let (kiosk, exporting) = (kiosk.clone(), exporting.clone());
-        tokio::spawn(async move {
-            let mut ms = Vec::new();
-            let mut i = 0;
-            while exporting.load(Ordering::Relaxed) {
-                ms.push(kiosk.check_in(&format!("during-{i}")).await?);
-                i += 1;
-            }
-            anyhow::Ok(ms)
-        })
+        tokio::spawn(async move { probe(&kiosk, "during", Some(&exporting)).await })
     };
     let busy = export(c, base, admin, pid).await;
     exporting.store(false, Ordering::Relaxed);
-    let mut during = during.await??;
+    let (mut during, mut during_no_op) = during.await??;
     let busy = busy?;
     let during_p99 = percentile(&mut during, 99);
+    let during_no_op_p99 = percentile(&mut during_no_op, 99);
     println!(
         "  check-in p99: idle {idle_p99:.1} ms, during an export {during_p99:.1} ms ({} check-ins; that export {:.0} rows/s)",
         during.len(),
         busy.rate()
+    );
+    println!(
+        "  no-op p99 between them: idle {idle_no_op_p99:.1} ms, during the export {during_no_op_p99:.1} ms"
     );
     Ok(json!({
         "export": {"rows": alone.rows, "bytes": alone.bytes, "secs": alone.secs,
@@ -94,7 +91,27 @@ pub async fn measure(
                    "rows_per_s_during_check_ins": busy.rate(), "profile": profile},
         "check_in": {"idle_p99_ms": idle_p99, "during_export_p99_ms": during_p99,
                      "during_export_count": during.len(), "ratio": during_p99 / idle_p99},
+        "no_op": {"idle_p99_ms": idle_no_op_p99, "during_export_p99_ms": during_no_op_p99,
+                  "ratio": during_no_op_p99 / idle_no_op_p99},
     }))
+}
+
+/// Check-ins one after another, each followed by a no-op (`GET /healthz`): [`CHECK_INS`] of
+/// them, or while `running` holds. Their latencies (ms): the check-ins', the no-ops'. The no-op
+/// tells a check-in slowed by the write path from one slowed by the machine (TLS, HTTP, the CPU).
+async fn probe(
+    kiosk: &Kiosk,
+    tag: &str,
+    running: Option<&AtomicBool>,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let (mut check_ins, mut no_ops) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while running.map_or(i < CHECK_INS, |r| r.load(Ordering::Relaxed)) {
+        check_ins.push(kiosk.check_in(&format!("{tag}-{i}")).await?);
+        no_ops.push(kiosk.no_op().await?);
+        i += 1;
+    }
+    Ok((check_ins, no_ops))
 }
 
 /// Reads the whole export of the visit log, sampling the server's (`pid`) resident memory.

@@ -377,6 +377,20 @@ impl Kiosk {
         Ok(t.elapsed().as_secs_f64() * 1000.0)
     }
 
+    /// One `GET /healthz` (TLS, HTTP and the shield, no work); its latency in ms.
+    pub(super) async fn no_op(&self) -> anyhow::Result<f64> {
+        let t = Instant::now();
+        let res = self
+            .client
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await?;
+        let status = res.status();
+        res.bytes().await?;
+        anyhow::ensure!(status.is_success(), "healthz: {status}");
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    }
+
     /// The p99 (ms) of [`CHECK_INS`] check-ins one after another, keyed `{tag}-{i}`: a tag used
     /// twice would time idempotent replays, not check-ins.
     pub(super) async fn p99(&self, tag: &str) -> anyhow::Result<f64> {

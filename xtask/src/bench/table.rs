@@ -284,7 +284,7 @@ pub fn print(r: &Value) {
 
 /// `--scale`'s figures beside their targets, per engine: `(label, path in the engine's figures, target,
 /// whether more is better)`. A target of 0 is only reported.
-const SCALE_TARGETS: [(&str, &str, f64, bool); 16] = [
+const SCALE_TARGETS: [(&str, &str, f64, bool); 17] = [
     ("seed, visits/s", "/seed_visits_per_s", 0.0, true),
     ("first page p99, ms", "/first page/p99_ms", 50.0, false),
     ("site filter p99, ms", "/site filter/p99_ms", 50.0, false),
@@ -329,6 +329,7 @@ const SCALE_TARGETS: [(&str, &str, f64, bool); 16] = [
         2.0,
         false,
     ),
+    ("no-op p99 during export / idle", "/no_op/ratio", 0.0, false),
     (
         "check-in p99, idle conns held, ms",
         "/connections/check_in_p99_idle_only_ms",

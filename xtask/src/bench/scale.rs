@@ -371,10 +371,7 @@ impl Kiosk {
             .json(&body)
             .send()
             .await?;
-        let status = res.status();
-        res.bytes().await?;
-        anyhow::ensure!(status.is_success(), "check-in: {status}");
-        Ok(t.elapsed().as_secs_f64() * 1000.0)
+        answered(t, res, "check-in").await
     }
 
     /// One `GET /healthz` (TLS, HTTP and the shield, no work); its latency in ms.
@@ -385,10 +382,7 @@ impl Kiosk {
             .get(format!("{}/healthz", self.base))
             .send()
             .await?;
-        let status = res.status();
-        res.bytes().await?;
-        anyhow::ensure!(status.is_success(), "healthz: {status}");
-        Ok(t.elapsed().as_secs_f64() * 1000.0)
+        answered(t, res, "healthz").await
     }
 
     /// The p99 (ms) of [`CHECK_INS`] check-ins one after another, keyed `{tag}-{i}`: a tag used
@@ -400,6 +394,15 @@ impl Kiosk {
         }
         Ok(percentile(&mut ms, 99))
     }
+}
+
+/// The ms since `t` once `res` (to a request `what`) has been read to its end; an error unless
+/// it succeeded.
+async fn answered(t: Instant, res: reqwest::Response, what: &str) -> anyhow::Result<f64> {
+    let status = res.status();
+    res.bytes().await?;
+    anyhow::ensure!(status.is_success(), "{what}: {status}");
+    Ok(t.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// The resident memory of process `pid`, in KiB.

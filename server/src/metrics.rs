@@ -1,6 +1,6 @@
 //! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
 //! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
-//! sizes; rows removed by retention runs; emails and webhook deliveries tried, by outcome; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
+//! sizes and the pauses it takes to copy SQLite's log back; rows removed by retention runs; emails and webhook deliveries tried, by outcome; and the gauges the scrape handler reads from the store and passes in ([`Gauges`]: the
 //! outbox backlog and the database pools' use). This module only holds what others feed it.
 //! Labels are route templates and fixed words, never values.
 //!
@@ -65,6 +65,7 @@ struct Metrics {
     rate_limited: Family<LimitLabels, Counter>,
     checkout_backoffs: Counter,
     commit_batch: Histogram,
+    copy_back: Histogram,
     outbox_depth: Gauge,
     outbox_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     pool_size: Family<PoolLabels, Gauge>,
@@ -85,6 +86,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let rate_limited = Family::<LimitLabels, Counter>::default();
     let checkout_backoffs = Counter::default();
     let commit_batch = Histogram::new(exponential_buckets(1.0, 2.0, 8));
+    let copy_back = Histogram::new(exponential_buckets(0.0005, 2.0, 10));
     let outbox_depth = Gauge::default();
     let outbox_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
     let pool_size = Family::<PoolLabels, Gauge>::default();
@@ -140,6 +142,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         commit_batch.clone(),
     );
     registry.register(
+        "sqlite_log_copy_back_seconds",
+        "Time the SQLite group committer spent copying the write-ahead log back between two batches",
+        copy_back.clone(),
+    );
+    registry.register(
         "outbox_depth",
         "Emails due and not yet sent or given up",
         outbox_depth.clone(),
@@ -177,6 +184,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         rate_limited,
         checkout_backoffs,
         commit_batch,
+        copy_back,
         outbox_depth,
         outbox_age,
         pool_size,
@@ -255,6 +263,11 @@ pub fn webhook_attempt(outcome: &'static str) {
         .webhooks
         .get_or_create(&OutcomeLabels { outcome })
         .inc();
+}
+
+/// The group committer copied SQLite's log back, its batches waiting for `took`.
+pub fn log_copy_back(took: Duration) {
+    METRICS.copy_back.observe(took.as_secs_f64());
 }
 
 /// One group commit of `n` jobs.

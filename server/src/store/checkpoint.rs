@@ -190,9 +190,11 @@ pub(super) async fn copy_back_if_long(conn: &mut SqliteConnection, log: &Log) {
     if !log.staged.load(Ordering::SeqCst) || log.pages.load(Ordering::SeqCst) > 0 {
         return;
     }
+    let started = std::time::Instant::now();
     if let Err(e) = sqlx::query(PASSIVE).execute(conn).await {
         tracing::warn!(error = %e, "the writer's WAL checkpoint failed; the next one tries again");
     }
+    crate::metrics::log_copy_back(started.elapsed());
     log.copied_back();
 }
 

@@ -161,16 +161,20 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         load::open(&fleet.kiosks, &t, Kind::CheckIn, half, secs),
     )
     .await?;
-    let inside = server_p99(&before, &b.server.metrics(&fleet.op).await?);
+    let after = b.server.metrics(&fleet.op).await?;
+    let inside = server_p99(&before, &after);
+    let copies = copy_backs(&before, &after);
     println!(
         "  at {half:.0}/s (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%); \
-         the server's own p99 at most {} ms",
+         the server's own p99 at most {} ms; log copied back {} times, {:.1} ms each",
         lat.percentile_ms(0.5),
         lat.percentile_ms(0.99),
         lat.max_ms(),
         lat.failed,
         busy * 100.0,
         inside.map_or("?".to_owned(), |ms| format!("{ms}")),
+        copies["count"],
+        copies["mean_ms"].as_f64().unwrap_or(0.0),
     );
     let mut out = json!({
         "noop": noop.json(),
@@ -184,7 +188,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         "latency_at_half_peak": {
             "rate": half, "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
             "max_ms": lat.max_ms(), "answered": lat.ok, "failed": lat.failed,
-            "server_p99_at_most_ms": inside,
+            "server_p99_at_most_ms": inside, "log_copy_backs": copies,
             "cpu_busy": busy, "server_cpu": srv,
         },
     });
@@ -231,14 +235,28 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     Ok(out)
 }
 
+/// How many observations the histogram `name` gained between two scrapes of `/metrics`, and
+/// their mean (`None` when it has none, as on PostgreSQL).
+fn grown(before: &str, after: &str, name: &str) -> Option<(f64, f64)> {
+    let grew = |part| {
+        let name = format!("{name}_{part}");
+        Some(sustained::metric(after, &name)? - sustained::metric(before, &name)?)
+    };
+    let (sum, count) = (grew("sum")?, grew("count")?);
+    (count > 0.0).then(|| (count, sum / count))
+}
+
 /// The mean size of the group commit's batches between two scrapes of `/metrics` (SQLite).
 fn mean_batch(before: &str, after: &str) -> Option<f64> {
-    let grew = |name| Some(sustained::metric(after, name)? - sustained::metric(before, name)?);
-    let (sum, count) = (
-        grew("vestibule_commit_batch_size_sum")?,
-        grew("vestibule_commit_batch_size_count")?,
-    );
-    (count > 0.0).then(|| sum / count)
+    grown(before, after, "vestibule_commit_batch_size").map(|(_, mean)| mean)
+}
+
+/// The group committer's copies of SQLite's log back between two scrapes of `/metrics`: how
+/// many, and the mean time its batches waited for one (ms), as JSON (`null` when none).
+pub(super) fn copy_backs(before: &str, after: &str) -> Value {
+    let name = "vestibule_sqlite_log_copy_back_seconds";
+    let (count, mean) = grown(before, after, name).unwrap_or((0.0, f64::NAN));
+    json!({"count": count, "mean_ms": (count > 0.0).then_some(mean * 1000.0)})
 }
 
 /// The upper bound of the latency bucket holding the 99th percentile of the check-ins answered

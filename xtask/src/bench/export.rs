@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use super::{
     cpu, profile,
     scale::{CHECK_INS, Kiosk, percentile, rss_kib},
+    server::BenchServer,
 };
 
 /// One export read to its end.
@@ -39,17 +40,17 @@ impl Export {
 /// The export's figures: alone (profiled), and the check-ins' p99 idle and during a second one.
 pub async fn measure(
     c: &Client,
-    base: &str,
+    server: &BenchServer,
     admin: &str,
-    pid: u32,
     kiosk: &Kiosk,
     dir: &Path,
 ) -> anyhow::Result<Value> {
+    let (base, pid) = (server.base.as_str(), server.pid());
     let before = cpu::Snapshot::now(Some(pid));
     let alone = export(c, base, admin, pid).await?;
-    let server = cpu::Snapshot::now(Some(pid)).process_since(&before);
+    let busy_share = cpu::Snapshot::now(Some(pid)).process_since(&before);
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
-    let us = server * cores * alone.secs * 1e6 / alone.rows.max(1) as f64;
+    let us = busy_share * cores * alone.secs * 1e6 / alone.rows.max(1) as f64;
     let recording = profile::Recording::start(dir.join("export.perf"), pid)?;
     let profiled = export(c, base, admin, pid).await;
     let profile = recording.finish().await?;
@@ -66,6 +67,8 @@ pub async fn measure(
 
     let (mut idle, mut idle_no_op) = probe(kiosk, "idle", None).await?;
     let (idle_p99, idle_no_op_p99) = (percentile(&mut idle, 99), percentile(&mut idle_no_op, 99));
+    let op = server.operator_token()?;
+    let scraped = server.metrics(&op).await?;
     let exporting = Arc::new(AtomicBool::new(true));
     let during = {
         let (kiosk, exporting) = (kiosk.clone(), exporting.clone());
@@ -77,20 +80,25 @@ pub async fn measure(
     let busy = busy?;
     let during_p99 = percentile(&mut during, 99);
     let during_no_op_p99 = percentile(&mut during_no_op, 99);
+    let copies = super::engine::copy_backs(&scraped, &server.metrics(&op).await?);
     println!(
         "  check-in p99: idle {idle_p99:.1} ms, during an export {during_p99:.1} ms ({} check-ins; that export {:.0} rows/s)",
         during.len(),
         busy.rate()
     );
     println!(
-        "  no-op p99 between them: idle {idle_no_op_p99:.1} ms, during the export {during_no_op_p99:.1} ms"
+        "  no-op p99 between them: idle {idle_no_op_p99:.1} ms, during the export {during_no_op_p99:.1} ms; \
+         the log copied back {} times, {:.1} ms each",
+        copies["count"],
+        copies["mean_ms"].as_f64().unwrap_or(0.0),
     );
     Ok(json!({
         "export": {"rows": alone.rows, "bytes": alone.bytes, "secs": alone.secs,
                    "rows_per_s": alone.rate(), "rss_growth_mb": alone.rss_growth_mb,
                    "rows_per_s_during_check_ins": busy.rate(), "profile": profile},
         "check_in": {"idle_p99_ms": idle_p99, "during_export_p99_ms": during_p99,
-                     "during_export_count": during.len(), "ratio": during_p99 / idle_p99},
+                     "during_export_count": during.len(), "ratio": during_p99 / idle_p99,
+                     "log_copy_backs": copies},
         "no_op": {"idle_p99_ms": idle_no_op_p99, "during_export_p99_ms": during_no_op_p99,
                   "ratio": during_no_op_p99 / idle_no_op_p99},
     }))

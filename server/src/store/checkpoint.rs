@@ -11,15 +11,10 @@
 //! only starts the log again from its beginning then. It would grow for as long as the load
 //! lasts, every frame written past the file's end, where the kernel first zeroes the new
 //! blocks (half the writer's CPU under load, in the bench's profile). So when a checkpoint finds
-//! more than [`LONG`] frames in the log, it raises [`Log::long`] and checkpoints again at once,
-//! each pass copying what was written during the one before, until a pass had at most [`FEW`]
-//! new frames to copy (so was short, and little was written during it), [`PASSES`] at most, as
-//! long as each copies all but [`FEW`] of the frames it found (a reader may hold some back).
-//! It then raises [`Log::staged`], and the group committer checkpoints once between two
-//! batches, when nothing is being written: the few frames this connection has not copied yet.
-//! Its next batch then starts the log again. The batches wait for that copy and its `fsync` of
-//! the database file, whose time grows with the pages copied (on this project's test machine,
-//! 1 to 4 ms for one page, 23 ms for a thousand): hence the passes before it.
+//! more than [`LONG`] frames in the log and has copied all but [`FEW`], it raises [`Log::long`]
+//! and [`Log::staged`], and the group committer checkpoints once between two batches, when
+//! nothing is being written: the few frames this connection has not copied yet. Its next batch
+//! then starts the log again.
 //!
 //! No checkpoint copies a frame a reader may still need, nor any frame at all while a reader
 //! reads the database file alone (as one does that began when the log was all copied); and the
@@ -59,8 +54,8 @@ use crate::error::Error;
 pub(super) struct Log {
     /// Raised when a checkpoint found the log long; lowered when it has been copied back.
     long: AtomicBool,
-    /// The checkpoint task's last pass copied all but a few of the frames it found and was
-    /// short ([`FEW`]): the group committer copies the rest.
+    /// The checkpoint task's last copy left at most [`FEW`] frames: the group committer copies
+    /// the rest.
     staged: AtomicBool,
     /// Pages of long reading jobs open now ([`OpenPage`]): the group committer does not copy
     /// the log back while one is.
@@ -99,25 +94,15 @@ impl Log {
         OpenPage(Some(log.clone()))
     }
 
-    /// Takes in a pass of the checkpoint task: `frames` in the log, `copied` of them, `fresh`
-    /// of them not there at the task's pass before, whether the group committer wrote nothing
-    /// meanwhile (`quiet`), and whether it is the `last` pass in a row. Answers whether another
-    /// pass at once would leave less for the writer to copy. After the last one the writer
-    /// copies what is left even when the pass was not short: under writes faster than the
-    /// passes copy, the log would otherwise grow for as long as they last.
-    fn checkpointed(&self, frames: i64, copied: i64, fresh: i64, quiet: bool, last: bool) -> bool {
+    /// Takes in the checkpoint task's result: `frames` in the log, `copied` of them, and
+    /// whether the group committer wrote nothing meanwhile (`quiet`).
+    fn checkpointed(&self, frames: i64, copied: i64, quiet: bool) {
         if quiet && frames >= 0 && copied >= frames {
             self.copied_back();
-            return false;
+        } else if frames > LONG {
+            self.staged.store(frames - copied <= FEW, Ordering::SeqCst);
+            self.long.store(true, Ordering::SeqCst);
         }
-        if frames <= LONG {
-            return false;
-        }
-        let most = frames - copied <= FEW;
-        let staged = most && (fresh <= FEW || last);
-        self.staged.store(staged, Ordering::SeqCst);
-        self.long.store(true, Ordering::SeqCst);
-        most && !staged
     }
 
     /// The log is all copied back and nothing written since: the next write starts it again.
@@ -144,13 +129,9 @@ const EVERY: Duration = Duration::from_millis(250);
 /// A log this long (frames of a page each: 16 MiB of 4 KiB pages) is copied back by the writer.
 const LONG: i64 = 4096;
 
-/// A pass of the checkpoint task that had at most this many new frames to copy (256 KiB) was
-/// short: what was written during it, and at most as many frames a reader held back, are left
-/// to the writer, whose next batch waits for them.
-const FEW: i64 = 64;
-
-/// The checkpoint task's passes back to back, at most (see [`FEW`]).
-const PASSES: usize = 8;
+/// What the checkpoint task may leave to the writer's copy (4 MiB): it copies these with the
+/// check-ins of the next batch waiting.
+const FEW: i64 = 1024;
 
 /// A checkpoint that neither waits for nor holds up the writer or the readers.
 const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
@@ -222,30 +203,19 @@ pub(super) struct Checkpoints {
     _running: oneshot::Sender<()>,
 }
 
-/// Passive checkpoints on the task's `conn`, each result told to `log`, for as long as it asks
-/// for another pass (at most [`PASSES`]).
+/// A passive checkpoint on the task's `conn`, its result told to `log`.
 async fn checkpoint(conn: &mut SqliteConnection, log: &Log) {
-    let mut before = 0;
-    for pass in 1..=PASSES {
-        let batches = log.batches.load(Ordering::SeqCst);
-        // (busy, frames in the log, frames copied back)
-        let (frames, copied) = match sqlx::query_as::<_, (i64, i64, i64)>(PASSIVE)
-            .fetch_one(&mut *conn)
-            .await
-        {
-            Ok((_, frames, copied)) => (frames, copied),
-            Err(e) => {
-                tracing::warn!(error = %e, "a WAL checkpoint failed; the next one tries again");
-                return;
-            }
-        };
-        let quiet = log.batches.load(Ordering::SeqCst) == batches;
-        // A log shorter than at the pass before started again from its beginning.
-        let fresh = if frames >= before { frames - before } else { frames };
-        before = frames;
-        if !log.checkpointed(frames, copied, fresh, quiet, pass == PASSES) {
-            return;
+    let batches = log.batches.load(Ordering::SeqCst);
+    // (busy, frames in the log, frames copied back)
+    match sqlx::query_as::<_, (i64, i64, i64)>(PASSIVE)
+        .fetch_one(conn)
+        .await
+    {
+        Ok((_, frames, copied)) => {
+            let quiet = log.batches.load(Ordering::SeqCst) == batches;
+            log.checkpointed(frames, copied, quiet);
         }
+        Err(e) => tracing::warn!(error = %e, "a WAL checkpoint failed; the next one tries again"),
     }
 }
 
@@ -293,10 +263,8 @@ mod tests {
         sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
     };
 
-    /// A long log is left to the writer only once a pass of the checkpoint task copied all but
-    /// a few frames it found and had few new frames to copy (or was the last in a row); until
-    /// then the task goes on unless a reader holds many frames back; a log all copied with
-    /// nothing written meanwhile is no longer long.
+    /// A long log is left to the writer only once the checkpoint task copied all but a few
+    /// frames; a log all copied with nothing written meanwhile is no longer long.
     #[test]
     fn the_writer_copies_only_what_the_task_could_not() {
         let log = Log::default();
@@ -306,21 +274,20 @@ mod tests {
                 log.staged.load(Ordering::SeqCst),
             )
         };
-        let (long, few) = (super::LONG, super::FEW);
-        assert!(!log.checkpointed(long - 1, 0, long - 1, false, false));
+        log.checkpointed(super::LONG - 1, 0, false);
         assert_eq!(state(&log), (false, false), "short");
-        assert!(!log.checkpointed(long + 5000, 100, long + 5000, false, false));
+        log.checkpointed(super::LONG + 5000, 100, false);
         assert_eq!(state(&log), (true, false), "long, a reader in the way");
-        assert!(log.checkpointed(long + 5000, long + 5000, long + 5000, false, false));
-        assert_eq!(state(&log), (true, false), "long, all copied, a long pass");
-        assert!(!log.checkpointed(long + 9000, long + 9000, 4000, false, true));
-        assert_eq!(state(&log), (true, true), "all copied, a long last pass");
-        assert!(!log.checkpointed(long + 9000 + few, long + 9000 + few, few, false, false));
-        assert_eq!(state(&log), (true, true), "all copied, a short pass");
-        assert!(!log.checkpointed(long + 9100, long + 9100 - few, few, false, false));
-        assert_eq!(state(&log), (true, true), "a few held back, a short pass");
-        assert!(!log.checkpointed(long + 9000, long + 9000, 10, true, false));
-        assert_eq!(state(&log), (false, false), "all copied, nothing written");
+        log.checkpointed(super::LONG + 5000, super::LONG + 5000 - super::FEW, false);
+        assert_eq!(state(&log), (true, true), "long, all but a few copied");
+        log.checkpointed(super::LONG + 6000, super::LONG + 6000, false);
+        assert_eq!(
+            state(&log),
+            (true, true),
+            "all copied, but written meanwhile"
+        );
+        log.checkpointed(super::LONG + 6000, super::LONG + 6000, true);
+        assert_eq!(state(&log), (false, false), "all copied");
     }
 
     /// While a page of a long reading job is open the writer does not copy the log back; once

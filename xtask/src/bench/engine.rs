@@ -166,15 +166,14 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     let copies = copy_backs(&before, &after);
     println!(
         "  at {half:.0}/s (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%); \
-         the server's own p99 at most {} ms; log copied back {} times, {:.1} ms each",
+         the server's own p99 at most {} ms; {}",
         lat.percentile_ms(0.5),
         lat.percentile_ms(0.99),
         lat.max_ms(),
         lat.failed,
         busy * 100.0,
         inside.map_or("?".to_owned(), |ms| format!("{ms}")),
-        copies["count"],
-        copies["mean_ms"].as_f64().unwrap_or(0.0),
+        copy_backs_text(&copies),
     );
     let mut out = json!({
         "noop": noop.json(),
@@ -257,6 +256,14 @@ pub(super) fn copy_backs(before: &str, after: &str) -> Value {
     let name = "vestibule_sqlite_log_copy_back_seconds";
     let (count, mean) = grown(before, after, name).unwrap_or((0.0, f64::NAN));
     json!({"count": count, "mean_ms": (count > 0.0).then_some(mean * 1000.0)})
+}
+
+/// [`copy_backs`] in words.
+pub(super) fn copy_backs_text(copies: &Value) -> String {
+    match copies["mean_ms"].as_f64() {
+        Some(ms) => format!("log copied back {} times, {ms:.1} ms each", copies["count"]),
+        None => "log not copied back".to_owned(),
+    }
 }
 
 /// The upper bound of the latency bucket holding the 99th percentile of the check-ins answered

@@ -87,10 +87,8 @@ pub async fn measure(
         busy.rate()
     );
     println!(
-        "  no-op p99 between them: idle {idle_no_op_p99:.1} ms, during the export {during_no_op_p99:.1} ms; \
-         the log copied back {} times, {:.1} ms each",
-        copies["count"],
-        copies["mean_ms"].as_f64().unwrap_or(0.0),
+        "  no-op p99 between them: idle {idle_no_op_p99:.1} ms, during the export {during_no_op_p99:.1} ms; {}",
+        super::engine::copy_backs_text(&copies),
     );
     Ok(json!({
         "export": {"rows": alone.rows, "bytes": alone.bytes, "secs": alone.secs,

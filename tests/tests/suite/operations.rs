@@ -201,6 +201,7 @@ async fn metrics_for_the_operator_only_and_json_logs_without_personal_data() {
         r#"vestibule_db_pool_connections{pool="sqlite_writer"} 1"#,
         r#"vestibule_db_pool_idle_connections{pool="sqlite_reader"}"#,
         "vestibule_commit_batch_size_count ",
+        "vestibule_sqlite_log_copy_back_seconds_count ",
         "vestibule_http_request_duration_seconds_bucket{",
     ] {
         assert!(text.contains(line), "the metrics lack {line:?}:\n{text}");

@@ -253,9 +253,8 @@ fn mean_batch(before: &str, after: &str) -> Option<f64> {
 /// The group committer's copies of SQLite's log back between two scrapes of `/metrics`: how
 /// many, and the mean time its batches waited for one (ms), as JSON (`null` when none).
 pub(super) fn copy_backs(before: &str, after: &str) -> Value {
-    let name = "vestibule_sqlite_log_copy_back_seconds";
-    let (count, mean) = grown(before, after, name).unwrap_or((0.0, f64::NAN));
-    json!({"count": count, "mean_ms": (count > 0.0).then_some(mean * 1000.0)})
+    let copies = grown(before, after, "vestibule_sqlite_log_copy_back_seconds");
+    json!({"count": copies.map_or(0.0, |(n, _)| n), "mean_ms": copies.map(|(_, mean)| mean * 1000.0)})
 }
 
 /// [`copy_backs`] in words.

@@ -153,7 +153,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     let script = b.script("profile", &fleet.targets)?;
     let (c, pid) = (opts.clients, b.server.pid());
     let (_, profile) = profile::check_ins(&b.dir, &url, &script, c, opts.secs, pid).await?;
-    let half = peak.rps() / 2.0;
+    let half = opts.latency_rate.unwrap_or(peak.rps() / 2.0);
     let t = Target::new(&b.server.base, &fleet.host, &format!("half-{}", b.stamp));
     let before = b.server.metrics(&fleet.op).await?;
     let (lat, busy, srv) = own(

@@ -80,6 +80,10 @@ pub struct BenchOpts {
     /// (see `tenants.rs`; `--scale` runs it too, over 1,000 tenants).
     #[arg(long)]
     many_tenants: bool,
+    /// Check-ins a second of the open-loop latency run, instead of half the measured peak (to
+    /// compare two builds at one load).
+    #[arg(long)]
+    latency_rate: Option<f64>,
     /// Visits in the tenant for `--scale`.
     #[arg(long, default_value_t = 1_000_000)]
     visits: usize,

@@ -263,6 +263,17 @@ mod tests {
         sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
     };
 
+    /// A fresh directory named for `test` and the options of a WAL database `t.db` in it.
+    fn wal_db(test: &str) -> (std::path::PathBuf, SqliteConnectOptions) {
+        let dir = std::env::temp_dir().join(format!("vestibule-{test}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("t.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        (dir, options)
+    }
+
     /// A long log is left to the writer only once the checkpoint task copied all but a few
     /// frames; a log all copied with nothing written meanwhile is no longer long.
     #[test]
@@ -295,13 +306,8 @@ mod tests {
     /// (the file does not grow: it would by a frame at least if the write went past the end).
     #[tokio::test]
     async fn the_log_starts_again_between_two_pages() {
-        let dir = std::env::temp_dir().join(format!("vestibule-log-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let options = SqliteConnectOptions::new()
-            .filename(dir.join("t.db"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .pragma("wal_autocheckpoint", "0");
+        let (dir, options) = wal_db("log");
+        let options = options.pragma("wal_autocheckpoint", "0");
         let mut writer = SqliteConnection::connect_with(&options)
             .await
             .expect("writer");
@@ -361,12 +367,8 @@ mod tests {
     /// none of them is in the file, and every kept row still is.
     #[tokio::test]
     async fn the_scrub_leaves_no_removed_row_in_the_file() {
-        let dir = std::env::temp_dir().join(format!("vestibule-scrub-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let options = SqliteConnectOptions::new()
-            .filename(dir.join("t.db"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+        let (dir, options) = wal_db("scrub");
+        let options = options
             .pragma("secure_delete", "ON")
             .pragma("temp_store", "MEMORY");
         let pool = SqlitePoolOptions::new()

@@ -41,6 +41,7 @@ impl Export {
 pub async fn measure(
     c: &Client,
     server: &BenchServer,
+    op: &str,
     admin: &str,
     kiosk: &Kiosk,
     dir: &Path,
@@ -67,8 +68,7 @@ pub async fn measure(
 
     let (mut idle, mut idle_no_op) = probe(kiosk, "idle", None).await?;
     let (idle_p99, idle_no_op_p99) = (percentile(&mut idle, 99), percentile(&mut idle_no_op, 99));
-    let op = server.operator_token()?;
-    let scraped = server.metrics(&op).await?;
+    let scraped = server.metrics(op).await?;
     let exporting = Arc::new(AtomicBool::new(true));
     let during = {
         let (kiosk, exporting) = (kiosk.clone(), exporting.clone());
@@ -80,7 +80,7 @@ pub async fn measure(
     let busy = busy?;
     let during_p99 = percentile(&mut during, 99);
     let during_no_op_p99 = percentile(&mut during_no_op, 99);
-    let copies = super::engine::copy_backs(&scraped, &server.metrics(&op).await?);
+    let copies = super::engine::copy_backs(&scraped, &server.metrics(op).await?);
     println!(
         "  check-in p99: idle {idle_p99:.1} ms, during an export {during_p99:.1} ms ({} check-ins; that export {:.0} rows/s)",
         during.len(),

@@ -260,7 +260,7 @@ async fn engine(
         device,
         host,
     };
-    let exported = super::export::measure(&c, &server, &admin, &kiosk, &dir).await?;
+    let exported = super::export::measure(&c, &server, &op, &admin, &kiosk, &dir).await?;
     if let Value::Object(o) = exported {
         out.extend(o);
     }

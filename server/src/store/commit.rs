@@ -1,7 +1,8 @@
 //! Group commit on SQLite: check-ins from concurrent requests are written by one committer (a
 //! task on a thread and runtime of its own) that takes whatever is waiting (at most `max_batch`)
-//! into one transaction, so one `fsync` (`synchronous=FULL`) covers them all; each request is
-//! answered only after its batch commits.
+//! into one transaction; each request is answered only after its batch commits and the log is
+//! synced (`log_sync.rs`: one `fdatasync` covers the batches committed before it began, and
+//! the committer writes the next batch meanwhile).
 //! Nothing waits for a batch to fill: a batch is what queued up while the previous one committed.
 //!
 //! Every statement is a hand-off to sqlx's worker thread and back, so a batch costs two of them,
@@ -31,6 +32,7 @@ use super::check_in::{
     CheckInFacts, chained, decide, facts_params, free_badge_code, index_keys, plan,
 };
 use super::keys::keys_at;
+use super::log_sync::not_synced;
 use super::query::Both;
 use super::{CheckedInRow, Engine, NewVisit, Tx};
 use crate::{
@@ -107,6 +109,7 @@ async fn run(
         writer,
         wanted,
         log,
+        sync,
         ..
     } = &engine
     else {
@@ -139,9 +142,13 @@ async fn run(
         };
         match done {
             Ok(answers) => {
-                for (job, answer) in batch.drain(..).zip(answers) {
-                    let _ = job.reply.send(answer);
-                }
+                // Answered once the log is on the disk, while the next batch is written.
+                let replies: Vec<_> = batch.drain(..).map(|j| j.reply).zip(answers).collect();
+                sync.then(move |synced| {
+                    for (reply, answer) in replies {
+                        let _ = reply.send(if synced { answer } else { Err(not_synced()) });
+                    }
+                });
                 if let Some(conn) = held.as_mut() {
                     super::checkpoint::copy_back_if_long(conn, log).await;
                 }
@@ -175,7 +182,10 @@ pub(super) async fn together(
     clock: &Clock,
     batch: &[(TenantId, &NewVisit)],
 ) -> Result<Vec<Answer>, Error> {
-    let Engine::Sqlite { writer, log, .. } = engine else {
+    let Engine::Sqlite {
+        writer, log, sync, ..
+    } = engine
+    else {
         return Err(Error::Internal(anyhow::anyhow!("group commit is SQLite's")));
     };
     let (conn, answers) = on(writer.acquire().await?, crypto, clock, batch).await;
@@ -183,7 +193,9 @@ pub(super) async fn together(
     if let Some(mut conn) = conn {
         super::checkpoint::copy_back_if_long(&mut conn, log).await;
     }
-    answers
+    let answers = answers?;
+    sync.synced().await?;
+    Ok(answers)
 }
 
 /// Runs `batch` on the writer `conn` (see [`check_in_all`]); gives the connection back if it is

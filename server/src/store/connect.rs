@@ -1,5 +1,5 @@
-//! Opening a store: the SQLite file in the data dir (WAL, `synchronous=FULL`, foreign keys) or a
-//! PostgreSQL URL; embedded migrations run before the pool is handed out. On PostgreSQL the URL's
+//! Opening a store: the SQLite file in the data dir (WAL, `synchronous=FULL` but on the writer,
+//! whose commits `log_sync.rs` syncs, foreign keys) or a PostgreSQL URL; embedded migrations run before the pool is handed out. On PostgreSQL the URL's
 //! user (the schema owner) migrates and records a fresh database's master key; the pool's queries
 //! then run as [`APP_ROLE`], which may only read those (migration `0008_least_privilege.sql`).
 
@@ -47,6 +47,22 @@ fn migrate_error(
         )),
         e => Error::Config(format!("migrating {engine}: {e}")),
     }
+}
+
+/// Longest the log's file stays once copied back (64 MiB, four times what the checkpoints let it
+/// grow to under load): a log that grew under a long reader is cut back to it by the first
+/// commit that starts it again, rather than kept at its largest.
+pub(super) const LOG_KEPT: u64 = 64 << 20;
+
+/// SQLite's writer: it leaves syncing its commits to `log_sync.rs` and checkpoints to
+/// `checkpoint.rs`, and cuts the log back to [`LOG_KEPT`]. The group committer's queries are one
+/// text per batch size (`commit.rs`): room for them.
+pub(super) fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .synchronous(SqliteSynchronous::Normal)
+        .statement_cache_capacity(512)
+        .pragma("wal_autocheckpoint", "0")
+        .pragma("journal_size_limit", LOG_KEPT.to_string())
 }
 
 impl Store {
@@ -102,8 +118,7 @@ impl Store {
             .pragma("temp_store", "MEMORY")
             .busy_timeout(Duration::from_secs(10));
         // A local file cannot hang up: no ping before each use (a round trip to the connection's
-        // thread). The group committer's queries are one text per batch size (`commit.rs`): room
-        // for them. The writer leaves checkpoints to a connection of their own (`checkpoint.rs`).
+        // thread).
         let kiosks = Arc::new(KioskCache::default());
         let watched = kiosks.clone();
         let writer = SqlitePoolOptions::new()
@@ -113,17 +128,15 @@ impl Store {
                 let cache = watched.clone();
                 Box::pin(async move { watch(conn, cache).await })
             })
-            .connect_with(
-                options
-                    .clone()
-                    .statement_cache_capacity(512)
-                    .pragma("wal_autocheckpoint", "0"),
-            )
+            .connect_with(writer_options(options.clone()))
             .await?;
+        let sync = super::log_sync::LogSync::start(path).map_err(|e| Error::Internal(e.into()))?;
+        let sync = Arc::new(sync);
         SQLITE_MIGRATIONS
             .run(&writer)
             .await
             .map_err(|e| migrate_error("SQLite", &SQLITE_MIGRATIONS, e))?;
+        sync.synced().await?;
         let log = Arc::new(super::checkpoint::Log::default());
         let checkpoints = super::checkpoint::start(&options, log.clone()).await?;
         // A reader's thread hands its rows to the runtime through a channel of [`ROWS_AHEAD`]
@@ -140,6 +153,7 @@ impl Store {
             wanted: Arc::default(),
             kiosks,
             log,
+            sync,
         };
         let crypto = super::keys::kek_for(&engine, keys, &Clock::system()).await?;
         let mut store = Self::assemble(engine, crypto);

@@ -44,6 +44,7 @@ mod invites;
 mod keys;
 mod kiosk_cache;
 mod kiosks;
+mod log_sync;
 mod offline;
 mod outbox;
 mod passes;
@@ -152,6 +153,8 @@ enum Engine {
         /// The write-ahead log's length: the group committer copies it back between two
         /// batches when it has grown long (`checkpoint.rs`).
         log: Arc<checkpoint::Log>,
+        /// Syncs the log after the writer's commits (`log_sync.rs`).
+        sync: Arc<log_sync::LogSync>,
     },
     Postgres(PgPool),
 }
@@ -159,10 +162,10 @@ enum Engine {
 /// An open transaction on either engine.
 pub enum Tx {
     /// A SQLite transaction; a writer's carries the kiosk cache it must empty if it changed
-    /// `kiosks` (`kiosk_cache.rs`).
+    /// `kiosks` (`kiosk_cache.rs`) and the log's sync its commit waits for (`log_sync.rs`).
     Sqlite(
         sqlx::Transaction<'static, Sqlite>,
-        Option<Arc<kiosk_cache::KioskCache>>,
+        Option<(Arc<kiosk_cache::KioskCache>, Arc<log_sync::LogSync>)>,
     ),
     /// SQLite's writer, held by the group committer, which begins and commits its transactions
     /// in the statements of a batch (`commit.rs`).
@@ -229,10 +232,11 @@ impl Tx {
     async fn commit(self) -> Result<(), Error> {
         match self {
             Tx::Sqlite(t, None) => t.commit().await?,
-            Tx::Sqlite(t, Some(kiosks)) => {
+            Tx::Sqlite(t, Some((kiosks, sync))) => {
                 let touched = kiosks.take_touched();
                 t.commit().await?;
                 kiosks.settle(&touched);
+                sync.synced().await?;
             }
             Tx::SqliteBatch(mut c) => {
                 sqlx::query("COMMIT").execute(&mut *c).await?;
@@ -492,10 +496,12 @@ impl Engine {
                 writer,
                 wanted,
                 kiosks,
+                sync,
                 ..
             } if write => {
                 let _waiting = Wanting::new(wanted);
-                Tx::Sqlite(begin(writer, safe()).await?, Some(kiosks.clone()))
+                let writing = Some((kiosks.clone(), sync.clone()));
+                Tx::Sqlite(begin(writer, safe()).await?, writing)
             }
             Engine::Sqlite { reader, .. } => Tx::Sqlite(begin(reader, safe()).await?, None),
             Engine::Postgres(pool) => {

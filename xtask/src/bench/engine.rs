@@ -165,8 +165,9 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     let inside = server_p99(&before, &after);
     let copies = copy_backs(&before, &after);
     println!(
-        "  at {half:.0}/s (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%); \
+        "  at {half:.0}/s{} (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%); \
          the server's own p99 at most {} ms; {}",
+        if opts.latency_rate.is_some() { ", the rate given" } else { "" },
         lat.percentile_ms(0.5),
         lat.percentile_ms(0.99),
         lat.max_ms(),
@@ -185,7 +186,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         "check_ins_per_batch": batch,
         "profile": profile,
         "latency_at_half_peak": {
-            "rate": half, "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
+            "rate": half, "rate_given": opts.latency_rate.is_some(), "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
             "max_ms": lat.max_ms(), "answered": lat.ok, "failed": lat.failed,
             "server_p99_at_most_ms": inside, "log_copy_backs": copies,
             "cpu_busy": busy, "server_cpu": srv,

@@ -1,7 +1,8 @@
 //! Opening a store: the SQLite file in the data dir (WAL, `synchronous=FULL` but on the writer,
-//! whose commits `log_sync.rs` syncs, foreign keys) or a PostgreSQL URL; embedded migrations run before the pool is handed out. On PostgreSQL the URL's
-//! user (the schema owner) migrates and records a fresh database's master key; the pool's queries
-//! then run as [`APP_ROLE`], which may only read those (migration `0008_least_privilege.sql`).
+//! whose commits `log_sync.rs` syncs, foreign keys) or a PostgreSQL URL; embedded migrations run
+//! before the pool is handed out. On PostgreSQL the URL's user (the schema owner) migrates and
+//! records a fresh database's master key; the pool's queries then run as [`APP_ROLE`], which may
+//! only read those (migration `0008_least_privilege.sql`).
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 

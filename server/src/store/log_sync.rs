@@ -98,7 +98,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vestibule-sync-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("dir");
         let sync = LogSync::start(&dir.join("t.db")).expect("start");
-        assert!(sync.synced().await.is_err(), "synced a log that is not there");
+        assert!(
+            sync.synced().await.is_err(),
+            "synced a log that is not there"
+        );
         std::fs::write(dir.join("t.db-wal"), b"frames").expect("the log");
         let all = futures::future::join_all((0..100).map(|_| sync.synced())).await;
         assert!(all.iter().all(Result::is_ok), "{all:?}");

@@ -167,7 +167,11 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     println!(
         "  at {half:.0}/s{} (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%); \
          the server's own p99 at most {} ms; {}",
-        if opts.latency_rate.is_some() { ", the rate given" } else { "" },
+        if opts.latency_rate.is_some() {
+            ", the rate given"
+        } else {
+            ""
+        },
         lat.percentile_ms(0.5),
         lat.percentile_ms(0.99),
         lat.max_ms(),

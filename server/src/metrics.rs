@@ -1,6 +1,6 @@
 //! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
 //! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
-//! sizes and the pauses it takes to copy SQLite's log back; rows removed by retention runs;
+//! sizes, the pauses it takes to copy SQLite's log back and to rewrite its file; rows removed by retention runs;
 //! emails and webhook deliveries tried, by outcome; and the gauges the scrape handler reads from
 //! the store and passes in ([`Gauges`]: the outbox backlog and the database pools' use). This
 //! module only holds what others feed it.
@@ -10,8 +10,9 @@
 //! it (as Prometheus' own scraper does), else Prometheus' classic text format 0.0.4, which
 //! `promtool check metrics` lints; each with its own content type.
 
+mod format;
+
 use std::{
-    collections::HashSet,
     sync::LazyLock,
     time::{Duration, Instant},
 };
@@ -31,6 +32,8 @@ use prometheus_client::{
     },
     registry::Registry,
 };
+
+pub use format::Format;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
@@ -68,6 +71,7 @@ struct Metrics {
     checkout_backoffs: Counter,
     commit_batch: Histogram,
     copy_back: Histogram,
+    rewrite: Histogram,
     outbox_depth: Gauge,
     outbox_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     pool_size: Family<PoolLabels, Gauge>,
@@ -89,6 +93,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let checkout_backoffs = Counter::default();
     let commit_batch = Histogram::new(exponential_buckets(1.0, 2.0, 8));
     let copy_back = Histogram::new(exponential_buckets(0.0005, 2.0, 10));
+    let rewrite = Histogram::new(exponential_buckets(0.125, 2.0, 10));
     let outbox_depth = Gauge::default();
     let outbox_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
     let pool_size = Family::<PoolLabels, Gauge>::default();
@@ -149,6 +154,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         copy_back.clone(),
     );
     registry.register(
+        "sqlite_rewrite_seconds",
+        "Time SQLite's database file took to be rewritten (VACUUM) after a retention run or a key's destruction, writes waiting meanwhile",
+        rewrite.clone(),
+    );
+    registry.register(
         "outbox_depth",
         "Emails due and not yet sent or given up",
         outbox_depth.clone(),
@@ -187,6 +197,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         checkout_backoffs,
         commit_batch,
         copy_back,
+        rewrite,
         outbox_depth,
         outbox_age,
         pool_size,
@@ -272,6 +283,11 @@ pub fn log_copy_back(took: Duration) {
     METRICS.copy_back.observe(took.as_secs_f64());
 }
 
+/// SQLite's database file was rewritten (the scrub), its writes waiting for `took`.
+pub fn sqlite_rewrite(took: Duration) {
+    METRICS.rewrite.observe(took.as_secs_f64());
+}
+
 /// One group commit of `n` jobs.
 pub fn commit_batch(n: usize) {
     METRICS.commit_batch.observe(n as f64);
@@ -288,42 +304,6 @@ pub struct Gauges {
     pub pools: Vec<(&'static str, u32, usize)>,
     /// Companies whose data key rotation has started and not finished.
     pub tenants_mid_rotation: i64,
-}
-
-/// The two text formats of a scrape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Prometheus' classic text format, version 0.0.4: a counter family is named by its sample
-    /// (`x_total`), and there is no `# EOF`.
-    Classic,
-    /// OpenMetrics 1.0 text: a counter family is named without `_total`, and `# EOF` ends it.
-    OpenMetrics,
-}
-
-impl Format {
-    /// OpenMetrics when `accept` (the request's `Accept` header) names it, else classic.
-    pub fn from_accept(accept: Option<&str>) -> Format {
-        let wants_openmetrics = accept.into_iter().flat_map(|a| a.split(',')).any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            parts
-                .next()
-                .is_some_and(|t| t.eq_ignore_ascii_case("application/openmetrics-text"))
-                && !parts.any(|p| matches!(p, "q=0" | "q=0.0" | "q=0.00" | "q=0.000"))
-        });
-        if wants_openmetrics {
-            Format::OpenMetrics
-        } else {
-            Format::Classic
-        }
-    }
-
-    /// The content type of a body in this format.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Classic => "text/plain; version=0.0.4; charset=utf-8",
-            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        }
-    }
 }
 
 /// The metrics in `format`, with `gauges` as read now.
@@ -345,81 +325,6 @@ pub fn render(gauges: &Gauges, format: Format) -> Result<String, std::fmt::Error
     encode(&mut out, &METRICS.registry)?;
     Ok(match format {
         Format::OpenMetrics => out,
-        Format::Classic => classic(&out),
+        Format::Classic => format::classic(&out),
     })
-}
-
-/// OpenMetrics text (what the encoder writes) in the classic format: the `HELP` and `TYPE` lines
-/// of a counter family name its sample (`x_total`); `unknown` is `untyped`; a counter's
-/// `_created` sample, `# UNIT` lines and the `# EOF` marker have no place there and are dropped.
-fn classic(openmetrics: &str) -> String {
-    let counters: HashSet<&str> = openmetrics
-        .lines()
-        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
-        .collect();
-    let is_created = |line: &str| {
-        line.split_once(['{', ' '])
-            .and_then(|(name, _)| name.strip_suffix("_created"))
-            .is_some_and(|family| counters.contains(family))
-    };
-    let mut out = String::with_capacity(openmetrics.len());
-    for line in openmetrics.lines() {
-        if line == "# EOF" || line.starts_with("# UNIT ") || is_created(line) {
-            continue;
-        }
-        let meta = ["# HELP ", "# TYPE "].into_iter().find_map(|prefix| {
-            let (name, rest) = line.strip_prefix(prefix)?.split_once(' ')?;
-            Some((prefix, name, rest))
-        });
-        match meta {
-            Some((prefix, name, rest)) => {
-                let suffix = if counters.contains(name) {
-                    "_total"
-                } else {
-                    ""
-                };
-                let rest = if prefix == "# TYPE " && rest == "unknown" {
-                    "untyped"
-                } else {
-                    rest
-                };
-                out.push_str(&format!("{prefix}{name}{suffix} {rest}"));
-            }
-            None => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Format, classic};
-
-    #[test]
-    fn counters_are_named_by_their_sample_in_the_classic_format() {
-        let om = "# HELP app_hits Hits.\n# TYPE app_hits counter\napp_hits_total{a=\"b\"} 3\n\
-                  app_hits_created 1.5\n# HELP app_up Up.\n# TYPE app_up gauge\n# UNIT app_up x\n\
-                  app_up 1\n# TYPE app_odd unknown\napp_odd 2\n# EOF\n";
-        assert_eq!(
-            classic(om),
-            "# HELP app_hits_total Hits.\n# TYPE app_hits_total counter\napp_hits_total{a=\"b\"} 3\n\
-             # HELP app_up Up.\n# TYPE app_up gauge\napp_up 1\n# TYPE app_odd untyped\napp_odd 2\n"
-        );
-    }
-
-    #[test]
-    fn openmetrics_only_when_the_scraper_asks_for_it() {
-        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;\
-                          version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-        assert_eq!(Format::from_accept(Some(prometheus)), Format::OpenMetrics);
-        for accept in [
-            None,
-            Some("*/*"),
-            Some("text/plain"),
-            Some("application/openmetrics-text;q=0"),
-        ] {
-            assert_eq!(Format::from_accept(accept), Format::Classic, "{accept:?}");
-        }
-    }
 }

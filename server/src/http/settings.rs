@@ -106,6 +106,9 @@ async fn update_settings(
         s.sign_out_reminder_minutes = (minutes > 0).then_some(minutes);
     }
     if let Some(days) = body.retention_days {
+        if days < s.retention_days {
+            tx.reopen_retention().await?;
+        }
         s.retention_days = days;
     }
     tx.update_settings(&s).await?;

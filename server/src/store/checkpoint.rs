@@ -154,6 +154,7 @@ const SCRUB_PAUSE: Duration = Duration::from_millis(10);
 /// `kiosks` names rows by number: it forgets them all while the writer is still held.
 pub(super) async fn scrub(writer: &SqlitePool, kiosks: &KioskCache) -> Result<(), Error> {
     let mut conn = writer.acquire().await?;
+    let started = std::time::Instant::now();
     sqlx::query("PRAGMA temp_store = FILE")
         .execute(&mut *conn)
         .await?;
@@ -178,6 +179,12 @@ pub(super) async fn scrub(writer: &SqlitePool, kiosks: &KioskCache) -> Result<()
         }
         tokio::time::sleep(SCRUB_PAUSE).await;
     }
+    let took = started.elapsed();
+    crate::metrics::sqlite_rewrite(took);
+    tracing::info!(
+        seconds = took.as_secs_f64(),
+        "the database file was rewritten"
+    );
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! small batch of visits per transaction (the oldest first, with everything that hangs on them:
 //! roll call marks, signatures, answers and photo, pass, invitation), then the rest that has no
 //! visit left (visitors, expired passes, unused invitations, old notifications and roll calls).
-//! Each tenant runs once per UTC day, whichever process claims the day's row first.
+//! Each tenant runs once per UTC day, whichever process claims the day's row first, and again
+//! the same day when it lowered its `retention_days` ([`TenantTx::reopen_retention`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -36,6 +37,14 @@ impl TenantTx {
         const SQL: &str = "INSERT INTO retention_runs (tenant_id, day, ran_at) VALUES ($1, $2, $3) \
                            ON CONFLICT DO NOTHING";
         Ok(self.execute(SQL, (day, self.now())).await? == 1)
+    }
+
+    /// Lets today's retention run happen again, at the next look for due runs: after the tenant
+    /// lowered its `retention_days`, the visits now too old go then, not the next day.
+    pub async fn reopen_retention(&mut self) -> Result<(), Error> {
+        const SQL: &str = "DELETE FROM retention_runs WHERE tenant_id = $1 AND day = $2";
+        self.execute(SQL, (self.now().date_naive(),)).await?;
+        Ok(())
     }
 
     /// Removes the oldest visits checked in before `cutoff`, about `most` of them (all those of

@@ -2,7 +2,8 @@
 //! in over 400 days (25 a day, each by a visitor of their own), `retention_days: 90`, one run:
 //! exactly the visits older than 90 days are gone, with their visitors; the rest are intact and
 //! decrypt; the audit chain verifies and holds one entry with the counts; a second run the same
-//! day does nothing. On SQLite no removed visitor's sealed name is left anywhere in the database
+//! day does nothing, unless the tenant lowered its days meanwhile (60: the visits now too old go
+//! at once). On SQLite no removed visitor's sealed name is left anywhere in the database
 //! file, its write-ahead log or a backup taken after the run, even while another connection
 //! checkpoints.
 
@@ -134,6 +135,21 @@ async fn keeps_only_the_last_90_days(engine: Engine) {
             );
         }
     }
+
+    // Lowered the same day: the run happens again at the next look, for the visits now too old.
+    let mut tx = fx.store.write(t).await.expect("tx");
+    let mut settings = tx.settings().await.expect("settings");
+    settings.retention_days = 60;
+    tx.reopen_retention().await.expect("reopen");
+    tx.update_settings(&settings).await.expect("settings");
+    tx.commit().await.expect("commit");
+    let cutoff = clock.now() - Duration::days(60);
+    let now_old = kept.iter().filter(|v| v.checked_in_at < cutoff).count();
+    assert!(now_old > 0);
+    let lowered = server::retention::run_once(&fx.store)
+        .await
+        .expect("lowered");
+    assert_eq!(lowered.visits, now_old as u64, "the visits now too old");
 }
 
 /// The chain verifies and its last entry is the run's, with counts and nothing personal.

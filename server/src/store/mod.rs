@@ -238,8 +238,11 @@ impl Tx {
                 kiosks.settle(&touched);
                 sync.synced().await?;
             }
-            Tx::SqliteBatch(mut c) => {
-                sqlx::query("COMMIT").execute(&mut *c).await?;
+            // Its batch commits in its own statements and is answered after the log's sync
+            // (`commit.rs`): a `COMMIT` here would answer before the log reached the disk.
+            Tx::SqliteBatch(_) => {
+                let held = anyhow::anyhow!("the group committer's writer commits in its batch");
+                return Err(Error::Internal(held));
             }
             Tx::Postgres(t) => t.commit().await?,
         }

@@ -153,6 +153,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     let script = b.script("profile", &fleet.targets)?;
     let (c, pid) = (opts.clients, b.server.pid());
     let (_, profile) = profile::check_ins(&b.dir, &url, &script, c, opts.secs, pid).await?;
+    let given = opts.latency_rate.is_some();
     let half = opts.latency_rate.unwrap_or(peak.rps() / 2.0);
     let t = Target::new(&b.server.base, &fleet.host, &format!("half-{}", b.stamp));
     let before = b.server.metrics(&fleet.op).await?;
@@ -167,11 +168,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
     println!(
         "  at {half:.0}/s{} (own generator, open loop): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} failed; CPU busy {:.0}%); \
          the server's own p99 at most {} ms; {}",
-        if opts.latency_rate.is_some() {
-            ", the rate given"
-        } else {
-            ""
-        },
+        if given { ", the rate given" } else { "" },
         lat.percentile_ms(0.5),
         lat.percentile_ms(0.99),
         lat.max_ms(),
@@ -190,7 +187,7 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
         "check_ins_per_batch": batch,
         "profile": profile,
         "latency_at_half_peak": {
-            "rate": half, "rate_given": opts.latency_rate.is_some(), "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
+            "rate": half, "rate_given": given, "p50_ms": lat.percentile_ms(0.50), "p99_ms": lat.percentile_ms(0.99),
             "max_ms": lat.max_ms(), "answered": lat.ok, "failed": lat.failed,
             "server_p99_at_most_ms": inside, "log_copy_backs": copies,
             "cpu_busy": busy, "server_cpu": srv,

@@ -28,6 +28,7 @@ mod login;
 mod offline;
 mod profile;
 mod raw;
+mod retention;
 mod scale;
 mod scim;
 mod server;

@@ -6,7 +6,8 @@
 //! dashboard, `--samples` each (p99 against 50 ms and 100 ms); the CSV export of every visit and a
 //! kiosk's check-ins during it (see [`super::export`]). Then [`IDLE`] kept-alive kiosk
 //! connections and [`STREAMS`] event streams are held open at once (see [`super::connections`]).
-//! Last, one table of every figure beside its target.
+//! On SQLite, a retention run that rewrites the file, check-ins meanwhile (see
+//! [`super::retention`]). Last, one table of every figure beside its target.
 
 use std::{
     path::Path,
@@ -132,7 +133,15 @@ async fn engine(
     let cap = wanted.to_string();
     // The header timeout also closes a kept-alive connection idle that long (10 s by default):
     // raised, so that every connection opened is still held when they are counted.
-    let flags = ["--max-connections", &cap, "--header-timeout-secs", "300"];
+    // Due retention runs looked for every second: the retention run below starts at once.
+    let flags = [
+        "--max-connections",
+        &cap,
+        "--header-timeout-secs",
+        "300",
+        "--sign-out-poll-secs",
+        "1",
+    ];
     let server = BenchServer::start(bin, &dir, pg, &flags).await?;
     let op = server.operator_token()?;
     let email = format!("admin@{slug}.test");
@@ -266,6 +275,11 @@ async fn engine(
     }
     let held = super::connections::measure(&server, &kiosk, &admin).await?;
     out.insert("connections".into(), held);
+    if pg.is_none() {
+        let db = dir.join("vestibule.db");
+        let run = super::retention::measure(&c, &server, &op, &admin, &kiosk, &db).await?;
+        out.insert("retention".into(), run);
+    }
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Value::Object(out))

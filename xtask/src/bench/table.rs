@@ -284,7 +284,7 @@ pub fn print(r: &Value) {
 
 /// `--scale`'s figures beside their targets, per engine: `(label, path in the engine's figures, target,
 /// whether more is better)`. A target of 0 is only reported.
-const SCALE_TARGETS: [(&str, &str, f64, bool); 17] = [
+const SCALE_TARGETS: [(&str, &str, f64, bool); 20] = [
     ("seed, visits/s", "/seed_visits_per_s", 0.0, true),
     ("first page p99, ms", "/first page/p99_ms", 50.0, false),
     ("site filter p99, ms", "/site filter/p99_ms", 50.0, false),
@@ -339,6 +339,24 @@ const SCALE_TARGETS: [(&str, &str, f64, bool); 17] = [
     (
         "check-in p99, and event streams, ms",
         "/connections/check_in_p99_ms",
+        0.0,
+        false,
+    ),
+    (
+        "retention: file rewritten in, s",
+        "/retention/rewrite_s",
+        0.0,
+        false,
+    ),
+    (
+        "retention: check-in max meanwhile, ms",
+        "/retention/max_ms",
+        0.0,
+        false,
+    ),
+    (
+        "retention: check-ins failed",
+        "/retention/failed",
         0.0,
         false,
     ),

@@ -1,11 +1,15 @@
 //! The daily retention run: every tenant's visits older than its `retention_days` are removed with
 //! everything that hangs on them, in batches of [`BATCH`] visits, each its own short transaction
-//! (no long lock; check-ins go on between them). Every replica looks every `poll`; a tenant's run
-//! of a UTC day is claimed by one row ([`TenantTx::claim_retention`](crate::store::TenantTx)), so
-//! one replica does it and the others find it done. A run cut short (a crash) leaves the rest to
-//! the next day's. Progress goes to the log, the counts to the metrics and to one audit entry.
+//! (no long lock; check-ins go on between them), from the UTC hour of the day the operator chose
+//! (on SQLite the run ends by rewriting the file, and writes wait for that). Every replica looks
+//! every `poll`; a tenant's run of a UTC day is claimed by one row
+//! ([`TenantTx::claim_retention`](crate::store::TenantTx)), so one replica does it and the others
+//! find it done. A run cut short (a crash) leaves the rest to the next day's. Progress goes to the
+//! log, the counts to the metrics and to one audit entry.
 
 use std::time::Duration;
+
+use chrono::Timelike;
 
 use tokio::sync::watch;
 
@@ -72,7 +76,15 @@ pub async fn run_once(store: &Store) -> Result<Removed, Error> {
     Ok(all)
 }
 
-/// Looks for retention runs due every `poll` until `stop` turns true.
-pub async fn run(store: Store, poll: Duration, stop: watch::Receiver<bool>) {
-    crate::periodic::every("the retention run", poll, stop, || run_once(&store)).await;
+/// Looks for retention runs due every `poll`, from the UTC hour `from_hour` of each day, until
+/// `stop` turns true.
+pub async fn run(store: Store, poll: Duration, from_hour: u32, stop: watch::Receiver<bool>) {
+    let store = &store;
+    crate::periodic::every("the retention run", poll, stop, move || async move {
+        if store.clock().now().hour() < from_hour {
+            return Ok(Removed::default());
+        }
+        run_once(store).await
+    })
+    .await;
 }

@@ -91,6 +91,11 @@ pub(super) struct Serve {
     /// daily retention run), in seconds.
     #[arg(long, env = "VESTIBULE_SIGN_OUT_POLL_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]
     sign_out_poll_secs: u32,
+    /// The UTC hour from which each day's retention run may start (0 to 23). On SQLite the run
+    /// ends by rewriting the database file, and writes wait meanwhile (about 18 s for a million
+    /// visits on a 2-core machine): set it to the night of the sites this server serves.
+    #[arg(long, env = "VESTIBULE_RETENTION_HOUR", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=23))]
+    retention_hour: u32,
     /// The server's address as people reach it (`https://` and a host, perhaps a port and a
     /// path): the links in visitors' emails point there. Defaults to `https://<listen>`.
     #[arg(long, env = "VESTIBULE_PUBLIC_URL", value_parser = public_url)]
@@ -241,7 +246,12 @@ async fn serve(
         sign_out_poll,
         stop.clone(),
     ));
-    let retainer = tokio::spawn(crate::retention::run(store.clone(), sign_out_poll, stop));
+    let retainer = tokio::spawn(crate::retention::run(
+        store.clone(),
+        sign_out_poll,
+        args.retention_hour,
+        stop,
+    ));
     let header_timeout = Duration::from_secs(args.header_timeout_secs.into());
     let wanted = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     let (cap, open_files) = conn::cap_within_open_files(wanted);

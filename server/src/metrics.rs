@@ -1,9 +1,9 @@
 //! The server's Prometheus metrics (`GET /metrics`, operator token): requests and their latency
 //! per route template, method and status; check-ins; rate-limit rejections; group-commit batch
-//! sizes, the pauses it takes to copy SQLite's log back and to rewrite its file; rows removed by retention runs;
-//! emails and webhook deliveries tried, by outcome; and the gauges the scrape handler reads from
-//! the store and passes in ([`Gauges`]: the outbox backlog and the database pools' use). This
-//! module only holds what others feed it.
+//! sizes, the pauses it takes to copy SQLite's log back and to rewrite its file; rows removed by
+//! retention runs; emails and webhook deliveries tried, by outcome; and the gauges the scrape
+//! handler reads from the store and passes in ([`Gauges`]: the outbox backlog and the database
+//! pools' use). This module only holds what others feed it; `format.rs` writes the scrape.
 //! Labels are route templates and fixed words, never values.
 //!
 //! A scrape gets the format it asks for ([`Format`]): OpenMetrics text when its `Accept` names

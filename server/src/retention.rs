@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use chrono::Timelike;
+use chrono::{DateTime, Timelike, Utc};
 
 use tokio::sync::watch;
 
@@ -81,10 +81,36 @@ pub async fn run_once(store: &Store) -> Result<Removed, Error> {
 pub async fn run(store: Store, poll: Duration, from_hour: u32, stop: watch::Receiver<bool>) {
     let store = &store;
     crate::periodic::every("the retention run", poll, stop, move || async move {
-        if store.clock().now().hour() < from_hour {
+        if !due(store.clock().now(), from_hour) {
             return Ok(Removed::default());
         }
         run_once(store).await
     })
     .await;
+}
+
+/// Whether a look at `now` may start the day's runs: from the UTC hour `from_hour` on.
+fn due(now: DateTime<Utc>, from_hour: u32) -> bool {
+    now.hour() >= from_hour
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn runs_start_from_the_hour_chosen() {
+        let at = |h, m| {
+            Utc.with_ymd_and_hms(2026, 12, 7, h, m, 0)
+                .single()
+                .expect("a time")
+        };
+        assert!(!super::due(at(1, 59), 2));
+        assert!(super::due(at(2, 0), 2));
+        assert!(super::due(at(23, 59), 2));
+        assert!(
+            super::due(at(0, 0), 0),
+            "0: from the day's start, as before"
+        );
+    }
 }

@@ -238,11 +238,8 @@ pub async fn engine(opts: &BenchOpts, bin: &Path, pg: Option<&str>) -> anyhow::R
 
 /// How many observations the histogram `name` gained between two scrapes of `/metrics`, and
 /// their mean (`None` when it has none, as on PostgreSQL).
-fn grown(before: &str, after: &str, name: &str) -> Option<(f64, f64)> {
-    let grew = |part| {
-        let name = format!("{name}_{part}");
-        Some(sustained::metric(after, &name)? - sustained::metric(before, &name)?)
-    };
+pub(super) fn grown(before: &str, after: &str, name: &str) -> Option<(f64, f64)> {
+    let grew = |part| sustained::grew(before, after, &format!("{name}_{part}"));
     let (sum, count) = (grew("sum")?, grew("count")?);
     (count > 0.0).then(|| (count, sum / count))
 }

@@ -16,9 +16,10 @@ use reqwest::Client;
 use serde_json::{Value, json};
 
 use super::{
+    engine::grown,
     scale::{Kiosk, percentile},
     server::BenchServer,
-    sustained::metric,
+    sustained::grew,
 };
 
 /// The days kept: the visits of the seed's oldest day or two go.
@@ -28,8 +29,7 @@ const KEEP: u32 = 298;
 const AT_MOST: Duration = Duration::from_secs(900);
 
 const REMOVED: &str = "vestibule_retention_removed_total{kind=\"visits\"}";
-const REWRITES: &str = "vestibule_sqlite_rewrite_seconds_count";
-const REWRITTEN_IN: &str = "vestibule_sqlite_rewrite_seconds_sum";
+const REWRITES: &str = "vestibule_sqlite_rewrite_seconds";
 
 /// The run's figures: visits removed, the file's size, the rewrite's seconds, the check-ins
 /// meanwhile (how many, failed, p50, p99, max).
@@ -53,7 +53,7 @@ pub async fn measure(
     anyhow::ensure!(res.status().is_success(), "settings: {}", res.status());
     let started = Instant::now();
     let (mut ms, mut failed, mut i) = (Vec::new(), 0usize, 0usize);
-    let after = loop {
+    let (after, rewrite) = loop {
         let t = Instant::now();
         match kiosk.check_in(&format!("retention-{i}")).await {
             Ok(took) => ms.push(took),
@@ -67,14 +67,13 @@ pub async fn measure(
         }
         i += 1;
         let now = server.metrics(op).await?;
-        if grew(&before, &now, REWRITES) > 0.0 {
-            break now;
+        if let Some((count, mean)) = grown(&before, &now, REWRITES) {
+            break (now, count * mean);
         }
         anyhow::ensure!(started.elapsed() < AT_MOST, "the retention run did not end");
     };
     let secs = started.elapsed().as_secs_f64();
-    let removed = grew(&before, &after, REMOVED);
-    let rewrite = grew(&before, &after, REWRITTEN_IN);
+    let removed = grew(&before, &after, REMOVED).unwrap_or(0.0);
     let (p50, p99, max) = (
         percentile(&mut ms, 50),
         percentile(&mut ms, 99),
@@ -90,9 +89,4 @@ pub async fn measure(
         "file_mb_after": file_mb(db),
         "check_ins": ms.len(), "failed": failed, "p50_ms": p50, "p99_ms": p99, "max_ms": max,
     }))
-}
-
-/// How much the counter (or sum) `name` grew between two scrapes.
-fn grew(before: &str, after: &str, name: &str) -> f64 {
-    metric(after, name).unwrap_or(0.0) - metric(before, name).unwrap_or(0.0)
 }

@@ -45,6 +45,11 @@ pub fn metric(text: &str, name: &str) -> Option<f64> {
     })
 }
 
+/// How much the sample `name` grew between two scrapes of `/metrics`.
+pub fn grew(before: &str, after: &str, name: &str) -> Option<f64> {
+    Some(metric(after, name)? - metric(before, name)?)
+}
+
 /// Polls `/metrics` until the outbox depth is 0 and the check-in counter has stopped moving
 /// (requests still in flight when wrk stopped have been written), or `timeout` has passed.
 pub async fn drain(

@@ -180,8 +180,12 @@ impl TenantKeys {
 
     /// Opens a value sealed for the same tenant, field and row.
     pub fn open(&self, field: Field, row: Uuid, sealed: &[u8]) -> Result<String, Error> {
-        let plain = self.open_bytes(field, row, sealed)?;
-        String::from_utf8(plain.to_vec()).map_err(|_| unopened(field))
+        let mut plain = self.open_bytes(field, row, sealed)?;
+        // The opened bytes become the String (no copy); a field that is not UTF-8 is wiped.
+        String::from_utf8(std::mem::take(&mut *plain)).map_err(|e| {
+            drop(Zeroizing::new(e.into_bytes()));
+            unopened(field)
+        })
     }
 
     /// Opens bytes sealed for the same tenant, field and row.

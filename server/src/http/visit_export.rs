@@ -13,6 +13,7 @@ use axum::{
 };
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
+use uuid::Uuid;
 use vestibule_shared::dto::visits::VisitFilter;
 
 use super::{
@@ -116,12 +117,12 @@ async fn next_page(
     if header {
         csv.write_record(COLUMNS).map_err(csv_failed)?;
     }
-    let (mut last, mut count) = (None, 0);
+    let (mut last, mut count, mut scratch) = (None, 0, String::new());
     let _page = store.open_page().await;
     let mut tx = store.read(tenant).await?;
     tx.visits_each(filter, |r| {
         (last, count) = (Some((r.checked_in_at, r.id)), count + 1);
-        csv.write_record(record(r)).map_err(csv_failed)
+        record(&mut csv, &mut scratch, &r).map_err(csv_failed)
     })
     .await?;
     tx.commit().await?;
@@ -131,15 +132,6 @@ async fn next_page(
         .into_inner()
         .map_err(|e| csv_failed(e.into_error().into()))?;
     Ok((Bytes::from(csv), more))
-}
-
-/// A cell as a spreadsheet will not run: a leading `= + - @` (or tab, CR) gets a `'` in front.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
 }
 
 /// The export's columns.
@@ -159,26 +151,76 @@ const COLUMNS: [&str; 13] = [
     "checked_out_at",
 ];
 
-/// A visit's line, its [`COLUMNS`].
-fn record(r: VisitRow) -> [String; 13] {
-    [
-        r.id.to_string(),
-        r.site_id.to_string(),
-        r.host_id.map(|h| h.to_string()).unwrap_or_default(),
-        cell(r.host_name.as_deref().unwrap_or("")),
-        cell(&r.visitor_name),
-        cell(&r.visitor_email),
-        cell(r.visitor_company.as_deref().unwrap_or("")),
-        cell(r.visitor_phone.as_deref().unwrap_or("")),
-        cell(r.purpose.as_deref().unwrap_or("")),
-        r.status.as_str().to_owned(),
-        r.badge_code,
-        r.checked_in_at.to_rfc3339(),
-        r.checked_out_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-    ]
+/// Writes a visit's line, its [`COLUMNS`], each cell straight into the CSV's buffer (`scratch`
+/// only for a timestamp or a cell given a `'`): a million visits make no String per cell.
+fn record(
+    csv: &mut csv::Writer<Vec<u8>>,
+    scratch: &mut String,
+    r: &VisitRow,
+) -> Result<(), csv::Error> {
+    use std::fmt::Write as _;
+    let uuid = |csv: &mut csv::Writer<Vec<u8>>, id: Option<Uuid>| {
+        let mut buf = Uuid::encode_buffer();
+        csv.write_field(id.map_or("", |id| id.hyphenated().encode_lower(&mut buf)))
+    };
+    uuid(csv, Some(r.id))?;
+    uuid(csv, Some(r.site_id))?;
+    uuid(csv, r.host_id)?;
+    // A cell as a spreadsheet will not run: a leading `= + - @` (or tab, CR) gets a `'` in front.
+    let mut cell = |csv: &mut csv::Writer<Vec<u8>>, s: Option<&str>| {
+        let s = s.unwrap_or("");
+        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            scratch.clear();
+            scratch.push('\'');
+            scratch.push_str(s);
+            csv.write_field(&*scratch)
+        } else {
+            csv.write_field(s)
+        }
+    };
+    cell(csv, r.host_name.as_deref())?;
+    cell(csv, Some(&r.visitor_name))?;
+    cell(csv, Some(&r.visitor_email))?;
+    cell(csv, r.visitor_company.as_deref())?;
+    cell(csv, r.visitor_phone.as_deref())?;
+    cell(csv, r.purpose.as_deref())?;
+    csv.write_field(r.status.as_str())?;
+    csv.write_field(&r.badge_code)?;
+    for at in [Some(r.checked_in_at), r.checked_out_at] {
+        scratch.clear();
+        if let Some(at) = at {
+            // RFC 3339 as `to_rfc3339` writes it (the test below holds them equal).
+            let _ = write!(scratch, "{}", at.format(RFC3339));
+        }
+        csv.write_field(&*scratch)?;
+    }
+    csv.write_record(None::<&[u8]>)
 }
+
+/// `DateTime::to_rfc3339`'s layout, written without a String of its own.
+const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
 
 /// A CSV writer's failure (into memory: not expected).
 fn csv_failed(e: csv::Error) -> Error {
     Error::Internal(e.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone, Timelike, Utc};
+
+    use super::RFC3339;
+
+    #[test]
+    fn timestamps_are_written_as_rfc3339() {
+        let whole = Utc.with_ymd_and_hms(2026, 12, 7, 9, 5, 0).single();
+        let times: Vec<DateTime<Utc>> = [0, 120_000_000, 123_456_000, 123_456_789]
+            .into_iter()
+            .filter_map(|ns| whole.and_then(|t| t.with_nanosecond(ns)))
+            .collect();
+        assert_eq!(times.len(), 4);
+        for t in times {
+            assert_eq!(t.format(RFC3339).to_string(), t.to_rfc3339());
+        }
+    }
 }

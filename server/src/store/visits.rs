@@ -1,5 +1,7 @@
 //! Visits: check-out, the visit log and corrections (the check-in is `check_in.rs`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -179,13 +181,28 @@ fn predicates(f: &VisitFilterSql, email_joined: bool) -> String {
         .collect()
 }
 
+/// Hosts' names opened once each for a run of visits (a page of the log has few hosts).
+#[derive(Default)]
+struct HostNames(HashMap<Uuid, String>);
+
+impl HostNames {
+    fn open(&mut self, c: &TenantKeys, host: Uuid, sealed: &[u8]) -> Result<String, Error> {
+        if let Some(name) = self.0.get(&host) {
+            return Ok(name.clone());
+        }
+        let name = c.open(HOST_NAME, host, sealed)?;
+        self.0.insert(host, name.clone());
+        Ok(name)
+    }
+}
+
 /// A visit as read, its sealed fields opened with the tenant's keys `c`.
-fn open_visit(c: &TenantKeys, r: RawVisit) -> Result<VisitRow, Error> {
+fn open_visit(c: &TenantKeys, hosts: &mut HostNames, r: RawVisit) -> Result<VisitRow, Error> {
     Ok(VisitRow {
         host_name: r
             .host_id
             .zip(r.host_name_enc.as_deref())
-            .map(|(host, enc)| c.open(HOST_NAME, host, enc))
+            .map(|(host, enc)| hosts.open(c, host, enc))
             .transpose()?,
         visitor_name: c.open(VISITOR_NAME, r.visitor_id, &r.name_enc)?,
         visitor_email: c.open(VISITOR_EMAIL, r.visitor_id, &r.email_enc)?,
@@ -210,7 +227,8 @@ impl TenantTx {
         let raw: Option<RawVisit> = self
             .fetch_optional(visit_select!(" AND v.id = $2"), (id,))
             .await?;
-        raw.map(|r| open_visit(&self.keys, r)).transpose()
+        raw.map(|r| open_visit(&self.keys, &mut HostNames::default(), r))
+            .transpose()
     }
 
     /// A page of the visit log, newest first: the filter's matches after its cursor.
@@ -252,9 +270,9 @@ impl TenantTx {
         );
         let (at, id) = f.after.unzip();
         let params = Both(self.filter_params(f), (at, id, f.limit, f.offset));
-        let keys = self.keys.clone();
+        let (keys, mut hosts) = (self.keys.clone(), HostNames::default());
         self.for_each(AssertSqlSafe(sql), params, |r: RawVisit| {
-            each(open_visit(&keys, r)?)
+            each(open_visit(&keys, &mut hosts, r)?)
         })
         .await
     }
@@ -267,8 +285,9 @@ impl TenantTx {
                 (idx.to_vec(),),
             )
             .await?;
+        let mut hosts = HostNames::default();
         raws.into_iter()
-            .map(|r| open_visit(&self.keys, r))
+            .map(|r| open_visit(&self.keys, &mut hosts, r))
             .collect()
     }
 

@@ -24,15 +24,15 @@ use super::{
 };
 
 /// One export read to its end.
-struct Export {
-    rows: u64,
+pub(super) struct Export {
+    pub rows: u64,
     bytes: u64,
     secs: f64,
     rss_growth_mb: f64,
 }
 
 impl Export {
-    fn rate(&self) -> f64 {
+    pub fn rate(&self) -> f64 {
         self.rows as f64 / self.secs
     }
 }
@@ -47,11 +47,7 @@ pub async fn measure(
     dir: &Path,
 ) -> anyhow::Result<Value> {
     let (base, pid) = (server.base.as_str(), server.pid());
-    let before = cpu::Snapshot::now(Some(pid));
-    let alone = export(c, base, admin, pid).await?;
-    let busy_share = cpu::Snapshot::now(Some(pid)).process_since(&before);
-    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
-    let us = busy_share * cores * alone.secs * 1e6 / alone.rows.max(1) as f64;
+    let (alone, us) = timed(c, base, admin, pid).await?;
     let recording = profile::Recording::start(dir.join("export.perf"), pid)?;
     let profiled = export(c, base, admin, pid).await;
     let profile = recording.finish().await?;
@@ -120,8 +116,28 @@ async fn probe(
     Ok((check_ins, no_ops))
 }
 
+/// One export read alone to its end, and the server's CPU per row meanwhile (µs).
+pub(super) async fn timed(
+    c: &Client,
+    base: &str,
+    admin: &str,
+    pid: u32,
+) -> anyhow::Result<(Export, f64)> {
+    let before = cpu::Snapshot::now(Some(pid));
+    let alone = export(c, base, admin, pid).await?;
+    let busy_share = cpu::Snapshot::now(Some(pid)).process_since(&before);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let us = busy_share * cores * alone.secs * 1e6 / alone.rows.max(1) as f64;
+    Ok((alone, us))
+}
+
 /// Reads the whole export of the visit log, sampling the server's (`pid`) resident memory.
-async fn export(c: &Client, base: &str, admin: &str, pid: u32) -> anyhow::Result<Export> {
+pub(super) async fn export(
+    c: &Client,
+    base: &str,
+    admin: &str,
+    pid: u32,
+) -> anyhow::Result<Export> {
     let rss_before = rss_kib(pid)?;
     let peak = Arc::new(AtomicU64::new(rss_before));
     let done = Arc::new(AtomicBool::new(false));

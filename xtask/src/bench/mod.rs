@@ -10,17 +10,20 @@
 //! ratios of runs on the same machine at the same time, not absolute claims.
 //! `--login-timing` measures instead whether a failed login's time tells who has an account
 //! (see [`login`]); `--scale`, a tenant of a million visits: the visit log, the dashboard, the
-//! CSV export and a check-in beside it (see [`scale`]); `--invitations`, how many invitation emails one server sends a second
-//! (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a check-in
-//! (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the kiosk and
-//! how fast the server drains them (see [`offline`]); `--scim`, how SCIM lists and lookups fare on
-//! a directory of 10,000 users (see [`scim`]); `--webhooks`, how fast check-ins reach a webhook
-//! receiver (see [`webhooks`]); `--kiosk`, the kiosk's release figures (see [`kiosk`]).
+//! CSV export and a check-in beside it (see [`scale`]); `--exports`, builds of the CSV export
+//! side by side (see [`exports`]); `--invitations`, how many invitation emails one server sends
+//! a second (see [`invitations`]); `--watchlist`, what a watchlist of 10,000 entries costs a
+//! check-in (see [`watchlist`]); `--offline`, what sealing check-ins during an outage costs the
+//! kiosk and how fast the server drains them (see [`offline`]); `--scim`, how SCIM lists and
+//! lookups fare on a directory of 10,000 users (see [`scim`]); `--webhooks`, how fast check-ins
+//! reach a webhook receiver (see [`webhooks`]); `--kiosk`, the kiosk's release figures (see
+//! [`kiosk`]).
 
 mod connections;
 mod cpu;
 mod engine;
 mod export;
+mod exports;
 mod invitations;
 mod kiosk;
 mod load;
@@ -77,6 +80,13 @@ pub struct BenchOpts {
     /// CSV export and check-ins beside it (see `scale.rs`).
     #[arg(long)]
     scale: bool,
+    /// Measure instead the CSV export of a tenant of `--visits` visits (SQLite), each
+    /// `--server-bin` in turn, `--rounds` times (see `exports.rs`).
+    #[arg(long)]
+    exports: bool,
+    /// Rounds of `--exports`.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
     /// Measure instead check-ins over 1 and `--tenants` tenants on 1 and 2 replicas of PostgreSQL
     /// (see `tenants.rs`; `--scale` runs it too, over 1,000 tenants).
     #[arg(long)]
@@ -165,6 +175,10 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
             wrk::ensure()?;
             return runtime.block_on(scale::measure(opts, &bins[0].1));
         }
+        if opts.exports {
+            profile::ensure()?;
+            return runtime.block_on(exports::measure(&bins, opts.visits, opts.rounds));
+        }
         if opts.many_tenants {
             anyhow::ensure!(!opts.sqlite_only, "--many-tenants measures PostgreSQL");
             wrk::ensure()?;
@@ -228,6 +242,8 @@ pub fn run(opts: &BenchOpts) -> anyhow::Result<()> {
         "scale-postgres.json"
     } else if opts.scale {
         "scale.json"
+    } else if opts.exports {
+        "exports.json"
     } else if opts.many_tenants {
         "tenants.json"
     } else if opts.invitations {

@@ -150,15 +150,7 @@ async fn engine(
         .await?;
     let c = server.client()?;
     let b = server.base.clone();
-    let login = json!({"tenant": slug, "email": email, "password": "bench-password-1"});
-    let session: Value = c
-        .post(format!("{b}/api/v1/auth/login"))
-        .json(&login)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let admin = session["token"].as_str().context("login")?.to_owned();
+    let admin = server.login(&c, slug, &email, "bench-password-1").await?;
     let get = |path: String| {
         let (c, admin, b) = (c.clone(), admin.clone(), b.clone());
         async move {
@@ -291,7 +283,7 @@ const PROFILED: Duration = Duration::from_secs(30);
 /// Runs `vestibule-server seed` of one tenant with `visits` visits on `storage`, `perf` sampling
 /// its first [`PROFILED`]: its seconds, its profile (CPU per visit over the whole run, where the
 /// sampled part went) and what it printed.
-async fn seed(
+pub(super) async fn seed(
     bin: &Path,
     storage: &[String],
     visits: usize,

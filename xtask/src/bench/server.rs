@@ -160,6 +160,25 @@ impl BenchServer {
         Ok(())
     }
 
+    /// A session token of the user `email` of tenant `slug`, signed in over `c`.
+    pub async fn login(
+        &self,
+        c: &Client,
+        slug: &str,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<String> {
+        let login = json!({"tenant": slug, "email": email, "password": password});
+        let session: serde_json::Value = c
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&login)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(session["token"].as_str().context("login")?.to_owned())
+    }
+
     /// `GET /metrics` (Prometheus text) with the operator token `op`.
     pub async fn metrics(&self, op: &str) -> anyhow::Result<String> {
         let res = self

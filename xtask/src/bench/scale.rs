@@ -277,8 +277,8 @@ async fn engine(
     Ok(Value::Object(out))
 }
 
-/// How long `perf` samples the seed.
-const PROFILED: Duration = Duration::from_secs(30);
+/// How long `perf` samples the seed (and each profiled export of `--exports`).
+pub(super) const PROFILED: Duration = Duration::from_secs(30);
 
 /// Runs `vestibule-server seed` of one tenant with `visits` visits on `storage`, `perf` sampling
 /// its first [`PROFILED`]: its seconds, its profile (CPU per visit over the whole run, where the

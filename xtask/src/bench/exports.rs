@@ -5,9 +5,10 @@
 //! row. Each build's median, and its ratio to the first build's, in every round alike; then one
 //! export per build under `perf`, where its CPU goes (that run's rate is not a figure).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use reqwest::Client;
 use serde_json::{Value, json};
 
 use super::{export, profile, scale, server::BenchServer};
@@ -32,7 +33,7 @@ async fn side_by_side(
     bins: &[(String, PathBuf)],
     visits: usize,
     rounds: usize,
-    dir: &std::path::Path,
+    dir: &Path,
 ) -> anyhow::Result<Value> {
     let first = &bins.first().context("a server binary")?.1;
     let storage = ["--data-dir".to_owned(), dir.display().to_string()];
@@ -53,9 +54,7 @@ async fn side_by_side(
     let mut runs = vec![Vec::new(); bins.len()];
     for round in 1..=rounds {
         for ((label, bin), runs) in bins.iter().zip(&mut runs) {
-            let server = BenchServer::start(bin, dir, None, &[]).await?;
-            let c = server.client()?;
-            let admin = server.login(&c, slug, &email, PASSWORD).await?;
+            let (server, c, admin) = serve(bin, dir, slug, &email).await?;
             let (e, us) = export::timed(&c, &server.base, &admin, server.pid()).await?;
             println!(
                 "  round {round}, {label}: {} rows, {:.0} rows/s, {us:.1} µs of CPU a row",
@@ -78,9 +77,7 @@ async fn side_by_side(
     let (base_rate, base_us) = medians[0];
     let mut builds = Vec::new();
     for (((label, bin), &(rate, us)), runs) in bins.iter().zip(&medians).zip(&runs) {
-        let server = BenchServer::start(bin, dir, None, &[]).await?;
-        let c = server.client()?;
-        let admin = server.login(&c, slug, &email, PASSWORD).await?;
+        let (server, c, admin) = serve(bin, dir, slug, &email).await?;
         // `perf` samples the export's first [`scale::PROFILED`] only: on a million visits it once
         // kept both cores busy itself, and the export crawled.
         let recording = profile::Recording::start(dir.join(format!("{label}.perf")), server.pid())?;
@@ -113,4 +110,17 @@ async fn side_by_side(
         "rounds": rounds,
         "builds": builds,
     }))
+}
+
+/// The build `bin` serving `dir`, a client of it and the admin `email`'s session token.
+async fn serve(
+    bin: &Path,
+    dir: &Path,
+    slug: &str,
+    email: &str,
+) -> anyhow::Result<(BenchServer, Client, String)> {
+    let server = BenchServer::start(bin, dir, None, &[]).await?;
+    let c = server.client()?;
+    let admin = server.login(&c, slug, email, PASSWORD).await?;
+    Ok((server, c, admin))
 }

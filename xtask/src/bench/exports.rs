@@ -11,9 +11,10 @@ use anyhow::Context;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use super::{export, profile, scale, server::BenchServer};
-
-const PASSWORD: &str = "bench-password-1";
+use super::{
+    export, profile, scale,
+    server::{BenchServer, PASSWORD},
+};
 
 /// The figures of every build, the first build's the baseline.
 pub async fn measure(
@@ -39,11 +40,7 @@ async fn side_by_side(
     let storage = ["--data-dir".to_owned(), dir.display().to_string()];
     let (seed_secs, _, stdout) = scale::seed(first, &storage, visits, dir).await?;
     println!("seeded {visits} visits in {seed_secs:.0} s");
-    let (slug, tid) = stdout
-        .lines()
-        .next()
-        .and_then(|l| l.split_once(' '))
-        .context("the seeded tenant")?;
+    let (slug, tid) = scale::seeded_tenant(&stdout)?;
     let email = format!("admin@{slug}.test");
     {
         let server = BenchServer::start(first, dir, None, &[]).await?;

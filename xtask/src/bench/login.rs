@@ -11,7 +11,7 @@ use std::{path::Path, time::Instant};
 use anyhow::{Context, ensure};
 use serde_json::{Value, json};
 
-use super::server::{BenchServer, PgDatabase};
+use super::server::{BenchServer, PASSWORD, PgDatabase};
 
 /// Identities per kind; each gets four attempts.
 const IDENTITIES: usize = 15;
@@ -55,12 +55,7 @@ async fn one(bin: &Path, pg: Option<&str>, label: &str, engine: &str) -> anyhow:
     let (op, tid) = server.tenant().await?;
     for i in 0..IDENTITIES {
         server
-            .create_user(
-                &op,
-                &tid,
-                &format!("real{i}@bench.test"),
-                "bench-password-1",
-            )
+            .create_user(&op, &tid, &format!("real{i}@bench.test"), PASSWORD)
             .await?;
     }
     let c = server.client()?;

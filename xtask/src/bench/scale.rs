@@ -27,7 +27,7 @@ use super::{
     BenchOpts,
     connections::{IDLE, STREAMS, open_file_limit},
     cpu, profile,
-    server::{BenchServer, PgDatabase},
+    server::{BenchServer, PASSWORD, PgDatabase},
 };
 use crate::demo::post;
 
@@ -114,11 +114,7 @@ async fn engine(
         task.abort();
     }
     let (seed_secs, seed_profile, stdout) = seeded?;
-    let (slug, tid) = stdout
-        .lines()
-        .next()
-        .and_then(|l| l.split_once(' '))
-        .context("the seeded tenant")?;
+    let (slug, tid) = seeded_tenant(&stdout)?;
     if let Some(url) = pg {
         PgDatabase::analyze(url).await?;
     }
@@ -145,12 +141,10 @@ async fn engine(
     let server = BenchServer::start(bin, &dir, pg, &flags).await?;
     let op = server.operator_token()?;
     let email = format!("admin@{slug}.test");
-    server
-        .create_user(&op, tid, &email, "bench-password-1")
-        .await?;
+    server.create_user(&op, tid, &email, PASSWORD).await?;
     let c = server.client()?;
     let b = server.base.clone();
-    let admin = server.login(&c, slug, &email, "bench-password-1").await?;
+    let admin = server.login(&c, slug, &email, PASSWORD).await?;
     let get = |path: String| {
         let (c, admin, b) = (c.clone(), admin.clone(), b.clone());
         async move {
@@ -275,6 +269,15 @@ async fn engine(
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Value::Object(out))
+}
+
+/// The slug and id of the first tenant `vestibule-server seed` printed.
+pub(super) fn seeded_tenant(stdout: &str) -> anyhow::Result<(&str, &str)> {
+    stdout
+        .lines()
+        .next()
+        .and_then(|l| l.split_once(' '))
+        .context("the seeded tenant")
 }
 
 /// How long `perf` samples the seed (and each profiled export of `--exports`).

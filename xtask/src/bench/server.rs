@@ -16,6 +16,9 @@ use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
 use crate::demo::{client, post};
 
+/// The password of every user the bench makes.
+pub const PASSWORD: &str = "bench-password-1";
+
 pub struct BenchServer {
     child: Child,
     stopped: bool,
@@ -125,7 +128,7 @@ impl BenchServer {
         )
         .await?;
         let tid = tenant["id"].as_str().context("tenant id")?.to_owned();
-        self.create_user(op, &tid, &format!("admin@{slug}.test"), "bench-password-1")
+        self.create_user(op, &tid, &format!("admin@{slug}.test"), PASSWORD)
             .await?;
         Ok(tid)
     }

@@ -7,7 +7,11 @@ use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
-use super::{load::Kiosk, server::BenchServer, wrk::KioskTarget};
+use super::{
+    load::Kiosk,
+    server::{BenchServer, PASSWORD},
+    wrk::KioskTarget,
+};
 use crate::demo::post;
 
 /// What the bench's setup made: the operator token (it reads `/metrics`), the `bench` tenant's
@@ -72,18 +76,9 @@ impl BenchServer {
         self.create_tenant(op, slug).await?;
         let c = self.client()?;
         let b = &self.base;
-        let login = json!({"tenant": slug, "email": format!("admin@{slug}.test"), "password": "bench-password-1"});
-        let session = c
-            .post(format!("{b}/api/v1/auth/login"))
-            .json(&login)
-            .send()
-            .await?
-            .json::<serde_json::Value>()
+        let admin = self
+            .login(&c, slug, &format!("admin@{slug}.test"), PASSWORD)
             .await?;
-        let admin = session["token"]
-            .as_str()
-            .context("login failed")?
-            .to_owned();
         let site = post(
             &c,
             format!("{b}/api/v1/sites"),

@@ -115,10 +115,8 @@ async fn begin(
     let now = tx.now();
     for to in contacts {
         let n = Notification {
-            event: "evacuation".into(),
-            visit_id: row.id,
             code: Some(to),
-            secret: None,
+            ..Notification::about("evacuation", row.id)
         };
         tx.enqueue("emergency_contact", &n, now).await?;
     }

@@ -112,12 +112,7 @@ pub(super) async fn check_in(
             tx.request_pass(actor, visit.visitor_id, visit.id).await?;
         }
         if body.email_agreements && !record.agreements.is_empty() && tx.has_smtp().await? {
-            let copy = Notification {
-                event: "agreement".into(),
-                visit_id: visit.id,
-                code: None,
-                secret: None,
-            };
+            let copy = Notification::about("agreement", visit.id);
             let now = tx.now();
             tx.enqueue("visitor_agreement", &copy, now).await?;
         }

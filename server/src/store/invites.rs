@@ -164,19 +164,12 @@ impl TenantTx {
         }
         let now = self.now();
         let to_visitor = Notification {
-            event: "invite".into(),
-            visit_id: id,
             code: Some(code.display()),
-            secret: None,
+            ..Notification::about("invite", id)
         };
         self.enqueue("visitor_invitation", &to_visitor, now).await?;
         if confirm {
-            let to_host = Notification {
-                event: "invite_sent".into(),
-                visit_id: id,
-                code: None,
-                secret: None,
-            };
+            let to_host = Notification::about("invite_sent", id);
             self.enqueue("host_notification", &to_host, now).await?;
         }
         Ok(())

@@ -37,6 +37,19 @@ pub struct Notification {
     pub secret: Option<String>,
 }
 
+impl Notification {
+    /// A notification of `event` about `id` (a visit, an invitation or a pass), without a code or
+    /// a secret.
+    pub fn about(event: &str, id: Uuid) -> Notification {
+        Notification {
+            event: event.into(),
+            visit_id: id,
+            code: None,
+            secret: None,
+        }
+    }
+}
+
 /// A claimed row, as the sender sees it.
 #[derive(Debug)]
 pub struct OutboxItem {

@@ -55,12 +55,7 @@ impl TenantTx {
         }
         let on_site: Vec<(Uuid,)> = self.fetch_all(ON_SITE, (site,)).await?;
         for (id,) in &on_site {
-            let n = Notification {
-                event: "still_on_site".into(),
-                visit_id: *id,
-                code: None,
-                secret: None,
-            };
+            let n = Notification::about("still_on_site", *id);
             self.enqueue("host_notification", &n, self.now()).await?;
         }
         Ok(Some(on_site.len()))

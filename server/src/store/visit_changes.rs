@@ -59,12 +59,7 @@ impl TenantTx {
             for &id in ids {
                 self.issue_pass(actor, id, settings.pass_days).await?;
                 if settings.notify_checkout {
-                    let notice = Notification {
-                        event: "check_out".into(),
-                        visit_id: id,
-                        code: None,
-                        secret: None,
-                    };
+                    let notice = Notification::about("check_out", id);
                     self.enqueue("host_notification", &notice, self.now())
                         .await?;
                 }
@@ -145,12 +140,7 @@ impl TenantTx {
             && v.status == VisitStatus::OnSite
             && self.has_smtp().await?
         {
-            let notice = Notification {
-                event: "check_in".into(),
-                visit_id: id,
-                code: None,
-                secret: None,
-            };
+            let notice = Notification::about("check_in", id);
             self.enqueue("host_notification", &notice, self.now())
                 .await?;
         }

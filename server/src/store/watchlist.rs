@@ -227,12 +227,7 @@ impl TenantTx {
             return Ok(false);
         }
         if admit && self.has_smtp().await? {
-            let notice = Notification {
-                event: "check_in".into(),
-                visit_id: visit,
-                code: None,
-                secret: None,
-            };
+            let notice = Notification::about("check_in", visit);
             self.enqueue("host_notification", &notice, now).await?;
         }
         let action = if admit { "visit.admit" } else { "visit.deny" };

@@ -156,12 +156,7 @@ pub(in crate::store) fn plan(
     let sealed = |field, row, value: &str| c.seal(field, row, value);
     // The host's notice, under the visit's id, only when there is a server to send it.
     let notification = |id, event: &str| {
-        let n = Notification {
-            event: event.into(),
-            visit_id,
-            code: None,
-            secret: None,
-        };
+        let n = Notification::about(event, visit_id);
         seal_notification(c, id, &n)
     };
     let pending = matches!(new.flow, Flow::Typed { approval: true });

@@ -2,7 +2,8 @@
 //! Each takes its arguments as one struct of [`crate::contract`] and parses what the UI sent
 //! into the shared newtypes (`vestibule_shared::types`) before anything goes to the server.
 //! Visitor data arrives in zeroize-on-drop types, goes to the server, and is dropped. The
-//! commands of visitor types are in [`crate::visitor_types`].
+//! commands of visitor types are in [`crate::visitor_types`], those of the receptionist's override
+//! mode in [`crate::override_mode`], arrivals by invitation or pass in [`crate::arrivals`].
 
 use std::sync::Arc;
 
@@ -12,15 +13,12 @@ use tauri::State;
 use uuid::Uuid;
 use vestibule_shared::{
     dto::{
-        invites::{ExpectedVisitor, InviteGreeting},
-        kiosk::{DirectoryEntry, Enroll, Enrolled, OverrideToken},
-        passes::PassGreeting,
+        kiosk::{DirectoryEntry, Enroll, Enrolled},
         settings::{DIRECTORY_MIN_CHARS, KioskSettings},
-        visits::{CheckOut, CheckedIn, Visit},
+        visits::{CheckOut, CheckedIn},
     },
     types::{
-        BadgeCode, CompanyName, Email, EnrollmentCode, InviteCode, PassCode, PersonName, Phone,
-        Pin, Purpose, SearchQuery,
+        BadgeCode, CompanyName, Email, EnrollmentCode, PersonName, Phone, Purpose, SearchQuery,
     },
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -28,9 +26,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::{
     client::{As, Client},
     contract::{
-        CheckInArgs, CheckOutArgs, CorrectionArgs, EnrollArgs, ExpectedArrival, InviteArgs,
-        InvitedArgs, KioskStatus, OfflineStatus, OnSiteVisit, OverrideLoginArgs, OverrideSession,
-        PassArgs, SearchHostsArgs, VisitArgs, VisitorInput,
+        CheckInArgs, CheckOutArgs, EnrollArgs, KioskStatus, OfflineStatus, SearchHostsArgs,
+        VisitorInput,
     },
     error::Error,
     offline,
@@ -48,7 +45,7 @@ struct Visitor {
 }
 
 /// Parses an optional field: blank is absent, anything else must parse.
-fn optional<T: Into<String>>(
+pub(crate) fn optional<T: Into<String>>(
     raw: Option<&str>,
     field: &'static str,
     parse: impl FnOnce(&str) -> Result<T, vestibule_shared::types::ValidationError>,
@@ -107,29 +104,6 @@ pub(crate) async fn device_send<T: DeserializeOwned>(
         .await;
     if matches!(result, Err(Error::Revoked)) {
         kiosk.revoked().await;
-    }
-    result
-}
-
-/// Runs an override request; an expired override token is dropped.
-pub(crate) async fn as_override<T>(
-    kiosk: &Kiosk,
-    f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let s = kiosk.session().await?;
-    let Some(token) = s.override_token.as_ref() else {
-        // Entered offline: the server never saw this session. While it stays out of reach the
-        // list says so; once it answers, the receptionist signs in again.
-        let mut inner = kiosk.lock().await;
-        if inner.offline.desk.signed_in && !inner.offline.reachable {
-            return Err(Error::Unreachable);
-        }
-        inner.offline.desk.signed_in = false;
-        return Err(Error::OverrideExpired);
-    };
-    let result = f(&s.client, As::Override(&s.device, token)).await;
-    if matches!(result, Err(Error::OverrideExpired)) {
-        kiosk.lock().await.override_token = None;
     }
     result
 }
@@ -312,7 +286,7 @@ pub async fn search_hosts(
 }
 
 /// Sends a check-in: the same form again (a retry after a failure) reuses its idempotency key.
-async fn submit_check_in(
+pub(crate) async fn submit_check_in(
     kiosk: &Kiosk,
     path: &str,
     args: &CheckInArgs,
@@ -367,98 +341,6 @@ pub async fn check_in(kiosk: State<'_, Kiosk>, args: CheckInArgs) -> Result<Chec
     submit_check_in(&kiosk, "/api/v1/kiosk/visits", &args, false).await
 }
 
-/// What the server reads an invitation's code from.
-#[derive(Serialize)]
-struct InviteBody<'a> {
-    invite_code: &'a str,
-}
-
-fn invite_code(args: &InviteArgs) -> Result<InviteCode, Error> {
-    InviteCode::parse(&args.code).map_err(Error::invalid("code"))
-}
-
-/// The invited visitor's first name and host, to greet them before the agreement.
-#[tauri::command]
-pub async fn lookup_invite(
-    kiosk: State<'_, Kiosk>,
-    args: InviteArgs,
-) -> Result<InviteGreeting, Error> {
-    let code = invite_code(&args)?;
-    let body = InviteBody {
-        invite_code: code.as_str(),
-    };
-    device_send(
-        &kiosk,
-        Method::POST,
-        "/api/v1/kiosk/invites/lookup",
-        Some(&body),
-        None,
-    )
-    .await
-}
-
-/// Checks the invited visitor in with their code (a retry reuses the same idempotency key).
-#[tauri::command]
-pub async fn redeem_invite(kiosk: State<'_, Kiosk>, args: InviteArgs) -> Result<CheckedIn, Error> {
-    let code = invite_code(&args)?;
-    let body = InviteBody {
-        invite_code: code.as_str(),
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?;
-    let key = kiosk.idempotency_key(&bytes).await;
-    device_send(
-        &kiosk,
-        Method::POST,
-        "/api/v1/kiosk/visits",
-        Some(&body),
-        Some(&key),
-    )
-    .await
-}
-
-/// What the server reads a pass from.
-#[derive(Serialize)]
-struct PassBody<'a> {
-    pass_code: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    host_id: Option<Uuid>,
-}
-
-fn pass_code(code: &str) -> Result<PassCode, Error> {
-    PassCode::parse(code).map_err(Error::invalid("code"))
-}
-
-/// The pass holder's first name (and the host of their invitation today, if any), to greet them.
-#[tauri::command]
-pub async fn lookup_pass(kiosk: State<'_, Kiosk>, args: InviteArgs) -> Result<PassGreeting, Error> {
-    let code = pass_code(&args.code)?;
-    let body = PassBody {
-        pass_code: code.as_str(),
-        host_id: None,
-    };
-    let path = "/api/v1/kiosk/passes/lookup";
-    device_send(&kiosk, Method::POST, path, Some(&body), None).await
-}
-
-/// Checks the pass holder in (a retry reuses the same idempotency key).
-#[tauri::command]
-pub async fn redeem_pass(kiosk: State<'_, Kiosk>, args: PassArgs) -> Result<CheckedIn, Error> {
-    let code = pass_code(&args.code)?;
-    let host_id = args
-        .host_id
-        .as_deref()
-        .map(|h| parse_id(h, "host"))
-        .transpose()?;
-    let body = PassBody {
-        pass_code: code.as_str(),
-        host_id,
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?;
-    let key = kiosk.idempotency_key(&bytes).await;
-    let path = "/api/v1/kiosk/visits";
-    device_send(&kiosk, Method::POST, path, Some(&body), Some(&key)).await
-}
-
 #[tauri::command]
 pub async fn check_out(kiosk: State<'_, Kiosk>, args: CheckOutArgs) -> Result<(), Error> {
     let body = CheckOut {
@@ -477,222 +359,5 @@ pub async fn check_out(kiosk: State<'_, Kiosk>, args: CheckOutArgs) -> Result<()
 #[tauri::command]
 pub async fn wipe(kiosk: State<'_, Kiosk>) -> Result<(), Error> {
     kiosk.wipe().await;
-    Ok(())
-}
-
-#[derive(Serialize)]
-struct Credentials<'a> {
-    email: &'a str,
-    pin: &'a str,
-}
-
-#[tauri::command]
-pub async fn override_login(
-    kiosk: State<'_, Kiosk>,
-    args: OverrideLoginArgs,
-) -> Result<OverrideSession, Error> {
-    let email = Zeroizing::new(String::from(
-        Email::parse(&args.email).map_err(Error::invalid("email"))?,
-    ));
-    let pin = Pin::parse(args.pin.trim().to_owned()).map_err(Error::invalid("pin"))?;
-    let body = Credentials {
-        email: &email,
-        pin: pin.expose(),
-    };
-    let sent = device_send::<OverrideToken>(
-        &kiosk,
-        Method::POST,
-        "/api/v1/kiosk/override",
-        Some(&body),
-        None,
-    )
-    .await;
-    let token = match sent {
-        Ok(token) => token,
-        Err(Error::Unreachable) => return offline::desk_login(&kiosk, &email, pin.expose()).await,
-        Err(e) => return Err(e),
-    };
-    // Kept for override mode during an outage (`offline::desk`).
-    let verifier = offline::desk::hash(pin.expose()).await?;
-    let mut inner = kiosk.lock().await;
-    inner.override_token = Some(Zeroizing::new(token.override_token));
-    inner.offline.desk.remember(&email, verifier);
-    Ok(OverrideSession {
-        expires_at: token.expires_at.to_rfc3339(),
-    })
-}
-
-#[tauri::command]
-pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>, Error> {
-    let visits: Vec<Visit> = as_override(&kiosk, async |client, who| {
-        client
-            .send(
-                Method::GET,
-                "/api/v1/kiosk/override/visits",
-                who,
-                None::<&()>,
-                None,
-            )
-            .await
-    })
-    .await?;
-    Ok(visits
-        .into_iter()
-        .map(|v| OnSiteVisit {
-            id: v.id.to_string(),
-            visitor_name: v.visitor_name,
-            visitor_company: v.visitor_company,
-            host_name: v.host_name.unwrap_or_default(),
-            checked_in_at: v.checked_in_at.to_rfc3339(),
-            badge_code: v.badge_code,
-            purpose: v.purpose,
-        })
-        .collect())
-}
-
-#[tauri::command]
-pub async fn override_expected(kiosk: State<'_, Kiosk>) -> Result<Vec<ExpectedArrival>, Error> {
-    let expected: Vec<ExpectedVisitor> = as_override(&kiosk, async |client, who| {
-        client
-            .send(
-                Method::GET,
-                "/api/v1/kiosk/override/invites",
-                who,
-                None::<&()>,
-                None,
-            )
-            .await
-    })
-    .await?;
-    Ok(expected
-        .into_iter()
-        .map(|e| ExpectedArrival {
-            id: e.id.to_string(),
-            visitor_name: e.visitor_name,
-            host_name: e.host_name,
-            expected_at: e.expected_at.to_rfc3339(),
-        })
-        .collect())
-}
-
-#[tauri::command]
-pub async fn override_check_in_invited(
-    kiosk: State<'_, Kiosk>,
-    args: InvitedArgs,
-) -> Result<(), Error> {
-    let path = format!(
-        "/api/v1/kiosk/override/invites/{}/check-in",
-        parse_id(&args.invite_id, "invite")?
-    );
-    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| {
-        client
-            .send(Method::POST, &path, who, None::<&()>, None)
-            .await
-    })
-    .await?;
-    Ok(())
-}
-
-#[tauri::command]
-pub async fn override_check_out(kiosk: State<'_, Kiosk>, args: VisitArgs) -> Result<(), Error> {
-    let path = format!(
-        "/api/v1/kiosk/override/visits/{}/checkout",
-        parse_id(&args.visit_id, "visit")?
-    );
-    as_override(&kiosk, async |client, who| {
-        client
-            .send(Method::POST, &path, who, None::<&()>, None)
-            .await
-    })
-    .await
-}
-
-/// A visitor's photo for the receptionist (base64 JPEG, in memory only); `None` if none was taken.
-#[tauri::command]
-pub async fn override_photo(
-    kiosk: State<'_, Kiosk>,
-    args: VisitArgs,
-) -> Result<Option<String>, Error> {
-    use base64::Engine;
-    let path = format!(
-        "/api/v1/kiosk/override/visits/{}/photo",
-        parse_id(&args.visit_id, "visit")?
-    );
-    match as_override(&kiosk, async |client, who| client.fetch(&path, who).await).await {
-        Ok(jpeg) => Ok(Some(
-            base64::engine::general_purpose::STANDARD.encode(jpeg.as_slice()),
-        )),
-        Err(Error::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-#[tauri::command]
-pub async fn override_check_in(
-    kiosk: State<'_, Kiosk>,
-    args: CheckInArgs,
-) -> Result<CheckedIn, Error> {
-    submit_check_in(&kiosk, "/api/v1/kiosk/override/visits", &args, true).await
-}
-
-/// The changed fields of a visit, parsed; absent ones stay as they are.
-#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
-struct Correction {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    company: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    purpose: Option<String>,
-}
-
-#[tauri::command]
-pub async fn override_correct(kiosk: State<'_, Kiosk>, args: CorrectionArgs) -> Result<(), Error> {
-    let path = format!(
-        "/api/v1/kiosk/override/visits/{}",
-        parse_id(&args.visit_id, "visit")?
-    );
-    let body = Correction {
-        name: optional(
-            args.visitor_name.as_deref(),
-            "visitor_name",
-            PersonName::parse,
-        )?,
-        company: optional(
-            args.visitor_company.as_deref(),
-            "visitor_company",
-            CompanyName::parse,
-        )?,
-        purpose: optional(args.purpose.as_deref(), "purpose", Purpose::parse)?,
-    };
-    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| {
-        client
-            .send(Method::PATCH, &path, who, Some(&body), None)
-            .await
-    })
-    .await?;
-    Ok(())
-}
-
-#[tauri::command]
-pub async fn override_exit(kiosk: State<'_, Kiosk>) -> Result<(), Error> {
-    let token = {
-        let mut inner = kiosk.lock().await;
-        inner.offline.desk.signed_in = false;
-        inner.override_token.take()
-    };
-    if let (Some(token), Ok(s)) = (token, kiosk.session().await) {
-        // Best effort: the token also dies on its own when idle.
-        let _: Result<(), Error> = s
-            .client
-            .send(
-                Method::POST,
-                "/api/v1/kiosk/override/exit",
-                As::Override(&s.device, &token),
-                None::<&()>,
-                None,
-            )
-            .await;
-    }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! left by an earlier crash removed at start); it may call the kiosk's own commands
 //! ([`commands`], [`visitor_types`]) and navigate nowhere else, and use the camera ([`camera`]).
 
+pub mod arrivals;
 pub mod camera;
 pub mod client;
 pub mod commands;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod evacuation;
 pub mod keychain;
 pub mod offline;
+pub mod override_mode;
 pub mod pinning;
 pub mod printing;
 pub mod state;
@@ -78,21 +80,21 @@ pub fn run() {
             commands::enroll,
             commands::search_hosts,
             commands::check_in,
-            commands::lookup_invite,
-            commands::redeem_invite,
-            commands::lookup_pass,
-            commands::redeem_pass,
+            arrivals::lookup_invite,
+            arrivals::redeem_invite,
+            arrivals::lookup_pass,
+            arrivals::redeem_pass,
             commands::check_out,
             commands::wipe,
-            commands::override_login,
-            commands::override_visits,
-            commands::override_expected,
-            commands::override_check_in_invited,
-            commands::override_check_out,
-            commands::override_check_in,
-            commands::override_correct,
-            commands::override_exit,
-            commands::override_photo,
+            override_mode::override_login,
+            override_mode::override_visits,
+            override_mode::override_expected,
+            override_mode::override_check_in_invited,
+            override_mode::override_check_out,
+            override_mode::override_check_in,
+            override_mode::override_correct,
+            override_mode::override_exit,
+            override_mode::override_photo,
             commands::offline_status,
             commands::quit,
             visitor_types::visitor_types,

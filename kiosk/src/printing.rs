@@ -12,9 +12,10 @@ use zeroize::Zeroizing;
 
 use crate::{
     client::As,
-    commands::{as_override, device_send, parse_id},
+    commands::{device_send, parse_id},
     contract::VisitArgs,
     error::Error,
+    override_mode::as_override,
     state::Kiosk,
 };
 

@@ -34,7 +34,7 @@ use crate::{
 
 mod rows;
 
-pub(super) use rows::{WRITE_PARAMS, chained, check_in_rows, plan};
+pub(super) use rows::{Chained, CheckInRows, WRITE_PARAMS, chained, check_in_rows, plan};
 
 /// A check-in to write.
 #[derive(Debug, Clone)]

@@ -24,16 +24,17 @@ use std::{
     sync::{Arc, atomic::Ordering},
 };
 
-use sqlx::{Sqlite, pool::PoolConnection};
+use sqlx::{Database, Sqlite, error::BoxDynError, pool::PoolConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::check_in::{
-    CheckInFacts, chained, decide, facts_params, free_badge_code, index_keys, plan,
+    Chained, CheckInFacts, CheckInRows, FACTS_PARAMS, WRITE_PARAMS, chained, decide, facts_params,
+    free_badge_code, index_keys, plan,
 };
 use super::keys::keys_at;
 use super::log_sync::not_synced;
-use super::query::Both;
+use super::query::{InOrder, Nth};
 use super::{CheckedInRow, Engine, NewVisit, Tx};
 use crate::{
     clock::Clock,
@@ -228,6 +229,23 @@ struct Numbered {
     facts: CheckInFacts,
 }
 
+/// One check-in's write: its rows (`$1` to `$26`), then its audit entry's place in the chain.
+struct Written(CheckInRows, Chained);
+
+impl<DB: Database> Nth<DB> for Written
+where
+    CheckInRows: Nth<DB>,
+    Chained: Nth<DB>,
+{
+    fn nth(&self, k: usize, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        const ROWS: usize = WRITE_PARAMS - 3;
+        match k.checked_sub(ROWS) {
+            Some(c) if c > 0 => self.1.nth(c, args),
+            _ => self.0.nth(k, args),
+        }
+    }
+}
+
 /// What the batch has decided so far for one tenant: its keys and its audit chain head.
 type Tenant = (Arc<TenantKeys>, (i64, Vec<u8>));
 
@@ -260,13 +278,16 @@ async fn check_in_all(
         let keys = index.get(tenant).and_then(Option::as_deref);
         let (host, kiosk, key, badge, email_idx, name_idx, at) =
             facts_params(new, badge, keys, now);
-        params.push(Both(
-            (tenant.0, host, kiosk, key, badge),
-            (email_idx, name_idx, at),
-        ));
+        params.push((tenant.0, host, kiosk, key, badge, email_idx, name_idx, at));
     }
     // The transaction begins in the facts' statement and commits in the write's.
-    let rows: Vec<Numbered> = tx.fetch_all(facts_sql(batch.len()), params).await?;
+    let q = facts_sql(batch.len());
+    let params = InOrder {
+        rows: params,
+        per: FACTS_PARAMS,
+        refs: q.refs,
+    };
+    let rows: Vec<Numbered> = tx.fetch_all(q.sql, params).await?;
     let mut facts: Vec<Option<CheckInFacts>> = batch.iter().map(|_| None).collect();
     for r in rows {
         if let Some(slot) = usize::try_from(r.i).ok().and_then(|i| facts.get_mut(i)) {
@@ -327,13 +348,19 @@ async fn check_in_all(
         if let Some((k, hash)) = key {
             keyed.insert(k, (hash, p.row.clone()));
         }
-        writes.push(Both(p.rows, chain));
+        writes.push(Written(p.rows, chain));
         answers.push(Ok((p.row, false)));
     }
     if writes.is_empty() {
         tx.execute("COMMIT", ()).await?;
     } else {
-        tx.execute(write_sql(writes.len()), writes).await?;
+        let q = write_sql(writes.len());
+        let writes = InOrder {
+            rows: writes,
+            per: WRITE_PARAMS,
+            refs: q.refs,
+        };
+        tx.execute(q.sql, writes).await?;
     }
     Ok(answers)
 }

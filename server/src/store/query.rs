@@ -53,7 +53,74 @@ macro_rules! tuple_params {
                 Ok(())
             }
         }
+
+        impl<'t, DB: Database, $($T: Encode<'t, DB> + Type<DB>),*> Nth<DB> for ($($T,)*) {
+            fn nth(&self, k: usize, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+                $(if k == $i + 1 {
+                    return args.add(&self.$i);
+                })*
+                Err(no_parameter(k))
+            }
+        }
     };
+}
+
+/// Values of which any one binds by its number (`$k`, from 1): the rows of a query whose
+/// parameters are anonymous ([`InOrder`]).
+pub(crate) trait Nth<DB: Database> {
+    /// Appends value `k` to `args`.
+    fn nth(&self, k: usize, args: &mut DB::Arguments) -> Result<(), BoxDynError>;
+}
+
+/// The error of a value number that a set of parameters does not have.
+pub(crate) fn no_parameter(k: usize) -> BoxDynError {
+    format!("no parameter ${k} in this set").into()
+}
+
+/// Rows of `per` values each, bound in the order of a query's anonymous `?` parameters: `refs`
+/// names, for each `?`, the number `$k` it stood for in the query numbered on from row to row
+/// ([`anonymous`]). SQLite looks a numbered parameter's name up by walking the statement's list
+/// of names (and sqlx asks for every parameter's), so a statement of many rows spent time
+/// quadratic in its size on binding; an anonymous one has no names to walk.
+pub(crate) struct InOrder<T> {
+    pub rows: Vec<T>,
+    pub per: usize,
+    pub refs: &'static [usize],
+}
+
+impl<DB: Database, T: Nth<DB>> Bind<DB> for InOrder<T> {
+    fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        let per = self.per.max(1);
+        for &k in self.refs {
+            let i = k.checked_sub(1).ok_or_else(|| no_parameter(k))?;
+            let row = self.rows.get(i / per).ok_or_else(|| no_parameter(k))?;
+            row.nth(i % per + 1, args)?;
+        }
+        Ok(())
+    }
+}
+
+/// `sql` with each parameter `$k` made an anonymous `?`, and the numbers `k` in the order they
+/// stood (see [`InOrder`]).
+pub(crate) fn anonymous(sql: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut refs = Vec::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(k) => {
+                out.push('?');
+                refs.push(k);
+            }
+            Err(_) => out.push('$'),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    (out, refs)
 }
 
 impl<DB: Database> Bind<DB> for () {
@@ -82,6 +149,22 @@ macro_rules! params {
 
         $crate::store::query::params!(@bind $name$(<$lt>)?, ::sqlx::Sqlite, $($field)*);
         $crate::store::query::params!(@bind $name$(<$lt>)?, ::sqlx::Postgres, $($field)*);
+        $crate::store::query::params!(@nth $name$(<$lt>)?, ::sqlx::Sqlite, $($field)*);
+        $crate::store::query::params!(@nth $name$(<$lt>)?, ::sqlx::Postgres, $($field)*);
+    };
+    (@nth $name:ident$(<$lt:lifetime>)?, $db:ty, $($field:ident)*) => {
+        impl$(<$lt>)? $crate::store::query::Nth<$db> for $name$(<$lt>)? {
+            fn nth(&self, k: usize, args: &mut <$db as ::sqlx::Database>::Arguments) -> Result<(), ::sqlx::error::BoxDynError> {
+                let mut i = 0;
+                $(
+                    i += 1;
+                    if i == k {
+                        return ::sqlx::Arguments::add(args, &self.$field);
+                    }
+                )*
+                Err($crate::store::query::no_parameter(k))
+            }
+        }
     };
     (@bind $name:ident$(<$lt:lifetime>)?, $db:ty, $($field:ident)*) => {
         impl$(<$lt>)? $crate::store::query::Bind<$db> for $name$(<$lt>)? {
@@ -94,8 +177,8 @@ macro_rules! params {
 }
 pub(crate) use params;
 
-/// Several statements' parameters, one after the other (for a multi-statement query whose
-/// statements are numbered on: see the group committer).
+/// Several rows' parameters, one after the other (for a query of many rows numbered on from one
+/// row to the next).
 impl<DB: Database, P: Bind<DB>> Bind<DB> for Vec<P> {
     fn bind(self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
         self.into_iter().try_for_each(|p| p.bind(args))

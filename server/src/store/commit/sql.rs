@@ -1,9 +1,38 @@
 //! The group committer's SQL: a batch's facts in one query and its rows in one `INSERT` per table,
 //! each built once per batch size from the single check-in's statements (`check_in.rs`), their
-//! parameters numbered on from one check-in to the next.
+//! parameters numbered on from one check-in to the next, then made anonymous (`?`, bound in
+//! their order: [`InOrder`](super::super::query::InOrder)).
+
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex},
+};
 
 use super::super::check_in::{FACTS, FACTS_PARAMS, WRITE_PARAMS, check_in_rows};
-use super::super::query::{built_once, renumber};
+use super::super::query::{anonymous, renumber};
+
+/// A batch query whose parameters are anonymous: its text, and for each `?` in order the number
+/// `$k` it stood for.
+#[derive(Clone, Copy)]
+pub(super) struct Laid {
+    pub sql: &'static str,
+    pub refs: &'static [usize],
+}
+
+/// The query `build` numbers for `n` check-ins, made anonymous; built once and kept (SQLite
+/// caches prepared statements by their text; `n` is at most the batch bound).
+fn laid_once(name: &'static str, n: usize, build: impl FnOnce() -> String) -> Laid {
+    static LAID: LazyLock<Mutex<HashMap<(&'static str, usize), Laid>>> =
+        LazyLock::new(Default::default);
+    let mut laid = LAID.lock().unwrap_or_else(|e| e.into_inner());
+    *laid.entry((name, n)).or_insert_with(|| {
+        let (sql, refs) = anonymous(&build());
+        Laid {
+            sql: Box::leak(sql.into_boxed_str()),
+            refs: Box::leak(refs.into_boxed_slice()),
+        }
+    })
+}
 
 /// The most check-ins one `UNION ALL` names: SQLite allows 500 terms in a compound `SELECT`, and
 /// a check-in's outbox rows are two.
@@ -19,8 +48,8 @@ fn runs(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 /// The batch's facts query for `n` check-ins, after `BEGIN IMMEDIATE` (the write lock, taken in
 /// the same hand-off to SQLite's thread): `n` copies of [`FACTS`] joined by `UNION ALL`, each
 /// numbered on and naming its check-in.
-pub(super) fn facts_sql(n: usize) -> &'static str {
-    built_once("check-in facts", n, || {
+pub(super) fn facts_sql(n: usize) -> Laid {
+    laid_once("check-in facts", n, || {
         let columns = FACTS.strip_prefix("SELECT ").unwrap_or(FACTS);
         let facts = runs(n).map(|run| {
             run.map(|i| format!("SELECT {i} AS i, {}", renumber(columns, FACTS_PARAMS * i)))
@@ -39,8 +68,8 @@ pub(super) fn facts_sql(n: usize) -> &'static str {
 /// once for the whole batch (sqlx hands every statement's result back on its own, a wake-up of
 /// the committer each): the rows of all `n` as one `INSERT`, their parameters numbered on; the
 /// chain heads last, each tenant's from its newest entry, just written.
-pub(super) fn write_sql(n: usize) -> &'static str {
-    built_once("check-in write", n, || {
+pub(super) fn write_sql(n: usize) -> Laid {
+    laid_once("check-in write", n, || {
         let tenants = (0..n)
             .map(|i| format!("${}", 1 + WRITE_PARAMS * i))
             .collect::<Vec<_>>()
@@ -86,33 +115,42 @@ fn each(sql: &str, run: std::ops::Range<usize>, by: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The highest parameter number in `sql`.
-    fn highest(sql: &str) -> usize {
-        sql.split('$')
-            .skip(1)
-            .filter_map(|s| {
-                let d: String = s.chars().take_while(char::is_ascii_digit).collect();
-                d.parse().ok()
-            })
-            .max()
-            .unwrap_or(0)
+    /// The highest parameter number `q` binds.
+    fn highest(q: Laid) -> usize {
+        q.refs.iter().copied().max().unwrap_or(0)
     }
 
     #[test]
     fn every_copy_has_its_own_parameters() {
-        assert_eq!(highest(FACTS), FACTS_PARAMS);
+        assert_eq!(anonymous(FACTS).1.iter().max(), Some(&FACTS_PARAMS));
         assert_eq!(highest(write_sql(1)), WRITE_PARAMS);
         assert_eq!(highest(facts_sql(3)), 3 * FACTS_PARAMS);
         assert_eq!(highest(write_sql(3)), 3 * WRITE_PARAMS);
-        assert_eq!(facts_sql(3).matches(" UNION ALL ").count(), 2);
+        assert_eq!(facts_sql(3).sql.matches(" UNION ALL ").count(), 2);
+    }
+
+    #[test]
+    fn parameters_are_anonymous_and_bound_in_their_order() {
+        let q = write_sql(2);
+        assert!(!q.sql.contains('$'));
+        assert_eq!(q.sql.matches('?').count(), q.refs.len());
+        // The visitors' rows first: the first check-in's $1 to $8, then the second's.
+        let second: Vec<usize> = (1..=8).map(|k| k + WRITE_PARAMS).collect();
+        assert_eq!(q.refs[..8], [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(q.refs[8..16], second[..]);
+        let (sql, refs) = anonymous("SELECT $2, $10 WHERE a = $2");
+        assert_eq!(
+            (sql.as_str(), refs),
+            ("SELECT ?, ? WHERE a = ?", vec![2, 10, 2])
+        );
     }
 
     #[test]
     fn a_batch_is_a_few_statements_whatever_its_size() {
         // BEGIN, then the facts in runs of `COMPOUND` check-ins.
-        assert_eq!(facts_sql(450).matches(";\n").count(), 3);
+        assert_eq!(facts_sql(450).sql.matches(";\n").count(), 3);
         // Visitors, visits, the outbox in two runs, audit entries, chain heads, COMMIT.
-        assert_eq!(write_sql(300).matches(";\n").count(), 6);
+        assert_eq!(write_sql(300).sql.matches(";\n").count(), 6);
         assert_eq!(highest(write_sql(300)), 300 * WRITE_PARAMS);
     }
 }

@@ -44,7 +44,7 @@ impl Crypto {
         }
     }
 
-    fn kek(&self) -> Kek {
+    pub(super) fn kek(&self) -> Kek {
         self.kek.read().expect("KEK lock").clone()
     }
 

@@ -108,6 +108,29 @@ pub(crate) async fn device_send<T: DeserializeOwned>(
     result
 }
 
+/// Runs an override request; an expired override token is dropped.
+pub(crate) async fn as_override<T>(
+    kiosk: &Kiosk,
+    f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let s = kiosk.session().await?;
+    let Some(token) = s.override_token.as_ref() else {
+        // Entered offline: the server never saw this session. While it stays out of reach the
+        // list says so; once it answers, the receptionist signs in again.
+        let mut inner = kiosk.lock().await;
+        if inner.offline.desk.signed_in && !inner.offline.reachable {
+            return Err(Error::Unreachable);
+        }
+        inner.offline.desk.signed_in = false;
+        return Err(Error::OverrideExpired);
+    };
+    let result = f(&s.client, As::Override(&s.device, token)).await;
+    if matches!(result, Err(Error::OverrideExpired)) {
+        kiosk.lock().await.override_token = None;
+    }
+    result
+}
+
 async fn status_of(kiosk: &Kiosk) -> Result<KioskStatus, Error> {
     let inner = kiosk.lock().await;
     inner

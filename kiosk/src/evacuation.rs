@@ -6,7 +6,7 @@ use reqwest::Method;
 use tauri::State;
 use vestibule_shared::dto::evacuations::EvacuationStarted;
 
-use crate::{error::Error, override_mode::as_override, state::Kiosk};
+use crate::{commands::as_override, error::Error, state::Kiosk};
 
 #[tauri::command]
 pub async fn override_start_evacuation(

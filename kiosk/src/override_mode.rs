@@ -1,10 +1,8 @@
 //! The receptionist's override mode on the kiosk: signing in with an email and PIN (kept, as a
 //! verifier, for an outage: `offline::desk`), the visitors on site and the expected arrivals,
 //! checking in (an invited visitor, or anyone), checking out, a visitor's photo, a correction,
-//! and signing out. Every request goes with the override token ([`as_override`]); printing and
-//! the evacuation have theirs in `printing.rs` and `evacuation.rs`.
-
-use std::sync::Arc;
+//! and signing out. Every request goes with the override token (`commands::as_override`); printing
+//! and the evacuation have theirs in `printing.rs` and `evacuation.rs`.
 
 use reqwest::Method;
 use serde::Serialize;
@@ -20,8 +18,8 @@ use vestibule_shared::{
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::{
-    client::{As, Client},
-    commands::{device_send, optional, parse_id, submit_check_in},
+    client::As,
+    commands::{as_override, device_send, optional, parse_id, submit_check_in},
     contract::{
         CheckInArgs, CorrectionArgs, ExpectedArrival, InvitedArgs, OnSiteVisit, OverrideLoginArgs,
         OverrideSession, VisitArgs,
@@ -30,29 +28,6 @@ use crate::{
     offline,
     state::Kiosk,
 };
-
-/// Runs an override request; an expired override token is dropped.
-pub(crate) async fn as_override<T>(
-    kiosk: &Kiosk,
-    f: impl AsyncFnOnce(&Arc<Client>, As<'_>) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let s = kiosk.session().await?;
-    let Some(token) = s.override_token.as_ref() else {
-        // Entered offline: the server never saw this session. While it stays out of reach the
-        // list says so; once it answers, the receptionist signs in again.
-        let mut inner = kiosk.lock().await;
-        if inner.offline.desk.signed_in && !inner.offline.reachable {
-            return Err(Error::Unreachable);
-        }
-        inner.offline.desk.signed_in = false;
-        return Err(Error::OverrideExpired);
-    };
-    let result = f(&s.client, As::Override(&s.device, token)).await;
-    if matches!(result, Err(Error::OverrideExpired)) {
-        kiosk.lock().await.override_token = None;
-    }
-    result
-}
 
 #[derive(Serialize)]
 struct Credentials<'a> {

@@ -12,10 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::{
     client::As,
-    commands::{device_send, parse_id},
+    commands::{as_override, device_send, parse_id},
     contract::VisitArgs,
     error::Error,
-    override_mode::as_override,
     state::Kiosk,
 };
 

@@ -5,7 +5,10 @@
 //! and the evacuation have theirs in `printing.rs` and `evacuation.rs`.
 
 use reqwest::Method;
-use serde::Serialize;
+use serde::{
+    Serialize,
+    de::{DeserializeOwned, IgnoredAny},
+};
 use tauri::State;
 use vestibule_shared::{
     dto::{
@@ -28,6 +31,19 @@ use crate::{
     offline,
     state::Kiosk,
 };
+
+/// Sends one request in override mode (see `commands::as_override`), without an idempotency key.
+async fn send<T: DeserializeOwned>(
+    kiosk: &Kiosk,
+    method: Method,
+    path: &str,
+    body: Option<&(impl Serialize + Sync)>,
+) -> Result<T, Error> {
+    as_override(kiosk, async |client, who| {
+        client.send(method, path, who, body, None).await
+    })
+    .await
+}
 
 #[derive(Serialize)]
 struct Credentials<'a> {
@@ -73,18 +89,8 @@ pub async fn override_login(
 
 #[tauri::command]
 pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>, Error> {
-    let visits: Vec<Visit> = as_override(&kiosk, async |client, who| {
-        client
-            .send(
-                Method::GET,
-                "/api/v1/kiosk/override/visits",
-                who,
-                None::<&()>,
-                None,
-            )
-            .await
-    })
-    .await?;
+    let path = "/api/v1/kiosk/override/visits";
+    let visits: Vec<Visit> = send(&kiosk, Method::GET, path, None::<&()>).await?;
     Ok(visits
         .into_iter()
         .map(|v| OnSiteVisit {
@@ -101,18 +107,8 @@ pub async fn override_visits(kiosk: State<'_, Kiosk>) -> Result<Vec<OnSiteVisit>
 
 #[tauri::command]
 pub async fn override_expected(kiosk: State<'_, Kiosk>) -> Result<Vec<ExpectedArrival>, Error> {
-    let expected: Vec<ExpectedVisitor> = as_override(&kiosk, async |client, who| {
-        client
-            .send(
-                Method::GET,
-                "/api/v1/kiosk/override/invites",
-                who,
-                None::<&()>,
-                None,
-            )
-            .await
-    })
-    .await?;
+    let path = "/api/v1/kiosk/override/invites";
+    let expected: Vec<ExpectedVisitor> = send(&kiosk, Method::GET, path, None::<&()>).await?;
     Ok(expected
         .into_iter()
         .map(|e| ExpectedArrival {
@@ -133,12 +129,7 @@ pub async fn override_check_in_invited(
         "/api/v1/kiosk/override/invites/{}/check-in",
         parse_id(&args.invite_id, "invite")?
     );
-    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| {
-        client
-            .send(Method::POST, &path, who, None::<&()>, None)
-            .await
-    })
-    .await?;
+    let _: IgnoredAny = send(&kiosk, Method::POST, &path, None::<&()>).await?;
     Ok(())
 }
 
@@ -148,12 +139,7 @@ pub async fn override_check_out(kiosk: State<'_, Kiosk>, args: VisitArgs) -> Res
         "/api/v1/kiosk/override/visits/{}/checkout",
         parse_id(&args.visit_id, "visit")?
     );
-    as_override(&kiosk, async |client, who| {
-        client
-            .send(Method::POST, &path, who, None::<&()>, None)
-            .await
-    })
-    .await
+    send(&kiosk, Method::POST, &path, None::<&()>).await
 }
 
 /// A visitor's photo for the receptionist (base64 JPEG, in memory only); `None` if none was taken.
@@ -214,12 +200,7 @@ pub async fn override_correct(kiosk: State<'_, Kiosk>, args: CorrectionArgs) -> 
         )?,
         purpose: optional(args.purpose.as_deref(), "purpose", Purpose::parse)?,
     };
-    let _: serde::de::IgnoredAny = as_override(&kiosk, async |client, who| {
-        client
-            .send(Method::PATCH, &path, who, Some(&body), None)
-            .await
-    })
-    .await?;
+    let _: IgnoredAny = send(&kiosk, Method::PATCH, &path, Some(&body)).await?;
     Ok(())
 }
 

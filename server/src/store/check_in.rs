@@ -158,7 +158,7 @@ macro_rules! check_in_facts {
 }
 pub(super) use check_in_facts;
 
-/// [`check_in_facts!`]: the text the group committer copies for each check-in of a batch.
+/// [`check_in_facts!`]: the text the group committer reads a batch's facts with (`commit/sql.rs`).
 pub(super) const FACTS: &str = check_in_facts!();
 
 /// The parameters of [`FACTS`] after the tenant: the host, the kiosk, the idempotency key, the

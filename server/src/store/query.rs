@@ -100,29 +100,6 @@ impl<DB: Database, T: Nth<DB>> Bind<DB> for InOrder<T> {
     }
 }
 
-/// `sql` with each parameter `$k` made an anonymous `?`, and the numbers `k` in the order they
-/// stood (see [`InOrder`]).
-pub(crate) fn anonymous(sql: &str) -> (String, Vec<usize>) {
-    let mut out = String::with_capacity(sql.len());
-    let mut refs = Vec::new();
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at + 1..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        match rest[..digits].parse::<usize>() {
-            Ok(k) => {
-                out.push('?');
-                refs.push(k);
-            }
-            Err(_) => out.push('$'),
-        }
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    (out, refs)
-}
-
 impl<DB: Database> Bind<DB> for () {
     fn bind(self, _: &mut DB::Arguments) -> Result<(), BoxDynError> {
         Ok(())
@@ -198,15 +175,34 @@ impl<DB: Database, A: Bind<DB>, B: Bind<DB>> Bind<DB> for Both<A, B> {
 /// `sql` with every parameter `$n` made `$(n + by)`: a statement's copy for the next set of
 /// parameters in a query that writes several rows at once.
 pub(crate) fn renumber(sql: &str, by: usize) -> String {
+    map_params(sql, |n| format!("${}", n + by))
+}
+
+/// `sql` with each parameter `$k` made an anonymous `?`, and the numbers `k` in the order they
+/// stood (see [`InOrder`]).
+pub(crate) fn anonymous(sql: &str) -> (String, Vec<usize>) {
+    let mut refs = Vec::new();
+    let sql = map_params(sql, |k| {
+        refs.push(k);
+        "?".to_owned()
+    });
+    (sql, refs)
+}
+
+/// `sql` with each parameter `$k` written as `f(k)` says, in their order.
+pub(crate) fn map_params(sql: &str, mut f: impl FnMut(usize) -> String) -> String {
     let mut out = String::with_capacity(sql.len() + sql.len() / 8);
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..=at]);
+        out.push_str(&rest[..at]);
         rest = &rest[at + 1..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         match rest[..digits].parse::<usize>() {
-            Ok(n) => out.push_str(&(n + by).to_string()),
-            Err(_) => out.push_str(&rest[..digits]),
+            Ok(k) => out.push_str(&f(k)),
+            Err(_) => {
+                out.push('$');
+                out.push_str(&rest[..digits]);
+            }
         }
         rest = &rest[digits..];
     }

@@ -11,11 +11,6 @@
 //! `Engine::read_one` runs one statement about a tenant outside any transaction, for the lookups
 //! every request makes.
 
-use std::{
-    collections::HashMap,
-    sync::{LazyLock, Mutex},
-};
-
 use sqlx::{
     Arguments, Database, Encode, FromRow, Postgres, SqlSafeStr, Sqlite, Type, error::BoxDynError,
     postgres::PgRow, sqlite::SqliteRow,
@@ -24,6 +19,10 @@ use uuid::Uuid;
 
 use super::{Engine, TenantTx, Tx, on_tx};
 use crate::{error::Error, ids::TenantId};
+
+mod texts;
+
+pub(crate) use texts::{anonymous, built_once, map_params, numbered, one_each, padded, renumber};
 
 /// Values that bind, in order, onto one engine's query arguments.
 pub(crate) trait Bind<DB: Database> {
@@ -170,83 +169,6 @@ impl<DB: Database, A: Bind<DB>, B: Bind<DB>> Bind<DB> for Both<A, B> {
         self.0.bind(args)?;
         self.1.bind(args)
     }
-}
-
-/// `sql` with every parameter `$n` made `$(n + by)`: a statement's copy for the next set of
-/// parameters in a query that writes several rows at once.
-pub(crate) fn renumber(sql: &str, by: usize) -> String {
-    map_params(sql, |n| format!("${}", n + by))
-}
-
-/// `sql` with each parameter `$k` made an anonymous `?`, and the numbers `k` in the order they
-/// stood (see [`InOrder`]).
-pub(crate) fn anonymous(sql: &str) -> (String, Vec<usize>) {
-    let mut refs = Vec::new();
-    let sql = map_params(sql, |k| {
-        refs.push(k);
-        "?".to_owned()
-    });
-    (sql, refs)
-}
-
-/// `sql` with each parameter `$k` written as `f(k)` says, in their order.
-pub(crate) fn map_params(sql: &str, mut f: impl FnMut(usize) -> String) -> String {
-    let mut out = String::with_capacity(sql.len() + sql.len() / 8);
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at + 1..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        match rest[..digits].parse::<usize>() {
-            Ok(k) => out.push_str(&f(k)),
-            Err(_) => {
-                out.push('$');
-                out.push_str(&rest[..digits]);
-            }
-        }
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The query `build` makes for `n` rows of the statement `name`, built once and kept (callers
-/// bound `n`, so a few dozen texts at most): drivers cache prepared statements by their text.
-pub(crate) fn built_once(
-    name: &'static str,
-    n: usize,
-    build: impl FnOnce() -> String,
-) -> &'static str {
-    static BUILT: LazyLock<Mutex<HashMap<(&'static str, usize), &'static str>>> =
-        LazyLock::new(Default::default);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    built
-        .entry((name, n))
-        .or_insert_with(|| Box::leak(build().into_boxed_str()))
-}
-
-/// `$first, $(first + 1), …`: `n` parameters, for an `IN` list.
-pub(crate) fn numbered(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `values`, the last one repeated up to the next power of two: a list bound as parameters of
-/// its own, in a few sizes only (an `IN` list does not mind the repeats), so that a few texts
-/// of a query built for a list are prepared, not one per length.
-pub(crate) fn padded<T: Clone>(values: &[T]) -> Vec<T> {
-    let mut v = values.to_vec();
-    if let Some(last) = values.last() {
-        v.resize(values.len().next_power_of_two(), last.clone());
-    }
-    v
-}
-
-/// Each of `ids` as a parameter of its own, padded ([`padded`]).
-pub(crate) fn one_each(ids: &[Uuid]) -> Vec<(Uuid,)> {
-    padded(ids).into_iter().map(|id| (id,)).collect()
 }
 
 /// `params` after the tenant: what [`TenantTx`]'s helpers bind.
@@ -461,29 +383,5 @@ impl Engine {
                 .await?
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parameters_are_numbered_on() {
-        assert_eq!(
-            renumber("a = $1 AND b = $12, $", 26),
-            "a = $27 AND b = $38, $"
-        );
-        assert_eq!(built_once("t", 2, || "x".into()), "x");
-        assert_eq!(built_once("t", 2, || "y".into()), "x");
-    }
-
-    #[test]
-    fn lists_come_in_a_few_sizes() {
-        assert_eq!(numbered(3, 3), "$3, $4, $5");
-        assert_eq!(padded(&[1, 2, 3]), [1, 2, 3, 3]);
-        assert_eq!(padded(&[1, 2, 3, 4]), [1, 2, 3, 4]);
-        assert_eq!(padded::<u8>(&[]), Vec::<u8>::new());
-        assert_eq!(one_each(&[Uuid::nil(); 5]).len(), 8);
     }
 }

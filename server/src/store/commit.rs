@@ -8,8 +8,8 @@
 //! Every statement is a hand-off to sqlx's worker thread and back, so a batch costs two of them,
 //! whatever its size: `BEGIN IMMEDIATE` with one statement reading every check-in's facts
 //! (`check_in.rs`'s query over a `VALUES` list of their parameters), then one multi-statement
-//! query writing every check-in's rows and `COMMIT` (`commit/sql.rs`). The committer keeps the writer connection
-//! from one batch to the next (sqlx tests a connection as it goes back to the pool: one more
+//! query writing every check-in's rows and `COMMIT` (`commit/sql.rs`). The committer keeps the
+//! writer connection from one batch to the next (sqlx tests a connection as it goes back to the pool: one more
 //! hand-off) while no other writer waits for it (the engine counts them), so that the mail sender
 //! and the console get their turn under a steady load. Between the two statements, the batch is
 //! decided in memory

@@ -22,7 +22,9 @@ use crate::{error::Error, ids::TenantId};
 
 mod texts;
 
-pub(crate) use texts::{anonymous, built_once, map_params, numbered, one_each, padded, renumber};
+pub(crate) use texts::{
+    Laid, built_once, laid_once, map_params, numbered, one_each, padded, renumber,
+};
 
 /// Values that bind, in order, onto one engine's query arguments.
 pub(crate) trait Bind<DB: Database> {
@@ -78,7 +80,7 @@ pub(crate) fn no_parameter(k: usize) -> BoxDynError {
 
 /// Rows of `per` values each, bound in the order of a query's anonymous `?` parameters: `refs`
 /// names, for each `?`, the number `$k` it stood for in the query numbered on from row to row
-/// ([`anonymous`]). SQLite looks a numbered parameter's name up by walking the statement's list
+/// ([`laid_once`]). SQLite looks a numbered parameter's name up by walking the statement's list
 /// of names (and sqlx asks for every parameter's), so a statement of many rows spent time
 /// quadratic in its size on binding; an anonymous one has no names to walk.
 pub(crate) struct InOrder<T> {

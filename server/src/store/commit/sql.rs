@@ -3,36 +3,8 @@
 //! parameters numbered on from one check-in to the next, then made anonymous (`?`, bound in
 //! their order: [`InOrder`](super::super::query::InOrder)).
 
-use std::{
-    collections::HashMap,
-    sync::{LazyLock, Mutex},
-};
-
 use super::super::check_in::{FACTS, FACTS_PARAMS, WRITE_PARAMS, check_in_rows};
-use super::super::query::{anonymous, map_params, numbered, renumber};
-
-/// A batch query whose parameters are anonymous: its text, and for each `?` in order the number
-/// `$k` it stood for.
-#[derive(Clone, Copy)]
-pub(super) struct Laid {
-    pub sql: &'static str,
-    pub refs: &'static [usize],
-}
-
-/// The query `build` numbers for `n` check-ins, made anonymous; built once and kept (SQLite
-/// caches prepared statements by their text; `n` is at most the batch bound).
-fn laid_once(name: &'static str, n: usize, build: impl FnOnce() -> String) -> Laid {
-    static LAID: LazyLock<Mutex<HashMap<(&'static str, usize), Laid>>> =
-        LazyLock::new(Default::default);
-    let mut laid = LAID.lock().unwrap_or_else(|e| e.into_inner());
-    *laid.entry((name, n)).or_insert_with(|| {
-        let (sql, refs) = anonymous(&build());
-        Laid {
-            sql: Box::leak(sql.into_boxed_str()),
-            refs: Box::leak(refs.into_boxed_slice()),
-        }
-    })
-}
+use super::super::query::{Laid, laid_once, map_params, numbered, renumber};
 
 /// The most check-ins one `UNION ALL` of outbox rows names: SQLite allows 500 terms in a compound
 /// `SELECT`, and a check-in's outbox rows are two.
@@ -125,7 +97,8 @@ mod tests {
 
     #[test]
     fn every_copy_has_its_own_parameters() {
-        assert_eq!(anonymous(FACTS).1.iter().max(), Some(&FACTS_PARAMS));
+        let facts = laid_once("facts alone", 1, || FACTS.to_owned());
+        assert_eq!(facts.refs.iter().max(), Some(&FACTS_PARAMS));
         assert_eq!(highest(write_sql(1)), WRITE_PARAMS);
         assert_eq!(highest(facts_sql(3)), 3 * FACTS_PARAMS);
         assert_eq!(highest(write_sql(3)), 3 * WRITE_PARAMS);
@@ -149,11 +122,6 @@ mod tests {
         let second: Vec<usize> = (1..=8).map(|k| k + WRITE_PARAMS).collect();
         assert_eq!(q.refs[..8], [1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(q.refs[8..16], second[..]);
-        let (sql, refs) = anonymous("SELECT $2, $10 WHERE a = $2");
-        assert_eq!(
-            (sql.as_str(), refs),
-            ("SELECT ?, ? WHERE a = ?", vec![2, 10, 2])
-        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub(crate) fn renumber(sql: &str, by: usize) -> String {
 
 /// `sql` with each parameter `$k` made an anonymous `?`, and the numbers `k` in the order they
 /// stood (see [`InOrder`](super::InOrder)).
-pub(crate) fn anonymous(sql: &str) -> (String, Vec<usize>) {
+fn anonymous(sql: &str) -> (String, Vec<usize>) {
     let mut refs = Vec::new();
     let sql = map_params(sql, |k| {
         refs.push(k);
@@ -47,6 +47,14 @@ pub(crate) fn map_params(sql: &str, mut f: impl FnMut(usize) -> String) -> Strin
     out
 }
 
+/// A query of many rows whose parameters are anonymous: its text, and for each `?` in order the
+/// number `$k` it stood for (see [`InOrder`](super::InOrder)).
+#[derive(Clone, Copy)]
+pub(crate) struct Laid {
+    pub sql: &'static str,
+    pub refs: &'static [usize],
+}
+
 /// The query `build` makes for `n` rows of the statement `name`, built once and kept (callers
 /// bound `n`, so a few dozen texts at most): drivers cache prepared statements by their text.
 pub(crate) fn built_once(
@@ -54,12 +62,30 @@ pub(crate) fn built_once(
     n: usize,
     build: impl FnOnce() -> String,
 ) -> &'static str {
-    static BUILT: LazyLock<Mutex<HashMap<(&'static str, usize), &'static str>>> =
+    kept(name, n, || Laid {
+        sql: Box::leak(build().into_boxed_str()),
+        refs: &[],
+    })
+    .sql
+}
+
+/// [`built_once`], the query made anonymous ([`anonymous`]).
+pub(crate) fn laid_once(name: &'static str, n: usize, build: impl FnOnce() -> String) -> Laid {
+    kept(name, n, || {
+        let (sql, refs) = anonymous(&build());
+        Laid {
+            sql: Box::leak(sql.into_boxed_str()),
+            refs: Box::leak(refs.into_boxed_slice()),
+        }
+    })
+}
+
+/// The query of `name` for `n` rows, made by `build` the first time.
+fn kept(name: &'static str, n: usize, build: impl FnOnce() -> Laid) -> Laid {
+    static BUILT: LazyLock<Mutex<HashMap<(&'static str, usize), Laid>>> =
         LazyLock::new(Default::default);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    built
-        .entry((name, n))
-        .or_insert_with(|| Box::leak(build().into_boxed_str()))
+    *built.entry((name, n)).or_insert_with(build)
 }
 
 /// `$first, $(first + 1), …`: `n` parameters, for an `IN` list.
@@ -89,6 +115,15 @@ pub(crate) fn one_each(ids: &[Uuid]) -> Vec<(Uuid,)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_are_made_anonymous_in_their_order() {
+        let (sql, refs) = anonymous("SELECT $2, $10 WHERE a = $2");
+        assert_eq!(
+            (sql.as_str(), refs),
+            ("SELECT ?, ? WHERE a = ?", vec![2, 10, 2])
+        );
+    }
 
     #[test]
     fn parameters_are_numbered_on() {
